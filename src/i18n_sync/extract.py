@@ -1,0 +1,221 @@
+"""Markdown source → translation units, each knowing exactly where its text stands.
+
+Which block is translatable and how its text is found in the source is one
+table, `LOCATORS`, from block kind to a small function. A unit is only ever
+made from text found verbatim at the place it claims; what cannot be located
+is reported and left alone, never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from .document import Document
+from .errors import Diagnostic
+from .markdown import (
+    InlineMarks,
+    ParseContext,
+    ParsedDocument,
+    TextBlock,
+    parse_document,
+    scan_inline,
+    split_table_row,
+)
+from .model import Region, Unit
+from .msgid import compute_msgid
+
+DEFAULT_FRONT_MATTER_KEYS = ("title", "description")
+
+_CONTAINER_CHARS = frozenset(" \t>")
+_ROW_PREFIX_CHARS = " \t>-*+.)0123456789"
+_SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
+_ENTITY = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+_PLACEHOLDER_TEXT = re.compile(r"\{\d+\}")
+_YAML_SCALAR = re.compile(r"^(?P<key>[A-Za-z_][\w-]*):[ \t]+(?P<value>\S.*?)[ \t]*$")
+_YAML_SPECIAL_START = frozenset("[]{}>|*&!%@`#,?-:")
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """The units of one document, in document order, and what was passed over."""
+
+    units: tuple[Unit, ...]
+    context: ParseContext
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Located:
+    region: Region
+    content: str
+    marks: InlineMarks
+
+
+Locator = Callable[[Document, ParsedDocument, TextBlock], "_Located | None"]
+
+
+def _locate_lines(doc: Document, parsed: ParsedDocument, block: TextBlock) -> _Located | None:
+    """Paragraphs and setext headings: each content line is the tail of a source line.
+
+    The inline token's map covers the text lines only, not a setext underline.
+    """
+    last = block.end - 1
+    pieces = block.content.split("\n")
+    if len(pieces) != last - block.start + 1 or last >= len(doc.lines):
+        return None
+    start_col = end_col = 0
+    for offset, piece in enumerate(pieces):
+        line = doc.lines[block.start + offset]
+        text = piece.lstrip(" \t")
+        end = len(line.rstrip(" \t")) if offset == len(pieces) - 1 else len(line)
+        start = end - len(text)
+        if start < 0 or line[start:end] != text:
+            return None
+        if offset == 0:
+            start_col = start
+        end_col = end
+    region = Region(block.start, start_col, last, end_col)
+    return _Located(region, block.content, block.marks)
+
+
+def _locate_atx_heading(doc: Document, parsed: ParsedDocument, block: TextBlock) -> _Located | None:
+    if block.setext:
+        return _locate_lines(doc, parsed, block)
+    line = doc.lines[block.start]
+    hashes = line.find("#")
+    if hashes < 0 or not block.content:
+        return None
+    start = hashes + block.level
+    while start < len(line) and line[start] in " \t":
+        start += 1
+    end = start + len(block.content)
+    if line[start:end] != block.content:
+        return None
+    return _Located(Region(block.start, start, block.start, end), block.content, block.marks)
+
+
+def _locate_cell(doc: Document, parsed: ParsedDocument, block: TextBlock) -> _Located | None:
+    """Table cells: split the row as the parser does, after its container prefix."""
+    line = doc.lines[block.start]
+    first_pipe = line.find("|")
+    limit = len(line) if first_pipe < 0 else first_pipe
+    for prefix in range(limit + 1):
+        if line[:prefix].strip(_ROW_PREFIX_CHARS):
+            break  # past the container prefix (quote marks, list marker)
+        row = line[prefix:]
+        lead = len(row) - len(row.lstrip(" \t"))
+        cells = split_table_row(row.strip(" \t"))
+        if block.cell >= len(cells):
+            continue
+        start, end = cells[block.cell]
+        start, end = start + prefix + lead, end + prefix + lead
+        text = line[start:end]
+        if _unescape_pipes(text) != block.content:
+            continue
+        marks = block.marks if text == block.content else scan_inline(text, parsed.context)
+        return _Located(Region(block.start, start, block.start, end), text, marks)
+    return None
+
+
+def _unescape_pipes(text: str) -> str:
+    return re.sub(r"\\\|", "|", text)
+
+
+LOCATORS: dict[str, Locator] = {
+    "paragraph": _locate_lines,
+    "heading": _locate_atx_heading,
+    "table-cell": _locate_cell,
+}
+
+
+def has_prose(content: str, marks: InlineMarks) -> bool:
+    """Whether inline text has letters a translator could translate.
+
+    Code, raw HTML, URLs, badges, footnote references, entities and emoji
+    short codes do not count.
+    """
+    chars = list(content)
+    for mark in (*marks.verbatim, *marks.urls):
+        chars[mark.start : mark.end] = " " * (mark.end - mark.start)
+    text = _ENTITY.sub(" ", _SHORTCODE.sub(" ", _PLACEHOLDER_TEXT.sub(" ", "".join(chars))))
+    return any(char.isalpha() for char in text)
+
+
+def _continuation_indent(line: str, start_col: int) -> str:
+    """What a new line needs in front to stay in the unit's containers."""
+    return "".join(c if c in _CONTAINER_CHARS else " " for c in line[:start_col])
+
+
+def _block_units(doc: Document, parsed: ParsedDocument) -> Iterator[Unit | Diagnostic]:
+    headings: list[tuple[int, str]] = []
+    for block in parsed.blocks:
+        located = LOCATORS[block.kind](doc, parsed, block)
+        if located is None:
+            if block.content.strip():
+                yield Diagnostic(
+                    doc.path,
+                    block.start + 1,
+                    f"could not locate this {block.kind}'s text; it stays in English",
+                )
+            continue
+        msgid, urls = compute_msgid(located.content, located.marks)
+        section = tuple(text for level, text in headings if level < block.level or not block.level)
+        if block.kind == "heading":
+            headings = [(level, text) for level, text in headings if level < block.level]
+            headings.append((block.level, msgid))
+        if not has_prose(located.content, located.marks):
+            continue
+        region = located.region
+        yield Unit(
+            kind=block.kind,
+            msgid=msgid,
+            urls=urls,
+            region=region,
+            indent=_continuation_indent(doc.lines[region.start_line], region.start_col),
+            section=section,
+        )
+
+
+def _front_matter_units(doc: Document, parsed: ParsedDocument, keys: Sequence[str]) -> Iterator[Unit]:
+    if parsed.front_matter is None:
+        return
+    for index in range(parsed.front_matter.start, parsed.front_matter.end):
+        match = _YAML_SCALAR.match(doc.lines[index])
+        if match is None or match.group("key") not in keys:
+            continue
+        value = match.group("value")
+        start, end = match.span("value")
+        quote = value[0] if value[0] in "\"'" else ""
+        if quote:
+            if len(value) < 2 or value[-1] != quote:
+                continue
+            start, end, value = start + 1, end - 1, _unquote(value)
+        elif value[0] in _YAML_SPECIAL_START or " #" in value or ": " in value:
+            continue  # not a plain one-line scalar: leave it to its author
+        if value is None or not any(char.isalpha() for char in value):
+            continue
+        yield Unit("front-matter", value, (), Region(index, start, index, end), quote=quote)
+
+
+def _unquote(value: str) -> str | None:
+    body = value[1:-1]
+    if value[0] == "'":
+        return body.replace("''", "'")
+    if "\\" in body.replace("\\\\", "").replace('\\"', ""):
+        return None  # other escapes: not worth guessing at
+    return body.replace('\\"', '"').replace("\\\\", "\\")
+
+
+def extract_units(doc: Document, front_matter_keys: Sequence[str] = DEFAULT_FRONT_MATTER_KEYS) -> Extraction:
+    """Split a document into its translation units, in document order."""
+    parsed = parse_document(doc.parse_text, doc.path)
+    units: list[Unit] = list(_front_matter_units(doc, parsed, front_matter_keys))
+    diagnostics: list[Diagnostic] = []
+    for item in _block_units(doc, parsed):
+        if isinstance(item, Unit):
+            units.append(item)
+        else:
+            diagnostics.append(item)
+    return Extraction(tuple(units), parsed.context, tuple(diagnostics))

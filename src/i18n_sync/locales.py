@@ -1,0 +1,51 @@
+"""Languages: validation, gettext and BCP 47 names, plural forms. The one module that imports babel."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.plurals import get_plural
+
+# language, optional script, optional region: tr, zh-CN, zh-Hans, pt-BR, es-419
+_BCP47 = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-(?:[A-Z]{2}|\d{3}))?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    """A target language: `tag` for file names (BCP 47), `code` for gettext folders."""
+
+    tag: str
+    code: str
+    native_name: str
+    plural_forms: str
+
+
+def normalize_tag(text: str) -> str:
+    """Spell a language code the BCP 47 way: ``zh_cn`` → ``zh-CN``."""
+    parts = text.replace("_", "-").split("-")
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        out.append(part.title() if len(part) == 4 else part.upper())
+    return "-".join(out)
+
+
+@cache
+def parse_language(text: str) -> Language:
+    """Validate a language code and describe it; raise `ValueError` saying why not."""
+    tag = normalize_tag(text) if text.isascii() else text
+    if not _BCP47.match(tag):
+        raise ValueError(f"{text!r} is not a language code like 'tr', 'zh-CN' or 'pt-BR'")
+    try:
+        locale = Locale.parse(tag, sep="-")
+    except (UnknownLocaleError, ValueError):
+        raise ValueError(f"{text!r} is not a language known to the Unicode CLDR") from None
+    plural = get_plural(locale)
+    return Language(
+        tag=tag,
+        code=tag.replace("-", "_"),
+        native_name=locale.get_display_name(locale) or tag,
+        plural_forms=f"nplurals={plural.num_plurals}; plural={plural.plural_expr};",
+    )

@@ -1,0 +1,139 @@
+"""The small frozen records that the pipeline stages hand each other."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """Where a unit's text stands in its source.
+
+    Lines are 0-based indexes into the source's lines; columns are offsets into a
+    line's text without its line ending; the end column is exclusive. A person
+    reads line `start_line + 1` (see `Unit.line`).
+    """
+
+    start_line: int
+    start_col: int
+    end_line: int
+    end_col: int
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One translatable piece of a Markdown document.
+
+    `msgid` is computed by `msgid.compute_msgid`; `urls[k - 1]` is the source
+    text that placeholder ``{k}`` stands for. `indent` is what a continuation
+    line needs in front of it to stay inside the unit's container (list item,
+    block quote, footnote) when a translation breaks a line.
+    """
+
+    kind: str
+    msgid: str
+    urls: tuple[str, ...]
+    region: Region
+    indent: str = ""
+    section: tuple[str, ...] = ()
+    quote: str = ""
+
+    @property
+    def line(self) -> int:
+        """The 1-based line where the unit starts."""
+        return self.region.start_line + 1
+
+    @property
+    def allows_line_breaks(self) -> bool:
+        """Whether a translation may break the unit over several lines."""
+        return self.kind == "paragraph"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One PO entry. Gettext words keep their gettext meaning.
+
+    `comments` are translator comments (``# ``), `extracted` the ``#.``
+    comments, `references` the ``#:`` items, `previous_msgid` the ``#| msgid``.
+    `line` is the 1-based line of the entry's first line in the file it was
+    read from, 0 when it was not read from a file.
+    """
+
+    msgid: str
+    msgstr: str = ""
+    msgctxt: str | None = None
+    flags: tuple[str, ...] = ()
+    comments: tuple[str, ...] = ()
+    extracted: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    previous_msgctxt: str | None = None
+    previous_msgid: str | None = None
+    obsolete: bool = False
+    line: int = field(default=0, compare=False)
+
+    @property
+    def key(self) -> tuple[str | None, str]:
+        """The (msgctxt, msgid) pair that identifies the entry."""
+        return (self.msgctxt, self.msgid)
+
+    @property
+    def is_fuzzy(self) -> bool:
+        return "fuzzy" in self.flags
+
+    @property
+    def is_translated(self) -> bool:
+        """Translated and not fuzzy: what a renderer may use."""
+        return bool(self.msgstr) and not self.is_fuzzy and not self.obsolete
+
+    def with_flag(self, flag: str, present: bool) -> Message:
+        """Return a copy with `flag` added or removed."""
+        flags = tuple(f for f in self.flags if f != flag)
+        if present:
+            flags = (flag, *flags) if flag == "fuzzy" else (*flags, flag)
+        return replace(self, flags=flags)
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """A PO or POT file: its header entry and its messages in file order.
+
+    `header` holds the header fields in their order; `header_comments` and
+    `header_flags` the comments and flags written above the header entry.
+    """
+
+    header: tuple[tuple[str, str], ...]
+    messages: tuple[Message, ...]
+    header_comments: tuple[str, ...] = ()
+    header_flags: tuple[str, ...] = ()
+
+    def header_value(self, name: str) -> str | None:
+        """Return a header field's value, or None when it is absent."""
+        for key, value in self.header:
+            if key.lower() == name.lower():
+                return value
+        return None
+
+    def with_header(self, name: str, value: str) -> Catalog:
+        """Return a copy with a header field set, in place or appended."""
+        fields = list(self.header)
+        for index, (key, _) in enumerate(fields):
+            if key.lower() == name.lower():
+                fields[index] = (key, value)
+                break
+        else:
+            fields.append((name, value))
+        return replace(self, header=tuple(fields))
+
+    @property
+    def active(self) -> tuple[Message, ...]:
+        """The messages that are not obsolete."""
+        return tuple(m for m in self.messages if not m.obsolete)
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    """A file the run wants to have these exact bytes."""
+
+    path: str
+    content: bytes
+    kind: str

@@ -1,0 +1,60 @@
+"""Counting translated, fuzzy, untranslated and obsolete entries: one place for every report."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+
+from .model import Catalog, Message
+
+_WORD = re.compile(r"\{\d+\}|\S+")
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Entries and English words of a catalogue, by state."""
+
+    translated: int = 0
+    fuzzy: int = 0
+    untranslated: int = 0
+    obsolete: int = 0
+    translated_words: int = 0
+    fuzzy_words: int = 0
+    untranslated_words: int = 0
+    obsolete_words: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+    @property
+    def total(self) -> int:
+        """Active entries: what a complete translation must cover."""
+        return self.translated + self.fuzzy + self.untranslated
+
+    @property
+    def percent(self) -> float:
+        """Share of active entries translated, 100 for an empty catalogue."""
+        return 100.0 * self.translated / self.total if self.total else 100.0
+
+
+def count_words(text: str) -> int:
+    """English words in a msgid; a placeholder is not a word."""
+    return sum(1 for word in _WORD.findall(text) if not word.startswith("{"))
+
+
+def _state(message: Message) -> str:
+    if message.obsolete:
+        return "obsolete"
+    if not message.msgstr:
+        return "untranslated"
+    return "fuzzy" if message.is_fuzzy else "translated"
+
+
+def count_messages(catalog: Catalog) -> Counts:
+    """Count a catalogue's entries and their English words by state."""
+    totals = dict.fromkeys((f.name for f in fields(Counts)), 0)
+    for message in catalog.messages:
+        state = _state(message)
+        totals[state] += 1
+        totals[state + "_words"] += count_words(message.msgid)
+    return Counts(**totals)
