@@ -33,6 +33,7 @@ _ROW_PREFIX_CHARS = " \t>-*+.)0123456789"
 _SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
 _ENTITY = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _PLACEHOLDER_TEXT = re.compile(r"\{\d+\}")
+_URL_TEXT = re.compile(r"\b(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)\S+")
 _YAML_SCALAR = re.compile(r"^(?P<key>[A-Za-z_][\w-]*):[ \t]+(?P<value>\S.*?)[ \t]*$")
 _YAML_SPECIAL_START = frozenset("[]{}>|*&!%@`#,?-:")
 
@@ -133,13 +134,15 @@ LOCATORS: dict[str, Locator] = {
 def has_prose(content: str, marks: InlineMarks) -> bool:
     """Whether inline text has letters a translator could translate.
 
-    Code, raw HTML, URLs, badges, footnote references, entities and emoji
-    short codes do not count.
+    Code, raw HTML, URLs (also as link text), badges, footnote references,
+    entities and emoji short codes do not count.
     """
     chars = list(content)
     for mark in (*marks.verbatim, *marks.urls):
         chars[mark.start : mark.end] = " " * (mark.end - mark.start)
-    text = _ENTITY.sub(" ", _SHORTCODE.sub(" ", _PLACEHOLDER_TEXT.sub(" ", "".join(chars))))
+    text = "".join(chars)
+    for pattern in (_PLACEHOLDER_TEXT, _URL_TEXT, _SHORTCODE, _ENTITY):
+        text = pattern.sub(" ", text)
     return any(char.isalpha() for char in text)
 
 

@@ -1,0 +1,46 @@
+"""Helpers the tests share: golden-file comparison and the UPPERCASE pseudo-translation."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from i18n_sync.catalog import build_template
+from i18n_sync.document import load_document
+from i18n_sync.extract import Extraction, extract_units
+from i18n_sync.po import format_po
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FIXED_DATE = "2026-01-01 00:00+0000"
+
+# What an UPPERCASE pseudo-translation leaves alone: code spans, placeholders,
+# spelled-out link destinations, footnote labels, entities and HTML tags.
+_KEEP = re.compile(r"(`+[^`]*`+|\]\([^)]*\)|\{\d+\}|\[\^[^\]]*\]|&#?\w+;|<[^>]*>)")
+
+
+def uppercase(msgid: str) -> str:
+    """Sphinx's trick: a translation that is visibly different and structurally the same."""
+    return "".join(part if _KEEP.fullmatch(part) else part.upper() for part in _KEEP.split(msgid))
+
+
+def read_fixture(path: Path) -> str:
+    return path.read_bytes().decode("utf-8")
+
+
+def extract_file(path: Path, name: str = "input.md") -> tuple[Extraction, str]:
+    text = read_fixture(path)
+    return extract_units(load_document(text, name)), text
+
+
+def template_text(extraction: Extraction, reference: str = "input.md") -> str:
+    return format_po(build_template(extraction.units, reference, "fixture", None, FIXED_DATE))
+
+
+def check_golden(path: Path, actual: str, regen: bool) -> None:
+    """Compare with a golden file, or rewrite it under ``--regen``."""
+    if regen or not path.exists():
+        path.write_bytes(actual.encode("utf-8"))
+        if not regen:
+            raise AssertionError(f"{path} did not exist; written, review it and run again")
+        return
+    assert actual == read_fixture(path), f"{path} differs; run pytest --regen and review the diff"
