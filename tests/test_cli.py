@@ -37,7 +37,7 @@ msgstr "**Tek** bir işi iyi yapan bir araç. [Kılavuza]({1}) bakın."
 
 
 def invoke(root: Path, *args: str) -> Result:
-    return CliRunner().invoke(main, [*args, "--root", str(root)] if args[0] != "init" else [*args, "--root", str(root)])
+    return CliRunner().invoke(main, [*args, "--root", str(root)])
 
 
 @pytest.fixture
@@ -120,7 +120,9 @@ def test_editing_one_paragraph_changes_only_its_entry(project: Path) -> None:
     catalog = project / "locales" / "tr" / "README.po"
     old = catalog.read_text(encoding="utf-8").splitlines()
     source = project / "content" / "README.md"
-    source.write_text(SOURCE.replace("Run `pip install project`.", "Run `pipx install project`."), encoding="utf-8")
+    source.write_text(
+        SOURCE.replace("Run `pip install project`.", "Run `pipx install project`."), encoding="utf-8"
+    )
     assert invoke(project, "sync").exit_code == 0
     new = catalog.read_text(encoding="utf-8").splitlines()
     changed = [(a, b) for a, b in zip(old, new, strict=True) if a != b]
@@ -173,7 +175,10 @@ def test_unknown_option_is_bad_usage(project: Path) -> None:
 
 def test_python_dash_m_runs_the_cli() -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "i18n_sync", "--help"], capture_output=True, text=True, check=False,
+        [sys.executable, "-m", "i18n_sync", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
         env={**os.environ, "NO_COLOR": "1"},
     )
     assert completed.returncode == 0

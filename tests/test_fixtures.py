@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import FIXTURES, check_golden, extract_file, template_text, uppercase
 
+from helpers import FIXTURES, check_golden, extract_file, template_text, uppercase
 from i18n_sync.document import load_document
 from i18n_sync.extract import extract_units
 from i18n_sync.render import render_document

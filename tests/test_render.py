@@ -38,8 +38,18 @@ def test_a_spelled_out_url_equal_to_the_english_one_is_accepted() -> None:
 @pytest.mark.parametrize(
     ("source", "msgid", "msgstr", "reason"),
     [
-        ("See [docs](https://docs.example).\n", "See [docs]({1}).", "[x](https://evil.example)", "link targets"),
-        ("See [docs](https://docs.example).\n", "See [docs]({1}).", "[x](javascript:alert(1))", "link targets"),
+        (
+            "See [docs](https://docs.example).\n",
+            "See [docs]({1}).",
+            "[x](https://evil.example)",
+            "link targets",
+        ),
+        (
+            "See [docs](https://docs.example).\n",
+            "See [docs]({1}).",
+            "[x](javascript:alert(1))",
+            "link targets",
+        ),
         ("See [docs](https://docs.example).\n", "See [docs]({1}).", "[x]({2})", "{2} is not a placeholder"),
         ("# Title\n", "Title", "Başlık\nikinci satır", "cannot hold a line break"),
         ("| a |\n|---|\n| b |\n", "b", "x | y", "unescaped '|'"),
@@ -90,7 +100,7 @@ def test_escaped_pipes_in_a_cell_translation_are_accepted() -> None:
 def test_front_matter_values_are_quoted_when_yaml_needs_it() -> None:
     source = "---\ntitle: Guide\ndescription: 'It''s short'\n---\n\nBody text.\n"
     result = render(source, {"Guide": "Kılavuz: başlangıç", "It's short": "Kısa'dır"})
-    assert result.text == '---\ntitle: "Kılavuz: başlangıç"\ndescription: \'Kısa\'\'dır\'\n---\n\nBody text.\n'
+    assert result.text == "---\ntitle: \"Kılavuz: başlangıç\"\ndescription: 'Kısa''dır'\n---\n\nBody text.\n"
 
 
 def test_fuzzy_entries_are_never_passed_and_unknown_msgids_are_ignored() -> None:
@@ -107,5 +117,7 @@ def test_same_english_in_two_places_is_translated_in_both() -> None:
 
 def test_chinese_translation_of_a_wrapped_paragraph() -> None:
     source = "This is **important**\nand uses `pip install`.\n"
-    result = render(source, {"This is **important** and uses `pip install`.": "这很**重要**，使用 `pip install`。"})
+    result = render(
+        source, {"This is **important** and uses `pip install`.": "这很**重要**，使用 `pip install`。"}
+    )
     assert result.text == "这很**重要**，使用 `pip install`。\n"

@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
 from .config import CONFIG_FILE, Settings, format_config, load_config
 from .errors import I18nSyncError
 from .files import apply_changes, is_current, write_atomic
@@ -50,7 +49,7 @@ def reports_errors(command: F) -> F:
 
 
 @click.group()
-@click.version_option(__version__, prog_name="i18n-sync")
+@click.version_option(package_name="i18n-sync", prog_name="i18n-sync")
 def main() -> None:
     """Keep translated Markdown in sync with its English source through gettext."""
 

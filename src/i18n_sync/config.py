@@ -52,7 +52,7 @@ _PLACEHOLDERS = {"path", "lang", "locale"}
 
 
 def _key_line(text: str, key: str) -> int | None:
-    match = re.search(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=", text, re.MULTILINE)
+    match = re.search(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=", text, re.MULTILINE)
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
@@ -124,6 +124,8 @@ def _read_toml(path: Path, file: str) -> tuple[dict[str, Any], str]:
         match = re.search(r"\(at line (\d+), column (\d+)\)", str(error))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
         line, column = (int(match.group(1)), int(match.group(2))) if match else (None, None)
+        if "at end of document" in message:
+            line, column = text.count("\n") + 1, 1
         raise ConfigError(f"{message}; fix the TOML syntax", file, line, column) from None
 
 
