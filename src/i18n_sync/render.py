@@ -34,7 +34,9 @@ class Rendered:
 
 
 @dataclass(frozen=True, slots=True)
-class _Splice:
+class Splice:
+    """Put `text` where `region` stands; a line feed in it continues after `indent`."""
+
     region: Region
     indent: str
     text: str
@@ -88,7 +90,7 @@ def prepare_translation(unit: Unit, msgstr: str, context: ParseContext) -> str:
     return text
 
 
-def splice(doc: Document, splices: Sequence[_Splice]) -> str:
+def splice(doc: Document, splices: Sequence[Splice]) -> str:
     """Replace each region of `doc` with its text, keeping everything else."""
     lines, endings = list(doc.lines), list(doc.endings)
     ordered = sorted(splices, key=lambda s: (s.region.start_line, s.region.start_col), reverse=True)
@@ -118,7 +120,7 @@ def render_document(
     fuzzy, not empty). A translation equal to its msgid leaves the source as
     it is, so an identity catalogue renders the source byte for byte.
     """
-    splices: list[_Splice] = []
+    splices: list[Splice] = []
     diagnostics: list[Diagnostic] = []
     for unit in units:
         msgstr = translations.get(unit.msgid)
@@ -131,5 +133,5 @@ def render_document(
                 Diagnostic(doc.path, unit.line, f"translation of {unit.msgid[:40]!r} not used: {reason}")
             )
             continue
-        splices.append(_Splice(unit.region, unit.indent, text))
+        splices.append(Splice(unit.region, unit.indent, text))
     return Rendered(splice(doc, splices), len(splices), tuple(diagnostics))
