@@ -18,7 +18,7 @@ OWNERS = {
 # Imports run one way: a module may import only modules of a lower layer.
 LAYERS = [
     {"errors", "model"},
-    {"document", "markdown", "locales", "stats"},
+    {"document", "markdown", "locales", "stats", "anchors", "links"},
     {"msgid", "files", "po", "config"},
     {"extract", "catalog"},
     {"merge", "render"},

@@ -70,7 +70,8 @@ class TextBlock:
 
     `start` and `end` are 0-based source lines, end-exclusive (`Token.map`).
     `content` is the inline text as markdown-it saw it; `cell` is the column
-    of a table cell and -1 otherwise.
+    of a table cell and -1 otherwise; `plain` is a heading's text content, as
+    a browser would show it (see `heading_text`).
     """
 
     kind: str
@@ -81,6 +82,7 @@ class TextBlock:
     level: int = 0
     setext: bool = False
     cell: int = -1
+    plain: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +285,27 @@ def scan_inline(text: str, context: ParseContext = ParseContext()) -> InlineMark
     return _collect_marks(tokens[0].children or [])
 
 
+# The text content of inline tokens: what a browser shows, without markup.
+# Images show no text; a soft break is a line feed in the HTML.
+_PLAIN_TEXT: dict[str, Callable[[Token], str]] = {
+    "text": lambda token: token.content,
+    "text_special": lambda token: token.content,
+    "code_inline": lambda token: token.content,
+    "softbreak": lambda token: "\n",
+    "hardbreak": lambda token: "\n",
+}
+
+
+def _plain_text(children: Sequence[Token]) -> str:
+    return "".join(_PLAIN_TEXT[t.type](t) for t in children if t.type in _PLAIN_TEXT)
+
+
+def heading_text(text: str, context: ParseContext = ParseContext()) -> str:
+    """The text content of inline Markdown: what a heading's anchor is computed from."""
+    tokens = _parser().parseInline(text, _env_for(context))
+    return _plain_text(tokens[0].children or [])
+
+
 def _check_nesting(tokens: Sequence[Token], path: str) -> None:
     for token in tokens:
         if token.nesting == 1 and token.level >= MAX_NESTING - 1 and token.map:
@@ -314,6 +337,7 @@ def _text_blocks(tokens: Sequence[Token]) -> Iterator[TextBlock]:
                 level=int(opener.tag[1]) if kind == "heading" else 0,
                 setext=kind == "heading" and opener.markup in ("=", "-"),
                 cell=cell if kind == "table-cell" else -1,
+                plain=_plain_text(token.children or []) if kind == "heading" else "",
             )
             opener = None
         elif token.type == "inline":

@@ -1,0 +1,94 @@
+"""Where a link in a rendered file must point: anchors, sibling documents, rebased paths.
+
+Links in a source are written for the English file readers see (its
+`home`: the English output, or the source itself when there is none). In a
+translated output the same link must reach the same place:
+
+- ``#overview`` → the anchor of that heading as rendered in this output;
+- ``CONTRIBUTING.md#setup`` → that document's output in the same language
+  (or its English home when that language is not published), with the
+  fragment rewritten the same way;
+- any other relative path → rebased when the output lives in another folder;
+- absolute URLs, ``mailto:`` and other schemes → untouched.
+
+A link that needs no change is returned as the very same string, so outputs
+stay byte-identical to the source when nothing is translated.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One rendered file: its repository-relative path and its anchors.
+
+    `anchors` maps each English heading anchor of the document to the anchor
+    the same heading has in this file.
+    """
+
+    path: str
+    anchors: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """The pages of one language, by the English home path of each document."""
+
+    pages: Mapping[str, Page] = field(default_factory=dict)
+
+
+def _split(url: str) -> tuple[str, str, str]:
+    """Split a destination into path, query (with ``?``) and fragment (without ``#``)."""
+    path, hash_mark, fragment = url.partition("#")
+    path, question, query = path.partition("?")
+    return path, question + query, fragment if hash_mark else ""
+
+
+def _anchor(page: Page, fragment: str) -> str:
+    return page.anchors.get(fragment) or page.anchors.get(unquote(fragment)) or fragment
+
+
+def _relative(target: str, start_folder: str) -> str:
+    return posixpath.relpath(target, start_folder or ".")
+
+
+def resolve_url(url: str, home: str, page: Page, site: Site) -> str:
+    """The destination `url`, written in the document at `home`, needs in `page`."""
+    bracketed = url.startswith("<") and url.endswith(">")
+    raw = url[1:-1] if bracketed else url
+    if not raw or _SCHEME.match(raw) or raw.startswith("//"):
+        return url
+    path, query, fragment = _split(raw)
+    if path:
+        home_folder = posixpath.dirname(home)
+        target = posixpath.normpath(posixpath.join(home_folder, unquote(path)))
+        sibling = site.pages.get(target)
+        new_path = _new_path(path, target, sibling, home_folder, posixpath.dirname(page.path))
+        if sibling is not None and fragment:
+            fragment = _anchor(sibling, fragment)
+    else:
+        new_path = ""
+        if fragment:
+            fragment = _anchor(page, fragment)
+    resolved = new_path + query + ("#" + fragment if "#" in raw else "")
+    if resolved == raw:
+        return url
+    return f"<{resolved}>" if bracketed else resolved
+
+
+def _new_path(path: str, target: str, sibling: Page | None, home_folder: str, page_folder: str) -> str:
+    """The path part of a relative link, seen from the page's folder."""
+    if sibling is not None and sibling.path != target:
+        return _relative(sibling.path, page_folder).replace(" ", "%20")
+    if page_folder == home_folder:
+        return path
+    rebased = _relative(posixpath.normpath(posixpath.join(home_folder, path)), page_folder)
+    return rebased + "/" if path.endswith("/") and not rebased.endswith("/") else rebased

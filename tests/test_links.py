@@ -1,0 +1,78 @@
+"""Where links point in each output: anchors, sibling documents, rebased paths."""
+
+from __future__ import annotations
+
+import pytest
+
+from i18n_sync.links import Page, Site, resolve_url
+
+TR_ROOT = Site(
+    {
+        "README.md": Page("README.tr.md", {"overview": "genel-bakış", "install": "kurulum"}),
+        "CONTRIBUTING.md": Page("CONTRIBUTING.tr.md", {"pull-requests": "çekme-istekleri"}),
+        "docs/guide.md": Page("docs/guide.tr.md", {"setup": "hazırlık"}),
+    }
+)
+TR_FOLDER = Site(
+    {
+        "README.md": Page("i18n/tr/README.md", {"overview": "genel-bakış"}),
+        "CONTRIBUTING.md": Page("i18n/tr/CONTRIBUTING.md", {"pull-requests": "çekme-istekleri"}),
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("#overview", "#genel-bakış"),
+        ("#unknown-anchor", "#unknown-anchor"),
+        ("#", "#"),
+        ("CONTRIBUTING.md", "CONTRIBUTING.tr.md"),
+        ("CONTRIBUTING.md#pull-requests", "CONTRIBUTING.tr.md#çekme-istekleri"),
+        ("./CONTRIBUTING.md#pull-requests", "CONTRIBUTING.tr.md#çekme-istekleri"),
+        ("docs/guide.md#setup", "docs/guide.tr.md#hazırlık"),
+        ("<docs/guide.md>", "<docs/guide.tr.md>"),
+        ("LICENSE", "LICENSE"),
+        ("img/logo.png", "img/logo.png"),
+        ("https://example.com/README.md#overview", "https://example.com/README.md#overview"),
+        ("mailto:team@example.com", "mailto:team@example.com"),
+        ("//cdn.example.com/x.js", "//cdn.example.com/x.js"),
+    ],
+)
+def test_links_from_a_root_readme(url: str, expected: str) -> None:
+    page = TR_ROOT.pages["README.md"]
+    assert resolve_url(url, "README.md", page, TR_ROOT) == expected
+
+
+def test_links_from_a_document_in_a_subfolder() -> None:
+    page = TR_ROOT.pages["docs/guide.md"]
+    assert resolve_url("../README.md#install", "docs/guide.md", page, TR_ROOT) == "../README.tr.md#kurulum"
+    assert resolve_url("#setup", "docs/guide.md", page, TR_ROOT) == "#hazırlık"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("#overview", "#genel-bakış"),
+        ("CONTRIBUTING.md#pull-requests", "CONTRIBUTING.md#çekme-istekleri"),
+        ("LICENSE", "../../LICENSE"),
+        ("img/logo.png?raw=true", "../../img/logo.png?raw=true"),
+        ("docs/", "../../docs/"),
+        ("https://example.com", "https://example.com"),
+    ],
+)
+def test_outputs_in_another_folder_are_rebased(url: str, expected: str) -> None:
+    page = TR_FOLDER.pages["README.md"]
+    assert resolve_url(url, "README.md", page, TR_FOLDER) == expected
+
+
+def test_an_unpublished_sibling_is_reached_in_english() -> None:
+    site = Site({"README.md": Page("README.tr.md"), "CONTRIBUTING.md": Page("CONTRIBUTING.md")})
+    page = site.pages["README.md"]
+    assert resolve_url("CONTRIBUTING.md#setup", "README.md", page, site) == "CONTRIBUTING.md#setup"
+
+
+def test_unchanged_links_are_the_same_string() -> None:
+    url = "img/logo.png"
+    page = TR_ROOT.pages["README.md"]
+    assert resolve_url(url, "README.md", page, TR_ROOT) is url
