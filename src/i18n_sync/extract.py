@@ -45,13 +45,43 @@ class Extraction:
     units: tuple[Unit, ...]
     context: ParseContext
     diagnostics: tuple[Diagnostic, ...] = ()
+    headings: tuple[Heading, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A heading of the document, translatable or not: what its anchor comes from.
+
+    `text` is its text content in the source; `unit` its translation unit, if any.
+    """
+
+    text: str
+    unit: Unit | None
 
 
 @dataclass(frozen=True, slots=True)
 class _Located:
+    """A block's text as found in the source.
+
+    `lines` maps the content back to the source: for each content line, its
+    offset in `content`, its source line, and what to add to an offset in
+    that line to get the source column.
+    """
+
     region: Region
     content: str
     marks: InlineMarks
+    lines: tuple[tuple[int, int, int], ...]
+
+    def where(self, offset: int) -> tuple[int, int]:
+        """The (line, column) in the source of an offset into `content`."""
+        line_start, line, shift = next(entry for entry in reversed(self.lines) if entry[0] <= offset)
+        return line, offset - line_start + shift
+
+    def region_of(self, start: int, end: int) -> Region:
+        """The source region of a stretch of `content` that lies on one line."""
+        line, column = self.where(start)
+        return Region(line, column, line, column + end - start)
 
 
 Locator = Callable[[Document, ParsedDocument, TextBlock], "_Located | None"]
@@ -67,6 +97,8 @@ def _locate_lines(doc: Document, parsed: ParsedDocument, block: TextBlock) -> _L
     if len(pieces) != last - block.start + 1 or last >= len(doc.lines):
         return None
     start_col = end_col = 0
+    mapping = []
+    content_offset = 0
     for offset, piece in enumerate(pieces):
         line = doc.lines[block.start + offset]
         text = piece.lstrip(" \t")
@@ -77,8 +109,10 @@ def _locate_lines(doc: Document, parsed: ParsedDocument, block: TextBlock) -> _L
         if offset == 0:
             start_col = start
         end_col = end
+        mapping.append((content_offset, block.start + offset, start - (len(piece) - len(text))))
+        content_offset += len(piece) + 1
     region = Region(block.start, start_col, last, end_col)
-    return _Located(region, block.content, block.marks)
+    return _Located(region, block.content, block.marks, tuple(mapping))
 
 
 def _locate_atx_heading(doc: Document, parsed: ParsedDocument, block: TextBlock) -> _Located | None:
@@ -94,7 +128,8 @@ def _locate_atx_heading(doc: Document, parsed: ParsedDocument, block: TextBlock)
     end = start + len(block.content)
     if line[start:end] != block.content:
         return None
-    return _Located(Region(block.start, start, block.start, end), block.content, block.marks)
+    region = Region(block.start, start, block.start, end)
+    return _Located(region, block.content, block.marks, ((0, block.start, start),))
 
 
 def _locate_cell(doc: Document, parsed: ParsedDocument, block: TextBlock) -> _Located | None:
@@ -116,7 +151,7 @@ def _locate_cell(doc: Document, parsed: ParsedDocument, block: TextBlock) -> _Lo
         if _unescape_pipes(text) != block.content:
             continue
         marks = block.marks if text == block.content else scan_inline(text, parsed.context)
-        return _Located(Region(block.start, start, block.start, end), text, marks)
+        return _Located(Region(block.start, start, block.start, end), text, marks, ((0, block.start, start),))
     return None
 
 
@@ -151,34 +186,38 @@ def _continuation_indent(line: str, start_col: int) -> str:
     return "".join(c if c in _CONTAINER_CHARS else " " for c in line[:start_col])
 
 
-def _block_units(doc: Document, parsed: ParsedDocument) -> Iterator[Unit | Diagnostic]:
-    headings: list[tuple[int, str]] = []
+def _block_units(doc: Document, parsed: ParsedDocument) -> Iterator[Unit | Heading | Diagnostic]:
+    sections: list[tuple[int, str]] = []
     for block in parsed.blocks:
         located = LOCATORS[block.kind](doc, parsed, block)
-        if located is None:
-            if block.content.strip():
-                yield Diagnostic(
-                    doc.path,
-                    block.start + 1,
-                    f"could not locate this {block.kind}'s text; it stays in English",
-                )
-            continue
-        msgid, urls = compute_msgid(located.content, located.marks)
-        section = tuple(text for level, text in headings if level < block.level or not block.level)
+        unit = None if located is None else _make_unit(doc, block, located, sections)
         if block.kind == "heading":
-            headings = [(level, text) for level, text in headings if level < block.level]
-            headings.append((block.level, msgid))
-        if not has_prose(located.content, located.marks):
-            continue
-        region = located.region
-        yield Unit(
-            kind=block.kind,
-            msgid=msgid,
-            urls=urls,
-            region=region,
-            indent=_continuation_indent(doc.lines[region.start_line], region.start_col),
-            section=section,
-        )
+            sections = [(level, text) for level, text in sections if level < block.level]
+            sections.append((block.level, " ".join(block.plain.split())))
+            yield Heading(block.plain, unit)
+        if located is None and block.content.strip():
+            message = f"could not locate this {block.kind}'s text; it stays in English"
+            yield Diagnostic(doc.path, block.start + 1, message)
+        elif unit is not None:
+            yield unit
+
+
+def _make_unit(
+    doc: Document, block: TextBlock, located: _Located, sections: list[tuple[int, str]]
+) -> Unit | None:
+    if not has_prose(located.content, located.marks):
+        return None
+    msgid, urls = compute_msgid(located.content, located.marks)
+    region = located.region
+    return Unit(
+        kind=block.kind,
+        msgid=msgid,
+        urls=urls,
+        region=region,
+        indent=_continuation_indent(doc.lines[region.start_line], region.start_col),
+        section=tuple(text for level, text in sections if level < block.level or not block.level),
+        url_regions=tuple(located.region_of(m.start, m.end) for m in located.marks.urls) if urls else (),
+    )
 
 
 def _front_matter_units(doc: Document, parsed: ParsedDocument, keys: Sequence[str]) -> Iterator[Unit]:
@@ -216,9 +255,12 @@ def extract_units(doc: Document, front_matter_keys: Sequence[str] = DEFAULT_FRON
     parsed = parse_document(doc.parse_text, doc.path)
     units: list[Unit] = list(_front_matter_units(doc, parsed, front_matter_keys))
     diagnostics: list[Diagnostic] = []
+    headings: list[Heading] = []
     for item in _block_units(doc, parsed):
         if isinstance(item, Unit):
             units.append(item)
+        elif isinstance(item, Heading):
+            headings.append(item)
         else:
             diagnostics.append(item)
-    return Extraction(tuple(units), parsed.context, tuple(diagnostics))
+    return Extraction(tuple(units), parsed.context, tuple(diagnostics), tuple(headings))

@@ -27,7 +27,8 @@ class Unit:
     `msgid` is computed by `msgid.compute_msgid`; `urls[k - 1]` is the source
     text that placeholder ``{k}`` stands for. `indent` is what a continuation
     line needs in front of it to stay inside the unit's container (list item,
-    block quote, footnote) when a translation breaks a line.
+    block quote, footnote) when a translation breaks a line. `url_regions[k - 1]`
+    is where the URL of ``{k}`` stands in the source.
     """
 
     kind: str
@@ -37,6 +38,7 @@ class Unit:
     indent: str = ""
     section: tuple[str, ...] = ()
     quote: str = ""
+    url_regions: tuple[Region, ...] = ()
 
     @property
     def line(self) -> int:
