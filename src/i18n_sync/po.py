@@ -1,4 +1,4 @@
-"""Reading and writing PO files, laid out as GNU msgcat lays them out.
+"""Reading and writing PO files, laid out byte for byte as GNU msgcat lays them out.
 
 Why not polib: polib 1.2.0 reads several malformed files without a word and
 changes their content (an unterminated string loses its last character, an
@@ -8,36 +8,49 @@ entry without msgstr merges into the next, ``msgstr[10]`` reads as
 so every round trip through GNU tools, Poedit or Weblate would rewrite whole
 files. Validating before trusting it would mean parsing twice; this module
 parses once, strictly, and reports ``path:line:col`` in the style of msgfmt.
+
+The writer follows GNU gettext 0.21 (``write-po.c``): ``format_po(c)`` equals
+``msgcat --no-wrap`` and ``format_po(c, width=N)`` equals ``msgcat --width=N``.
+Wrapping uses the Unicode line breaking algorithm (UAX #14) exactly as
+libunistring 1.0, the library msgcat calls, implements it; its per-character
+table is embedded below. Where GNU and the product disagree, the product wins
+and the difference is stated where it is made (unknown flags such as
+``markdown-text`` are kept, GNU drops them; an obsolete entry with translator
+comments but no msgstr is kept, GNU drops it).
 """
 
 from __future__ import annotations
 
+import base64
+import bisect
 import re
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from itertools import pairwise
 
-from .errors import CatalogError
+from .errors import CatalogError, Diagnostic
 from .model import Catalog, Message
 
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "\\": "\\", '"': '"'}
-_WRITE_ESCAPES = {
-    "\\": "\\\\",
-    '"': '\\"',
-    "\n": "\\n",
-    "\t": "\\t",
-    "\r": "\\r",
-    "\a": "\\a",
-    "\b": "\\b",
-    "\f": "\\f",
-    "\v": "\\v",
-}
-_WRITE_ESCAPE_RE = re.compile(r'[\\"\n\t\r\a\b\f\v]')
-_KEYWORD = re.compile(r"(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)(?=[\s\"]|$)")
-_CONFLICT = re.compile(r"^(<<<<<<<|=======|>>>>>>>)( |$)")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# ---------------------------------------------------------------- reading --
 
-_PAGE_WIDTH = 79
+_ESCAPES = {"n": 10, "t": 9, "r": 13, "a": 7, "b": 8, "f": 12, "v": 11, "\\": 92, '"': 34}
+_KEYWORD = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+_INDEX = re.compile(r"\s*\[\s*\d*\s*\]")
+_KEYWORDS = ("msgctxt", "msgid", "msgstr")
+_CONFLICT = re.compile(r"(<<<<<<<|\|\|\|\|\|\|\||=======|>>>>>>>)(?: |$)")
+# Raw control characters have no place in a catalogue: gettext cuts strings at
+# NUL, and the others are invisible in every editor. TAB is text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# What a string may not hold after its escapes are decoded: the characters
+# that have no C escape (\a \b \t \n \v \f \r are written as escapes).
+_UNWRITABLE = re.compile(r"[\x00-\x06\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_CHARSET = re.compile(r"charset=([^\s;\"\\]+)")
+_UTF8_NAMES = ("UTF-8", "UTF8", "CHARSET")
+
 _FIX = "fix the file or restore it from version control"
+_RESOLVE = "resolve the conflict (keep one version of the entry), then run 'i18n-sync update'"
 
 
 @dataclass(slots=True)
@@ -60,13 +73,24 @@ class _Entry:
         return bool(self.strings)
 
     @property
-    def empty(self) -> bool:
-        return not (
-            self.comments or self.extracted or self.references or self.flags or self.previous or self.strings
-        )
+    def has_comments(self) -> bool:
+        return bool(self.comments or self.extracted or self.references or self.flags or self.previous)
+
+
+def _split_flags(text: str) -> list[str]:
+    """Flags as msgfmt splits them: at commas and white space, "range: a..b" kept whole."""
+    flags: list[str] = []
+    for token in re.split(r"[\s,]+", text):
+        if token and flags and flags[-1] == "range:":
+            flags[-1] += " " + token
+        elif token:
+            flags.append(token)
+    return flags
 
 
 class _Reader:
+    """A line-oriented reader that accepts what msgfmt accepts, minus what loses text."""
+
     def __init__(self, text: str, path: str) -> None:
         self.text = text
         self.path = path
@@ -77,169 +101,328 @@ class _Reader:
         return CatalogError(message, self.path, line, column)
 
     def read(self) -> list[_Entry]:
-        for number, line in enumerate(self.text.split("\n"), start=1):
-            self.read_line(number, line.rstrip(" \t"))
-        self.finish(len(self.text.split("\n")))
+        lines = self.text.split("\n")
+        for number, line in enumerate(lines, start=1):
+            self.read_line(number, line)
+        self.finish(at_end=True)
         return self.entries
 
-    def finish(self, number: int) -> None:
+    def finish(self, at_end: bool = False) -> None:
         entry = self.entry
-        if entry.started or not entry.empty:
-            if "msgid" not in entry.strings:
+        if not entry.started:
+            if at_end and entry.has_comments:
                 raise self.fail(
-                    entry.line or number, "comments without an entry; add the entry or remove them"
+                    entry.line, "comments at the end of the file belong to no entry; move or remove them"
                 )
-            if not any(k.startswith("msgstr") for k in entry.strings):
-                raise self.fail(
-                    entry.keyword_lines["msgid"], "missing 'msgstr' section; add msgstr \"\" after the msgid"
-                )
-            self.entries.append(entry)
+            return
+        if "msgid" not in entry.strings:
+            raise self.fail(entry.line, "missing 'msgid' section; add the msgid or remove the entry")
+        if "msgstr" not in entry.strings:
+            raise self.fail(
+                entry.keyword_lines["msgid"], "missing 'msgstr' section; add msgstr \"\" after the msgid"
+            )
+        self.entries.append(entry)
         self.entry = _Entry()
 
     def read_line(self, number: int, line: str) -> None:
-        if _CONFLICT.match(line):
-            raise self.fail(
-                number, "unresolved merge conflict marker; resolve the conflict, then run 'i18n-sync update'"
-            )
+        self.check_line(number, line)
+        body = line.lstrip(" \t")
+        offset = len(line) - len(body)
+        if not body.rstrip(" \t"):
+            if self.entry.started:
+                self.finish()
+        elif body.startswith("#~"):
+            self.read_obsolete(number, body[2:], offset + 2)
+        elif body.startswith("#"):
+            self.read_comment(number, body, offset)
+        else:
+            self.read_keyword(number, body.rstrip(" \t"), offset, obsolete=False)
+
+    def check_line(self, number: int, line: str) -> None:
+        marker = _CONFLICT.match(line)
+        if marker:
+            raise self.fail(number, f"unresolved merge conflict marker '{marker.group(1)}'; " + _RESOLVE)
         control = _CONTROL.search(line)
         if control:
             raise self.fail(
-                number, f"control character U+{ord(control.group()):04X}; remove it", control.start() + 1
+                number,
+                f"control character U+{ord(control.group()):04X}; remove it",
+                control.start() + 1,
             )
-        if not line:
-            if self.entry.started:
-                self.finish(number)
-            return
-        if line.startswith("#~"):
-            self.read_obsolete(number, line)
-        elif line.startswith("#"):
-            self.read_comment(number, line)
-        else:
-            self.read_keyword(number, line, 0, obsolete=False)
+        if line.endswith("\\"):
+            # msgfmt joins such a line with the next one, wherever it is.
+            raise self.fail(
+                number,
+                "the line ends with a backslash, which gettext joins with the next line; "
+                'remove it, or end the string and continue in a new "..." line',
+                len(line),
+            )
 
     def start_if_needed(self, number: int) -> None:
         if self.entry.started:
-            self.finish(number)
+            self.finish()
         if not self.entry.line:
             self.entry.line = number
 
-    def read_comment(self, number: int, line: str) -> None:
+    def read_comment(self, number: int, body: str, offset: int) -> None:
+        if body.startswith("#|"):
+            self.read_previous(number, body[2:], offset + 2)
+            return
         self.start_if_needed(number)
-        kind, rest = line[1:2], line[2:]
-        body = rest[1:] if rest.startswith(" ") else rest
+        kind, rest = body[1:2], body[2:]
         if kind == ".":
-            self.entry.extracted.append(body)
+            self.entry.extracted.append(rest.removeprefix(" "))
         elif kind == ":":
-            self.entry.references.extend(body.split())
-        elif kind == ",":
-            self.entry.flags.extend(f.strip() for f in body.split(",") if f.strip())
-        elif kind == "|":
-            self.read_previous(number, line[2:].lstrip(" "), 3)
+            self.entry.references.extend(rest.split())
+        elif kind in (",", "!"):
+            self.entry.flags.extend(_split_flags(rest))
         else:
-            text = line[1:]
-            self.entry.comments.append(text[1:] if text.startswith(" ") else text)
+            self.entry.comments.append(body[1:].removeprefix(" "))
 
-    def read_previous(self, number: int, line: str, offset: int) -> None:
-        match = _KEYWORD.match(line)
-        if line.startswith('"'):
-            key = self.entry.last
-            if not key.startswith("previous "):
-                raise self.fail(number, "continuation string without a '#|' keyword before it; " + _FIX)
-            self.entry.previous[key[9:]] += self.parse_string(line, number, offset)
-            return
-        if match is None or match.group(1) not in ("msgctxt", "msgid"):
-            raise self.fail(number, "unknown keyword after '#|'; only msgctxt and msgid may follow", offset)
-        key = match.group(1)
-        self.entry.previous[key] = self.parse_string(
-            line[match.end() :].lstrip(" \t"), number, offset + match.end()
-        )
-        self.entry.last = "previous " + key
-
-    def read_obsolete(self, number: int, line: str) -> None:
-        rest = line[2:]
-        if rest.startswith("|"):
+    def read_previous(self, number: int, rest: str, offset: int) -> None:
+        text = rest.strip(" \t")
+        column = offset + len(rest) - len(rest.lstrip(" \t"))
+        if not text.startswith('"'):
             self.start_if_needed(number)
-            self.read_previous(number, rest[1:].lstrip(" "), 4)
-            return
-        self.read_keyword(number, rest.lstrip(" "), 3, obsolete=True)
+            keyword, text, column = self.split_keyword(number, text, column)
+            if keyword not in ("msgctxt", "msgid") or keyword in self.entry.previous:
+                raise self.fail(number, f"unexpected '#| {keyword}'; " + _FIX, column + 1)
+            self.entry.previous[keyword] = ""
+            self.entry.last = "previous " + keyword
+        elif not self.entry.last.startswith("previous "):
+            raise self.fail(number, "a '#|' string without a keyword before it; " + _FIX, column + 1)
+        key = self.entry.last.removeprefix("previous ")
+        self.entry.previous[key] += self.parse_strings(text, number, column)
 
-    def read_keyword(self, number: int, line: str, offset: int, obsolete: bool) -> None:
-        entry = self.entry
-        if line.startswith('"'):
-            if not entry.last or entry.last.startswith("previous "):
-                raise self.fail(number, "a string without a keyword before it; " + _FIX, offset + 1)
-            entry.strings[entry.last] += self.parse_string(line, number, offset)
+    def read_obsolete(self, number: int, rest: str, offset: int) -> None:
+        if rest.startswith("|"):
+            self.read_previous(number, rest[1:], offset + 1)
             return
-        match = _KEYWORD.match(line)
+        body = rest.lstrip(" \t")
+        offset += len(rest) - len(body)
+        if body.startswith("#"):
+            # msgcat reads "#~ # note" as the obsolete entry's translator comment.
+            self.read_comment(number, body, offset)
+        elif body.rstrip(" \t"):
+            self.read_keyword(number, body.rstrip(" \t"), offset, obsolete=True)
+
+    def split_keyword(self, number: int, text: str, column: int) -> tuple[str, str, int]:
+        """The keyword at the start of `text`, the text after it and its column."""
+        match = _KEYWORD.match(text)
         if match is None:
-            word = line.split()[0] if line.split() else line
-            raise self.fail(number, f"unknown keyword {word!r}; " + _FIX, offset + 1)
-        key = match.group(1)
-        if key == "msgid_plural" or key.startswith("msgstr["):
+            raise self.fail(number, "expected a keyword or a string in double quotes; " + _FIX, column + 1)
+        keyword = match.group()
+        if keyword == "msgid_plural" or (keyword == "msgstr" and _INDEX.match(text, match.end())):
             raise self.fail(
                 number,
-                "plural forms are not used in Markdown catalogues; remove the plural entry",
-                offset + 1,
+                "plural forms are not used in Markdown catalogues; remove msgid_plural and msgstr[N]",
+                column + 1,
             )
-        if key in ("msgctxt", "msgid") and any(k.startswith("msgstr") for k in entry.strings):
-            self.finish(number)
-            entry = self.entry
-        if key in entry.strings:
-            raise self.fail(number, f"duplicate '{key}' in one entry; " + _FIX, offset + 1)
-        if key == "msgstr" and "msgid" not in entry.strings:
+        if keyword not in _KEYWORDS:
+            raise self.fail(
+                number, f'keyword "{keyword}" unknown; the keywords are msgctxt, msgid and msgstr', column + 1
+            )
+        rest = text[match.end() :]
+        after = rest.lstrip(" \t")
+        return keyword, after, column + match.end() + len(rest) - len(after)
+
+    def read_keyword(self, number: int, text: str, offset: int, obsolete: bool) -> None:
+        entry = self.entry
+        if text.startswith('"'):
+            if entry.last not in _KEYWORDS:
+                raise self.fail(number, "a string without a keyword before it; " + _FIX, offset + 1)
+            if entry.obsolete != obsolete:
+                raise self.fail(number, "an entry that is partly obsolete ('#~'); " + _FIX, offset + 1)
+            entry.strings[entry.last] += self.parse_strings(text, number, offset)
+            return
+        keyword, rest, column = self.split_keyword(number, text, offset)
+        entry = self.begin(number, keyword, offset, obsolete)
+        entry.keyword_lines[keyword] = number
+        entry.strings[keyword] = self.parse_strings(rest, number, column)
+        entry.last = keyword
+
+    def begin(self, number: int, keyword: str, offset: int, obsolete: bool) -> _Entry:
+        """The entry a keyword line belongs to, starting a new one after a msgstr."""
+        if keyword != "msgstr" and "msgstr" in self.entry.strings:
+            self.finish()
+        entry = self.entry
+        if keyword in entry.strings or (keyword == "msgctxt" and "msgid" in entry.strings):
+            self.check_sequence(number, keyword, offset)
+        if keyword == "msgstr" and "msgid" not in entry.strings:
             raise self.fail(number, "'msgstr' without a 'msgid' before it; " + _FIX, offset + 1)
+        if entry.started and entry.obsolete != obsolete:
+            raise self.fail(number, "an entry that is partly obsolete ('#~'); " + _FIX, offset + 1)
         if not entry.line:
             entry.line = number
-        if entry.strings and entry.obsolete != obsolete:
-            raise self.fail(number, "an entry that is partly obsolete ('#~'); " + _FIX, offset + 1)
         entry.obsolete = obsolete
-        entry.keyword_lines[key] = number
-        rest = line[match.end() :]
-        entry.strings[key] = self.parse_string(
-            rest.lstrip(" \t"), number, offset + match.end() + len(rest) - len(rest.lstrip(" \t"))
-        )
-        entry.last = key
+        return entry
 
-    def parse_string(self, text: str, number: int, offset: int) -> str:
-        """Decode one ``"..."`` with C escapes, as msgfmt does."""
+    def check_sequence(self, number: int, keyword: str, offset: int) -> None:
+        """A keyword that the entry has already, or a msgctxt after the msgid: say why."""
+        if "msgid" in self.entry.strings and keyword != "msgstr":
+            # msgfmt's reading too: the entry before this keyword lacks its msgstr.
+            raise self.fail(
+                self.entry.keyword_lines["msgid"], "missing 'msgstr' section; add msgstr \"\" after the msgid"
+            )
+        raise self.fail(number, f"a second '{keyword}' in one entry; " + _FIX, offset + 1)
+
+    def parse_strings(self, text: str, number: int, offset: int) -> str:
+        """Decode one or more ``"..."`` with C escapes on one line, as msgfmt does."""
         if not text.startswith('"'):
             raise self.fail(number, "expected a string in double quotes; " + _FIX, offset + 1)
-        out: list[str] = []
-        pos = 1
-        while pos < len(text):
-            char = text[pos]
-            if char == '"':
-                if text[pos + 1 :].strip(" \t"):
-                    raise self.fail(number, "text after the closing quote; " + _FIX, offset + pos + 2)
-                return "".join(out)
-            if char == "\\":
-                decoded, pos = self.parse_escape(text, pos, number, offset)
-                out.append(decoded)
-                continue
-            out.append(char)
-            pos += 1
-        raise self.fail(number, "unterminated string; add the closing quote", offset + len(text) + 1)
+        data = bytearray()
+        escapes: list[tuple[int, int]] = []  # (byte offset, column) of each escape
+        position = 0
+        while position < len(text):
+            position = self.parse_string(text, position, number, offset, data, escapes)
+            rest = text[position:]
+            position += len(rest) - len(rest.lstrip(" \t"))
+            if position < len(text) and text[position] != '"':
+                raise self.fail(number, "text after the closing quote; " + _FIX, offset + position + 1)
+        return self.decode(bytes(data), escapes, number)
 
-    def parse_escape(self, text: str, pos: int, number: int, offset: int) -> tuple[str, int]:
-        following = text[pos + 1 : pos + 2]
+    def parse_string(
+        self,
+        text: str,
+        start: int,
+        number: int,
+        offset: int,
+        data: bytearray,
+        escapes: list[tuple[int, int]],
+    ) -> int:
+        """Decode the string that opens at `start` into `data`; return the index after it."""
+        position = start + 1
+        while position < len(text):
+            char = text[position]
+            if char == '"':
+                return position + 1
+            if char == "\\":
+                escapes.append((len(data), offset + position + 1))
+                position = self.parse_escape(text, position, number, offset, data)
+                continue
+            data += char.encode("utf-8")
+            position += 1
+        raise self.fail(number, "end-of-line within string; add the closing quote", offset + start + 1)
+
+    def parse_escape(self, text: str, position: int, number: int, offset: int, data: bytearray) -> int:
+        """Decode the escape at `position` (a backslash) into `data`, as msgfmt does."""
+        following = text[position + 1 : position + 2]
         if following in _ESCAPES:
-            return _ESCAPES[following], pos + 2
-        octal = re.match(r"[0-7]{1,3}", text[pos + 1 :])
-        if octal:
-            return chr(int(octal.group(), 8)), pos + 1 + octal.end()
-        hexa = re.match(r"x([0-9a-fA-F]+)", text[pos + 1 :])
-        if hexa:
-            return chr(int(hexa.group(1), 16) & 0xFF), pos + 1 + hexa.end()
-        raise self.fail(
-            number, f"invalid escape sequence '\\{following}'; write '\\\\' for a backslash", offset + pos + 1
+            data.append(_ESCAPES[following])
+            return position + 2
+        digits = re.match(r"[0-7]{1,3}|x[0-9a-fA-F]+", text[position + 1 :])
+        if digits is None:
+            if not following:
+                raise self.fail(
+                    number,
+                    "backslash at the end of the line, which gettext joins with the next line; "
+                    'end the string here and continue it in a new "..." line',
+                    offset + position + 1,
+                )
+            raise self.fail(
+                number,
+                f"invalid control sequence '\\{following}'; write '\\\\' for a backslash",
+                offset + position + 1,
+            )
+        value = digits.group()
+        # msgfmt keeps the low byte of a numeric escape; bytes then decode as UTF-8.
+        data.append(int(value[1:], 16) & 0xFF if value[0] == "x" else int(value, 8) & 0xFF)
+        return position + 1 + len(value)
+
+    def decode(self, data: bytes, escapes: list[tuple[int, int]], number: int) -> str:
+        """The string's bytes as text; escapes must give UTF-8 and no control characters."""
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as problem:
+            column = max((c for b, c in escapes if b <= problem.start), default=None)
+            raise self.fail(
+                number,
+                f"escape sequences give invalid UTF-8 (byte 0x{data[problem.start]:02x}); "
+                "write the character itself",
+                column,
+            ) from None
+        control = _UNWRITABLE.search(text)
+        if control:
+            start = len(text[: control.start()].encode("utf-8"))
+            column = max((c for b, c in escapes if b <= start), default=None)
+            raise self.fail(
+                number,
+                f"escape sequence gives control character U+{ord(control.group()):04X}; remove it",
+                column,
+            )
+        return text
+
+
+def _line_column(text: str, index: int) -> tuple[int, int]:
+    """The 1-based line and column of `text[index]`."""
+    line_start = text.rfind("\n", 0, index) + 1
+    return text.count("\n", 0, index) + 1, index - line_start + 1
+
+
+def _normalise_line_endings(text: str, path: str) -> tuple[str, list[Diagnostic]]:
+    """Remove a byte order mark and CRLF endings (with warnings); refuse lone CRs."""
+    warnings = []
+    if text.startswith("\ufeff"):
+        text = text[1:]
+        warnings.append(
+            Diagnostic(path, 1, "byte order mark at the start; msgfmt rejects it, it is removed on write")
         )
+    if "\r\n" in text:
+        first = text.count("\n", 0, text.index("\r\n")) + 1
+        text = text.replace("\r\n", "\n")
+        warnings.append(Diagnostic(path, first, "CRLF line endings; they are written back as LF"))
+    if "\r" in text:
+        line, column = _line_column(text, text.index("\r"))
+        raise CatalogError(
+            "carriage return without a line feed (old Mac line endings); save the file with LF line endings",
+            path,
+            line,
+            column,
+        )
+    return text, warnings
+
+
+def _header_fields(entry: _Entry, path: str) -> tuple[tuple[str, str], ...]:
+    if entry.extracted or entry.references or entry.previous:
+        raise CatalogError(
+            "the header entry has '#.', '#:' or '#|' lines, which i18n-sync cannot keep; remove them",
+            path,
+            entry.line,
+        )
+    fields: list[tuple[str, str]] = []
+    for item in entry.strings["msgstr"].split("\n"):
+        if not item:
+            continue
+        name, colon, value = item.partition(":")
+        if not colon:
+            raise CatalogError(
+                f"header line {item!r} is not 'Name: value'; " + _FIX, path, entry.keyword_lines["msgstr"]
+            )
+        fields.append((name, value.removeprefix(" ")))
+    return tuple(fields)
+
+
+def _check_charset(header: tuple[tuple[str, str], ...], text: str, path: str) -> None:
+    for name, value in header:
+        match = _CHARSET.search(value) if name.lower() == "content-type" else None
+        if match and match.group(1).upper() not in _UTF8_NAMES:
+            declared = _declared_charset(text.encode("utf-8"))
+            line = declared[1] if declared else None
+            raise CatalogError(_convert_message(match.group(1), path), path, line)
+
+
+def _convert_message(charset: str, path: str) -> str:
+    return (
+        f"the header says charset={charset}, and i18n-sync reads UTF-8 only; "
+        f"convert the file with 'msgconv --to-code=UTF-8 {path} -o {path}'"
+    )
 
 
 def _to_message(entry: _Entry) -> Message:
     previous = entry.previous
     return Message(
         msgid=entry.strings["msgid"],
-        msgstr=entry.strings.get("msgstr", ""),
+        msgstr=entry.strings["msgstr"],
         msgctxt=entry.strings.get("msgctxt"),
         flags=tuple(dict.fromkeys(entry.flags)),
         comments=tuple(entry.comments),
@@ -252,128 +435,503 @@ def _to_message(entry: _Entry) -> Message:
     )
 
 
-def _parse_header(text: str, path: str, line: int) -> tuple[tuple[str, str], ...]:
-    fields: list[tuple[str, str]] = []
-    for item in text.split("\n"):
-        if not item:
-            continue
-        name, colon, value = item.partition(":")
-        if not colon:
-            raise CatalogError(f"header line {item!r} is not 'Name: value'; " + _FIX, path, line)
-        fields.append((name, value.strip()))
-    return tuple(fields)
+def _check_unique(entries: Sequence[_Entry], path: str) -> None:
+    """Each (msgctxt, msgid) once, obsolete entries included, as msgfmt requires."""
+    seen: dict[tuple[str | None, str], int] = {}
+    for entry in entries:
+        line = entry.keyword_lines["msgid"]
+        if not entry.strings["msgid"]:
+            raise CatalogError("an entry with an empty msgid after the header; remove it", path, line)
+        key = (entry.strings.get("msgctxt"), entry.strings["msgid"])
+        first = seen.get(key)
+        if first is not None:
+            raise CatalogError(
+                f"duplicate message definition (the first is at line {first}); keep one of the two entries",
+                path,
+                line,
+            )
+        seen[key] = line
 
 
-def _check_charset(header: tuple[tuple[str, str], ...], path: str, line: int) -> None:
-    for name, value in header:
-        if name.lower() == "content-type":
-            match = re.search(r"charset=([^\s;]+)", value)
-            if match and match.group(1).upper() not in ("UTF-8", "CHARSET"):
-                raise CatalogError(
-                    f"the catalogue is in {match.group(1)}, not UTF-8; convert it with "
-                    f"'msgconv -t UTF-8 {path} -o {path}'",
-                    path,
-                    line,
-                )
+def parse_po_with_warnings(text: str, path: str) -> tuple[Catalog, tuple[Diagnostic, ...]]:
+    """Read a PO or POT file's text strictly; return the catalogue and what was normalised.
+
+    A byte order mark and CRLF line endings are accepted and reported as
+    warnings (they are not written back); everything else that is wrong raises
+    `CatalogError` at the first problem, with its line and, where known, column.
+    """
+    text, warnings = _normalise_line_endings(text, path)
+    if not text.strip():
+        raise CatalogError("empty file; delete it and run 'i18n-sync update' to create it again", path, 1)
+    entries = _Reader(text, path).read()
+    header_entry = entries[0] if entries else None
+    if (
+        header_entry is None
+        or header_entry.obsolete
+        or header_entry.strings["msgid"]
+        or "msgctxt" in header_entry.strings
+    ):
+        raise CatalogError(
+            'no header entry (msgid "") at the top; copy the header from the template (.pot)',
+            path,
+            header_entry.line if header_entry else 1,
+        )
+    header = _header_fields(header_entry, path)
+    _check_charset(header, text, path)
+    _check_unique(entries[1:], path)
+    messages = tuple(_to_message(e) for e in entries[1:])
+    catalog = Catalog(header, messages, tuple(header_entry.comments), tuple(header_entry.flags))
+    return catalog, tuple(warnings)
 
 
 def parse_po(text: str, path: str) -> Catalog:
     """Read a PO or POT file's text strictly; raise `CatalogError` at the first problem."""
-    if "\r" in text.replace("\r\n", ""):
+    return parse_po_with_warnings(text, path)[0]
+
+
+def _declared_charset(data: bytes) -> tuple[str, int] | None:
+    """The charset named in the header entry's msgstr (and only there) and its line, if any."""
+    text = data.decode("latin-1")
+    header = re.match(r'\A(?:\ufeff|\xef\xbb\xbf)?(?:[ \t\r]*(?:#[^\n]*)?\n)*[ \t]*msgid[ \t]*""', text)
+    if header is None:
+        return None
+    msgstr = re.compile(r'[ \t\r\n]*msgstr[ \t]*((?:"(?:[^"\\\n]|\\.)*"[ \t\r]*\n?[ \t]*)+)').match(
+        text, header.end()
+    )
+    match = _CHARSET.search(msgstr.group(1)) if msgstr else None
+    if msgstr is None or match is None:
+        return None
+    return match.group(1), text.count("\n", 0, msgstr.start(1) + match.start()) + 1
+
+
+def decode_po(data: bytes, path: str) -> str:
+    """A PO file's bytes as text: strict UTF-8, after checking the charset its header names."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as problem:
+        declared = _declared_charset(data)
+        if declared is not None and declared[0].upper() not in _UTF8_NAMES:
+            raise CatalogError(_convert_message(declared[0], path), path, declared[1]) from None
+        before = data[: problem.start]
+        line_start = before.rfind(b"\n") + 1
+        column = len(before[line_start:].decode("utf-8", "replace")) + 1
         raise CatalogError(
-            "lone carriage returns as line endings; save the file with LF line endings", path, 1
-        )
-    entries = _Reader(text.replace("\r\n", "\n"), path).read()
-    if not entries or entries[0].strings.get("msgid") != "" or "msgctxt" in entries[0].strings:
-        raise CatalogError(
-            "no header entry (msgid \"\"); restore the header or run 'i18n-sync update'", path, 1
-        )
-    header_entry = entries[0]
-    header = _parse_header(header_entry.strings.get("msgstr", ""), path, header_entry.line)
-    _check_charset(header, path, header_entry.line)
-    messages = tuple(_to_message(e) for e in entries[1:])
-    seen: dict[tuple[str | None, str], int] = {}
-    for message in messages:
-        if message.obsolete:
+            f"invalid UTF-8 (byte 0x{data[problem.start]:02x}); save the file as UTF-8",
+            path,
+            before.count(b"\n") + 1,
+            column,
+        ) from None
+
+
+# --------------------------------------------------------- line breaking --
+# msgcat wraps a string with libunistring's ulc_width_linebreaks(): UAX #14
+# break opportunities, then the last opportunity before the width is taken.
+# What follows is that algorithm as libunistring 1.0 implements it (the
+# version GNU gettext 0.21 links against), checked against the library
+# itself in tests/test_po_gnu.py on random text.
+
+# Line-break classes in libunistring's order; the first 33 index the pair table.
+# fmt: off
+_LB_NAMES = (
+    "WJ", "GL", "B2", "BA", "BB", "HY", "CL", "CP1", "CP2", "EX", "IN", "NS", "OP1", "OP2", "QU",
+    "IS", "NU", "PO", "PR", "SY", "AL", "H2", "H3", "ID1", "ID2", "JL", "JV", "JT", "HL", "RI",
+    "ZWJ", "EB", "EM", "BK", "CR", "LF", "CM", "ZW", "SP",
+)
+# fmt: on
+_LB = {name: index for index, name in enumerate(_LB_NAMES)}
+_AL, _BA, _BK, _CM, _CR, _HL, _HY = (_LB[n] for n in ("AL", "BA", "BK", "CM", "CR", "HL", "HY"))
+_LF, _RI, _SP, _ZW, _ZWJ = (_LB[n] for n in ("LF", "RI", "SP", "ZW", "ZWJ"))
+_HL_BA = 100  # a Hebrew letter followed by a hyphen (rule LB21a), never in the table
+
+# libunistring's unilbrk_table (UAX #14 table 7.3 with GNU's tailoring): the
+# row is the class before the break, the column the class after it.
+# D: break, I: break only after spaces, P: no break.
+_PAIRS = (
+    "PIIIIIPPPPIIIIIPIIIPIIIIIIIIIIIII",
+    "PIIIIIPPPPIIIIIPIIIPIIIIIIIIIIIII",
+    "PIPIDIPPPPIIDDIPDDDPDDDDDDDDDDDDD",
+    "PDDIDIPPPPIIDDIPDDDPDDDDDDDDDDDDD",
+    "PIIIIIPPPPIIIIIPIIIPIIIIIIIIIIIII",
+    "PDDIDIPPPPIIDDIPIDDPDDDDDDDDDDDDD",
+    "PIDIDIPPPPIPDDIPDIIPDDDDDDDDDDDDD",
+    "PIDIDIPPPPIIDDIPIIIPIDDDDDDDIDIDD",
+    "PIDIDIPPPPIIDDIPDIIPDDDDDDDDDDDDD",
+    "PIDIDIPPPPIIDDIPDDDPDDDDDDDDDDDDD",
+    "PIDIDIPPPPIIDDIPDDDPDDDDDDDDDDDDD",
+    "PIDIDIPPPPIIDDIPDDDPDDDDDDDDDDDDD",
+    "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP",
+    "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP",
+    "PIIIIIPPPPIIPPIPIIIPIIIIIIIIIIIII",
+    "PIDIDIPPPPIIDDIPIDDPDDDDDDDDDDDDD",
+    "PIDIDIPPPPIIIDIPIIIPIDDDDDDDIDIDD",
+    "PIDIDIPPPPIIIIIPIDDPIDDDDDDDIDIDD",
+    "PIDIDIPPPPIIIIIPIDDPIIIIIIIIIDIII",
+    "PIDIDIPPPPIIDDIPIDDPDDDDDDDDIDDDD",
+    "PIDIDIPPPPIIIDIPIIIPIDDDDDDDIDIDD",
+    "PIDIDIPPPPIIDDIPDIDPDDDDDDIIDDDDD",
+    "PIDIDIPPPPIIDDIPDIDPDDDDDDDIDDDDD",
+    "PIDIDIPPPPIIDDIPDIDPDDDDDDDDDDDDD",
+    "PIDIDIPPPPIIDDIPDIDPDDDDDDDDDDDDI",
+    "PIDIDIPPPPIIDDIPDIDPDIIDDIIDDDDDD",
+    "PIDIDIPPPPIIDDIPDIDPDDDDDDIIDDDDD",
+    "PIDIDIPPPPIIDDIPDIDPDDDDDDDIDDDDD",
+    "PIDIDIPPPPIIIDIPIIIPIDDDDDDDIDIDD",
+    "PIDIDIPPPPIIDDIPDDDPDDDDDDDDDDDDD",
+    "PIDIDIPPPPIIIDIPIIIPIDDIIDDDIDIII",
+    "PIDIDIPPPPIIDDIPDIDPDDDDDDDDDDDDI",
+    "PIDIDIPPPPIIDDIPDIDPDDDDDDDDDDDDD",
+)
+
+# Every code point's line-break class and display width, from libunistring
+# 1.0's unilbrkprop and uc_width() (Unicode 14.0), with the classes that
+# libunistring resolves at run time already resolved for UTF-8 text (AI and
+# XX and SA as AL, CB as ID1, EB as ID2, which has the same table row and
+# column). Runs of equal values as (varint length, class * 4 + width + 1),
+# zlib-compressed, base85. tests/test_po_gnu.py regenerates and checks it.
+_CHARACTER_DATA = (
+    "c-rk)O^jSe5mt4-zj-s$yF31$wb$z(W{rP#?G5o-i@df*Vgh3bnR<x;MZC6VkfMMrAqxeO)1nxZAV+LJV+kS=2?0lLh!Y@AAS9&Z"
+    "LN34oh~UDHIf3|z`KsQm6B`S`eGm11x~r<ItE%hO_b6mr)S{c_2EEwXqF1O#>%=sq0j}$`N(=h7L3=@u=Y6wbnR@e#nISD4lDnfW"
+    "ak51>x?7asePD+%tCqH5=o#YLNiYJ*)fXeY;Gxq2E%Jv0#jTLW?ckU;ZWvC(T?lTFi)2|o6QDj2o0@tQGM>L4adf@S$;h%Dm<_{C"
+    "ow2=ByeH&+8kjy-2oo4eP)H+~7mVtNaL@aDSjH$U@O*e0(lZ!4!i^Bg$~}=a!@b}oj1gN<98Tf>9yX(dvv894L+fIo>O6R<5({mW"
+    "g$Pfkk~MRzW?bH%6J6B>t~q3NQwdRMFjdNhwJ|b?SzRv9s%^a|Wnh=^*&vqf7Jhwd-p3W!9>VIPefLzeXw0yCdWRiq?|rtUD!FY9"
+    "A`{-L<EDa#E74xt>oAM^5Wx&GwpOn#`&KVSs;N2ElOn<mU6(pFXIkr$b%nFq=A4y#wWbjgFVTIgZrg?DL8|%&xJH<_x-a6aN@_1w"
+    "7ZF(`(MYl<<qT2AxO+-R8>1$2Ml>yP)PWTpN<fa1xQE1LiM$D-Dd#%trnHI#2bt;|JLDrg?M#Rz>-e~M-HAUMthzcen}j)%oC6uG"
+    "XQo!P@C2(zvzTqGMUqXV79pOaF<*V={m*{%+OLc{liaIvxr?p1uAH;(<80k=nX3+Jz>J&6eF1b?7fDB%s%wsnqh%3R!ZE5B+0Ukj"
+    "8QFSI0~QmG%cmfJ6dQO>1BukCA`N~5_h#VC`<r6_MU4@Kbv-+&oS#vxIKwXTk>qXO7w_%m!{MBqo@zx;N316#)_iKJCy*&F$Jv6<"
+    "T%ENGtQlF!v(;#yR#~HYreoDv#5q$Q%dxB1It~p_sJq(WO63HHL{E^&{+Rf3_?J{0<OJeu9o>eu&l#yI3D(XLaTGZ#g>D_OIf=-A"
+    "5%wk-&LU>mEGJSE;C#E>Qinz$=pl)49@-ihr`I`7Q8pbY0vRcxpqb&3fD@(X8ybfHfYRYF;JK6gc{{Tl8xKuuH2*^^P{3esO7bru"
+    "5CsNGoDYv3l~}o?u_+JW-r`oV8)JLHyo;%Te1UKkbKs3j<82v<L;(r8d+f9n9Z0ScY2p)k_A&#5pp|3=pF+Y2=fsSWbj2|c<O}#l"
+    "@0OEwO`p=<v;JXp82s2@0nZdM*CP+(yY=7IJV=-BaWCrA*I{e%h}uWR*HElbR&b0Z?|bAvjex;`aFrK>ThHp#fbSKA){O@Ke(eZt"
+    "kLr|kIL5ivCt96K;@Qg9AGFII<*ujVW4=|qLB3nGd{oeknTK~*K#1yt^pMdNS~K&x#~HX4djgpijZT3Xe?J`n9e&4qq6Gc|UkZ$v"
+    "|5+mP!XFo>V15aD5?h!R&f<j6_|AEMnQwnf1pb<NTdes;u?#1?Y{VPz?<@}B`}8xJheaIYC$xaa?n_b&tk!4>`?x;Uk$$mgfG<nO"
+    "^pL65D$imDPkNR+_-4vEl`3)&-&o`Jp~9M~#fP4;TJ%=5_SaRyqT*X86#zO%Iqoa+jjxOn&KdM-{m|NK-9d0Yq7}<(-Ho+i(&*h<"
+    "Cm@5+N|pKpO+S1}PKHDU4$DX8pWdMz+MylVp&j~vsKxu9jriQP8-3o4JTUWheB`d9Wd+3`ytA27e*I7Q5}~p9KE?-@X9HbAD{;vz"
+    "X`65=DP}|b(5B))8;sQBO{hR~utfJsW%$Tr<O)4TXji_B#RvmSMu%!~GZk;5Q?Q<v=4BM`ho<+b!Y-XRUBHbpUp`Zs<-_O<6Lgu|"
+    "WTjJljILO3u5{!(UcP`q_jf^7zmdyrLD$F8Qk(_7CQ#!$XyV*Yr04o|jVlFhMd5@16bQ_6=3bV;1}BbA_R-qEX)&Kc^e+mX-B$^{"
+    "gJ6*7r)c+4o<T=(ND#52>s&jEGc_ic4gkFX+CS+*Mo0C7Z()-lmrUB5zI6SjI$a~ePOg~cETkLKk!Z_EE}CL%Mco}i2_IC9YN{H^"
+    ")QzQV`IF#&R55ghoylr%<6q&9sv4U^e~o`D`7r|26Mj_xXfOhOg;C*%Kq_gRMwm<Lac#Mz5z6~N-~RKkJ%}#L8DQNRC;t_As&L!J"
+    "w%XI~Y)t=bn5jzfZlT?iAfFgWRuH#!e<XE-2!C5l8E{e~{Q7T1?GyEjbq&macKbhw{w=9JC4jc>-cGQtCQW5Wv6jqApmod3it^C?"
+    "2?oP1Zc5XZ2K~KLN#~g>{De?%k@xD-X}x98^Wd_){WB?5XfK;O%W*~bT)(~5pBjzH?_k6L;MCp8p#Hb>Y*%d;$=ZDzxBMB3R!#T2"
+    "&>7P?I&k}#PHlZa(njHF-tS2&xpfJmlb;I$gMWaiyYJOM8P=*4TmBHE9gmxAZaMzj3Oex3#J^#SlicvXN1qJ<mVyKle$#m5?#dhl"
+    "GQMg3H+E^-N8y*pc^S^#7hV+*FMo`ZYBosrEMS4J$Z>k9$*cX%h}V!ktJ)?z1<VopdHIPn6JF2NJ##8oyCx1_kQWKyo04i5p)KzN"
+    "*$rQBV*DB?uJ^n8vqTFQ4PHwCUCA$%(fAW(YdljL5RIKc&hfj-eB4HH_&5mu1?bERz~u76xci*-?a65$O&UI(81E*De}yJTe5-5#"
+    "5e+~nY!m0RQjqE%ZweGdkOec<1dJSme-0=Z$hWjUe&JG$bp_e_=46lGH9<|AM34f<L^P6W)v~A*>%2UhVyJ*TEoQwd+CWJ_7$xS)"
+    "{aD3}vCYXIY%PNJHuzS6u=kgOu!qo%)h9i+>vlQfW6(K^G3;a#`vh`goe>Mi);9&WLrVkK&v0w}6dah2fhU2^XT~j##uqpn=bVgB"
+    ";J(1J&&M%d?>h4tTt(2G%U(*|Re2U87rnuV(H+j|j@y%?{z<IhU_Csil={Z_5bjO2#ZK~Z?vpXJj?+nFe226!yp@g(zjYTj7xne?"
+    "n<w;7>eaAGe22o;Kb!n-%2s*}"
+)
+
+_PROHIBITED, _POSSIBLE, _MANDATORY = 1, 2, 3  # libunistring's UC_BREAK_* values
+_UNLIMITED = 2**31 - 1  # msgcat's INT_MAX page width for --no-wrap and --width=0
+
+
+@cache
+def _character_runs() -> tuple[list[int], list[int]]:
+    """The start of each run of equal character data, and its value."""
+    data = zlib.decompress(base64.b85decode("".join(_CHARACTER_DATA)))
+    starts: list[int] = []
+    values: list[int] = []
+    start = index = 0
+    while index < len(data):
+        length = shift = 0
+        while True:
+            byte = data[index]
+            index += 1
+            length |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                break
+        starts.append(start)
+        values.append(data[index])
+        index += 1
+        start += length
+    return starts, values
+
+
+@cache
+def _character(char: str) -> tuple[int, int]:
+    """A character's line-break class and display width (-1 for control characters)."""
+    starts, values = _character_runs()
+    value = values[bisect.bisect_right(starts, ord(char)) - 1]
+    return value >> 2, (value & 3) - 1
+
+
+@dataclass(slots=True)
+class _BreakState:
+    """What libunistring remembers while it walks a string."""
+
+    prev: int = _BK  # class of the previous character
+    last: int = _BK  # class of the last character that is not a space
+    space: bool = False  # spaces since the last non-space character
+    regional: int = 0  # regional indicators just before this point
+
+
+def _break_before_mark(state: _BreakState) -> int:
+    """A combining mark or ZWJ: attached to what precedes it, except after a space (LB9, LB10)."""
+    if state.last == _BK:
+        state.last, state.space = _AL, False
+        return _PROHIBITED
+    if state.last == _ZW or state.space:
+        state.last, state.space = _AL, False
+        return _POSSIBLE
+    return _PROHIBITED
+
+
+def _break_before_other(state: _BreakState, prop: int) -> int:
+    if state.last == _BK or state.prev in (_ZWJ, _HL_BA):
+        return _PROHIBITED
+    if state.last == _ZW:
+        return _POSSIBLE
+    if state.last == _RI and prop == _RI:
+        return _POSSIBLE if state.space or state.regional % 2 == 0 else _PROHIBITED
+    rule = _PAIRS[state.last][prop]
+    return _POSSIBLE if rule == "D" or (rule == "I" and state.space) else _PROHIBITED
+
+
+def _break_before(state: _BreakState, prop: int) -> int:
+    """Whether a line may break before a character of class `prop`; updates `state`."""
+    if prop in (_BK, _CR, _LF):
+        state.prev, state.last, state.space = prop, _BK, False
+        return _MANDATORY
+    if prop == _SP:
+        state.space = True
+        result = _PROHIBITED
+    elif prop == _ZW:
+        state.last, state.space = _ZW, False
+        result = _PROHIBITED
+    elif prop in (_CM, _ZWJ):
+        result = _break_before_mark(state)
+    else:
+        result = _break_before_other(state, prop)
+        state.last, state.space = prop, False
+    state.prev = _HL_BA if state.prev == _HL and prop in (_HY, _BA) else prop
+    return result
+
+
+def _line_breaks(text: str, overrides: Sequence[int], width: int, column: int) -> list[int]:
+    """The indexes where msgcat starts a new line in `text` (u8_width_linebreaks)."""
+    state = _BreakState()
+    chosen: list[int] = []
+    last = -1  # where the current piece starts, if it may move to a new line
+    piece = 0  # display width of the current piece
+    for index, char in enumerate(text):
+        prop, char_width = _character(char)
+        kind = _break_before(state, prop)
+        state.regional = state.regional + 1 if prop == _RI else 0
+        kind = overrides[index] or kind
+        if kind != _PROHIBITED and last >= 0 and column + piece > width:
+            chosen.append(last)
+            column = 0
+        if kind == _MANDATORY:
+            last, column, piece = -1, 0, 0
             continue
-        if message.key in seen:
-            raise CatalogError(
-                f"duplicate message definition (first defined at line {seen[message.key]}); "
-                "merge the two entries into one",
-                path,
-                message.line,
-            )
-        if not message.msgid:
-            raise CatalogError("an entry with an empty msgid after the header; remove it", path, message.line)
-        seen[message.key] = message.line
-    return Catalog(header, messages, tuple(header_entry.comments), tuple(header_entry.flags))
+        if kind == _POSSIBLE:
+            last, column, piece = index, column + piece, 0
+        piece += max(char_width, 0)
+    if last >= 0 and column + piece > width:
+        chosen.append(last)
+    return chosen
 
 
-def _escape(text: str) -> str:
-    return _WRITE_ESCAPE_RE.sub(lambda m: _WRITE_ESCAPES[m.group()], text)
+# ---------------------------------------------------------------- writing --
+
+_WRITE_ESCAPES = {
+    "\a": "a",
+    "\b": "b",
+    "\f": "f",
+    "\n": "n",
+    "\r": "r",
+    "\t": "t",
+    "\v": "v",
+    "\\": "\\",
+    '"': '"',
+}
+_WRITE_ESCAPE = re.compile(r'[\\"\a\b\f\n\r\t\v]')
+_COMMENT_UNWRITABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
+_MIN_WIDTH = 20  # msgcat raises smaller widths to this
+_REFERENCE_WIDTH = 79  # msgcat's page width, which applies to #: lines even with --no-wrap
 
 
-def _string_lines(keyword: str, text: str, prefix: str) -> Iterator[str]:
-    """A keyword and its string, split after each ``\\n`` as ``msgcat --no-wrap`` does."""
+def _portions(text: str) -> list[str]:
+    """`text` cut after each newline, as msgcat cuts it before wrapping."""
     pieces = text.split("\n")
-    segments = [piece + "\n" for piece in pieces[:-1]]
-    if pieces[-1]:
-        segments.append(pieces[-1])
-    if len(segments) <= 1:
-        yield f'{prefix}{keyword} "{_escape(text)}"'
-        return
-    yield f'{prefix}{keyword} ""'
-    for segment in segments:
-        yield f'{prefix}"{_escape(segment)}"'
+    portions = [piece + "\n" for piece in pieces[:-1]]
+    if pieces[-1] or not portions:
+        portions.append(pieces[-1])
+    return portions
 
 
-def _comment_lines(marker: str, texts: tuple[str, ...]) -> Iterator[str]:
+def _escaped(portion: str) -> tuple[str, list[int]]:
+    """The portion with C escapes, and the breaks forbidden inside them (0: no override)."""
+    text = _WRITE_ESCAPE.sub(lambda m: "\\" + _WRITE_ESCAPES[m.group()], portion)
+    overrides = [0] * len(text)
+    index = text.find("\\")
+    while index >= 0:
+        overrides[index + 1] = _PROHIBITED
+        index = text.find("\\", index + 2)
+    if portion.endswith("\n"):
+        overrides[-2] = _PROHIBITED  # never break just before a final \n
+    return text, overrides
+
+
+def _string_lines(prefix: str, keyword: str, text: str, page_width: int | None) -> Iterator[str]:
+    """A keyword and its string, laid out as write-po.c's wrap() lays them out."""
+    width = (page_width or _UNLIMITED) - 1 - (len(prefix) + 1)
+    portions = _portions(text)
+    first = True
+    for index, portion in enumerate(portions):
+        escaped, overrides = _escaped(portion)
+        column = len(keyword) + 1 if first else 0
+        breaks = _line_breaks(escaped, overrides, width, column) if page_width else []
+        if first and escaped and (index + 1 < len(portions) or column > width or breaks):
+            # Whatever does not fit on the keyword's line starts on the next one.
+            yield f'{prefix}{keyword} ""'
+            first = False
+            breaks = _line_breaks(escaped, overrides, width, 0) if page_width else []
+        bounds = [0, *breaks, len(escaped)]
+        for number, (start, end) in enumerate(pairwise(bounds)):
+            head = f"{prefix}{keyword} " if first and number == 0 else prefix
+            yield f'{head}"{escaped[start:end]}"'
+        first = False
+
+
+def _comment_lines(marker: str, texts: Sequence[str]) -> Iterator[str]:
     for text in texts:
         yield f"{marker} {text}" if text else marker
 
 
-def _reference_lines(references: tuple[str, ...]) -> Iterator[str]:
-    """``#:`` lines filled up to GNU's page width of 79 columns, even with --no-wrap."""
-    line = "#:"
+def _reference_lines(references: Sequence[str], page_width: int) -> Iterator[str]:
+    """``#:`` lines filled up to the page width, counted in bytes as msgcat counts."""
+    line, column = "#:", 2
     for reference in references:
-        if line != "#:" and len(line) + 1 + len(reference) > _PAGE_WIDTH:
+        size = len(reference.encode("utf-8")) + 1
+        if column > 2 and column + size > page_width:
             yield line
-            line = "#:"
+            line, column = "#:", 2
         line += " " + reference
-    if line != "#:":
+        column += size
+    if column > 2:
         yield line
 
 
-def _message_lines(message: Message) -> Iterator[str]:
+def _flags(message: Message) -> list[str]:
+    """The flags in msgcat's order: fuzzy first, and only on a non-empty msgstr.
+
+    msgcat drops a fuzzy flag on an empty msgstr (it means nothing there) and
+    drops flags it does not know; those are kept here, in their order,
+    because editors and Weblate read them (``markdown-text``).
+    """
+    flags = [flag for flag in message.flags if flag != "fuzzy"]
+    if message.is_fuzzy and message.msgstr:
+        flags.insert(0, "fuzzy")
+    return flags
+
+
+def _message_lines(message: Message, page_width: int | None, reference_width: int) -> Iterator[str]:
     yield from _comment_lines("#", message.comments)
-    if not message.obsolete:
-        yield from _comment_lines("#.", message.extracted)
-        yield from _reference_lines(message.references)
-    if message.flags:
-        # GNU writes fuzzy first, whatever order the file had.
-        flags = sorted(message.flags, key=lambda flag: flag != "fuzzy")
+    yield from _comment_lines("#.", message.extracted)
+    yield from _reference_lines(message.references, reference_width)
+    flags = _flags(message)
+    if flags:
         yield "#, " + ", ".join(flags)
+    if "no-wrap" in message.flags:
+        page_width = None
     previous = "#~| " if message.obsolete else "#| "
     if message.previous_msgctxt is not None:
-        yield from _string_lines("msgctxt", message.previous_msgctxt, previous)
+        yield from _string_lines(previous, "msgctxt", message.previous_msgctxt, page_width)
     if message.previous_msgid is not None:
-        yield from _string_lines("msgid", message.previous_msgid, previous)
+        yield from _string_lines(previous, "msgid", message.previous_msgid, page_width)
     prefix = "#~ " if message.obsolete else ""
     if message.msgctxt is not None:
-        yield from _string_lines("msgctxt", message.msgctxt, prefix)
-    yield from _string_lines("msgid", message.msgid, prefix)
-    yield from _string_lines("msgstr", message.msgstr, prefix)
+        yield from _string_lines(prefix, "msgctxt", message.msgctxt, page_width)
+    yield from _string_lines(prefix, "msgid", message.msgid, page_width)
+    yield from _string_lines(prefix, "msgstr", message.msgstr, page_width)
 
 
-def format_po(catalog: Catalog) -> str:
-    """Lay a catalogue out as ``msgcat --no-wrap`` would: UTF-8 text, LF, no BOM."""
+def _preview(text: str) -> str:
+    """The start of a text for an error message, with escapes and nothing invisible."""
+    short = text if len(text) <= 40 else text[:39] + "…"
+    short = _WRITE_ESCAPE.sub(lambda m: "\\" + _WRITE_ESCAPES[m.group()], short)
+    return '"' + _UNWRITABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", short) + '"'
+
+
+def _check_writable(message: Message, path: str | None) -> None:
+    """Refuse what a PO file cannot hold, rather than write a file gettext misreads."""
+    where = f"the entry msgid {_preview(message.msgid)}"
+    texts = {
+        "msgctxt": message.msgctxt,
+        "msgid": message.msgid,
+        "msgstr": message.msgstr,
+        "previous msgctxt": message.previous_msgctxt,
+        "previous msgid": message.previous_msgid,
+    }
+    for name, text in texts.items():
+        bad = _UNWRITABLE.search(text) if text else None
+        if bad:
+            raise CatalogError(
+                f"the {name} of {where} contains U+{ord(bad.group()):04X}, "
+                "which a PO file cannot hold; remove it",
+                path,
+                message.line or None,
+            )
+    for comment in (*message.comments, *message.extracted):
+        bad = _COMMENT_UNWRITABLE.search(comment)
+        if bad or comment.endswith("\\"):
+            what = f"U+{ord(bad.group()):04X}" if bad else "a backslash at its end"
+            raise CatalogError(
+                f"a comment of {where} contains {what}, which gettext would misread; remove it",
+                path,
+                message.line or None,
+            )
+    for item in (*message.references, *message.flags):
+        if not item or re.search(r"[\s,]", item.removeprefix("range: ")) or _COMMENT_UNWRITABLE.search(item):
+            raise CatalogError(
+                f"the reference or flag {item!r} of {where} is empty or holds a space or comma; fix it",
+                path,
+                message.line or None,
+            )
+
+
+def _check_catalog(catalog: Catalog, path: str | None) -> None:
+    seen: set[tuple[str | None, str]] = set()
+    for message in catalog.messages:
+        _check_writable(message, path)
+        if not message.msgid:
+            raise CatalogError("an entry with an empty msgid; only the header has one", path)
+        if message.key in seen:
+            raise CatalogError(
+                f"two entries with msgctxt {message.msgctxt!r} and msgid {_preview(message.msgid)}; keep one",
+                path,
+            )
+        seen.add(message.key)
+    for name, value in catalog.header:
+        if "\n" in name + value or ":" in name or _UNWRITABLE.search(name + value):
+            raise CatalogError(f"header field {name!r} cannot be written as 'Name: value'", path)
+
+
+def format_po(catalog: Catalog, width: int = 0, path: str | None = None) -> str:
+    """Lay a catalogue out as GNU msgcat 0.21 does: UTF-8 text, LF, no BOM.
+
+    `width` 0 gives ``msgcat --no-wrap``; a positive width gives
+    ``msgcat --width=N`` (widths under 20 count as 20, as in msgcat). Active
+    entries come first, then obsolete ones. Raises `CatalogError` (naming
+    `path`) for text a PO file cannot hold, such as control characters.
+    """
+    _check_catalog(catalog, path)
+    page_width = max(width, _MIN_WIDTH) if width > 0 else None
+    reference_width = page_width or _REFERENCE_WIDTH
     header = Message(
         msgid="",
         msgstr="".join(f"{name}: {value}\n" for name, value in catalog.header),
         comments=catalog.header_comments,
         flags=catalog.header_flags,
     )
-    blocks = ["\n".join(_message_lines(m)) for m in (header, *catalog.messages)]
+    active = [m for m in catalog.messages if not m.obsolete]
+    # msgcat leaves out obsolete entries whose msgstr is empty; they are kept
+    # here, since one may hold a translator's comments (update only makes
+    # obsolete entries that hold a translation or comments).
+    obsolete = [m for m in catalog.messages if m.obsolete]
+    blocks = ["\n".join(_message_lines(m, page_width, reference_width)) for m in (header, *active, *obsolete)]
     return "\n\n".join(blocks) + "\n"
 
 
