@@ -1,0 +1,651 @@
+"""Translation checks: a translation is untrusted input until it is compared with its English.
+
+A PO file comes back from a volunteer or a machine, and its text ends up in a README
+that many people read. Every check parses the msgid and the msgstr with the product's
+parser settings, in the document's context (reference definitions, footnotes), with the
+English URLs put back in place of the ``{n}`` placeholders, and compares what the parser
+found in the two (`markdown.text_facts`): Markdown is never matched with regular
+expressions. Links count as links even where markdown-it would refuse their URL, since
+other renderers do not refuse them. ``i18n-sync check`` runs every check over every
+catalogue; render and sync run them before they use a translation.
+
+=================  =======  ==============================================================
+id                 level    a finding means
+=================  =======  ==============================================================
+placeholders       error    the translation uses a ``{n}`` that is not a placeholder
+link-targets       error    links, images, autolinks or HTML URL attributes point elsewhere
+unsafe-url         error    a ``javascript:``, ``vbscript:``, ``data:`` or ``file:`` URL,
+                            however spelled, that the English does not have
+html-tags          error    a raw HTML tag, comment or declaration the English does not have
+html-attributes    error    an HTML attribute the English does not have on that tag
+block-structure    error    a heading, list, quote, code block, table row, HTML block... opened,
+                            or a line break or ``|`` where the unit cannot hold one
+reference-labels   error    reference links or footnote references use other labels
+control-chars      error    bidi overrides/embeddings/isolates or control characters
+newlines           error    a leading or trailing line feed where the English has none, or
+                            the reverse
+inline-code        warning  a code span changed (translators rightly translate some terms)
+emphasis           warning  an emphasis or strikethrough marker left unclosed
+invisible-chars    warning  zero-width characters, direction marks, soft hyphens, tabs...
+=================  =======  ==============================================================
+
+`CHECKS` is that table. A render uses no translation with an error-level finding.
+
+Switching checks off or changing their level:
+
+- per project, the ``checks`` table of the configuration maps a check id to ``"error"``,
+  ``"warning"`` or ``"off"``: ``checks = { "inline-code" = "error" }``;
+- per entry, a translator comment ``# i18n-sync: ignore inline-code emphasis`` (ids
+  separated by spaces or commas) switches those checks off for that entry.
+
+``unsafe-url`` can be neither lowered nor ignored: an unsafe URL from a translation is
+never rendered, whatever the configuration says. It reads URLs more suspiciously than a
+browser (percent-escapes are decoded too), so a spelling no browser runs still counts.
+The whole rendered document is guarded as well (`guard_document`): a translation is
+checked once more in its place, where a list item or a quote around it can change what
+it means, and a unit that changes the block skeleton or brings an unsafe URL is named.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TypeVar
+from urllib.parse import unquote
+
+from .markdown import BlockNode, ParseContext, TextFacts, block_skeleton, text_facts
+from .model import Message
+from .msgid import PLACEHOLDER
+
+ERROR = "error"
+WARNING = "warning"
+OFF = "off"
+LEVELS = (ERROR, WARNING, OFF)
+
+UNSAFE_SCHEMES = ("javascript", "vbscript", "data", "file")
+NO_CONTEXT = ParseContext()
+
+# Attribute values a browser shows as text and never fetches: a translator may change them.
+_PROSE_ATTRIBUTES = frozenset({"alt", "title", "aria-label", "aria-description", "placeholder", "label"})
+# Attributes whose value is where a link, an image or a form goes.
+_URL_ATTRIBUTES = frozenset(
+    {"href", "src", "srcset", "action", "formaction", "poster", "cite", "data", "background", "xlink:href"}
+)
+# After normalizing: an unsafe scheme at the start, or after a separator (srcset lists,
+# ``url(...)`` in styles, ``0;url=...`` in refresh headers).
+_UNSAFE = re.compile(r"(?:^|[,;(=])['\"]?(?:" + "|".join(UNSAFE_SCHEMES) + r"):")
+_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+_IGNORE_COMMENT = re.compile(r"^\s*i18n-sync:\s*ignore\b(?P<ids>.*)$")
+
+# Bidi embeddings, overrides and isolates: text that reads differently than it is stored.
+_BIDI_CONTROLS = frozenset(chr(code) for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+# Zero-width (non-)joiners are part of writing Persian, Indic scripts and emoji sequences.
+_JOINERS = frozenset("\u200c\u200d")
+
+# What a unit's text is wrapped in to parse it as the block it stands in.
+_BLOCK_WRAPPERS = {"paragraph": "{}", "heading": "# {}", "table-cell": "|{}|\n|-|\n"}
+
+_BLOCK_NAMES = {
+    "heading": "a heading",
+    "bullet_list": "a list",
+    "ordered_list": "a list",
+    "list_item": "a list item",
+    "blockquote": "a block quote",
+    "alert": "an alert",
+    "fence": "a code block",
+    "code_block": "an indented code block",
+    "html_block": "an HTML block",
+    "table": "a table",
+    "tr": "a table row",
+    "th": "a table cell",
+    "td": "a table cell",
+    "hr": "a thematic break",
+    "footnote_block": "a footnote",
+    "footnote": "a footnote",
+    "front_matter": "front matter",
+    "paragraph": "a paragraph",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What one check found wrong with a translation, and how serious it is."""
+
+    check: str
+    level: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """The msgid or the msgstr: as written, with the URLs in place of placeholders, parsed."""
+
+    text: str
+    filled: str
+    facts: TextFacts
+
+
+def _nothing_allowed(url: str) -> bool:
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """A translation to check: the unit's kind and URLs, the English and the translation.
+
+    `allowed` says whether a link target the English does not have is a localized
+    page the configuration lets this language link to instead.
+    """
+
+    kind: str
+    urls: tuple[str, ...]
+    english: Side
+    translation: Side
+    allowed: Callable[[str], bool] = _nothing_allowed
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One row of the table: an id, a default level, a one-line explanation, the test.
+
+    `run` yields one message per problem; a message says what is wrong and what to do.
+    """
+
+    id: str
+    level: str
+    explanation: str
+    run: Callable[[Pair], Iterator[str]]
+
+
+# --- normalizing what a browser would read ----------------------------------------------------
+
+
+def _normalize_url(value: str) -> str:
+    """Undo every encoding a browser or a Markdown renderer might undo, then some.
+
+    Entities and percent-escapes are decoded until nothing changes (bounded), then
+    whitespace, control and format characters and backslashes are dropped and the
+    text lower-cased: ``JaVa&#115;cr%69pt :`` reads ``javascript:``.
+    """
+    text = value
+    for _ in range(8):
+        decoded = unquote(html.unescape(text))
+        if decoded == text:
+            break
+        text = decoded
+    kept = (c for c in text if c != "\\" and not c.isspace() and unicodedata.category(c)[0] != "C")
+    return "".join(kept).lower()
+
+
+def is_unsafe_url(value: str) -> bool:
+    """Whether a URL (or an attribute value) could run script or reach local files."""
+    return bool(_UNSAFE.search(_normalize_url(value)))
+
+
+def unsafe_urls(facts: TextFacts) -> Counter[str]:
+    """The unsafe URLs of a text: links, definitions, and every non-prose HTML attribute."""
+    values = [
+        *facts.links,
+        *(href for _, href in facts.definitions),
+        *(value for tag in facts.html for name, value in tag.attrs if name not in _PROSE_ATTRIBUTES),
+    ]
+    return Counter(value for value in values if is_unsafe_url(value))
+
+
+def _link_targets(facts: TextFacts) -> Counter[str]:
+    html_urls = (value for tag in facts.html for name, value in tag.attrs if name in _URL_ATTRIBUTES)
+    return Counter([*facts.links, *html_urls])
+
+
+# --- the checks ------------------------------------------------------------------------------
+
+
+def _difference(english: Counter[str], translation: Counter[str], show: Callable[[str], str]) -> str:
+    missing = [show(item) for item in sorted((english - translation).elements())]
+    added = [show(item) for item in sorted((translation - english).elements())]
+    parts = [f"{', '.join(missing)} missing"] if missing else []
+    parts += [f"{', '.join(added)} added"] if added else []
+    return "; ".join(parts)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """Text fit for a one-line report: invisible characters spelled out, long text cut."""
+    shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def _check_placeholders(pair: Pair) -> Iterator[str]:
+    if not pair.urls:
+        return  # braces are text in a unit without URLs
+    numbers = sorted({int(match.group(1)) for match in PLACEHOLDER.finditer(pair.translation.text)})
+    for number in numbers:
+        if not 1 <= number <= len(pair.urls):
+            yield f"{{{number}}} is not a placeholder of this text; use {{1}} to {{{len(pair.urls)}}}"
+
+
+def _check_link_targets(pair: Pair) -> Iterator[str]:
+    english, translation = _link_targets(pair.english.facts), _link_targets(pair.translation.facts)
+    # An allowed localized link stands in for one English target.
+    localized = Counter({url: n for url, n in (translation - english).items() if pair.allowed(url)})
+    translation -= localized
+    missing = english - translation
+    if translation - english or missing.total() != localized.total():
+        change = _difference(english, translation, lambda url: _short(url) or "(empty)")
+        yield f"its link targets differ from the English ones ({change}); use the {{n}} placeholders"
+
+
+def _check_unsafe_urls(pair: Pair) -> Iterator[str]:
+    added = unsafe_urls(pair.translation.facts) - unsafe_urls(pair.english.facts)
+    for url in sorted(added):
+        yield f"unsafe URL '{_short(url)}'; only the English links may be used"
+
+
+def _tag_names(facts: TextFacts) -> set[str]:
+    return {tag.name for tag in facts.html}
+
+
+def _check_html_tags(pair: Pair) -> Iterator[str]:
+    added = _tag_names(pair.translation.facts) - _tag_names(pair.english.facts)
+    if added:
+        shown = ", ".join(f"<{name}>" for name in sorted(added))
+        yield f"it adds HTML the English does not have: {shown}; remove it"
+
+
+def _attributes(facts: TextFacts) -> set[tuple[str, str]]:
+    return {(tag.name, name) for tag in facts.html for name, _ in tag.attrs}
+
+
+def _check_html_attributes(pair: Pair) -> Iterator[str]:
+    added = _attributes(pair.translation.facts) - _attributes(pair.english.facts)
+    if added:
+        shown = ", ".join(f"{name} on <{tag}>" for tag, name in sorted(added))
+        yield f"it adds HTML attributes the English does not have: {shown}; remove them"
+
+
+def _describe_blocks(english: Sequence[BlockNode], translation: Sequence[BlockNode]) -> str:
+    """Say how two block skeletons differ, and what to do about it."""
+    english_kinds = Counter(node.kind for node in english)
+    translation_kinds = Counter(node.kind for node in translation)
+    for node in translation:
+        if translation_kinds[node.kind] > english_kinds[node.kind]:
+            name = _BLOCK_NAMES.get(node.kind, node.kind)
+            return f"it makes {name} the English does not have; escape the character that starts it or reword"
+    for node in english:
+        if english_kinds[node.kind] > translation_kinds[node.kind]:
+            name = _BLOCK_NAMES.get(node.kind, node.kind)
+            return f"it loses {name} the English has; keep the English layout"
+    for old, new in zip(english, translation, strict=False):
+        if new.detail == "task" and old.detail != "task":
+            return "it turns a list item into a task ([ ] or [x]); write '\\[' or reword"
+    return (
+        "its blocks differ from the English (nesting, task box, alert or blank line); keep the English layout"
+    )
+
+
+def _check_block_structure(pair: Pair) -> Iterator[str]:
+    text = pair.translation.filled
+    if "\n" in text and pair.kind != "paragraph":
+        yield f"a {pair.kind} cannot hold a line break"
+    elif pair.kind == "table-cell" and _UNESCAPED_PIPE.search(text):
+        yield "a table cell cannot hold an unescaped '|'; write '\\|'"
+    elif pair.kind in _BLOCK_WRAPPERS and pair.english.facts.blocks != pair.translation.facts.blocks:
+        yield _describe_blocks(pair.english.facts.blocks, pair.translation.facts.blocks)
+
+
+def _check_reference_labels(pair: Pair) -> Iterator[str]:
+    english, translation = Counter(pair.english.facts.labels), Counter(pair.translation.facts.labels)
+    if english != translation:
+        change = _difference(english, translation, lambda label: f"[{label}]")
+        yield f"its reference links or footnotes differ from the English ({change}); keep the labels"
+
+
+def _is_control(char: str) -> bool:
+    return char in _BIDI_CONTROLS or (unicodedata.category(char) == "Cc" and char not in "\n\t")
+
+
+def _is_invisible(char: str) -> bool:
+    if _is_control(char) or char in _JOINERS:
+        return False
+    return char == "\t" or unicodedata.category(char) in ("Cf", "Zl", "Zp", "Co", "Cs")
+
+
+def _new_characters(pair: Pair, wanted: Callable[[str], bool]) -> list[str]:
+    return sorted(char for char in set(pair.translation.text) - set(pair.english.text) if wanted(char))
+
+
+def _char_name(char: str) -> str:
+    return f"U+{ord(char):04X} {unicodedata.name(char, 'control character')}"
+
+
+def _check_control_chars(pair: Pair) -> Iterator[str]:
+    for char in _new_characters(pair, _is_control):
+        yield f"it holds {_char_name(char)}, which the English does not; remove it"
+
+
+def _check_invisible_chars(pair: Pair) -> Iterator[str]:
+    for char in _new_characters(pair, _is_invisible):
+        yield f"it holds the invisible {_char_name(char)}, which the English does not; remove it"
+
+
+def _check_newlines(pair: Pair) -> Iterator[str]:
+    english, translation = pair.english.text, pair.translation.text
+    for where, test in (("start", str.startswith), ("end", str.endswith)):
+        if test(translation, "\n") and not test(english, "\n"):
+            yield f"it {where}s with a line feed and the English does not; remove it"
+        elif test(english, "\n") and not test(translation, "\n"):
+            yield f"the English {where}s with a line feed and the translation does not; add one"
+
+
+def _check_inline_code(pair: Pair) -> Iterator[str]:
+    english, translation = Counter(pair.english.facts.code), Counter(pair.translation.facts.code)
+    if english != translation:
+        change = _difference(english, translation, lambda code: f"`{_short(code, 40)}`")
+        yield f"its inline code differs from the English ({change}); copy code unchanged"
+
+
+def _check_emphasis(pair: Pair) -> Iterator[str]:
+    extra = Counter(pair.translation.facts.unmatched) - Counter(pair.english.facts.unmatched)
+    for marker in sorted(extra):
+        yield f"an emphasis marker '{marker}' is never closed; close it or write '\\{marker}'"
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("placeholders", ERROR, "every {n} in the translation is a placeholder", _check_placeholders),
+    Check(
+        "link-targets",
+        ERROR,
+        "links, images, autolinks and HTML URL attributes point where the English ones do",
+        _check_link_targets,
+    ),
+    Check(
+        "unsafe-url",
+        ERROR,
+        "no javascript:, vbscript:, data: or file: URL the English lacks, whatever the spelling",
+        _check_unsafe_urls,
+    ),
+    Check("html-tags", ERROR, "no raw HTML tag, comment or declaration the English lacks", _check_html_tags),
+    Check(
+        "html-attributes", ERROR, "no HTML attribute the English lacks on that tag", _check_html_attributes
+    ),
+    Check(
+        "block-structure",
+        ERROR,
+        "no new heading, list, quote, code block, table row or HTML block; no line break or '|' "
+        "where the unit cannot hold one",
+        _check_block_structure,
+    ),
+    Check(
+        "reference-labels",
+        ERROR,
+        "reference links, reference images and footnote references keep the English labels",
+        _check_reference_labels,
+    ),
+    Check(
+        "control-chars",
+        ERROR,
+        "no bidi override, embedding or isolate and no control character the English lacks",
+        _check_control_chars,
+    ),
+    Check(
+        "newlines",
+        ERROR,
+        "a leading or trailing line feed exactly where the English has one",
+        _check_newlines,
+    ),
+    Check("inline-code", WARNING, "code spans are copied unchanged", _check_inline_code),
+    Check("emphasis", WARNING, "every emphasis or strikethrough marker added is closed", _check_emphasis),
+    Check(
+        "invisible-chars",
+        WARNING,
+        "no zero-width character, direction mark, soft hyphen or tab the English lacks",
+        _check_invisible_chars,
+    ),
+)
+
+CHECK_IDS = tuple(check.id for check in CHECKS)
+MANDATORY = frozenset({"unsafe-url"})
+"""Checks that no configuration or translator comment can switch off or lower."""
+
+_DEFAULT_LEVELS = {check.id: check.level for check in CHECKS}
+
+
+# --- levels and opt-outs ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The level of each check for a project: the defaults, changed by its `checks` setting."""
+
+    levels: tuple[tuple[str, str], ...] = ()
+
+    def level_of(self, check_id: str) -> str:
+        """The level of a check in this project: error, warning or off."""
+        return dict(self.levels).get(check_id, _DEFAULT_LEVELS[check_id])
+
+
+DEFAULT_POLICY = Policy()
+
+
+def make_policy(levels: Iterable[tuple[str, str]]) -> Policy:
+    """Check a project's (check id, level) pairs; raise `ValueError` saying what to fix."""
+    pairs = tuple(levels)
+    for check_id, level in pairs:
+        if check_id not in _DEFAULT_LEVELS:
+            raise ValueError(
+                f"'checks' names unknown check {check_id!r}; known checks: {', '.join(CHECK_IDS)}"
+            )
+        if level not in LEVELS:
+            raise ValueError(f"check {check_id!r} has level {level!r}; use one of {', '.join(LEVELS)}")
+        if check_id in MANDATORY and level != ERROR:
+            raise ValueError(f"check {check_id!r} cannot be lowered: an unsafe URL is never rendered")
+    return Policy(pairs)
+
+
+def ignored_checks(comments: Iterable[str]) -> frozenset[str]:
+    """The check ids an entry's translator comments switch off (``i18n-sync: ignore a b``)."""
+    ids: set[str] = set()
+    for comment in comments:
+        match = _IGNORE_COMMENT.match(comment)
+        if match:
+            ids.update(word for word in re.split(r"[\s,]+", match.group("ids")) if word)
+    return frozenset(ids)
+
+
+def ignores_of(messages: Iterable[Message]) -> dict[str, frozenset[str]]:
+    """For each msgid whose entry has an ``i18n-sync: ignore`` comment, the ids it names."""
+    return {message.msgid: ids for message in messages if (ids := ignored_checks(message.comments))}
+
+
+# --- running the checks ----------------------------------------------------------------------
+
+
+def _fill(text: str, urls: Sequence[str]) -> str:
+    """Put the URLs in place of their placeholders, leaving unknown ones as they are."""
+    if not urls:
+        return text
+
+    def url_for(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        return urls[number - 1] if 1 <= number <= len(urls) else match.group(0)
+
+    return PLACEHOLDER.sub(url_for, text)
+
+
+@lru_cache(maxsize=4096)
+def _side(text: str, kind: str, urls: tuple[str, ...], context: ParseContext) -> Side:
+    filled = _fill(text, urls)
+    wrapper = _BLOCK_WRAPPERS.get(kind, "{}")
+    return Side(text, filled, text_facts(wrapper.format(filled), context))
+
+
+def has_english_link_targets(
+    msgid: str, text: str, context: ParseContext, kind: str, urls: Sequence[str]
+) -> bool:
+    """Whether a translation (its URLs filled in) links to exactly the English targets.
+
+    The common case, answered from the same cached parses `run_checks` makes. A msgid
+    whose parse finds other links than its source did (layout normalised away can make
+    a link of what was none) never takes this short cut.
+    """
+    english = _link_targets(_side(msgid, kind, tuple(urls), context).facts)
+    if english.total() != len(urls):
+        return False
+    return _link_targets(_side(text, kind, tuple(urls), context).facts) == english
+
+
+def run_checks(
+    msgid: str,
+    msgstr: str,
+    context: ParseContext = NO_CONTEXT,
+    kind: str = "paragraph",
+    urls: Sequence[str] = (),
+    policy: Policy = DEFAULT_POLICY,
+    ignored: Collection[str] = (),
+    allowed: Callable[[str], bool] = _nothing_allowed,
+) -> tuple[Finding, ...]:
+    """Run every check that is on over one translation; return the findings in table order.
+
+    `kind` is the unit's kind (paragraph, heading, table-cell, front-matter...), `urls`
+    the English URLs behind its placeholders, `ignored` the check ids its entry switches
+    off, `allowed` which localized link targets the configuration allows. A translation
+    equal to its msgid has nothing to find by construction.
+    """
+    if msgstr == msgid:
+        return ()
+    english = _side(msgid, kind, tuple(urls), context)
+    pair = Pair(kind, tuple(urls), english, _side(msgstr, kind, tuple(urls), context), allowed)
+    findings: list[Finding] = []
+    for check in CHECKS:
+        level = policy.level_of(check.id)
+        if level == OFF or (check.id in ignored and check.id not in MANDATORY):
+            continue
+        findings.extend(Finding(check.id, level, message) for message in check.run(pair))
+    return tuple(findings)
+
+
+def errors_of(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """The error-level findings: those that keep a translation out of the output."""
+    return tuple(finding for finding in findings if finding.level == ERROR)
+
+
+def format_findings(findings: Iterable[Finding]) -> str:
+    """``[id] message; [id] message``: findings as one line of a report."""
+    return "; ".join(f"[{finding.check}] {finding.message}" for finding in findings)
+
+
+# --- the whole rendered document -------------------------------------------------------------
+
+U = TypeVar("U", bound=Hashable)
+
+
+@lru_cache(maxsize=16)
+def _skeleton_of(text: str) -> tuple[BlockNode, ...]:
+    return block_skeleton(text)
+
+
+def _first_breaking(
+    fixed: Sequence[U], candidates: Sequence[U], broken: Callable[[Sequence[U]], str | None]
+) -> tuple[int, str]:
+    """The smallest k such that `fixed` plus the first k candidates is broken, and why.
+
+    `fixed` alone must not be broken and everything must be; bisection finds a k whose
+    predecessor is sound, so the k-th candidate is one that breaks the document.
+    """
+    low, high = 0, len(candidates)
+    reason = broken([*fixed, *candidates]) or ""
+    while high - low > 1:
+        middle = (low + high) // 2
+        found = broken([*fixed, *candidates[:middle]])
+        if found is None:
+            low = middle
+        else:
+            high, reason = middle, found
+    return high - 1, reason
+
+
+def _structure_problem(
+    render: Callable[[Collection[U]], str], reference: tuple[BlockNode, ...]
+) -> Callable[[Sequence[U]], str | None]:
+    def broken(units: Sequence[U]) -> str | None:
+        blocks = _skeleton_of(render(units))
+        if blocks == reference:
+            return None
+        return f"in the rendered document {_describe_blocks(reference, blocks)}"
+
+    return broken
+
+
+def _drop_breaking(
+    kept: list[U], fixed: Sequence[U], broken: Callable[[Sequence[U]], str | None], check_id: str
+) -> list[tuple[U, Finding]]:
+    """Remove candidates one by one until `fixed` plus the rest is sound."""
+    dropped: list[tuple[U, Finding]] = []
+    while kept and broken([*fixed, *kept]) is not None:
+        index, reason = _first_breaking(fixed, kept, broken)
+        dropped.append((kept.pop(index), Finding(check_id, ERROR, reason)))
+    return dropped
+
+
+def guard_document(
+    units: Sequence[U],
+    render: Callable[[Collection[U]], str],
+    exempt: Collection[U] = (),
+    structure: bool = True,
+) -> tuple[tuple[U, Finding], ...]:
+    """Find the translated units that break the rendered document; each with its finding.
+
+    `units` are the translated units in document order and `render(chosen)` the
+    document with only the chosen ones translated. Its block skeleton must be the one it
+    has with only the `exempt` units translated (those whose entries ignore
+    ``block-structure``); units are dropped until it is, each named when adding it to a
+    sound document breaks it. Only blocks are parsed: with the skeleton unchanged, every
+    inline text of the output is an English one or a translation the per-entry checks
+    (`run_checks`, unsafe URLs included) parsed already in the document's context, so a
+    second inline parse of the whole output could find nothing new.
+    """
+    if not units or not structure:
+        return ()
+    exempt_units = set(exempt)
+    fixed = [unit for unit in units if unit in exempt_units]
+    candidates = [unit for unit in units if unit not in exempt_units]
+    reference = _skeleton_of(render(fixed))
+    return tuple(_drop_breaking(candidates, fixed, _structure_problem(render, reference), "block-structure"))
+
+
+def check_messages(
+    messages: Iterable[Message],
+    context: ParseContext,
+    kinds: Mapping[str, Collection[tuple[str, tuple[str, ...]]]],
+    policy: Policy = DEFAULT_POLICY,
+    allowed: Callable[[str], bool] = _nothing_allowed,
+) -> Iterator[tuple[Message, Finding]]:
+    """Check each translated, non-fuzzy entry against every unit that has its msgid.
+
+    `kinds` maps a msgid to the (kind, URLs) of its units in the source; an entry whose
+    msgid is not in the source any more is checked as a paragraph, with the URLs of its
+    ``#. {n}: URL`` comments.
+    """
+    for message in messages:
+        if not message.is_translated:
+            continue
+        ignored = ignored_checks(message.comments)
+        seen: set[Finding] = set()
+        for kind, urls in kinds.get(message.msgid) or (("paragraph", _comment_urls(message)),):
+            found = run_checks(message.msgid, message.msgstr, context, kind, urls, policy, ignored, allowed)
+            for finding in found:
+                if finding not in seen:
+                    seen.add(finding)
+                    yield message, finding
+
+
+_URL_COMMENT = re.compile(r"^\{(\d+)\}: (.*)$")
+
+
+def _comment_urls(message: Message) -> tuple[str, ...]:
+    found = {int(m.group(1)): m.group(2) for c in message.extracted if (m := _URL_COMMENT.match(c))}
+    return tuple(found[number] for number in range(1, len(found) + 1) if number in found)
