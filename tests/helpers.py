@@ -23,6 +23,16 @@ def uppercase(msgid: str) -> str:
     return "".join(part if _KEEP.fullmatch(part) else part.upper() for part in _KEEP.split(msgid))
 
 
+_ACCENTS = str.maketrans("AEIOU", "ÂÊÎÔÛ")
+
+
+def accented(msgid: str) -> str:
+    """Like `uppercase`, with accented vowels too, so that heading anchors change."""
+    return "".join(
+        part if _KEEP.fullmatch(part) else part.upper().translate(_ACCENTS) for part in _KEEP.split(msgid)
+    )
+
+
 def read_fixture(path: Path) -> str:
     return path.read_bytes().decode("utf-8")
 

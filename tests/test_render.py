@@ -6,7 +6,7 @@ import pytest
 
 from i18n_sync.document import load_document
 from i18n_sync.extract import extract_units
-from i18n_sync.render import Rendered, render_document
+from i18n_sync.render import Rendered, accept_translations, is_allowed_link, render_document
 
 
 def render(source: str, translations: dict[str, str]) -> Rendered:
@@ -41,19 +41,18 @@ def test_a_spelled_out_url_equal_to_the_english_one_is_accepted() -> None:
         (
             "See [docs](https://docs.example).\n",
             "See [docs]({1}).",
-            "[x](https://evil.example)",
-            "link targets",
-        ),
-        (
-            "See [docs](https://docs.example).\n",
-            "See [docs]({1}).",
             "[x](javascript:alert(1))",
-            "link targets",
+            "0 link(s) where the English has 1",
         ),
         ("See [docs](https://docs.example).\n", "See [docs]({1}).", "[x]({2})", "{2} is not a placeholder"),
         ("# Title\n", "Title", "Başlık\nikinci satır", "cannot hold a line break"),
         ("| a |\n|---|\n| b |\n", "b", "x | y", "unescaped '|'"),
-        ("Plain text.\n", "Plain text.", "[tıkla](https://evil.example)", "link targets"),
+        (
+            "Plain text.\n",
+            "Plain text.",
+            "[tıkla](https://evil.example)",
+            "1 link(s) where the English has 0",
+        ),
     ],
 )
 def test_unusable_translations_fall_back_to_english_and_are_reported(
@@ -65,6 +64,37 @@ def test_unusable_translations_fall_back_to_english_and_are_reported(
     assert len(result.diagnostics) == 1
     assert reason in result.diagnostics[0].message
     assert "evil" not in result.text and "javascript" not in result.text
+
+
+def test_a_retargeted_link_gets_the_english_url_back_and_is_reported() -> None:
+    source = "See [docs](https://docs.example) and [home](https://home.example).\n"
+    msgid = "See [docs]({1}) and [home]({2})."
+    result = render(source, {msgid: "[Ana sayfa]({2}) ve [belgeler](https://evil.example)."})
+    assert result.text == "[Ana sayfa](https://home.example) ve [belgeler](https://docs.example).\n"
+    assert "replaced by the English one" in result.diagnostics[0].message
+
+
+def test_a_localized_link_is_kept_only_to_an_allowed_host() -> None:
+    doc = load_document("Read [the article](https://en.wikipedia.org/wiki/Gettext).\n", "doc.md")
+    extraction = extract_units(doc)
+    msgstr = "[Makaleyi](https://tr.wikipedia.org/wiki/Gettext) okuyun."
+    translations = {"Read [the article]({1}).": msgstr}
+    allowed = accept_translations(
+        "tr.po", extraction.units, translations, extraction.context, ["*.wikipedia.org"]
+    )
+    refused = accept_translations(
+        "tr.po", extraction.units, translations, extraction.context, ["example.org"]
+    )
+    assert list(allowed.texts.values()) == [msgstr]
+    assert allowed.diagnostics == ()
+    assert list(refused.texts.values()) == ["[Makaleyi](https://en.wikipedia.org/wiki/Gettext) okuyun."]
+    assert len(refused.diagnostics) == 1
+
+
+def test_an_allowed_host_never_allows_another_scheme() -> None:
+    assert not is_allowed_link("javascript://tr.wikipedia.org/%0aalert(1)", ["*.wikipedia.org"])
+    assert not is_allowed_link("ftp://tr.wikipedia.org/x", ["*.wikipedia.org"])
+    assert is_allowed_link("https://tr.wikipedia.org/x", ["*.wikipedia.org"])
 
 
 def test_hard_break_in_a_translation_keeps_the_list_item_container() -> None:

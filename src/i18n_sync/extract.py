@@ -217,6 +217,7 @@ def _make_unit(
         indent=_continuation_indent(doc.lines[region.start_line], region.start_col),
         section=tuple(text for level, text in sections if level < block.level or not block.level),
         url_regions=tuple(located.region_of(m.start, m.end) for m in located.marks.urls) if urls else (),
+        autolinks=frozenset(i for i, m in enumerate(located.marks.urls) if m.kind == "autolink" and urls),
     )
 
 

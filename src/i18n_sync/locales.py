@@ -9,8 +9,10 @@ from functools import cache
 from babel import Locale, UnknownLocaleError
 from babel.messages.plurals import get_plural
 
-# language, optional script, optional region: tr, zh-CN, zh-Hans, pt-BR, es-419
-_BCP47 = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-(?:[A-Z]{2}|\d{3}))?$")
+# language, optional script, optional region: tr, zh-CN, zh-Hans, pt-BR, es-419.
+# ASCII only and matched with fullmatch (`$` would let "tr\n" through): the tag
+# becomes part of file names, so it may hold nothing but these letters.
+_BCP47 = re.compile(r"[a-z]{2,3}(-[A-Z][a-z]{3})?(-(?:[A-Z]{2}|\d{3}))?", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,11 +34,23 @@ def normalize_tag(text: str) -> str:
     return "-".join(out)
 
 
+def _native_name(locale: Locale) -> str:
+    """How speakers name their language: 简体中文, Türkçe, Português (Brasil)."""
+    names = locale.languages
+    for key in (f"{locale.language}_{locale.territory}", f"{locale.language}_{locale.script}"):
+        if key in names:
+            name: str = names[key]
+            break
+    else:
+        name = locale.get_display_name(locale) or ""
+    return name[:1].upper() + name[1:]
+
+
 @cache
 def parse_language(text: str) -> Language:
     """Validate a language code and describe it; raise `ValueError` saying why not."""
     tag = normalize_tag(text) if text.isascii() else text
-    if not _BCP47.match(tag):
+    if not _BCP47.fullmatch(tag):
         raise ValueError(f"{text!r} is not a language code like 'tr', 'zh-CN' or 'pt-BR'")
     try:
         locale = Locale.parse(tag, sep="-")
@@ -46,6 +60,6 @@ def parse_language(text: str) -> Language:
     return Language(
         tag=tag,
         code=tag.replace("-", "_"),
-        native_name=locale.get_display_name(locale) or tag,
+        native_name=_native_name(locale) or tag,
         plural_forms=f"nplurals={plural.num_plurals}; plural={plural.plural_expr};",
     )

@@ -28,7 +28,8 @@ class Unit:
     text that placeholder ``{k}`` stands for. `indent` is what a continuation
     line needs in front of it to stay inside the unit's container (list item,
     block quote, footnote) when a translation breaks a line. `url_regions[k - 1]`
-    is where the URL of ``{k}`` stands in the source.
+    is where the URL of ``{k}`` stands in the source; `autolinks` holds the
+    0-based indexes of URLs that are autolinks, which links never rewrite.
     """
 
     kind: str
@@ -39,6 +40,7 @@ class Unit:
     section: tuple[str, ...] = ()
     quote: str = ""
     url_regions: tuple[Region, ...] = ()
+    autolinks: frozenset[int] = frozenset()
 
     @property
     def line(self) -> int:
@@ -134,8 +136,15 @@ class Catalog:
 
 @dataclass(frozen=True, slots=True)
 class FileChange:
-    """A file the run wants to have these exact bytes."""
+    """A file the run wants to have these exact bytes.
+
+    A `guarded` change carries the bytes the run read the file as in
+    `original` (None: there was no file); the writer leaves the file alone when
+    it holds something else by then, because someone changed it meanwhile.
+    """
 
     path: str
     content: bytes
     kind: str
+    original: bytes | None = field(default=None, repr=False)
+    guarded: bool = False

@@ -1,0 +1,96 @@
+"""Outputs of one language as a set: heading anchors, links between them, decorations.
+
+Rendering one output needs to know the others: a link to
+``CONTRIBUTING.md#setup`` in the Turkish README must reach the Turkish
+CONTRIBUTING's anchor for that heading. So every document's translations are
+accepted first (`render.accept_translations`), then each language's outputs
+are laid out as a `links.Site`, then each is rendered.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import partial
+
+from .anchors import unique_anchors
+from .decorate import Decorations, insertions
+from .document import Document
+from .extract import Extraction
+from .links import Page, Site, resolve_url
+from .markdown import heading_text
+from .render import Accepted, Rendered, render_accepted
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """One document ready to render in one language (English included).
+
+    `source` is the source's path, `home` the English file its links were
+    written for, `output` where this rendering goes.
+    """
+
+    source: str
+    home: str
+    output: str
+    doc: Document
+    extraction: Extraction
+    accepted: Accepted
+
+
+def anchor_map(extraction: Extraction, accepted: Accepted) -> dict[str, str]:
+    """English heading anchor → the anchor the same heading has with these translations."""
+    headings = extraction.headings
+    english = unique_anchors(h.text for h in headings)
+    texts = (
+        heading_text(accepted.texts[h.unit], extraction.context)
+        if h.unit is not None and h.unit in accepted.texts
+        else h.text
+        for h in headings
+    )
+    return {old: new for old, new in zip(english, unique_anchors(texts), strict=True) if old != new}
+
+
+def build_site(prepared: Sequence[Prepared], unpublished_homes: Sequence[str] = ()) -> Site:
+    """The pages of one language; documents not published in it are reached in English."""
+    pages = {p.home: Page(p.output, anchor_map(p.extraction, p.accepted)) for p in prepared}
+    for home in unpublished_homes:
+        pages.setdefault(home, Page(home))
+    return Site(pages)
+
+
+def relative_link(target: str, output: str) -> str:
+    """A link from the file at `output` to the file at `target` (both repository-relative)."""
+    return posixpath.relpath(target, posixpath.dirname(output) or ".").replace(" ", "%20")
+
+
+def _with_english_anchors(prepared: Prepared, anchors: dict[str, str]) -> Accepted:
+    """Keep deep links to English anchors working: an empty ``<a id>`` before translated headings."""
+    english = unique_anchors(h.text for h in prepared.extraction.headings)
+    texts = dict(prepared.accepted.texts)
+    for heading, anchor in zip(prepared.extraction.headings, english, strict=True):
+        if heading.unit is not None and heading.unit in texts and anchor in anchors:
+            texts[heading.unit] = f'<a id="{html.escape(anchor)}"></a>{texts[heading.unit]}'
+    return replace(prepared.accepted, texts=texts)
+
+
+def publish(
+    prepared: Prepared, site: Site, decorations: Decorations, english_anchors: bool = False
+) -> Rendered:
+    """Render one output: links resolved within `site`, decorations inserted."""
+    page = site.pages.get(prepared.home) or Page(prepared.output)
+    accepted = prepared.accepted
+    if english_anchors and page.anchors:
+        accepted = _with_english_anchors(prepared, dict(page.anchors))
+    resolve = partial(resolve_url, home=prepared.home, page=page, site=site)
+    extraction = prepared.extraction
+    return render_accepted(
+        prepared.doc,
+        extraction.units,
+        accepted,
+        extraction.context,
+        resolve,
+        insertions(prepared.doc, decorations),
+    )
