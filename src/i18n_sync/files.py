@@ -1,17 +1,46 @@
-"""The file system edge: reading text strictly and writing files atomically."""
+"""The file system edge: reading text strictly, writing files atomically, one run at a time.
+
+Every file the tool writes goes through `apply_changes` (or `write_atomic`):
+the new bytes are complete in memory, go to a temporary file beside the
+target, are flushed to disk, and are renamed over the target, so a reader or
+a crash sees the old file or the new one, never a mix. `hold_lock` makes a
+second run in the same repository wait until the first has finished.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
+import sys
 import tempfile
-from collections.abc import Iterable
-from pathlib import Path
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 
 from .errors import I18nSyncError, WriteError
 from .model import FileChange
 
+# A temporary file's name starts with a dot and ends in .tmp, so no source
+# pattern (``**/*.md``) or output pattern (``{path}.{lang}.md``) matches it.
 TEMP_PREFIX = ".i18n-sync-"
 TEMP_SUFFIX = ".tmp"
+LOCK_FILE = ".i18n-sync.lock"
+
+# Names Windows gives to devices, with or without an extension (``CON.md``).
+_DEVICE_NAMES = frozenset(
+    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
+    + [f"{name}{digit}" for name in ("COM", "LPT") for digit in "123456789"]
+)
+# Characters a file name cannot hold on Windows or macOS (a repository with
+# them cannot be checked out there), and "/" for names that fold into one.
+_BAD_CHARACTERS = frozenset('<>:"|?*\\/')
+# Bidirectional controls make a name read differently from what it is.
+_BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_MAX_NAME_BYTES = 255  # the longest file name ext4, APFS and NTFS all accept
+_WAIT_STEP = 0.05  # seconds between two tries to take a busy lock
 
 
 def decode_utf8(data: bytes, path: str, error: type[I18nSyncError]) -> str:
@@ -30,21 +59,192 @@ def decode_utf8(data: bytes, path: str, error: type[I18nSyncError]) -> str:
         ) from None
 
 
-def read_bytes(root: Path, relative: str) -> bytes | None:
-    """The file's bytes, or None when there is no such file."""
+def read_bytes(
+    root: Path, relative: str, limit: int | None = None, error: type[I18nSyncError] = WriteError
+) -> bytes | None:
+    """The file's bytes, or None when there is no such file.
+
+    A file larger than `limit` bytes raises `error`, before it is read: the
+    limit is what keeps a huge or endless input (a symlink to ``/dev/zero``)
+    from filling the memory or keeping the parser busy for minutes.
+    """
+    # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        return (root / relative).read_bytes()
+        handle = os.open(root / relative, flags)
     except FileNotFoundError:
         return None
     except IsADirectoryError:
         raise WriteError("is a folder, not a file; move it away", relative) from None
     except OSError as problem:
         raise WriteError(f"cannot read: {problem.strerror}", relative) from None
+    try:
+        return _read_regular(handle, relative, limit, error)
+    except OSError as problem:
+        raise WriteError(f"cannot read: {problem.strerror}", relative) from None
+    finally:
+        os.close(handle)
+
+
+def _read_regular(handle: int, relative: str, limit: int | None, error: type[I18nSyncError]) -> bytes:
+    mode = os.fstat(handle).st_mode
+    if stat.S_ISDIR(mode):
+        raise WriteError("is a folder, not a file; move it away", relative)
+    if not stat.S_ISREG(mode):
+        raise WriteError("is not a regular file (a device or a pipe); replace it with a file", relative)
+    with os.fdopen(handle, "rb", closefd=False) as file:
+        data = file.read() if limit is None else file.read(limit + 1)
+    if limit is not None and len(data) > limit:
+        size = max(len(data), os.fstat(handle).st_size)
+        raise error(
+            f"is {size:,} bytes, more than max_file_size ({limit:,}); split the file, "
+            "or raise max_file_size in the configuration",
+            relative,
+        )
+    return data
 
 
 def is_current(root: Path, change: FileChange) -> bool:
     """Whether the file already holds exactly these bytes."""
     return read_bytes(root, change.path) == change.content
+
+
+def is_own_file(name: str) -> bool:
+    """Whether a file name is one of the tool's own: a temporary file or the lock."""
+    return name == LOCK_FILE or (name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX))
+
+
+# ---------------------------------------------------------------------------
+# Where the tool may write
+
+
+def path_problem(relative: str) -> str | None:
+    """Why a repository-relative path may not be written, or None when it may.
+
+    Only the spelling is judged here (`check_target` looks at the disk too):
+    the path must stay inside the repository however it is read, and be a
+    name every common file system can hold, so that the repository stays
+    usable on Windows and macOS checkouts too.
+    """
+    if not relative:
+        return "is empty"
+    if relative.startswith("/"):
+        return "is an absolute path; the tool writes only inside the repository"
+    for name in relative.split("/"):
+        problem = _name_problem(name)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _name_problem(name: str) -> str | None:
+    # Look at the compatibility form too: full-width "．．" or "ＣＯＮ" turn into
+    # ".." or "CON" in tools (and Windows code pages) that fold them.
+    for form in dict.fromkeys((name, unicodedata.normalize("NFKC", name))):
+        if form in ("", ".", ".."):
+            return "leaves the repository or names a folder ('.', '..' or an empty part)"
+        if any(_is_control(char) for char in form):
+            return "contains a control character (NUL, a line break, a bidi control, ...)"
+        bad = sorted(_BAD_CHARACTERS.intersection(form))
+        if bad:
+            return f"contains {bad[0]!r}, which Windows and macOS do not allow in a file name"
+        if form.split(".")[0].upper().rstrip(" ") in _DEVICE_NAMES:
+            return f"uses the device name {form.split('.')[0]!r}, which Windows reserves"
+        if form.endswith((".", " ")):
+            return "ends with a dot or a space, which Windows drops"
+    if len(name.encode("utf-8")) > _MAX_NAME_BYTES:
+        return f"has a name longer than {_MAX_NAME_BYTES} bytes"
+    return None
+
+
+def _is_control(char: str) -> bool:
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in _BIDI_CONTROLS
+
+
+def _shown(relative: str) -> str:
+    """The path as a message may print it: control characters spelled out (``\\n``, ``\\x00``)."""
+    return "".join(repr(char)[1:-1] if _is_control(char) else char for char in relative)
+
+
+def check_target(root: Path, relative: str) -> None:
+    """Raise `WriteError` unless the tool may write `relative` inside `root`.
+
+    Beyond `path_problem`: the path must still be inside the repository once
+    symbolic links in its folders are followed, and the file itself must not
+    be a symbolic link (writing through one changes a file somewhere else).
+    """
+    problem = path_problem(relative)
+    if problem is not None:
+        raise WriteError(f"{problem}; fix the configuration or rename the source", _shown(relative))
+    target = root / relative
+    base = root.resolve()
+    if not target.parent.resolve().is_relative_to(base):
+        raise WriteError("is in a folder outside the repository (a symlink); refusing to write", relative)
+    if target.is_symlink():
+        raise WriteError("is a symlink; refusing to write", relative)
+
+
+# ---------------------------------------------------------------------------
+# Writing
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What `apply_changes` did.
+
+    `written`: the files replaced; `removed`: temporary files an interrupted
+    run had left, now deleted; `errors`: files left alone because they changed
+    on disk after the run read them.
+    """
+
+    written: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    errors: tuple[WriteError, ...] = ()
+
+
+@contextmanager
+def _reporting(path: str) -> Iterator[None]:
+    """Turn an `OSError` into ``path: cannot write: reason``."""
+    try:
+        yield
+    except OSError as problem:
+        reason = problem.strerror or str(problem)
+        raise WriteError(f"cannot write: {reason}; the file is unchanged", path) from None
+
+
+def _mode_for(target: Path) -> int:
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        return 0o644
+
+
+def _discard(temp: Path) -> None:
+    """Delete a temporary file; if even that fails, the next run removes it (with a notice)."""
+    with suppress(OSError):
+        temp.unlink(missing_ok=True)
+
+
+def _write_temp(target: Path, content: bytes) -> Path:
+    """Write `content` to a new temporary file beside `target` and flush it to the disk."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=target.parent)
+    temp = Path(name)
+    try:
+        try:
+            view = memoryview(content)
+            while view:
+                view = view[os.write(handle, view) :]
+            # Without fsync a crash soon after the rename can leave an empty
+            # file under the target's name (the rename reaches the disk first).
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+        os.chmod(temp, _mode_for(target))
+    except BaseException:
+        _discard(temp)
+        raise
+    return temp
 
 
 def write_atomic(target: Path, content: bytes) -> None:
@@ -53,33 +253,171 @@ def write_atomic(target: Path, content: bytes) -> None:
     The bytes go to a temporary file in the same folder (a name no source or
     output pattern matches), are flushed to disk, then renamed over the target.
     """
-    folder = target.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
+    temp = _write_temp(target, content)
     try:
-        with os.fdopen(handle, "wb") as temp:
-            temp.write(content)
-            temp.flush()
-            os.fsync(temp.fileno())
-        if target.exists():
-            os.chmod(temp_name, target.stat().st_mode & 0o7777)
-        else:
-            os.chmod(temp_name, 0o644)
-        os.replace(temp_name, target)
+        os.replace(temp, target)
     except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
+        _discard(temp)
         raise
 
 
-def apply_changes(root: Path, changes: Iterable[FileChange]) -> list[str]:
-    """Write each change whose bytes differ from the file's; return the paths written."""
-    written = []
-    for change in changes:
-        if is_current(root, change):
-            continue
+def remove_stale_temps(root: Path, folders: Iterable[str]) -> tuple[str, ...]:
+    """Delete the temporary files a killed run left in these folders; return their paths.
+
+    Call it only while holding `hold_lock`: then no other run is writing, and
+    every temporary file is a leftover.
+    """
+    removed = []
+    for folder in sorted(set(folders)):
         try:
-            write_atomic(root / change.path, change.content)
-        except OSError as problem:
-            raise WriteError(f"cannot write: {problem.strerror}", change.path) from None
-        written.append(change.path)
-    return written
+            entries = list(os.scandir(root / folder))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.name != LOCK_FILE and is_own_file(entry.name) and entry.is_file(follow_symlinks=False):
+                path = (PurePosixPath(folder) / entry.name).as_posix()
+                with _reporting(path):
+                    Path(entry.path).unlink(missing_ok=True)
+                removed.append(path)
+    return tuple(removed)
+
+
+def _changed_since_read(root: Path, change: FileChange) -> WriteError | None:
+    if not change.guarded or read_bytes(root, change.path) == change.original:
+        return None
+    return WriteError(
+        "changed on disk while i18n-sync was running (an editor saved it?); "
+        "left as it is, run the command again to include that change",
+        change.path,
+    )
+
+
+def apply_changes(root: Path, changes: Iterable[FileChange]) -> Applied:
+    """Write each change whose bytes differ from the file's; say what was done.
+
+    Call it while holding `hold_lock`. All new contents are written to
+    temporary files and flushed first, and only then renamed over their
+    targets, so a full disk, a read-only folder or an I/O error (which all
+    show up while writing) leave every original untouched; the error is
+    raised as ``path: cannot write: reason``. A guarded change (a catalogue)
+    is skipped and reported in `Applied.errors` when its file changed since
+    the run read it.
+    """
+    changes = list(changes)
+    for change in changes:
+        check_target(root, change.path)
+    removed = remove_stale_temps(root, {PurePosixPath(c.path).parent.as_posix() for c in changes})
+    due = [change for change in changes if not is_current(root, change)]
+    temps: dict[str, Path] = {}
+    written: list[str] = []
+    errors: list[WriteError] = []
+    try:
+        for change in due:
+            with _reporting(change.path):
+                temps[change.path] = _write_temp(root / change.path, change.content)
+        for change in due:
+            # Checked as late as possible: the window for an editor's save is the rename.
+            problem = _changed_since_read(root, change)
+            if problem is not None:
+                errors.append(problem)
+                continue  # its temporary file goes below
+            with _reporting(change.path):
+                os.replace(temps[change.path], root / change.path)
+            del temps[change.path]
+            written.append(change.path)
+    finally:
+        for temp in temps.values():
+            _discard(temp)
+    return Applied(tuple(written), removed, tuple(errors))
+
+
+# ---------------------------------------------------------------------------
+# One run at a time
+
+if sys.platform == "win32":  # pragma: no cover - the tests run on POSIX
+    import msvcrt
+
+    def _try_lock(handle: int) -> bool:
+        try:
+            msvcrt.locking(handle, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+else:
+    import fcntl
+
+    def _try_lock(handle: int) -> bool:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+
+def _holder(path: Path) -> str:
+    """`` (pid 1234)``: who holds the lock, as its file says; empty when unknown."""
+    try:
+        pid = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return f" (pid {pid})" if pid.isdigit() else ""
+
+
+def _is_same_file(handle: int, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(handle), os.stat(path))
+    except FileNotFoundError:
+        return False
+
+
+def _open_lock(path: Path) -> int:
+    with _reporting(LOCK_FILE):
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+
+
+def _acquire(path: Path, timeout: float, waiting: Callable[[str], None] | None) -> int:
+    deadline = time.monotonic() + timeout
+    told = False
+    while True:
+        handle = _open_lock(path)
+        # The holder deletes the file just before it lets go, so the lock we
+        # got may be on a deleted file: then try again on the new one.
+        if _try_lock(handle) and _is_same_file(handle, path):
+            return handle
+        os.close(handle)
+        holder = _holder(path)
+        if time.monotonic() >= deadline:
+            raise WriteError(
+                f"another i18n-sync run{holder} is still writing in this repository after "
+                f"{timeout:g} s; wait for it to finish, or raise lock_timeout in the configuration",
+                LOCK_FILE,
+            )
+        if waiting is not None and not told:
+            waiting(f"waiting for another i18n-sync run{holder} to finish")
+            told = True
+        time.sleep(_WAIT_STEP)
+
+
+@contextmanager
+def hold_lock(root: Path, timeout: float, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the repository's lock for the block; wait up to `timeout` seconds for it.
+
+    The lock is an advisory ``flock`` on ``.i18n-sync.lock`` in `root`, whose
+    text is the holder's pid, for messages. The kernel lets go of the lock
+    when its holder dies, so the file a killed run leaves is simply taken
+    over. `waiting` is told once, with a message, when the lock is busy.
+    """
+    path = root / LOCK_FILE
+    handle = _acquire(path, timeout, waiting)
+    try:
+        with _reporting(LOCK_FILE):
+            os.ftruncate(handle, 0)
+            os.write(handle, f"{os.getpid()}\n".encode("ascii"))
+        yield
+    finally:
+        # Deleted while still locked: a run that opens the path later creates
+        # a new file, and one that opened the old file sees it is gone.
+        with suppress(OSError):  # Windows cannot delete an open file; the lock still works
+            path.unlink(missing_ok=True)
+        os.close(handle)

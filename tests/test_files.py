@@ -1,0 +1,319 @@
+"""The file system edge: atomic writes, stale temporary files, the lock, reading with a size cap."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from i18n_sync.cli import main
+from i18n_sync.config import load_config
+from i18n_sync.errors import CatalogError, WriteError
+from i18n_sync.files import (
+    LOCK_FILE,
+    TEMP_PREFIX,
+    TEMP_SUFFIX,
+    apply_changes,
+    check_target,
+    hold_lock,
+    is_own_file,
+    path_problem,
+    read_bytes,
+    remove_stale_temps,
+    write_atomic,
+)
+from i18n_sync.model import FileChange
+from i18n_sync.sync import find_sources
+
+SOURCE = "# Project\n\nA tool that does one thing well.\n"
+
+
+def invoke(root: Path, *args: str) -> Result:
+    return CliRunner().invoke(main, [*args, "--root", str(root)])
+
+
+def set_setting(root: Path, line: str) -> None:
+    """Replace the configuration line of the same key with `line`."""
+    config = root / "i18n-sync.toml"
+    key = line.split("=")[0].strip()
+    text = re.sub(rf"^{key} = .*$", line, config.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    config.write_text(text, encoding="utf-8")
+
+
+def temps_in(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob(f"{TEMP_PREFIX}*") if p.name.endswith(TEMP_SUFFIX))
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "README.md").write_text(SOURCE, encoding="utf-8")
+    result = invoke(tmp_path, "init", "--lang", "tr")
+    assert result.exit_code == 0, result.output
+    assert invoke(tmp_path, "sync").exit_code == 0
+    return tmp_path
+
+
+# --- atomic writes ------------------------------------------------------------------------------
+
+
+def test_write_atomic_replaces_the_file_and_keeps_its_mode(tmp_path: Path) -> None:
+    target = tmp_path / "a.po"
+    target.write_bytes(b"old")
+    target.chmod(0o640)
+    write_atomic(target, b"new")
+    assert target.read_bytes() == b"new"
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert temps_in(tmp_path) == []
+
+
+def test_write_atomic_creates_missing_folders(tmp_path: Path) -> None:
+    write_atomic(tmp_path / "locales" / "tr" / "README.po", b"x")
+    assert (tmp_path / "locales" / "tr" / "README.po").read_bytes() == b"x"
+
+
+def test_apply_changes_writes_only_what_differs(tmp_path: Path) -> None:
+    (tmp_path / "same.md").write_bytes(b"same")
+    before = (tmp_path / "same.md").stat().st_mtime_ns
+    applied = apply_changes(
+        tmp_path, [FileChange("same.md", b"same", "output"), FileChange("new.md", b"new", "output")]
+    )
+    assert applied.written == ("new.md",)
+    assert (tmp_path / "same.md").stat().st_mtime_ns == before
+    assert applied.removed == () and applied.errors == ()
+
+
+def test_the_temporary_name_matches_no_source_or_output_pattern(tmp_path: Path) -> None:
+    write_atomic(tmp_path / "README.tr.md", b"x")  # leaves nothing behind, so make one by hand
+    name = f"{TEMP_PREFIX}abc123{TEMP_SUFFIX}"
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / name).write_bytes(b"half a file")
+    for pattern in ("**/*.md", "content/**/*.md", "*.tr.md", "**/*.po", "**/*.pot"):
+        assert not [p for p in tmp_path.glob(pattern) if p.name.startswith(TEMP_PREFIX)], pattern
+    assert is_own_file(name) and is_own_file(LOCK_FILE)
+    assert not is_own_file("README.md")
+
+
+def test_sources_never_include_the_tools_own_files(project: Path) -> None:
+    set_setting(project, 'sources = ["content/*"]')
+    (project / "content" / f"{TEMP_PREFIX}x{TEMP_SUFFIX}").write_bytes(b"# half a file")
+    (project / "content" / LOCK_FILE).write_bytes(b"1\n")
+    assert find_sources(load_config(project)) == ["content/README.md"]
+
+
+# --- stale temporary files ----------------------------------------------------------------------
+
+
+def test_stale_temporary_files_are_removed_with_a_notice(project: Path) -> None:
+    (project / "locales" / "tr" / f"{TEMP_PREFIX}k1ll3d{TEMP_SUFFIX}").write_bytes(b'msgid "half')
+    (project / f"{TEMP_PREFIX}x{TEMP_SUFFIX}").write_bytes(b"# Pro")
+    (project / "locales" / "tr" / "notes.tmp").write_bytes(b"someone else's")
+    result = invoke(project, "sync")
+    assert result.exit_code == 0, result.output
+    assert f"removed locales/tr/{TEMP_PREFIX}k1ll3d{TEMP_SUFFIX}, a temporary file left" in result.stderr
+    assert f"removed {TEMP_PREFIX}x{TEMP_SUFFIX}, a temporary file left" in result.stderr
+    assert temps_in(project) == []
+    assert (project / "locales" / "tr" / "notes.tmp").exists()
+
+
+def test_check_mode_removes_nothing(project: Path) -> None:
+    stale = project / f"{TEMP_PREFIX}x{TEMP_SUFFIX}"
+    stale.write_bytes(b"")
+    assert invoke(project, "sync", "--check").exit_code == 0
+    assert stale.exists()
+
+
+def test_remove_stale_temps_leaves_folders_that_do_not_exist(tmp_path: Path) -> None:
+    assert remove_stale_temps(tmp_path, ["missing", "."]) == ()
+
+
+# --- a catalogue changed while the run was working ----------------------------------------------
+
+
+def test_a_catalogue_changed_since_it_was_read_is_left_alone(tmp_path: Path) -> None:
+    (tmp_path / "a.po").write_bytes(b"read")
+    (tmp_path / "a.po").write_bytes(b"saved by an editor meanwhile")
+    changes = [
+        FileChange("a.po", b"merged", "catalog", original=b"read", guarded=True),
+        FileChange("a.md", b"rendered", "output"),
+    ]
+    applied = apply_changes(tmp_path, changes)
+    assert (tmp_path / "a.po").read_bytes() == b"saved by an editor meanwhile"
+    assert applied.written == ("a.md",)
+    assert [str(e) for e in applied.errors] == [
+        "a.po: changed on disk while i18n-sync was running (an editor saved it?); "
+        "left as it is, run the command again to include that change"
+    ]
+    assert temps_in(tmp_path) == []
+
+
+def test_a_catalogue_created_since_the_run_found_none_is_left_alone(tmp_path: Path) -> None:
+    (tmp_path / "a.po").write_bytes(b"made by hand meanwhile")
+    applied = apply_changes(tmp_path, [FileChange("a.po", b"new", "catalog", original=None, guarded=True)])
+    assert applied.written == () and len(applied.errors) == 1
+    assert (tmp_path / "a.po").read_bytes() == b"made by hand meanwhile"
+
+
+def test_sync_says_which_catalogue_changed_and_exits_1(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import i18n_sync.cli as cli
+
+    catalog = project / "locales" / "tr" / "README.po"
+    (project / "content" / "README.md").write_text(SOURCE + "\nA new paragraph.\n", encoding="utf-8")
+    real_run = cli.run
+
+    def run_then_translator_saves(*args: object, **kwargs: object) -> object:
+        report = real_run(*args, **kwargs)  # type: ignore[arg-type]
+        catalog.write_bytes(
+            catalog.read_bytes().replace(b'msgid "Project"\nmsgstr ""', b'msgid "Project"\nmsgstr "Proje"')
+        )
+        return report
+
+    monkeypatch.setattr(cli, "run", run_then_translator_saves)
+    result = invoke(project, "sync")
+    saved = catalog.read_bytes()
+    assert result.exit_code == 1
+    assert "Error: locales/tr/README.po: changed on disk while i18n-sync was running" in result.stderr
+    assert b'msgstr "Proje"' in saved and b"A new paragraph." not in saved
+    assert "wrote locales/README.pot" in result.output  # the other files are still written
+    monkeypatch.setattr(cli, "run", real_run)
+    assert invoke(project, "sync").exit_code == 0
+    assert b"A new paragraph." in catalog.read_bytes() and b'msgstr "Proje"' in catalog.read_bytes()
+
+
+# --- one run at a time --------------------------------------------------------------------------
+
+
+def test_a_busy_lock_names_its_holder_and_times_out(project: Path) -> None:
+    set_setting(project, "lock_timeout = 0")
+    with hold_lock(project, 1):
+        result = invoke(project, "sync")
+        assert (project / LOCK_FILE).read_text().strip() == str(os.getpid())
+    assert result.exit_code == 1
+    assert "waiting" not in result.stderr  # a timeout of 0 does not wait
+    assert (
+        f"Error: {LOCK_FILE}: another i18n-sync run (pid {os.getpid()}) is still writing in this "
+        "repository after 0 s; wait for it to finish, or raise lock_timeout in the configuration"
+    ) in result.stderr
+    assert not (project / LOCK_FILE).exists()
+
+
+def test_a_waiting_run_is_told_who_holds_the_lock(tmp_path: Path) -> None:
+    told: list[str] = []
+    with hold_lock(tmp_path, 0), pytest.raises(WriteError, match=r"after 0\.1 s"):  # noqa: SIM117
+        with hold_lock(tmp_path, 0.1, told.append):
+            pass
+    assert told == [f"waiting for another i18n-sync run (pid {os.getpid()}) to finish"]
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over(project: Path) -> None:
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    (project / LOCK_FILE).write_text(dead.stdout)
+    (project / "content" / "README.md").write_text(SOURCE + "\nMore.\n", encoding="utf-8")
+    result = invoke(project, "sync")
+    assert result.exit_code == 0, result.output
+    assert "waiting" not in result.stderr
+    assert not (project / LOCK_FILE).exists()
+
+
+def test_check_mode_does_not_take_the_lock(project: Path) -> None:
+    with hold_lock(project, 1):
+        assert invoke(project, "sync", "--check").exit_code == 0
+
+
+def test_the_lock_is_released_when_the_block_fails(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError), hold_lock(tmp_path, 0):
+        raise RuntimeError
+    with hold_lock(tmp_path, 0):
+        pass
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def test_read_bytes_refuses_a_file_over_the_cap(tmp_path: Path) -> None:
+    (tmp_path / "big.po").write_bytes(b"x" * 2001)
+    with pytest.raises(CatalogError) as caught:
+        read_bytes(tmp_path, "big.po", 2000, CatalogError)
+    assert str(caught.value) == (
+        "big.po: is 2,001 bytes, more than max_file_size (2,000); split the file, "
+        "or raise max_file_size in the configuration"
+    )
+    assert read_bytes(tmp_path, "big.po", 2001) == b"x" * 2001
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_read_bytes_refuses_a_pipe_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "README.po")
+    with pytest.raises(WriteError, match="is not a regular file"):
+        read_bytes(tmp_path, "README.po")
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_read_bytes_refuses_an_endless_device(tmp_path: Path) -> None:
+    (tmp_path / "README.po").symlink_to("/dev/zero")
+    with pytest.raises(WriteError, match="is not a regular file"):
+        read_bytes(tmp_path, "README.po", 1000)
+
+
+def test_read_bytes_says_a_folder_is_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "README.po").mkdir()
+    with pytest.raises(WriteError, match="is a folder, not a file"):
+        read_bytes(tmp_path, "README.po")
+
+
+def test_a_source_over_the_cap_is_refused_by_name(project: Path) -> None:
+    set_setting(project, "max_file_size = 20")
+    result = invoke(project, "sync")
+    assert result.exit_code == 1
+    assert f"content/README.md: is {len(SOURCE):,} bytes, more than max_file_size (20)" in result.stderr
+
+
+def test_the_size_cap_must_be_a_positive_number(project: Path) -> None:
+    set_setting(project, "max_file_size = 0")
+    result = invoke(project, "sync")
+    assert result.exit_code == 1
+    assert "'max_file_size' must be a whole number from 1 to 1000000000" in result.stderr
+
+
+# --- where the tool may write -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["README.tr.md", "locales/zh_CN/README.po", "docs/guide/intro.zh-Hant.md", "文档/说明.tr.md", "ｔｒ.md"],
+)
+def test_ordinary_paths_may_be_written(tmp_path: Path, path: str) -> None:
+    assert path_problem(path) is None
+    check_target(tmp_path, path)
+
+
+def test_a_symlinked_output_is_refused_and_its_target_untouched(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.md"
+    outside.write_bytes(b"someone's file")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "README.tr.md").symlink_to(outside)
+    with pytest.raises(WriteError) as caught:
+        apply_changes(repo, [FileChange("README.tr.md", b"rendered", "output")])
+    assert str(caught.value) == "README.tr.md: is a symlink; refusing to write"
+    assert outside.read_bytes() == b"someone's file"
+
+
+def test_a_folder_symlinked_out_of_the_repository_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    repo = tmp_path / "repo"
+    (repo / "locales").mkdir(parents=True)
+    (repo / "locales" / "tr").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(WriteError, match="outside the repository"):
+        apply_changes(repo, [FileChange("locales/tr/README.po", b"x", "catalog")])
+    assert list((tmp_path / "elsewhere").iterdir()) == []
