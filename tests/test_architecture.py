@@ -19,10 +19,13 @@ OWNERS = {
 LAYERS = [
     {"errors", "model"},
     {"document", "markdown", "locales", "stats", "anchors", "links"},
-    {"msgid", "files", "po", "config"},
-    {"extract", "catalog"},
-    {"merge", "render"},
+    {"msgid", "files", "po", "config", "status"},
+    {"extract", "catalog", "checks", "badge"},
+    {"merge", "render", "align", "history"},
+    {"decorate"},
+    {"publish"},
     {"sync"},
+    {"importer"},
     {"cli", "__init__", "__main__"},
 ]
 

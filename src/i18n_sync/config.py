@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .locales import Language, parse_language
+from .locales import Language, normalize_tag, parse_language
 
 CONFIG_FILE = "i18n-sync.toml"
 PYPROJECT = "pyproject.toml"
@@ -35,6 +35,40 @@ class Settings:
     source_output: str = "{path}.md"
     front_matter_keys: tuple[str, ...] = ("title", "description")
     project: str = ""
+    keep_obsolete: bool = True
+    generated_header: bool = True
+    language_switcher: str = "marker"
+    language_names: tuple[tuple[str, str], ...] = ()
+    notice: bool = False
+    english_anchors: bool = False
+    localized_links: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    publish_threshold: int = 0
+    publish_threshold_by_language: tuple[tuple[str, int], ...] = ()
+    # Percent translated under which `status` exits 1 (0: no gate), globally and per language.
+    fail_under: int = 0
+    fail_under_by_language: tuple[tuple[str, int], ...] = ()
+    wrap_width: int = 0
+    checks: tuple[tuple[str, str], ...] = ()
+    # Bytes; a larger source or catalogue is refused (see files.read_bytes).
+    max_file_size: int = 2_000_000
+    # Seconds a run waits for another run in the same repository to finish.
+    lock_timeout: int = 60
+
+    def language_name(self, tag: str) -> str | None:
+        """The label the configuration gives a language in the switcher, if any."""
+        return dict(self.language_names).get(tag)
+
+    def allowed_hosts(self, tag: str) -> tuple[str, ...]:
+        """Hosts a translation into `tag` may link to instead of the English URL."""
+        return dict(self.localized_links).get(tag, ())
+
+    def publish_threshold_for(self, tag: str) -> int:
+        """The percent translated below which `tag`'s outputs are not written."""
+        return dict(self.publish_threshold_by_language).get(tag, self.publish_threshold)
+
+    def fail_under_for(self, tag: str) -> int:
+        """The percent translated below which `status` fails for `tag` (0: never)."""
+        return dict(self.fail_under_by_language).get(tag, self.fail_under)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +82,14 @@ class Config:
 
 
 _PATTERNS = ("template", "catalog", "output", "source_output")
+_CHOICES = {"language_switcher": ("marker", "top", "off")}
+_RANGES = {
+    "publish_threshold": (0, 100),
+    "fail_under": (0, 100),
+    "wrap_width": (0, 10_000),
+    "max_file_size": (1, 1_000_000_000),
+    "lock_timeout": (0, 86_400),
+}
 _PLACEHOLDERS = {"path", "lang", "locale"}
 
 
@@ -56,14 +98,97 @@ def _key_line(text: str, key: str) -> int | None:
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
-def _coerce(name: str, value: Any, default: Any) -> Any:
-    if isinstance(default, tuple):
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise TypeError(f"'{name}' must be a list of strings")
-        return tuple(value)
+def _coerce_table(name: str, value: Any, lists: bool) -> tuple[tuple[str, Any], ...]:
+    wanted = "a list of strings" if lists else "a string"
+    if not isinstance(value, dict):
+        raise TypeError(f"'{name}' must be a table of language = {wanted}")
+    items = []
+    for key, item in value.items():
+        if lists:
+            ok = isinstance(item, list) and all(isinstance(x, str) for x in item)
+        else:
+            ok = isinstance(item, str)
+        if not ok:
+            raise TypeError(f"'{name}.{key}' must be {wanted}")
+        items.append((str(key), tuple(item) if lists else item))
+    return tuple(items)
+
+
+_CHECK_LEVELS = ("error", "warning", "off")
+
+
+def _coerce_checks(value: Any) -> tuple[tuple[str, str], ...]:
+    """``checks = { "inline-code" = "error" }``; which check ids exist, `checks.make_policy` says."""
+    if not isinstance(value, dict):
+        raise TypeError("'checks' must be a table: check id = error, warning or off")
+    for key, level in value.items():
+        if level not in _CHECK_LEVELS:
+            raise ValueError(f"'checks.{key}' must be one of {', '.join(_CHECK_LEVELS)}")
+    return tuple((str(key), level) for key, level in value.items())
+
+
+_PERCENT_TABLES = ("publish_threshold_by_language", "fail_under_by_language")
+
+
+def _coerce_percent_table(name: str, value: Any) -> tuple[tuple[str, int], ...]:
+    """``{ tr = 80, "zh-CN" = 50 }``: a percent per language, keys spelled as BCP 47 tags."""
+    if not isinstance(value, dict):
+        raise TypeError(f"'{name}' must be a table of language = a whole number from 0 to 100")
+    items = []
+    for key, item in value.items():
+        if isinstance(item, bool) or not isinstance(item, int) or not 0 <= item <= 100:
+            raise TypeError(f"'{name}.{key}' must be a whole number from 0 to 100")
+        items.append((normalize_tag(str(key)), item))
+    return tuple(items)
+
+
+def _coerce_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"'{name}' must be true or false")
+    return value
+
+
+def _coerce_int(name: str, value: Any) -> int:
+    low, high = _RANGES[name]
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise TypeError(f"'{name}' must be a whole number from {low} to {high}")
+    return value
+
+
+def _coerce_strings(name: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise TypeError(f"'{name}' must be a list of strings")
+    return tuple(value)
+
+
+def _coerce_string(name: str, value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError(f"'{name}' must be a string")
+    if name in _CHOICES and value not in _CHOICES[name]:
+        raise ValueError(f"'{name}' must be one of {', '.join(_CHOICES[name])}")
     return value
+
+
+# Keys whose values are tables, each with its own reader; the others go by their default's type.
+_TABLES: dict[str, Callable[[str, Any], Any]] = {
+    "language_names": lambda name, value: _coerce_table(name, value, lists=False),
+    "localized_links": lambda name, value: _coerce_table(name, value, lists=True),
+    "publish_threshold_by_language": _coerce_percent_table,
+    "fail_under_by_language": _coerce_percent_table,
+    "checks": lambda name, value: _coerce_checks(value),
+}
+
+
+def _coerce_value(name: str, value: Any, default: Any) -> Any:
+    if name in _TABLES:
+        return _TABLES[name](name, value)
+    if isinstance(default, bool):
+        return _coerce_bool(name, value)
+    if isinstance(default, int):
+        return _coerce_int(name, value)
+    if isinstance(default, tuple):
+        return _coerce_strings(name, value)
+    return _coerce_string(name, value)
 
 
 def _check_pattern(name: str, pattern: str) -> None:
@@ -90,7 +215,7 @@ def settings_from_table(table: Mapping[str, Any], text: str, file: str) -> Setti
         if name not in known:
             raise ConfigError(f"unknown key '{name}'; known keys: {', '.join(sorted(known))}", file, line)
         try:
-            values[name] = _coerce(name, value, getattr(defaults, name))
+            values[name] = _coerce_value(name, value, getattr(defaults, name))
             if name in _PATTERNS:
                 _check_pattern(name, values[name])
         except (TypeError, ValueError) as error:
@@ -150,7 +275,22 @@ def load_config(root: Path) -> Config:
 
 def _make_config(root: Path, file: str, table: dict[str, Any], text: str) -> Config:
     settings = settings_from_table(table, text, file)
-    return Config(root, file, settings, _languages(settings, text, file))
+    languages = _languages(settings, text, file)
+    _check_language_keys(settings, languages, text, file)
+    return Config(root, file, settings, languages)
+
+
+def _check_language_keys(settings: Settings, languages: tuple[Language, ...], text: str, file: str) -> None:
+    """A per-language percent for a language the project does not have is a typo, not a no-op."""
+    tags = {language.tag for language in languages}
+    for name in _PERCENT_TABLES:
+        for key, _ in getattr(settings, name):
+            if key not in tags:
+                raise ConfigError(
+                    f"'{name}' names {key!r}, which is not in 'languages'; fix the language code",
+                    file,
+                    _key_line(text, name),
+                )
 
 
 def format_config(settings: Settings) -> str:
@@ -158,12 +298,20 @@ def format_config(settings: Settings) -> str:
     lines = ["# i18n-sync configuration; every key is explained in the README.", ""]
     for field in fields(Settings):
         value = getattr(settings, field.name)
-        if isinstance(value, tuple):
-            rendered = "[" + ", ".join(_toml_string(v) for v in value) + "]"
-        else:
-            rendered = _toml_string(value)
-        lines.append(f"{field.name} = {rendered}")
+        lines.append(f"{field.name} = {_toml_value(field.name, value)}")
     return "\n".join(lines) + "\n"
+
+
+def _toml_value(name: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return _toml_string(value)
+    if name in _TABLES:
+        return "{" + ", ".join(f"{_toml_string(k)} = {_toml_value('', v)}" for k, v in value) + "}"
+    return "[" + ", ".join(_toml_string(v) for v in value) + "]"
 
 
 def _toml_string(value: str) -> str:

@@ -214,7 +214,10 @@ def _make_unit(
         msgid=msgid,
         urls=urls,
         region=region,
-        indent=_continuation_indent(doc.lines[region.start_line], region.start_col),
+        # Only a paragraph may break over lines; a table row would make this quadratic.
+        indent=_continuation_indent(doc.lines[region.start_line], region.start_col)
+        if block.kind == "paragraph"
+        else "",
         section=tuple(text for level, text in sections if level < block.level or not block.level),
         url_regions=tuple(located.region_of(m.start, m.end) for m in located.marks.urls) if urls else (),
         autolinks=frozenset(i for i, m in enumerate(located.marks.urls) if m.kind == "autolink" and urls),

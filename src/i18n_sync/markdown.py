@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from html.parser import HTMLParser
 from typing import Any
 
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import MD_TRIM_CHARS
+from markdown_it.common.utils import MD_TRIM_CHARS, normalizeReference
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.gfm import gfm_plugin
@@ -26,6 +29,15 @@ from mdit_py_plugins.gfm import gfm_plugin
 from .errors import MarkdownError
 
 MAX_NESTING = 20
+
+MAX_INLINE_LENGTH = 100_000
+"""The longest inline text (a paragraph, heading or table cell) parsed, in characters.
+
+markdown-it-py is linear on most input, but scans unclosed ``<![CDATA[`` or
+``<!--`` to the end of the inline text from every opener: measured, 0.9 s for
+a 110 000-character paragraph of them and 18 s for 880 000 (time grows with
+the square of the length). Real paragraphs are a few thousand characters.
+"""
 """markdown-it's commonmark preset drops blocks nested deeper than this."""
 
 _META = "i18n_sync"
@@ -233,11 +245,33 @@ def _install_marks(md: MarkdownIt) -> None:
         md.inline.ruler.at(name, _mark_verbatim(rules[name], token_type))
 
 
+class _TooComplex(Exception):
+    """Raised inside the parser; `parse_document` turns it into a `MarkdownError`."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _check_inline_lengths(state: StateCore) -> None:
+    """A core rule between block and inline parsing: refuse what would parse for minutes."""
+    if state.inlineMode:
+        return
+    for token in state.tokens:
+        if token.type == "inline" and len(token.content) > MAX_INLINE_LENGTH and token.map:
+            raise _TooComplex(
+                f"this block's text is {len(token.content):,} characters long, more than "
+                f"the {MAX_INLINE_LENGTH:,} the tool parses in one piece; split it with blank lines",
+                token.map[0] + 1,
+            )
+
+
 @cache
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark").use(gfm_plugin, front_matter=True)
     md.options["maxNesting"] = MAX_NESTING
     _install_marks(md)
+    md.core.ruler.after("block", "i18n_sync_limits", _check_inline_lengths)
     return md
 
 
@@ -254,7 +288,8 @@ def _collect_marks(children: Sequence[Token]) -> InlineMarks:
         kind, start, end = found
         url = token.meta.get(_META + "_url")
         if url is not None:
-            urls.append(Mark("url", *url))
+            # An autolink's URL is its own text and always absolute: never rewritten.
+            urls.append(Mark("autolink" if kind == "autolink" else "url", *url))
         if kind == "hardbreak":
             breaks.append(start)
         elif kind == "verbatim":
@@ -350,7 +385,10 @@ def parse_document(text: str, path: str) -> ParsedDocument:
     Raises `MarkdownError` for content the parser would silently drop.
     """
     env: dict[str, Any] = {}
-    tokens = _parser().parse(text, env)
+    try:
+        tokens = _parser().parse(text, env)
+    except _TooComplex as problem:
+        raise MarkdownError(str(problem), path, problem.line) from None
     _check_nesting(tokens, path)
     front = next((t for t in tokens if t.type == "front_matter"), None)
     front_matter = None
@@ -363,11 +401,14 @@ def parse_document(text: str, path: str) -> ParsedDocument:
     return ParsedDocument(tuple(_text_blocks(tokens)), context, front_matter)
 
 
-def split_table_row(text: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=64)
+def split_table_row(text: str) -> tuple[tuple[int, int], ...]:
     """Split a table row the way markdown-it does, returning each cell's offsets.
 
     Mirrors `markdown_it.rules_block.table.escapedSplit` plus the table rule's
     dropping of the empty first and last cell; offsets are of the stripped cell.
+    Cached: each cell of a row asks for the same split, which made a row of
+    400 cells take a second without it.
     """
     bounds: list[tuple[int, int]] = []
     last = 0
@@ -387,4 +428,279 @@ def split_table_row(text: str) -> list[tuple[int, int]]:
         piece = text[start:end]
         lead = len(piece) - len(piece.lstrip(MD_TRIM_CHARS))
         cells.append((start + lead, start + len(piece.rstrip(MD_TRIM_CHARS))))
-    return cells
+    return tuple(cells)
+
+
+# --- Facts for translation checks ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BlockNode:
+    """One block of a text's skeleton: its token kind, nesting depth and what else decides it.
+
+    `kind` is markdown-it's token type without ``_open`` (``heading``, ``bullet_list``,
+    ``list_item``, ``blockquote``, ``tr``, ``td``, ``html_block``...); `detail` is a heading's
+    tag, ``task`` for a task list item, an alert's kind, ``tight`` for a paragraph of a tight list.
+    """
+
+    kind: str
+    depth: int
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HtmlTag:
+    """One tag of raw HTML: lower-case name, attributes with entity-decoded values.
+
+    Comments, declarations (and CDATA) and processing instructions are tags named
+    ``!--``, ``!`` and ``?``. A valueless attribute has the value "".
+    """
+
+    name: str
+    attrs: tuple[tuple[str, str], ...] = ()
+    closing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TextFacts:
+    """What a text holds once parsed, for comparing a translation with its English.
+
+    `blocks` is the block skeleton; `links` the destinations of inline links, images and
+    autolinks as the parser resolved them (entities and escapes decoded); `definitions`
+    the link reference definitions the text makes, as (label, destination), also those
+    whose label was taken already; `html` the tags of its raw HTML, inline and block;
+    `code` the content of its code spans; `labels` the normalized labels that its
+    reference links and images use, and ``^label`` for footnote references; `unmatched`
+    one marker character (``*``, ``_``, ``~``) per emphasis or strikethrough delimiter
+    that could open or close but found no partner.
+    """
+
+    blocks: tuple[BlockNode, ...]
+    links: tuple[str, ...] = ()
+    definitions: tuple[tuple[str, str], ...] = ()
+    html: tuple[HtmlTag, ...] = ()
+    code: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    unmatched: tuple[str, ...] = ()
+
+
+_LABEL = _META + "_label"
+_DEFINITIONS = _META + "_definitions"
+_UNMATCHED = _META + "_unmatched"
+_DELIMITER_MARKERS = {ord(char): char for char in "*_~"}
+
+BlockRule = Callable[[StateBlock, int, int, bool], bool]
+
+
+def _accept_any_url(url: str) -> bool:
+    return True
+
+
+def _reference_label(state: StateInline, start: int) -> str | None:
+    """The normalized label of the reference link whose text starts at `start`, if it is one."""
+    src = state.src
+    label_end = state.md.helpers.parseLinkLabel(state, start, True)
+    pos = label_end + 1
+    if label_end < 0 or (pos < len(src) and src[pos] == "("):
+        return None
+    label = ""
+    if pos < len(src) and src[pos] == "[":
+        close = state.md.helpers.parseLinkLabel(state, pos)
+        label = src[pos + 1 : close] if close >= 0 else ""
+    return normalizeReference(label or src[start + 1 : label_end])
+
+
+def _note_label(rule: InlineRule, offset: int) -> InlineRule:
+    def wrapped(state: StateInline, silent: bool) -> bool:
+        start, first, pos = state.pos, len(state.tokens), state.pos
+        if not rule(state, silent):
+            return False
+        if not silent:
+            token = _first_new(state, first, ("link_open", "image"))
+            end, state.pos = state.pos, pos
+            label = _reference_label(state, start + offset)
+            state.pos = end
+            if token is not None and label is not None:
+                token.meta[_LABEL] = label
+        return True
+
+    return wrapped
+
+
+def _note_definitions(rule: BlockRule) -> BlockRule:
+    """Record every reference definition; the library keeps only a label's first one."""
+
+    def wrapped(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        env = state.env
+        known = env.get("references", {})
+        env["references"] = {}
+        try:
+            found = rule(state, start, end, silent)
+        finally:
+            made, env["references"] = env["references"], known
+        for label, reference in made.items():
+            known.setdefault(label, reference)
+            env.setdefault(_DEFINITIONS, []).append((label, reference["href"]))
+        return bool(found)
+
+    return wrapped
+
+
+def _note_unmatched(state: StateInline) -> None:
+    """After emphasis is paired: the delimiters that could pair but stayed text."""
+    found = state.env.setdefault(_UNMATCHED, [])
+    nested = [meta["delimiters"] for meta in state.tokens_meta if meta and "delimiters" in meta]
+    for delimiters in (state.delimiters, *nested):
+        for delimiter in delimiters:
+            marker = _DELIMITER_MARKERS.get(delimiter.marker)
+            token = state.tokens[delimiter.token] if delimiter.token < len(state.tokens) else None
+            # A strong pair turns its second markers into empty text, not into tags.
+            if token is None or token.type != "text" or not token.content:
+                continue
+            if marker and (delimiter.open or delimiter.close):
+                found.append(marker)
+
+
+@cache
+def _facts_parser() -> MarkdownIt:
+    """The product's parser settings, except that every link is a link.
+
+    markdown-it turns a link whose URL fails its `validateLink` (``javascript:`` and
+    others) back into text; GitHub and other renderers make it a link, so the checks
+    must see it as one.
+    """
+    md = MarkdownIt("commonmark").use(gfm_plugin, front_matter=True)
+    md.options["maxNesting"] = MAX_NESTING
+    md.validateLink = _accept_any_url  # type: ignore[method-assign]
+    inline: dict[str, Any] = {rule.name: rule.fn for rule in md.inline.ruler.__rules__}
+    md.inline.ruler.at("link", _note_label(inline["link"], 0))
+    md.inline.ruler.at("image", _note_label(inline["image"], 1))
+    md.inline.ruler2.before("fragments_join", _UNMATCHED, _note_unmatched)
+    block = {rule.name: rule for rule in md.block.ruler.__rules__}
+    reference = block["reference"]
+    md.block.ruler.at("reference", _note_definitions(reference.fn), {"alt": list(reference.alt)})
+    return md
+
+
+class _TagCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[HtmlTag] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(HtmlTag(tag, tuple((name, value or "") for name, value in attrs)))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.tags.append(HtmlTag(tag, closing=True))
+
+    def handle_comment(self, data: str) -> None:
+        self.tags.append(HtmlTag("!--"))
+
+    def handle_decl(self, decl: str) -> None:
+        self.tags.append(HtmlTag("!"))
+
+    def unknown_decl(self, data: str) -> None:
+        self.tags.append(HtmlTag("!"))
+
+    def handle_pi(self, data: str) -> None:
+        self.tags.append(HtmlTag("?"))
+
+
+def html_tags(html: str) -> tuple[HtmlTag, ...]:
+    """The tags of a piece of raw HTML, as Python's HTML parser reads them."""
+    collector = _TagCollector()
+    collector.feed(html)
+    collector.close()
+    return tuple(collector.tags)
+
+
+def _block_detail(token: Token) -> str:
+    if token.type == "heading_open":
+        return token.tag
+    if token.type == "list_item_open" and "checked" in token.meta:
+        return "task"
+    if token.type == "alert_open":
+        return str(token.meta.get("kind", ""))
+    if token.type == "paragraph_open" and token.hidden:
+        return "tight"
+    return ""
+
+
+def _skeleton(tokens: Sequence[Token]) -> tuple[BlockNode, ...]:
+    """The block tokens as nodes; footnotes in label order, as reordering references moves them."""
+    nodes: list[BlockNode] = []
+    footnotes: list[tuple[str, list[BlockNode]]] = []
+    for token in tokens:
+        if token.nesting == -1 or token.type == "inline":
+            if token.type == "footnote_block_close":
+                footnotes.sort(key=lambda item: item[0])
+                nodes.extend(node for _, group in footnotes for node in group)
+                footnotes = []
+            continue
+        node = BlockNode(token.type.removesuffix("_open"), token.level, _block_detail(token))
+        if token.type == "footnote_open":
+            footnotes.append((str(token.meta.get("label", "")), [node]))
+        elif footnotes:
+            footnotes[-1][1].append(node)
+        else:
+            nodes.append(node)
+    return tuple(nodes)
+
+
+def _inline_facts(children: Sequence[Token], facts: dict[str, list[Any]]) -> None:
+    for token in children:
+        if _LABEL in token.meta:  # a reference: its destination is the definition's
+            facts["labels"].append(token.meta[_LABEL])
+        elif token.type == "link_open":
+            facts["links"].append(str(token.attrs.get("href", "")))
+        elif token.type == "image":
+            facts["links"].append(str(token.attrs.get("src", "")))
+        if token.type == "image":
+            _inline_facts(token.children or [], facts)
+        elif token.type == "code_inline":
+            facts["code"].append(token.content)
+        elif token.type == "html_inline":
+            facts["html"].extend(html_tags(token.content))
+        elif token.type == "footnote_ref":
+            facts["labels"].append("^" + str(token.meta.get("label", "")))
+
+
+@cache
+def _block_parser() -> MarkdownIt:
+    """The facts parser without the inline pass: block structure only, at a fraction of the cost."""
+    md = _facts_parser()
+    block_only = MarkdownIt("commonmark").use(gfm_plugin, front_matter=True)
+    block_only.options["maxNesting"] = MAX_NESTING
+    block_only.block = md.block
+    block_only.validateLink = _accept_any_url  # type: ignore[method-assign]
+    block_only.core.ruler.disable("inline")
+    return block_only
+
+
+def block_skeleton(text: str) -> tuple[BlockNode, ...]:
+    """The block skeleton of a document (kinds, nesting, table shape), without parsing inlines."""
+    return _skeleton(_block_parser().parse(text, {}))
+
+
+def text_facts(text: str, context: ParseContext = ParseContext()) -> TextFacts:
+    """Parse `text` as a Markdown document in a document's context and say what it holds."""
+    env = _env_for(context)
+    tokens = _facts_parser().parse(text, env)
+    facts: dict[str, list[Any]] = {"links": [], "html": [], "code": [], "labels": []}
+    for token in tokens:
+        if token.type == "inline":
+            _inline_facts(token.children or [], facts)
+        elif token.type == "html_block":
+            facts["html"].extend(html_tags(token.content))
+    return TextFacts(
+        blocks=_skeleton(tokens),
+        links=tuple(facts["links"]),
+        definitions=tuple(env.get(_DEFINITIONS, ())),
+        html=tuple(facts["html"]),
+        code=tuple(facts["code"]),
+        labels=tuple(facts["labels"]),
+        unmatched=tuple(env.get(_UNMATCHED, ())),
+    )

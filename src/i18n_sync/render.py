@@ -11,9 +11,23 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from types import MappingProxyType
+from urllib.parse import urlsplit
 
+from .checks import (
+    DEFAULT_POLICY,
+    OFF,
+    Finding,
+    Policy,
+    errors_of,
+    format_findings,
+    guard_document,
+    has_english_link_targets,
+    run_checks,
+)
 from .document import Document
 from .errors import Diagnostic
 from .markdown import ParseContext, scan_inline
@@ -25,12 +39,24 @@ _YAML_NEEDS_QUOTES = re.compile(r"^[\s\[\]{}>|*&!%@`#,?:'\"-]|: | #|\s$")
 
 
 @dataclass(frozen=True, slots=True)
+class Rejection:
+    """A unit whose translation was not used, and the error-level check findings why."""
+
+    unit: Unit
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Rendered:
-    """A rendered document, how many units it translated, and what fell back."""
+    """A rendered document, how many units it translated, and what fell back.
+
+    `rejected` names the translations that failed a check (see `checks`).
+    """
 
     text: str
     translated: int
     diagnostics: tuple[Diagnostic, ...] = ()
+    rejected: tuple[Rejection, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,18 +77,54 @@ class _Rejected(Exception):
     """A translation that cannot go into the document as it is."""
 
 
-def _link_targets(text: str, context: ParseContext) -> Counter[str]:
-    marks = scan_inline(text, context)
-    return Counter(text[mark.start : mark.end] for mark in marks.urls)
+_NOTHING_IGNORED: Mapping[str, Collection[str]] = MappingProxyType({})
 
 
-def _link_targets_match(unit: Unit, text: str, context: ParseContext) -> bool:
-    """Whether a translation links to exactly the English unit's targets."""
+def _english_targets(unit: Unit, context: ParseContext) -> list[str]:
     if unit.urls or not PLACEHOLDER.search(unit.msgid):
-        english = Counter(unit.urls)
-    else:  # the msgid kept its URLs verbatim (see compute_msgid)
-        english = _link_targets(unit.msgid, context)
-    return _link_targets(text, context) == english
+        return list(unit.urls)
+    marks = scan_inline(unit.msgid, context)  # the msgid kept its URLs (see compute_msgid)
+    return [unit.msgid[m.start : m.end] for m in marks.urls]
+
+
+def is_allowed_link(url: str, allowed_hosts: Sequence[str]) -> bool:
+    """Whether a translation may link to `url` instead of the English one: http(s), allowed host."""
+    parsed = urlsplit(url.strip("<>"))
+    host = (parsed.hostname or "").lower()
+    return parsed.scheme in ("http", "https") and any(fnmatchcase(host, p.lower()) for p in allowed_hosts)
+
+
+def _reconcile_links(
+    unit: Unit, text: str, context: ParseContext, allowed_hosts: Sequence[str]
+) -> tuple[str, list[str]]:
+    """Make a translation link where the English does, except to allowed localized pages.
+
+    A link target the English does not have is replaced by an English target
+    the translation lacks, in order; the replaced targets are returned. Raises
+    `_Rejected` when the translation has more or fewer links than the English.
+    """
+    english = _english_targets(unit, context)
+    marks = scan_inline(text, context).urls
+    if len(marks) != len(english):
+        raise _Rejected(f"it has {len(marks)} link(s) where the English has {len(english)}")
+    unused = Counter(english)
+    foreign = []
+    for mark in marks:
+        url = text[mark.start : mark.end]
+        if unused[url]:
+            unused[url] -= 1
+        else:
+            foreign.append(mark)
+    missing = list(unused.elements())
+    missing.sort(key=english.index)
+    edits = []
+    replaced = []
+    for mark, english_url in zip(foreign, missing, strict=True):
+        url = text[mark.start : mark.end]
+        if not is_allowed_link(url, allowed_hosts):
+            edits.append((mark.start, mark.end, english_url))
+            replaced.append(url)
+    return apply_edits(text, edits), replaced
 
 
 def _quote_yaml(text: str, quote: str) -> str:
@@ -75,7 +137,17 @@ def _quote_yaml(text: str, quote: str) -> str:
     return text
 
 
-def prepare_translation(unit: Unit, msgstr: str, context: ParseContext) -> str:
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A usable translation: its text with English URLs, and link targets it had to replace."""
+
+    text: str
+    replaced: tuple[str, ...] = ()
+
+
+def check_translation(
+    unit: Unit, msgstr: str, context: ParseContext, allowed_hosts: Sequence[str] = ()
+) -> Checked:
     """Check a translation and return it with the English URLs in its placeholders.
 
     Raises `_Rejected` with a reason when the translation cannot be used.
@@ -87,12 +159,18 @@ def prepare_translation(unit: Unit, msgstr: str, context: ParseContext) -> str:
     if "\n" in text and not unit.allows_line_breaks:
         raise _Rejected(f"a {unit.kind} cannot hold a line break")
     if unit.kind == "front-matter":
-        return text
+        return Checked(text)
     if unit.kind == "table-cell" and _UNESCAPED_PIPE.search(text):
         raise _Rejected("a table cell cannot hold an unescaped '|'; write '\\|'")
-    if not _link_targets_match(unit, text, context):
-        raise _Rejected("its link targets differ from the English ones; use the {n} placeholders")
-    return text
+    if has_english_link_targets(unit.msgid, text, context, unit.kind, unit.urls):
+        return Checked(text)  # nothing to reconcile: skip looking for where the links stand
+    text, replaced = _reconcile_links(unit, text, context, allowed_hosts)
+    return Checked(text, tuple(replaced))
+
+
+def prepare_translation(unit: Unit, msgstr: str, context: ParseContext) -> str:
+    """The text of a usable translation (see `check_translation`)."""
+    return check_translation(unit, msgstr, context).text
 
 
 def splice(doc: Document, splices: Sequence[Splice]) -> str:
@@ -101,6 +179,9 @@ def splice(doc: Document, splices: Sequence[Splice]) -> str:
     ordered = sorted(splices, key=lambda s: (s.region.start_line, s.region.start_col, s.first), reverse=True)
     for item in ordered:
         region = item.region
+        if region.start_line == len(lines):  # an insertion after the last line
+            lines.append("")
+            endings.append("")
         head = lines[region.start_line][: region.start_col]
         tail = lines[region.end_line][region.end_col :]
         pieces = item.text.split("\n")
@@ -118,42 +199,92 @@ class Accepted:
     """The translations of one document that may go into it, by unit.
 
     Each text holds the English URLs; `render_accepted` rewrites them for the
-    output it writes.
+    output it writes. `structure_exempt` are the units whose entries switch the
+    ``block-structure`` check off: the document guard lets them change blocks.
     """
 
     texts: Mapping[Unit, str]
     diagnostics: tuple[Diagnostic, ...] = ()
+    rejected: tuple[Rejection, ...] = ()
+    structure_exempt: frozenset[Unit] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
 class Insertion:
-    """Lines to put before source line `line` (0-based); `text` ends with a line feed."""
+    """Lines to put before source line `line` (0-based); `text` ends with a line feed.
+
+    Line feeds in `text` become the document's line ending when spliced in.
+    """
 
     line: int
     text: str
 
 
 def accept_translations(
-    path: str, units: Sequence[Unit], translations: Mapping[str, str], context: ParseContext
+    path: str,
+    units: Sequence[Unit],
+    translations: Mapping[str, str],
+    context: ParseContext,
+    allowed_hosts: Sequence[str] = (),
+    policy: Policy = DEFAULT_POLICY,
+    ignored: Mapping[str, Collection[str]] = _NOTHING_IGNORED,
 ) -> Accepted:
     """Check each unit's translation; keep the usable ones, report the others.
 
     `translations` maps msgid to msgstr and holds only usable entries (not
     fuzzy, not empty). A translation equal to its msgid is not kept, so an
-    identity catalogue leaves the source as it is.
+    identity catalogue leaves the source as it is. A translation with an
+    error-level finding of the `checks` (levels from `policy`, check ids its
+    entry switches off in `ignored`, by msgid) is not kept either.
     """
     texts: dict[Unit, str] = {}
     diagnostics: list[Diagnostic] = []
+    rejected: list[Rejection] = []
     for unit in units:
         msgstr = translations.get(unit.msgid)
         if not msgstr or msgstr == unit.msgid:
             continue
         try:
-            texts[unit] = prepare_translation(unit, msgstr, context)
+            checked = check_translation(unit, msgstr, context, allowed_hosts)
         except _Rejected as reason:
             message = f"translation of {unit.msgid[:40]!r} not used: {reason}"
             diagnostics.append(Diagnostic(path, unit.line, message))
-    return Accepted(texts, tuple(diagnostics))
+            continue
+        unit_ignores = ignored.get(unit.msgid, ())
+        errors = _check_errors(unit, checked.text, context, allowed_hosts, policy, unit_ignores)
+        if errors:
+            rejected.append(Rejection(unit, errors))
+            message = f"translation of {unit.msgid[:40]!r} not used: {format_findings(errors)}"
+            diagnostics.append(Diagnostic(path, unit.line, message))
+            continue
+        texts[unit] = checked.text
+        if checked.replaced:
+            targets = ", ".join(checked.replaced)
+            message = f"translation of {unit.msgid[:40]!r}: link to {targets} replaced by the English one"
+            diagnostics.append(Diagnostic(path, unit.line, message))
+    exempt = frozenset(
+        unit
+        for unit in texts
+        if policy.level_of("block-structure") == OFF or "block-structure" in ignored.get(unit.msgid, ())
+    )
+    return Accepted(texts, tuple(diagnostics), tuple(rejected), exempt)
+
+
+def _check_errors(
+    unit: Unit,
+    text: str,
+    context: ParseContext,
+    allowed_hosts: Sequence[str],
+    policy: Policy,
+    ignored: Collection[str],
+) -> tuple[Finding, ...]:
+    """The error-level findings of the checks on a translation whose URLs are filled in."""
+
+    def allowed(url: str) -> bool:
+        return is_allowed_link(url, allowed_hosts)
+
+    findings = run_checks(unit.msgid, text, context, unit.kind, unit.urls, policy, ignored, allowed)
+    return errors_of(findings)
 
 
 def _keep(url: str) -> str:
@@ -164,10 +295,10 @@ def _final_text(unit: Unit, text: str, context: ParseContext, resolve: Callable[
     """The accepted text with its URLs as this output needs them."""
     if unit.kind == "front-matter":
         return _quote_yaml(text, unit.quote)
-    if all(resolve(url) == url for url in unit.urls):
+    if all(resolve(url) == url for i, url in enumerate(unit.urls) if i not in unit.autolinks):
         return text
-    marks = scan_inline(text, context)
-    return apply_edits(text, [(m.start, m.end, resolve(text[m.start : m.end])) for m in marks.urls])
+    marks = [m for m in scan_inline(text, context).urls if m.kind != "autolink"]
+    return apply_edits(text, [(m.start, m.end, resolve(text[m.start : m.end])) for m in marks])
 
 
 def render_accepted(
@@ -182,18 +313,48 @@ def render_accepted(
 
     Untranslated units keep their text; only URLs that `resolve` changes are
     replaced in them. `insertions` add whole lines (generated notices).
+
+    The whole output is guarded (`checks.guard_document`): a translation that,
+    in its place in the document, changes the block skeleton or brings an
+    unsafe URL is not used, and is reported.
     """
+
+    def output(chosen: Collection[Unit]) -> str:
+        texts = {unit: accepted.texts[unit] for unit in chosen}
+        return _splice_output(doc, units, texts, context, resolve, insertions)
+
+    translated = [unit for unit in units if unit in accepted.texts]
+    broken = dict(guard_document(translated, output, accepted.structure_exempt))
+    diagnostics = []
+    for unit, finding in broken.items():
+        message = f"translation of {unit.msgid[:40]!r} not used: {format_findings([finding])}"
+        diagnostics.append(Diagnostic(doc.path, unit.line, message))
+    rejected = (*accepted.rejected, *(Rejection(unit, (finding,)) for unit, finding in broken.items()))
+    kept = [unit for unit in translated if unit not in broken]
+    text = output(kept)
+    return Rendered(text, len(kept), (*accepted.diagnostics, *diagnostics), rejected)
+
+
+def _splice_output(
+    doc: Document,
+    units: Sequence[Unit],
+    texts: Mapping[Unit, str],
+    context: ParseContext,
+    resolve: Callable[[str], str],
+    insertions: Sequence[Insertion],
+) -> str:
+    """`doc` with `texts` in place of their units, URLs resolved, lines inserted."""
     splices = [Splice(Region(i.line, 0, i.line, 0), "", i.text, first=False) for i in insertions]
     for unit in units:
-        text = accepted.texts.get(unit)
+        text = texts.get(unit)
         if text is not None:
             splices.append(Splice(unit.region, unit.indent, _final_text(unit, text, context, resolve)))
             continue
-        for url, region in zip(unit.urls, unit.url_regions, strict=False):
-            new = resolve(url)
+        for index, (url, region) in enumerate(zip(unit.urls, unit.url_regions, strict=False)):
+            new = url if index in unit.autolinks else resolve(url)
             if new != url:
                 splices.append(Splice(region, "", new))
-    return Rendered(splice(doc, splices), len(accepted.texts), accepted.diagnostics)
+    return splice(doc, splices)
 
 
 def render_document(
@@ -201,10 +362,12 @@ def render_document(
     units: Sequence[Unit],
     translations: Mapping[str, str],
     context: ParseContext,
+    policy: Policy = DEFAULT_POLICY,
+    ignored: Mapping[str, Collection[str]] = _NOTHING_IGNORED,
 ) -> Rendered:
     """Splice the translations of `units` into `doc`, URLs as in the source.
 
-    See `accept_translations` for what `translations` holds.
+    See `accept_translations` for what `translations`, `policy` and `ignored` hold.
     """
-    accepted = accept_translations(doc.path, units, translations, context)
+    accepted = accept_translations(doc.path, units, translations, context, (), policy, ignored)
     return render_accepted(doc, units, accepted, context)

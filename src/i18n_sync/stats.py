@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
+from fractions import Fraction
 
 from .model import Catalog, Message
 
@@ -35,6 +36,33 @@ class Counts:
     def percent(self) -> float:
         """Share of active entries translated, 100 for an empty catalogue."""
         return 100.0 * self.translated / self.total if self.total else 100.0
+
+    @property
+    def total_words(self) -> int:
+        """English words of the active entries."""
+        return self.translated_words + self.fuzzy_words + self.untranslated_words
+
+    @property
+    def percent_words(self) -> float:
+        """Share of the active entries' English words translated, 100 when there are none."""
+        return 100.0 * self.translated_words / self.total_words if self.total_words else 100.0
+
+    def is_below(self, threshold: float) -> bool:
+        """Whether the share translated by entries is below `threshold` percent (exact, no rounding)."""
+        # Compared in integers: 99.99% must not pass a threshold of 100 through float rounding.
+        return self.total > 0 and Fraction(100 * self.translated, self.total) < Fraction(str(threshold))
+
+
+def floor_percent(part: int, whole: int, digits: int = 1) -> str:
+    """``part / whole`` in percent, rounded down to `digits` decimals; "100.0" for nothing.
+
+    Rounded down and in integers, so that only a complete translation ever shows 100.
+    """
+    if not whole:
+        return f"{100:.{digits}f}"
+    scale = 10**digits
+    scaled = 100 * scale * part // whole
+    return f"{scaled // scale}.{scaled % scale:0{digits}d}" if digits else str(scaled)
 
 
 def count_words(text: str) -> int:
