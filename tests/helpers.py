@@ -54,3 +54,15 @@ def check_golden(path: Path, actual: str, regen: bool) -> None:
             raise AssertionError(f"{path} did not exist; written, review it and run again")
         return
     assert actual == read_fixture(path), f"{path} differs; run pytest --regen and review the diff"
+
+
+def entry_lines(text: str) -> dict[str, int]:
+    """msgid (as written, escaped) → the 1-based first line of its entry in PO text."""
+    found = {}
+    line = 1
+    for block in text.split("\n\n"):
+        match = re.search(r'^msgid "(.*)"$', block, re.MULTILINE)
+        if match and not block.lstrip().startswith("#~"):
+            found[match.group(1)] = line
+        line += block.count("\n") + 2
+    return found

@@ -17,7 +17,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -32,6 +31,7 @@ from click.testing import CliRunner, Result
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers import entry_lines
 from i18n_sync.badge import LEVELS, badge_svg, colour_of
 from i18n_sync.cli import main, terminal_style
 from i18n_sync.config import load_config
@@ -184,18 +184,6 @@ def status_json(root: Path, *args: str) -> dict[str, Any]:
 def schema() -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads((files("i18n_sync") / "status.schema.json").read_text("utf-8"))
     return loaded
-
-
-def entry_lines(text: str) -> dict[str, int]:
-    """msgid → the 1-based first line of its entry, found by blank-line-separated blocks."""
-    found = {}
-    line = 1
-    for block in text.split("\n\n"):
-        match = re.search(r'^msgid "(.*)"$', block, re.MULTILINE)
-        if match and not block.lstrip().startswith("#~"):
-            found[match.group(1)] = line
-        line += block.count("\n") + 2
-    return found
 
 
 # --- figures -------------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import re
 import shutil
 import subprocess
 from dataclasses import replace
@@ -25,7 +24,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from corpus import SKIP_REASON, available, english_revisions
-from helpers import FIXED_DATE, uppercase
+from helpers import FIXED_DATE, entry_lines, uppercase
 from i18n_sync.catalog import build_template
 from i18n_sync.cli import main
 from i18n_sync.document import load_document
@@ -67,18 +66,6 @@ def git(root: Path, *args: str) -> str:
     env |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
     command = ["git", "-c", "commit.gpgsign=false", *args]
     return subprocess.run(command, cwd=root, env=env, check=True, capture_output=True, text=True).stdout
-
-
-def entry_lines(text: str) -> dict[str, int]:
-    """msgid (as written, escaped) → the 1-based first line of its entry."""
-    found = {}
-    line = 1
-    for block in text.split("\n\n"):
-        match = re.search(r'^msgid "(.*)"$', block, re.MULTILINE)
-        if match and not block.lstrip().startswith("#~"):
-            found[match.group(1)] = line
-        line += block.count("\n") + 2
-    return found
 
 
 def po_escape(text: str) -> str:

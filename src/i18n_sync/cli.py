@@ -238,6 +238,15 @@ def _validate_languages(ctx: click.Context, param: click.Parameter, values: Sequ
     return tuple(dict.fromkeys(tags))
 
 
+lang_filter_option = click.option(
+    "--lang",
+    "languages",
+    multiple=True,
+    callback=_validate_languages,
+    help="Only this language (BCP 47, e.g. tr, zh-CN); repeat for more. Default: all.",
+)
+
+
 @main.command()
 @root_option
 @click.option(
@@ -365,13 +374,7 @@ def _check_json(report: CheckReport) -> str:
 
 @main.command("check")
 @root_option
-@click.option(
-    "--lang",
-    "languages",
-    multiple=True,
-    callback=_validate_languages,
-    help="Check only this language (BCP 47, e.g. tr, zh-CN); repeat for more. Default: all.",
-)
+@lang_filter_option
 @format_option
 @reports_errors
 def check_translations(root: Path, languages: tuple[str, ...], output_format: str) -> None:
@@ -430,13 +433,7 @@ def _configured_languages(root: Path, tags: Sequence[str]) -> Config:
 
 @main.command()
 @root_option
-@click.option(
-    "--lang",
-    "languages",
-    multiple=True,
-    callback=_validate_languages,
-    help="Only this language (BCP 47, e.g. tr, zh-CN); repeat for more. Default: all.",
-)
+@lang_filter_option
 @click.option("--stale", is_flag=True, help="List the fuzzy and untranslated units, with a word diff.")
 @click.option(
     "--format",
