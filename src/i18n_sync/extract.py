@@ -33,7 +33,10 @@ _ROW_PREFIX_CHARS = " \t>-*+.)0123456789"
 _SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
 _ENTITY = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _PLACEHOLDER_TEXT = re.compile(r"\{\d+\}")
+_WORD_CHAR = re.compile(r"[^\W\d_]")
 _URL_TEXT = re.compile(r"\b(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)\S+")
+# What is not prose, each with a substring it cannot do without (a cheap test first).
+_NOT_PROSE = (("{", _PLACEHOLDER_TEXT), ("/", _URL_TEXT), ("www.", _URL_TEXT), (":", _SHORTCODE), ("&", _ENTITY))
 _YAML_SCALAR = re.compile(r"^(?P<key>[A-Za-z_][\w-]*):[ \t]+(?P<value>\S.*?)[ \t]*$")
 _YAML_SPECIAL_START = frozenset("[]{}>|*&!%@`#,?-:")
 
@@ -172,13 +175,18 @@ def has_prose(content: str, marks: InlineMarks) -> bool:
     Code, raw HTML, URLs (also as link text), badges, footnote references,
     entities and emoji short codes do not count.
     """
-    chars = list(content)
-    for mark in (*marks.verbatim, *marks.urls):
-        chars[mark.start : mark.end] = " " * (mark.end - mark.start)
-    text = "".join(chars)
-    for pattern in (_PLACEHOLDER_TEXT, _URL_TEXT, _SHORTCODE, _ENTITY):
-        text = pattern.sub(" ", text)
-    return any(char.isalpha() for char in text)
+    pieces = []
+    position = 0
+    for start, end in sorted((m.start, m.end) for m in (*marks.verbatim, *marks.urls)):
+        pieces.append(content[position:start])
+        position = max(position, end)
+    pieces.append(content[position:])
+    text = " ".join(pieces)
+    for hint, pattern in _NOT_PROSE:
+        if hint in text:  # a cheap test first: most text has none of these
+            text = pattern.sub(" ", text)
+    # A word character that is no digit nor "_" is a letter, or a rare numeral such as "½".
+    return any(match.group().isalpha() for match in _WORD_CHAR.finditer(text))
 
 
 def _continuation_indent(line: str, start_col: int) -> str:

@@ -138,40 +138,44 @@ def _first_new(state: StateInline, first: int, types: Sequence[str]) -> Token | 
     return None
 
 
-def _destination_span(state: StateInline, start: int) -> tuple[int, int] | None:
-    """Return where the destination of the inline link at `start` stands.
+class _RecordingHelpers:
+    """markdown-it's link helpers, noting where each destination they parse stands.
 
-    Uses the library's own label and destination parsers, which are pure
-    functions of the text, so the answer is the one the link rule used.
+    The link and image rules call ``state.md.helpers.parseLinkDestination``;
+    each wrapped rule pushes a frame, so the destinations a rule parses itself
+    land in its own frame, and those of rules nested in its label in theirs.
     """
-    old_pos = state.pos
-    label_end = state.md.helpers.parseLinkLabel(state, start, True)
-    state.pos = old_pos
-    pos = label_end + 1
-    src = state.src
-    if label_end < 0 or pos >= len(src) or src[pos] != "(":
-        return None  # a reference link: its destination is elsewhere
-    pos += 1
-    while pos < len(src) and src[pos] in " \t\n":
-        pos += 1
-    result = state.md.helpers.parseLinkDestination(src, pos, state.posMax)
-    if not result.ok or result.pos == pos:
-        return None
-    return (pos, result.pos)
+
+    def __init__(self, helpers: Any) -> None:
+        self.parseLinkLabel = helpers.parseLinkLabel
+        self.parseLinkTitle = helpers.parseLinkTitle
+        self._parse_destination = helpers.parseLinkDestination
+        self.frames: list[list[tuple[int, int]]] = []
+
+    def parseLinkDestination(self, src: str, pos: int, maximum: int) -> Any:
+        result = self._parse_destination(src, pos, maximum)
+        if self.frames and result.ok and result.pos > pos:
+            self.frames[-1].append((pos, result.pos))
+        return result
 
 
-def _mark_link(rule: InlineRule, opener: str, offset: int) -> InlineRule:
+def _mark_link(rule: InlineRule, opener: str, helpers: _RecordingHelpers) -> InlineRule:
     def wrapped(state: StateInline, silent: bool) -> bool:
         start, first = state.pos, len(state.tokens)
-        if not rule(state, silent):
-            return False
-        if not silent:
-            token = _first_new(state, first, (opener,))
-            if token is not None:
-                token.meta[_META] = ("link", start, state.pos)
-                destination = _destination_span(state, start + offset)
-                if destination is not None:
-                    token.meta[_META + "_url"] = destination
+        helpers.frames.append([])
+        try:
+            found = rule(state, silent)
+        finally:
+            destinations = helpers.frames.pop()
+        if not found or silent:
+            return found
+        token = _first_new(state, first, (opener,))
+        if token is not None:
+            token.meta[_META] = ("link", start, state.pos)
+            # An inline link ends with ")"; one that fell back to a reference
+            # definition ends with "]" and its destination stands elsewhere.
+            if destinations and state.src[state.pos - 1] == ")":
+                token.meta[_META + "_url"] = destinations[-1]
         return True
 
     return wrapped
@@ -235,8 +239,10 @@ def _mark_verbatim(rule: InlineRule, token_type: str) -> InlineRule:
 
 def _install_marks(md: MarkdownIt) -> None:
     rules: dict[str, Any] = {rule.name: rule.fn for rule in md.inline.ruler.__rules__}
-    md.inline.ruler.at("link", _mark_link(rules["link"], "link_open", 0))
-    md.inline.ruler.at("image", _mark_link(rules["image"], "image", 1))
+    helpers = _RecordingHelpers(md.helpers)
+    md.helpers = helpers  # type: ignore[assignment]
+    md.inline.ruler.at("link", _mark_link(rules["link"], "link_open", helpers))
+    md.inline.ruler.at("image", _mark_link(rules["image"], "image", helpers))
     for name in ("newline", "escape"):
         md.inline.ruler.at(name, _mark_break(rules[name]))
     for name in _URL_RULES:
