@@ -8,6 +8,7 @@ output back twice: with the product's own parser and with a browser-like oracle.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Collection, Mapping
 from html.parser import HTMLParser
@@ -238,7 +239,11 @@ def oracle_unsafe(markdown: str) -> list[str]:
     return [value for value in parser.values if browser_unsafe(value)]
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("HOSTILE_EXAMPLES", "200")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(
     attacks=st.dictionaries(st.sampled_from(MSGIDS), hostile_msgstr(), min_size=1, max_size=3),
     strict=st.booleans(),
@@ -262,9 +267,12 @@ def test_an_unsafe_msgstr_never_appears_in_any_rendered_file(
             found = run_checks(unit.msgid, msgstr, _EXTRACTION.context, unit.kind, unit.urls)
             verdicts.setdefault(msgstr, set()).add(any(f.check == "unsafe-url" for f in found))
     # Unsafe where it stands: in a heading, "[r]: data:x" is text, not a definition.
+    # A line holding exactly that text (after its list or quote markers) must not be
+    # there; the same text inside a longer, safe translation may be.
+    bodies = {re.sub(r"^[\s>*+-]*", "", line) for line in output.splitlines()}
     for msgstr, unsafe in verdicts.items():
         if unsafe == {True}:
-            assert msgstr not in output, output
+            assert msgstr not in bodies, output
 
 
 def test_sync_reports_what_the_document_guard_refused(tmp_path: Path) -> None:

@@ -36,7 +36,13 @@ _PLACEHOLDER_TEXT = re.compile(r"\{\d+\}")
 _WORD_CHAR = re.compile(r"[^\W\d_]")
 _URL_TEXT = re.compile(r"\b(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)\S+")
 # What is not prose, each with a substring it cannot do without (a cheap test first).
-_NOT_PROSE = (("{", _PLACEHOLDER_TEXT), ("/", _URL_TEXT), ("www.", _URL_TEXT), (":", _SHORTCODE), ("&", _ENTITY))
+_NOT_PROSE = (
+    ("{", _PLACEHOLDER_TEXT),
+    ("/", _URL_TEXT),
+    ("www.", _URL_TEXT),
+    (":", _SHORTCODE),
+    ("&", _ENTITY),
+)
 _YAML_SCALAR = re.compile(r"^(?P<key>[A-Za-z_][\w-]*):[ \t]+(?P<value>\S.*?)[ \t]*$")
 _YAML_SPECIAL_START = frozenset("[]{}>|*&!%@`#,?-:")
 
