@@ -359,3 +359,28 @@ def test_reading_keeps_the_line_of_each_entry() -> None:
     catalog = parse_po(HEAD + '\n# note\nmsgid "a"\nmsgstr ""\n\nmsgid "b"\nmsgstr ""\n', CATALOG)
     assert [m.line for m in catalog.messages] == [9, 13]
     assert replace(catalog.messages[0], line=0) == catalog.messages[0]  # line is not compared
+
+
+def _read(text: str, fast: bool) -> object:
+    """The entries the reader finds, or the error it raises, with or without its fast path."""
+    from i18n_sync.po import _Reader
+
+    try:
+        return [repr(entry) for entry in _Reader(text, "x.po").read(fast=fast)]
+    except CatalogError as error:
+        return str(error)
+
+
+def test_the_fast_path_reads_exactly_what_the_line_reader_reads() -> None:
+    root = Path(__file__).resolve().parents[1]
+    files = [*root.glob("locales/**/*.po*"), *root.glob("tests/fixtures/**/*.po*")]
+    texts = [path.read_bytes().decode("utf-8", "replace").replace("\r\n", "\n") for path in files]
+    texts += [
+        'msgid ""\nmsgstr ""\n"Language: tr\\n"\n\n# a\n#. b\n#: c d\n#, fuzzy\n#| msgid "o"\nmsgid "x\\ty"\nmsgstr "\\"z\\""\n',
+        'msgid ""\nmsgstr ""\n\n#~ msgid "gone"\n#~ msgstr "gitti"\n\n# kept for next\n\nmsgid "a"\nmsgstr ""\n',
+        'msgid ""\nmsgstr ""\n\nmsgid "a"\nmsgstr "b"\nmsgid "c"\nmsgstr "d"\n\n\n\nmsgctxt "k"\nmsgid ""\n"l1\\n"\n"l2"\nmsgstr ""\n',
+        'msgid ""\nmsgstr ""\n\nmsgid "a"\nmsgstr "\\x41"\n\nmsgid "a"\nmsgstr "b"\n',
+    ]
+    assert len(texts) > 30
+    for text in texts:
+        assert _read(text, fast=True) == _read(text, fast=False), text[:200]

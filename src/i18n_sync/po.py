@@ -44,6 +44,8 @@ _CONFLICT = re.compile(r"(<<<<<<<|\|\|\|\|\|\|\||=======|>>>>>>>)(?: |$)")
 # Raw control characters have no place in a catalogue: gettext cuts strings at
 # NUL, and the others are invisible in every editor. TAB is text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# What `check_line` refuses, searched for in the whole text (three simple searches are
+# faster than one alternation): a conflict marker, a line ending in a backslash.
 _CONFLICT_ANYWHERE = re.compile(r"^" + _CONFLICT.pattern, re.MULTILINE)
 _TRAILING_BACKSLASH = re.compile(r"\\$", re.MULTILINE)
 # What a string may not hold after its escapes are decoded: the characters
@@ -91,6 +93,68 @@ def _split_flags(text: str) -> list[str]:
     return flags
 
 
+def _add_comment(entry: _Entry, body: str) -> None:
+    """Add a ``#`` comment line (not ``#|`` nor ``#~``) to the entry being read."""
+    kind, rest = body[1:2], body[2:]
+    if kind == ".":
+        entry.extracted.append(rest.removeprefix(" "))
+    elif kind == ":":
+        entry.references.extend(rest.split())
+    elif kind in (",", "!"):
+        entry.flags.extend(_split_flags(rest))
+    else:
+        entry.comments.append(body[1:].removeprefix(" "))
+
+
+# The layout GNU tools and `format_po` write, one entry between blank lines: read at
+# once, with one regular expression, instead of line by line. Anything else (obsolete
+# entries, rarer escapes, other spacing) goes through the line reader.
+_QUOTED = r'"[^"\\\n]*(?:\\[nt"\\][^"\\\n]*)*"'
+_FAST_ENTRY = re.compile(
+    r"(?P<comments>(?:#(?: [^\n]*)?\n|#[.:,] [^\n]*\n)*)"
+    rf"(?:#\| msgid (?P<previous>{_QUOTED}\n(?:#\| {_QUOTED}\n)*))?"
+    rf"(?:msgctxt (?P<msgctxt>{_QUOTED}\n(?:{_QUOTED}\n)*))?"
+    rf"msgid (?P<msgid>{_QUOTED}\n(?:{_QUOTED}\n)*)"
+    rf"msgstr (?P<msgstr>{_QUOTED}\n(?:{_QUOTED}\n)*)"
+)
+_FAST_STRING = re.compile(r'"([^"\\\n]*(?:\\[nt"\\][^"\\\n]*)*)"')
+_FAST_ESCAPE = re.compile(r"\\([nt\"\\])")
+_FAST_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def _fast_strings(lines: str) -> str:
+    joined = "".join(_FAST_STRING.findall(lines))
+    return _FAST_ESCAPE.sub(lambda m: _FAST_ESCAPES[m.group(1)], joined) if "\\" in joined else joined
+
+
+def _fast_entry(block: str, line: int) -> _Entry | None:
+    """The entry in `block` (its lines, each ending in a line feed), or None to read it line by line."""
+    match = _FAST_ENTRY.fullmatch(block)
+    if match is None:
+        return None
+    entry = _Entry(line=line)
+    for body in match.group("comments").splitlines():
+        kind = body[1:2]
+        if kind == ".":  # the common kinds inline: this loop runs for most lines of a file
+            entry.extracted.append(body[3:])
+        elif kind == ":":
+            entry.references.extend(body[3:].split())
+        elif kind == "," and "range:" not in body:
+            entry.flags.extend(body[2:].replace(",", " ").split())
+        else:
+            _add_comment(entry, body)
+    if match.group("previous") is not None:
+        entry.previous["msgid"] = _fast_strings(match.group("previous"))
+    for key in _KEYWORDS:
+        if match.group(key) is not None:
+            entry.strings[key] = _fast_strings(match.group(key))
+            entry.keyword_lines[key] = line + block.count("\n", 0, match.start(key))
+    entry.last = "msgstr"
+    # No check for control characters here: the text has no raw ones (`next_suspect`),
+    # and the escapes this path decodes give only line feeds, tabs, quotes and backslashes.
+    return entry
+
+
 class _Reader:
     """A line-oriented reader that accepts what msgfmt accepts, minus what loses text."""
 
@@ -103,16 +167,36 @@ class _Reader:
     def fail(self, line: int, message: str, column: int | None = None) -> CatalogError:
         return CatalogError(message, self.path, line, column)
 
-    def read(self) -> list[_Entry]:
-        lines = self.text.split("\n")
-        suspect = self.next_suspect(0)
-        for number, line in enumerate(lines, start=1):
-            if number == suspect:
+    def read(self, fast: bool = True) -> list[_Entry]:
+        """The entries of the text; `fast` lets well-formed blocks skip the line reader."""
+        if not fast or self.next_suspect(0):
+            self.read_lines(self.text.split("\n"), 1, check=True)
+        else:
+            self.read_blocks()
+        self.finish(at_end=True)
+        return self.entries
+
+    def read_blocks(self) -> None:
+        """Read entry by entry, each between blank lines; the line reader does the rest."""
+        number = 1
+        for block in self.text.split("\n\n"):
+            fresh = not self.entry.started and not self.entry.has_comments
+            entry = _fast_entry(block + "\n", number) if fresh else None
+            lines = block.split("\n")
+            if entry is not None:
+                self.entries.append(entry)
+            else:
+                self.read_lines(lines, number, check=False)  # no line of the text is suspect
+                self.read_line(number + len(lines), "")  # the blank line that ends the block
+            number += len(lines) + 1
+
+    def read_lines(self, lines: list[str], first: int, check: bool) -> None:
+        suspect = self.next_suspect(first - 1) if check else 0
+        for number, line in enumerate(lines, start=first):
+            if suspect and number == suspect:
                 self.check_line(number, line)
                 suspect = self.next_suspect(number)
             self.read_line(number, line)
-        self.finish(at_end=True)
-        return self.entries
 
     def next_suspect(self, after: int) -> int:
         """The first line after line `after` that `check_line` could refuse (0: none).
@@ -191,15 +275,7 @@ class _Reader:
             self.read_previous(number, body[2:], offset + 2)
             return
         self.start_if_needed(number)
-        kind, rest = body[1:2], body[2:]
-        if kind == ".":
-            self.entry.extracted.append(rest.removeprefix(" "))
-        elif kind == ":":
-            self.entry.references.extend(rest.split())
-        elif kind in (",", "!"):
-            self.entry.flags.extend(_split_flags(rest))
-        else:
-            self.entry.comments.append(body[1:].removeprefix(" "))
+        _add_comment(self.entry, body)
 
     def read_previous(self, number: int, rest: str, offset: int) -> None:
         text = rest.strip(" \t")
