@@ -375,11 +375,14 @@ def test_the_fast_path_reads_exactly_what_the_line_reader_reads() -> None:
     root = Path(__file__).resolve().parents[1]
     files = [*root.glob("locales/**/*.po*"), *root.glob("tests/fixtures/**/*.po*")]
     texts = [path.read_bytes().decode("utf-8", "replace").replace("\r\n", "\n") for path in files]
+    header = 'msgid ""\nmsgstr ""\n'
     texts += [
-        'msgid ""\nmsgstr ""\n"Language: tr\\n"\n\n# a\n#. b\n#: c d\n#, fuzzy\n#| msgid "o"\nmsgid "x\\ty"\nmsgstr "\\"z\\""\n',
-        'msgid ""\nmsgstr ""\n\n#~ msgid "gone"\n#~ msgstr "gitti"\n\n# kept for next\n\nmsgid "a"\nmsgstr ""\n',
-        'msgid ""\nmsgstr ""\n\nmsgid "a"\nmsgstr "b"\nmsgid "c"\nmsgstr "d"\n\n\n\nmsgctxt "k"\nmsgid ""\n"l1\\n"\n"l2"\nmsgstr ""\n',
-        'msgid ""\nmsgstr ""\n\nmsgid "a"\nmsgstr "\\x41"\n\nmsgid "a"\nmsgstr "b"\n',
+        header + '"Language: tr\\n"\n\n# a\n#. b\n#: c d\n#, fuzzy\n#| msgid "o"\n'
+        'msgid "x\\ty"\nmsgstr "\\"z\\""\n',
+        header + '\n#~ msgid "gone"\n#~ msgstr "gitti"\n\n# kept for next\n\nmsgid "a"\nmsgstr ""\n',
+        header + '\nmsgid "a"\nmsgstr "b"\nmsgid "c"\nmsgstr "d"\n\n\n\n'
+        'msgctxt "k"\nmsgid ""\n"l1\\n"\n"l2"\nmsgstr ""\n',
+        header + '\nmsgid "a"\nmsgstr "\\x41"\n\nmsgid "a"\nmsgstr "b"\n',
     ]
     assert len(texts) > 30
     for text in texts:
