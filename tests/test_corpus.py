@@ -187,8 +187,7 @@ def test_forcing_each_one_line_msgid_into_its_region_gives_the_source_back(
 # as a link that the English lacks; render refuses to add it, which is right.
 IDENTITY_REFUSED = {
     "commonmark-spec": [
-        "CommonMark example 491 (Links) line 1: '[link](<foo bar>)': "
-        "it has 1 link(s) where the English has 0"
+        "CommonMark example 491 (Links) line 1: '[link](<foo bar>)': it has 1 link(s) where the English has 0"
     ],
     "gfm-fixtures": [],
     "awesome-rlhf": [],

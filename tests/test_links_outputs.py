@@ -134,8 +134,7 @@ def test_the_english_output_gets_the_switcher_too(project: Path) -> None:
     english = (project / "README.md").read_text(encoding="utf-8")
     assert "**English** | [Türkçe](README.tr.md) | [简体中文](README.zh-CN.md)" in english
     assert (
-        english.replace("**English** | [Türkçe](README.tr.md) | [简体中文](README.zh-CN.md)\n", "")
-        == README
+        english.replace("**English** | [Türkçe](README.tr.md) | [简体中文](README.zh-CN.md)\n", "") == README
     )
 
 
