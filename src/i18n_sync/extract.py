@@ -113,7 +113,7 @@ def _locate_lines(doc: Document, parsed: ParsedDocument, block: TextBlock) -> _L
         text = piece.lstrip(" \t")
         end = len(line.rstrip(" \t")) if offset == len(pieces) - 1 else len(line)
         start = end - len(text)
-        if start < 0 or line[start:end] != text:
+        if start < 0 or not line.startswith(text, start):
             return None
         if offset == 0:
             start_col = start
@@ -202,13 +202,18 @@ def _continuation_indent(line: str, start_col: int) -> str:
 
 def _block_units(doc: Document, parsed: ParsedDocument) -> Iterator[Unit | Heading | Diagnostic]:
     sections: list[tuple[int, str]] = []
+    section: tuple[str, ...] = ()  # the heading path of text under the latest heading
     for block in parsed.blocks:
         located = LOCATORS[block.kind](doc, parsed, block)
-        unit = None if located is None else _make_unit(doc, block, located, sections)
         if block.kind == "heading":
+            parents = tuple(text for level, text in sections if level < block.level)
+            unit = None if located is None else _make_unit(doc, block, located, parents)
             sections = [(level, text) for level, text in sections if level < block.level]
             sections.append((block.level, " ".join(block.plain.split())))
+            section = tuple(text for _, text in sections)
             yield Heading(block.plain, unit)
+        else:
+            unit = None if located is None else _make_unit(doc, block, located, section)
         if located is None and block.content.strip():
             message = f"could not locate this {block.kind}'s text; it stays in English"
             yield Diagnostic(doc.path, block.start + 1, message)
@@ -216,13 +221,12 @@ def _block_units(doc: Document, parsed: ParsedDocument) -> Iterator[Unit | Headi
             yield unit
 
 
-def _make_unit(
-    doc: Document, block: TextBlock, located: _Located, sections: list[tuple[int, str]]
-) -> Unit | None:
+def _make_unit(doc: Document, block: TextBlock, located: _Located, section: tuple[str, ...]) -> Unit | None:
     if not has_prose(located.content, located.marks):
         return None
     msgid, urls = compute_msgid(located.content, located.marks)
     region = located.region
+    marks = located.marks.urls if urls else ()
     return Unit(
         kind=block.kind,
         msgid=msgid,
@@ -232,9 +236,9 @@ def _make_unit(
         indent=_continuation_indent(doc.lines[region.start_line], region.start_col)
         if block.kind == "paragraph"
         else "",
-        section=tuple(text for level, text in sections if level < block.level or not block.level),
-        url_regions=tuple(located.region_of(m.start, m.end) for m in located.marks.urls) if urls else (),
-        autolinks=frozenset(i for i, m in enumerate(located.marks.urls) if m.kind == "autolink" and urls),
+        section=section,
+        url_regions=tuple(located.region_of(m.start, m.end) for m in marks),
+        autolinks=frozenset(i for i, m in enumerate(marks) if m.kind == "autolink"),
     )
 
 

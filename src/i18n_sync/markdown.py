@@ -120,6 +120,23 @@ _VERBATIM_RULES = {
     "footnote_ref": "footnote_ref",
 }
 
+# The character each wrapped rule starts with: the wrapper gives up at once on any
+# other, as the rule itself would, without the cost of calling it (markdown-it tries
+# every rule at every special character).
+_TRIGGERS = {
+    "link_open": "[",
+    "image": "!",
+    "newline": "\n",
+    "escape": "\\",
+    "autolink": "<",
+    "gfm_autolink_www": "w",
+    "gfm_autolink_protocol": ":",
+    "gfm_autolink_email": "@",
+    "backticks": "`",
+    "html_inline": "<",
+    "footnote_ref": "[",
+}
+
 # Which block token opens a block of which translatable kind.
 _BLOCK_KINDS = {
     "heading_open": "heading",
@@ -160,7 +177,11 @@ class _RecordingHelpers:
 
 
 def _mark_link(rule: InlineRule, opener: str, helpers: _RecordingHelpers) -> InlineRule:
+    trigger = _TRIGGERS[opener]
+
     def wrapped(state: StateInline, silent: bool) -> bool:
+        if state.src[state.pos] != trigger:
+            return False
         start, first = state.pos, len(state.tokens)
         helpers.frames.append([])
         try:
@@ -181,8 +202,10 @@ def _mark_link(rule: InlineRule, opener: str, helpers: _RecordingHelpers) -> Inl
     return wrapped
 
 
-def _mark_autolink(rule: InlineRule) -> InlineRule:
+def _mark_autolink(rule: InlineRule, trigger: str) -> InlineRule:
     def wrapped(state: StateInline, silent: bool) -> bool:
+        if state.src[state.pos] != trigger:
+            return False
         start, first = state.pos, len(state.tokens)
         if not rule(state, silent):
             return False
@@ -208,8 +231,10 @@ def _mark_autolink(rule: InlineRule) -> InlineRule:
     return wrapped
 
 
-def _mark_break(rule: InlineRule) -> InlineRule:
+def _mark_break(rule: InlineRule, trigger: str) -> InlineRule:
     def wrapped(state: StateInline, silent: bool) -> bool:
+        if state.src[state.pos] != trigger:
+            return False
         start, first = state.pos, len(state.tokens)
         if not rule(state, silent):
             return False
@@ -223,8 +248,10 @@ def _mark_break(rule: InlineRule) -> InlineRule:
     return wrapped
 
 
-def _mark_verbatim(rule: InlineRule, token_type: str) -> InlineRule:
+def _mark_verbatim(rule: InlineRule, token_type: str, trigger: str) -> InlineRule:
     def wrapped(state: StateInline, silent: bool) -> bool:
+        if state.src[state.pos] != trigger:
+            return False
         start, first = state.pos, len(state.tokens)
         if not rule(state, silent):
             return False
@@ -244,11 +271,11 @@ def _install_marks(md: MarkdownIt) -> None:
     md.inline.ruler.at("link", _mark_link(rules["link"], "link_open", helpers))
     md.inline.ruler.at("image", _mark_link(rules["image"], "image", helpers))
     for name in ("newline", "escape"):
-        md.inline.ruler.at(name, _mark_break(rules[name]))
+        md.inline.ruler.at(name, _mark_break(rules[name], _TRIGGERS[name]))
     for name in _URL_RULES:
-        md.inline.ruler.at(name, _mark_autolink(rules[name]))
+        md.inline.ruler.at(name, _mark_autolink(rules[name], _TRIGGERS[name]))
     for name, token_type in _VERBATIM_RULES.items():
-        md.inline.ruler.at(name, _mark_verbatim(rules[name], token_type))
+        md.inline.ruler.at(name, _mark_verbatim(rules[name], token_type, _TRIGGERS[name]))
 
 
 class _TooComplex(Exception):
