@@ -44,10 +44,29 @@ _CONFLICT = re.compile(r"(<<<<<<<|\|\|\|\|\|\|\||=======|>>>>>>>)(?: |$)")
 # Raw control characters have no place in a catalogue: gettext cuts strings at
 # NUL, and the others are invisible in every editor. TAB is text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# What `check_line` refuses, searched for in the whole text (three simple searches are
-# faster than one alternation): a conflict marker, a line ending in a backslash.
-_CONFLICT_ANYWHERE = re.compile(r"^" + _CONFLICT.pattern, re.MULTILINE)
+# A line that `check_line` refuses for ending in a backslash, searched for in the whole text.
 _TRAILING_BACKSLASH = re.compile(r"\\$", re.MULTILINE)
+_CONFLICT_STARTS = ("<<<<<<<", "|||||||", "=======", ">>>>>>>")
+
+
+def _first_conflict(text: str, start: int) -> int:
+    """Where the first merge-conflict marker line at or after `start` begins, or -1.
+
+    Plain substring searches find the candidates far faster than a multi-line
+    regular expression would; `_CONFLICT` then confirms each at a line start.
+    """
+    best = -1
+    for marker in _CONFLICT_STARTS:
+        position = text.find(marker, start)
+        while position >= 0:
+            at_line_start = position == 0 or text[position - 1] == "\n"
+            if at_line_start and _CONFLICT.match(text, position):
+                best = position if best < 0 else min(best, position)
+                break
+            position = text.find(marker, position + 1)
+    return best
+
+
 # What a string may not hold after its escapes are decoded: the characters
 # that have no C escape (\a \b \t \n \v \f \r are written as escapes).
 _UNWRITABLE = re.compile(r"[\x00-\x06\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -182,13 +201,13 @@ class _Reader:
         for block in self.text.split("\n\n"):
             fresh = not self.entry.started and not self.entry.has_comments
             entry = _fast_entry(block + "\n", number) if fresh else None
-            lines = block.split("\n")
+            count = block.count("\n") + 1
             if entry is not None:
                 self.entries.append(entry)
             else:
-                self.read_lines(lines, number, check=False)  # no line of the text is suspect
-                self.read_line(number + len(lines), "")  # the blank line that ends the block
-            number += len(lines) + 1
+                self.read_lines(block.split("\n"), number, check=False)  # no line is suspect
+                self.read_line(number + count, "")  # the blank line that ends the block
+            number += count + 1
 
     def read_lines(self, lines: list[str], first: int, check: bool) -> None:
         suspect = self.next_suspect(first - 1) if check else 0
@@ -209,9 +228,12 @@ class _Reader:
             start = self.text.find("\n", start) + 1
         found = [
             match.start()
-            for pattern in (_CONFLICT_ANYWHERE, _CONTROL, _TRAILING_BACKSLASH)
+            for pattern in (_CONTROL, _TRAILING_BACKSLASH)
             if (match := pattern.search(self.text, start))
         ]
+        conflict = _first_conflict(self.text, start)
+        if conflict >= 0:
+            found.append(conflict)
         return self.text.count("\n", 0, min(found)) + 1 if found else 0
 
     def finish(self, at_end: bool = False) -> None:
