@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from click.testing import CliRunner, Result
+
 from i18n_sync.catalog import build_template
+from i18n_sync.cli import main
 from i18n_sync.document import load_document
 from i18n_sync.extract import Extraction, extract_units
 from i18n_sync.po import format_po
@@ -66,3 +69,8 @@ def entry_lines(text: str) -> dict[str, int]:
             found[match.group(1)] = line
         line += block.count("\n") + 2
     return found
+
+
+def invoke(root: Path, *args: str) -> Result:
+    """Run the command line on the project at `root`, as a user would, in process."""
+    return CliRunner().invoke(main, [*args, "--root", str(root)])

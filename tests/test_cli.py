@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
+from helpers import invoke
 from i18n_sync.cli import main
 
 SOURCE = """# Project
@@ -34,10 +35,6 @@ msgstr "Proje"
 msgid "A tool that does **one** thing well. See the [guide]({1})."
 msgstr "**Tek** bir işi iyi yapan bir araç. [Kılavuza]({1}) bakın."
 """
-
-
-def invoke(root: Path, *args: str) -> Result:
-    return CliRunner().invoke(main, [*args, "--root", str(root)])
 
 
 @pytest.fixture

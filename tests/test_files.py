@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from i18n_sync.cli import main
+from helpers import invoke
 from i18n_sync.config import load_config
 from i18n_sync.errors import CatalogError, WriteError
 from i18n_sync.files import (
@@ -31,10 +30,6 @@ from i18n_sync.model import FileChange
 from i18n_sync.sync import find_sources
 
 SOURCE = "# Project\n\nA tool that does one thing well.\n"
-
-
-def invoke(root: Path, *args: str) -> Result:
-    return CliRunner().invoke(main, [*args, "--root", str(root)])
 
 
 def set_setting(root: Path, line: str) -> None:

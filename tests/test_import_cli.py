@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from i18n_sync.cli import main
+from helpers import invoke
 from i18n_sync.po import parse_po
 
 ENGLISH = """# Garden Tools
@@ -38,10 +37,6 @@ Eine kurze Liste von Werkzeugen für einen kleinen Garten.
 
 OLDER_ENGLISH = ENGLISH.replace("# Garden Tools", "# Tools for the Garden")
 OLDER_GERMAN = GERMAN.replace("# Gartenwerkzeuge", "# Werkzeuge für den Garten")
-
-
-def invoke(root: Path, *args: str) -> Result:
-    return CliRunner().invoke(main, [*args, "--root", str(root)])
 
 
 @pytest.fixture

@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
+from helpers import invoke
 from i18n_sync.catalog import build_template
-from i18n_sync.cli import main
 from i18n_sync.document import load_document
 from i18n_sync.extract import extract_units
 from i18n_sync.merge import (
@@ -497,10 +496,6 @@ PARAGRAPHS = [
     "A survey of the field lists open problems in reward hacking and evaluation.",
     "Direct preference optimization removes the separate reward model altogether.",
 ]
-
-
-def invoke(root: Path, *args: str) -> Result:
-    return CliRunner().invoke(main, [*args, "--root", str(root)])
 
 
 def write_source(root: Path, paragraphs: Sequence[str]) -> None:

@@ -14,11 +14,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from i18n_sync.cli import main
+from helpers import invoke
 from i18n_sync.errors import CatalogError
 from i18n_sync.model import Catalog, Message
 from i18n_sync.po import decode_po, format_po, parse_po, parse_po_with_warnings, translations_of
@@ -63,10 +62,6 @@ def test_a_malformed_catalogue_is_refused_with_its_message(case: str) -> None:
     with pytest.raises(CatalogError) as caught:
         read((FIXTURES / case / "input.po").read_bytes())
     assert str(caught.value) == expected(case)["error"]
-
-
-def invoke(root: Path, *args: str) -> Result:
-    return CliRunner().invoke(main, [*args, "--root", str(root)])
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

@@ -26,10 +26,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
 import i18n_sync.files as files
-from i18n_sync.cli import main
+from helpers import invoke
 from i18n_sync.files import LOCK_FILE, TEMP_PREFIX, TEMP_SUFFIX, apply_changes, hold_lock, remove_stale_temps
 from i18n_sync.markdown import MAX_INLINE_LENGTH
 from i18n_sync.model import FileChange
@@ -38,10 +37,6 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork and 
 
 EPOCH = "1767225600"
 STEPS = ("create", "write", "fsync", "close", "chmod", "replace")
-
-
-def invoke(root: Path, *args: str) -> Result:
-    return CliRunner().invoke(main, [*args, "--root", str(root)])
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

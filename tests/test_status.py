@@ -27,13 +27,12 @@ from typing import Any
 
 import jsonschema
 import pytest
-from click.testing import CliRunner, Result
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers import entry_lines
+from helpers import entry_lines, invoke
 from i18n_sync.badge import LEVELS, badge_svg, colour_of
-from i18n_sync.cli import main, terminal_style
+from i18n_sync.cli import terminal_style
 from i18n_sync.config import load_config
 from i18n_sync.history import find_in_sync
 from i18n_sync.po import parse_po
@@ -148,10 +147,6 @@ MARKDOWN_TABLE = "\n".join(
         "",
     ]
 )
-
-
-def invoke(root: Path, *args: str) -> Result:
-    return CliRunner().invoke(main, [*args, "--root", str(root)])
 
 
 def write(root: Path, path: str, text: str) -> None:
