@@ -24,6 +24,7 @@ LAYERS = [
     {"merge", "render", "align", "history"},
     {"decorate"},
     {"publish"},
+    {"project"},
     {"sync"},
     {"importer"},
     {"cli", "__init__", "__main__"},

@@ -27,7 +27,7 @@ from i18n_sync.files import (
     write_atomic,
 )
 from i18n_sync.model import FileChange
-from i18n_sync.sync import find_sources
+from i18n_sync.project import find_sources
 
 SOURCE = "# Project\n\nA tool that does one thing well.\n"
 

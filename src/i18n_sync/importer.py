@@ -37,7 +37,7 @@ from .merge import merge_catalog
 from .model import Catalog, FileChange, Message, Unit
 from .msgid import PLACEHOLDER, apply_edits
 from .po import format_po, parse_po
-from .sync import SourceDocument, find_sources, plan_documents
+from .project import SourceDocument, find_sources, plan_documents
 
 STATES = ("sure", "uncertain", "same", "kept", "none")
 """What became of an English unit: translated (sure or fuzzy), equal to the

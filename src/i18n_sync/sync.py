@@ -8,51 +8,31 @@ writes them (`files.apply_changes`) or, for ``--check``, only compares them.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .catalog import build_template, creation_date, new_catalog, with_language
 from .checks import DEFAULT_POLICY, Finding, Policy, check_messages, ignores_of, make_policy
 from .config import Config
 from .decorate import Decorations, SwitcherEntry, generated_header, notice_text, switcher_line
 from .document import Document, load_document
-from .errors import CatalogError, ConfigError, Diagnostic, I18nSyncError, MarkdownError, WriteError
+from .errors import CatalogError, ConfigError, Diagnostic, I18nSyncError, MarkdownError
 from .extract import Extraction, extract_units
-from .files import check_target, decode_utf8, is_current, is_own_file, read_bytes
+from .files import decode_utf8, is_current, read_bytes
 from .history import find_in_sync
 from .locales import Language
 from .markdown import MAX_INLINE_LENGTH
 from .merge import MergeReport, merge_catalog
 from .model import Catalog, FileChange
 from .po import decode_po, format_po, parse_po, parse_po_with_warnings, translations_of
+from .project import SourceDocument, Target, find_sources, plan_documents
 from .publish import Prepared, build_site, publish, relative_link
 from .render import Accepted, accept_translations, is_allowed_link, render_document
 from .stats import Counts, count_messages
 from .status import InSync, LanguageStatus, StatusReport, document_status, with_since
 
 STEPS = ("extract", "update", "render")
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """One document in one language: its catalogue and its output."""
-
-    language: Language
-    catalog: str
-    output: str
-
-
-@dataclass(frozen=True, slots=True)
-class SourceDocument:
-    """One English source and every path derived from it (repository-relative)."""
-
-    source: str
-    name: str
-    template: str
-    source_output: str | None
-    targets: tuple[Target, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,115 +54,6 @@ class RunReport:
     languages: tuple[LanguageReport, ...]
     diagnostics: tuple[Diagnostic, ...] = ()
     errors: tuple[I18nSyncError, ...] = ()
-
-
-def _fill(pattern: str, name: str, language: Language | None = None) -> str:
-    values = {
-        "path": name,
-        "lang": language.tag if language else "",
-        "locale": language.code if language else "",
-    }
-    return pattern.format(**values)
-
-
-def plan_documents(config: Config, sources: Collection[str]) -> tuple[SourceDocument, ...]:
-    """Derive every path from the configuration for the given source files."""
-    settings = config.settings
-    documents = []
-    root = PurePosixPath(settings.source_root) if settings.source_root else PurePosixPath()
-    for source in sorted(sources):
-        relative = PurePosixPath(source).relative_to(root) if settings.source_root else PurePosixPath(source)
-        name = str(relative.with_suffix("")) if relative.suffix == ".md" else str(relative)
-        targets = tuple(
-            Target(language, _fill(settings.catalog, name, language), _fill(settings.output, name, language))
-            for language in config.languages
-        )
-        source_output = _fill(settings.source_output, name) if settings.source_output else None
-        if source_output == source:
-            source_output = None
-        documents.append(SourceDocument(source, name, _fill(settings.template, name), source_output, targets))
-    _check_overlaps(documents, config)
-    _check_targets(documents, config)
-    return tuple(documents)
-
-
-def _written_paths(documents: Collection[SourceDocument]) -> Iterator[str]:
-    """Every file a run may write."""
-    for document in documents:
-        yield document.template
-        if document.source_output:
-            yield document.source_output
-        for target in document.targets:
-            yield target.catalog
-            yield target.output
-
-
-def _check_overlaps(documents: list[SourceDocument], config: Config) -> None:
-    # Matching the patterns, not only today's files: an output that does not
-    # exist yet would otherwise become a source on the next run.
-    sources = {document.source for document in documents}
-    for output in _written_paths(documents):
-        if output in sources or any(_glob_matches(p, output) for p in config.settings.sources):
-            raise ConfigError(
-                f"the source pattern matches the output {output}; narrow 'sources' or move the outputs",
-                config.file,
-            )
-
-
-def _check_targets(documents: list[SourceDocument], config: Config) -> None:
-    """Refuse, before any file is read or written, a path the run may not write."""
-    written: set[str] = set()
-    folded = {document.source.casefold(): document.source for document in documents}
-    for path in _written_paths(documents):
-        check_target(config.root, path)
-        if path in written:
-            raise ConfigError(f"two documents would write {path}; rename one of their sources", config.file)
-        written.add(path)
-        other = folded.setdefault(path.casefold(), path)
-        if other != path:
-            raise WriteError(
-                f"differs from {other} only by case, and Windows and macOS keep one file for both; "
-                "rename a source or change the patterns",
-                path,
-            )
-
-
-def _glob_matches(pattern: str, path: str) -> bool:
-    """Whether `Path.glob(pattern)` finds `path`, both relative with ``/`` (no disk access)."""
-    return _parts_match(tuple(pattern.split("/")), tuple(path.split("/")))
-
-
-def _parts_match(pattern: tuple[str, ...], parts: tuple[str, ...]) -> bool:
-    if not pattern:
-        return not parts
-    head, rest = pattern[0], pattern[1:]
-    if head == "**":
-        return any(_parts_match(rest, parts[i:]) for i in range(len(parts) + 1))
-    return bool(parts) and fnmatchcase(parts[0], head) and _parts_match(rest, parts[1:])
-
-
-def _check_source_pattern(pattern: str, file: str) -> None:
-    parts = pattern.split("/")
-    if not pattern or pattern.startswith("/") or ".." in parts or "\\" in pattern or ":" in pattern:
-        raise ConfigError(
-            f"the source pattern {pattern!r} must stay inside the repository; "
-            "write it relative to it, with '/', like 'content/**/*.md'",
-            file,
-        )
-
-
-def find_sources(config: Config) -> list[str]:
-    """The source files the configuration's patterns match, repository-relative."""
-    found: set[str] = set()
-    for pattern in config.settings.sources:
-        _check_source_pattern(pattern, config.file)
-        for path in config.root.glob(pattern):
-            if path.is_file() and not is_own_file(path.name):
-                found.add(path.relative_to(config.root).as_posix())
-    if not found:
-        patterns = ", ".join(config.settings.sources)
-        raise ConfigError(f"no source file matches {patterns}; fix 'sources'", config.file)
-    return sorted(found)
 
 
 def _read_document(root: Path, path: str, limit: int | None = None) -> tuple[Document, bytes]:

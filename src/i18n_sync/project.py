@@ -1,0 +1,147 @@
+"""Where each file of a project is: sources found by the configuration, and every path derived.
+
+Planning is done, and every path it gives is checked (contained in the
+repository, no symlink, no case clash, no output a source pattern would read
+back), before anything is read or written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import PurePosixPath
+
+from .config import Config
+from .errors import ConfigError, WriteError
+from .files import check_target, is_own_file
+from .locales import Language
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One document in one language: its catalogue and its output."""
+
+    language: Language
+    catalog: str
+    output: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceDocument:
+    """One English source and every path derived from it (repository-relative)."""
+
+    source: str
+    name: str
+    template: str
+    source_output: str | None
+    targets: tuple[Target, ...]
+
+
+def _fill(pattern: str, name: str, language: Language | None = None) -> str:
+    values = {
+        "path": name,
+        "lang": language.tag if language else "",
+        "locale": language.code if language else "",
+    }
+    return pattern.format(**values)
+
+
+def plan_documents(config: Config, sources: Collection[str]) -> tuple[SourceDocument, ...]:
+    """Derive every path from the configuration for the given source files."""
+    settings = config.settings
+    documents = []
+    root = PurePosixPath(settings.source_root) if settings.source_root else PurePosixPath()
+    for source in sorted(sources):
+        relative = PurePosixPath(source).relative_to(root) if settings.source_root else PurePosixPath(source)
+        name = str(relative.with_suffix("")) if relative.suffix == ".md" else str(relative)
+        targets = tuple(
+            Target(language, _fill(settings.catalog, name, language), _fill(settings.output, name, language))
+            for language in config.languages
+        )
+        source_output = _fill(settings.source_output, name) if settings.source_output else None
+        if source_output == source:
+            source_output = None
+        documents.append(SourceDocument(source, name, _fill(settings.template, name), source_output, targets))
+    _check_overlaps(documents, config)
+    _check_targets(documents, config)
+    return tuple(documents)
+
+
+def _written_paths(documents: Collection[SourceDocument]) -> Iterator[str]:
+    """Every file a run may write."""
+    for document in documents:
+        yield document.template
+        if document.source_output:
+            yield document.source_output
+        for target in document.targets:
+            yield target.catalog
+            yield target.output
+
+
+def _check_overlaps(documents: list[SourceDocument], config: Config) -> None:
+    # Matching the patterns, not only today's files: an output that does not
+    # exist yet would otherwise become a source on the next run.
+    sources = {document.source for document in documents}
+    for output in _written_paths(documents):
+        if output in sources or any(_glob_matches(p, output) for p in config.settings.sources):
+            raise ConfigError(
+                f"the source pattern matches the output {output}; narrow 'sources' or move the outputs",
+                config.file,
+            )
+
+
+def _check_targets(documents: list[SourceDocument], config: Config) -> None:
+    """Refuse, before any file is read or written, a path the run may not write."""
+    written: set[str] = set()
+    folded = {document.source.casefold(): document.source for document in documents}
+    for path in _written_paths(documents):
+        check_target(config.root, path)
+        if path in written:
+            raise ConfigError(f"two documents would write {path}; rename one of their sources", config.file)
+        written.add(path)
+        other = folded.setdefault(path.casefold(), path)
+        if other != path:
+            raise WriteError(
+                f"differs from {other} only by case, and Windows and macOS keep one file for both; "
+                "rename a source or change the patterns",
+                path,
+            )
+
+
+def _glob_matches(pattern: str, path: str) -> bool:
+    """Whether `Path.glob(pattern)` finds `path`, both relative with ``/`` (no disk access)."""
+    return _parts_match(tuple(pattern.split("/")), tuple(path.split("/")))
+
+
+def _parts_match(pattern: tuple[str, ...], parts: tuple[str, ...]) -> bool:
+    if not pattern:
+        return not parts
+    head, rest = pattern[0], pattern[1:]
+    if head == "**":
+        return any(_parts_match(rest, parts[i:]) for i in range(len(parts) + 1))
+    return bool(parts) and fnmatchcase(parts[0], head) and _parts_match(rest, parts[1:])
+
+
+def _check_source_pattern(pattern: str, file: str) -> None:
+    parts = pattern.split("/")
+    if not pattern or pattern.startswith("/") or ".." in parts or "\\" in pattern or ":" in pattern:
+        raise ConfigError(
+            f"the source pattern {pattern!r} must stay inside the repository; "
+            "write it relative to it, with '/', like 'content/**/*.md'",
+            file,
+        )
+
+
+def find_sources(config: Config) -> list[str]:
+    """The source files the configuration's patterns match, repository-relative."""
+    found: set[str] = set()
+    for pattern in config.settings.sources:
+        _check_source_pattern(pattern, config.file)
+        for path in config.root.glob(pattern):
+            if path.is_file() and not is_own_file(path.name):
+                found.add(path.relative_to(config.root).as_posix())
+    if not found:
+        patterns = ", ".join(config.settings.sources)
+        raise ConfigError(f"no source file matches {patterns}; fix 'sources'", config.file)
+    return sorted(found)
