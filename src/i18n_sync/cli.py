@@ -95,6 +95,8 @@ def main() -> None:
 
 
 def _summary(report: LanguageReport) -> str:
+    if report.failed:
+        return f"{report.language.tag}: nothing written: a catalogue of this language has errors"
     counts, merge = report.counts, report.merge
     line = (
         f"{report.language.tag}: {counts.translated} translated, {counts.fuzzy} fuzzy, "
@@ -107,8 +109,6 @@ def _summary(report: LanguageReport) -> str:
         )
         if merge.pruned:
             line += f", {merge.pruned} obsolete pruned"
-    if report.failed:
-        line += "; NOT WRITTEN (bad catalogue)"
     return line
 
 
