@@ -868,6 +868,8 @@ _WRITE_ESCAPES = {
 }
 _WRITE_ESCAPE = re.compile(r'[\\"\a\b\f\n\r\t\v]')
 _COMMENT_UNWRITABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
+_SPACE_OR_COMMA = re.compile(r"[\s,]")
+_ITEM_SUSPECT = re.compile(r"[\s,\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _MIN_WIDTH = 20  # msgcat raises smaller widths to this
 _REFERENCE_WIDTH = 79  # msgcat's page width, which applies to #: lines even with --no-wrap
 
@@ -881,9 +883,13 @@ def _portions(text: str) -> list[str]:
     return portions
 
 
+def _escape_match(match: re.Match[str]) -> str:
+    return "\\" + _WRITE_ESCAPES[match.group()]
+
+
 def _escaped(portion: str) -> tuple[str, list[int]]:
     """The portion with C escapes, and the breaks forbidden inside them (0: no override)."""
-    text = _WRITE_ESCAPE.sub(lambda m: "\\" + _WRITE_ESCAPES[m.group()], portion)
+    text = _WRITE_ESCAPE.sub(_escape_match, portion)
     overrides = [0] * len(text)
     index = text.find("\\")
     while index >= 0:
@@ -896,6 +902,14 @@ def _escaped(portion: str) -> tuple[str, list[int]]:
 
 def _string_lines(prefix: str, keyword: str, text: str, page_width: int | None) -> Iterator[str]:
     """A keyword and its string, laid out as write-po.c's wrap() lays them out."""
+    if page_width is None:  # no wrapping (the default): only cuts after line feeds
+        portions = [_WRITE_ESCAPE.sub(_escape_match, portion) for portion in _portions(text)]
+        if len(portions) == 1:
+            yield f'{prefix}{keyword} "{portions[0]}"'
+        else:
+            yield f'{prefix}{keyword} ""'
+            yield from (f'{prefix}"{portion}"' for portion in portions)
+        return
     width = (page_width or _UNLIMITED) - 1 - (len(prefix) + 1)
     portions = _portions(text)
     first = True
@@ -975,8 +989,24 @@ def _preview(text: str) -> str:
     return '"' + _UNWRITABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", short) + '"'
 
 
+def _is_plainly_writable(message: Message) -> bool:
+    """A quick, conservative test: an entry that fails it gets the detailed checks."""
+    texts = (message.msgctxt, message.msgid, message.msgstr, message.previous_msgctxt, message.previous_msgid)
+    comments = (*message.comments, *message.extracted)
+    items = (*message.references, *message.flags)
+    return not (
+        _UNWRITABLE.search("".join(text for text in texts if text))
+        or _COMMENT_UNWRITABLE.search("".join(comments))
+        or any(comment.endswith("\\") for comment in comments)
+        or not all(items)
+        or _ITEM_SUSPECT.search("".join(items))
+    )
+
+
 def _check_writable(message: Message, path: str | None) -> None:
     """Refuse what a PO file cannot hold, rather than write a file gettext misreads."""
+    if _is_plainly_writable(message):
+        return  # the common case, checked at once; the loops below say what is wrong
     where = f"the entry msgid {_preview(message.msgid)}"
     texts = {
         "msgctxt": message.msgctxt,
@@ -1004,7 +1034,8 @@ def _check_writable(message: Message, path: str | None) -> None:
                 message.line or None,
             )
     for item in (*message.references, *message.flags):
-        if not item or re.search(r"[\s,]", item.removeprefix("range: ")) or _COMMENT_UNWRITABLE.search(item):
+        suspect = _SPACE_OR_COMMA.search(item.removeprefix("range: ")) or _COMMENT_UNWRITABLE.search(item)
+        if not item or suspect:
             raise CatalogError(
                 f"the reference or flag {item!r} of {where} is empty or holds a space or comma; fix it",
                 path,
