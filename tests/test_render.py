@@ -45,8 +45,13 @@ def test_a_spelled_out_url_equal_to_the_english_one_is_accepted() -> None:
             "0 link(s) where the English has 1",
         ),
         ("See [docs](https://docs.example).\n", "See [docs]({1}).", "[x]({2})", "{2} is not a placeholder"),
-        ("# Title\n", "Title", "Başlık\nikinci satır", "cannot hold a line break"),
-        ("| a |\n|---|\n| b |\n", "b", "x | y", "unescaped '|'"),
+        (
+            "# Title\n",
+            "Title",
+            "Başlık\nikinci satır",
+            "[block-structure] a heading cannot hold a line break",
+        ),
+        ("| a |\n|---|\n| b |\n", "b", "x | y", "[block-structure] a table cell cannot hold an unescaped"),
         (
             "Plain text.\n",
             "Plain text.",

@@ -60,7 +60,7 @@ from urllib.parse import unquote
 
 from .markdown import BlockNode, ParseContext, TextFacts, block_skeleton, text_facts
 from .model import Message
-from .msgid import PLACEHOLDER
+from .msgid import PLACEHOLDER, fill_placeholders
 
 ERROR = "error"
 WARNING = "warning"
@@ -464,21 +464,9 @@ def ignores_of(messages: Iterable[Message]) -> dict[str, frozenset[str]]:
 # --- running the checks ----------------------------------------------------------------------
 
 
-def _fill(text: str, urls: Sequence[str]) -> str:
-    """Put the URLs in place of their placeholders, leaving unknown ones as they are."""
-    if not urls:
-        return text
-
-    def url_for(match: re.Match[str]) -> str:
-        number = int(match.group(1))
-        return urls[number - 1] if 1 <= number <= len(urls) else match.group(0)
-
-    return PLACEHOLDER.sub(url_for, text)
-
-
 @lru_cache(maxsize=4096)
 def _side(text: str, kind: str, urls: tuple[str, ...], context: ParseContext) -> Side:
-    filled = _fill(text, urls)
+    filled = fill_placeholders(text, urls, strict=False)
     wrapper = _BLOCK_WRAPPERS.get(kind, "{}")
     return Side(text, filled, text_facts(wrapper.format(filled), context))
 

@@ -55,10 +55,11 @@ def apply_edits(text: str, edits: Sequence[tuple[int, int, str]]) -> str:
     return "".join(parts)
 
 
-def fill_placeholders(msgstr: str, urls: Sequence[str]) -> str:
+def fill_placeholders(msgstr: str, urls: Sequence[str], strict: bool = True) -> str:
     """Put the URLs back in place of ``{n}`` in a translation.
 
-    Raises `ValueError` naming a placeholder that has no URL. A unit without
+    A placeholder that has no URL raises `ValueError` naming it, or with
+    `strict` off stays as it is (for a checker that reports it). A unit without
     URLs has no placeholders, and braces in its translation are text.
     """
     if not urls:
@@ -67,7 +68,9 @@ def fill_placeholders(msgstr: str, urls: Sequence[str]) -> str:
     def url_for(match: re.Match[str]) -> str:
         number = int(match.group(1))
         if not 1 <= number <= len(urls):
-            raise ValueError(f"{{{number}}} is not a placeholder of this text")
+            if strict:
+                raise ValueError(f"{{{number}}} is not a placeholder of this text")
+            return match.group(0)
         return urls[number - 1]
 
     return PLACEHOLDER.sub(url_for, msgstr)

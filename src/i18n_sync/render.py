@@ -34,7 +34,6 @@ from .markdown import ParseContext, scan_inline
 from .model import Region, Unit
 from .msgid import PLACEHOLDER, apply_edits, fill_placeholders
 
-_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 _YAML_NEEDS_QUOTES = re.compile(r"^[\s\[\]{}>|*&!%@`#,?:'\"-]|: | #|\s$")
 
 
@@ -148,20 +147,18 @@ class Checked:
 def check_translation(
     unit: Unit, msgstr: str, context: ParseContext, allowed_hosts: Sequence[str] = ()
 ) -> Checked:
-    """Check a translation and return it with the English URLs in its placeholders.
+    """Fill a translation's placeholders with the English URLs and put its links right.
 
-    Raises `_Rejected` with a reason when the translation cannot be used.
+    Raises `_Rejected` when it cannot be filled or its links cannot be matched
+    with the English ones. Everything else a translation can break (a line
+    break in a heading, a pipe in a table cell...) is the `checks`' business.
     """
     try:
         text = fill_placeholders(msgstr, unit.urls)
     except ValueError as error:
         raise _Rejected(str(error)) from None
-    if "\n" in text and not unit.allows_line_breaks:
-        raise _Rejected(f"a {unit.kind} cannot hold a line break")
     if unit.kind == "front-matter":
         return Checked(text)
-    if unit.kind == "table-cell" and _UNESCAPED_PIPE.search(text):
-        raise _Rejected("a table cell cannot hold an unescaped '|'; write '\\|'")
     if has_english_link_targets(unit.msgid, text, context, unit.kind, unit.urls):
         return Checked(text)  # nothing to reconcile: skip looking for where the links stand
     text, replaced = _reconcile_links(unit, text, context, allowed_hosts)

@@ -42,11 +42,6 @@ class Counts:
         """English words of the active entries."""
         return self.translated_words + self.fuzzy_words + self.untranslated_words
 
-    @property
-    def percent_words(self) -> float:
-        """Share of the active entries' English words translated, 100 when there are none."""
-        return 100.0 * self.translated_words / self.total_words if self.total_words else 100.0
-
     def is_below(self, threshold: float) -> bool:
         """Whether the share translated by entries is below `threshold` percent (exact, no rounding)."""
         # Compared in integers: 99.99% must not pass a threshold of 100 through float rounding.
