@@ -60,6 +60,11 @@ def _relative(target: str, start_folder: str) -> str:
     return posixpath.relpath(target, start_folder or ".")
 
 
+def relative_link(target: str, source: str) -> str:
+    """A link written in the file at `source` to the file at `target` (both repository-relative)."""
+    return _relative(target, posixpath.dirname(source)).replace(" ", "%20")
+
+
 def resolve_url(url: str, home: str, page: Page, site: Site) -> str:
     """The destination `url`, written in the document at `home`, needs in `page`."""
     bracketed = url.startswith("<") and url.endswith(">")
@@ -71,7 +76,7 @@ def resolve_url(url: str, home: str, page: Page, site: Site) -> str:
         home_folder = posixpath.dirname(home)
         target = posixpath.normpath(posixpath.join(home_folder, unquote(path)))
         sibling = site.pages.get(target)
-        new_path = _new_path(path, target, sibling, home_folder, posixpath.dirname(page.path))
+        new_path = _new_path(path, target, sibling, home_folder, page.path)
         if sibling is not None and fragment:
             fragment = _anchor(sibling, fragment)
     else:
@@ -84,10 +89,11 @@ def resolve_url(url: str, home: str, page: Page, site: Site) -> str:
     return f"<{resolved}>" if bracketed else resolved
 
 
-def _new_path(path: str, target: str, sibling: Page | None, home_folder: str, page_folder: str) -> str:
-    """The path part of a relative link, seen from the page's folder."""
+def _new_path(path: str, target: str, sibling: Page | None, home_folder: str, page_path: str) -> str:
+    """The path part of a relative link, seen from the page."""
+    page_folder = posixpath.dirname(page_path)
     if sibling is not None and sibling.path != target:
-        return _relative(sibling.path, page_folder).replace(" ", "%20")
+        return relative_link(sibling.path, page_path)
     if page_folder == home_folder:
         return path
     rebased = _relative(posixpath.normpath(posixpath.join(home_folder, path)), page_folder)

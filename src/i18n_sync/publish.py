@@ -10,7 +10,6 @@ are laid out as a `links.Site`, then each is rendered.
 from __future__ import annotations
 
 import html
-import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import partial
@@ -59,11 +58,6 @@ def build_site(prepared: Sequence[Prepared], unpublished_homes: Sequence[str] = 
     for home in unpublished_homes:
         pages.setdefault(home, Page(home))
     return Site(pages)
-
-
-def relative_link(target: str, output: str) -> str:
-    """A link from the file at `output` to the file at `target` (both repository-relative)."""
-    return posixpath.relpath(target, posixpath.dirname(output) or ".").replace(" ", "%20")
 
 
 def _with_english_anchors(prepared: Prepared, anchors: dict[str, str]) -> Accepted:

@@ -21,13 +21,14 @@ from .errors import CatalogError, ConfigError, Diagnostic, I18nSyncError, Markdo
 from .extract import Extraction, extract_units
 from .files import decode_utf8, is_current, read_bytes
 from .history import find_in_sync
+from .links import relative_link
 from .locales import Language
 from .markdown import MAX_INLINE_LENGTH
 from .merge import MergeReport, merge_catalog
 from .model import Catalog, FileChange
 from .po import decode_po, format_po, parse_po, parse_po_with_warnings, translations_of
 from .project import SourceDocument, Target, find_sources, plan_documents
-from .publish import Prepared, build_site, publish, relative_link
+from .publish import Prepared, build_site, publish
 from .render import Accepted, accept_translations, is_allowed_link, render_document
 from .stats import Counts, count_messages
 from .status import InSync, LanguageStatus, StatusReport, document_status, with_since
@@ -56,11 +57,11 @@ class RunReport:
     errors: tuple[I18nSyncError, ...] = ()
 
 
-def _read_document(root: Path, path: str, limit: int | None = None) -> tuple[Document, bytes]:
+def _read_document(root: Path, path: str, limit: int | None = None) -> Document:
     data = read_bytes(root, path, limit, MarkdownError)
     if data is None:
         raise MarkdownError("no such file", path)
-    return load_document(decode_utf8(data, path, MarkdownError), path), data
+    return load_document(decode_utf8(data, path, MarkdownError), path)
 
 
 def _read_catalog(
@@ -151,7 +152,7 @@ class _Run:
 
     def document(self, document: SourceDocument) -> None:
         try:
-            doc, _ = _read_document(self.config.root, document.source, self.limit)
+            doc = _read_document(self.config.root, document.source, self.limit)
             extraction = extract_units(doc, self.config.settings.front_matter_keys)
         except I18nSyncError as problem:
             self.errors.append(problem)
@@ -376,7 +377,7 @@ def check_project(config: Config, languages: Collection[str] = ()) -> CheckRepor
     for document in plan_documents(config, find_sources(config)):
         targets = [t for t in document.targets if not languages or t.language.tag in languages]
         try:
-            doc, _ = _read_document(config.root, document.source, config.settings.max_file_size)
+            doc = _read_document(config.root, document.source, config.settings.max_file_size)
             extraction = extract_units(doc, config.settings.front_matter_keys)
         except I18nSyncError as problem:
             errors.append(problem)
