@@ -316,9 +316,18 @@ def render_accepted(
     unsafe URL is not used, and is reported.
     """
 
+    # The guard renders the document with all translations, and usually that is the
+    # output: keep each rendering, and each unit's final text, instead of redoing them.
+    finals = {unit: _final_text(unit, text, context, resolve) for unit, text in accepted.texts.items()}
+    outputs: dict[frozenset[Unit], str] = {}
+
     def output(chosen: Collection[Unit]) -> str:
-        texts = {unit: accepted.texts[unit] for unit in chosen}
-        return _splice_output(doc, units, texts, context, resolve, insertions)
+        key = frozenset(chosen)
+        if key not in outputs:
+            outputs[key] = _splice_output(
+                doc, units, {unit: finals[unit] for unit in key}, resolve, insertions
+            )
+        return outputs[key]
 
     translated = [unit for unit in units if unit in accepted.texts]
     broken = dict(guard_document(translated, output, accepted.structure_exempt))
@@ -335,17 +344,16 @@ def render_accepted(
 def _splice_output(
     doc: Document,
     units: Sequence[Unit],
-    texts: Mapping[Unit, str],
-    context: ParseContext,
+    finals: Mapping[Unit, str],
     resolve: Callable[[str], str],
     insertions: Sequence[Insertion],
 ) -> str:
-    """`doc` with `texts` in place of their units, URLs resolved, lines inserted."""
+    """`doc` with the `finals` texts in place of their units, other URLs resolved, lines inserted."""
     splices = [Splice(Region(i.line, 0, i.line, 0), "", i.text, first=False) for i in insertions]
     for unit in units:
-        text = texts.get(unit)
+        text = finals.get(unit)
         if text is not None:
-            splices.append(Splice(unit.region, unit.indent, _final_text(unit, text, context, resolve)))
+            splices.append(Splice(unit.region, unit.indent, text))
             continue
         for index, (url, region) in enumerate(zip(unit.urls, unit.url_regions, strict=False)):
             new = url if index in unit.autolinks else resolve(url)
