@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from markdown_it import MarkdownIt
 from mdit_py_plugins.gfm import gfm_plugin
@@ -169,15 +170,16 @@ def stages(prepared: Sequence[Prepared], full: Mapping[str, str]) -> dict[str, C
     def render(translations: Mapping[str, str]) -> Callable[[], None]:
         def timed() -> None:
             for p in prepared:
-                render_document(p.doc, p.extraction.units, translations, p.extraction.context)
+                e = p.extraction
+                render_document(p.doc, e.units, translations, e.context, outline=e.outline)
 
         return timed
 
     def extract_and_render() -> None:
         for text, name in texts:
             doc = load_document(text, name)
-            extraction = extract_units(doc)
-            render_document(doc, extraction.units, full, extraction.context)
+            e = extract_units(doc)
+            render_document(doc, e.units, full, e.context, outline=e.outline)
 
     return {
         "bare parse (markdown-it-py)": parse,
@@ -217,11 +219,33 @@ def warm_up(cases: dict[str, Callable[[], object]], optional: str) -> str | None
     return None
 
 
+def input_caches() -> list[Any]:
+    """The package's caches of results for given inputs: its bounded `lru_cache`s.
+
+    Unbounded `functools.cache`s hold what is built once per process (the parsers).
+    """
+    found = []
+    for name, module in list(sys.modules.items()):
+        if name == "i18n_sync" or name.startswith("i18n_sync."):
+            for value in vars(module).values():
+                info = getattr(value, "cache_info", None)
+                if info is not None and info().maxsize is not None and value not in found:
+                    found.append(value)
+    return found
+
+
 def measure(cases: Mapping[str, Callable[[], object]], repeat: int) -> list[Timing]:
-    """Time `repeat` interleaved rounds of already warmed-up cases."""
+    """Time `repeat` interleaved rounds of already warmed-up cases.
+
+    Each stage starts with the package's input caches empty, as a fresh run does:
+    otherwise a round would find the checks' parses of the previous round.
+    """
+    caches = input_caches()
     rounds: dict[str, list[float]] = {label: [] for label in cases}
     for _ in range(repeat):
         for label, case in cases.items():
+            for cache in caches:
+                cache.cache_clear()
             gc.collect()
             start = time.perf_counter()
             case()

@@ -66,6 +66,8 @@ ROWS: dict[str, list[Row]] = {
             'Burada <img src="https://example.org/a.png" alt="şema">.',
             set(),
         ),
+        # A definition leaves the paragraph in place and sends every [text][x] elsewhere.
+        row("Plain words.", "[x]: https://evil.example.net\nDüz sözler.", {"link-targets"}),
     ],
     "unsafe-url": [
         row("See [docs]({1}).", "[x](javascript:alert(1)) {1}", {"unsafe-url", "link-targets"}, urls=DOCS),
@@ -97,7 +99,7 @@ ROWS: dict[str, list[Row]] = {
             'Burada <img src="https://example.org/a.png" srcset="a.png 1x, javascript:alert(1) 2x">.',
             {"unsafe-url", "link-targets", "html-attributes"},
         ),
-        row("Plain words.", "[x]: javascript:alert(1)", {"unsafe-url", "block-structure"}),
+        row("Plain words.", "[x]: javascript:alert(1)", {"unsafe-url", "link-targets", "block-structure"}),
         # Safe: the English has the data: image; text and code that only mention a scheme.
         row("![dot]({1})", "![nokta]({1})", set(), urls=("data:image/png;base64,iVBORw0KGgo=",)),
         row("JavaScript is a language.", "javascript: bir dildir.", set()),
@@ -131,6 +133,9 @@ ROWS: dict[str, list[Row]] = {
         row("Step 1. Do it.", "Adım 1. Yapın.", set()),
         row("Introduction", "1. Giriş", set(), kind="heading"),
         row("a \\| b", "x \\| y", set(), kind="table-cell"),
+        row("a b", "x y\\", {"block-structure"}, kind="table-cell"),
+        row("Path C:\\", "Yol C:\\", set(), kind="table-cell"),
+        row("a b", "x y\\\\", set(), kind="table-cell"),
         row("Plain words.", "Düz sözler,\nikinci satırda.", set()),
         row("Plain words.", "# Düz sözler", {"block-structure"}),
         row("Plain words.", "- Düz sözler", {"block-structure"}),
@@ -142,7 +147,7 @@ ROWS: dict[str, list[Row]] = {
         row("Plain words.", "Bir.\n\nİki.", {"block-structure"}),
         row("Plain words.", "a | b\n--|--", {"block-structure"}),
         row("Plain words.", "***", {"block-structure"}),
-        row("Plain words.", "[a]: https://example.org/", {"block-structure"}),
+        row("Plain words.", "[a]: https://example.org/", {"block-structure", "link-targets"}),
         row("Plain words.", "[^9]: dipnot", {"block-structure"}),
         row("Title", "Başlık\nikinci satır", {"block-structure"}, kind="heading"),
         row("cell", "x | y", {"block-structure"}, kind="table-cell"),
@@ -156,7 +161,7 @@ ROWS: dict[str, list[Row]] = {
         row("See [ref].", "[Kaynak] bakın.", {"reference-labels"}),
         row("![logo][ref]", "![logo][docs]", {"reference-labels"}),
         row("A note[^1] here.", "Burada bir not[^note].", {"reference-labels"}),
-        row("A note[^1] here.", "Burada bir not.", {"reference-labels", "block-structure"}),
+        row("A note[^1] here.", "Burada bir not.", {"reference-labels"}),
     ],
     "control-chars": [
         row("Plain words.", "Düz\u202e sözler.", {"control-chars"}),

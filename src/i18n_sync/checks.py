@@ -55,10 +55,11 @@ from collections import Counter
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 from typing import TypeVar
 from urllib.parse import unquote
 
-from .markdown import BlockNode, ParseContext, TextFacts, block_skeleton, text_facts
+from .markdown import BlockNode, Outline, ParseContext, TextFacts, document_outline, unit_facts
 from .model import Message
 from .msgid import PLACEHOLDER, fill_placeholders
 
@@ -80,6 +81,7 @@ _URL_ATTRIBUTES = frozenset(
 # ``url(...)`` in styles, ``0;url=...`` in refresh headers).
 _UNSAFE = re.compile(r"(?:^|[,;(=])['\"]?(?:" + "|".join(UNSAFE_SCHEMES) + r"):")
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+_ESCAPING_END = re.compile(r"(?<!\\)(?:\\\\)*\\$")  # an odd number of backslashes at the end
 _IGNORE_COMMENT = re.compile(r"^\s*i18n-sync:\s*ignore\b(?P<ids>.*)$")
 
 # Bidi embeddings, overrides and isolates: text that reads differently than it is stored.
@@ -87,8 +89,8 @@ _BIDI_CONTROLS = frozenset(chr(code) for code in (*range(0x202A, 0x202F), *range
 # Zero-width (non-)joiners are part of writing Persian, Indic scripts and emoji sequences.
 _JOINERS = frozenset("\u200c\u200d")
 
-# What a unit's text is wrapped in to parse it as the block it stands in.
-_BLOCK_WRAPPERS = {"paragraph": "{}", "heading": "# {}", "table-cell": "|{}|\n|-|\n"}
+# The kinds of unit whose text is Markdown that stands as one block.
+_BLOCK_UNITS = frozenset({"paragraph", "heading", "table-cell"})
 
 _BLOCK_NAMES = {
     "heading": "a heading",
@@ -123,11 +125,15 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class Side:
-    """The msgid or the msgstr: as written, with the URLs in place of placeholders, parsed."""
+    """The msgid or the msgstr: as written, with the URLs in place of placeholders, parsed.
+
+    `targets` are where its links go (`_link_targets`), which every check run needs.
+    """
 
     text: str
     filled: str
     facts: TextFacts
+    targets: Counter[str]
 
 
 def _nothing_allowed(url: str) -> bool:
@@ -184,6 +190,9 @@ def _normalize_url(value: str) -> str:
 
 def is_unsafe_url(value: str) -> bool:
     """Whether a URL (or an attribute value) could run script or reach local files."""
+    if value.isprintable() and not any(char in value for char in "&%\\ "):
+        # Nothing to decode or drop: what `_normalize_url` returns for such a value.
+        return bool(_UNSAFE.search(value.lower()))
     return bool(_UNSAFE.search(_normalize_url(value)))
 
 
@@ -198,8 +207,13 @@ def unsafe_urls(facts: TextFacts) -> Counter[str]:
 
 
 def _link_targets(facts: TextFacts) -> Counter[str]:
+    """Where a text's links go: links, images, autolinks, HTML URL attributes, and definitions.
+
+    A definition a translation makes would send every reference link with its label
+    elsewhere, in the whole document.
+    """
     html_urls = (value for tag in facts.html for name, value in tag.attrs if name in _URL_ATTRIBUTES)
-    return Counter([*facts.links, *html_urls])
+    return Counter([*facts.links, *html_urls, *(href for _, href in facts.definitions)])
 
 
 # --- the checks ------------------------------------------------------------------------------
@@ -229,7 +243,9 @@ def _check_placeholders(pair: Pair) -> Iterator[str]:
 
 
 def _check_link_targets(pair: Pair) -> Iterator[str]:
-    english, translation = _link_targets(pair.english.facts), _link_targets(pair.translation.facts)
+    english, translation = pair.english.targets, pair.translation.targets
+    if english == translation:
+        return
     # An allowed localized link stands in for one English target.
     localized = Counter({url: n for url, n in (translation - english).items() if pair.allowed(url)})
     translation -= localized
@@ -240,7 +256,10 @@ def _check_link_targets(pair: Pair) -> Iterator[str]:
 
 
 def _check_unsafe_urls(pair: Pair) -> Iterator[str]:
-    added = unsafe_urls(pair.translation.facts) - unsafe_urls(pair.english.facts)
+    found = unsafe_urls(pair.translation.facts)
+    if not found:
+        return
+    added = found - unsafe_urls(pair.english.facts)
     for url in sorted(added):
         yield f"unsafe URL '{_short(url)}'; only the English links may be used"
 
@@ -250,6 +269,8 @@ def _tag_names(facts: TextFacts) -> set[str]:
 
 
 def _check_html_tags(pair: Pair) -> Iterator[str]:
+    if not pair.translation.facts.html:
+        return
     added = _tag_names(pair.translation.facts) - _tag_names(pair.english.facts)
     if added:
         shown = ", ".join(f"<{name}>" for name in sorted(added))
@@ -261,6 +282,8 @@ def _attributes(facts: TextFacts) -> set[tuple[str, str]]:
 
 
 def _check_html_attributes(pair: Pair) -> Iterator[str]:
+    if not pair.translation.facts.html:
+        return
     added = _attributes(pair.translation.facts) - _attributes(pair.english.facts)
     if added:
         shown = ", ".join(f"{name} on <{tag}>" for tag, name in sorted(added))
@@ -288,16 +311,21 @@ def _describe_blocks(english: Sequence[BlockNode], translation: Sequence[BlockNo
 
 
 def _check_block_structure(pair: Pair) -> Iterator[str]:
-    text = pair.translation.filled
+    text, english = pair.translation.filled, pair.english.filled
     if "\n" in text and pair.kind != "paragraph":
         yield f"a {pair.kind} cannot hold a line break"
     elif pair.kind == "table-cell" and _UNESCAPED_PIPE.search(text):
         yield "a table cell cannot hold an unescaped '|'; write '\\|'"
-    elif pair.kind in _BLOCK_WRAPPERS and pair.english.facts.blocks != pair.translation.facts.blocks:
+    elif pair.kind == "table-cell" and _ESCAPING_END.search(text) and not _ESCAPING_END.search(english):
+        # In its row the cell is followed by '|', which the backslash would escape.
+        yield "a table cell cannot end with a backslash; write '\\\\' or reword"
+    elif pair.kind in _BLOCK_UNITS and pair.english.facts.blocks != pair.translation.facts.blocks:
         yield _describe_blocks(pair.english.facts.blocks, pair.translation.facts.blocks)
 
 
 def _check_reference_labels(pair: Pair) -> Iterator[str]:
+    if pair.english.facts.labels == pair.translation.facts.labels:
+        return
     english, translation = Counter(pair.english.facts.labels), Counter(pair.translation.facts.labels)
     if english != translation:
         change = _difference(english, translation, lambda label: f"[{label}]")
@@ -315,6 +343,8 @@ def _is_invisible(char: str) -> bool:
 
 
 def _new_characters(pair: Pair, wanted: Callable[[str], bool]) -> list[str]:
+    if pair.translation.text.isprintable():
+        return []  # every control and invisible character is unprintable, tabs included
     return sorted(char for char in set(pair.translation.text) - set(pair.english.text) if wanted(char))
 
 
@@ -425,7 +455,12 @@ class Policy:
 
     def level_of(self, check_id: str) -> str:
         """The level of a check in this project: error, warning or off."""
-        return dict(self.levels).get(check_id, _DEFAULT_LEVELS[check_id])
+        return _levels(self)[check_id]
+
+
+@lru_cache(maxsize=8)
+def _levels(policy: Policy) -> Mapping[str, str]:
+    return MappingProxyType({**_DEFAULT_LEVELS, **dict(policy.levels)})
 
 
 DEFAULT_POLICY = Policy()
@@ -467,8 +502,8 @@ def ignores_of(messages: Iterable[Message]) -> dict[str, frozenset[str]]:
 @lru_cache(maxsize=4096)
 def _side(text: str, kind: str, urls: tuple[str, ...], context: ParseContext) -> Side:
     filled = fill_placeholders(text, urls, strict=False)
-    wrapper = _BLOCK_WRAPPERS.get(kind, "{}")
-    return Side(text, filled, text_facts(wrapper.format(filled), context))
+    facts = unit_facts(filled, kind, context)
+    return Side(text, filled, facts, _link_targets(facts))
 
 
 def has_english_link_targets(
@@ -480,10 +515,10 @@ def has_english_link_targets(
     whose parse finds other links than its source did (layout normalised away can make
     a link of what was none) never takes this short cut.
     """
-    english = _link_targets(_side(msgid, kind, tuple(urls), context).facts)
+    english = _side(msgid, kind, tuple(urls), context).targets
     if english.total() != len(urls):
         return False
-    return _link_targets(_side(text, kind, tuple(urls), context).facts) == english
+    return _side(text, kind, tuple(urls), context).targets == english
 
 
 def run_checks(
@@ -495,24 +530,31 @@ def run_checks(
     policy: Policy = DEFAULT_POLICY,
     ignored: Collection[str] = (),
     allowed: Callable[[str], bool] = _nothing_allowed,
+    errors_only: bool = False,
 ) -> tuple[Finding, ...]:
     """Run every check that is on over one translation; return the findings in table order.
 
     `kind` is the unit's kind (paragraph, heading, table-cell, front-matter...), `urls`
     the English URLs behind its placeholders, `ignored` the check ids its entry switches
-    off, `allowed` which localized link targets the configuration allows. A translation
-    equal to its msgid has nothing to find by construction.
+    off, `allowed` which localized link targets the configuration allows; `errors_only`
+    runs just the error-level checks (all a render needs). A translation equal to its
+    msgid has nothing to find by construction.
     """
     if msgstr == msgid:
         return ()
-    english = _side(msgid, kind, tuple(urls), context)
-    pair = Pair(kind, tuple(urls), english, _side(msgstr, kind, tuple(urls), context), allowed)
+    urls = tuple(urls)
+    english = _side(msgid, kind, urls, context)
+    pair = Pair(kind, urls, english, _side(msgstr, kind, urls, context), allowed)
+    levels = _levels(policy)
     findings: list[Finding] = []
     for check in CHECKS:
-        level = policy.level_of(check.id)
-        if level == OFF or (check.id in ignored and check.id not in MANDATORY):
+        level = levels[check.id]
+        if level == OFF or (errors_only and level != ERROR):
             continue
-        findings.extend(Finding(check.id, level, message) for message in check.run(pair))
+        if check.id in ignored and check.id not in MANDATORY:
+            continue
+        for message in check.run(pair):
+            findings.append(Finding(check.id, level, message))
     return tuple(findings)
 
 
@@ -529,11 +571,6 @@ def format_findings(findings: Iterable[Finding]) -> str:
 # --- the whole rendered document -------------------------------------------------------------
 
 U = TypeVar("U", bound=Hashable)
-
-
-@lru_cache(maxsize=16)
-def _skeleton_of(text: str) -> tuple[BlockNode, ...]:
-    return block_skeleton(text)
 
 
 def _first_breaking(
@@ -556,14 +593,30 @@ def _first_breaking(
     return high - 1, reason
 
 
+def _describe_outlines(english: Outline, translation: Outline) -> str:
+    if english.blocks != translation.blocks:
+        return _describe_blocks(english.blocks, translation.blocks)
+    made = dict(translation.definitions)
+    for label, href in english.definitions:
+        if made.get(label) != href:
+            return f"it changes where reference links [{label}] go; keep the English definitions"
+    added = ", ".join(f"[{label}]" for label in made.keys() - dict(english.definitions).keys())
+    return f"it defines link references the English does not have ({added}); escape the '['"
+
+
 def _structure_problem(
-    render: Callable[[Collection[U]], str], reference: tuple[BlockNode, ...]
+    render: Callable[[Collection[U]], str], reference: Outline
 ) -> Callable[[Sequence[U]], str | None]:
+    outlines: dict[str, Outline] = {}  # bisection asks again for renderings it has seen
+
     def broken(units: Sequence[U]) -> str | None:
-        blocks = _skeleton_of(render(units))
-        if blocks == reference:
+        text = render(units)
+        if text not in outlines:
+            outlines[text] = document_outline(text)
+        outline = outlines[text]
+        if outline == reference:
             return None
-        return f"in the rendered document {_describe_blocks(reference, blocks)}"
+        return f"in the rendered document {_describe_outlines(reference, outline)}"
 
     return broken
 
@@ -583,25 +636,29 @@ def guard_document(
     units: Sequence[U],
     render: Callable[[Collection[U]], str],
     exempt: Collection[U] = (),
-    structure: bool = True,
+    source: Outline | None = None,
 ) -> tuple[tuple[U, Finding], ...]:
     """Find the translated units that break the rendered document; each with its finding.
 
     `units` are the translated units in document order and `render(chosen)` the
-    document with only the chosen ones translated. Its block skeleton must be the one it
-    has with only the `exempt` units translated (those whose entries ignore
-    ``block-structure``); units are dropped until it is, each named when adding it to a
-    sound document breaks it. Only blocks are parsed: with the skeleton unchanged, every
-    inline text of the output is an English one or a translation the per-entry checks
-    (`run_checks`, unsafe URLs included) parsed already in the document's context, so a
-    second inline parse of the whole output could find nothing new.
+    document with only the chosen ones translated. Its outline (block skeleton and
+    reference definitions) must be the one it has with only the `exempt` units
+    translated (those whose entries ignore ``block-structure``); units are dropped
+    until it is, each named when adding it to a sound document breaks it. `source` is
+    the outline of `render(())`, the untranslated document, when the caller has it
+    from the extraction: then a document without exempt units is parsed once.
+
+    Only blocks are parsed: with the outline unchanged, every inline text of the output
+    is an English one or a translation the per-entry checks (`run_checks`, unsafe URLs
+    included) parsed already in the document's context, so a second inline parse of the
+    whole output could find nothing new.
     """
-    if not units or not structure:
+    if not units:
         return ()
     exempt_units = set(exempt)
     fixed = [unit for unit in units if unit in exempt_units]
     candidates = [unit for unit in units if unit not in exempt_units]
-    reference = _skeleton_of(render(fixed))
+    reference = source if source is not None and not fixed else document_outline(render(fixed))
     return tuple(_drop_breaking(candidates, fixed, _structure_problem(render, reference), "block-structure"))
 
 

@@ -16,6 +16,7 @@ from .document import Document
 from .errors import Diagnostic
 from .markdown import (
     InlineMarks,
+    Outline,
     ParseContext,
     ParsedDocument,
     TextBlock,
@@ -49,10 +50,14 @@ _YAML_SPECIAL_START = frozenset("[]{}>|*&!%@`#,?-:")
 
 @dataclass(frozen=True, slots=True)
 class Extraction:
-    """The units of one document, in document order, and what was passed over."""
+    """The units of one document, in document order, and what was passed over.
+
+    `outline` is the document's block structure, which a rendering must keep.
+    """
 
     units: tuple[Unit, ...]
     context: ParseContext
+    outline: Outline
     diagnostics: tuple[Diagnostic, ...] = ()
     headings: tuple[Heading, ...] = ()
 
@@ -285,4 +290,4 @@ def extract_units(doc: Document, front_matter_keys: Sequence[str] = DEFAULT_FRON
             headings.append(item)
         else:
             diagnostics.append(item)
-    return Extraction(tuple(units), parsed.context, tuple(diagnostics), tuple(headings))
+    return Extraction(tuple(units), parsed.context, parsed.outline, tuple(diagnostics), tuple(headings))

@@ -12,7 +12,8 @@ Callers get frozen records (`TextBlock`, `InlineMarks`), never tokens.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from html.parser import HTMLParser
@@ -110,6 +111,7 @@ class ParsedDocument:
     blocks: tuple[TextBlock, ...]
     context: ParseContext
     front_matter: FrontMatter | None
+    outline: Outline
 
 
 # Which inline rule makes which token, and what its marks mean.
@@ -120,21 +122,24 @@ _VERBATIM_RULES = {
     "footnote_ref": "footnote_ref",
 }
 
-# The character each wrapped rule starts with: the wrapper gives up at once on any
-# other, as the rule itself would, without the cost of calling it (markdown-it tries
-# every rule at every special character).
-_TRIGGERS = {
-    "link_open": "[",
-    "image": "!",
+# The characters each inline rule can match at. markdown-it tries every rule at every
+# character its text rule stops at; `_dispatch_by_character` tries only these. A rule
+# missing here (a library upgrade may bring one) is tried everywhere, as before.
+_RULE_STARTS = {
     "newline": "\n",
     "escape": "\\",
+    "backticks": "`",
+    "strikethrough": "~",
+    "emphasis": "_*",
+    "link": "[",
+    "image": "!",
+    "footnote_ref": "[",
     "autolink": "<",
+    "html_inline": "<",
+    "entity": "&",
     "gfm_autolink_www": "w",
     "gfm_autolink_protocol": ":",
     "gfm_autolink_email": "@",
-    "backticks": "`",
-    "html_inline": "<",
-    "footnote_ref": "[",
 }
 
 # Which block token opens a block of which translatable kind.
@@ -177,11 +182,7 @@ class _RecordingHelpers:
 
 
 def _mark_link(rule: InlineRule, opener: str, helpers: _RecordingHelpers) -> InlineRule:
-    trigger = _TRIGGERS[opener]
-
     def wrapped(state: StateInline, silent: bool) -> bool:
-        if state.src[state.pos] != trigger:
-            return False
         start, first = state.pos, len(state.tokens)
         helpers.frames.append([])
         try:
@@ -202,10 +203,8 @@ def _mark_link(rule: InlineRule, opener: str, helpers: _RecordingHelpers) -> Inl
     return wrapped
 
 
-def _mark_autolink(rule: InlineRule, trigger: str) -> InlineRule:
+def _mark_autolink(rule: InlineRule) -> InlineRule:
     def wrapped(state: StateInline, silent: bool) -> bool:
-        if state.src[state.pos] != trigger:
-            return False
         start, first = state.pos, len(state.tokens)
         if not rule(state, silent):
             return False
@@ -231,10 +230,8 @@ def _mark_autolink(rule: InlineRule, trigger: str) -> InlineRule:
     return wrapped
 
 
-def _mark_break(rule: InlineRule, trigger: str) -> InlineRule:
+def _mark_break(rule: InlineRule) -> InlineRule:
     def wrapped(state: StateInline, silent: bool) -> bool:
-        if state.src[state.pos] != trigger:
-            return False
         start, first = state.pos, len(state.tokens)
         if not rule(state, silent):
             return False
@@ -248,10 +245,8 @@ def _mark_break(rule: InlineRule, trigger: str) -> InlineRule:
     return wrapped
 
 
-def _mark_verbatim(rule: InlineRule, token_type: str, trigger: str) -> InlineRule:
+def _mark_verbatim(rule: InlineRule, token_type: str) -> InlineRule:
     def wrapped(state: StateInline, silent: bool) -> bool:
-        if state.src[state.pos] != trigger:
-            return False
         start, first = state.pos, len(state.tokens)
         if not rule(state, silent):
             return False
@@ -271,11 +266,43 @@ def _install_marks(md: MarkdownIt) -> None:
     md.inline.ruler.at("link", _mark_link(rules["link"], "link_open", helpers))
     md.inline.ruler.at("image", _mark_link(rules["image"], "image", helpers))
     for name in ("newline", "escape"):
-        md.inline.ruler.at(name, _mark_break(rules[name], _TRIGGERS[name]))
+        md.inline.ruler.at(name, _mark_break(rules[name]))
     for name in _URL_RULES:
-        md.inline.ruler.at(name, _mark_autolink(rules[name], _TRIGGERS[name]))
+        md.inline.ruler.at(name, _mark_autolink(rules[name]))
     for name, token_type in _VERBATIM_RULES.items():
-        md.inline.ruler.at(name, _mark_verbatim(rules[name], token_type, _TRIGGERS[name]))
+        md.inline.ruler.at(name, _mark_verbatim(rules[name], token_type))
+
+
+def _dispatch_by_character(md: MarkdownIt) -> None:
+    """Replace the inline rules by one that tries only those that can match the character.
+
+    The same rules in the same order, so the same tokens (a test compares them with the
+    library's own parser on every fixture); at a ``w`` (a stop for GFM's ``www.``
+    autolinks) one rule is tried instead of sixteen.
+    """
+    rules = [(rule.name, rule.fn) for rule in md.inline.ruler.__rules__ if rule.enabled]
+    stops = md.inline.terminator_re
+
+    def tried_at(char: str) -> tuple[InlineRule, ...]:
+        return tuple(
+            fn
+            for name, fn in rules
+            if char in _RULE_STARTS.get(name, char) and (name != "text" or not stops.match(char))
+        )
+
+    table = {char: tried_at(char) for char in "".join(_RULE_STARTS.values())}
+    elsewhere = tuple(fn for name, fn in rules if name not in _RULE_STARTS)
+    rules_at = table.get
+
+    def dispatch(state: StateInline, silent: bool) -> bool:
+        # A loop, not any(): this runs at every markup character of every text.
+        for rule in rules_at(state.src[state.pos], elsewhere):  # noqa: SIM110
+            if rule(state, silent):
+                return True
+        return False
+
+    md.inline.ruler.disable([name for name, _ in rules])
+    md.inline.ruler.push(_META + "_dispatch", dispatch)
 
 
 class _TooComplex(Exception):
@@ -299,12 +326,47 @@ def _check_inline_lengths(state: StateCore) -> None:
             )
 
 
+def _definitions_of_any_url(rule: BlockRule) -> BlockRule:
+    """Make a reference definition of every definition line, whatever its destination.
+
+    markdown-it leaves ``[x]: javascript:...`` a paragraph, GitHub makes it a definition
+    (and drops the destination); the outline must be the one readers get. Links that use
+    such a definition are still refused by the inline rules.
+    """
+
+    def wrapped(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        md = state.md
+        md.validateLink = _accept_any_url  # type: ignore[method-assign]
+        try:
+            return rule(state, start, end, silent)
+        finally:
+            del md.validateLink  # back to the class's own check
+
+    return wrapped
+
+
+def _note_outline(state: StateCore) -> None:
+    """A core rule right after block parsing: the outline, as `document_outline` finds it."""
+    if not state.inlineMode:
+        state.env[_OUTLINE] = _outline(state.tokens, state.env)
+
+
 @cache
 def _parser() -> MarkdownIt:
+    return _build_parser()
+
+
+def _build_parser(dispatch: bool = True) -> MarkdownIt:
+    """The product's parser: CommonMark and GFM, recording positions (tests compare dispatch)."""
     md = MarkdownIt("commonmark").use(gfm_plugin, front_matter=True)
     md.options["maxNesting"] = MAX_NESTING
     _install_marks(md)
+    if dispatch:
+        _dispatch_by_character(md)
+    reference = next(rule for rule in md.block.ruler.__rules__ if rule.name == "reference")
+    md.block.ruler.at("reference", _definitions_of_any_url(reference.fn), {"alt": list(reference.alt)})
     md.core.ruler.after("block", "i18n_sync_limits", _check_inline_lengths)
+    md.core.ruler.after("i18n_sync_limits", "i18n_sync_outline", _note_outline)
     return md
 
 
@@ -431,7 +493,7 @@ def parse_document(text: str, path: str) -> ParsedDocument:
         references=tuple(env.get("references", {})),
         footnotes=tuple(env.get("footnotes", {}).get("refs", {})),
     )
-    return ParsedDocument(tuple(_text_blocks(tokens)), context, front_matter)
+    return ParsedDocument(tuple(_text_blocks(tokens)), context, front_matter, env[_OUTLINE])
 
 
 @lru_cache(maxsize=64)
@@ -517,6 +579,20 @@ class TextFacts:
     unmatched: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Outline:
+    """A document's block structure: its skeleton and the link reference definitions in force.
+
+    `definitions` are (label, destination), one per label (the first definition wins),
+    in the order they are made. A translation that changes either changes the document
+    beyond its own text: where other blocks stand, or where other links go.
+    """
+
+    blocks: tuple[BlockNode, ...]
+    definitions: tuple[tuple[str, str], ...] = ()
+
+
+_OUTLINE = _META + "_outline"
 _LABEL = _META + "_label"
 _DEFINITIONS = _META + "_definitions"
 _UNMATCHED = _META + "_unmatched"
@@ -596,6 +672,10 @@ def _note_unmatched(state: StateInline) -> None:
 
 @cache
 def _facts_parser() -> MarkdownIt:
+    return _build_facts_parser()
+
+
+def _build_facts_parser(dispatch: bool = True) -> MarkdownIt:
     """The product's parser settings, except that every link is a link.
 
     markdown-it turns a link whose URL fails its `validateLink` (``javascript:`` and
@@ -612,6 +692,11 @@ def _facts_parser() -> MarkdownIt:
     block = {rule.name: rule for rule in md.block.ruler.__rules__}
     reference = block["reference"]
     md.block.ruler.at("reference", _note_definitions(reference.fn), {"alt": list(reference.alt)})
+    # Footnote definitions stay where they stand, used or not, instead of moving to an
+    # end block that a footnote reference of the document's context would add.
+    md.core.ruler.disable("footnote_tail")
+    if dispatch:
+        _dispatch_by_character(md)
     return md
 
 
@@ -663,24 +748,12 @@ def _block_detail(token: Token) -> str:
 
 
 def _skeleton(tokens: Sequence[Token]) -> tuple[BlockNode, ...]:
-    """The block tokens as nodes; footnotes in label order, as reordering references moves them."""
-    nodes: list[BlockNode] = []
-    footnotes: list[tuple[str, list[BlockNode]]] = []
-    for token in tokens:
-        if token.nesting == -1 or token.type == "inline":
-            if token.type == "footnote_block_close":
-                footnotes.sort(key=lambda item: item[0])
-                nodes.extend(node for _, group in footnotes for node in group)
-                footnotes = []
-            continue
-        node = BlockNode(token.type.removesuffix("_open"), token.level, _block_detail(token))
-        if token.type == "footnote_open":
-            footnotes.append((str(token.meta.get("label", "")), [node]))
-        elif footnotes:
-            footnotes[-1][1].append(node)
-        else:
-            nodes.append(node)
-    return tuple(nodes)
+    """The block tokens as nodes, in source order (footnote definitions where they stand)."""
+    return tuple(
+        BlockNode(token.type.removesuffix("_open"), token.level, _block_detail(token))
+        for token in tokens
+        if token.nesting != -1 and token.type != "inline"
+    )
 
 
 def _inline_facts(children: Sequence[Token], facts: dict[str, list[Any]]) -> None:
@@ -701,21 +774,105 @@ def _inline_facts(children: Sequence[Token], facts: dict[str, list[Any]]) -> Non
             facts["labels"].append("^" + str(token.meta.get("label", "")))
 
 
+def _outline(tokens: Sequence[Token], env: MutableMapping[str, Any]) -> Outline:
+    references = env.get("references", {})
+    return Outline(_skeleton(tokens), tuple((label, ref["href"]) for label, ref in references.items()))
+
+
+def _without_inline(md: MarkdownIt) -> MarkdownIt:
+    """A parser that runs only `md`'s block rules: the structure, at a fraction of the cost.
+
+    Footnote definitions stay where they stand (``footnote_tail``, which moves the
+    referenced ones to the end and drops the others, needs the inline pass).
+    """
+    blocks = MarkdownIt("commonmark").use(gfm_plugin, front_matter=True)
+    blocks.options["maxNesting"] = MAX_NESTING
+    blocks.block = md.block
+    blocks.validateLink = md.validateLink  # type: ignore[method-assign]
+    blocks.core.ruler.disable(["inline", "footnote_tail", "text_join"])
+    return blocks
+
+
 @cache
-def _block_parser() -> MarkdownIt:
-    """The facts parser without the inline pass: block structure only, at a fraction of the cost."""
-    md = _facts_parser()
-    block_only = MarkdownIt("commonmark").use(gfm_plugin, front_matter=True)
-    block_only.options["maxNesting"] = MAX_NESTING
-    block_only.block = md.block
-    block_only.validateLink = _accept_any_url  # type: ignore[method-assign]
-    block_only.core.ruler.disable("inline")
-    return block_only
+def _outline_parser() -> MarkdownIt:
+    """The product's block parsing, as `parse_document` runs it before its inline pass."""
+    return _without_inline(_parser())
 
 
-def block_skeleton(text: str) -> tuple[BlockNode, ...]:
-    """The block skeleton of a document (kinds, nesting, table shape), without parsing inlines."""
-    return _skeleton(_block_parser().parse(text, {}))
+def document_outline(text: str) -> Outline:
+    """The outline of a whole document (a byte order mark is not text), inlines not parsed.
+
+    Equal to `ParsedDocument.outline` for the same text: the whole-document guard
+    compares a rendered output with its source through it.
+    """
+    env: dict[str, Any] = {}
+    tokens = _outline_parser().parse(text.removeprefix("\ufeff"), env)
+    return _outline(tokens, env)
+
+
+# What a unit's text is wrapped in to parse it as the block it stands in.
+_BLOCK_WRAPPERS = {"paragraph": "{}", "heading": "# {}", "table-cell": "|{}|\n|-|\n"}
+
+
+# How a line can start a block other than a paragraph, in the product's parser settings
+# (CommonMark, GFM tables, footnotes, front matter): a loose superset, so that a line it
+# does not match is certainly a paragraph. Tables and setext headings need two lines.
+_OTHER_BLOCK_START = re.compile(
+    r"""[ \t>]                   # indented code, or a block quote (and GitHub alert)
+      | \#{1,6}(?:[ \t]|$)       # ATX heading
+      | [-+*](?:[ \t]|$)         # bullet list item
+      | \d{1,9}[.)](?:[ \t]|$)   # ordered list item
+      | [-*_][-*_ \t]*$          # thematic break, front matter
+      | ```|~~~                  # fence
+      | <                        # HTML block
+      | \[.*\]:                  # link reference or footnote definition
+    """,
+    re.VERBOSE,
+)
+
+
+def _one_block(kind: str, text: str) -> bool:
+    """Whether `text` parses, wrapped for its kind, as that one block whatever its words.
+
+    It has no line feed, and: a heading line is a heading; a cell without ``|`` is one
+    cell; a paragraph line is a paragraph unless it starts like another block.
+    """
+    if not text or "\n" in text or "\r" in text:
+        return False
+    if kind == "heading":
+        return True
+    if kind == "table-cell":
+        return "|" not in text
+    return _OTHER_BLOCK_START.match(text) is None
+
+
+@cache
+def _one_block_skeleton(wrapper: str) -> tuple[BlockNode, ...]:
+    return text_facts(wrapper.format("x")).blocks
+
+
+def unit_facts(text: str, kind: str, context: ParseContext = ParseContext()) -> TextFacts:
+    """`text_facts` of a unit's text wrapped as the block it stands in, at less cost.
+
+    Most texts are one line that can only be that one block (`_one_block`): for them
+    the block pass is skipped and the inline text parsed alone, which finds the same
+    facts (the block would hand the inline pass the same text, trimmed).
+    """
+    wrapper = _BLOCK_WRAPPERS.get(kind, "{}")
+    if not _one_block(kind, text):
+        return text_facts(wrapper.format(text), context)
+    env = _env_for(context)
+    tokens = _facts_parser().parseInline(text, env)
+    facts: dict[str, list[Any]] = {"links": [], "html": [], "code": [], "labels": []}
+    _inline_facts(tokens[0].children or [], facts)
+    return TextFacts(
+        blocks=_one_block_skeleton(wrapper),
+        links=tuple(facts["links"]),
+        html=tuple(facts["html"]),
+        code=tuple(facts["code"]),
+        labels=tuple(facts["labels"]),
+        unmatched=tuple(env.get(_UNMATCHED, ())),
+    )
 
 
 def text_facts(text: str, context: ParseContext = ParseContext()) -> TextFacts:

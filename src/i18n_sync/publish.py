@@ -87,4 +87,5 @@ def publish(
         extraction.context,
         resolve,
         insertions(prepared.doc, decorations),
+        extraction.outline,
     )

@@ -30,7 +30,7 @@ from .checks import (
 )
 from .document import Document
 from .errors import Diagnostic
-from .markdown import ParseContext, scan_inline
+from .markdown import Outline, ParseContext, scan_inline
 from .model import Region, Unit
 from .msgid import PLACEHOLDER, apply_edits, fill_placeholders
 
@@ -280,7 +280,9 @@ def _check_errors(
     def allowed(url: str) -> bool:
         return is_allowed_link(url, allowed_hosts)
 
-    findings = run_checks(unit.msgid, text, context, unit.kind, unit.urls, policy, ignored, allowed)
+    findings = run_checks(
+        unit.msgid, text, context, unit.kind, unit.urls, policy, ignored, allowed, errors_only=True
+    )
     return errors_of(findings)
 
 
@@ -305,39 +307,44 @@ def render_accepted(
     context: ParseContext,
     resolve: Callable[[str], str] = _keep,
     insertions: Sequence[Insertion] = (),
+    outline: Outline | None = None,
 ) -> Rendered:
     """Splice accepted translations into `doc`, rewriting every unit's URLs with `resolve`.
 
     Untranslated units keep their text; only URLs that `resolve` changes are
     replaced in them. `insertions` add whole lines (generated notices).
 
-    The whole output is guarded (`checks.guard_document`): a translation that,
-    in its place in the document, changes the block skeleton or brings an
-    unsafe URL is not used, and is reported.
+    The translated document is guarded (`checks.guard_document`): a translation that,
+    in its place in the document, changes the block skeleton or the link reference
+    definitions is not used, and is reported. `outline` is the source's, from its
+    extraction; without it the guard parses the source once more. What the guard sees
+    is the document as translated, before the tool's own changes (rewritten URLs,
+    inserted lines): those are the same whatever the translators wrote.
     """
 
-    # The guard renders the document with all translations, and usually that is the
-    # output: keep each rendering, and each unit's final text, instead of redoing them.
-    finals = {unit: _final_text(unit, text, context, resolve) for unit, text in accepted.texts.items()}
-    outputs: dict[frozenset[Unit], str] = {}
+    texts = {unit: _final_text(unit, text, context, _keep) for unit, text in accepted.texts.items()}
+    # The guard may ask for the same rendering more than once (bisection): keep each.
+    renderings: dict[frozenset[Unit], str] = {}
 
-    def output(chosen: Collection[Unit]) -> str:
+    def translated_only(chosen: Collection[Unit]) -> str:
         key = frozenset(chosen)
-        if key not in outputs:
-            outputs[key] = _splice_output(
-                doc, units, {unit: finals[unit] for unit in key}, resolve, insertions
-            )
-        return outputs[key]
+        if key not in renderings:
+            renderings[key] = _splice_output(doc, units, {unit: texts[unit] for unit in key}, _keep, ())
+        return renderings[key]
 
     translated = [unit for unit in units if unit in accepted.texts]
-    broken = dict(guard_document(translated, output, accepted.structure_exempt))
+    broken = dict(guard_document(translated, translated_only, accepted.structure_exempt, outline))
     diagnostics = []
     for unit, finding in broken.items():
         message = f"translation of {unit.msgid[:40]!r} not used: {format_findings([finding])}"
         diagnostics.append(Diagnostic(doc.path, unit.line, message))
     rejected = (*accepted.rejected, *(Rejection(unit, (finding,)) for unit, finding in broken.items()))
     kept = [unit for unit in translated if unit not in broken]
-    text = output(kept)
+    if resolve is _keep and not insertions:
+        text = translated_only(kept)
+    else:
+        finals = {unit: _final_text(unit, accepted.texts[unit], context, resolve) for unit in kept}
+        text = _splice_output(doc, units, finals, resolve, insertions)
     return Rendered(text, len(kept), (*accepted.diagnostics, *diagnostics), rejected)
 
 
@@ -369,10 +376,12 @@ def render_document(
     context: ParseContext,
     policy: Policy = DEFAULT_POLICY,
     ignored: Mapping[str, Collection[str]] = _NOTHING_IGNORED,
+    outline: Outline | None = None,
 ) -> Rendered:
     """Splice the translations of `units` into `doc`, URLs as in the source.
 
-    See `accept_translations` for what `translations`, `policy` and `ignored` hold.
+    See `accept_translations` for what `translations`, `policy` and `ignored` hold,
+    `render_accepted` for `outline`.
     """
     accepted = accept_translations(doc.path, units, translations, context, (), policy, ignored)
-    return render_accepted(doc, units, accepted, context)
+    return render_accepted(doc, units, accepted, context, outline=outline)

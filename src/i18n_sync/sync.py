@@ -352,7 +352,9 @@ def _check_target(
     reported = {(item.msgid, item.finding.check) for item in found}
     lines = {message.msgid: message.line for message in catalog.active}
     translations, ignores = translations_of(catalog), ignores_of(catalog.active)
-    rendered = render_document(doc, extraction.units, translations, extraction.context, policy, ignores)
+    rendered = render_document(
+        doc, extraction.units, translations, extraction.context, policy, ignores, extraction.outline
+    )
     for rejection in rendered.rejected:
         for finding in rejection.findings:
             key = (rejection.unit.msgid, finding.check)
