@@ -186,13 +186,15 @@ def has_prose(content: str, marks: InlineMarks) -> bool:
     Code, raw HTML, URLs (also as link text), badges, footnote references,
     entities and emoji short codes do not count.
     """
-    pieces = []
-    position = 0
-    for start, end in sorted((m.start, m.end) for m in (*marks.verbatim, *marks.urls)):
-        pieces.append(content[position:start])
-        position = max(position, end)
-    pieces.append(content[position:])
-    text = " ".join(pieces)
+    text = content
+    if marks.verbatim or marks.urls:
+        pieces = []
+        position = 0
+        for start, end in sorted((m.start, m.end) for m in (*marks.verbatim, *marks.urls)):
+            pieces.append(content[position:start])
+            position = max(position, end)
+        pieces.append(content[position:])
+        text = " ".join(pieces)
     for hint, pattern in _NOT_PROSE:
         if hint in text:  # a cheap test first: most text has none of these
             text = pattern.sub(" ", text)

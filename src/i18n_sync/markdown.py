@@ -277,8 +277,8 @@ def _dispatch_by_character(md: MarkdownIt) -> None:
     """Replace the inline rules by one that tries only those that can match the character.
 
     The same rules in the same order, so the same tokens (a test compares them with the
-    library's own parser on every fixture); at a ``w`` (a stop for GFM's ``www.``
-    autolinks) one rule is tried instead of sixteen.
+    library's own parser on every fixture): markdown-it tries each of its sixteen
+    rules at every character that stops its text rule.
     """
     rules = [(rule.name, rule.fn) for rule in md.inline.ruler.__rules__ if rule.enabled]
     stops = md.inline.terminator_re
@@ -303,6 +303,11 @@ def _dispatch_by_character(md: MarkdownIt) -> None:
 
     md.inline.ruler.disable([name for name, _ in rules])
     md.inline.ruler.push(_META + "_dispatch", dispatch)
+    if "gfm_autolink_www" in _RULE_STARTS and stops.match("w"):
+        # GFM makes the text rule stop at every "w", for the ``www.`` rule, which needs
+        # "www." to match: stop only there. Stopping where no rule matches just hands
+        # the character on as text, so the tokens stay the same.
+        md.inline.terminator_re = re.compile(f"(?!w)(?:{stops.pattern})|w(?=ww\\.)")
 
 
 class _TooComplex(Exception):
@@ -313,12 +318,24 @@ class _TooComplex(Exception):
         self.line = line
 
 
-def _check_inline_lengths(state: StateCore) -> None:
-    """A core rule between block and inline parsing: refuse what would parse for minutes."""
+def _refuse_what_would_be_lost(state: StateCore) -> None:
+    """A core rule between block and inline parsing, one pass over the block tokens.
+
+    Refuses blocks nested so deep that the parser drops what is inside, and inline text
+    so long that parsing it would take minutes.
+    """
     if state.inlineMode:
         return
     for token in state.tokens:
-        if token.type == "inline" and len(token.content) > MAX_INLINE_LENGTH and token.map:
+        if token.map is None:
+            continue
+        if token.nesting == 1 and token.level >= MAX_NESTING - 1:
+            raise _TooComplex(
+                f"blocks are nested more than {MAX_NESTING} levels deep here, and the "
+                "Markdown parser would drop what is inside; flatten the nesting",
+                token.map[0] + 1,
+            )
+        if token.type == "inline" and len(token.content) > MAX_INLINE_LENGTH:
             raise _TooComplex(
                 f"this block's text is {len(token.content):,} characters long, more than "
                 f"the {MAX_INLINE_LENGTH:,} the tool parses in one piece; split it with blank lines",
@@ -365,7 +382,7 @@ def _build_parser(dispatch: bool = True) -> MarkdownIt:
         _dispatch_by_character(md)
     reference = next(rule for rule in md.block.ruler.__rules__ if rule.name == "reference")
     md.block.ruler.at("reference", _definitions_of_any_url(reference.fn), {"alt": list(reference.alt)})
-    md.core.ruler.after("block", "i18n_sync_limits", _check_inline_lengths)
+    md.core.ruler.after("block", "i18n_sync_limits", _refuse_what_would_be_lost)
     md.core.ruler.after("i18n_sync_limits", "i18n_sync_outline", _note_outline)
     return md
 
@@ -436,17 +453,6 @@ def heading_text(text: str, context: ParseContext = ParseContext()) -> str:
     return _plain_text(tokens[0].children or [])
 
 
-def _check_nesting(tokens: Sequence[Token], path: str) -> None:
-    for token in tokens:
-        if token.nesting == 1 and token.level >= MAX_NESTING - 1 and token.map:
-            raise MarkdownError(
-                f"blocks are nested more than {MAX_NESTING} levels deep here, and the "
-                "Markdown parser would drop what is inside; flatten the nesting",
-                path,
-                token.map[0] + 1,
-            )
-
-
 def _text_blocks(tokens: Sequence[Token]) -> Iterator[TextBlock]:
     opener: Token | None = None
     cell = -1
@@ -484,8 +490,7 @@ def parse_document(text: str, path: str) -> ParsedDocument:
         tokens = _parser().parse(text, env)
     except _TooComplex as problem:
         raise MarkdownError(str(problem), path, problem.line) from None
-    _check_nesting(tokens, path)
-    front = next((t for t in tokens if t.type == "front_matter"), None)
+    front = tokens[0] if tokens and tokens[0].type == "front_matter" else None  # only ever first
     front_matter = None
     if front is not None and front.map is not None:
         front_matter = FrontMatter(front.map[0] + 1, front.map[1] - 1)
