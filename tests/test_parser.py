@@ -55,8 +55,14 @@ and `` code ` span ``.
 [^1]: The note, with _emphasis_.
 """
 
-# The characters that make Markdown, and letters around them.
-MARKUP = st.text(alphabet=st.sampled_from(list("ab Zç中 \t#>-+*_=`~<>[]()!:^|\\&;0123456789.)'\"/@w")))
+# The characters that make Markdown, and letters around them; documents have lines too.
+_MARKUP_CHARS = "ab Zç中 \t#>-+*_=`~<>[]()!:^|\\&;0123456789.)'\"/@w"
+MARKUP = st.text(alphabet=st.sampled_from(list(_MARKUP_CHARS)))
+DOCUMENTS = st.lists(st.sampled_from([*_MARKUP_CHARS, "\n", "\n", "\n", "www.", "-- ", "> ", "1. "])).map("".join)
+
+
+_PLAIN = markdown._build_parser(dispatch=False)
+_PLAIN_FACTS = markdown._build_facts_parser(dispatch=False)
 
 
 def _tokens(parser: Any, text: str) -> list[dict[str, Any]]:
@@ -80,10 +86,11 @@ def test_dispatch_makes_the_same_tokens_for_every_inline_construct() -> None:
         assert {"em_open", "strong_open", "s_open"} <= kinds
 
 
-@settings(max_examples=300, deadline=None)
-@given(MARKUP)
+@settings(max_examples=500, deadline=None)
+@given(DOCUMENTS)
 def test_dispatch_makes_the_same_tokens_for_any_markup(text: str) -> None:
-    assert _tokens(markdown._parser(), text) == _tokens(markdown._build_parser(dispatch=False), text)
+    for fast, plain in ((markdown._parser(), _PLAIN), (markdown._facts_parser(), _PLAIN_FACTS)):
+        assert _tokens(fast, text) == _tokens(plain, text)
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: str(p.relative_to(p.parents[2])))

@@ -233,16 +233,18 @@ def _make_unit(doc: Document, block: TextBlock, located: _Located, section: tupl
         return None
     msgid, urls = compute_msgid(located.content, located.marks)
     region = located.region
-    marks = located.marks.urls if urls else ()
+    # Only a paragraph may break over lines; a table row would make this quadratic.
+    paragraph = block.kind == "paragraph" and region.start_col > 0
+    indent = _continuation_indent(doc.lines[region.start_line], region.start_col) if paragraph else ""
+    if not urls:
+        return Unit(block.kind, msgid, urls, region, indent, section)
+    marks = located.marks.urls
     return Unit(
         kind=block.kind,
         msgid=msgid,
         urls=urls,
         region=region,
-        # Only a paragraph may break over lines; a table row would make this quadratic.
-        indent=_continuation_indent(doc.lines[region.start_line], region.start_col)
-        if block.kind == "paragraph"
-        else "",
+        indent=indent,
         section=section,
         url_regions=tuple(located.region_of(m.start, m.end) for m in marks),
         autolinks=frozenset(i for i, m in enumerate(marks) if m.kind == "autolink"),

@@ -21,6 +21,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import MD_TRIM_CHARS, normalizeReference
+from markdown_it.ruler import Ruler
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
@@ -142,6 +143,20 @@ _RULE_STARTS = {
     "gfm_autolink_email": "@",
 }
 
+# The characters a line must start with (after its indentation) for each block rule to
+# match it; a rule missing here (code, table, lheading, paragraph) is tried at every line.
+_BLOCK_RULE_STARTS = {
+    "front_matter": "-",
+    "fence": "`~",
+    "blockquote": ">",
+    "hr": "*-_",
+    "list": "*-+0123456789",
+    "footnote_def": "[",
+    "reference": "[",
+    "html_block": "<",
+    "heading": "#",
+}
+
 # Which block token opens a block of which translatable kind.
 _BLOCK_KINDS = {
     "heading_open": "heading",
@@ -151,6 +166,7 @@ _BLOCK_KINDS = {
 }
 
 InlineRule = Callable[[StateInline, bool], bool]
+BlockRule = Callable[[StateBlock, int, int, bool], bool]
 
 
 def _first_new(state: StateInline, first: int, types: Sequence[str]) -> Token | None:
@@ -318,6 +334,50 @@ class _TooComplex(Exception):
         self.line = line
 
 
+class _DispatchingRuler(Ruler[BlockRule]):
+    """Block rules, each chain of them tried only where the line can start that block.
+
+    markdown-it tries every block rule at every line, and every rule of a terminator
+    chain at every line of a paragraph, list or quote; each rule first looks at the
+    line's first character and gives up. Here each chain is one rule that tries, in
+    the chain's own order, only those rules that can start with that character
+    (`_BLOCK_RULE_STARTS`), so the tokens are the same (tests compare them).
+    """
+
+    def __init__(self, ruler: Ruler[BlockRule]) -> None:
+        super().__init__()
+        self.__rules__ = ruler.__rules__
+        self._chains: dict[str, tuple[list[BlockRule], list[BlockRule]]] = {}
+
+    def getRules(self, chainName: str = "") -> list[BlockRule]:
+        rules = super().getRules(chainName)  # recompiled by the library after any change
+        known = self._chains.get(chainName)
+        if known is None or known[0] is not rules:
+            names = {rule.fn: rule.name for rule in self.__rules__}
+            known = (rules, [_block_dispatch([(names[fn], fn) for fn in rules])])
+            self._chains[chainName] = known
+        return known[1]
+
+
+def _block_dispatch(rules: Sequence[tuple[str, BlockRule]]) -> BlockRule:
+    def tried_at(char: str) -> tuple[BlockRule, ...]:
+        return tuple(fn for name, fn in rules if char in _BLOCK_RULE_STARTS.get(name, char))
+
+    table = {char: tried_at(char) for char in "".join(_BLOCK_RULE_STARTS.values())}
+    elsewhere = tuple(fn for name, fn in rules if name not in _BLOCK_RULE_STARTS)
+    rules_at = table.get
+
+    def dispatch(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        pos = state.bMarks[start] + state.tShift[start]
+        first = state.src[pos : pos + 1]  # "\n" on an empty line, "" at the end
+        for rule in rules_at(first, elsewhere):  # noqa: SIM110 (a loop, not any(): hot)
+            if rule(state, start, end, silent):
+                return True
+        return False
+
+    return dispatch
+
+
 def _refuse_what_would_be_lost(state: StateCore) -> None:
     """A core rule between block and inline parsing, one pass over the block tokens.
 
@@ -378,10 +438,11 @@ def _build_parser(dispatch: bool = True) -> MarkdownIt:
     md = MarkdownIt("commonmark").use(gfm_plugin, front_matter=True)
     md.options["maxNesting"] = MAX_NESTING
     _install_marks(md)
-    if dispatch:
-        _dispatch_by_character(md)
     reference = next(rule for rule in md.block.ruler.__rules__ if rule.name == "reference")
     md.block.ruler.at("reference", _definitions_of_any_url(reference.fn), {"alt": list(reference.alt)})
+    if dispatch:
+        _dispatch_by_character(md)
+        md.block.ruler = _DispatchingRuler(md.block.ruler)
     md.core.ruler.after("block", "i18n_sync_limits", _refuse_what_would_be_lost)
     md.core.ruler.after("i18n_sync_limits", "i18n_sync_outline", _note_outline)
     return md
@@ -603,7 +664,6 @@ _DEFINITIONS = _META + "_definitions"
 _UNMATCHED = _META + "_unmatched"
 _DELIMITER_MARKERS = {ord(char): char for char in "*_~"}
 
-BlockRule = Callable[[StateBlock, int, int, bool], bool]
 
 
 def _accept_any_url(url: str) -> bool:
@@ -702,6 +762,7 @@ def _build_facts_parser(dispatch: bool = True) -> MarkdownIt:
     md.core.ruler.disable("footnote_tail")
     if dispatch:
         _dispatch_by_character(md)
+        md.block.ruler = _DispatchingRuler(md.block.ruler)
     return md
 
 

@@ -25,6 +25,8 @@ def compute_msgid(content: str, marks: InlineMarks) -> tuple[str, tuple[str, ...
     that already holds something shaped like a placeholder keeps its URLs
     verbatim instead, so that a placeholder is never ambiguous.
     """
+    if not marks.urls and "\n" not in content:
+        return content, ()  # one line without links: nothing to normalise
     edits: list[tuple[int, int, str]] = []
     urls: list[str] = []
     if not PLACEHOLDER.search(content):
