@@ -137,3 +137,10 @@ def test_unit_facts_equal_the_full_parse(kind: str, text: str) -> None:
 def test_unit_facts_of_one_line_paragraphs(text: str) -> None:
     context = ParseContext(references=("LABEL",), footnotes=("1",))
     assert unit_facts(text, "paragraph", context) == text_facts(text, context)
+
+
+def test_outline_ignores_byte_order_mark_and_line_endings() -> None:
+    body = "# Title\n\n- item\n  more\n\n> quote\n\n[a]: /x\n"
+    for text in ("\ufeff" + body, body.replace("\n", "\r\n"), "\ufeff" + body.replace("\n", "\r")):
+        extraction = extract_units(load_document(text, "doc.md"))
+        assert extraction.outline == document_outline(text) == document_outline(body)
