@@ -665,7 +665,6 @@ _UNMATCHED = _META + "_unmatched"
 _DELIMITER_MARKERS = {ord(char): char for char in "*_~"}
 
 
-
 def _accept_any_url(url: str) -> bool:
     return True
 
