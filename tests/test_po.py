@@ -329,6 +329,34 @@ def test_any_writable_text_survives_write_then_read(messages: list[Message], wid
     assert format_po(parse_po(written, CATALOG), width) == written
 
 
+def some_of(choices: list[str]) -> st.SearchStrategy[tuple[str, ...]]:
+    return st.lists(st.sampled_from(choices), max_size=4).map(tuple)
+
+
+ESCAPED = st.text(WRITABLE | st.sampled_from(['"', "\\", "\n", "\t", "\a", "\r", " "]), max_size=60)
+ENTRIES = st.builds(
+    Message,
+    msgid=ESCAPED,
+    msgstr=ESCAPED,
+    msgctxt=st.none() | st.text(WRITABLE, max_size=10),
+    flags=some_of(["fuzzy", "markdown-text", "no-wrap", "range: 1..5"]),
+    comments=st.lists(COMMENT, max_size=3).map(tuple),
+    extracted=st.lists(COMMENT, max_size=3).map(tuple),
+    references=some_of(["README.md", "docs/" + "a" * 40 + ".md", "b.md:12", "c.md"]),
+    previous_msgctxt=st.none() | st.text(WRITABLE, max_size=10),
+    previous_msgid=st.none() | ESCAPED,
+    obsolete=st.booleans(),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(message=ENTRIES)
+def test_the_unwrapped_writer_lays_out_exactly_what_the_general_one_does(message: Message) -> None:
+    from i18n_sync.po import _REFERENCE_WIDTH, _message_lines, _unwrapped_entry
+
+    assert _unwrapped_entry(message) == "\n".join(_message_lines(message, None, _REFERENCE_WIDTH))
+
+
 UNWRITABLE = st.sampled_from([chr(c) for c in (*range(0x07), *range(0x0E, 0x20), *range(0x7F, 0xA0), 0xD800)])
 
 
@@ -360,10 +388,12 @@ def _read(text: str, fast: bool) -> object:
     """The entries the reader finds, or the error it raises, with or without its fast path."""
     from i18n_sync.po import _Reader
 
+    reader = _Reader(text, "x.po")
     try:
-        return [repr(entry) for entry in _Reader(text, "x.po").read(fast=fast)]
+        reader.read(fast=fast)
     except CatalogError as error:
         return str(error)
+    return repr((reader.header, reader.messages, reader.msgid_lines))  # repr shows each line too
 
 
 def test_the_fast_path_reads_exactly_what_the_line_reader_reads() -> None:
@@ -378,7 +408,100 @@ def test_the_fast_path_reads_exactly_what_the_line_reader_reads() -> None:
         header + '\nmsgid "a"\nmsgstr "b"\nmsgid "c"\nmsgstr "d"\n\n\n\n'
         'msgctxt "k"\nmsgid ""\n"l1\\n"\n"l2"\nmsgstr ""\n',
         header + '\nmsgid "a"\nmsgstr "\\x41"\n\nmsgid "a"\nmsgstr "b"\n',
+        # Each of these is refused by the line reader, so the fast path must not take it.
+        header + '\nmsgid "a"\nmsgstr "b"\n=======\nmsgid "c"\nmsgstr "d"\n',
+        header + '\n#. ends in a backslash\\\nmsgid "a"\nmsgstr "b"\n',
+        header + '\n#. a control \x01 character\nmsgid "a"\nmsgstr "b"\n',
+        header + '\nmsgid "a"\nmsgstr "b\x7f"\n',
+        header + '\nmsgid "a"\nmsgstr "b"\n\nmsgid "c"\nmsgstr ""\n\nmsgid "a"\nmsgstr "b"\n',
+        header + '\nmsgid "a"\nmsgstr "b"\n\nmsgid ""\nmsgstr "b"\n',
+        # Layouts the fast path leaves to the line reader, and some it takes.
+        header + '\n#: a.md\n# translator after a reference\nmsgid "a"\nmsgstr "b"\n',
+        header + '\n#, fuzzy\n#, markdown-text, fuzzy\n#, range:\n#, 1..4\nmsgid "a"\nmsgstr "b"\n',
+        header
+        + '\n#, fuzzy, range: 1..4 , x\n#| msgctxt "c"\n#| msgid "p"\nmsgctxt "c"\nmsgid "a"\nmsgstr ""\n',
+        header + '\n#\n#  two\n#.\n#. \n#:\n#,\n#| msgid ""\n#| "p1\\n"\n#| "p2"\nmsgid "a"\nmsgstr "b"\n',
+        *(header + f'\n{comment}\nmsgid "a"\nmsgstr "b"\n' for comment in ("#n", "#.x", "#:a b", "#,fuzzy")),
+        header + '\n#. x\n#: a.md\n#: b.md  c.md\n#, fuzzy, fuzzy markdown-text\nmsgid "a"\nmsgstr "b"\n',
+        header + '\nmsgid "a"\nmsgstr "b" \n\nmsgid  "c"\nmsgstr "d"\n\n\n',
+        header + '\nmsgid "a"\nmsgstr "b"\n\n# comments, then the end\n',
+        header + '\nmsgid "a"\nmsgstr "\\\\n\\\\\\"\\t"',
+        header + '\nmsgid "a"\nmsgstr "b"\n"c\\q"\n\nmsgid "d"\nmsgstr "e"\n',
     ]
     assert len(texts) > 30
     for text in texts:
         assert _read(text, fast=True) == _read(text, fast=False), text[:200]
+
+
+# Catalogues line by line, mostly in msgcat's layout: strings with good and bad escapes,
+# comments of every kind in any order, and now and then a damaged line.
+def mostly(usual: list[str], odd: list[str]) -> st.SearchStrategy[str]:
+    """One of `usual`, or now and then one of `odd`."""
+    return st.one_of(*[st.sampled_from(usual)] * 7, st.sampled_from(odd))
+
+
+STRING_PIECE = mostly(["a", "é", " ", "\t", "\\n", "\\t", '\\"', "\\\\"], ["\\x41", "\\q", '"', "\x01", "\\"])
+STRING = st.lists(STRING_PIECE, max_size=3).map(lambda pieces: '"' + "".join(pieces) + '"')
+COMMENT_MARKER = mostly(["# ", "#. ", "#: ", "#, "], ["#", "#.", "#,", "#:", "#~ ", "#| "])
+COMMENT_WORD = mostly(["a", " ", ",", " fuzzy", ", fuzzy", "range: 1..2"], ["\\", "\x01", "\x85", "\t"])
+COMMENT_LINE = st.tuples(COMMENT_MARKER, st.lists(COMMENT_WORD, max_size=3)).map(
+    lambda marker_words: marker_words[0] + "".join(marker_words[1])
+)
+DAMAGE = st.sampled_from(["", " ", "\\", '"', "#", "#~ ", "\x01", "=======", "<<<<<<< x", "msgid ", "\n"])
+
+
+@st.composite
+def entry_lines(draw: st.DrawFn) -> list[str]:
+    lines = draw(st.lists(COMMENT_LINE, max_size=3))
+    if draw(st.booleans()):  # in msgcat's order: translator comments, #., #:, #,
+        lines.sort(key=lambda line: "# .:,~".find(line[1:2]))
+    for keyword, prefix, optional in (("msgid", "#| ", True), ("msgctxt", "", True), ("msgid", "", False)):
+        if not optional or draw(st.booleans()):
+            strings = draw(st.lists(STRING, min_size=1, max_size=2))
+            lines += [f"{prefix}{keyword} {strings[0]}", *(prefix + s for s in strings[1:])]
+    lines += ["msgstr " + draw(STRING)]
+    return lines
+
+
+@st.composite
+def catalogue_texts(draw: st.DrawFn) -> str:
+    entries = [['msgid ""', 'msgstr ""', '"Language: tr\\n"'], *draw(st.lists(entry_lines(), max_size=4))]
+    lines: list[str] = []
+    for entry in entries:  # mostly one blank line after each entry, sometimes none or two
+        lines += [*entry, *draw(st.sampled_from([[""], [""], [], ["", ""]]))]
+    for _ in range(draw(st.integers(0, 2))):  # damage: a piece added at the start or the end of a line
+        number = draw(st.integers(0, len(lines) - 1))
+        piece = draw(DAMAGE)
+        lines[number] = piece + lines[number] if draw(st.booleans()) else lines[number] + piece
+    return "\n".join(lines) + draw(st.sampled_from(["", "\n"]))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(text=catalogue_texts())
+def test_the_fast_path_reads_exactly_what_the_line_reader_reads_in_any_catalogue(text: str) -> None:
+    assert _read(text, fast=True) == _read(text, fast=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(messages=MESSAGES, width=st.sampled_from([0, 20]))
+def test_the_fast_path_reads_exactly_what_the_line_reader_reads_in_any_written_catalogue(
+    messages: list[Message], width: int
+) -> None:
+    text = format_po(catalog_of(*messages), width)
+    assert _read(text, fast=True) == _read(text, fast=False)
+
+
+def test_entries_in_msgcats_layout_skip_the_line_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    from i18n_sync import po
+
+    slow: list[object] = []
+    to_message = po._to_message
+    monkeypatch.setattr(po, "_to_message", lambda entry: slow.append(entry) or to_message(entry))
+    catalog = catalog_of(
+        Message("a", "A", flags=("fuzzy", "markdown-text"), previous_msgid="b\n", references=("x.md",)),
+        Message('c\n"d"\te\\', "", msgctxt="menu", comments=("", "note"), extracted=("{1}: url",)),
+        Message("f", "F" * 100, flags=("range: 1..3",), references=("y.md", "z.md")),
+    )
+    for width in (0, 20):
+        assert parse_po(format_po(catalog, width), CATALOG) == catalog
+    assert slow == []

@@ -27,8 +27,9 @@ import re
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache
-from itertools import pairwise
+from functools import cache, lru_cache
+from itertools import chain, pairwise, repeat
+from operator import attrgetter
 
 from .errors import CatalogError, Diagnostic
 from .model import Catalog, Message
@@ -40,30 +41,32 @@ _ESCAPES = {"n": 10, "t": 9, "r": 13, "a": 7, "b": 8, "f": 12, "v": 11, "\\": 92
 _KEYWORD = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 _INDEX = re.compile(r"\s*\[\s*\d*\s*\]")
 _KEYWORDS = ("msgctxt", "msgid", "msgstr")
-_CONFLICT = re.compile(r"(<<<<<<<|\|\|\|\|\|\|\||=======|>>>>>>>)(?: |$)")
+# Multi-line, so that in many lines at once it finds a marker alone on its line too.
+_CONFLICT = re.compile(r"(<<<<<<<|\|\|\|\|\|\|\||=======|>>>>>>>)(?: |$)", re.MULTILINE)
 # Raw control characters have no place in a catalogue: gettext cuts strings at
 # NUL, and the others are invisible in every editor. TAB is text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# A line that `check_line` refuses for ending in a backslash, searched for in the whole text.
+_CONTROLS = r"\x00-\x08\x0b-\x1f\x7f-\x9f"
+_CONTROL = re.compile(f"[{_CONTROLS}]")
+# A line that `check_line` refuses for ending in a backslash, searched for in many lines at once.
 _TRAILING_BACKSLASH = re.compile(r"\\$", re.MULTILINE)
 _CONFLICT_STARTS = ("<<<<<<<", "|||||||", "=======", ">>>>>>>")
 
 
-def _first_conflict(text: str, start: int) -> int:
-    """Where the first merge-conflict marker line at or after `start` begins, or -1.
+def _first_conflict(text: str, start: int, end: int) -> int:
+    """Where the first merge-conflict marker line from `start` to `end` begins, or -1.
 
     Plain substring searches find the candidates far faster than a multi-line
     regular expression would; `_CONFLICT` then confirms each at a line start.
     """
     best = -1
     for marker in _CONFLICT_STARTS:
-        position = text.find(marker, start)
+        position = text.find(marker, start, end)
         while position >= 0:
             at_line_start = position == 0 or text[position - 1] == "\n"
-            if at_line_start and _CONFLICT.match(text, position):
+            if at_line_start and _CONFLICT.match(text, position, end):
                 best = position if best < 0 else min(best, position)
                 break
-            position = text.find(marker, position + 1)
+            position = text.find(marker, position + 1, end)
     return best
 
 
@@ -72,6 +75,8 @@ def _first_conflict(text: str, start: int) -> int:
 _UNWRITABLE = re.compile(r"[\x00-\x06\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _CHARSET = re.compile(r"charset=([^\s;\"\\]+)")
 _UTF8_NAMES = ("UTF-8", "UTF8", "CHARSET")
+
+_MSGID = attrgetter("msgid")
 
 _FIX = "fix the file or restore it from version control"
 _RESOLVE = "resolve the conflict (keep one version of the entry), then run 'i18n-sync update'"
@@ -126,115 +131,169 @@ def _add_comment(entry: _Entry, body: str) -> None:
 
 
 # The layout GNU tools and `format_po` write, one entry between blank lines: read at
-# once, with one regular expression, instead of line by line. Anything else (obsolete
-# entries, rarer escapes, other spacing) goes through the line reader.
-_QUOTED = r'"[^"\\\n]*(?:\\[nt"\\][^"\\\n]*)*"'
+# once, with one regular expression, instead of line by line. Comments come in
+# msgcat's order (translator, extracted, references, one flags line); anything else
+# (obsolete entries, rarer escapes, other spacing or order) goes through the line reader.
+# No line it matches is one `check_line` refuses: no control characters, no comment
+# ending in a backslash, and every line starts with "#", a keyword or a quote.
+_QUOTED = rf'"[^"\\\n{_CONTROLS}]*(?:\\[nt"\\][^"\\\n{_CONTROLS}]*)*"'
+_COMMENT_TEXT = rf"[^\n{_CONTROLS}]*(?<!\\)"
 _FAST_ENTRY = re.compile(
-    r"(?P<comments>(?:#(?: [^\n]*)?\n|#[.:,] [^\n]*\n)*)"
+    rf"(?P<comments>(?:#(?: {_COMMENT_TEXT})?\n)*)"
+    rf"(?P<extracted>(?:#\. {_COMMENT_TEXT}\n)*)"
+    rf"(?P<references>(?:#: {_COMMENT_TEXT}\n)*)"
+    rf"(?P<flags>(?:#, {_COMMENT_TEXT}\n)?)"
     rf"(?:#\| msgid (?P<previous>{_QUOTED}\n(?:#\| {_QUOTED}\n)*))?"
     rf"(?:msgctxt (?P<msgctxt>{_QUOTED}\n(?:{_QUOTED}\n)*))?"
     rf"msgid (?P<msgid>{_QUOTED}\n(?:{_QUOTED}\n)*)"
     rf"msgstr (?P<msgstr>{_QUOTED}\n(?:{_QUOTED}\n)*)"
+    r"(?:\n|\Z)"  # the blank line after the entry, or the end of the text
 )
-_FAST_STRING = re.compile(r'"([^"\\\n]*(?:\\[nt"\\][^"\\\n]*)*)"')
 _FAST_ESCAPE = re.compile(r"\\([nt\"\\])")
 _FAST_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 
 
-def _fast_strings(lines: str) -> str:
-    joined = "".join(_FAST_STRING.findall(lines))
-    return _FAST_ESCAPE.sub(lambda m: _FAST_ESCAPES[m.group(1)], joined) if "\\" in joined else joined
+def _unescape(match: re.Match[str]) -> str:
+    return _FAST_ESCAPES[match.group(1)]
 
 
-def _fast_entry(block: str, line: int) -> _Entry | None:
-    """The entry in `block` (its lines, each ending in a line feed), or None to read it line by line."""
-    match = _FAST_ENTRY.fullmatch(block)
-    if match is None:
-        return None
-    entry = _Entry(line=line)
-    for body in match.group("comments").splitlines():
-        kind = body[1:2]
-        if kind == ".":  # the common kinds inline: this loop runs for most lines of a file
-            entry.extracted.append(body[3:])
-        elif kind == ":":
-            entry.references.extend(body[3:].split())
-        elif kind == "," and "range:" not in body:
-            entry.flags.extend(body[2:].replace(",", " ").split())
-        else:
-            _add_comment(entry, body)
-    if match.group("previous") is not None:
-        entry.previous["msgid"] = _fast_strings(match.group("previous"))
-    for key in _KEYWORDS:
-        if match.group(key) is not None:
-            entry.strings[key] = _fast_strings(match.group(key))
-            entry.keyword_lines[key] = line + block.count("\n", 0, match.start(key))
-    entry.last = "msgstr"
-    # No check for control characters here: the text has no raw ones (`next_suspect`),
-    # and the escapes this path decodes give only line feeds, tabs, quotes and backslashes.
-    return entry
+def _fast_string(lines: str, continuation: str = '"\n"') -> str:
+    """The text of ``"..."`` lines that `_FAST_ENTRY` matched, each ending in a line feed.
+
+    Inside such a string a quote is escaped, so the only ``"\\n"`` (or ``"\\n#| "``) is
+    where one line's string ends and the next one's starts.
+    """
+    text = lines[1:-2].replace(continuation, "")
+    return _FAST_ESCAPE.sub(_unescape, text) if "\\" in text else text
+
+
+def _comment_items(lines: str) -> tuple[str, ...]:
+    """What a run of `_FAST_ENTRY`'s comment lines of one kind holds, as `_add_comment` reads it."""
+    if not lines:
+        return ()
+    kind = lines[1]
+    if kind == ".":
+        return tuple(lines[3:-1].split("\n#. "))
+    if kind == ":":
+        return tuple(lines[3:].replace("\n#: ", " ").split())
+    if kind == ",":
+        flags = _split_flags(lines[2:]) if "range:" in lines else lines[2:].replace(",", " ").split()
+        return tuple(dict.fromkeys(flags))
+    return tuple(line[2:] for line in lines[:-1].split("\n"))  # "# text" or "#"
+
+
+class _CommentItems(dict[str, tuple[str, ...]]):
+    """Runs of comment lines and what they hold, each parsed once when first looked up.
+
+    The same runs come back from entry to entry (the same reference, the same flags).
+    """
+
+    def __missing__(self, lines: str) -> tuple[str, ...]:
+        items = self[lines] = _comment_items(lines)
+        return items
 
 
 class _Reader:
-    """A line-oriented reader that accepts what msgfmt accepts, minus what loses text."""
+    """A line-oriented reader that accepts what msgfmt accepts, minus what loses text.
+
+    The first entry stays an `_Entry`, since the header checks need its lines;
+    the others become messages, with the line of each msgid beside them.
+    """
 
     def __init__(self, text: str, path: str) -> None:
         self.text = text
         self.path = path
-        self.entries: list[_Entry] = []
+        self.header: _Entry | None = None
+        self.messages: list[Message] = []
+        self.msgid_lines: list[int] = []
         self.entry = _Entry()
+        self.comment_items = _CommentItems()
 
     def fail(self, line: int, message: str, column: int | None = None) -> CatalogError:
         return CatalogError(message, self.path, line, column)
 
-    def read(self, fast: bool = True) -> list[_Entry]:
-        """The entries of the text; `fast` lets well-formed blocks skip the line reader."""
-        if not fast or self.next_suspect(0):
-            self.read_lines(self.text.split("\n"), 1, check=True)
-        else:
+    def read(self, fast: bool = True) -> None:
+        """Read the text; `fast` lets entries in the common layout skip the line reader."""
+        if fast:
             self.read_blocks()
+        else:
+            self.read_lines(1, 0, len(self.text))
         self.finish(at_end=True)
-        return self.entries
 
     def read_blocks(self) -> None:
-        """Read entry by entry, each between blank lines; the line reader does the rest."""
-        number = 1
-        for block in self.text.split("\n\n"):
-            fresh = not self.entry.started and not self.entry.has_comments
-            entry = _fast_entry(block + "\n", number) if fresh else None
-            count = block.count("\n") + 1
-            if entry is not None:
-                self.entries.append(entry)
-            else:
-                self.read_lines(block.split("\n"), number, check=False)  # no line is suspect
-                self.read_line(number + count, "")  # the blank line that ends the block
-            number += count + 1
+        """Read block by block, as ``text.split("\\n\\n")`` cuts them, each with one match if it can.
 
-    def read_lines(self, lines: list[str], first: int, check: bool) -> None:
-        suspect = self.next_suspect(first - 1) if check else 0
-        for number, line in enumerate(lines, start=first):
-            if suspect and number == suspect:
+        The line reader does the first entry, and any block that does not match
+        or that continues an entry (comments before a blank line).
+        """
+        number, position = 1, 0
+        while position <= len(self.text):
+            if self.header is not None and not self.entry.started and not self.entry.has_comments:
+                number, position = self.read_matches(number, position)
+            end = self.text.find("\n\n", position)
+            end = len(self.text) if end < 0 else end
+            count = self.text.count("\n", position, end) + 1
+            self.read_lines(number, position, end)
+            self.read_line(number + count, "")  # the blank line that ends the block
+            number += count + 1
+            position = end + 2
+
+    def read_matches(self, number: int, position: int) -> tuple[int, int]:
+        """Add the entries `_FAST_ENTRY` matches one after the other from line `number`.
+
+        Returns the line and position after them. This loop runs for nearly every
+        entry of a file, so it keeps to a few calls per entry.
+        """
+        text, items = self.text, self.comment_items
+        add_message, add_line = self.messages.append, self.msgid_lines.append
+        while match := _FAST_ENTRY.match(text, position):
+            comments, extracted, references, flags, previous, msgctxt, msgid, msgstr = match.groups()
+            add_message(
+                Message(
+                    msgid=_fast_string(msgid),
+                    msgstr=_fast_string(msgstr),
+                    msgctxt=None if msgctxt is None else _fast_string(msgctxt),
+                    flags=items[flags],
+                    comments=items[comments],
+                    extracted=items[extracted],
+                    references=items[references],
+                    previous_msgid=None if previous is None else _fast_string(previous, '"\n#| "'),
+                    line=number,
+                )
+            )
+            add_line(number + text.count("\n", position, match.start("msgid")))
+            number += text.count("\n", position, match.end())
+            position = match.end()
+        # No check for control characters above: a match has no raw ones, and the
+        # escapes it decodes give only line feeds, tabs, quotes and backslashes.
+        return number, position
+
+    def read_lines(self, first: int, start: int, end: int) -> None:
+        """Read ``text[start:end]`` line by line, its first line being line `first`."""
+        suspect = self.next_suspect(first, start, end)
+        for number, line in enumerate(self.text[start:end].split("\n"), start=first):
+            start += len(line) + 1  # now where the next line starts
+            if number == suspect:
                 self.check_line(number, line)
-                suspect = self.next_suspect(number)
+                suspect = self.next_suspect(number + 1, start, end)
             self.read_line(number, line)
 
-    def next_suspect(self, after: int) -> int:
-        """The first line after line `after` that `check_line` could refuse (0: none).
+    def next_suspect(self, first: int, start: int, end: int) -> int:
+        """The first line from `start` to `end` that `check_line` could refuse (0: none).
 
-        One search over the whole text instead of three per line: reading stays
-        in line order, so the first problem reported is the same.
+        Lines are numbered from `first`, the line at `start`. One search over the
+        text instead of three per line: reading stays in line order, so the first
+        problem reported is the same.
         """
-        start = 0
-        for _ in range(after):
-            start = self.text.find("\n", start) + 1
         found = [
             match.start()
             for pattern in (_CONTROL, _TRAILING_BACKSLASH)
-            if (match := pattern.search(self.text, start))
+            if (match := pattern.search(self.text, start, end))
         ]
-        conflict = _first_conflict(self.text, start)
+        conflict = _first_conflict(self.text, start, end)
         if conflict >= 0:
             found.append(conflict)
-        return self.text.count("\n", 0, min(found)) + 1 if found else 0
+        return first + self.text.count("\n", start, min(found)) if found else 0
 
     def finish(self, at_end: bool = False) -> None:
         entry = self.entry
@@ -250,7 +309,11 @@ class _Reader:
             raise self.fail(
                 entry.keyword_lines["msgid"], "missing 'msgstr' section; add msgstr \"\" after the msgid"
             )
-        self.entries.append(entry)
+        if self.header is None:
+            self.header = entry
+        else:
+            self.messages.append(_to_message(entry))
+            self.msgid_lines.append(entry.keyword_lines["msgid"])
         self.entry = _Entry()
 
     def read_line(self, number: int, line: str) -> None:
@@ -487,6 +550,8 @@ def _normalise_line_endings(text: str, path: str) -> tuple[str, list[Diagnostic]
         warnings.append(
             Diagnostic(path, 1, "byte order mark at the start; msgfmt rejects it, it is removed on write")
         )
+    if "\r" not in text:
+        return text, warnings  # the common case, found with one search instead of two
     if "\r\n" in text:
         first = text.count("\n", 0, text.index("\r\n")) + 1
         text = text.replace("\r\n", "\n")
@@ -555,22 +620,23 @@ def _to_message(entry: _Entry) -> Message:
     )
 
 
-def _check_unique(entries: Sequence[_Entry], path: str) -> None:
+def _check_unique(messages: Sequence[Message], msgid_lines: Sequence[int], path: str) -> None:
     """Each (msgctxt, msgid) once, obsolete entries included, as msgfmt requires."""
+    msgids = set(map(_MSGID, messages))
+    if len(msgids) == len(messages) and "" not in msgids:
+        return  # the common case, settled at once; the loop below finds the first problem
     seen: dict[tuple[str | None, str], int] = {}
-    for entry in entries:
-        line = entry.keyword_lines["msgid"]
-        if not entry.strings["msgid"]:
+    for message, line in zip(messages, msgid_lines, strict=True):
+        if not message.msgid:
             raise CatalogError("an entry with an empty msgid after the header; remove it", path, line)
-        key = (entry.strings.get("msgctxt"), entry.strings["msgid"])
-        first = seen.get(key)
+        first = seen.get(message.key)
         if first is not None:
             raise CatalogError(
                 f"duplicate message definition (the first is at line {first}); keep one of the two entries",
                 path,
                 line,
             )
-        seen[key] = line
+        seen[message.key] = line
 
 
 def parse_po_with_warnings(text: str, path: str) -> tuple[Catalog, tuple[Diagnostic, ...]]:
@@ -581,10 +647,11 @@ def parse_po_with_warnings(text: str, path: str) -> tuple[Catalog, tuple[Diagnos
     `CatalogError` at the first problem, with its line and, where known, column.
     """
     text, warnings = _normalise_line_endings(text, path)
-    if not text.strip():
+    if not text or text.isspace():  # as `not text.strip()`, without copying the text
         raise CatalogError("empty file; delete it and run 'i18n-sync update' to create it again", path, 1)
-    entries = _Reader(text, path).read()
-    header_entry = entries[0] if entries else None
+    reader = _Reader(text, path)
+    reader.read()
+    header_entry = reader.header
     if (
         header_entry is None
         or header_entry.obsolete
@@ -598,9 +665,8 @@ def parse_po_with_warnings(text: str, path: str) -> tuple[Catalog, tuple[Diagnos
         )
     header = _header_fields(header_entry, path)
     _check_charset(header, text, path)
-    _check_unique(entries[1:], path)
-    messages = tuple(_to_message(e) for e in entries[1:])
-    catalog = Catalog(header, messages, tuple(header_entry.comments), tuple(header_entry.flags))
+    _check_unique(reader.messages, reader.msgid_lines, path)
+    catalog = Catalog(header, tuple(reader.messages), tuple(header_entry.comments), tuple(header_entry.flags))
     return catalog, tuple(warnings)
 
 
@@ -948,24 +1014,24 @@ def _reference_lines(references: Sequence[str], page_width: int) -> Iterator[str
         yield line
 
 
-def _flags(message: Message) -> list[str]:
+def _written_flags(flags: Sequence[str], has_msgstr: bool) -> list[str]:
     """The flags in msgcat's order: fuzzy first, and only on a non-empty msgstr.
 
     msgcat drops a fuzzy flag on an empty msgstr (it means nothing there) and
     drops flags it does not know; those are kept here, in their order,
     because editors and Weblate read them (``markdown-text``).
     """
-    flags = [flag for flag in message.flags if flag != "fuzzy"]
-    if message.is_fuzzy and message.msgstr:
-        flags.insert(0, "fuzzy")
-    return flags
+    written = [flag for flag in flags if flag != "fuzzy"]
+    if has_msgstr and "fuzzy" in flags:
+        written.insert(0, "fuzzy")
+    return written
 
 
 def _message_lines(message: Message, page_width: int | None, reference_width: int) -> Iterator[str]:
     yield from _comment_lines("#", message.comments)
     yield from _comment_lines("#.", message.extracted)
     yield from _reference_lines(message.references, reference_width)
-    flags = _flags(message)
+    flags = _written_flags(message.flags, bool(message.msgstr))
     if flags:
         yield "#, " + ", ".join(flags)
     if "no-wrap" in message.flags:
@@ -982,6 +1048,74 @@ def _message_lines(message: Message, page_width: int | None, reference_width: in
     yield from _string_lines(prefix, "msgstr", message.msgstr, page_width)
 
 
+def _needs_no_escape(text: str) -> bool:
+    """Whether `text` is one line without a character written as an escape, tested in C.
+
+    Every character written as an escape but the quote and the backslash is
+    unprintable, and so is a line feed.
+    """
+    return text.isprintable() and '"' not in text and "\\" not in text
+
+
+def _unwrapped_string(prefix: str, keyword: str, text: str) -> str:
+    """`_string_lines` without a page width, joined: cut only after line feeds."""
+    if _needs_no_escape(text):  # the common case
+        return f'{prefix}{keyword} "{text}"'
+    portions = [_WRITE_ESCAPE.sub(_escape_match, portion) for portion in _portions(text)]
+    if len(portions) == 1:
+        return f'{prefix}{keyword} "{portions[0]}"'
+    return "\n".join([f'{prefix}{keyword} ""', *(f'{prefix}"{portion}"' for portion in portions)])
+
+
+def _comment_block(marker: str, texts: Sequence[str]) -> str:
+    """`_comment_lines`, joined."""
+    if all(texts):
+        return f"{marker} " + f"\n{marker} ".join(texts)
+    return "\n".join(_comment_lines(marker, texts))
+
+
+@lru_cache(maxsize=256)
+def _reference_block(references: tuple[str, ...]) -> str:
+    """`_reference_lines` at msgcat's page width, joined; entries share their references."""
+    return "\n".join(_reference_lines(references, _REFERENCE_WIDTH))
+
+
+@lru_cache(maxsize=256)
+def _flags_block(flags: tuple[str, ...], has_msgstr: bool) -> str:
+    """The ``#,`` line of an entry with these flags ("": no line)."""
+    written = _written_flags(flags, has_msgstr)
+    return "#, " + ", ".join(written) if written else ""
+
+
+def _unwrapped_entry(message: Message) -> str:
+    """``"\\n".join(_message_lines(message, None, _REFERENCE_WIDTH))``, in fewer steps.
+
+    It runs for every entry of every catalogue written without wrapping, the
+    default: the common parts (one-line strings without escapes, the references
+    and flags that most entries share) take a shortcut.
+    """
+    blocks = []
+    if message.comments:
+        blocks.append(_comment_block("#", message.comments))
+    if message.extracted:
+        blocks.append(_comment_block("#.", message.extracted))
+    if message.references:
+        blocks.append(_reference_block(message.references))
+    if message.flags and (flags := _flags_block(message.flags, bool(message.msgstr))):
+        blocks.append(flags)
+    previous = "#~| " if message.obsolete else "#| "
+    if message.previous_msgctxt is not None:
+        blocks.append(_unwrapped_string(previous, "msgctxt", message.previous_msgctxt))
+    if message.previous_msgid is not None:
+        blocks.append(_unwrapped_string(previous, "msgid", message.previous_msgid))
+    prefix = "#~ " if message.obsolete else ""
+    if message.msgctxt is not None:
+        blocks.append(_unwrapped_string(prefix, "msgctxt", message.msgctxt))
+    blocks.append(_unwrapped_string(prefix, "msgid", message.msgid))
+    blocks.append(_unwrapped_string(prefix, "msgstr", message.msgstr))
+    return "\n".join(blocks)
+
+
 def _preview(text: str) -> str:
     """The start of a text for an error message, with escapes and nothing invisible."""
     short = text if len(text) <= 40 else text[:39] + "…"
@@ -989,15 +1123,24 @@ def _preview(text: str) -> str:
     return '"' + _UNWRITABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", short) + '"'
 
 
-def _is_plainly_writable(message: Message) -> bool:
-    """A quick, conservative test: an entry that fails it gets the detailed checks."""
-    texts = (message.msgctxt, message.msgid, message.msgstr, message.previous_msgctxt, message.previous_msgid)
-    comments = (*message.comments, *message.extracted)
-    items = (*message.references, *message.flags)
+_TEXTS = attrgetter("msgctxt", "msgid", "msgstr", "previous_msgctxt", "previous_msgid")
+_COMMENTS = attrgetter("comments", "extracted")
+_ITEMS = attrgetter("references", "flags")
+
+
+def _are_plainly_writable(messages: Sequence[Message]) -> bool:
+    """A quick, conservative test of every entry at once: if it fails, `_check_writable` says why.
+
+    Each part tests characters or items one by one, so testing them all joined
+    together is testing each entry; the joining and searching run in C.
+    """
+    texts = "".join(filter(None, chain.from_iterable(map(_TEXTS, messages))))
+    comments = list(chain.from_iterable(chain.from_iterable(map(_COMMENTS, messages))))
+    items = list(chain.from_iterable(chain.from_iterable(map(_ITEMS, messages))))
     return not (
-        _UNWRITABLE.search("".join(text for text in texts if text))
+        _UNWRITABLE.search(texts)
         or _COMMENT_UNWRITABLE.search("".join(comments))
-        or any(comment.endswith("\\") for comment in comments)
+        or any(map(str.endswith, comments, repeat("\\")))
         or not all(items)
         or _ITEM_SUSPECT.search("".join(items))
     )
@@ -1005,8 +1148,6 @@ def _is_plainly_writable(message: Message) -> bool:
 
 def _check_writable(message: Message, path: str | None) -> None:
     """Refuse what a PO file cannot hold, rather than write a file gettext misreads."""
-    if _is_plainly_writable(message):
-        return  # the common case, checked at once; the loops below say what is wrong
     where = f"the entry msgid {_preview(message.msgid)}"
     texts = {
         "msgctxt": message.msgctxt,
@@ -1044,8 +1185,18 @@ def _check_writable(message: Message, path: str | None) -> None:
 
 
 def _check_catalog(catalog: Catalog, path: str | None) -> None:
+    messages = catalog.messages
+    msgids = set(map(_MSGID, messages))
+    if len(msgids) < len(messages) or "" in msgids or not _are_plainly_writable(messages):
+        _check_messages(messages, path)  # something is wrong: find the first entry at fault
+    for name, value in catalog.header:
+        if "\n" in name + value or ":" in name or _UNWRITABLE.search(name + value):
+            raise CatalogError(f"header field {name!r} cannot be written as 'Name: value'", path)
+
+
+def _check_messages(messages: Sequence[Message], path: str | None) -> None:
     seen: set[tuple[str | None, str]] = set()
-    for message in catalog.messages:
+    for message in messages:
         _check_writable(message, path)
         if not message.msgid:
             raise CatalogError("an entry with an empty msgid; only the header has one", path)
@@ -1055,9 +1206,6 @@ def _check_catalog(catalog: Catalog, path: str | None) -> None:
                 path,
             )
         seen.add(message.key)
-    for name, value in catalog.header:
-        if "\n" in name + value or ":" in name or _UNWRITABLE.search(name + value):
-            raise CatalogError(f"header field {name!r} cannot be written as 'Name: value'", path)
 
 
 def format_po(catalog: Catalog, width: int = 0, path: str | None = None) -> str:
@@ -1082,7 +1230,12 @@ def format_po(catalog: Catalog, width: int = 0, path: str | None = None) -> str:
     # here, since one may hold a translator's comments (update only makes
     # obsolete entries that hold a translation or comments).
     obsolete = [m for m in catalog.messages if m.obsolete]
-    blocks = ["\n".join(_message_lines(m, page_width, reference_width)) for m in (header, *active, *obsolete)]
+    if page_width is None:
+        blocks = list(map(_unwrapped_entry, (header, *active, *obsolete)))
+    else:
+        blocks = [
+            "\n".join(_message_lines(m, page_width, reference_width)) for m in (header, *active, *obsolete)
+        ]
     return "\n\n".join(blocks) + "\n"
 
 
