@@ -25,12 +25,14 @@ from i18n_sync.merge import (
     MergeReport,
     _fuzzy_indexes,
     _FuzzyIndex,
+    _WordCodes,
     merge_catalog,
     source_of,
     word_similarity,
     words_of,
 )
 from i18n_sync.model import Catalog, Message
+from i18n_sync.msgid import PLACEHOLDER
 from i18n_sync.po import format_po, parse_po
 
 HEADER = (("Content-Type", "text/plain; charset=UTF-8"), ("Language", "tr"))
@@ -324,7 +326,18 @@ def test_the_index_finds_what_a_full_scan_finds(olds: list[tuple[str, bool, bool
     ]
     index: _FuzzyIndex | None = _fuzzy_indexes(messages).get(None)
     found = index.best(query) if index else None
-    assert (found.position if found else None) == _scan(messages, query)
+    assert found == _scan(messages, query)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(st.characters(max_codepoint=127)) | st.text(st.sampled_from("aZ_9 {1}.,-[]()é")))
+def test_words_of_ascii_text_are_the_words_the_regular_expression_finds(text: str) -> None:
+    assert words_of(text) == re.findall(r"\w+", PLACEHOLDER.sub(" ", text).casefold())
+
+
+def test_word_codes_skip_the_surrogates() -> None:
+    codes = _WordCodes({str(number): chr(number) for number in range(0xD800)})
+    assert codes.encode("new words 1") == "\ue000\ue001" + chr(1)
 
 
 # Property: any sequence of edits loses nothing.
