@@ -52,6 +52,8 @@ from dataclasses import dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
 
+from caches import empty, input_caches
+
 from i18n_sync.catalog import build_template
 from i18n_sync.document import load_document
 from i18n_sync.extract import extract_units
@@ -149,9 +151,14 @@ def msgmerge(old_po: Path, pot: Path, out: Path, *options: str) -> Callable[[], 
 
 
 def measure(name: str, action: Callable[[], object], rounds: int, child: bool = False) -> Timing:
-    """Time `rounds` runs; CPU time is the child's for a subprocess, the process's own otherwise."""
+    """Time `rounds` runs; CPU time is the child's for a subprocess, the process's own otherwise.
+
+    Each round starts with the package's caches of results empty, as a fresh run does.
+    """
     walls, cpus = [], []
+    caches = input_caches()
     for _ in range(rounds):
+        empty(caches)
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu, start = time.process_time(), time.perf_counter()
         action()

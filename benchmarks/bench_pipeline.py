@@ -30,8 +30,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
 
+from caches import empty, input_caches
 from markdown_it import MarkdownIt
 from mdit_py_plugins.gfm import gfm_plugin
 
@@ -219,21 +219,6 @@ def warm_up(cases: dict[str, Callable[[], object]], optional: str) -> str | None
     return None
 
 
-def input_caches() -> list[Any]:
-    """The package's caches of results for given inputs: its bounded `lru_cache`s.
-
-    Unbounded `functools.cache`s hold what is built once per process (the parsers).
-    """
-    found = []
-    for name, module in list(sys.modules.items()):
-        if name == "i18n_sync" or name.startswith("i18n_sync."):
-            for value in vars(module).values():
-                info = getattr(value, "cache_info", None)
-                if info is not None and info().maxsize is not None and value not in found:
-                    found.append(value)
-    return found
-
-
 def measure(cases: Mapping[str, Callable[[], object]], repeat: int) -> list[Timing]:
     """Time `repeat` interleaved rounds of already warmed-up cases.
 
@@ -244,8 +229,7 @@ def measure(cases: Mapping[str, Callable[[], object]], repeat: int) -> list[Timi
     rounds: dict[str, list[float]] = {label: [] for label in cases}
     for _ in range(repeat):
         for label, case in cases.items():
-            for cache in caches:
-                cache.cache_clear()
+            empty(caches)
             gc.collect()
             start = time.perf_counter()
             case()
