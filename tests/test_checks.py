@@ -135,7 +135,7 @@ ROWS: dict[str, list[Row]] = {
         row("a \\| b", "x \\| y", set(), kind="table-cell"),
         row("a b", "x y\\", {"block-structure"}, kind="table-cell"),
         row("Path C:\\", "Yol C:\\", set(), kind="table-cell"),
-        row("a b", "x y\\\\", set(), kind="table-cell"),
+        row("a b", "x y\\\\", {"block-structure"}, kind="table-cell"),
         row("Plain words.", "Düz sözler,\nikinci satırda.", set()),
         row("Plain words.", "# Düz sözler", {"block-structure"}),
         row("Plain words.", "- Düz sözler", {"block-structure"}),

@@ -14,6 +14,7 @@ from collections.abc import Collection, Mapping
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -35,9 +36,15 @@ def render(
 ) -> Rendered:
     doc = load_document(source, "doc.md")
     extraction = extract_units(doc)
+    policy, ignored = policy or make_policy([]), ignored or {}
     return render_document(
-        doc, extraction.units, translations, extraction.context, policy or make_policy([]), ignored or {}
+        doc, extraction.units, translations, extraction.context, policy, ignored, extraction.outline
     )
+
+
+def links_of(text: str) -> list[str]:
+    """Where the links of a rendered document go, as markdown-it reads them."""
+    return list(text_facts(text).links)
 
 
 def test_an_error_level_finding_keeps_the_english_and_names_the_check() -> None:
@@ -75,6 +82,39 @@ def test_an_unsafe_url_is_refused_whatever_the_configuration() -> None:
     result = render(source, {"Plain words.": hostile}, everything_off, {"Plain words.": set(CHECK_IDS)})
     assert result.text == source
     assert "[unsafe-url]" in result.diagnostics[0].message
+
+
+@pytest.mark.parametrize(
+    ("source", "msgid", "msgstr"),
+    [
+        ("Plain words.\n", "Plain words.", "\u00a0https://evil.example/x Düz."),
+        ("Plain words.\n", "Plain words.", "\u3000www.evil.example sözler"),
+        ("# Title\n", "Title", "\u3000https://evil.example"),
+        ("|a|b|\n|-|-|\n|one|two|\n", "one", "\u2003https://evil.example "),
+    ],
+    ids=["no-break space", "ideographic space", "heading", "table cell"],
+)
+def test_whitespace_at_the_ends_cannot_hide_a_link(source: str, msgid: str, msgstr: str) -> None:
+    # The block trims it, and what follows then starts an autolink.
+    result = render(source, {msgid: msgstr})
+    assert "evil" not in " ".join(links_of(result.text)), result.text
+    assert [f.check for r in result.rejected for f in r.findings] == ["link-targets"]
+
+
+def test_a_table_cell_cannot_escape_its_closing_pipe() -> None:
+    # Any backslash before a '|' escapes it, so the two cells would make one link.
+    source = "|a|b|\n|-|-|\n|one|two|\n"
+    result = render(source, {"one": "[tıkla\\\\", "two": "](//evil.example)"})
+    assert links_of(result.text) == []
+    assert [(r.unit.msgid, [f.check for f in r.findings]) for r in result.rejected] == [
+        ("one", ["block-structure"])
+    ]
+
+
+def test_an_invalid_url_in_a_translation_is_reported_not_raised() -> None:
+    source = "See www.site.example today.\n"
+    result = render(source, {"See {1} today.": "Bugün https://evil.example[a bakın."})
+    assert "evil" not in " ".join(links_of(result.text))
 
 
 def test_the_document_guard_catches_what_only_shows_in_place() -> None:

@@ -56,7 +56,7 @@ and `` code ` span ``.
 """
 
 # The characters that make Markdown, and letters around them; documents have lines too.
-_MARKUP_CHARS = "ab Zç中 \t#>-+*_=`~<>[]()!:^|\\&;0123456789.)'\"/@w"
+_MARKUP_CHARS = "ab Zç中 \t\u00a0\u3000#>-+*_=`~<>[]()!:^|\\&;0123456789.)'\"/@w"
 MARKUP = st.text(alphabet=st.sampled_from(list(_MARKUP_CHARS)))
 _PIECES = [*_MARKUP_CHARS, "\n", "\n", "\n", "www.", "-- ", "> ", "1. "]
 DOCUMENTS = st.lists(st.sampled_from(_PIECES)).map("".join)
@@ -75,6 +75,19 @@ def test_dispatch_makes_the_same_tokens_on_every_fixture(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     for build in (markdown._build_parser, markdown._build_facts_parser):
         assert _tokens(build(), text) == _tokens(build(dispatch=False), text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- a--\n  text\n  ---\n",  # front matter looks at the document's first character
+        "> www.example.org and\n> 1. item\n\n    code\n",
+        "Text\n<div>\nblock</div>\n\n[^n]: note\n[ref]: /url\n",
+    ],
+)
+def test_dispatch_makes_the_same_tokens_where_rules_look_elsewhere(text: str) -> None:
+    for fast, plain in ((markdown._parser(), _PLAIN), (markdown._facts_parser(), _PLAIN_FACTS)):
+        assert _tokens(fast, text) == _tokens(plain, text)
 
 
 def test_dispatch_makes_the_same_tokens_for_every_inline_construct() -> None:
@@ -132,6 +145,8 @@ def test_unit_facts_equal_the_full_parse(kind: str, text: str) -> None:
         "[link](https://example.org): with a colon after",
         "<b>bold</b> starts a paragraph, not an HTML block",
         "Uses [ref][label] and a note[^1].",
+        "\u00a0https://example.org after a no-break space",
+        "a URL before an ideographic space https://example.org\u3000",
     ],
 )
 def test_unit_facts_of_one_line_paragraphs(text: str) -> None:

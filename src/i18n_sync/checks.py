@@ -81,7 +81,6 @@ _URL_ATTRIBUTES = frozenset(
 # ``url(...)`` in styles, ``0;url=...`` in refresh headers).
 _UNSAFE = re.compile(r"(?:^|[,;(=])['\"]?(?:" + "|".join(UNSAFE_SCHEMES) + r"):")
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
-_ESCAPING_END = re.compile(r"(?<!\\)(?:\\\\)*\\$")  # an odd number of backslashes at the end
 _IGNORE_COMMENT = re.compile(r"^\s*i18n-sync:\s*ignore\b(?P<ids>.*)$")
 
 # Bidi embeddings, overrides and isolates: text that reads differently than it is stored.
@@ -316,9 +315,11 @@ def _check_block_structure(pair: Pair) -> Iterator[str]:
         yield f"a {pair.kind} cannot hold a line break"
     elif pair.kind == "table-cell" and _UNESCAPED_PIPE.search(text):
         yield "a table cell cannot hold an unescaped '|'; write '\\|'"
-    elif pair.kind == "table-cell" and _ESCAPING_END.search(text) and not _ESCAPING_END.search(english):
-        # In its row the cell is followed by '|', which the backslash would escape.
-        yield "a table cell cannot end with a backslash; write '\\\\' or reword"
+    elif pair.kind == "table-cell" and text.endswith("\\") and not english.endswith("\\"):
+        # In its row the cell may be followed by '|' at once, and markdown-it and GitHub
+        # take any backslash before a '|' as escaping it, even an escaped backslash.
+        # An English cell that ends so has padding after it, which the splice keeps.
+        yield "a table cell cannot end with a backslash: it would escape the '|' after it; reword"
     elif pair.kind in _BLOCK_UNITS and pair.english.facts.blocks != pair.translation.facts.blocks:
         yield _describe_blocks(pair.english.facts.blocks, pair.translation.facts.blocks)
 

@@ -145,8 +145,8 @@ _RULE_STARTS = {
 
 # The characters a line must start with (after its indentation) for each block rule to
 # match it; a rule missing here (code, table, lheading, paragraph) is tried at every line.
+# Front matter is too: it looks at the document's first character, not the line's.
 _BLOCK_RULE_STARTS = {
-    "front_matter": "-",
     "fence": "`~",
     "blockquote": ">",
     "hr": "*-_",
@@ -899,11 +899,14 @@ _OTHER_BLOCK_START = re.compile(
 def _one_block(kind: str, text: str) -> bool:
     """Whether `text` parses, wrapped for its kind, as that one block whatever its words.
 
-    It has no line feed, and: a heading line is a heading; a cell without ``|`` is one
-    cell; a paragraph line is a paragraph unless it starts like another block.
+    It has no line feed nor whitespace at either end, and: a heading line is a heading;
+    a cell without ``|`` is one cell; a paragraph line is a paragraph unless it starts
+    like another block.
     """
     if not text or "\n" in text or "\r" in text:
         return False
+    if text[0] in MD_TRIM_CHARS or text[-1] in MD_TRIM_CHARS:
+        return False  # the block trims it (no-break spaces too), which can make a link of a URL
     if kind == "heading":
         return True
     if kind == "table-cell":

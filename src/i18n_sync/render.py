@@ -88,8 +88,11 @@ def _english_targets(unit: Unit, context: ParseContext) -> list[str]:
 
 def is_allowed_link(url: str, allowed_hosts: Sequence[str]) -> bool:
     """Whether a translation may link to `url` instead of the English one: http(s), allowed host."""
-    parsed = urlsplit(url.strip("<>"))
-    host = (parsed.hostname or "").lower()
+    try:
+        parsed = urlsplit(url.strip("<>"))
+        host = (parsed.hostname or "").lower()
+    except ValueError:  # "https://x[a": an invalid IPv6 host, from a translator
+        return False
     return parsed.scheme in ("http", "https") and any(fnmatchcase(host, p.lower()) for p in allowed_hosts)
 
 
