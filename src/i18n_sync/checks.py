@@ -4,8 +4,8 @@ A PO file comes back from a volunteer or a machine, and its text ends up in a RE
 that many people read. Every check parses the msgid and the msgstr with the product's
 parser settings, in the document's context (reference definitions, footnotes), with the
 English URLs put back in place of the ``{n}`` placeholders, and compares what the parser
-found in the two (`markdown.text_facts`): Markdown is never matched with regular
-expressions. Links count as links even where markdown-it would refuse their URL, since
+found in the two (`markdown.unit_facts`, each text parsed once): Markdown is never matched
+with regular expressions. Links count as links even where markdown-it would refuse their URL, since
 other renderers do not refuse them. ``i18n-sync check`` runs every check over every
 catalogue; render and sync run them before they use a translation.
 
@@ -43,7 +43,8 @@ never rendered, whatever the configuration says. It reads URLs more suspiciously
 browser (percent-escapes are decoded too), so a spelling no browser runs still counts.
 The whole rendered document is guarded as well (`guard_document`): a translation is
 checked once more in its place, where a list item or a quote around it can change what
-it means, and a unit that changes the block skeleton or brings an unsafe URL is named.
+it means, and a unit that changes the block skeleton or the link reference definitions
+of the document is named. Render runs only the error-level checks; ``check`` runs all.
 """
 
 from __future__ import annotations
