@@ -8,8 +8,10 @@ import pytest
 from click.testing import CliRunner
 
 from helpers import accented
+from i18n_sync.checks import unsafe_urls
 from i18n_sync.cli import main
 from i18n_sync.config import Settings, format_config
+from i18n_sync.markdown import document_outline, text_facts
 from links_check import anchors_of, explicit_anchors, link_targets
 
 README = """# Project
@@ -164,3 +166,28 @@ def test_english_anchors_can_be_kept_for_deep_links(tmp_path: Path) -> None:
     assert '## <a id="overview"></a>ÔVÊRVÎÊW' in tr
     assert '## <a id="overview-1"></a>ÔVÊRVÎÊW' in tr
     assert anchors_of(tr)[1] == "ôvêrvîêw"  # the empty <a> leaves the heading's own anchor alone
+
+
+def test_every_output_keeps_the_english_outline_with_hostile_headings(tmp_path: Path) -> None:
+    # The guard checks a document before links are rewritten and lines inserted; what those
+    # add comes from the tool (anchors of translated headings, the switcher), never a
+    # translator's markup, so every published output keeps the English output's outline.
+    write_project(tmp_path, publish_threshold=50)
+    sync(tmp_path)
+    translate_everything(tmp_path, ("tr", "zh_CN"))
+    catalogue = tmp_path / "locales" / "tr" / "README.po"
+    # Accepted: no link, tag or definition; its anchor links are rewritten in place.
+    hostile = 'msgstr "Ôverview ](javascript:alert(1)) (//evil.example) [x]"'
+    text = catalogue.read_text(encoding="utf-8").replace('msgstr "ÔVÊRVÎÊW"', hostile, 1)
+    catalogue.write_text(text, encoding="utf-8")
+    sync(tmp_path)
+    readme = (tmp_path / "README.tr.md").read_text(encoding="utf-8")
+    assert "## Ôverview ](javascript:alert(1)) (//evil.example) [x]\n" in readme
+    assert "(#ôverview-javascriptalert1-evilexample-x)" in readme
+    for name in ("README", "CONTRIBUTING"):
+        english = (tmp_path / f"{name}.md").read_text(encoding="utf-8")
+        for tag in ("tr", "zh-CN"):
+            output = (tmp_path / f"{name}.{tag}.md").read_text(encoding="utf-8")
+            assert document_outline(output) == document_outline(english), f"{name}.{tag}.md"
+            assert not unsafe_urls(text_facts(output)), f"{name}.{tag}.md"
+            assert not [link for link in text_facts(output).links if "//" in link and "evil" in link]
