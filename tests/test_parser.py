@@ -154,6 +154,12 @@ def test_unit_facts_of_one_line_paragraphs(text: str) -> None:
     assert unit_facts(text, "paragraph", context) == text_facts(text, context)
 
 
+@pytest.mark.parametrize("text", ["https://example.org/x\\", "www.example.org\\", "a\\\\", "plain \\"])
+def test_unit_facts_of_cells_ending_in_a_backslash(text: str) -> None:
+    # Wrapped, the backslash escapes the cell's closing pipe, and a URL takes the pipe in.
+    assert unit_facts(text, "table-cell") == text_facts(f"|{text}|\n|-|\n")
+
+
 def test_outline_ignores_byte_order_mark_and_line_endings() -> None:
     body = "# Title\n\n- item\n  more\n\n> quote\n\n[a]: /x\n"
     for text in ("\ufeff" + body, body.replace("\n", "\r\n"), "\ufeff" + body.replace("\n", "\r")):

@@ -900,8 +900,8 @@ def _one_block(kind: str, text: str) -> bool:
     """Whether `text` parses, wrapped for its kind, as that one block whatever its words.
 
     It has no line feed nor whitespace at either end, and: a heading line is a heading;
-    a cell without ``|`` is one cell; a paragraph line is a paragraph unless it starts
-    like another block.
+    a cell without ``|`` nor a final backslash is one cell; a paragraph line is a
+    paragraph unless it starts like another block.
     """
     if not text or "\n" in text or "\r" in text:
         return False
@@ -910,7 +910,7 @@ def _one_block(kind: str, text: str) -> bool:
     if kind == "heading":
         return True
     if kind == "table-cell":
-        return "|" not in text
+        return "|" not in text and not text.endswith("\\")  # which would escape the wrapper's '|'
     return _OTHER_BLOCK_START.match(text) is None
 
 
