@@ -35,7 +35,7 @@ from .locales import Language, parse_language
 from .markdown import InlineMarks, ParseContext, scan_inline
 from .merge import merge_catalog
 from .model import Catalog, FileChange, Message, Unit
-from .msgid import PLACEHOLDER, apply_edits
+from .msgid import PLACEHOLDER, apply_edits, layout_edits
 from .po import format_po, parse_po
 from .project import SourceDocument, find_sources, plan_documents
 
@@ -43,7 +43,6 @@ STATES = ("sure", "uncertain", "same", "kept", "none")
 """What became of an English unit: translated (sure or fuzzy), equal to the
 English in the translation, an existing translation kept, or nothing found."""
 
-_LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*")
 _SENTENCE_END = re.compile(r"[.!?;:](?=[ \t\n])|[。！？；]")
 _EXCERPT = 60
 
@@ -231,16 +230,8 @@ def prepare_msgstr(content: str, english: Unit, context: ParseContext, keep_brea
         numbers, replaced = _url_numbers(content, marks, english.urls)
         links_ok = all(numbers) and len(set(numbers)) == len(english.urls)
         edits += [(m.start, m.end, f"{{{n}}}") for m, n in zip(marks.urls, numbers, strict=True) if n]
-    hard_breaks = set(marks.hard_breaks)
-    kept, flat = list(edits), list(edits)
-    for match in _LINE_BREAK.finditer(content):
-        newline = content.index("\n", match.start())
-        if newline in hard_breaks:
-            kept.append((newline + 1, match.end(), ""))
-            flat.append((newline + 1, match.end(), ""))
-        else:
-            kept.append((match.start(), match.end(), "\n" if keep_breaks else " "))
-            flat.append((match.start(), match.end(), " "))
+    kept = edits + layout_edits(content, marks.hard_breaks, "\n" if keep_breaks else " ")
+    flat = edits + layout_edits(content, marks.hard_breaks)
     return PreparedText(apply_edits(content, kept), apply_edits(content, flat), links_ok, replaced)
 
 

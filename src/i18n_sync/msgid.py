@@ -7,7 +7,7 @@ look translations up, so a msgid in a PO file is a lookup key by construction.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from .markdown import InlineMarks
 
@@ -33,14 +33,27 @@ def compute_msgid(content: str, marks: InlineMarks) -> tuple[str, tuple[str, ...
         for number, mark in enumerate(marks.urls, start=1):
             edits.append((mark.start, mark.end, f"{{{number}}}"))
             urls.append(content[mark.start : mark.end])
-    hard_breaks = set(marks.hard_breaks)
+    edits += layout_edits(content, marks.hard_breaks)
+    return apply_edits(content, edits), tuple(urls)
+
+
+def layout_edits(
+    content: str, hard_breaks: Collection[int], soft_break: str = " "
+) -> list[tuple[int, int, str]]:
+    """The edits that normalise the layout of inline text (see `compute_msgid`).
+
+    A soft line break and the spaces around it become `soft_break`; a hard
+    line break keeps its marker and loses the next line's indentation.
+    """
+    hard = set(hard_breaks)
+    edits = []
     for match in _LINE_BREAK.finditer(content):
         newline = content.index("\n", match.start())
-        if newline in hard_breaks:
+        if newline in hard:
             edits.append((newline + 1, match.end(), ""))
         else:
-            edits.append((match.start(), match.end(), " "))
-    return apply_edits(content, edits), tuple(urls)
+            edits.append((match.start(), match.end(), soft_break))
+    return edits
 
 
 def apply_edits(text: str, edits: Sequence[tuple[int, int, str]]) -> str:
