@@ -620,10 +620,19 @@ def _to_message(entry: _Entry) -> Message:
     )
 
 
+def _plainly_unique(messages: Sequence[Message]) -> bool:
+    """Whether every msgid is non-empty and distinct, which makes every key distinct.
+
+    One set for the whole file; the reader and the writer look for the entry at
+    fault only when this fails (a msgid may repeat under another msgctxt).
+    """
+    msgids = set(map(_MSGID, messages))
+    return len(msgids) == len(messages) and "" not in msgids
+
+
 def _check_unique(messages: Sequence[Message], msgid_lines: Sequence[int], path: str) -> None:
     """Each (msgctxt, msgid) once, obsolete entries included, as msgfmt requires."""
-    msgids = set(map(_MSGID, messages))
-    if len(msgids) == len(messages) and "" not in msgids:
+    if _plainly_unique(messages):
         return  # the common case, settled at once; the loop below finds the first problem
     seen: dict[tuple[str | None, str], int] = {}
     for message, line in zip(messages, msgid_lines, strict=True):
@@ -1186,8 +1195,7 @@ def _check_writable(message: Message, path: str | None) -> None:
 
 def _check_catalog(catalog: Catalog, path: str | None) -> None:
     messages = catalog.messages
-    msgids = set(map(_MSGID, messages))
-    if len(msgids) < len(messages) or "" in msgids or not _are_plainly_writable(messages):
+    if not _plainly_unique(messages) or not _are_plainly_writable(messages):
         _check_messages(messages, path)  # something is wrong: find the first entry at fault
     for name, value in catalog.header:
         if "\n" in name + value or ":" in name or _UNWRITABLE.search(name + value):
