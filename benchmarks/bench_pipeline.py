@@ -260,7 +260,8 @@ def render_coverage(prepared: Sequence[Prepared], full: Mapping[str, str]) -> st
     """How much of the pseudo-translation render actually spliced in."""
     units = translated = rejected = 0
     for p in prepared:
-        rendered = render_document(p.doc, p.extraction.units, full, p.extraction.context)
+        e = p.extraction
+        rendered = render_document(p.doc, e.units, full, e.context, outline=e.outline)
         units += len(p.extraction.units)
         translated += rendered.translated
         rejected += len(rendered.diagnostics)
