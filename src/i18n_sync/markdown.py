@@ -844,24 +844,20 @@ def _outline(tokens: Sequence[Token], env: MutableMapping[str, Any]) -> Outline:
     return Outline(_skeleton(tokens), tuple((label, ref["href"]) for label, ref in references.items()))
 
 
-def _without_inline(md: MarkdownIt) -> MarkdownIt:
-    """A parser that runs only `md`'s block rules: the structure, at a fraction of the cost.
+@cache
+def _outline_parser() -> MarkdownIt:
+    """The product's block rules alone, as `parse_document` runs them before its inline pass.
 
     Footnote definitions stay where they stand (``footnote_tail``, which moves the
     referenced ones to the end and drops the others, needs the inline pass).
     """
+    md = _parser()
     blocks = MarkdownIt("commonmark").use(gfm_plugin, front_matter=True)
     blocks.options["maxNesting"] = MAX_NESTING
     blocks.block = md.block
     blocks.validateLink = md.validateLink  # type: ignore[method-assign]
     blocks.core.ruler.disable(["inline", "footnote_tail", "text_join"])
     return blocks
-
-
-@cache
-def _outline_parser() -> MarkdownIt:
-    """The product's block parsing, as `parse_document` runs it before its inline pass."""
-    return _without_inline(_parser())
 
 
 def document_outline(text: str) -> Outline:
