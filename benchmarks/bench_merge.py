@@ -54,12 +54,12 @@ from pathlib import Path
 
 from caches import empty, input_caches
 
-from i18n_sync.catalog import build_template
-from i18n_sync.document import load_document
-from i18n_sync.extract import extract_units
-from i18n_sync.merge import SIMILARITY_THRESHOLD, merge_catalog
+from i18n_sync.gettext.catalog import build_template
+from i18n_sync.gettext.merge import SIMILARITY_THRESHOLD, merge_catalog
+from i18n_sync.gettext.po import format_po, parse_po
+from i18n_sync.markdown.document import load_document
+from i18n_sync.markdown.extract import extract_units
 from i18n_sync.model import Catalog, Message
-from i18n_sync.po import format_po, parse_po
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
 WITHIN_NO_FUZZY = 2.0

@@ -35,13 +35,13 @@ from caches import empty, input_caches
 from markdown_it import MarkdownIt
 from mdit_py_plugins.gfm import gfm_plugin
 
-from i18n_sync.config import load_config
-from i18n_sync.document import Document, load_document
 from i18n_sync.errors import I18nSyncError
-from i18n_sync.extract import Extraction, extract_units
-from i18n_sync.markdown import MAX_NESTING
-from i18n_sync.render import render_document
-from i18n_sync.sync import run
+from i18n_sync.markdown.document import Document, load_document
+from i18n_sync.markdown.extract import Extraction, extract_units
+from i18n_sync.markdown.parser import MAX_NESTING
+from i18n_sync.project.config import load_config
+from i18n_sync.project.sync import run
+from i18n_sync.render.splice import render_document
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
 TARGET = 1.5

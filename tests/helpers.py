@@ -7,11 +7,11 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from i18n_sync.catalog import build_template
 from i18n_sync.cli import main
-from i18n_sync.document import load_document
-from i18n_sync.extract import Extraction, extract_units
-from i18n_sync.po import format_po
+from i18n_sync.gettext.catalog import build_template
+from i18n_sync.gettext.po import format_po
+from i18n_sync.markdown.document import load_document
+from i18n_sync.markdown.extract import Extraction, extract_units
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXED_DATE = "2026-01-01 00:00+0000"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from i18n_sync.anchors import unique_anchors
-from i18n_sync.document import load_document
-from i18n_sync.extract import extract_units
+from i18n_sync.markdown.anchors import unique_anchors
+from i18n_sync.markdown.document import load_document
+from i18n_sync.markdown.extract import extract_units
 
 _EXPLICIT_ANCHOR = re.compile(r"""<a\s+(?:id|name)=["']([^"']+)["']""")
 

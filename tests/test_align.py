@@ -16,16 +16,22 @@ from pathlib import Path
 import pytest
 
 from helpers import FIXED_DATE, FIXTURES, check_golden, read_fixture
-from i18n_sync.align import Block, Weights, make_block, score_pair, url_similarity
-from i18n_sync.catalog import build_template, new_catalog
-from i18n_sync.document import load_document
-from i18n_sync.extract import extract_units
-from i18n_sync.importer import Aligned, align_documents, import_translation, prepare_msgstr, split_merged
+from i18n_sync.gettext.catalog import build_template, new_catalog
+from i18n_sync.gettext.merge import merge_catalog
+from i18n_sync.gettext.po import format_po
+from i18n_sync.importing.align import Block, Weights, make_block, score_pair, url_similarity
+from i18n_sync.importing.importer import (
+    Aligned,
+    align_documents,
+    import_translation,
+    prepare_msgstr,
+    split_merged,
+)
 from i18n_sync.locales import parse_language
-from i18n_sync.markdown import ParseContext
-from i18n_sync.merge import merge_catalog
+from i18n_sync.markdown.document import load_document
+from i18n_sync.markdown.extract import extract_units
+from i18n_sync.markdown.parser import ParseContext
 from i18n_sync.model import Catalog, Message, Region, Unit
-from i18n_sync.po import format_po
 
 CASES = sorted(p for p in (FIXTURES / "align").iterdir() if p.is_dir())
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from i18n_sync.anchors import slugify, unique_anchors
-from i18n_sync.markdown import heading_text
+from i18n_sync.markdown.anchors import slugify, unique_anchors
+from i18n_sync.markdown.parser import heading_text
 
 # (heading as written in Markdown, anchor GitHub gives it)
 GITHUB_ANCHORS = [

@@ -9,8 +9,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "i18n_sync"
 
 # Each third-party library is imported by exactly one module.
 OWNERS = {
-    "markdown_it": "markdown",
-    "mdit_py_plugins": "markdown",
+    "markdown_it": "markdown.parser",
+    "mdit_py_plugins": "markdown.parser",
     "babel": "locales",
     "click": "cli",
 }
@@ -18,17 +18,32 @@ OWNERS = {
 # Imports run one way: a module may import only modules of a lower layer.
 LAYERS = [
     {"errors", "model"},
-    {"document", "markdown", "locales", "stats", "anchors", "links"},
-    {"msgid", "files", "po", "config", "status"},
-    {"extract", "catalog", "checks", "badge"},
-    {"merge", "render", "align", "history"},
-    {"decorate"},
-    {"publish"},
-    {"project"},
-    {"sync"},
-    {"importer"},
+    {
+        "markdown.document",
+        "markdown.parser",
+        "locales",
+        "gettext.stats",
+        "markdown.anchors",
+        "markdown.links",
+    },
+    {"markdown.msgid", "project.files", "gettext.po", "project.config", "reports.status"},
+    {"markdown.extract", "gettext.catalog", "checks.translation", "reports.badge"},
+    {"gettext.merge", "render.splice", "importing.align", "reports.history"},
+    {"render.decorate"},
+    {"render.publish"},
+    {"project.plan"},
+    {"project.sync"},
+    {"importing.importer"},
     {"cli", "__init__", "__main__"},
 ]
+
+# The stage subpackages; a newcomer finds a feature by these names.
+STAGES = {"markdown", "gettext", "checks", "render", "project", "reports", "importing"}
+
+
+def name_of(path: Path) -> str:
+    """`markdown.parser` for ``src/i18n_sync/markdown/parser.py``."""
+    return ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
 
 
 def layer_of(module: str) -> int:
@@ -45,11 +60,9 @@ def imports_of(path: Path) -> tuple[set[str], set[str]]:
     external: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            if node.level:
-                if node.module:
-                    local.add(node.module.split(".")[0])
-                else:
-                    local.update(alias.name for alias in node.names)
+            assert not node.level, f"{path.name}: write package imports as 'from i18n_sync.x import'"
+            if node.module and node.module.startswith("i18n_sync."):
+                local.add(node.module.removeprefix("i18n_sync."))
             elif node.module:
                 external.add(node.module.split(".")[0])
         elif isinstance(node, ast.Import):
@@ -58,7 +71,14 @@ def imports_of(path: Path) -> tuple[set[str], set[str]]:
 
 
 def modules() -> list[Path]:
-    return sorted(PACKAGE.glob("*.py"))
+    return sorted(p for p in PACKAGE.rglob("*.py") if p.name != "__init__.py" or p.parent == PACKAGE)
+
+
+def test_modules_live_in_stage_subpackages() -> None:
+    top = {p.stem for p in PACKAGE.glob("*.py")}
+    assert top <= {"__init__", "__main__", "cli", "errors", "model", "locales"}, top
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert folders - {"messages"} == STAGES
 
 
 def test_each_third_party_library_has_one_owner() -> None:
@@ -66,26 +86,27 @@ def test_each_third_party_library_has_one_owner() -> None:
         _, external = imports_of(path)
         for library, owner in OWNERS.items():
             if library in external:
-                assert path.stem == owner, f"{path.name} imports {library}; only {owner}.py may"
+                assert name_of(path) == owner, f"{name_of(path)} imports {library}; only {owner} may"
 
 
 def test_polib_is_not_trusted_at_run_time() -> None:
     for path in modules():
-        assert "polib" not in imports_of(path)[1], f"{path.name} imports polib; po.py reads PO files"
+        assert "polib" not in imports_of(path)[1], f"{path.name} imports polib; gettext.po reads PO files"
 
 
 def test_imports_run_one_way() -> None:
     for path in modules():
         local, _ = imports_of(path)
+        here = name_of(path)
         for module in local:
-            assert layer_of(module) < layer_of(path.stem) or (path.stem in ("__init__", "__main__")), (
-                f"{path.stem} (layer {layer_of(path.stem)}) imports {module} (layer {layer_of(module)})"
+            assert layer_of(module) < layer_of(here) or here in ("__init__", "__main__"), (
+                f"{here} (layer {layer_of(here)}) imports {module} (layer {layer_of(module)})"
             )
 
 
 def test_library_code_never_prints() -> None:
     for path in modules():
-        if path.stem in ("cli", "__main__"):
+        if name_of(path) in ("cli", "__main__"):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         calls = [

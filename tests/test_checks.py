@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from i18n_sync.checks import (
+from i18n_sync.checks.translation import (
     CHECK_IDS,
     CHECKS,
     DEFAULT_POLICY,
@@ -25,10 +25,10 @@ from i18n_sync.checks import (
     run_checks,
 )
 from i18n_sync.cli import main
-from i18n_sync.config import load_config
 from i18n_sync.errors import ConfigError
-from i18n_sync.markdown import ParseContext
-from i18n_sync.sync import check_project
+from i18n_sync.markdown.parser import ParseContext
+from i18n_sync.project.config import load_config
+from i18n_sync.project.sync import check_project
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 CONTEXT = ParseContext(references=("REF", "DOCS"), footnotes=(":1", ":note"))

@@ -19,13 +19,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from i18n_sync.checks import CHECK_IDS, OFF, Policy, guard_document, make_policy, run_checks, unsafe_urls
-from i18n_sync.config import load_config
-from i18n_sync.document import load_document
-from i18n_sync.extract import extract_units
-from i18n_sync.markdown import text_facts
-from i18n_sync.render import Rendered, accept_translations, render_accepted, render_document
-from i18n_sync.sync import run
+from i18n_sync.checks.translation import (
+    CHECK_IDS,
+    OFF,
+    Policy,
+    guard_document,
+    make_policy,
+    run_checks,
+    unsafe_urls,
+)
+from i18n_sync.markdown.document import load_document
+from i18n_sync.markdown.extract import extract_units
+from i18n_sync.markdown.parser import text_facts
+from i18n_sync.project.config import load_config
+from i18n_sync.project.sync import run
+from i18n_sync.render.splice import Rendered, accept_translations, render_accepted, render_document
 
 
 def render(

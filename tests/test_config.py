@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from i18n_sync.config import Settings, format_config, load_config
 from i18n_sync.errors import ConfigError
+from i18n_sync.project.config import Settings, format_config, load_config
 
 
 def write(root: Path, text: str, name: str = "i18n-sync.toml") -> None:

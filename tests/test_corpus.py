@@ -37,11 +37,11 @@ from corpus import (
     rlhf_document,
     rlhf_documents,
 )
-from i18n_sync.document import Document, load_document
-from i18n_sync.extract import Extraction, extract_units
-from i18n_sync.markdown import ParseContext, scan_inline
-from i18n_sync.msgid import PLACEHOLDER, fill_placeholders
-from i18n_sync.render import Splice, prepare_translation, render_document, splice
+from i18n_sync.markdown.document import Document, load_document
+from i18n_sync.markdown.extract import Extraction, extract_units
+from i18n_sync.markdown.msgid import PLACEHOLDER, fill_placeholders
+from i18n_sync.markdown.parser import ParseContext, scan_inline
+from i18n_sync.render.splice import Splice, prepare_translation, render_document, splice
 
 pytestmark = pytest.mark.corpus
 

@@ -7,12 +7,12 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from i18n_sync.cli import main
-from i18n_sync.config import Settings, format_config
-from i18n_sync.decorate import Decorations, insertions, notice_text
-from i18n_sync.document import load_document
-from i18n_sync.extract import extract_units
-from i18n_sync.render import Accepted, render_accepted
-from i18n_sync.stats import Counts
+from i18n_sync.gettext.stats import Counts
+from i18n_sync.markdown.document import load_document
+from i18n_sync.markdown.extract import extract_units
+from i18n_sync.project.config import Settings, format_config
+from i18n_sync.render.decorate import Decorations, insertions, notice_text
+from i18n_sync.render.splice import Accepted, render_accepted
 
 
 def decorate(text: str, decorations: Decorations) -> str:

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from helpers import invoke
-from i18n_sync.config import load_config
 from i18n_sync.errors import CatalogError, WriteError
-from i18n_sync.files import (
+from i18n_sync.model import FileChange
+from i18n_sync.project.config import load_config
+from i18n_sync.project.files import (
     LOCK_FILE,
     TEMP_PREFIX,
     TEMP_SUFFIX,
@@ -26,8 +27,7 @@ from i18n_sync.files import (
     remove_stale_temps,
     write_atomic,
 )
-from i18n_sync.model import FileChange
-from i18n_sync.project import find_sources
+from i18n_sync.project.plan import find_sources
 
 SOURCE = "# Project\n\nA tool that does one thing well.\n"
 

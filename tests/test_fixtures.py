@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from helpers import FIXTURES, check_golden, extract_file, template_text, uppercase
-from i18n_sync.document import load_document
-from i18n_sync.extract import extract_units
-from i18n_sync.render import render_document
+from i18n_sync.markdown.document import load_document
+from i18n_sync.markdown.extract import extract_units
+from i18n_sync.render.splice import render_document
 
 CASES = sorted(p for p in (FIXTURES / "extract").iterdir() if p.is_dir())
 

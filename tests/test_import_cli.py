@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from helpers import invoke
-from i18n_sync.po import parse_po
+from i18n_sync.gettext.po import parse_po
 
 ENGLISH = """# Garden Tools
 

@@ -34,17 +34,17 @@ import pytest
 from click.testing import CliRunner
 from markdown_it import MarkdownIt
 
-from i18n_sync.anchors import unique_anchors
-from i18n_sync.catalog import build_template, new_catalog
 from i18n_sync.cli import main
-from i18n_sync.document import Document, load_document
-from i18n_sync.extract import extract_units
-from i18n_sync.importer import ImportReport, import_translation
+from i18n_sync.gettext.catalog import build_template, new_catalog
+from i18n_sync.gettext.merge import merge_catalog
+from i18n_sync.gettext.po import translations_of
+from i18n_sync.importing.importer import ImportReport, import_translation
 from i18n_sync.locales import parse_language
-from i18n_sync.merge import merge_catalog
+from i18n_sync.markdown.anchors import unique_anchors
+from i18n_sync.markdown.document import Document, load_document
+from i18n_sync.markdown.extract import extract_units
 from i18n_sync.model import Catalog
-from i18n_sync.po import translations_of
-from i18n_sync.render import render_document
+from i18n_sync.render.splice import render_document
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "awesome-rlhf"
 NEWEST = "en.2025-12-09.e5942c0.md"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from i18n_sync.links import Page, Site, resolve_url
+from i18n_sync.markdown.links import Page, Site, resolve_url
 
 TR_ROOT = Site(
     {

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from corpus import CORPUS, NEWEST_README, SKIP_REASON, available, read_text
 from helpers import accented
 from i18n_sync.cli import main
-from i18n_sync.config import Settings, format_config
-from i18n_sync.po import format_po, parse_po
+from i18n_sync.gettext.po import format_po, parse_po
+from i18n_sync.project.config import Settings, format_config
 from links_check import anchors_of, explicit_anchors, link_targets
 
 pytestmark = pytest.mark.skipif(not available(), reason=SKIP_REASON)

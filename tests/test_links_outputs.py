@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 
 from helpers import accented
-from i18n_sync.checks import unsafe_urls
+from i18n_sync.checks.translation import unsafe_urls
 from i18n_sync.cli import main
-from i18n_sync.config import Settings, format_config
-from i18n_sync.markdown import document_outline, text_facts
+from i18n_sync.markdown.parser import document_outline, text_facts
+from i18n_sync.project.config import Settings, format_config
 from links_check import anchors_of, explicit_anchors, link_targets
 
 README = """# Project

@@ -17,10 +17,8 @@ from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
 from helpers import invoke
-from i18n_sync.catalog import build_template
-from i18n_sync.document import load_document
-from i18n_sync.extract import extract_units
-from i18n_sync.merge import (
+from i18n_sync.gettext.catalog import build_template
+from i18n_sync.gettext.merge import (
     SIMILARITY_THRESHOLD,
     MergeReport,
     _fuzzy_indexes,
@@ -31,9 +29,11 @@ from i18n_sync.merge import (
     word_similarity,
     words_of,
 )
+from i18n_sync.gettext.po import format_po, parse_po
+from i18n_sync.markdown.document import load_document
+from i18n_sync.markdown.extract import extract_units
+from i18n_sync.markdown.msgid import PLACEHOLDER
 from i18n_sync.model import Catalog, Message
-from i18n_sync.msgid import PLACEHOLDER
-from i18n_sync.po import format_po, parse_po
 
 HEADER = (("Content-Type", "text/plain; charset=UTF-8"), ("Language", "tr"))
 

@@ -23,12 +23,12 @@ from rapidfuzz import fuzz
 
 from corpus import SKIP_REASON, available, english_revisions
 from helpers import FIXED_DATE, uppercase
-from i18n_sync.catalog import build_template
-from i18n_sync.document import load_document
-from i18n_sync.extract import extract_units
-from i18n_sync.merge import SIMILARITY_THRESHOLD, merge_catalog, source_of, word_similarity, words_of
+from i18n_sync.gettext.catalog import build_template
+from i18n_sync.gettext.merge import SIMILARITY_THRESHOLD, merge_catalog, source_of, word_similarity, words_of
+from i18n_sync.gettext.po import format_po, parse_po
+from i18n_sync.markdown.document import load_document
+from i18n_sync.markdown.extract import extract_units
 from i18n_sync.model import Catalog, Message
-from i18n_sync.po import format_po, parse_po
 
 pytestmark = [pytest.mark.corpus, pytest.mark.skipif(not available(), reason=SKIP_REASON)]
 

@@ -9,11 +9,11 @@ import pytest
 
 from corpus import SKIP_REASON, all_samples, available
 from helpers import accented
-from i18n_sync import markdown
-from i18n_sync.document import load_document
-from i18n_sync.extract import extract_units
-from i18n_sync.markdown import document_outline, text_facts, unit_facts
-from i18n_sync.msgid import fill_placeholders
+from i18n_sync.markdown import parser as markdown
+from i18n_sync.markdown.document import load_document
+from i18n_sync.markdown.extract import extract_units
+from i18n_sync.markdown.msgid import fill_placeholders
+from i18n_sync.markdown.parser import document_outline, text_facts, unit_facts
 
 pytestmark = pytest.mark.corpus
 

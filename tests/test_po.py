@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from helpers import invoke
 from i18n_sync.errors import CatalogError
+from i18n_sync.gettext.po import decode_po, format_po, parse_po, parse_po_with_warnings, translations_of
 from i18n_sync.model import Catalog, Message
-from i18n_sync.po import decode_po, format_po, parse_po, parse_po_with_warnings, translations_of
 
 FIXTURES = Path(__file__).parent / "fixtures" / "po"
 CASES = sorted(path.name for path in FIXTURES.iterdir() if path.is_dir())
@@ -352,7 +352,7 @@ ENTRIES = st.builds(
 @settings(max_examples=500, deadline=None)
 @given(message=ENTRIES)
 def test_the_unwrapped_writer_lays_out_exactly_what_the_general_one_does(message: Message) -> None:
-    from i18n_sync.po import _REFERENCE_WIDTH, _message_lines, _unwrapped_entry
+    from i18n_sync.gettext.po import _REFERENCE_WIDTH, _message_lines, _unwrapped_entry
 
     assert _unwrapped_entry(message) == "\n".join(_message_lines(message, None, _REFERENCE_WIDTH))
 
@@ -386,7 +386,7 @@ def test_reading_keeps_the_line_of_each_entry() -> None:
 
 def _read(text: str, fast: bool) -> object:
     """The entries the reader finds, or the error it raises, with or without its fast path."""
-    from i18n_sync.po import _Reader
+    from i18n_sync.gettext.po import _Reader
 
     reader = _Reader(text, "x.po")
     try:
@@ -492,7 +492,7 @@ def test_the_fast_path_reads_exactly_what_the_line_reader_reads_in_any_written_c
 
 
 def test_entries_in_msgcats_layout_skip_the_line_reader(monkeypatch: pytest.MonkeyPatch) -> None:
-    from i18n_sync import po
+    from i18n_sync.gettext import po
 
     slow: list[object] = []
     to_message = po._to_message

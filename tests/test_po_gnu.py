@@ -32,12 +32,12 @@ import pytest
 
 from corpus import CORPUS, SKIP_REASON, available, read_text
 from helpers import FIXED_DATE, uppercase
-from i18n_sync import po
-from i18n_sync.catalog import build_template, new_catalog
-from i18n_sync.document import load_document
-from i18n_sync.extract import extract_units
+from i18n_sync.gettext import po
+from i18n_sync.gettext.catalog import build_template, new_catalog
+from i18n_sync.gettext.merge import merge_catalog
 from i18n_sync.locales import parse_language
-from i18n_sync.merge import merge_catalog
+from i18n_sync.markdown.document import load_document
+from i18n_sync.markdown.extract import extract_units
 from i18n_sync.model import Catalog, Message
 
 TESTS = Path(__file__).parent

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from i18n_sync.document import load_document
-from i18n_sync.extract import extract_units
-from i18n_sync.render import Rendered, accept_translations, is_allowed_link, render_document
+from i18n_sync.markdown.document import load_document
+from i18n_sync.markdown.extract import extract_units
+from i18n_sync.render.splice import Rendered, accept_translations, is_allowed_link, render_document
 
 
 def render(source: str, translations: dict[str, str]) -> Rendered:

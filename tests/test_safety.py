@@ -1,6 +1,6 @@
 """Safe on disk: killed runs, failing disks, concurrent runs, hostile names, inputs that would hang.
 
-Faults are injected at the one place that writes files: `i18n_sync.files` sees
+Faults are injected at the one place that writes files: `i18n_sync.project.files` sees
 a stand-in for `os` (and `tempfile`) that notices each step of writing a
 temporary file (create, write, fsync, close, chmod, replace) and can fail it
 or report it to a parent process that kills the writer at that point.
@@ -27,11 +27,18 @@ from typing import Any
 
 import pytest
 
-import i18n_sync.files as files
+import i18n_sync.project.files as files
 from helpers import invoke
-from i18n_sync.files import LOCK_FILE, TEMP_PREFIX, TEMP_SUFFIX, apply_changes, hold_lock, remove_stale_temps
-from i18n_sync.markdown import MAX_INLINE_LENGTH
+from i18n_sync.markdown.parser import MAX_INLINE_LENGTH
 from i18n_sync.model import FileChange
+from i18n_sync.project.files import (
+    LOCK_FILE,
+    TEMP_PREFIX,
+    TEMP_SUFFIX,
+    apply_changes,
+    hold_lock,
+    remove_stale_temps,
+)
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork and POSIX signals")
 
@@ -83,7 +90,7 @@ def fixed_date(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
 
 
-# --- a stand-in for os inside i18n_sync.files ---------------------------------------------------
+# --- a stand-in for os inside i18n_sync.project.files ---------------------------------------------------
 
 
 class ProbedOs:
@@ -139,7 +146,7 @@ class ProbedOs:
 
 
 def install(probe: ProbedOs) -> None:
-    """Make `i18n_sync.files` use the probe (in a child process, for good)."""
+    """Make `i18n_sync.project.files` use the probe (in a child process, for good)."""
     files.os = probe  # type: ignore[assignment]
     files.tempfile = SimpleNamespace(mkstemp=probe.mkstemp)  # type: ignore[assignment]
 

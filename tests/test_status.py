@@ -31,13 +31,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers import entry_lines, invoke
-from i18n_sync.badge import LEVELS, badge_svg, colour_of
 from i18n_sync.cli import terminal_style
-from i18n_sync.config import load_config
-from i18n_sync.history import find_in_sync
-from i18n_sync.po import parse_po
-from i18n_sync.stats import Counts
-from i18n_sync.status import word_diff
+from i18n_sync.gettext.po import parse_po
+from i18n_sync.gettext.stats import Counts
+from i18n_sync.project.config import load_config
+from i18n_sync.reports.badge import LEVELS, badge_svg, colour_of
+from i18n_sync.reports.history import find_in_sync
+from i18n_sync.reports.status import word_diff
 
 README = """# Project Title
 
@@ -177,7 +177,9 @@ def status_json(root: Path, *args: str) -> dict[str, Any]:
 
 
 def schema() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((files("i18n_sync") / "status.schema.json").read_text("utf-8"))
+    loaded: dict[str, Any] = json.loads(
+        (files("i18n_sync") / "reports" / "status.schema.json").read_text("utf-8")
+    )
     return loaded
 
 

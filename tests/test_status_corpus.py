@@ -25,12 +25,12 @@ from click.testing import CliRunner, Result
 
 from corpus import SKIP_REASON, available, english_revisions
 from helpers import FIXED_DATE, entry_lines, uppercase
-from i18n_sync.catalog import build_template
 from i18n_sync.cli import main
-from i18n_sync.document import load_document
-from i18n_sync.extract import extract_units
-from i18n_sync.merge import merge_catalog
-from i18n_sync.po import format_po, parse_po
+from i18n_sync.gettext.catalog import build_template
+from i18n_sync.gettext.merge import merge_catalog
+from i18n_sync.gettext.po import format_po, parse_po
+from i18n_sync.markdown.document import load_document
+from i18n_sync.markdown.extract import extract_units
 
 pytestmark = [pytest.mark.corpus, pytest.mark.skipif(not available(), reason=SKIP_REASON)]
 

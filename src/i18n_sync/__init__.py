@@ -1,9 +1,9 @@
 """Keep translated Markdown in sync with its English source through gettext."""
 
-from .errors import Diagnostic, I18nSyncError
-from .extract import extract_units
-from .msgid import compute_msgid
-from .render import render_document
+from i18n_sync.errors import Diagnostic, I18nSyncError
+from i18n_sync.markdown.extract import extract_units
+from i18n_sync.markdown.msgid import compute_msgid
+from i18n_sync.render.splice import render_document
 
 __version__ = "0.1.0"
 

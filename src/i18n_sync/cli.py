@@ -13,15 +13,23 @@ from typing import IO, Any, TypeVar
 
 import click
 
-from .badge import badge_files
-from .config import CONFIG_FILE, Config, Settings, format_config, load_config
-from .errors import I18nSyncError, UsageError
-from .files import Applied, apply_changes, hold_lock, is_current, path_problem, write_atomic
-from .importer import STATES, ImportRun, plan_import
-from .locales import parse_language
-from .model import FileChange
-from .status import Style, format_markdown, format_table, gate_messages, plain, status_data
-from .sync import CheckReport, EntryFinding, LanguageReport, RunReport, check_project, project_status, run
+from i18n_sync.errors import I18nSyncError, UsageError
+from i18n_sync.importing.importer import STATES, ImportRun, plan_import
+from i18n_sync.locales import parse_language
+from i18n_sync.model import FileChange
+from i18n_sync.project.config import CONFIG_FILE, Config, Settings, format_config, load_config
+from i18n_sync.project.files import Applied, apply_changes, hold_lock, is_current, path_problem, write_atomic
+from i18n_sync.project.sync import (
+    CheckReport,
+    EntryFinding,
+    LanguageReport,
+    RunReport,
+    check_project,
+    project_status,
+    run,
+)
+from i18n_sync.reports.badge import badge_files
+from i18n_sync.reports.status import Style, format_markdown, format_table, gate_messages, plain, status_data
 
 F = TypeVar("F", bound=Callable[..., Any])
 

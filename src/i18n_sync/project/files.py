@@ -20,8 +20,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .errors import I18nSyncError, WriteError
-from .model import FileChange
+from i18n_sync.errors import I18nSyncError, WriteError
+from i18n_sync.model import FileChange
 
 # A temporary file's name starts with a dot and ends in .tmp, so no source
 # pattern (``**/*.md``) or output pattern (``{path}.{lang}.md``) matches it.

@@ -66,8 +66,8 @@ from fractions import Fraction
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel, LCSseq
 
-from .model import Catalog, Message
-from .msgid import PLACEHOLDER
+from i18n_sync.markdown.msgid import PLACEHOLDER
+from i18n_sync.model import Catalog, Message
 
 SIMILARITY_THRESHOLD = Fraction(3, 4)
 """The least word similarity at which an old translation is offered as fuzzy."""

@@ -7,8 +7,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from .locales import Language
-from .model import Catalog, Message, Unit
+from i18n_sync.locales import Language
+from i18n_sync.model import Catalog, Message, Unit
 
 MARKDOWN_FLAG = "markdown-text"
 """Marks every entry as Markdown, so editors and Weblate check it as such."""

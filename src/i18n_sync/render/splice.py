@@ -17,7 +17,7 @@ from fnmatch import fnmatchcase
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
-from .checks import (
+from i18n_sync.checks.translation import (
     DEFAULT_POLICY,
     OFF,
     Finding,
@@ -28,11 +28,11 @@ from .checks import (
     has_english_link_targets,
     run_checks,
 )
-from .document import Document
-from .errors import Diagnostic
-from .markdown import Outline, ParseContext, scan_inline
-from .model import Region, Unit
-from .msgid import PLACEHOLDER, apply_edits, fill_placeholders
+from i18n_sync.errors import Diagnostic
+from i18n_sync.markdown.document import Document
+from i18n_sync.markdown.msgid import PLACEHOLDER, apply_edits, fill_placeholders
+from i18n_sync.markdown.parser import Outline, ParseContext, scan_inline
+from i18n_sync.model import Region, Unit
 
 _YAML_NEEDS_QUOTES = re.compile(r"^[\s\[\]{}>|*&!%@`#,?:'\"-]|: | #|\s$")
 

@@ -12,9 +12,10 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from .document import Document
-from .errors import Diagnostic
-from .markdown import (
+from i18n_sync.errors import Diagnostic
+from i18n_sync.markdown.document import Document
+from i18n_sync.markdown.msgid import compute_msgid
+from i18n_sync.markdown.parser import (
     InlineMarks,
     Outline,
     ParseContext,
@@ -24,8 +25,7 @@ from .markdown import (
     scan_inline,
     split_table_row,
 )
-from .model import Region, Unit
-from .msgid import compute_msgid
+from i18n_sync.model import Region, Unit
 
 DEFAULT_FRONT_MATTER_KEYS = ("title", "description")
 

@@ -36,11 +36,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .document import load_document
-from .errors import I18nSyncError
-from .extract import extract_units
-from .model import Catalog
-from .status import InSync
+from i18n_sync.errors import I18nSyncError
+from i18n_sync.markdown.document import load_document
+from i18n_sync.markdown.extract import extract_units
+from i18n_sync.model import Catalog
+from i18n_sync.reports.status import InSync
 
 DEFAULT_LIMIT = 100
 """How many revisions of a source are examined at most."""

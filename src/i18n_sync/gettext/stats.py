@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, fields
 from fractions import Fraction
 
-from .model import Catalog, Message
+from i18n_sync.model import Catalog, Message
 
 _WORD = re.compile(r"\{\d+\}|\S+")
 

@@ -28,7 +28,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.gfm import gfm_plugin
 
-from .errors import MarkdownError
+from i18n_sync.errors import MarkdownError
 
 MAX_NESTING = 20
 

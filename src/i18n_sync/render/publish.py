@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
-from .anchors import unique_anchors
-from .decorate import Decorations, insertions
-from .document import Document
-from .extract import Extraction
-from .links import Page, Site, resolve_url
-from .markdown import heading_text
-from .render import Accepted, Rendered, render_accepted
+from i18n_sync.markdown.anchors import unique_anchors
+from i18n_sync.markdown.document import Document
+from i18n_sync.markdown.extract import Extraction
+from i18n_sync.markdown.links import Page, Site, resolve_url
+from i18n_sync.markdown.parser import heading_text
+from i18n_sync.render.decorate import Decorations, insertions
+from i18n_sync.render.splice import Accepted, Rendered, render_accepted
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .model import Catalog, Message
-from .stats import Counts, count_messages, floor_percent
+from i18n_sync.gettext.stats import Counts, count_messages, floor_percent
+from i18n_sync.model import Catalog, Message
 
 SCHEMA_VERSION = 1
 """The version of the JSON output's schema (``status.schema.json``)."""

@@ -42,8 +42,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from .model import Unit
-from .msgid import PLACEHOLDER
+from i18n_sync.markdown.msgid import PLACEHOLDER
+from i18n_sync.model import Unit
 
 # Structure: what kind of block, at which depth. A heading of the same level is
 # rare evidence, a paragraph of the same shape common evidence.

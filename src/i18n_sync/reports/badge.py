@@ -12,9 +12,9 @@ import unicodedata
 from html import escape
 from posixpath import join
 
-from .model import FileChange
-from .stats import Counts, floor_percent
-from .status import StatusReport
+from i18n_sync.gettext.stats import Counts, floor_percent
+from i18n_sync.model import FileChange
+from i18n_sync.reports.status import StatusReport
 
 # (least whole percent, colour): shields.io's named colours, best first.
 LEVELS = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .errors import MarkdownError
+from i18n_sync.errors import MarkdownError
 
 _NEWLINE = re.compile(r"(\r\n|\r|\n)")
 BOM = "\ufeff"

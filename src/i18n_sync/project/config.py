@@ -9,8 +9,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
-from .locales import Language, normalize_tag, parse_language
+from i18n_sync.errors import ConfigError
+from i18n_sync.locales import Language, normalize_tag, parse_language
 
 CONFIG_FILE = "i18n-sync.toml"
 PYPROJECT = "pyproject.toml"

@@ -12,26 +12,33 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .catalog import build_template, creation_date, new_catalog, with_language
-from .checks import DEFAULT_POLICY, Finding, Policy, check_messages, ignores_of, make_policy
-from .config import Config
-from .decorate import Decorations, SwitcherEntry, generated_header, notice_text, switcher_line
-from .document import Document, load_document
-from .errors import CatalogError, ConfigError, Diagnostic, I18nSyncError, MarkdownError
-from .extract import Extraction, extract_units
-from .files import decode_utf8, is_current, read_bytes
-from .history import find_in_sync
-from .links import relative_link
-from .locales import Language
-from .markdown import MAX_INLINE_LENGTH
-from .merge import MergeReport, merge_catalog
-from .model import Catalog, FileChange
-from .po import decode_po, format_po, parse_po, parse_po_with_warnings, translations_of
-from .project import SourceDocument, Target, find_sources, plan_documents
-from .publish import Prepared, build_site, publish
-from .render import Accepted, accept_translations, is_allowed_link, render_document
-from .stats import Counts, count_messages
-from .status import InSync, LanguageStatus, StatusReport, document_status, with_since
+from i18n_sync.checks.translation import (
+    DEFAULT_POLICY,
+    Finding,
+    Policy,
+    check_messages,
+    ignores_of,
+    make_policy,
+)
+from i18n_sync.errors import CatalogError, ConfigError, Diagnostic, I18nSyncError, MarkdownError
+from i18n_sync.gettext.catalog import build_template, creation_date, new_catalog, with_language
+from i18n_sync.gettext.merge import MergeReport, merge_catalog
+from i18n_sync.gettext.po import decode_po, format_po, parse_po, parse_po_with_warnings, translations_of
+from i18n_sync.gettext.stats import Counts, count_messages
+from i18n_sync.locales import Language
+from i18n_sync.markdown.document import Document, load_document
+from i18n_sync.markdown.extract import Extraction, extract_units
+from i18n_sync.markdown.links import relative_link
+from i18n_sync.markdown.parser import MAX_INLINE_LENGTH
+from i18n_sync.model import Catalog, FileChange
+from i18n_sync.project.config import Config
+from i18n_sync.project.files import decode_utf8, is_current, read_bytes
+from i18n_sync.project.plan import SourceDocument, Target, find_sources, plan_documents
+from i18n_sync.render.decorate import Decorations, SwitcherEntry, generated_header, notice_text, switcher_line
+from i18n_sync.render.publish import Prepared, build_site, publish
+from i18n_sync.render.splice import Accepted, accept_translations, is_allowed_link, render_document
+from i18n_sync.reports.history import find_in_sync
+from i18n_sync.reports.status import InSync, LanguageStatus, StatusReport, document_status, with_since
 
 STEPS = ("extract", "update", "render")
 

@@ -60,9 +60,16 @@ from types import MappingProxyType
 from typing import TypeVar
 from urllib.parse import unquote
 
-from .markdown import BlockNode, Outline, ParseContext, TextFacts, document_outline, unit_facts
-from .model import Message
-from .msgid import PLACEHOLDER, fill_placeholders
+from i18n_sync.markdown.msgid import PLACEHOLDER, fill_placeholders
+from i18n_sync.markdown.parser import (
+    BlockNode,
+    Outline,
+    ParseContext,
+    TextFacts,
+    document_outline,
+    unit_facts,
+)
+from i18n_sync.model import Message
 
 ERROR = "error"
 WARNING = "warning"

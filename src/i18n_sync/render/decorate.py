@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from .document import Document
-from .po import parse_po, translations_of
-from .render import Insertion
-from .stats import Counts
+from i18n_sync.gettext.po import parse_po, translations_of
+from i18n_sync.gettext.stats import Counts
+from i18n_sync.markdown.document import Document
+from i18n_sync.render.splice import Insertion
 
 SWITCHER_MARKER = "<!-- i18n-sync:languages -->"
 

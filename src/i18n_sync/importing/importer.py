@@ -24,20 +24,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .align import Alignment, Pair, align_units
-from .catalog import build_template, creation_date, new_catalog, with_language
-from .config import Config
-from .document import Document, load_document
-from .errors import CatalogError, Diagnostic, MarkdownError, UsageError
-from .extract import DEFAULT_FRONT_MATTER_KEYS, Extraction, extract_units
-from .files import decode_utf8, read_bytes
-from .locales import Language, parse_language
-from .markdown import InlineMarks, ParseContext, scan_inline
-from .merge import merge_catalog
-from .model import Catalog, FileChange, Message, Unit
-from .msgid import PLACEHOLDER, apply_edits, layout_edits
-from .po import format_po, parse_po
-from .project import SourceDocument, find_sources, plan_documents
+from i18n_sync.errors import CatalogError, Diagnostic, MarkdownError, UsageError
+from i18n_sync.gettext.catalog import build_template, creation_date, new_catalog, with_language
+from i18n_sync.gettext.merge import merge_catalog
+from i18n_sync.gettext.po import format_po, parse_po
+from i18n_sync.importing.align import Alignment, Pair, align_units
+from i18n_sync.locales import Language, parse_language
+from i18n_sync.markdown.document import Document, load_document
+from i18n_sync.markdown.extract import DEFAULT_FRONT_MATTER_KEYS, Extraction, extract_units
+from i18n_sync.markdown.msgid import PLACEHOLDER, apply_edits, layout_edits
+from i18n_sync.markdown.parser import InlineMarks, ParseContext, scan_inline
+from i18n_sync.model import Catalog, FileChange, Message, Unit
+from i18n_sync.project.config import Config
+from i18n_sync.project.files import decode_utf8, read_bytes
+from i18n_sync.project.plan import SourceDocument, find_sources, plan_documents
 
 STATES = ("sure", "uncertain", "same", "kept", "none")
 """What became of an English unit: translated (sure or fuzzy), equal to the

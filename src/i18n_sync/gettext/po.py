@@ -31,8 +31,8 @@ from functools import cache, lru_cache
 from itertools import chain, pairwise, repeat
 from operator import attrgetter
 
-from .errors import CatalogError, Diagnostic
-from .model import Catalog, Message
+from i18n_sync.errors import CatalogError, Diagnostic
+from i18n_sync.model import Catalog, Message
 
 # ---------------------------------------------------------------- reading --
 

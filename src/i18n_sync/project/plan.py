@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
 
-from .config import Config
-from .errors import ConfigError, WriteError
-from .files import check_target, is_own_file
-from .locales import Language
+from i18n_sync.errors import ConfigError, WriteError
+from i18n_sync.locales import Language
+from i18n_sync.project.config import Config
+from i18n_sync.project.files import check_target, is_own_file
 
 
 @dataclass(frozen=True, slots=True)

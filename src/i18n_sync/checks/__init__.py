@@ -1,0 +1,1 @@
+"""Checks: what a translation may and may not change."""

@@ -1,0 +1,1 @@
+"""Gettext: the PO reader and writer, templates, the merge and the counts."""

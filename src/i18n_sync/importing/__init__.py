@@ -1,0 +1,1 @@
+"""Import: aligning a hand-made translation with its source to fill a catalogue."""

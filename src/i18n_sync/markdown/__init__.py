@@ -1,0 +1,1 @@
+"""Markdown: parsing (markdown-it-py), documents, units and their msgids, anchors, links."""

@@ -1,0 +1,1 @@
+"""Render: splicing translations into the English text, links, switcher and notice."""

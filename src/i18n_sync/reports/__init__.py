@@ -1,0 +1,1 @@
+"""Reports: status, history of the English, badges."""
