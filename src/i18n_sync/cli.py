@@ -6,29 +6,19 @@ import json
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from functools import wraps
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import click
 
+from i18n_sync import api
 from i18n_sync.errors import I18nSyncError, UsageError
-from i18n_sync.importing.importer import STATES, ImportRun, plan_import
+from i18n_sync.importing.importer import STATES, ImportRun
 from i18n_sync.locales import parse_language
-from i18n_sync.model import FileChange
-from i18n_sync.project.config import CONFIG_FILE, Config, Settings, format_config, load_config
-from i18n_sync.project.files import Applied, apply_changes, hold_lock, is_current, path_problem, write_atomic
-from i18n_sync.project.sync import (
-    CheckReport,
-    EntryFinding,
-    LanguageReport,
-    RunReport,
-    check_project,
-    project_status,
-    run,
-)
-from i18n_sync.reports.badge import badge_files
+from i18n_sync.project.config import CONFIG_FILE, Settings, format_config, load_config
+from i18n_sync.project.files import hold_lock, path_problem, write_atomic
+from i18n_sync.project.sync import CheckReport, EntryFinding, LanguageReport, RunReport, run
 from i18n_sync.reports.status import Style, format_markdown, format_table, gate_messages, plain, status_data
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -60,6 +50,8 @@ def reports_errors(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
+        except UsageError as error:
+            raise click.UsageError(str(error)) from None
         except I18nSyncError as error:
             click.echo(f"Error: {error}", err=True)
             sys.exit(1)
@@ -88,12 +80,16 @@ def writes_files(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _apply(root: Path, changes: Sequence[FileChange], check: bool) -> Applied:
-    """Write the changes (nothing for ``--check``); tell about leftovers of a killed run."""
-    applied = Applied() if check else apply_changes(root, changes)
-    for path in applied.removed:
+def _waiting(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _show_files(files: api.Files, check: bool) -> None:
+    """``wrote``/``would write`` per file; tell about leftovers of a killed run."""
+    for path in files.removed:
         click.echo(f"removed {path}, a temporary file left by an interrupted run", err=True)
-    return applied
+    for path in files.pending if check else files.written:
+        click.echo(f"{'would write' if check else 'wrote'} {path}")
 
 
 @click.group()
@@ -152,15 +148,16 @@ def _as_json(report: RunReport, pending: Sequence[str], written: Sequence[str]) 
 
 
 def _finish(root: Path, report: RunReport, check: bool, output_format: str, summary: bool) -> None:
-    pending = [c.path for c in report.changes if not is_current(root, c)]
-    applied = _apply(root, report.changes, check)
-    written = list(applied.written)
-    report = replace(report, errors=(*report.errors, *applied.errors))
+    _show_sync(api.finish_run(root, report, check), output_format, summary)
+
+
+def _show_sync(result: api.SyncResult, output_format: str, summary: bool) -> None:
+    """Print what a run did, then exit 1 on an error or, for ``--check``, on pending files."""
+    report, check, pending = result.report, result.check, result.files.pending
     if output_format == "json":
-        click.echo(_as_json(report, pending if check else [], written))
+        click.echo(_as_json(report, pending if check else [], result.files.written))
     else:
-        for path in pending if check else written:
-            click.echo(f"{'would write' if check else 'wrote'} {path}")
+        _show_files(result.files, check)
         if summary:
             for language in report.languages:
                 click.echo(_summary(language))
@@ -168,7 +165,7 @@ def _finish(root: Path, report: RunReport, check: bool, output_format: str, summ
             click.echo(str(diagnostic), err=True)
         for error in report.errors:
             click.echo(f"Error: {error}", err=True)
-    if report.errors or (check and pending):
+    if not result.ok:
         if check and pending and output_format == "text":
             click.echo(f"{len(pending)} file(s) out of date; run 'i18n-sync sync'", err=True)
         sys.exit(1)
@@ -182,10 +179,11 @@ def _run_steps(
     summary: bool,
     no_obsolete: bool = False,
 ) -> None:
-    config = load_config(root)
-    if no_obsolete:
-        config = replace(config, settings=replace(config.settings, keep_obsolete=False))
-    _finish(root, run(config, steps), check, output_format, summary)
+    keep_obsolete = False if no_obsolete else None
+    result = api.sync(
+        api.load_project(root), steps, check=check, keep_obsolete=keep_obsolete, waiting=_waiting
+    )
+    _show_sync(result, output_format, summary)
 
 
 @main.command()
@@ -193,7 +191,6 @@ def _run_steps(
 @check_option
 @format_option
 @reports_errors
-@writes_files
 def extract(root: Path, check: bool, output_format: str) -> None:
     """Extract the English sources into templates (POT)."""
     _run_steps(root, ("extract",), check, output_format, summary=False)
@@ -205,7 +202,6 @@ def extract(root: Path, check: bool, output_format: str) -> None:
 @format_option
 @no_obsolete_option
 @reports_errors
-@writes_files
 def update(root: Path, check: bool, output_format: str, no_obsolete: bool) -> None:
     """Merge the templates into each language's catalogue (PO)."""
     _run_steps(root, ("update",), check, output_format, summary=True, no_obsolete=no_obsolete)
@@ -216,7 +212,6 @@ def update(root: Path, check: bool, output_format: str, no_obsolete: bool) -> No
 @check_option
 @format_option
 @reports_errors
-@writes_files
 def render(root: Path, check: bool, output_format: str) -> None:
     """Render the localized Markdown from the sources and catalogues."""
     _run_steps(root, ("render",), check, output_format, summary=False)
@@ -228,7 +223,6 @@ def render(root: Path, check: bool, output_format: str) -> None:
 @format_option
 @no_obsolete_option
 @reports_errors
-@writes_files
 def sync(root: Path, check: bool, output_format: str, no_obsolete: bool) -> None:
     """Extract, update and render: the main job."""
     _run_steps(
@@ -317,7 +311,6 @@ def _import_table(run: ImportRun) -> list[str]:
 @check_option
 @format_option
 @reports_errors
-@writes_files
 def import_(
     language: str,
     translated: Path,
@@ -328,25 +321,24 @@ def import_(
     output_format: str,
 ) -> None:
     """Fill LANGUAGE's catalogue from a hand-made TRANSLATED file, by aligning it with the English."""
-    try:
-        result = plan_import(load_config(root), language, translated, source, overwrite)
-    except UsageError as error:
-        raise click.UsageError(str(error)) from None
-    pending = [c.path for c in result.changes if not is_current(root, c)]
-    applied = _apply(root, result.changes, check)
-    written = list(applied.written)
+    project = api.load_project(root)
+    imported = api.import_translation(
+        project, language, translated, source, overwrite=overwrite, check=check, waiting=_waiting
+    )
+    result, files = imported.run, imported.files
     if output_format == "json":
         data = {"language": result.language.tag, "catalog": result.catalog, **result.report.as_data()}
-        data |= {"pending": pending if check else [], "written": written}
+        data |= {"pending": list(files.pending) if check else [], "written": list(files.written)}
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         for line in _import_table(result):
             click.echo(line)
-        for path in pending if check else written:
-            click.echo(f"{'would write' if check else 'wrote'} {path}")
+        _show_files(files, check)
     for diagnostic in result.diagnostics:
         click.echo(str(diagnostic), err=True)
-    if check and pending:
+    for error in files.errors:
+        click.echo(f"Error: {error}", err=True)
+    if not imported.ok:
         sys.exit(1)
 
 
@@ -387,12 +379,7 @@ def _check_json(report: CheckReport) -> str:
 @reports_errors
 def check_translations(root: Path, languages: tuple[str, ...], output_format: str) -> None:
     """Check the translations: links, unsafe URLs, HTML, code, structure. Exit 1 on an error."""
-    config = load_config(root)
-    configured = {language.tag for language in config.languages}
-    for tag in languages:
-        if tag not in configured:
-            raise click.BadParameter(f"{tag!r} is not a language of {config.file}", param_hint="--lang")
-    report = check_project(config, languages)
+    report = api.check(api.load_project(root), languages)
     errors, warnings = _check_counts(report)
     if output_format == "json":
         click.echo(_check_json(report))
@@ -429,16 +416,6 @@ def terminal_style(stream: IO[str], environ: Mapping[str, str]) -> Style:
     return lambda text, level: click.style(text, **_COLOURS[level])
 
 
-def _configured_languages(root: Path, tags: Sequence[str]) -> Config:
-    """The project's configuration, once every `tags` is one of its languages (else bad usage)."""
-    config = load_config(root)
-    configured = {language.tag for language in config.languages}
-    for tag in tags:
-        if tag not in configured:
-            raise click.BadParameter(f"{tag!r} is not a language of {config.file}", param_hint="--lang")
-    return config
-
-
 @main.command()
 @root_option
 @lang_filter_option
@@ -462,7 +439,7 @@ def status(
     root: Path, languages: tuple[str, ...], stale: bool, output_format: str, fail_under: float | None
 ) -> None:
     """Show how much of each language is translated, fuzzy (stale) and untranslated, and since when."""
-    report = project_status(_configured_languages(root, languages), languages, fail_under)
+    report = api.status(api.load_project(root), languages, fail_under=fail_under)
     if output_format == "json":
         click.echo(json.dumps(status_data(report, stale), ensure_ascii=False, indent=2))
     elif output_format == "markdown":
@@ -496,16 +473,11 @@ def _validate_folder(ctx: click.Context, param: click.Parameter, value: str) -> 
 )
 @check_option
 @reports_errors
-@writes_files
 def badge(root: Path, output_dir: str, check: bool) -> None:
     """Write one SVG badge per language (<lang>.svg): its name and percent translated."""
-    report = project_status(load_config(root), history=False)
-    changes = badge_files(report, output_dir)
-    pending = [change.path for change in changes if not is_current(root, change)]
-    applied = _apply(root, changes, check)
-    for path in pending if check else applied.written:
-        click.echo(f"{'would write' if check else 'wrote'} {path}")
-    for error in (*report.errors, *applied.errors):
+    result = api.badges(api.load_project(root), output_dir, check=check, waiting=_waiting)
+    _show_files(result.files, check)
+    for error in (*result.status.errors, *result.files.errors):
         click.echo(f"Error: {error}", err=True)
-    if report.errors or applied.errors or (check and pending):
+    if not result.ok:
         sys.exit(1)
