@@ -117,3 +117,15 @@ def test_badges_are_written_once(root: Path) -> None:
     first = api.badges(project, "badges")
     assert first.ok and first.files.written == ("badges/de.svg", "badges/tr.svg")
     assert api.badges(project, "badges", check=True).files.pending == ()
+
+
+def test_the_readme_example_runs(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "content" / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Python API", 1)[1].split("\n## ", 1)[0]
+    example = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(root)
+    printed: list[tuple[object, ...]] = []
+    exec(example, {"print": lambda *args: printed.append(args)})
+    assert ("out of date:", "README.de.md") in printed
+    # status counts the catalogues as `update` would write them: nothing translated yet
+    assert ("de", 0.0) in printed and ("tr", 0.0) in printed
