@@ -104,7 +104,7 @@ def _summary(report: LanguageReport) -> str:
     counts, merge = report.counts, report.merge
     line = (
         f"{report.language.tag}: {counts.translated} translated, {counts.fuzzy} fuzzy, "
-        f"{counts.untranslated} untranslated ({counts.percent:.0f}%)"
+        f"{counts.untranslated} untranslated ({counts.shown_percent}%)"
     )
     if merge.fuzzy or merge.added or merge.obsolete or merge.revived or merge.pruned:
         line += (
@@ -124,7 +124,7 @@ def _as_json(report: RunReport, pending: Sequence[str], written: Sequence[str]) 
             "fuzzy": r.counts.fuzzy,
             "untranslated": r.counts.untranslated,
             "obsolete": r.counts.obsolete,
-            "percent": round(r.counts.percent, 1),
+            "percent": float(r.counts.shown_percent),
             "update": {
                 "kept": r.merge.kept,
                 "fuzzy": r.merge.fuzzy,

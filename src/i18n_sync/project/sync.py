@@ -251,9 +251,9 @@ class _Run:
                 )
 
     def unpublished(self, tag: str, item: Prepared) -> Diagnostic:
-        percent = self.counts[(tag, item.source)].percent
+        percent = self.counts[(tag, item.source)].shown_percent
         threshold = self.config.settings.publish_threshold_for(tag)
-        message = f"not published: {percent:.0f}% translated, below the publish threshold of {threshold}%"
+        message = f"not published: {percent}% translated, below the publish threshold of {threshold}%"
         return Diagnostic(item.output, None, message)
 
     def decorations(self, plan: SourceDocument, tag: str) -> Decorations:

@@ -71,7 +71,7 @@ def notice_text(code: str, counts: Counts, url: str) -> str:
     if not stale:
         return ""
     template = _notice_catalog(code).get(NOTICE) or _notice_catalog(code.split("_")[0]).get(NOTICE) or NOTICE
-    return "> " + template.format(percent=int(counts.percent), stale=stale, total=counts.total, url=url)
+    return "> " + template.format(percent=counts.shown_percent, stale=stale, total=counts.total, url=url)
 
 
 def _front_matter_end(doc: Document) -> int:

@@ -222,7 +222,7 @@ def counts_data(counts: Counts) -> dict[str, Any]:
     }
     data["active"] = {"units": counts.total, "words": counts.total_words}
     data["percent"] = {
-        "units": float(floor_percent(counts.translated, counts.total)),
+        "units": float(counts.shown_percent),
         "words": float(floor_percent(counts.translated_words, counts.total_words)),
     }
     return data
@@ -287,7 +287,7 @@ def _cells(counts: Counts, pair: Callable[[int, int], str]) -> list[str]:
     """Units and words of each state through `pair`, then the two percentages."""
     return [
         *(pair(getattr(counts, state), getattr(counts, state + "_words")) for state in STATES),
-        floor_percent(counts.translated, counts.total) + "%",
+        counts.shown_percent + "%",
         floor_percent(counts.translated_words, counts.total_words) + "%",
     ]
 
@@ -331,7 +331,7 @@ def _preview(text: str) -> str:
 def gate_messages(report: StatusReport) -> list[str]:
     """One line per language below its gate."""
     return [
-        f"{language.tag}: {floor_percent(language.totals.translated, language.totals.total)}% translated, "
+        f"{language.tag}: {language.totals.shown_percent}% translated, "
         f"below the threshold of {language.fail_under:g}%"
         for language in report.failing
     ]
