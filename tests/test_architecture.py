@@ -34,6 +34,7 @@ LAYERS = [
     {"project.plan"},
     {"project.sync"},
     {"importing.importer"},
+    {"reports.output"},
     {"api"},
     {"cli", "__init__", "__main__"},
 ]

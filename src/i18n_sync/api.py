@@ -76,13 +76,15 @@ class Files:
     `pending`: those whose bytes differ from the disk (what ``--check`` lists);
     `written`: those written (none with ``check=True``); `removed`: temporary
     files an interrupted run had left, now deleted; `errors`: files left alone
-    because someone changed them while the command ran.
+    because someone changed them while the command ran; `current`: those
+    already up to date.
     """
 
     pending: tuple[str, ...] = ()
     written: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     errors: tuple[WriteError, ...] = ()
+    current: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,10 +153,11 @@ def _writing(project: Config, check: bool, waiting: Waiting | None) -> Iterator[
 def write_changes(root: Path, changes: Sequence[FileChange], check: bool) -> Files:
     """Write the changes whose bytes differ from the disk (nothing with `check`); say what happened."""
     pending = tuple(change.path for change in changes if not is_current(root, change))
+    current = tuple(change.path for change in changes if change.path not in pending)
     if check:
-        return Files(pending)
+        return Files(pending, current=current)
     applied = apply_changes(root, changes)
-    return Files(pending, applied.written, applied.removed, applied.errors)
+    return Files(pending, applied.written, applied.removed, applied.errors, current)
 
 
 def finish_run(root: Path, report: RunReport, check: bool) -> SyncResult:

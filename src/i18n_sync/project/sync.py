@@ -442,7 +442,8 @@ def project_status(
         name = config.settings.language_name(language.tag) or language.native_name
         gate = fail_under if fail_under is not None else config.settings.fail_under_for(language.tag)
         report.append(LanguageStatus(language.tag, name, tuple(found), gate))
-    status = StatusReport(tuple(report), tuple(str(error) for error in state.errors))
+    errors = tuple(state.errors)
+    status = StatusReport(tuple(report), tuple(str(error) for error in errors), problems=errors)
     return _with_history(config, status, catalogs) if history else status
 
 

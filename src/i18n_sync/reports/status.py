@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from i18n_sync.errors import I18nSyncError
 from i18n_sync.gettext.stats import Counts, count_messages, floor_percent
 from i18n_sync.model import Catalog, Message
 
@@ -127,11 +128,15 @@ class LanguageStatus:
 
 @dataclass(frozen=True, slots=True)
 class StatusReport:
-    """Every language's status; `has_history` says the "since when" section exists (git)."""
+    """Every language's status; `has_history` says the "since when" section exists (git).
+
+    `errors` are the finished messages of `problems`, the errors themselves.
+    """
 
     languages: tuple[LanguageStatus, ...]
     errors: tuple[str, ...] = ()
     has_history: bool = False
+    problems: tuple[I18nSyncError, ...] = ()
 
     @property
     def failing(self) -> tuple[LanguageStatus, ...]:
