@@ -124,3 +124,11 @@ def test_check_fails_naming_the_catalogue_line(repo: Path) -> None:
     result = pre_commit(repo, "i18n-sync-translations")
     assert result.returncode == 1
     assert re.search(r"^locales/de/README\.po:\d+: \[[a-z-]+\] .*<b>", result.stdout, re.MULTILINE)
+
+
+def test_the_readme_snippet_names_shipped_hooks() -> None:
+    readme = (ROOT / "content" / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### pre-commit", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
+    config = yaml.safe_load(section.split("```yaml\n", 1)[1].split("```", 1)[0])
+    named = {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
+    assert named and named <= {hook["id"] for hook in hooks()}
