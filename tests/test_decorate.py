@@ -49,12 +49,12 @@ def test_notice_is_localized_and_absent_when_complete() -> None:
     turkish = notice_text("tr", stale, "locales/tr/README.po")
     chinese = notice_text("zh_CN", stale, "locales/zh_CN/README.po")
     assert turkish == (
-        "> Bu çeviri %75 tamamlandı: 4 paragrafın 1 tanesi henüz çevrilmedi ya da güncel değil, "
+        "> Bu çeviri %75,0 tamamlandı: 4 paragrafın 1 tanesi henüz çevrilmedi ya da güncel değil, "
         "bu yüzden İngilizce gösteriliyor. [Çeviriye yardım edin](locales/tr/README.po)."
     )
-    assert chinese.startswith("> 本译文已完成 75%：4 个段落中有 1 个尚未翻译或已经过时")
-    assert notice_text("de", stale, "x.po").startswith(
-        "> This translation is 75% complete: 1 of 4 paragraphs"
+    assert chinese.startswith("> 本译文已完成 75.0%：4 个段落中有 1 个尚未翻译或已经过时")
+    assert notice_text("sw", stale, "x.po").startswith(
+        "> This translation is 75.0% complete: 1 of 4 paragraphs"
     )
     assert notice_text("tr", Counts(translated=4), "x.po") == ""
 
@@ -69,7 +69,7 @@ def test_notice_and_labels_through_the_command_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["sync", "--root", str(tmp_path)])
     assert result.exit_code == 0, result.output
     tr = (tmp_path / "README.tr.md").read_text(encoding="utf-8")
-    assert "> Bu çeviri %0 tamamlandı" in tr
+    assert "> Bu çeviri %0,0 tamamlandı" in tr
     assert "[Çeviriye yardım edin](locales/tr/README.po)" in tr
     assert "[EN](README.md) | **TR**" in tr
     english = (tmp_path / "README.md").read_text(encoding="utf-8")

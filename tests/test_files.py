@@ -158,11 +158,11 @@ def test_a_catalogue_created_since_the_run_found_none_is_left_alone(tmp_path: Pa
 def test_sync_says_which_catalogue_changed_and_exits_1(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import i18n_sync.cli as cli
+    import i18n_sync.api as api  # the commands run through the API
 
     catalog = project / "locales" / "tr" / "README.po"
     (project / "content" / "README.md").write_text(SOURCE + "\nA new paragraph.\n", encoding="utf-8")
-    real_run = cli.run
+    real_run = api.run
 
     def run_then_translator_saves(*args: object, **kwargs: object) -> object:
         report = real_run(*args, **kwargs)  # type: ignore[arg-type]
@@ -171,14 +171,14 @@ def test_sync_says_which_catalogue_changed_and_exits_1(
         )
         return report
 
-    monkeypatch.setattr(cli, "run", run_then_translator_saves)
+    monkeypatch.setattr(api, "run", run_then_translator_saves)
     result = invoke(project, "sync")
     saved = catalog.read_bytes()
     assert result.exit_code == 1
     assert "Error: locales/tr/README.po: changed on disk while i18n-sync was running" in result.stderr
     assert b'msgstr "Proje"' in saved and b"A new paragraph." not in saved
     assert "wrote locales/README.pot" in result.output  # the other files are still written
-    monkeypatch.setattr(cli, "run", real_run)
+    monkeypatch.setattr(api, "run", real_run)
     assert invoke(project, "sync").exit_code == 0
     assert b"A new paragraph." in catalog.read_bytes() and b'msgstr "Proje"' in catalog.read_bytes()
 

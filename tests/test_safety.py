@@ -413,14 +413,15 @@ def test_two_syncs_started_together_run_one_after_the_other(tmp_path: Path) -> N
 # the window in which a second run, unlocked, would write first and then be overwritten.
 PAUSING_SYNC = """
 import sys
+import i18n_sync.api as api
 import i18n_sync.cli as cli
-compute = cli.run
+compute = api.run
 def run_then_pause(*args, **kwargs):
     report = compute(*args, **kwargs)
     print("computed", file=sys.stderr, flush=True)
     sys.stdin.readline()
     return report
-cli.run = run_then_pause
+api.run = run_then_pause
 cli.main(args=sys.argv[1:], prog_name="i18n-sync")
 """
 

@@ -425,8 +425,9 @@ def test_the_publish_threshold_is_per_language(project: Path) -> None:
     # tr: README 60% is published, the guide's 33.3% is not; zh-CN has no threshold.
     assert (project / "README.tr.md").is_file() and not (project / "docs/guide.tr.md").exists()
     assert (project / "docs/guide.zh-CN.md").is_file()
-    assert "docs/guide.tr.md: warning: not published: 33% translated, below the publish threshold of 55%" in (
-        result.stderr
+    assert (
+        "docs/guide.tr.md: warning: not published: 33.3% translated, below the publish threshold of 55%"
+        in result.stderr
     )
     assert load_config(project).settings.publish_threshold_for("zh-CN") == 0
 
@@ -462,10 +463,10 @@ def test_badges_are_well_formed_svg_with_the_language_and_its_percent(project: P
     assert result.stdout == "wrote docs/badges/tr.svg\nwrote docs/badges/zh-CN.svg\n"
     tr = (project / "docs/badges/tr.svg").read_bytes()
     zh = (project / "docs/badges/zh-CN.svg").read_bytes()
-    assert texts_of(tr) == ["Türkçe", "Türkçe", "50%", "50%"]
-    assert texts_of(zh) == ["简体中文", "简体中文", "62%", "62%"]  # rounded down: 62.5% is not 63
+    assert texts_of(tr) == ["Türkçe", "Türkçe", "50.0%", "50.0%"]
+    assert texts_of(zh) == ["简体中文", "简体中文", "62.5%", "62.5%"]  # as status shows it
     root = ET.fromstring(tr)
-    assert root.get("aria-label") == "Türkçe: 50% translated"
+    assert root.get("aria-label") == "Türkçe: 50.0% translated"
     assert root.find(f"{SVG}title") is not None
     fills = [rect.get("fill") for rect in root.iter(f"{SVG}rect")]
     assert "#dfb317" in fills  # 50 to 74%: yellow

@@ -6,30 +6,29 @@ import json
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import click
 
-from i18n_sync.errors import I18nSyncError, UsageError
-from i18n_sync.importing.importer import STATES, ImportRun, plan_import
+from i18n_sync import api
+from i18n_sync.errors import Diagnostic, I18nSyncError, UsageError
+from i18n_sync.importing.importer import STATES, ImportRun
 from i18n_sync.locales import parse_language
-from i18n_sync.model import FileChange
-from i18n_sync.project.config import CONFIG_FILE, Config, Settings, format_config, load_config
-from i18n_sync.project.files import Applied, apply_changes, hold_lock, is_current, path_problem, write_atomic
-from i18n_sync.project.sync import (
-    CheckReport,
-    EntryFinding,
-    LanguageReport,
-    RunReport,
-    check_project,
-    project_status,
-    run,
+from i18n_sync.project.config import CONFIG_FILE, Settings, format_config, load_config
+from i18n_sync.project.files import hold_lock, path_problem, write_atomic
+from i18n_sync.project.sync import CheckReport, EntryFinding, LanguageReport, RunReport, run
+from i18n_sync.reports.output import (
+    badge_data,
+    check_data,
+    failure_data,
+    import_data,
+    run_data,
+    status_output,
 )
-from i18n_sync.reports.badge import badge_files
-from i18n_sync.reports.status import Style, format_markdown, format_table, gate_messages, plain, status_data
+from i18n_sync.reports.status import Style, format_markdown, format_table, gate_messages, plain
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,14 +52,89 @@ format_option = click.option(
 )
 
 
+quiet_option = click.option(
+    "--quiet", "-q", is_flag=True, help="Print only problems and results: no progress, summary or warning."
+)
+verbose_option = click.option("--verbose", "-v", is_flag=True, help="Also list the files already up to date.")
+
+
+@dataclass(frozen=True, slots=True)
+class GroupOptions:
+    """Options given before the subcommand (``i18n-sync --root docs sync``); the subcommand's own win."""
+
+    root: Path | None = None
+    output_format: str | None = None
+    quiet: bool = False
+    verbose: bool = False
+
+
+def _options() -> GroupOptions:
+    context = click.get_current_context(silent=True)
+    found = context.find_object(GroupOptions) if context else None
+    return found or GroupOptions()
+
+
+def _note(message: str, err: bool = False) -> None:
+    """Print a line that ``--quiet`` leaves out: progress, summaries, warnings."""
+    if not _options().quiet:
+        click.echo(message, err=err)
+
+
+def _is_default(context: click.Context, name: str) -> bool:
+    source = context.get_parameter_source(name)
+    return source in (None, click.core.ParameterSource.DEFAULT, click.core.ParameterSource.DEFAULT_MAP)
+
+
+def _format_for(context: click.Context, value: str) -> str | None:
+    """The group's ``--format`` for this subcommand: one of its formats ("text" and "table" are one)."""
+    param = next((p for p in context.command.params if p.name == "output_format"), None)
+    choices = list(param.type.choices) if param and isinstance(param.type, click.Choice) else []
+    for candidate in (value, {"text": "table", "table": "text"}.get(value)):
+        if candidate in choices:
+            return candidate
+    if not choices and value == "text":
+        return None
+    formats = f"use one of {', '.join(map(str, choices))}" if choices else "it has no --format"
+    raise click.BadParameter(
+        f"{value!r} is not a format of '{context.info_name}'; {formats}", param_hint="--format"
+    )
+
+
+def group_options(command: F) -> F:
+    """Add ``--quiet`` and ``--verbose``; the group's options stand in for the subcommand's defaults."""
+
+    @wraps(command)
+    def wrapper(*args: Any, quiet: bool, verbose: bool, **kwargs: Any) -> Any:
+        context = click.get_current_context()
+        given = context.find_object(GroupOptions) or GroupOptions()
+        if given.root is not None and _is_default(context, "root"):
+            kwargs["root"] = given.root
+        if given.output_format is not None:
+            chosen = _format_for(context, given.output_format)
+            if chosen is not None and _is_default(context, "output_format"):
+                kwargs["output_format"] = chosen
+        quiet, verbose = quiet or given.quiet, verbose or given.verbose
+        if quiet and verbose:
+            raise click.UsageError("--quiet and --verbose exclude each other; pick one")
+        context.obj = GroupOptions(kwargs.get("root"), kwargs.get("output_format"), quiet, verbose)
+        return command(*args, **kwargs)
+
+    return quiet_option(verbose_option(wrapper))  # type: ignore[return-value]
+
+
 def reports_errors(command: F) -> F:
-    """Turn the tool's own errors into `Error: ...` on stderr and exit code 1."""
+    """Turn the tool's own errors into `Error: ...` on stderr (and JSON on stdout) and exit code 1."""
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
+        except UsageError as error:
+            raise click.UsageError(str(error)) from None
         except I18nSyncError as error:
+            if kwargs.get("output_format") == "json":
+                name = click.get_current_context().info_name or ""
+                click.echo(json.dumps(failure_data(name, error), ensure_ascii=False, indent=2))
             click.echo(f"Error: {error}", err=True)
             sys.exit(1)
 
@@ -88,18 +162,49 @@ def writes_files(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _apply(root: Path, changes: Sequence[FileChange], check: bool) -> Applied:
-    """Write the changes (nothing for ``--check``); tell about leftovers of a killed run."""
-    applied = Applied() if check else apply_changes(root, changes)
-    for path in applied.removed:
-        click.echo(f"removed {path}, a temporary file left by an interrupted run", err=True)
-    return applied
+def _waiting(message: str) -> None:
+    _note(message, err=True)
+
+
+def _show_files(files: api.Files, check: bool) -> None:
+    """``wrote``/``would write`` per file; tell about leftovers of a killed run."""
+    for path in files.removed:
+        _note(f"removed {path}, a temporary file left by an interrupted run", err=True)
+    if check:
+        for path in files.pending:
+            click.echo(f"would write {path}")
+    else:
+        for path in files.written:
+            _note(f"wrote {path}")
+    if _options().verbose:
+        for path in files.current:
+            click.echo(f"up to date {path}")
 
 
 @click.group()
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The project folder, for every subcommand (its own --root wins).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    metavar="FORMAT",
+    help="The output format, for every subcommand that has it (its own --format wins): text, json...",
+)
+@quiet_option
+@verbose_option
 @click.version_option(package_name="i18n-sync", prog_name="i18n-sync")
-def main() -> None:
-    """Keep translated Markdown in sync with its English source through gettext."""
+@click.pass_context
+def main(
+    context: click.Context, root: Path | None, output_format: str | None, quiet: bool, verbose: bool
+) -> None:
+    """Keep translated Markdown in sync with its English source through gettext.
+
+    Options before the subcommand apply to it: i18n-sync --root docs --format json sync.
+    """
+    context.obj = GroupOptions(root, output_format, quiet, verbose)
 
 
 def _summary(report: LanguageReport) -> str:
@@ -108,7 +213,7 @@ def _summary(report: LanguageReport) -> str:
     counts, merge = report.counts, report.merge
     line = (
         f"{report.language.tag}: {counts.translated} translated, {counts.fuzzy} fuzzy, "
-        f"{counts.untranslated} untranslated ({counts.percent:.0f}%)"
+        f"{counts.untranslated} untranslated ({counts.shown_percent}%)"
     )
     if merge.fuzzy or merge.added or merge.obsolete or merge.revived or merge.pruned:
         line += (
@@ -120,55 +225,38 @@ def _summary(report: LanguageReport) -> str:
     return line
 
 
-def _as_json(report: RunReport, pending: Sequence[str], written: Sequence[str]) -> str:
-    languages = [
-        {
-            "language": r.language.tag,
-            "translated": r.counts.translated,
-            "fuzzy": r.counts.fuzzy,
-            "untranslated": r.counts.untranslated,
-            "obsolete": r.counts.obsolete,
-            "percent": round(r.counts.percent, 1),
-            "update": {
-                "kept": r.merge.kept,
-                "fuzzy": r.merge.fuzzy,
-                "new": r.merge.added,
-                "obsolete": r.merge.obsolete,
-                "back": r.merge.revived,
-                "pruned": r.merge.pruned,
-            },
-            "failed": r.failed,
-        }
-        for r in report.languages
-    ]
-    data = {
-        "pending": list(pending),
-        "written": list(written),
-        "languages": languages,
-        "warnings": [str(d) for d in report.diagnostics],
-        "errors": [str(e) for e in report.errors],
-    }
-    return json.dumps(data, ensure_ascii=False, indent=2)
+def _echo_json(data: Mapping[str, Any]) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _show_diagnostics(diagnostics: Sequence[Diagnostic]) -> None:
+    """Warnings on stderr (not with ``--quiet``); a diagnostic of level error always."""
+    for diagnostic in diagnostics:
+        if diagnostic.level == "error":
+            click.echo(str(diagnostic), err=True)
+        else:
+            _note(str(diagnostic), err=True)
 
 
 def _finish(root: Path, report: RunReport, check: bool, output_format: str, summary: bool) -> None:
-    pending = [c.path for c in report.changes if not is_current(root, c)]
-    applied = _apply(root, report.changes, check)
-    written = list(applied.written)
-    report = replace(report, errors=(*report.errors, *applied.errors))
+    _show_sync(api.finish_run(root, report, check), output_format, summary)
+
+
+def _show_sync(result: api.SyncResult, output_format: str, summary: bool) -> None:
+    """Print what a run did, then exit 1 on an error or, for ``--check``, on pending files."""
+    report, check, pending = result.report, result.check, result.files.pending
     if output_format == "json":
-        click.echo(_as_json(report, pending if check else [], written))
+        command = click.get_current_context().info_name or "sync"
+        _echo_json(run_data(command, report, pending if check else [], result.files.written))
     else:
-        for path in pending if check else written:
-            click.echo(f"{'would write' if check else 'wrote'} {path}")
+        _show_files(result.files, check)
         if summary:
             for language in report.languages:
-                click.echo(_summary(language))
-        for diagnostic in report.diagnostics:
-            click.echo(str(diagnostic), err=True)
+                _note(_summary(language))
+        _show_diagnostics(report.diagnostics)
         for error in report.errors:
             click.echo(f"Error: {error}", err=True)
-    if report.errors or (check and pending):
+    if not result.ok:
         if check and pending and output_format == "text":
             click.echo(f"{len(pending)} file(s) out of date; run 'i18n-sync sync'", err=True)
         sys.exit(1)
@@ -182,18 +270,19 @@ def _run_steps(
     summary: bool,
     no_obsolete: bool = False,
 ) -> None:
-    config = load_config(root)
-    if no_obsolete:
-        config = replace(config, settings=replace(config.settings, keep_obsolete=False))
-    _finish(root, run(config, steps), check, output_format, summary)
+    keep_obsolete = False if no_obsolete else None
+    result = api.sync(
+        api.load_project(root), steps, check=check, keep_obsolete=keep_obsolete, waiting=_waiting
+    )
+    _show_sync(result, output_format, summary)
 
 
 @main.command()
 @root_option
 @check_option
 @format_option
+@group_options
 @reports_errors
-@writes_files
 def extract(root: Path, check: bool, output_format: str) -> None:
     """Extract the English sources into templates (POT)."""
     _run_steps(root, ("extract",), check, output_format, summary=False)
@@ -204,8 +293,8 @@ def extract(root: Path, check: bool, output_format: str) -> None:
 @check_option
 @format_option
 @no_obsolete_option
+@group_options
 @reports_errors
-@writes_files
 def update(root: Path, check: bool, output_format: str, no_obsolete: bool) -> None:
     """Merge the templates into each language's catalogue (PO)."""
     _run_steps(root, ("update",), check, output_format, summary=True, no_obsolete=no_obsolete)
@@ -215,8 +304,8 @@ def update(root: Path, check: bool, output_format: str, no_obsolete: bool) -> No
 @root_option
 @check_option
 @format_option
+@group_options
 @reports_errors
-@writes_files
 def render(root: Path, check: bool, output_format: str) -> None:
     """Render the localized Markdown from the sources and catalogues."""
     _run_steps(root, ("render",), check, output_format, summary=False)
@@ -227,8 +316,8 @@ def render(root: Path, check: bool, output_format: str) -> None:
 @check_option
 @format_option
 @no_obsolete_option
+@group_options
 @reports_errors
-@writes_files
 def sync(root: Path, check: bool, output_format: str, no_obsolete: bool) -> None:
     """Extract, update and render: the main job."""
     _run_steps(
@@ -266,6 +355,7 @@ lang_filter_option = click.option(
     help="A language to translate into (BCP 47, e.g. tr, zh-CN); repeat for more.",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing i18n-sync.toml.")
+@group_options
 @reports_errors
 @writes_files
 def init(root: Path, languages: tuple[str, ...], force: bool) -> None:
@@ -316,8 +406,8 @@ def _import_table(run: ImportRun) -> list[str]:
 @root_option
 @check_option
 @format_option
+@group_options
 @reports_errors
-@writes_files
 def import_(
     language: str,
     translated: Path,
@@ -328,25 +418,21 @@ def import_(
     output_format: str,
 ) -> None:
     """Fill LANGUAGE's catalogue from a hand-made TRANSLATED file, by aligning it with the English."""
-    try:
-        result = plan_import(load_config(root), language, translated, source, overwrite)
-    except UsageError as error:
-        raise click.UsageError(str(error)) from None
-    pending = [c.path for c in result.changes if not is_current(root, c)]
-    applied = _apply(root, result.changes, check)
-    written = list(applied.written)
+    project = api.load_project(root)
+    imported = api.import_translation(
+        project, language, translated, source, overwrite=overwrite, check=check, waiting=_waiting
+    )
+    result, files = imported.run, imported.files
     if output_format == "json":
-        data = {"language": result.language.tag, "catalog": result.catalog, **result.report.as_data()}
-        data |= {"pending": pending if check else [], "written": written}
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        _echo_json(import_data(result, files.pending if check else (), files.written, files.errors))
     else:
         for line in _import_table(result):
             click.echo(line)
-        for path in pending if check else written:
-            click.echo(f"{'would write' if check else 'wrote'} {path}")
-    for diagnostic in result.diagnostics:
-        click.echo(str(diagnostic), err=True)
-    if check and pending:
+        _show_files(files, check)
+    _show_diagnostics(result.diagnostics)
+    for error in files.errors:
+        click.echo(f"Error: {error}", err=True)
+    if not imported.ok:
         sys.exit(1)
 
 
@@ -362,44 +448,25 @@ def _check_counts(report: CheckReport) -> tuple[int, int]:
     return errors, len(report.findings) - errors
 
 
-def _check_json(report: CheckReport) -> str:
-    errors, warnings = _check_counts(report)
-    findings = [
-        {
-            "path": item.path,
-            "line": item.line,
-            "check": item.finding.check,
-            "level": item.finding.level,
-            "message": item.finding.message,
-            "msgid": item.msgid,
-        }
-        for item in report.findings
-    ]
-    summary = {"errors": errors, "warnings": warnings, "entries": report.checked, "catalogs": report.catalogs}
-    data = {"findings": findings, "summary": summary, "errors": [str(e) for e in report.errors]}
-    return json.dumps(data, ensure_ascii=False, indent=2)
-
-
 @main.command("check")
 @root_option
 @lang_filter_option
 @format_option
+@group_options
 @reports_errors
 def check_translations(root: Path, languages: tuple[str, ...], output_format: str) -> None:
     """Check the translations: links, unsafe URLs, HTML, code, structure. Exit 1 on an error."""
-    config = load_config(root)
-    configured = {language.tag for language in config.languages}
-    for tag in languages:
-        if tag not in configured:
-            raise click.BadParameter(f"{tag!r} is not a language of {config.file}", param_hint="--lang")
-    report = check_project(config, languages)
+    report = api.check(api.load_project(root), languages)
     errors, warnings = _check_counts(report)
     if output_format == "json":
-        click.echo(_check_json(report))
+        _echo_json(check_data(report))
     else:
         for item in report.findings:
             click.echo(_finding_line(item))
-        click.echo(
+        if _options().verbose:
+            for catalog in report.catalogs:
+                click.echo(f"checked {catalog}")
+        _note(
             f"{errors} error(s), {warnings} warning(s) in {report.checked} translated entries "
             f"of {len(report.catalogs)} catalogue(s)"
         )
@@ -429,16 +496,6 @@ def terminal_style(stream: IO[str], environ: Mapping[str, str]) -> Style:
     return lambda text, level: click.style(text, **_COLOURS[level])
 
 
-def _configured_languages(root: Path, tags: Sequence[str]) -> Config:
-    """The project's configuration, once every `tags` is one of its languages (else bad usage)."""
-    config = load_config(root)
-    configured = {language.tag for language in config.languages}
-    for tag in tags:
-        if tag not in configured:
-            raise click.BadParameter(f"{tag!r} is not a language of {config.file}", param_hint="--lang")
-    return config
-
-
 @main.command()
 @root_option
 @lang_filter_option
@@ -457,14 +514,15 @@ def _configured_languages(root: Path, tags: Sequence[str]) -> Config:
     metavar="PERCENT",
     help="Exit 1 when a language has less translated (by units); replaces the configured gates.",
 )
+@group_options
 @reports_errors
 def status(
     root: Path, languages: tuple[str, ...], stale: bool, output_format: str, fail_under: float | None
 ) -> None:
     """Show how much of each language is translated, fuzzy (stale) and untranslated, and since when."""
-    report = project_status(_configured_languages(root, languages), languages, fail_under)
+    report = api.status(api.load_project(root), languages, fail_under=fail_under)
     if output_format == "json":
-        click.echo(json.dumps(status_data(report, stale), ensure_ascii=False, indent=2))
+        _echo_json(status_output(report, stale))
     elif output_format == "markdown":
         click.echo(format_markdown(report, stale), nl=False)
     else:
@@ -495,17 +553,18 @@ def _validate_folder(ctx: click.Context, param: click.Parameter, value: str) -> 
     help="The folder for the SVG files, relative to the project folder.",
 )
 @check_option
+@format_option
+@group_options
 @reports_errors
-@writes_files
-def badge(root: Path, output_dir: str, check: bool) -> None:
+def badge(root: Path, output_dir: str, check: bool, output_format: str) -> None:
     """Write one SVG badge per language (<lang>.svg): its name and percent translated."""
-    report = project_status(load_config(root), history=False)
-    changes = badge_files(report, output_dir)
-    pending = [change.path for change in changes if not is_current(root, change)]
-    applied = _apply(root, changes, check)
-    for path in pending if check else applied.written:
-        click.echo(f"{'would write' if check else 'wrote'} {path}")
-    for error in (*report.errors, *applied.errors):
+    result = api.badges(api.load_project(root), output_dir, check=check, waiting=_waiting)
+    files = result.files
+    if output_format == "json":
+        _echo_json(badge_data(result.status, files.pending if check else (), files.written, files.errors))
+    else:
+        _show_files(files, check)
+    for error in (*result.status.errors, *files.errors):
         click.echo(f"Error: {error}", err=True)
-    if report.errors or applied.errors or (check and pending):
+    if not result.ok:
         sys.exit(1)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.plurals import get_plural
+from babel.numbers import format_decimal
 
 # language, optional script, optional region: tr, zh-CN, zh-Hans, pt-BR, es-419.
 # ASCII only and matched with fullmatch (`$` would let "tr\n" through): the tag
@@ -44,6 +46,18 @@ def _native_name(locale: Locale) -> str:
     else:
         name = locale.get_display_name(locale) or ""
     return name[:1].upper() + name[1:]
+
+
+def localized_decimal(text: str, code: str) -> str:
+    """A decimal such as "80.7" written the way `code` writes numbers ("80,7" in Turkish).
+
+    The same figure, one decimal kept (CLDR's decimal sign, Latin digits); `text` unchanged when
+    CLDR does not know `code`.
+    """
+    try:
+        return str(format_decimal(Decimal(text), format="0.0", locale=code))
+    except (UnknownLocaleError, ValueError):
+        return text
 
 
 @cache

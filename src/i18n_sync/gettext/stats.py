@@ -38,6 +38,11 @@ class Counts:
         return 100.0 * self.translated / self.total if self.total else 100.0
 
     @property
+    def shown_percent(self) -> str:
+        """The share of active entries translated as shown everywhere (`floor_percent`): "80.7"."""
+        return floor_percent(self.translated, self.total)
+
+    @property
     def total_words(self) -> int:
         """English words of the active entries."""
         return self.translated_words + self.fuzzy_words + self.untranslated_words
@@ -48,16 +53,17 @@ class Counts:
         return self.total > 0 and Fraction(100 * self.translated, self.total) < Fraction(str(threshold))
 
 
-def floor_percent(part: int, whole: int, digits: int = 1) -> str:
-    """``part / whole`` in percent, rounded down to `digits` decimals; "100.0" for nothing.
+def floor_percent(part: int, whole: int) -> str:
+    """``part / whole`` in percent, rounded down to one decimal; "100.0" for nothing.
 
-    Rounded down and in integers, so that only a complete translation ever shows 100.
+    The one rounding of a percentage wherever the tool shows one (text, JSON,
+    badge, notice), so a figure reads the same everywhere. Rounded down and in
+    integers, so that only a complete translation ever shows 100.0.
     """
     if not whole:
-        return f"{100:.{digits}f}"
-    scale = 10**digits
-    scaled = 100 * scale * part // whole
-    return f"{scaled // scale}.{scaled % scale:0{digits}d}" if digits else str(scaled)
+        return "100.0"
+    tenths = 1000 * part // whole
+    return f"{tenths // 10}.{tenths % 10}"
 
 
 def count_words(text: str) -> int:

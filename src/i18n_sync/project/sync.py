@@ -34,7 +34,14 @@ from i18n_sync.model import Catalog, FileChange
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import decode_utf8, is_current, read_bytes
 from i18n_sync.project.plan import SourceDocument, Target, find_sources, plan_documents
-from i18n_sync.render.decorate import Decorations, SwitcherEntry, generated_header, notice_text, switcher_line
+from i18n_sync.render.decorate import (
+    Decorations,
+    SwitcherEntry,
+    generated_header,
+    notice_template,
+    notice_text,
+    switcher_line,
+)
 from i18n_sync.render.publish import Prepared, build_site, publish
 from i18n_sync.render.splice import Accepted, accept_translations, is_allowed_link, render_document
 from i18n_sync.reports.history import find_in_sync
@@ -251,9 +258,9 @@ class _Run:
                 )
 
     def unpublished(self, tag: str, item: Prepared) -> Diagnostic:
-        percent = self.counts[(tag, item.source)].percent
+        percent = self.counts[(tag, item.source)].shown_percent
         threshold = self.config.settings.publish_threshold_for(tag)
-        message = f"not published: {percent:.0f}% translated, below the publish threshold of {threshold}%"
+        message = f"not published: {percent}% translated, below the publish threshold of {threshold}%"
         return Diagnostic(item.output, None, message)
 
     def decorations(self, plan: SourceDocument, tag: str) -> Decorations:
@@ -268,6 +275,8 @@ class _Run:
         if settings.notice and catalog is not None:
             code = next(t.language.code for t in plan.targets if t.language.tag == tag)
             notice = notice_text(code, self.counts[(tag, plan.source)], relative_link(catalog, output))
+            if notice and notice_template(code) is None:
+                self.diagnostics.append(Diagnostic(output, None, untranslated_notice(code)))
         return Decorations(header, switcher, notice, settings.language_switcher == "top")
 
     def switcher_entries(self, plan: SourceDocument, output: str) -> list[SwitcherEntry]:
@@ -289,6 +298,14 @@ class _Run:
         return RunReport(
             tuple(changes), tuple(self.reports.values()), tuple(self.diagnostics), tuple(self.errors)
         )
+
+
+def untranslated_notice(code: str) -> str:
+    """The warning for a notice shown in English: i18n-sync has no translation of it yet."""
+    return (
+        f"the notice is in English: i18n-sync has no {code} translation of it yet; "
+        f"turn 'notice' off, or contribute src/i18n_sync/messages/{code}.po to i18n-sync"
+    )
 
 
 def _replace_report(report: LanguageReport, failed: bool) -> LanguageReport:
@@ -442,7 +459,8 @@ def project_status(
         name = config.settings.language_name(language.tag) or language.native_name
         gate = fail_under if fail_under is not None else config.settings.fail_under_for(language.tag)
         report.append(LanguageStatus(language.tag, name, tuple(found), gate))
-    status = StatusReport(tuple(report), tuple(str(error) for error in state.errors))
+    errors = tuple(state.errors)
+    status = StatusReport(tuple(report), tuple(str(error) for error in errors), problems=errors)
     return _with_history(config, status, catalogs) if history else status
 
 

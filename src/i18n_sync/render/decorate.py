@@ -15,6 +15,7 @@ from importlib import resources
 
 from i18n_sync.gettext.po import parse_po, translations_of
 from i18n_sync.gettext.stats import Counts
+from i18n_sync.locales import localized_decimal
 from i18n_sync.markdown.document import Document
 from i18n_sync.render.splice import Insertion
 
@@ -65,13 +66,29 @@ def _notice_catalog(code: str) -> dict[str, str]:
     return translations_of(parse_po(text, f"i18n_sync/messages/{code}.po"))
 
 
+def notice_template(code: str) -> str | None:
+    """The notice in language `code` (``pt_BR``, else ``pt``), None when the tool has no translation."""
+    for candidate in (code, code.split("_")[0]):
+        if candidate == "en":
+            return NOTICE
+        template = _notice_catalog(candidate).get(NOTICE)
+        if template:
+            return template
+    return None
+
+
 def notice_text(code: str, counts: Counts, url: str) -> str:
-    """The localized notice for an output with stale units, or "" when it has none."""
+    """The localized notice for an output with stale units, or "" when it has none.
+
+    In English when the tool has no translation (`notice_template`; the run
+    warns). The percent is `Counts.shown_percent`, with the language's decimal sign.
+    """
     stale = counts.fuzzy + counts.untranslated
     if not stale:
         return ""
-    template = _notice_catalog(code).get(NOTICE) or _notice_catalog(code.split("_")[0]).get(NOTICE) or NOTICE
-    return "> " + template.format(percent=int(counts.percent), stale=stale, total=counts.total, url=url)
+    template = notice_template(code)
+    percent = counts.shown_percent if template is None else localized_decimal(counts.shown_percent, code)
+    return "> " + (template or NOTICE).format(percent=percent, stale=stale, total=counts.total, url=url)
 
 
 def _front_matter_end(doc: Document) -> int:

@@ -12,7 +12,7 @@ import unicodedata
 from html import escape
 from posixpath import join
 
-from i18n_sync.gettext.stats import Counts, floor_percent
+from i18n_sync.gettext.stats import Counts
 from i18n_sync.model import FileChange
 from i18n_sync.reports.status import StatusReport
 
@@ -51,14 +51,14 @@ def text_width(text: str) -> int:
 
 
 def colour_of(counts: Counts) -> str:
-    """The badge colour for a language's counts, by the whole percent shown."""
-    shown = int(floor_percent(counts.translated, counts.total, 0))
+    """The badge colour for a language's counts, by the percent shown."""
+    shown = float(counts.shown_percent)
     return next(colour for least, colour in LEVELS if shown >= least)
 
 
 def badge_svg(label: str, counts: Counts) -> str:
     """The SVG of one badge: `label` on grey, the percent translated (by units) on the level colour."""
-    value = floor_percent(counts.translated, counts.total, 0) + "%"
+    value = counts.shown_percent + "%"
     left, right = text_width(label) + 2 * _PADDING, text_width(value) + 2 * _PADDING
     total = left + right
     title = escape(f"{label}: {value} translated", quote=True)

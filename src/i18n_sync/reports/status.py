@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from i18n_sync.errors import I18nSyncError
 from i18n_sync.gettext.stats import Counts, count_messages, floor_percent
 from i18n_sync.model import Catalog, Message
 
@@ -127,11 +128,15 @@ class LanguageStatus:
 
 @dataclass(frozen=True, slots=True)
 class StatusReport:
-    """Every language's status; `has_history` says the "since when" section exists (git)."""
+    """Every language's status; `has_history` says the "since when" section exists (git).
+
+    `errors` are the finished messages of `problems`, the errors themselves.
+    """
 
     languages: tuple[LanguageStatus, ...]
     errors: tuple[str, ...] = ()
     has_history: bool = False
+    problems: tuple[I18nSyncError, ...] = ()
 
     @property
     def failing(self) -> tuple[LanguageStatus, ...]:
@@ -222,7 +227,7 @@ def counts_data(counts: Counts) -> dict[str, Any]:
     }
     data["active"] = {"units": counts.total, "words": counts.total_words}
     data["percent"] = {
-        "units": float(floor_percent(counts.translated, counts.total)),
+        "units": float(counts.shown_percent),
         "words": float(floor_percent(counts.translated_words, counts.total_words)),
     }
     return data
@@ -287,7 +292,7 @@ def _cells(counts: Counts, pair: Callable[[int, int], str]) -> list[str]:
     """Units and words of each state through `pair`, then the two percentages."""
     return [
         *(pair(getattr(counts, state), getattr(counts, state + "_words")) for state in STATES),
-        floor_percent(counts.translated, counts.total) + "%",
+        counts.shown_percent + "%",
         floor_percent(counts.translated_words, counts.total_words) + "%",
     ]
 
@@ -331,7 +336,7 @@ def _preview(text: str) -> str:
 def gate_messages(report: StatusReport) -> list[str]:
     """One line per language below its gate."""
     return [
-        f"{language.tag}: {floor_percent(language.totals.translated, language.totals.total)}% translated, "
+        f"{language.tag}: {language.totals.shown_percent}% translated, "
         f"below the threshold of {language.fail_under:g}%"
         for language in report.failing
     ]

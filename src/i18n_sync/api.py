@@ -1,0 +1,252 @@
+"""The Python API: what each ``i18n-sync`` command does, as functions that return records.
+
+```python
+from i18n_sync import api
+
+project = api.load_project(".")
+result = api.sync(project, check=True)
+for path in result.files.pending:
+    print("out of date:", path)
+```
+
+Every function takes a loaded project (`load_project`), reads and writes only
+what its command does, writes nothing with ``check=True``, holds the
+repository's lock while it writes, and never prints: it returns the records
+the command line prints. A problem in the user's files raises
+`I18nSyncError`, whose `str()` is the finished ``path:line: what; what to do``
+message; warnings are `Diagnostic` records on the result. The command line is
+built on these functions, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from i18n_sync.errors import Diagnostic, I18nSyncError, UsageError, WriteError
+from i18n_sync.importing.importer import ImportRun, plan_import
+from i18n_sync.model import FileChange
+from i18n_sync.project.config import Config, load_config
+from i18n_sync.project.files import apply_changes, hold_lock, is_current
+from i18n_sync.project.sync import (
+    STEPS,
+    CheckReport,
+    LanguageReport,
+    RunReport,
+    check_project,
+    project_status,
+    run,
+)
+from i18n_sync.reports.badge import badge_files
+from i18n_sync.reports.status import StatusReport
+
+__all__ = [
+    "STEPS",
+    "BadgeResult",
+    "CheckReport",
+    "Config",
+    "Diagnostic",
+    "Files",
+    "I18nSyncError",
+    "ImportResult",
+    "ImportRun",
+    "LanguageReport",
+    "RunReport",
+    "StatusReport",
+    "SyncResult",
+    "badges",
+    "check",
+    "import_translation",
+    "load_project",
+    "status",
+    "sync",
+]
+
+Waiting = Callable[[str], None]
+"""Told once, with a message, when another run holds the repository's lock."""
+
+
+@dataclass(frozen=True, slots=True)
+class Files:
+    """The files a command wants to change, repository-relative.
+
+    `pending`: those whose bytes differ from the disk (what ``--check`` lists);
+    `written`: those written (none with ``check=True``); `removed`: temporary
+    files an interrupted run had left, now deleted; `errors`: files left alone
+    because someone changed them while the command ran; `current`: those
+    already up to date.
+    """
+
+    pending: tuple[str, ...] = ()
+    written: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    errors: tuple[WriteError, ...] = ()
+    current: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """What `sync` found and did: the run's figures and problems, and its files."""
+
+    report: RunReport
+    files: Files
+    check: bool = False
+
+    @property
+    def errors(self) -> tuple[I18nSyncError, ...]:
+        """Every problem: of the run, and of writing its files."""
+        return self.report.errors
+
+    @property
+    def ok(self) -> bool:
+        """No error and, with ``check=True``, nothing out of date: exit code 0."""
+        return not self.errors and not (self.check and self.files.pending)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What `import_translation` found (its `run`: the report per English unit) and wrote."""
+
+    run: ImportRun
+    files: Files
+    check: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Nothing failed to be written and, with ``check=True``, the catalogue is current."""
+        return not self.files.errors and not (self.check and self.files.pending)
+
+
+@dataclass(frozen=True, slots=True)
+class BadgeResult:
+    """The status the badges show, and the badge files."""
+
+    status: StatusReport
+    files: Files
+    check: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """No error and, with ``check=True``, every badge current."""
+        return not self.status.errors and not self.files.errors and not (self.check and self.files.pending)
+
+
+def load_project(root: str | os.PathLike[str] = ".") -> Config:
+    """Read the project's configuration (``i18n-sync.toml``, or ``[tool.i18n-sync]`` in pyproject.toml).
+
+    Raises `I18nSyncError` (a `ConfigError`) naming the file and line of a problem.
+    """
+    return load_config(Path(root))
+
+
+@contextmanager
+def _writing(project: Config, check: bool, waiting: Waiting | None) -> Iterator[None]:
+    """The repository's lock for a command that writes; nothing to hold for one that only checks."""
+    lock = nullcontext() if check else hold_lock(project.root, project.settings.lock_timeout, waiting)
+    with lock:
+        yield
+
+
+def write_changes(root: Path, changes: Sequence[FileChange], check: bool) -> Files:
+    """Write the changes whose bytes differ from the disk (nothing with `check`); say what happened."""
+    pending = tuple(change.path for change in changes if not is_current(root, change))
+    current = tuple(change.path for change in changes if change.path not in pending)
+    if check:
+        return Files(pending, current=current)
+    applied = apply_changes(root, changes)
+    return Files(pending, applied.written, applied.removed, applied.errors, current)
+
+
+def finish_run(root: Path, report: RunReport, check: bool) -> SyncResult:
+    """Write what a run wants (nothing with `check`); write errors join the run's errors."""
+    files = write_changes(root, report.changes, check)
+    return SyncResult(replace(report, errors=(*report.errors, *files.errors)), files, check)
+
+
+def sync(
+    project: Config,
+    steps: Collection[str] = STEPS,
+    *,
+    check: bool = False,
+    keep_obsolete: bool | None = None,
+    waiting: Waiting | None = None,
+) -> SyncResult:
+    """Extract, update and render (or only the `steps` given), and write the files that change.
+
+    `keep_obsolete` overrides the configuration's (``--no-obsolete`` is False).
+    A document or catalogue that cannot be read is an error of the result, and
+    every language it does not concern is still written.
+    """
+    unknown = set(steps) - set(STEPS)
+    if unknown:
+        raise UsageError(f"unknown step(s) {', '.join(sorted(unknown))}; use some of {', '.join(STEPS)}")
+    if keep_obsolete is not None:
+        project = replace(project, settings=replace(project.settings, keep_obsolete=keep_obsolete))
+    with _writing(project, check, waiting):
+        return finish_run(project.root, run(project, steps), check)
+
+
+def require_languages(project: Config, languages: Collection[str]) -> None:
+    """Raise `UsageError` unless each BCP 47 tag in `languages` is one of the project's."""
+    configured = {language.tag for language in project.languages}
+    for tag in languages:
+        if tag not in configured:
+            raise UsageError(f"{tag!r} is not a language of {project.file}")
+
+
+def status(
+    project: Config,
+    languages: Collection[str] = (),
+    *,
+    fail_under: float | None = None,
+    history: bool = True,
+) -> StatusReport:
+    """How far behind each language is: counts, words, percentages, stale units, since when.
+
+    `languages` (BCP 47 tags, each configured) narrows the report; `fail_under`
+    replaces the configured gates (`StatusReport.failing`); `history` asks git
+    for the last source revision each catalogue fully translated. Writes nothing.
+    """
+    require_languages(project, languages)
+    return project_status(project, languages, fail_under, history)
+
+
+def check(project: Config, languages: Collection[str] = ()) -> CheckReport:
+    """Run the translation checks on every catalogue (or those of `languages`); writes nothing."""
+    require_languages(project, languages)
+    return check_project(project, languages)
+
+
+def import_translation(
+    project: Config,
+    language: str,
+    translated: str | os.PathLike[str],
+    source: str | os.PathLike[str] | None = None,
+    *,
+    overwrite: bool = False,
+    check: bool = False,
+    waiting: Waiting | None = None,
+) -> ImportResult:
+    """Fill `language`'s catalogue from a hand-made translation by aligning it with the English.
+
+    `source` is the English the translation was made from (needed when the
+    project has several sources; may be an older revision of one). Existing
+    translations are kept unless `overwrite`. Raises `UsageError` for a language
+    or source the project does not have.
+    """
+    english = Path(source) if source is not None else None
+    with _writing(project, check, waiting):
+        found = plan_import(project, language, Path(translated), english, overwrite)
+        return ImportResult(found, write_changes(project.root, found.changes, check), check)
+
+
+def badges(
+    project: Config, output_dir: str = "badges", *, check: bool = False, waiting: Waiting | None = None
+) -> BadgeResult:
+    """Write one SVG badge per language into `output_dir` (repository-relative)."""
+    with _writing(project, check, waiting):
+        report = project_status(project, history=False)
+        return BadgeResult(report, write_changes(project.root, badge_files(report, output_dir), check), check)
