@@ -1,0 +1,205 @@
+"""Whole-process costs of a docs tree, as ratios against the bare parse of the same files.
+
+The input is a docs tree: every English file of
+``nodebestpractices/sections`` in the shared corpus (``x.md``, not the
+translations beside it, ``x.japanese.md``). It is copied into a temporary
+project; nothing in the checkout is touched. Each measurement is one whole
+process, as a user would run it, and reports wall time and CPU time (user +
+system of the child):
+
+- floor: a process that imports markdown-it-py and parses every file once,
+  configured as the tool's parser is (GFM, front matter);
+- start-up: ``i18n-sync --version``;
+- first sync with 2 and with 21 languages, then a no-op sync of each;
+- render of one fully translated language (every msgstr filled);
+- 16 times the files (the tree copied into 16 folders): CPU of a first
+  sync with 2 languages against the same with one copy.
+
+Every figure is printed as a ratio to the floor, or to start-up, measured in
+the same run; the issue's targets are printed beside them. Run from the
+repository root, in the environment where i18n-sync is installed::
+
+    python benchmarks/bench_scale.py [--corpus PATH] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
+TWO = ("tr", "zh-CN")
+TWENTY_ONE = (
+    *TWO,
+    *("de", "fr", "es", "it", "pt-BR", "ru", "ja", "ko", "zh-TW", "pl", "nl", "sv", "cs", "uk"),
+    *("ar", "he", "id", "vi", "eu"),
+)
+FLOOR = """
+import sys
+from pathlib import Path
+from markdown_it import MarkdownIt
+from mdit_py_plugins.front_matter import front_matter_plugin
+from mdit_py_plugins.gfm import gfm_plugin
+parser = MarkdownIt("commonmark").use(gfm_plugin).use(front_matter_plugin)
+for path in sorted(Path(sys.argv[1]).rglob("*.md")):
+    parser.parse(path.read_text(encoding="utf-8"))
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """One process: wall and CPU seconds (median over the repeats)."""
+
+    wall: float
+    cpu: float
+
+    @property
+    def parallelism(self) -> float:
+        return self.cpu / self.wall if self.wall else 0.0
+
+
+def measure(command: Sequence[str], cwd: Path, repeat: int, prepare: object = None) -> Cost:
+    """Run `command` `repeat` times; the median wall and CPU time of the child."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        if callable(prepare):
+            prepare()
+        before = os.times()
+        start = _now()
+        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+        wall = _now() - start
+        after = os.times()
+        if done.returncode not in (0, 1):
+            raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+        walls.append(wall)
+        cpus.append(
+            (after.children_user - before.children_user) + (after.children_system - before.children_system)
+        )
+    return Cost(statistics.median(walls), statistics.median(cpus))
+
+
+def _now() -> float:
+    return os.times().elapsed
+
+
+def make_project(root: Path, sections: Path, languages: Sequence[str], copies: int = 1) -> Path:
+    """A project whose English sources are the corpus tree's English files, `copies` times."""
+    if root.exists():
+        shutil.rmtree(root)
+    for copy in range(copies):
+        base = root / "docs" / (f"copy{copy}" if copies > 1 else "")
+        for path in sorted(sections.rglob("*.md")):
+            if path.name.count(".") != 1:  # x.japanese.md: a hand-made translation, not a source
+                continue
+            target = base / path.relative_to(sections)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+    tags = ", ".join(f'"{tag}"' for tag in languages)
+    (root / "i18n-sync.toml").write_text(
+        f"languages = [{tags}]\n"
+        'sources = ["docs/**/*.md"]\n'
+        'source_root = "docs"\n'
+        'template = "locales/{path}.pot"\n'
+        'catalog = "locales/{locale}/{path}.po"\n'
+        'output = "site/{lang}/{path}.md"\n'
+        'source_output = ""\n',
+        encoding="utf-8",
+    )
+    return root
+
+
+def fill_catalogues(folder: Path) -> int:
+    """Translate every entry of every catalogue under `folder` with its own msgid."""
+    from dataclasses import replace
+
+    from i18n_sync.gettext.po import format_po, parse_po
+
+    filled = 0
+    for path in sorted(folder.rglob("*.po")):
+        catalog = parse_po(path.read_text(encoding="utf-8"), str(path))
+        messages = []
+        for message in catalog.messages:
+            if message.msgid and not message.obsolete:
+                message = replace(message, msgstr=message.msgid).with_flag("fuzzy", False)
+                filled += 1
+            messages.append(message)
+        text = format_po(replace(catalog, messages=tuple(messages)), 0, str(path))
+        path.write_text(text, encoding="utf-8")
+    return filled
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    sections = args.corpus / "nodebestpractices" / "sections"
+    if not sections.is_dir():
+        raise SystemExit(f"no corpus at {sections}; pass --corpus PATH")
+    tool = [sys.executable, "-m", "i18n_sync"]
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        two = make_project(work / "two", sections, TWO)
+        many = make_project(work / "many", sections, TWENTY_ONE)
+        files = sum(1 for _ in (two / "docs").rglob("*.md"))
+        size = sum(p.stat().st_size for p in (two / "docs").rglob("*.md"))
+        print(f"input: {files} English files, {size / 1e6:.2f} MB, from {sections}")
+        print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
+        floor = measure([sys.executable, "-c", FLOOR, str(two / "docs")], work, args.repeat)
+        startup = measure([*tool, "--version"], work, args.repeat)
+
+        def wipe(project: Path) -> object:
+            return lambda: (
+                shutil.rmtree(project / "locales", ignore_errors=True)
+                or shutil.rmtree(project / "site", ignore_errors=True)
+            )
+
+        first_two = measure([*tool, "sync"], two, args.repeat, wipe(two))
+        noop_two = measure([*tool, "sync"], two, args.repeat)
+        first_many = measure([*tool, "sync"], many, args.repeat, wipe(many))
+        noop_many = measure([*tool, "sync"], many, args.repeat)
+        filled = fill_catalogues(two / "locales" / "tr")
+        render_one = measure([*tool, "render"], two, args.repeat)
+        big = make_project(work / "big", sections, TWO, copies=16)
+        first_big = measure([*tool, "sync"], big, 1, wipe(big))
+        first_one = measure([*tool, "sync"], two, 1, wipe(two))
+
+    rows = [
+        ("floor: bare parse of every file", floor, None),
+        ("i18n-sync --version", startup, None),
+        ("first sync, 2 languages", first_two, None),
+        ("no-op sync, 2 languages", noop_two, ("start-up", startup, 2.0)),
+        ("first sync, 21 languages", first_many, ("floor", floor, 20.0)),
+        ("no-op sync, 21 languages", noop_many, ("start-up", startup, 2.0)),
+        (f"render, 1 language fully translated ({filled} entries)", render_one, ("floor", floor, 3.0)),
+    ]
+    print(f"\n{'process':<58} {'wall s':>7} {'cpu s':>7} {'cpu/wall':>8}  ratio (target)")
+    for label, cost, against in rows:
+        ratio = ""
+        if against is not None:
+            name, base, target = against
+            value = cost.wall / base.wall
+            ratio = f"{value:5.1f}x {name} wall (<= {target:g}x): {'OK' if value <= target else 'over'}"
+        else:
+            ratio = f"{cost.wall / floor.wall:5.1f}x floor wall"
+        print(f"{label:<58} {cost.wall:7.2f} {cost.cpu:7.2f} {cost.parallelism:8.2f}  {ratio}")
+    print(
+        f"first sync, 21 languages: cpu/wall {first_many.parallelism:.2f} (target >= 1.6 on 2 cores): "
+        f"{'OK' if first_many.parallelism >= 1.6 else 'under'}"
+    )
+    growth = first_big.cpu / first_one.cpu
+    print(
+        f"16 times the files: {growth:.1f} times the CPU (target <= 17): {'OK' if growth <= 17 else 'over'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
