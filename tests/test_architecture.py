@@ -31,7 +31,7 @@ LAYERS = [
     {"gettext.merge", "render.splice", "importing.align", "reports.history"},
     {"render.decorate"},
     {"render.publish"},
-    {"project.plan", "project.pool"},
+    {"project.plan", "project.pool", "project.cache"},
     {"project.jobs"},
     {"project.sync"},
     {"importing.importer"},

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from i18n_sync.checks.translation import Finding, Policy, check_messages, ignores_of, make_policy
@@ -25,6 +25,7 @@ from i18n_sync.markdown.document import Document
 from i18n_sync.markdown.extract import Extraction, extract_units
 from i18n_sync.markdown.links import relative_link
 from i18n_sync.model import Catalog, FileChange
+from i18n_sync.project.cache import open_memo
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import is_current, read_bytes
 from i18n_sync.project.jobs import (
@@ -223,15 +224,42 @@ def run(
     """Run the given steps over every document of the project.
 
     `workers` is the number of processes (default: `pool.worker_count`); the
-    result is the same whatever it is.
+    result is the same whatever it is. A run identical to an earlier one that
+    found nothing to do returns that run's report (`project.cache`).
     """
-    return _execute(config, steps, environ, workers).result()
+    documents = plan_documents(config, find_sources(config))
+    memo = open_memo(config, steps, _read_paths(config, documents), environ)
+    if memo is not None:
+        remembered = memo.recall()
+        if isinstance(remembered, RunReport):
+            return remembered
+    report = _execute(config, steps, environ, workers, documents).result()
+    if memo is not None:
+        memo.remember(report.changes, bool(report.errors), replace(report, changes=()))
+    return report
+
+
+def _read_paths(config: Config, documents: Sequence[SourceDocument]) -> list[str]:
+    """Every file a run reads or may write: what its result depends on."""
+    paths = [config.file]
+    for document in documents:
+        paths += [document.source, document.template]
+        if document.source_output:
+            paths.append(document.source_output)
+        for target in document.targets:
+            paths += [target.catalog, target.output]
+    return paths
 
 
 def _execute(
-    config: Config, steps: Collection[str], environ: Mapping[str, str], workers: int | None = None
+    config: Config,
+    steps: Collection[str],
+    environ: Mapping[str, str],
+    workers: int | None = None,
+    documents: Sequence[SourceDocument] | None = None,
 ) -> _Combined:
-    documents = plan_documents(config, find_sources(config))
+    if documents is None:
+        documents = plan_documents(config, find_sources(config))
     context = RunContext(config, frozenset(steps), creation_date(environ), check_policy(config))
     if workers is None:
         workers = worker_count(dict(environ))
