@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import posixpath
 from dataclasses import replace
 from pathlib import Path
@@ -38,6 +39,7 @@ msgstr "[Sonraki kılavuza]({{1}}) bakın."
 def make_docs(root: Path, count: int = 12) -> Path:
     """A docs tree whose documents link to each other, with Turkish catalogues for some."""
     (root / "i18n-sync.toml").write_text(CONFIG, encoding="utf-8")
+
     def folder_of(number: int) -> str:
         return "docs/part" if number % 2 else "docs"
 
@@ -73,7 +75,9 @@ def test_one_worker_and_many_give_the_same_run(tmp_path: Path, monkeypatch: pyte
     assert "# Kılavuz 1" in output and "[Sonraki kılavuza](../guide2.md)" in output
 
 
-def test_a_run_with_nothing_to_do_is_remembered_and_its_report_reused(tmp_path: Path, run_cache: Path) -> None:
+def test_a_run_with_nothing_to_do_is_remembered_and_its_report_reused(
+    tmp_path: Path, run_cache: Path
+) -> None:
     root = make_docs(tmp_path)
     assert invoke(root, "sync").exit_code == 0
     config = load_config(root)
@@ -124,3 +128,73 @@ def test_the_cache_is_never_inside_the_repository(tmp_path: Path, monkeypatch: p
     assert invoke(root, "sync").exit_code == 0
     run(load_config(root))
     assert not (root / ".cache").exists()
+
+
+COMPACT = CONFIG.replace('template = "locales/{path}.pot"', 'template = "locales/messages.pot"').replace(
+    'catalog = "locales/{locale}/{path}.po"', 'catalog = "locales/{locale}.po"'
+)
+
+
+def test_one_catalogue_per_language_holds_every_document(tmp_path: Path) -> None:
+    root = make_docs(tmp_path, count=4)
+    (root / "i18n-sync.toml").write_text(COMPACT, encoding="utf-8")
+    assert invoke(root, "sync").exit_code == 0
+    assert sorted(p.name for p in (root / "locales").iterdir()) == [
+        "de.po",
+        "messages.pot",
+        "tr.po",
+        "zh_CN.po",
+    ]
+    tr = (root / "locales" / "tr.po").read_text(encoding="utf-8")
+    # Identical English across documents is one entry that names every document using it.
+    assert tr.count('msgid "See [the next guide]({1})."') == 1
+    assert "#: docs/guide0.md docs/guide2.md docs/part/guide1.md docs/part/guide3.md\n" in tr
+    assert tr.count('msgid "Guide 2"') == 1 and "#: docs/guide2.md\n" in tr
+    translated = tr.replace(
+        'msgid "See [the next guide]({1})."\nmsgstr ""',
+        'msgid "See [the next guide]({1})."\nmsgstr "[Sonraki]({1})."',
+    )
+    (root / "locales" / "tr.po").write_text(translated, encoding="utf-8")
+    assert invoke(root, "sync").exit_code == 0
+    for number, folder in ((0, ""), (1, "part/"), (3, "part/")):
+        output = (root / "site" / "tr" / f"{folder}guide{number}.md").read_text(encoding="utf-8")
+        assert "[Sonraki](" in output, f"guide{number} did not get the shared translation"
+    status = invoke(root, "status", "--format", "json")
+    assert status.exit_code == 0, status.output
+    documents = next(lang for lang in json.loads(status.output)["languages"] if lang["language"] == "tr")
+    assert len(documents["documents"]) == 4
+    check = invoke(root, "check")
+    assert check.exit_code == 0, check.output
+    assert invoke(root, "sync", "--check").exit_code == 0
+
+
+def test_the_compact_layout_needs_both_patterns_without_path(tmp_path: Path) -> None:
+    root = make_docs(tmp_path, count=2)
+    half = CONFIG.replace('catalog = "locales/{locale}/{path}.po"', 'catalog = "locales/{locale}.po"')
+    (root / "i18n-sync.toml").write_text(half, encoding="utf-8")
+    result = invoke(root, "sync")
+    assert result.exit_code == 1
+    assert "i18n-sync.toml:5: 'template' and 'catalog' must both contain {path}" in result.output
+
+
+@pytest.mark.parametrize("threshold", [0, 50])
+def test_languages_shared_out_between_jobs_write_what_one_run_writes(tmp_path: Path, threshold: int) -> None:
+    root = make_docs(tmp_path, count=4)
+    config_text = CONFIG + f"publish_threshold_by_language = {{ de = {threshold} }}\n"
+    (root / "i18n-sync.toml").write_text(config_text, encoding="utf-8")
+    (root / "locales" / "tr" / "part").mkdir(parents=True)
+    (root / "locales" / "tr" / "part" / "guide1.po").write_text(TR.format(number=1), encoding="utf-8")
+    config = load_config(root)
+    whole = dict(report_bytes(run(config)))
+    shards: dict[str, bytes] = {}
+    for languages in (["tr"], ["zh-CN", "de"]):
+        for path, content in report_bytes(run(config, languages=languages)):
+            assert shards.setdefault(path, content) == content, f"two shards disagree on {path}"
+    assert shards == whole
+    tr_only = invoke(root, "sync", "--lang", "tr")
+    assert tr_only.exit_code == 0 and "zh-CN:" not in tr_only.output and "tr:" in tr_only.output
+    assert not (root / "site" / "de").exists()
+    switcher = (root / "site" / "tr" / "guide0.md").read_text(encoding="utf-8")
+    # The German entry follows German's own threshold, though German was not part of this job.
+    assert ("[Deutsch]" in switcher) == (threshold == 0)
+    assert invoke(root, "sync", "--lang", "xx").exit_code == 2

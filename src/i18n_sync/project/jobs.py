@@ -13,12 +13,13 @@ the records of both in one place.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
 
 from i18n_sync.checks.translation import Policy, ignores_of
 from i18n_sync.errors import CatalogError, Diagnostic, I18nSyncError, MarkdownError
-from i18n_sync.gettext.catalog import build_template, new_catalog, with_language
+from i18n_sync.gettext.catalog import build_shared_template, new_catalog, with_language
 from i18n_sync.gettext.merge import MergeReport, merge_catalog
 from i18n_sync.gettext.po import decode_po, format_po, parse_po_with_warnings, translations_of
 from i18n_sync.gettext.stats import Counts, count_messages
@@ -26,13 +27,13 @@ from i18n_sync.markdown.document import Document, load_document
 from i18n_sync.markdown.extract import Extraction, extract_units
 from i18n_sync.markdown.links import Site
 from i18n_sync.markdown.parser import MAX_INLINE_LENGTH
-from i18n_sync.model import Catalog, FileChange, Unit
+from i18n_sync.model import Catalog, FileChange
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import decode_utf8, read_bytes
 from i18n_sync.project.plan import SourceDocument, Target
 from i18n_sync.render.decorate import Decorations
 from i18n_sync.render.publish import Prepared, publish
-from i18n_sync.render.splice import Accepted, accept_translations
+from i18n_sync.render.splice import accept_translations
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,30 +52,66 @@ class RunContext:
 
 
 @dataclass(frozen=True, slots=True)
-class TargetResult:
-    """One document in one language: the merged catalogue and what may be rendered from it.
+class SourceResult:
+    """One source document read and extracted (or the error that stopped it)."""
 
-    `catalog` is None when the step list has no ``update``; `prepared` is None
-    when the catalogue could not be read (`error` says why).
-    """
-
-    target: Target
-    catalog: FileChange | None = None
-    prepared: Prepared | None = None
-    counts: Counts = field(default_factory=Counts)
-    merge: MergeReport = field(default_factory=MergeReport)
+    plan: SourceDocument
+    doc: Document | None = None
+    extraction: Extraction | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
     error: I18nSyncError | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class DocumentResult:
-    """One source document, extracted, with its template and every language's result."""
+class TemplateResult:
+    """One template file: built from the documents it serves, kept as it was when they did not change."""
 
-    plan: SourceDocument
-    template: FileChange | None = None
-    english: Prepared | None = None
-    targets: tuple[TargetResult, ...] = ()
+    path: str
+    catalog: Catalog
+    change: FileChange | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One document of a catalogue: where its translations come from and go."""
+
+    source: SourceResult
+    target: Target
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueJob:
+    """One catalogue file of one language and the documents it holds (one, or all of them)."""
+
+    path: str
+    template: Catalog
+    members: tuple[Member, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TargetResult:
+    """One document in one language: what may be rendered, and its own counts."""
+
+    target: Target
+    prepared: Prepared
+    counts: Counts
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueResult:
+    """A catalogue merged with its template, and each of its documents prepared to render.
+
+    `change` is None when the step list has no ``update``; `error` is set, and
+    `members` empty, when the catalogue could not be read.
+    """
+
+    path: str
+    change: FileChange | None = None
+    members: tuple[TargetResult, ...] = ()
+    counts: Counts = field(default_factory=Counts)
+    merge: MergeReport = field(default_factory=MergeReport)
     diagnostics: tuple[Diagnostic, ...] = ()
     error: I18nSyncError | None = None
 
@@ -133,29 +170,34 @@ def format_catalog(context: RunContext, catalog: Catalog, path: str) -> str:
     return format_po(catalog, context.config.settings.wrap_width, path)
 
 
-def process_document(context: RunContext, plan: SourceDocument) -> DocumentResult:
-    """Extract one source and merge, check and prepare it in every language."""
-    config = context.config
+def extract_source(context: RunContext, plan: SourceDocument) -> SourceResult:
+    """Read one source document and extract its units."""
     try:
-        doc = read_document(config, plan.source, context.limit)
-        extraction = extract_units(doc, config.settings.front_matter_keys)
+        doc = read_document(context.config, plan.source, context.limit)
+        extraction = extract_units(doc, context.config.settings.front_matter_keys)
     except I18nSyncError as problem:
-        return DocumentResult(plan, error=problem)
-    diagnostics = list(extraction.diagnostics)
-    template = _template_for(context, plan, extraction.units, diagnostics)
-    template_change = None
+        return SourceResult(plan, error=problem)
+    return SourceResult(plan, doc, extraction, extraction.diagnostics)
+
+
+def build_template_file(context: RunContext, path: str, sources: Sequence[SourceResult]) -> TemplateResult:
+    """The template at `path` for the documents it serves, in document order."""
+    diagnostics: list[Diagnostic] = []
+    try:
+        data = read_bytes(context.config.root, path, context.limit, CatalogError)
+        previous = parse_catalog(data, path, diagnostics)
+    except CatalogError as problem:
+        where = problem.path or path
+        diagnostics.append(Diagnostic(where, problem.line, f"{problem.message}; it is regenerated"))
+        previous = None
+    members = [(s.extraction.units, s.plan.source) for s in sources if s.extraction is not None]
+    name = sources[0].plan.name if len(sources) == 1 else PurePosixPath(path).stem
+    project = context.config.settings.project or name
+    template = build_shared_template(members, project, previous, context.date)
+    change = None
     if "extract" in context.steps:
-        template_change = _change(plan.template, format_catalog(context, template, plan.template), "template")
-    home = plan.source_output or plan.source
-    english = None
-    if plan.source_output:
-        english = Prepared(plan.source, home, plan.source_output, doc, extraction, Accepted({}))
-    targets: tuple[TargetResult, ...] = ()
-    if context.steps & {"update", "render"}:
-        targets = tuple(
-            _process_target(context, plan, target, doc, extraction, template) for target in plan.targets
-        )
-    return DocumentResult(plan, template_change, english, targets, tuple(diagnostics))
+        change = _change(path, format_catalog(context, template, path), "template")
+    return TemplateResult(path, template, change, tuple(diagnostics))
 
 
 def _change(
@@ -164,59 +206,74 @@ def _change(
     return FileChange(path, text.encode("utf-8"), kind, original, guarded)
 
 
-def _template_for(
-    context: RunContext, plan: SourceDocument, units: Sequence[Unit], diagnostics: list[Diagnostic]
-) -> Catalog:
-    try:
-        data = read_bytes(context.config.root, plan.template, context.limit, CatalogError)
-        previous = parse_catalog(data, plan.template, diagnostics)
-    except CatalogError as problem:
-        where = problem.path or plan.template
-        diagnostics.append(Diagnostic(where, problem.line, f"{problem.message}; it is regenerated"))
-        previous = None
-    project = context.config.settings.project or plan.name
-    return build_template(units, plan.source, project, previous, context.date)
-
-
-def _process_target(
-    context: RunContext,
-    plan: SourceDocument,
-    target: Target,
-    doc: Document,
-    extraction: Extraction,
-    template: Catalog,
-) -> TargetResult:
+def process_catalogue(context: RunContext, job: CatalogueJob) -> CatalogueResult:
+    """Merge one catalogue with its template, then check and prepare each of its documents."""
     config = context.config
-    language = target.language
+    language = job.members[0].target.language
     diagnostics: list[Diagnostic] = []
     try:
         # Kept to check, before replacing the file, that nobody changed it meanwhile.
-        read_as = read_bytes(config.root, target.catalog, context.limit, CatalogError)
-        old = parse_catalog(read_as, target.catalog, diagnostics)
+        read_as = read_bytes(config.root, job.path, context.limit, CatalogError)
+        old = parse_catalog(read_as, job.path, diagnostics)
     except CatalogError as problem:
-        return TargetResult(target, error=problem)
+        return CatalogueResult(job.path, error=problem)
     if old is None:
-        old = new_catalog(template, language, plan.source)
+        sources = [member.source.plan.source for member in job.members]
+        reference = sources[0] if len(sources) == 1 else config.settings.source_root or "the sources"
+        old = new_catalog(job.template, language, reference)
     merged, merge = merge_catalog(
-        with_language(old, language), template, keep_obsolete=config.settings.keep_obsolete
+        with_language(old, language), job.template, keep_obsolete=config.settings.keep_obsolete
     )
-    catalog_change = None
+    change = None
     if "update" in context.steps:
-        text = format_catalog(context, merged, target.catalog)
-        catalog_change = _change(target.catalog, text, "catalog", read_as, guarded=True)
+        change = _change(
+            job.path, format_catalog(context, merged, job.path), "catalog", read_as, guarded=True
+        )
+    translations = translations_of(merged)
+    ignores = ignores_of(merged.active)
+    members = tuple(
+        _prepare(
+            context, member, merged if len(job.members) == 1 else _own(merged, member), translations, ignores
+        )
+        for member in job.members
+    )
+    return CatalogueResult(job.path, change, members, count_messages(merged), merge, tuple(diagnostics))
+
+
+def used_by(catalog: Catalog, extraction: Extraction) -> Catalog:
+    """The active entries of a shared catalogue that one document's units use: its own figures."""
+    msgids = {unit.msgid for unit in extraction.units}
+    return replace(catalog, messages=tuple(m for m in catalog.active if m.msgid in msgids))
+
+
+def _own(catalog: Catalog, member: Member) -> Catalog:
+    assert member.source.extraction is not None
+    return used_by(catalog, member.source.extraction)
+
+
+def _prepare(
+    context: RunContext,
+    member: Member,
+    catalog: Catalog,
+    translations: Mapping[str, str],
+    ignores: Mapping[str, frozenset[str]],
+) -> TargetResult:
+    source, target = member.source, member.target
+    assert source.doc is not None and source.extraction is not None
+    extraction = source.extraction
     accepted = accept_translations(
         target.catalog,
         extraction.units,
-        translations_of(merged),
+        translations,
         extraction.context,
-        config.settings.allowed_hosts(language.tag),
+        context.config.settings.allowed_hosts(target.language.tag),
         context.policy,
-        ignores_of(merged.active),
+        ignores,
     )
-    diagnostics.extend(accepted.diagnostics)
+    plan = source.plan
     home = plan.source_output or plan.source
-    prepared = Prepared(plan.source, home, target.output, doc, extraction, accepted)
-    return TargetResult(target, catalog_change, prepared, count_messages(merged), merge, tuple(diagnostics))
+    prepared = Prepared(plan.source, home, target.output, source.doc, extraction, accepted)
+    return TargetResult(target, prepared, count_messages(catalog), accepted.diagnostics)
 
 
 def publish_output(job: PublishJob) -> Published:

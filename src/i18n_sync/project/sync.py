@@ -26,23 +26,29 @@ from i18n_sync.markdown.extract import Extraction, extract_units
 from i18n_sync.markdown.links import relative_link
 from i18n_sync.model import Catalog, FileChange
 from i18n_sync.project.cache import open_memo
-from i18n_sync.project.config import Config
+from i18n_sync.project.config import Config, is_compact
 from i18n_sync.project.files import is_current, read_bytes
 from i18n_sync.project.jobs import (
-    DocumentResult,
+    CatalogueJob,
+    CatalogueResult,
+    Member,
     PublishJob,
     RunContext,
-    TargetResult,
+    SourceResult,
+    TemplateResult,
+    build_template_file,
+    extract_source,
     parse_catalog,
-    process_document,
+    process_catalogue,
     publish_output,
     read_document,
+    used_by,
 )
 from i18n_sync.project.plan import SourceDocument, Target, find_sources, plan_documents
 from i18n_sync.project.pool import map_jobs, worker_count
 from i18n_sync.render.decorate import Decorations, SwitcherEntry, generated_header, notice_text, switcher_line
 from i18n_sync.render.publish import Prepared, build_site
-from i18n_sync.render.splice import is_allowed_link, render_document
+from i18n_sync.render.splice import Accepted, is_allowed_link, render_document
 from i18n_sync.reports.history import find_in_sync
 from i18n_sync.reports.status import InSync, LanguageStatus, StatusReport, document_status, with_since
 
@@ -75,6 +81,7 @@ class _Combined:
     """The records of every job, gathered in document order: the one place results meet."""
 
     config: Config
+    chosen: Collection[str]
     changes: dict[str, list[FileChange]] = field(default_factory=dict)
     reports: dict[str, LanguageReport] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -86,36 +93,59 @@ class _Combined:
         if change is not None:
             self.changes.setdefault(group, []).append(change)
 
-    def add_document(self, result: DocumentResult) -> None:
-        if result.error is not None:
-            self.errors.append(result.error)
-            return
-        self.diagnostics.extend(result.diagnostics)
-        self.add_change("", result.template)
-        if result.english is not None:
-            self.prepared.setdefault("", []).append(result.english)
-        for target in result.targets:
-            self.add_target(result.plan, target)
+    def add_all(
+        self,
+        sources: Sequence[SourceResult],
+        templates: Mapping[str, TemplateResult],
+        catalogues: Mapping[tuple[str, str], tuple[CatalogueJob, CatalogueResult]],
+    ) -> None:
+        """Gather every job's record, document by document, as a one-document-at-a-time run would."""
+        seen: set[str] = set()
+        for source in sources:
+            if source.error is not None:
+                self.errors.append(source.error)
+                continue
+            self.diagnostics.extend(source.diagnostics)
+            template = templates[source.plan.template]
+            if template.path not in seen:
+                seen.add(template.path)
+                self.diagnostics.extend(template.diagnostics)
+                self.add_change("", template.change)
+            plan = source.plan
+            if plan.source_output:
+                assert source.doc is not None and source.extraction is not None
+                english = Prepared(
+                    plan.source,
+                    plan.source_output,
+                    plan.source_output,
+                    source.doc,
+                    source.extraction,
+                    Accepted({}),
+                )
+                self.prepared.setdefault("", []).append(english)
+            for target in plan.targets:
+                if (target.language.tag, target.catalog) in catalogues:
+                    self.add_member(plan, *catalogues[(target.language.tag, target.catalog)])
 
-    def add_target(self, plan: SourceDocument, result: TargetResult) -> None:
-        tag = result.target.language.tag
+    def add_member(self, plan: SourceDocument, job: CatalogueJob, result: CatalogueResult) -> None:
+        """One document's part of a catalogue; the catalogue itself counts with its first document."""
+        index = next(i for i, member in enumerate(job.members) if member.source.plan == plan)
+        tag = job.members[0].target.language.tag
         report = self.reports[tag]
-        if result.error is not None or result.prepared is None:
-            if result.error is not None:
+        if result.error is not None:
+            if index == 0:
                 self.errors.append(result.error)
             self.reports[tag] = _replace_report(report, failed=True)
             return
-        self.add_change(tag, result.catalog)
-        self.diagnostics.extend(result.diagnostics)
-        self.counts[(tag, plan.source)] = result.counts
-        self.prepared.setdefault(tag, []).append(result.prepared)
-        self.reports[tag] = LanguageReport(
-            report.language,
-            report.counts + result.counts,
-            report.merge + result.merge,
-            report.rendered + len(result.prepared.accepted.texts),
-            report.failed,
-        )
+        if index == 0:
+            self.add_change(tag, result.change)
+            self.diagnostics.extend(result.diagnostics)
+            report = replace(report, counts=report.counts + result.counts, merge=report.merge + result.merge)
+        member = result.members[index]
+        self.diagnostics.extend(member.diagnostics)
+        self.counts[(tag, plan.source)] = member.counts
+        self.prepared.setdefault(tag, []).append(member.prepared)
+        self.reports[tag] = replace(report, rendered=report.rendered + len(member.prepared.accepted.texts))
 
     def publish_all(self, documents: Sequence[SourceDocument], workers: int) -> None:
         """Render every output; each language's site is laid out first so links between outputs resolve."""
@@ -123,8 +153,8 @@ class _Combined:
         published = self.published_states(documents)
         planned: list[PublishJob | Diagnostic] = []
         for tag, prepared in self.prepared.items():
-            if tag in self.reports and self.reports[tag].failed:
-                continue
+            if tag and (tag not in self.chosen or self.reports[tag].failed):
+                continue  # the English output ("") is always written
             shown = [p for p in prepared if published.get((tag, p.source), True)]
             hidden = [p.home for p in prepared if not published.get((tag, p.source), True)]
             site = build_site(shown, hidden)
@@ -196,11 +226,10 @@ class _Combined:
         return entries
 
     def result(self) -> RunReport:
-        failed = {tag for tag, report in self.reports.items() if report.failed}
-        changes = [c for group, items in self.changes.items() if group not in failed for c in items]
-        return RunReport(
-            tuple(changes), tuple(self.reports.values()), tuple(self.diagnostics), tuple(self.errors)
-        )
+        dropped = {tag for tag, report in self.reports.items() if report.failed or tag not in self.chosen}
+        changes = [c for group, items in self.changes.items() if group not in dropped for c in items]
+        reports = tuple(report for tag, report in self.reports.items() if tag in self.chosen)
+        return RunReport(tuple(changes), reports, tuple(self.diagnostics), tuple(self.errors))
 
 
 def _switcher_entries(targets: Sequence[tuple[str, str]], output: str) -> list[SwitcherEntry]:
@@ -220,20 +249,26 @@ def run(
     steps: Collection[str] = STEPS,
     environ: Mapping[str, str] = os.environ,
     workers: int | None = None,
+    languages: Collection[str] = (),
 ) -> RunReport:
     """Run the given steps over every document of the project.
 
     `workers` is the number of processes (default: `pool.worker_count`); the
-    result is the same whatever it is. A run identical to an earlier one that
-    found nothing to do returns that run's report (`project.cache`).
+    result is the same whatever it is. `languages` (BCP 47 tags) narrows the
+    run to those languages, for CI jobs that share the languages out: their
+    outputs are the same bytes as a whole run writes. A run identical to an
+    earlier one that found nothing to do returns that run's report
+    (`project.cache`).
     """
     documents = plan_documents(config, find_sources(config))
-    memo = open_memo(config, steps, _read_paths(config, documents), environ)
+    memo = open_memo(
+        config, (*steps, *(f"lang:{tag}" for tag in languages)), _read_paths(config, documents), environ
+    )
     if memo is not None:
         remembered = memo.recall()
         if isinstance(remembered, RunReport):
             return remembered
-    report = _execute(config, steps, environ, workers, documents).result()
+    report = _execute(config, steps, environ, workers, documents, languages).result()
     if memo is not None:
         memo.remember(report.changes, bool(report.errors), replace(report, changes=()))
     return report
@@ -257,19 +292,60 @@ def _execute(
     environ: Mapping[str, str],
     workers: int | None = None,
     documents: Sequence[SourceDocument] | None = None,
+    languages: Collection[str] = (),
 ) -> _Combined:
     if documents is None:
         documents = plan_documents(config, find_sources(config))
     context = RunContext(config, frozenset(steps), creation_date(environ), check_policy(config))
     if workers is None:
         workers = worker_count(dict(environ))
-    combined = _Combined(config)
+    chosen = set(languages) or {language.tag for language in config.languages}
+    # Another language matters to a narrowed run only through its switcher entry, which
+    # needs its figures when it has a publish threshold.
+    needed = chosen | {
+        language.tag for language in config.languages if config.settings.publish_threshold_for(language.tag)
+    }
+    sources = map_jobs(partial(extract_source, context), documents, workers)
+    templates = _build_templates(context, sources)
+    jobs = _catalogue_jobs(sources, templates, needed) if context.steps & {"update", "render"} else []
+    results = map_jobs(partial(process_catalogue, context), jobs, workers)
+    combined = _Combined(config, chosen)
     combined.reports = {language.tag: LanguageReport(language) for language in config.languages}
-    for result in map_jobs(partial(process_document, context), documents, workers):
-        combined.add_document(result)
+    catalogues = {
+        (job.members[0].target.language.tag, job.path): (job, result)
+        for job, result in zip(jobs, results, strict=True)
+    }
+    combined.add_all(sources, templates, catalogues)
     if "render" in steps:
         combined.publish_all(documents, workers)
     return combined
+
+
+def _build_templates(context: RunContext, sources: Sequence[SourceResult]) -> dict[str, TemplateResult]:
+    """Each template file, from the documents it serves (one, or every one for a shared template)."""
+    groups: dict[str, list[SourceResult]] = {}
+    for source in sources:
+        if source.error is None:
+            groups.setdefault(source.plan.template, []).append(source)
+    return {path: build_template_file(context, path, members) for path, members in groups.items()}
+
+
+def _catalogue_jobs(
+    sources: Sequence[SourceResult], templates: Mapping[str, TemplateResult], languages: Collection[str]
+) -> list[CatalogueJob]:
+    """One job per catalogue file and language, with the documents it holds in document order."""
+    groups: dict[tuple[str, str], list[Member]] = {}
+    for source in sources:
+        if source.error is None:
+            for target in source.plan.targets:
+                if target.language.tag in languages:
+                    groups.setdefault((target.language.tag, target.catalog), []).append(
+                        Member(source, target)
+                    )
+    return [
+        CatalogueJob(path, templates[members[0].source.plan.template].catalog, tuple(members))
+        for (_, path), members in groups.items()
+    ]
 
 
 # --- i18n-sync check ---------------------------------------------------------------------------
@@ -340,10 +416,11 @@ def check_project(config: Config, languages: Collection[str] = ()) -> CheckRepor
     the report, and the others are still checked.
     """
     policy = check_policy(config)
-    findings: list[EntryFinding] = []
+    findings: dict[EntryFinding, None] = {}  # a shared catalogue's entry is checked once per document
     errors: list[I18nSyncError] = []
-    catalogs: list[str] = []
+    parsed: dict[str, Catalog | None] = {}
     checked = 0
+    shared = is_compact(config.settings)
     for document in plan_documents(config, find_sources(config)):
         targets = [t for t in document.targets if not languages or t.language.tag in languages]
         try:
@@ -353,17 +430,26 @@ def check_project(config: Config, languages: Collection[str] = ()) -> CheckRepor
             errors.append(problem)
             continue
         for target in targets:
-            try:
-                data = read_bytes(config.root, target.catalog, config.settings.max_file_size, CatalogError)
-                catalog = parse_catalog(data, target.catalog, [])
-            except CatalogError as problem:
-                errors.append(problem)
-                continue
+            if target.catalog not in parsed:
+                try:
+                    data = read_bytes(
+                        config.root, target.catalog, config.settings.max_file_size, CatalogError
+                    )
+                    parsed[target.catalog] = parse_catalog(data, target.catalog, [])
+                except CatalogError as problem:
+                    errors.append(problem)
+                    parsed[target.catalog] = None
+                    continue
+                read = parsed[target.catalog]
+                checked += sum(1 for message in read.active if message.is_translated) if read else 0
+            catalog = parsed[target.catalog]
             if catalog is not None:
-                catalogs.append(target.catalog)
-                checked += sum(1 for message in catalog.active if message.is_translated)
-                findings += _check_target(config, target, catalog, doc, extraction, policy)
-    return CheckReport(tuple(findings), checked, tuple(catalogs), tuple(errors))
+                catalog = used_by(catalog, extraction) if shared else catalog
+                findings.update(
+                    dict.fromkeys(_check_target(config, target, catalog, doc, extraction, policy))
+                )
+    catalogs = tuple(path for path, catalog in parsed.items() if catalog is not None)
+    return CheckReport(tuple(findings), checked, catalogs, tuple(errors))
 
 
 # --- i18n-sync status --------------------------------------------------------------------------
@@ -387,6 +473,7 @@ def project_status(
     changes = (change for group in state.changes.values() for change in group)
     merged = {change.path: change for change in changes if change.kind == "catalog"}
     catalogs: dict[tuple[str, str], Catalog] = {}
+    compact = is_compact(config.settings)
     report = []
     for language in config.languages:
         if languages and language.tag not in languages:
@@ -398,6 +485,8 @@ def project_status(
             if change is None:  # unreadable: the run's errors say why
                 continue
             catalog = parse_po(change.content.decode("utf-8"), target.catalog)
+            if compact:
+                catalog = _referring_to(catalog, document.source)
             catalogs[(language.tag, document.source)] = catalog
             pending = not is_current(config.root, change)
             found.append(document_status(document.source, target.catalog, catalog, pending))
@@ -406,6 +495,11 @@ def project_status(
         report.append(LanguageStatus(language.tag, name, tuple(found), gate))
     status = StatusReport(tuple(report), tuple(str(error) for error in state.errors))
     return _with_history(config, status, catalogs) if history else status
+
+
+def _referring_to(catalog: Catalog, source: str) -> Catalog:
+    """The entries of a shared catalogue whose references name `source`, obsolete ones included."""
+    return replace(catalog, messages=tuple(m for m in catalog.messages if source in m.references))
 
 
 def _with_history(
