@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import posixpath
 
-from i18n_sync.markdown.links import Page, Site, resolve_url
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from i18n_sync.markdown.links import Page, Site, _relative, resolve_url
 
 TR_ROOT = Site(
     {
@@ -76,3 +80,14 @@ def test_unchanged_links_are_the_same_string() -> None:
     url = "img/logo.png"
     page = TR_ROOT.pages["README.md"]
     assert resolve_url(url, "README.md", page, TR_ROOT) is url
+
+
+_PART = st.sampled_from(["docs", "a b", "tr", "zh-CN", "README.md", "guide.md", "ü", "x.y"])
+
+
+@given(st.lists(_PART, min_size=1, max_size=4), st.lists(_PART, max_size=4))
+def test_relative_links_match_relpath(target: list[str], start: list[str]) -> None:
+    # The fast path skips relpath's abspath calls; it must give the same answer.
+    assert _relative("/".join(target), "/".join(start)) == posixpath.relpath(
+        "/".join(target), "/".join(start) or "."
+    )

@@ -173,20 +173,24 @@ def sync(
     check: bool = False,
     keep_obsolete: bool | None = None,
     waiting: Waiting | None = None,
+    languages: Collection[str] = (),
 ) -> SyncResult:
     """Extract, update and render (or only the `steps` given), and write the files that change.
 
     `keep_obsolete` overrides the configuration's (``--no-obsolete`` is False).
+    `languages` (BCP 47 tags) narrows the run to those languages, so that CI
+    jobs can share the languages out; each writes what a whole run would.
     A document or catalogue that cannot be read is an error of the result, and
     every language it does not concern is still written.
     """
     unknown = set(steps) - set(STEPS)
     if unknown:
         raise UsageError(f"unknown step(s) {', '.join(sorted(unknown))}; use some of {', '.join(STEPS)}")
+    require_languages(project, languages)
     if keep_obsolete is not None:
         project = replace(project, settings=replace(project.settings, keep_obsolete=keep_obsolete))
     with _writing(project, check, waiting):
-        return finish_run(project.root, run(project, steps), check)
+        return finish_run(project.root, run(project, steps, languages=languages), check)
 
 
 def require_languages(project: Config, languages: Collection[str]) -> None:

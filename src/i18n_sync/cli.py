@@ -122,6 +122,25 @@ def group_options(command: F) -> F:
     return quiet_option(verbose_option(wrapper))  # type: ignore[return-value]
 
 
+def _validate_languages(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> tuple[str, ...]:
+    tags = []
+    for value in values:
+        try:
+            tags.append(parse_language(value).tag)
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from None
+    return tuple(dict.fromkeys(tags))
+
+
+lang_filter_option = click.option(
+    "--lang",
+    "languages",
+    multiple=True,
+    callback=_validate_languages,
+    help="Only this language (BCP 47, e.g. tr, zh-CN); repeat for more. Default: all.",
+)
+
+
 def reports_errors(command: F) -> F:
     """Turn the tool's own errors into `Error: ...` on stderr (and JSON on stdout) and exit code 1."""
 
@@ -269,10 +288,12 @@ def _run_steps(
     output_format: str,
     summary: bool,
     no_obsolete: bool = False,
+    languages: Sequence[str] = (),
 ) -> None:
     keep_obsolete = False if no_obsolete else None
+    project = api.load_project(root)
     result = api.sync(
-        api.load_project(root), steps, check=check, keep_obsolete=keep_obsolete, waiting=_waiting
+        project, steps, check=check, keep_obsolete=keep_obsolete, waiting=_waiting, languages=languages
     )
     _show_sync(result, output_format, summary)
 
@@ -293,22 +314,26 @@ def extract(root: Path, check: bool, output_format: str) -> None:
 @check_option
 @format_option
 @no_obsolete_option
+@lang_filter_option
 @group_options
 @reports_errors
-def update(root: Path, check: bool, output_format: str, no_obsolete: bool) -> None:
+def update(
+    root: Path, check: bool, output_format: str, no_obsolete: bool, languages: tuple[str, ...]
+) -> None:
     """Merge the templates into each language's catalogue (PO)."""
-    _run_steps(root, ("update",), check, output_format, summary=True, no_obsolete=no_obsolete)
+    _run_steps(root, ("update",), check, output_format, True, no_obsolete, languages)
 
 
 @main.command()
 @root_option
 @check_option
 @format_option
+@lang_filter_option
 @group_options
 @reports_errors
-def render(root: Path, check: bool, output_format: str) -> None:
+def render(root: Path, check: bool, output_format: str, languages: tuple[str, ...]) -> None:
     """Render the localized Markdown from the sources and catalogues."""
-    _run_steps(root, ("render",), check, output_format, summary=False)
+    _run_steps(root, ("render",), check, output_format, False, languages=languages)
 
 
 @main.command()
@@ -316,32 +341,12 @@ def render(root: Path, check: bool, output_format: str) -> None:
 @check_option
 @format_option
 @no_obsolete_option
+@lang_filter_option
 @group_options
 @reports_errors
-def sync(root: Path, check: bool, output_format: str, no_obsolete: bool) -> None:
-    """Extract, update and render: the main job."""
-    _run_steps(
-        root, ("extract", "update", "render"), check, output_format, summary=True, no_obsolete=no_obsolete
-    )
-
-
-def _validate_languages(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> tuple[str, ...]:
-    tags = []
-    for value in values:
-        try:
-            tags.append(parse_language(value).tag)
-        except ValueError as error:
-            raise click.BadParameter(str(error)) from None
-    return tuple(dict.fromkeys(tags))
-
-
-lang_filter_option = click.option(
-    "--lang",
-    "languages",
-    multiple=True,
-    callback=_validate_languages,
-    help="Only this language (BCP 47, e.g. tr, zh-CN); repeat for more. Default: all.",
-)
+def sync(root: Path, check: bool, output_format: str, no_obsolete: bool, languages: tuple[str, ...]) -> None:
+    """Extract, update and render: the main job. With --lang, only those languages (CI shards)."""
+    _run_steps(root, ("extract", "update", "render"), check, output_format, True, no_obsolete, languages)
 
 
 @main.command()

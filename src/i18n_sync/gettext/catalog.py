@@ -47,13 +47,32 @@ def build_messages(units: Sequence[Unit], reference: str) -> tuple[Message, ...]
     References name the source file without line numbers, so adding a
     paragraph does not rewrite the references of every entry below it.
     """
-    by_msgid: dict[str, list[str]] = {}
-    for unit in units:
-        comments = by_msgid.setdefault(unit.msgid, [])
-        comments.extend(c for c in _comments(unit) if c not in comments)
+    return build_shared_messages([(units, reference)])
+
+
+def build_shared_messages(documents: Sequence[tuple[Sequence[Unit], str]]) -> tuple[Message, ...]:
+    """The messages of several documents in one catalogue: identical English is one entry.
+
+    Entries come in the order their English first appears, document after
+    document; an entry names every document that uses it, in that order.
+    """
+    comments_of: dict[str, list[str]] = {}
+    references_of: dict[str, list[str]] = {}
+    for units, reference in documents:
+        for unit in units:
+            comments = comments_of.setdefault(unit.msgid, [])
+            comments.extend(c for c in _comments(unit) if c not in comments)
+            references = references_of.setdefault(unit.msgid, [])
+            if reference not in references:
+                references.append(reference)
     return tuple(
-        Message(msgid=msgid, extracted=tuple(comments), references=(reference,), flags=(MARKDOWN_FLAG,))
-        for msgid, comments in by_msgid.items()
+        Message(
+            msgid=msgid,
+            extracted=tuple(comments),
+            references=tuple(references_of[msgid]),
+            flags=(MARKDOWN_FLAG,),
+        )
+        for msgid, comments in comments_of.items()
     )
 
 
@@ -65,7 +84,15 @@ def build_template(
     When the messages equal those of the `previous` template, its header is
     kept as it is, so an unchanged source rewrites nothing, not even a date.
     """
-    messages = build_messages(units, reference)
+    return build_shared_template([(units, reference)], project, previous, date)
+
+
+def build_shared_template(
+    documents: Sequence[tuple[Sequence[Unit], str]], project: str, previous: Catalog | None, date: str
+) -> Catalog:
+    """The template of one or more documents (`build_shared_messages`); see `build_template`."""
+    messages = build_shared_messages(documents)
+    reference = documents[0][1] if len(documents) == 1 else f"{len(documents)} documents"
     if previous is not None and previous.messages == messages:
         return previous
     if previous is not None:

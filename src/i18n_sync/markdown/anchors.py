@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from functools import cache
 
 _KEPT_CATEGORIES = ("L", "M", "Nd", "Pc")
 
 
+@cache  # one entry per distinct character: a few thousand at most
 def _is_kept(char: str) -> bool:
     if char in "- ":
         return True
@@ -25,7 +27,7 @@ def _is_kept(char: str) -> bool:
 
 def slugify(text: str) -> str:
     """The anchor of a heading whose text content is `text`, before de-duplication."""
-    return "".join(char for char in text.lower() if _is_kept(char)).replace(" ", "-")
+    return "".join(filter(_is_kept, text.lower())).replace(" ", "-")
 
 
 def unique_anchors(texts: Iterable[str]) -> list[str]:

@@ -57,7 +57,19 @@ def _anchor(page: Page, fragment: str) -> str:
 
 
 def _relative(target: str, start_folder: str) -> str:
-    return posixpath.relpath(target, start_folder or ".")
+    """`posixpath.relpath` for repository-relative paths, without its two `abspath` calls.
+
+    A run asks for one link per language pair and document (the switcher), so
+    this is on the hot path; a start above the repository is left to `relpath`.
+    """
+    start = [part for part in posixpath.normpath(start_folder or ".").split("/") if part != "."]
+    if ".." in start or target.startswith("/"):
+        return posixpath.relpath(target, start_folder or ".")
+    parts = [part for part in posixpath.normpath(target).split("/") if part != "."]
+    common = 0
+    while common < min(len(start), len(parts)) and start[common] == parts[common]:
+        common += 1
+    return "/".join([".."] * (len(start) - common) + parts[common:]) or "."
 
 
 def relative_link(target: str, source: str) -> str:

@@ -91,6 +91,7 @@ _RANGES = {
     "lock_timeout": (0, 86_400),
 }
 _PLACEHOLDERS = {"path", "lang", "locale"}
+_SHARED_PATTERNS = ("template", "catalog")
 
 
 def _key_line(text: str, key: str) -> int | None:
@@ -197,7 +198,8 @@ def _check_pattern(name: str, pattern: str) -> None:
     if unknown:
         first = sorted(unknown)[0]
         raise ValueError(f"'{name}' uses unknown placeholder {{{first}}}; use {{path}}, {{lang}}, {{locale}}")
-    if "path" not in used and pattern:
+    # A template or catalogue without {path} holds every document (a compact layout).
+    if "path" not in used and pattern and name not in _SHARED_PATTERNS:
         raise ValueError(f"'{name}' must contain {{path}}, or two documents would share one file")
     if name in ("catalog", "output") and not used & {"lang", "locale"}:
         raise ValueError(
@@ -275,9 +277,26 @@ def load_config(root: Path) -> Config:
 
 def _make_config(root: Path, file: str, table: dict[str, Any], text: str) -> Config:
     settings = settings_from_table(table, text, file)
+    _check_layout(settings, text, file)
     languages = _languages(settings, text, file)
     _check_language_keys(settings, languages, text, file)
     return Config(root, file, settings, languages)
+
+
+def _check_layout(settings: Settings, text: str, file: str) -> None:
+    """One catalogue per language needs one template: the two patterns take {path} together or not at all."""
+    if ("{path}" in settings.template) != ("{path}" in settings.catalog):
+        raise ConfigError(
+            "'template' and 'catalog' must both contain {path} (a catalogue per document) or both "
+            "leave it out (one catalogue per language, such as 'locales/{locale}.po')",
+            file,
+            _key_line(text, "catalog") or _key_line(text, "template"),
+        )
+
+
+def is_compact(settings: Settings) -> bool:
+    """Whether every document of a language shares one catalogue (no {path} in 'catalog')."""
+    return "{path}" not in settings.catalog
 
 
 def _check_language_keys(settings: Settings, languages: tuple[Language, ...], text: str, file: str) -> None:

@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 
 from i18n_sync.errors import ConfigError, WriteError
 from i18n_sync.locales import Language
-from i18n_sync.project.config import Config
+from i18n_sync.project.config import Config, is_compact
 from i18n_sync.project.files import check_target, is_own_file
 
 
@@ -91,11 +91,19 @@ def _check_overlaps(documents: list[SourceDocument], config: Config) -> None:
             )
 
 
+def _shared_paths(documents: Collection[SourceDocument]) -> set[str]:
+    return {d.template for d in documents} | {t.catalog for d in documents for t in d.targets}
+
+
 def _check_targets(documents: list[SourceDocument], config: Config) -> None:
     """Refuse, before any file is read or written, a path the run may not write."""
     written: set[str] = set()
     folded = {document.source.casefold(): document.source for document in documents}
+    # A compact layout's template and catalogues are shared by every document on purpose.
+    shared = _shared_paths(documents) if is_compact(config.settings) else set()
     for path in _written_paths(documents):
+        if path in written and path in shared:
+            continue
         check_target(config.root, path)
         if path in written:
             raise ConfigError(f"two documents would write {path}; rename one of their sources", config.file)

@@ -1,39 +1,51 @@
 """The main job: extract, update and render every document in every language.
 
-`run` reads the files it needs, passes text and records through the pure
-stages, and returns the files it wants written as `FileChange`s: the caller
-writes them (`files.apply_changes`) or, for ``--check``, only compares them.
+`run` plans the documents, runs one job per document (`project.jobs`; on
+every core, `project.pool`), combines their records here, in one place, and
+then publishes every output, again as independent jobs. It returns the files
+it wants written as `FileChange`s: the caller writes them
+(`files.apply_changes`) or, for ``--check``, only compares them.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
+from functools import partial
 
-from i18n_sync.checks.translation import (
-    DEFAULT_POLICY,
-    Finding,
-    Policy,
-    check_messages,
-    ignores_of,
-    make_policy,
-)
-from i18n_sync.errors import CatalogError, ConfigError, Diagnostic, I18nSyncError, MarkdownError
-from i18n_sync.gettext.catalog import build_template, creation_date, new_catalog, with_language
-from i18n_sync.gettext.merge import MergeReport, merge_catalog
-from i18n_sync.gettext.po import decode_po, format_po, parse_po, parse_po_with_warnings, translations_of
-from i18n_sync.gettext.stats import Counts, count_messages
+from i18n_sync.checks.translation import Finding, Policy, check_messages, ignores_of, make_policy
+from i18n_sync.errors import CatalogError, ConfigError, Diagnostic, I18nSyncError
+from i18n_sync.gettext.catalog import creation_date
+from i18n_sync.gettext.merge import MergeReport
+from i18n_sync.gettext.po import parse_po, translations_of
+from i18n_sync.gettext.stats import Counts
 from i18n_sync.locales import Language
-from i18n_sync.markdown.document import Document, load_document
+from i18n_sync.markdown.document import Document
 from i18n_sync.markdown.extract import Extraction, extract_units
 from i18n_sync.markdown.links import relative_link
-from i18n_sync.markdown.parser import MAX_INLINE_LENGTH
 from i18n_sync.model import Catalog, FileChange
-from i18n_sync.project.config import Config
-from i18n_sync.project.files import decode_utf8, is_current, read_bytes
+from i18n_sync.project.cache import open_memo
+from i18n_sync.project.config import Config, is_compact
+from i18n_sync.project.files import is_current, read_bytes
+from i18n_sync.project.jobs import (
+    CatalogueJob,
+    CatalogueResult,
+    Member,
+    PublishJob,
+    RunContext,
+    SourceResult,
+    TemplateResult,
+    build_template_file,
+    extract_source,
+    parse_catalog,
+    process_catalogue,
+    publish_output,
+    read_document,
+    used_by,
+)
 from i18n_sync.project.plan import SourceDocument, Target, find_sources, plan_documents
+from i18n_sync.project.pool import map_jobs, worker_count
 from i18n_sync.render.decorate import (
     Decorations,
     SwitcherEntry,
@@ -42,8 +54,8 @@ from i18n_sync.render.decorate import (
     notice_text,
     switcher_line,
 )
-from i18n_sync.render.publish import Prepared, build_site, publish
-from i18n_sync.render.splice import Accepted, accept_translations, is_allowed_link, render_document
+from i18n_sync.render.publish import Prepared, build_site
+from i18n_sync.render.splice import Accepted, is_allowed_link, render_document
 from i18n_sync.reports.history import find_in_sync
 from i18n_sync.reports.status import InSync, LanguageStatus, StatusReport, document_status, with_since
 
@@ -71,191 +83,115 @@ class RunReport:
     errors: tuple[I18nSyncError, ...] = ()
 
 
-def _read_document(root: Path, path: str, limit: int | None = None) -> Document:
-    data = read_bytes(root, path, limit, MarkdownError)
-    if data is None:
-        raise MarkdownError("no such file", path)
-    return load_document(decode_utf8(data, path, MarkdownError), path)
-
-
-def _read_catalog(
-    root: Path, path: str, warnings: list[Diagnostic], limit: int | None = None
-) -> Catalog | None:
-    return _parse_catalog(read_bytes(root, path, limit, CatalogError), path, warnings)
-
-
-def _parse_catalog(data: bytes | None, path: str, warnings: list[Diagnostic]) -> Catalog | None:
-    if data is None:
-        return None
-    catalog, found = parse_po_with_warnings(decode_po(data, path), path)
-    warnings.extend(found)  # a byte order mark or CRLF endings, normalised on write
-    _check_lengths(catalog, path)
-    return catalog
-
-
-def _check_lengths(catalog: Catalog, path: str) -> None:
-    """Refuse a translation longer than any source text may be: parsing it could take minutes."""
-    for message in catalog.messages:
-        if len(message.msgstr) > MAX_INLINE_LENGTH:
-            raise CatalogError(
-                f"this translation is {len(message.msgstr):,} characters long, more than the "
-                f"{MAX_INLINE_LENGTH:,} the tool parses in one piece; shorten it",
-                path,
-                message.line or None,
-            )
-
-
-@dataclass(frozen=True, slots=True)
-class _Source:
-    """A source document read and extracted, with its template."""
-
-    plan: SourceDocument
-    doc: Document
-    extraction: Extraction
-    template: Catalog
-
-    @property
-    def home(self) -> str:
-        """The English file its links are written for."""
-        return self.plan.source_output or self.plan.source
-
-
 @dataclass(slots=True)
-class _Run:
+class _Combined:
+    """The records of every job, gathered in document order: the one place results meet."""
+
     config: Config
-    steps: Collection[str]
-    date: str
+    chosen: Collection[str]
     changes: dict[str, list[FileChange]] = field(default_factory=dict)
     reports: dict[str, LanguageReport] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     errors: list[I18nSyncError] = field(default_factory=list)
     prepared: dict[str, list[Prepared]] = field(default_factory=dict)
     counts: dict[tuple[str, str], Counts] = field(default_factory=dict)
-    policy: Policy = DEFAULT_POLICY
 
-    @property
-    def limit(self) -> int:
-        """The size cap of every file the run reads."""
-        return self.config.settings.max_file_size
+    def add_change(self, group: str, change: FileChange | None) -> None:
+        if change is not None:
+            self.changes.setdefault(group, []).append(change)
 
-    def add(
+    def add_all(
         self,
-        group: str,
-        path: str,
-        text: str,
-        kind: str,
-        original: bytes | None = None,
-        guarded: bool = False,
+        sources: Sequence[SourceResult],
+        templates: Mapping[str, TemplateResult],
+        catalogues: Mapping[tuple[str, str], tuple[CatalogueJob, CatalogueResult]],
     ) -> None:
-        change = FileChange(path, text.encode("utf-8"), kind, original, guarded)
-        self.changes.setdefault(group, []).append(change)
-
-    def format_catalog(self, catalog: Catalog, path: str) -> str:
-        """The catalogue as msgcat writes it with the configured wrap width."""
-        return format_po(catalog, self.config.settings.wrap_width, path)
-
-    def template_for(self, document: SourceDocument, extraction: Extraction) -> Catalog:
-        try:
-            previous = _read_catalog(self.config.root, document.template, self.diagnostics, self.limit)
-        except CatalogError as problem:
-            where = problem.path or document.template
-            self.diagnostics.append(Diagnostic(where, problem.line, f"{problem.message}; it is regenerated"))
-            previous = None
-        project = self.config.settings.project or document.name
-        return build_template(extraction.units, document.source, project, previous, self.date)
-
-    def document(self, document: SourceDocument) -> None:
-        try:
-            doc = _read_document(self.config.root, document.source, self.limit)
-            extraction = extract_units(doc, self.config.settings.front_matter_keys)
-        except I18nSyncError as problem:
-            self.errors.append(problem)
-            return
-        self.diagnostics.extend(extraction.diagnostics)
-        source = _Source(document, doc, extraction, self.template_for(document, extraction))
-        if "extract" in self.steps:
-            template_text = self.format_catalog(source.template, document.template)
-            self.add("", document.template, template_text, "template")
-        if document.source_output:
-            english = Accepted({})
-            prepared = Prepared(
-                document.source, source.home, document.source_output, doc, extraction, english
-            )
-            self.prepared.setdefault("", []).append(prepared)
-        if "update" in self.steps or "render" in self.steps:
-            for target in document.targets:
-                self.target(source, target)
-
-    def target(self, source: _Source, target: Target) -> None:
-        language = target.language
-        report = self.reports[language.tag]
-        try:
-            # Kept to check, before replacing the file, that nobody changed it meanwhile.
-            read_as = read_bytes(self.config.root, target.catalog, self.limit, CatalogError)
-            old = _parse_catalog(read_as, target.catalog, self.diagnostics)
-        except CatalogError as problem:
-            self.errors.append(problem)
-            self.reports[language.tag] = _replace_report(report, failed=True)
-            return
-        if old is None:
-            old = new_catalog(source.template, language, source.plan.source)
-        merged, merge = merge_catalog(
-            with_language(old, language), source.template, keep_obsolete=self.config.settings.keep_obsolete
-        )
-        if "update" in self.steps:
-            text = self.format_catalog(merged, target.catalog)
-            self.add(language.tag, target.catalog, text, "catalog", read_as, guarded=True)
-        extraction = source.extraction
-        allowed = self.config.settings.allowed_hosts(language.tag)
-        accepted = accept_translations(
-            target.catalog,
-            extraction.units,
-            translations_of(merged),
-            extraction.context,
-            allowed,
-            self.policy,
-            ignores_of(merged.active),
-        )
-        self.diagnostics.extend(accepted.diagnostics)
-        counts = count_messages(merged)
-        self.counts[(language.tag, source.plan.source)] = counts
-        prepared = Prepared(source.plan.source, source.home, target.output, source.doc, extraction, accepted)
-        self.prepared.setdefault(language.tag, []).append(prepared)
-        self.reports[language.tag] = LanguageReport(
-            language,
-            report.counts + counts,
-            report.merge + merge,
-            report.rendered + len(accepted.texts),
-            report.failed,
-        )
-
-    def is_published(self, tag: str, source: str) -> bool:
-        """Whether a language's output of a document is complete enough to write."""
-        counts = self.counts.get((tag, source))
-        return counts is None or not counts.is_below(self.config.settings.publish_threshold_for(tag))
-
-    def publish_all(self, documents: Sequence[SourceDocument]) -> None:
-        """Render every output, one language at a time so links between outputs resolve."""
-        by_source = {d.source: d for d in documents}
-        for tag, prepared in self.prepared.items():
-            if tag in self.reports and self.reports[tag].failed:
+        """Gather every job's record, document by document, as a one-document-at-a-time run would."""
+        seen: set[str] = set()
+        for source in sources:
+            if source.error is not None:
+                self.errors.append(source.error)
                 continue
-            published = [p for p in prepared if self.is_published(tag, p.source)]
-            site = build_site(published, [p.home for p in prepared if p not in published])
-            for item in prepared:
-                if item not in published:
-                    self.diagnostics.append(self.unpublished(tag, item))
-                    continue
-                decorations = self.decorations(by_source[item.source], tag)
-                english_anchors = self.config.settings.english_anchors and bool(tag)
-                rendered = publish(item, site, decorations, english_anchors)
-                self.add(tag, item.output, rendered.text, "output")
-                # What the document guard refused; the checks before it were reported already.
-                self.diagnostics.extend(
-                    Diagnostic(d.path, d.line, f"{d.message} (in {item.output})", d.level)
-                    for d in rendered.diagnostics
-                    if d not in item.accepted.diagnostics
+            self.diagnostics.extend(source.diagnostics)
+            template = templates[source.plan.template]
+            if template.path not in seen:
+                seen.add(template.path)
+                self.diagnostics.extend(template.diagnostics)
+                self.add_change("", template.change)
+            plan = source.plan
+            if plan.source_output:
+                assert source.doc is not None and source.extraction is not None
+                english = Prepared(
+                    plan.source,
+                    plan.source_output,
+                    plan.source_output,
+                    source.doc,
+                    source.extraction,
+                    Accepted({}),
                 )
+                self.prepared.setdefault("", []).append(english)
+            for target in plan.targets:
+                if (target.language.tag, target.catalog) in catalogues:
+                    self.add_member(plan, *catalogues[(target.language.tag, target.catalog)])
+
+    def add_member(self, plan: SourceDocument, job: CatalogueJob, result: CatalogueResult) -> None:
+        """One document's part of a catalogue; the catalogue itself counts with its first document."""
+        index = next(i for i, member in enumerate(job.members) if member.source.plan == plan)
+        tag = job.members[0].target.language.tag
+        report = self.reports[tag]
+        if result.error is not None:
+            if index == 0:
+                self.errors.append(result.error)
+            self.reports[tag] = _replace_report(report, failed=True)
+            return
+        if index == 0:
+            self.add_change(tag, result.change)
+            self.diagnostics.extend(result.diagnostics)
+            report = replace(report, counts=report.counts + result.counts, merge=report.merge + result.merge)
+        member = result.members[index]
+        self.diagnostics.extend(member.diagnostics)
+        self.counts[(tag, plan.source)] = member.counts
+        self.prepared.setdefault(tag, []).append(member.prepared)
+        self.reports[tag] = replace(report, rendered=report.rendered + len(member.prepared.accepted.texts))
+
+    def publish_all(self, documents: Sequence[SourceDocument], workers: int) -> None:
+        """Render every output; each language's site is laid out first so links between outputs resolve."""
+        by_source = {d.source: d for d in documents}
+        published = self.published_states(documents)
+        planned: list[PublishJob | Diagnostic] = []
+        for tag, prepared in self.prepared.items():
+            if tag and (tag not in self.chosen or self.reports[tag].failed):
+                continue  # the English output ("") is always written
+            shown = [p for p in prepared if published.get((tag, p.source), True)]
+            hidden = [p.home for p in prepared if not published.get((tag, p.source), True)]
+            site = build_site(shown, hidden)
+            english_anchors = self.config.settings.english_anchors and bool(tag)
+            switchers: dict[str, list[tuple[str, str]]] = {}
+            for item in prepared:
+                if not published.get((tag, item.source), True):
+                    planned.append(self.unpublished(tag, item))
+                    continue
+                plan = by_source[item.source]
+                warnings: list[Diagnostic] = []
+                decorations = self.decorations(plan, tag, published, switchers, warnings)
+                planned += warnings
+                planned.append(PublishJob(tag, item, site, decorations, english_anchors))
+        jobs = [job for job in planned if isinstance(job, PublishJob)]
+        outputs = iter(map_jobs(publish_output, jobs, workers))
+        for entry in planned:
+            if isinstance(entry, Diagnostic):
+                self.diagnostics.append(entry)
+                continue
+            output = next(outputs)
+            self.add_change(entry.group, output.change)
+            self.diagnostics.extend(output.diagnostics)
+
+    def published_states(self, documents: Sequence[SourceDocument]) -> dict[tuple[str, str], bool]:
+        """Whether each language's output of each document is complete enough to write."""
+        states = {}
+        for (tag, source), counts in self.counts.items():
+            states[(tag, source)] = not counts.is_below(self.config.settings.publish_threshold_for(tag))
+        return states
 
     def unpublished(self, tag: str, item: Prepared) -> Diagnostic:
         percent = self.counts[(tag, item.source)].shown_percent
@@ -263,41 +199,58 @@ class _Run:
         message = f"not published: {percent}% translated, below the publish threshold of {threshold}%"
         return Diagnostic(item.output, None, message)
 
-    def decorations(self, plan: SourceDocument, tag: str) -> Decorations:
+    def decorations(
+        self,
+        plan: SourceDocument,
+        tag: str,
+        published: Mapping[tuple[str, str], bool],
+        switchers: dict[str, list[tuple[str, str]]],
+        warnings: list[Diagnostic],
+    ) -> Decorations:
         settings = self.config.settings
-        output = next((t.output for t in plan.targets if t.language.tag == tag), plan.source_output or "")
-        catalog = next((t.catalog for t in plan.targets if t.language.tag == tag), None)
+        target = next((t for t in plan.targets if t.language.tag == tag), None)
+        output = target.output if target else plan.source_output or ""
+        catalog = target.catalog if target else None
         header = generated_header(plan.source, catalog) if settings.generated_header else ""
         switcher = ""
         if settings.language_switcher != "off":
-            switcher = switcher_line(self.switcher_entries(plan, output))
+            if plan.source not in switchers:
+                switchers[plan.source] = self.switcher_targets(plan, published)
+            switcher = switcher_line(_switcher_entries(switchers[plan.source], output))
         notice = ""
-        if settings.notice and catalog is not None:
-            code = next(t.language.code for t in plan.targets if t.language.tag == tag)
-            notice = notice_text(code, self.counts[(tag, plan.source)], relative_link(catalog, output))
+        if settings.notice and target is not None:
+            code = target.language.code
+            counts = self.counts[(tag, plan.source)]
+            notice = notice_text(code, counts, relative_link(target.catalog, output))
             if notice and notice_template(code) is None:
-                self.diagnostics.append(Diagnostic(output, None, untranslated_notice(code)))
+                warnings.append(Diagnostic(output, None, untranslated_notice(code)))
         return Decorations(header, switcher, notice, settings.language_switcher == "top")
 
-    def switcher_entries(self, plan: SourceDocument, output: str) -> list[SwitcherEntry]:
-        entries = []
-        home = plan.source_output or plan.source
-        english = self.config.settings.language_name("en") or "English"
-        entries.append(SwitcherEntry(english, None if home == output else relative_link(home, output)))
+    def switcher_targets(
+        self, plan: SourceDocument, published: Mapping[tuple[str, str], bool]
+    ) -> list[tuple[str, str]]:
+        """The switcher's languages for one document: (label, file), English first, once per document."""
+        settings = self.config.settings
+        entries = [(settings.language_name("en") or "English", plan.source_output or plan.source)]
         for target in plan.targets:
-            if not self.is_published(target.language.tag, plan.source):
-                continue
-            label = self.config.settings.language_name(target.language.tag) or target.language.native_name
-            href = None if target.output == output else relative_link(target.output, output)
-            entries.append(SwitcherEntry(label, href))
+            if published.get((target.language.tag, plan.source), True):
+                label = settings.language_name(target.language.tag) or target.language.native_name
+                entries.append((label, target.output))
         return entries
 
     def result(self) -> RunReport:
-        failed = {tag for tag, report in self.reports.items() if report.failed}
-        changes = [c for group, items in self.changes.items() if group not in failed for c in items]
-        return RunReport(
-            tuple(changes), tuple(self.reports.values()), tuple(self.diagnostics), tuple(self.errors)
-        )
+        dropped = {tag for tag, report in self.reports.items() if report.failed or tag not in self.chosen}
+        changes = [c for group, items in self.changes.items() if group not in dropped for c in items]
+        reports = tuple(report for tag, report in self.reports.items() if tag in self.chosen)
+        return RunReport(tuple(changes), reports, tuple(self.diagnostics), tuple(self.errors))
+
+
+def _switcher_entries(targets: Sequence[tuple[str, str]], output: str) -> list[SwitcherEntry]:
+    """The switcher of one output: a link to every other language's file, none to its own."""
+    entries = []
+    for label, path in targets:
+        entries.append(SwitcherEntry(label, None if path == output else relative_link(path, output)))
+    return entries
 
 
 def untranslated_notice(code: str) -> str:
@@ -312,20 +265,108 @@ def _replace_report(report: LanguageReport, failed: bool) -> LanguageReport:
     return LanguageReport(report.language, report.counts, report.merge, report.rendered, failed)
 
 
-def run(config: Config, steps: Collection[str] = STEPS, environ: Mapping[str, str] = os.environ) -> RunReport:
-    """Run the given steps over every document of the project."""
-    return _execute(config, steps, environ).result()
+def run(
+    config: Config,
+    steps: Collection[str] = STEPS,
+    environ: Mapping[str, str] = os.environ,
+    workers: int | None = None,
+    languages: Collection[str] = (),
+) -> RunReport:
+    """Run the given steps over every document of the project.
 
-
-def _execute(config: Config, steps: Collection[str], environ: Mapping[str, str]) -> _Run:
+    `workers` is the number of processes (default: `pool.worker_count`); the
+    result is the same whatever it is. `languages` (BCP 47 tags) narrows the
+    run to those languages, for CI jobs that share the languages out: their
+    outputs are the same bytes as a whole run writes. A run identical to an
+    earlier one that found nothing to do returns that run's report
+    (`project.cache`).
+    """
     documents = plan_documents(config, find_sources(config))
-    state = _Run(config, steps, creation_date(environ), policy=check_policy(config))
-    state.reports = {language.tag: LanguageReport(language) for language in config.languages}
+    memo = open_memo(
+        config, (*steps, *(f"lang:{tag}" for tag in languages)), _read_paths(config, documents), environ
+    )
+    if memo is not None:
+        remembered = memo.recall()
+        if isinstance(remembered, RunReport):
+            return remembered
+    report = _execute(config, steps, environ, workers, documents, languages).result()
+    if memo is not None:
+        memo.remember(report.changes, bool(report.errors), replace(report, changes=()))
+    return report
+
+
+def _read_paths(config: Config, documents: Sequence[SourceDocument]) -> list[str]:
+    """Every file a run reads or may write: what its result depends on."""
+    paths = [config.file]
     for document in documents:
-        state.document(document)
+        paths += [document.source, document.template]
+        if document.source_output:
+            paths.append(document.source_output)
+        for target in document.targets:
+            paths += [target.catalog, target.output]
+    return paths
+
+
+def _execute(
+    config: Config,
+    steps: Collection[str],
+    environ: Mapping[str, str],
+    workers: int | None = None,
+    documents: Sequence[SourceDocument] | None = None,
+    languages: Collection[str] = (),
+) -> _Combined:
+    if documents is None:
+        documents = plan_documents(config, find_sources(config))
+    context = RunContext(config, frozenset(steps), creation_date(environ), check_policy(config))
+    if workers is None:
+        workers = worker_count(dict(environ))
+    chosen = set(languages) or {language.tag for language in config.languages}
+    # Another language matters to a narrowed run only through its switcher entry, which
+    # needs its figures when it has a publish threshold.
+    needed = chosen | {
+        language.tag for language in config.languages if config.settings.publish_threshold_for(language.tag)
+    }
+    sources = map_jobs(partial(extract_source, context), documents, workers)
+    templates = _build_templates(context, sources)
+    jobs = _catalogue_jobs(sources, templates, needed) if context.steps & {"update", "render"} else []
+    results = map_jobs(partial(process_catalogue, context), jobs, workers)
+    combined = _Combined(config, chosen)
+    combined.reports = {language.tag: LanguageReport(language) for language in config.languages}
+    catalogues = {
+        (job.members[0].target.language.tag, job.path): (job, result)
+        for job, result in zip(jobs, results, strict=True)
+    }
+    combined.add_all(sources, templates, catalogues)
     if "render" in steps:
-        state.publish_all(documents)
-    return state
+        combined.publish_all(documents, workers)
+    return combined
+
+
+def _build_templates(context: RunContext, sources: Sequence[SourceResult]) -> dict[str, TemplateResult]:
+    """Each template file, from the documents it serves (one, or every one for a shared template)."""
+    groups: dict[str, list[SourceResult]] = {}
+    for source in sources:
+        if source.error is None:
+            groups.setdefault(source.plan.template, []).append(source)
+    return {path: build_template_file(context, path, members) for path, members in groups.items()}
+
+
+def _catalogue_jobs(
+    sources: Sequence[SourceResult], templates: Mapping[str, TemplateResult], languages: Collection[str]
+) -> list[CatalogueJob]:
+    """One job per catalogue file and language, with the documents it holds in document order."""
+    groups: dict[tuple[str, str], list[Member]] = {}
+    for source in sources:
+        if source.error is None:
+            for target in source.plan.targets:
+                if target.language.tag in languages:
+                    groups.setdefault((target.language.tag, target.catalog), []).append(
+                        Member(source, target)
+                    )
+    return [
+        CatalogueJob(path, templates[members[0].source.plan.template].catalog, tuple(members))
+        for (_, path), members in groups.items()
+    ]
 
 
 # --- i18n-sync check ---------------------------------------------------------------------------
@@ -396,29 +437,40 @@ def check_project(config: Config, languages: Collection[str] = ()) -> CheckRepor
     the report, and the others are still checked.
     """
     policy = check_policy(config)
-    findings: list[EntryFinding] = []
+    findings: dict[EntryFinding, None] = {}  # a shared catalogue's entry is checked once per document
     errors: list[I18nSyncError] = []
-    catalogs: list[str] = []
+    parsed: dict[str, Catalog | None] = {}
     checked = 0
+    shared = is_compact(config.settings)
     for document in plan_documents(config, find_sources(config)):
         targets = [t for t in document.targets if not languages or t.language.tag in languages]
         try:
-            doc = _read_document(config.root, document.source, config.settings.max_file_size)
+            doc = read_document(config, document.source, config.settings.max_file_size)
             extraction = extract_units(doc, config.settings.front_matter_keys)
         except I18nSyncError as problem:
             errors.append(problem)
             continue
         for target in targets:
-            try:
-                catalog = _read_catalog(config.root, target.catalog, [], config.settings.max_file_size)
-            except CatalogError as problem:
-                errors.append(problem)
-                continue
+            if target.catalog not in parsed:
+                try:
+                    data = read_bytes(
+                        config.root, target.catalog, config.settings.max_file_size, CatalogError
+                    )
+                    parsed[target.catalog] = parse_catalog(data, target.catalog, [])
+                except CatalogError as problem:
+                    errors.append(problem)
+                    parsed[target.catalog] = None
+                    continue
+                read = parsed[target.catalog]
+                checked += sum(1 for message in read.active if message.is_translated) if read else 0
+            catalog = parsed[target.catalog]
             if catalog is not None:
-                catalogs.append(target.catalog)
-                checked += sum(1 for message in catalog.active if message.is_translated)
-                findings += _check_target(config, target, catalog, doc, extraction, policy)
-    return CheckReport(tuple(findings), checked, tuple(catalogs), tuple(errors))
+                catalog = used_by(catalog, extraction) if shared else catalog
+                findings.update(
+                    dict.fromkeys(_check_target(config, target, catalog, doc, extraction, policy))
+                )
+    catalogs = tuple(path for path, catalog in parsed.items() if catalog is not None)
+    return CheckReport(tuple(findings), checked, catalogs, tuple(errors))
 
 
 # --- i18n-sync status --------------------------------------------------------------------------
@@ -442,6 +494,7 @@ def project_status(
     changes = (change for group in state.changes.values() for change in group)
     merged = {change.path: change for change in changes if change.kind == "catalog"}
     catalogs: dict[tuple[str, str], Catalog] = {}
+    compact = is_compact(config.settings)
     report = []
     for language in config.languages:
         if languages and language.tag not in languages:
@@ -453,6 +506,8 @@ def project_status(
             if change is None:  # unreadable: the run's errors say why
                 continue
             catalog = parse_po(change.content.decode("utf-8"), target.catalog)
+            if compact:
+                catalog = _referring_to(catalog, document.source)
             catalogs[(language.tag, document.source)] = catalog
             pending = not is_current(config.root, change)
             found.append(document_status(document.source, target.catalog, catalog, pending))
@@ -462,6 +517,11 @@ def project_status(
     errors = tuple(state.errors)
     status = StatusReport(tuple(report), tuple(str(error) for error in errors), problems=errors)
     return _with_history(config, status, catalogs) if history else status
+
+
+def _referring_to(catalog: Catalog, source: str) -> Catalog:
+    """The entries of a shared catalogue whose references name `source`, obsolete ones included."""
+    return replace(catalog, messages=tuple(m for m in catalog.messages if source in m.references))
 
 
 def _with_history(

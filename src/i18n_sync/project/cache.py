@@ -1,0 +1,130 @@
+"""Remember a run that found nothing to do, so the next identical run costs a read of the files.
+
+A run's result is a function of its inputs: the configuration, the tool's
+own code and its libraries' versions, and the bytes of every file it reads
+or writes (sources, templates, catalogues, outputs). When a run finds every
+file already as it would write it, its report is stored under a key that
+hashes all of those; a later run whose key is the same returns that report
+without parsing, merging or rendering anything. Nothing is trusted blindly:
+the key covers the content of every file, a changed byte anywhere gives
+another key, and a damaged cache file fails its checksum and is ignored.
+
+The cache lives outside the repository (``$XDG_CACHE_HOME/i18n-sync``, or
+``I18N_SYNC_CACHE_DIR``), one file per project: it is never committed by
+accident, a pull request cannot plant one, and deleting it is always safe.
+``I18N_SYNC_CACHE_DIR=off`` turns it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from i18n_sync.errors import I18nSyncError
+from i18n_sync.model import FileChange
+from i18n_sync.project.config import Config
+from i18n_sync.project.files import read_bytes, write_atomic
+
+CACHE_VARIABLE = "I18N_SYNC_CACHE_DIR"
+_FORMAT = b"i18n-sync run cache 1\n"
+# The libraries whose data or parsing shapes the output.
+_LIBRARIES = ("babel", "markdown-it-py", "mdit-py-plugins", "cmarkgfm", "rapidfuzz")
+
+
+def cache_folder(environ: Mapping[str, str]) -> Path | None:
+    """Where the run cache lives, or None when it is turned off."""
+    chosen = environ.get(CACHE_VARIABLE)
+    if chosen is not None:
+        return None if chosen.strip().lower() in ("", "off", "0", "no") else Path(chosen)
+    base = environ.get("XDG_CACHE_HOME") or (environ.get("LOCALAPPDATA") if sys.platform == "win32" else None)
+    return Path(base or Path.home() / ".cache") / "i18n-sync"
+
+
+@cache
+def _tool_fingerprint() -> str:
+    """The package's own code and its libraries' versions: a new release never reuses a cache."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".po", ".pot", ".json"):
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in _LIBRARIES:
+        try:
+            digest.update(f"{name}={metadata.version(name)}\0".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}=none\0".encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class RunMemo:
+    """The key of one run and where its record goes; `snapshot` is every file's bytes before it."""
+
+    file: Path
+    key: str
+    snapshot: Mapping[str, bytes | None]
+
+    def recall(self) -> object | None:
+        """The report of an earlier run with the same key, or None."""
+        try:
+            data = read_bytes(self.file.parent, self.file.name) if self.file.parent.is_dir() else None
+        except I18nSyncError:
+            return None
+        if data is None or not data.startswith(_FORMAT):
+            return None
+        body = data[len(_FORMAT) :]
+        checksum, payload = body[:32], body[32:]
+        if hashlib.sha256(payload).digest() != checksum:
+            return None  # damaged: the run rebuilds it
+        try:
+            key, report = pickle.loads(payload)
+        except Exception:
+            return None
+        return report if key == self.key else None
+
+    def remember(self, changes: Sequence[FileChange], failed: bool, report: object) -> bool:
+        """Store `report` if the run failed nowhere and every change is on disk already.
+
+        Only such a run is remembered: its key is then the state of the files
+        after it too, so the next run with that key has nothing to do.
+        """
+        if failed or any(self.snapshot.get(change.path) != change.content for change in changes):
+            return False
+        payload = pickle.dumps((self.key, report), protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.file, _FORMAT + hashlib.sha256(payload).digest() + payload)
+        except OSError:
+            return False  # a cache that cannot be written is only a slower next run
+        return True
+
+
+def open_memo(
+    config: Config, steps: Iterable[str], paths: Iterable[str], environ: Mapping[str, str]
+) -> RunMemo | None:
+    """The memo of a run over these files, or None when the cache is off or a file is unreadable."""
+    folder = cache_folder(environ)
+    root = config.root.resolve()
+    if folder is None or folder.resolve().is_relative_to(root):
+        # Inside the repository a pull request could plant a record: only ever outside.
+        return None
+    snapshot: dict[str, bytes | None] = {}
+    digest = hashlib.sha256()
+    digest.update(_tool_fingerprint().encode())
+    digest.update(repr((config.file, config.settings, sorted(steps))).encode())
+    for path in sorted(set(paths)):
+        try:
+            data = read_bytes(config.root, path)
+        except I18nSyncError:
+            return None  # a folder or a device where a file should be: the run says what is wrong
+        snapshot[path] = data
+        digest.update(path.encode() + b"\0")
+        digest.update(b"-" if data is None else hashlib.sha256(data).digest())
+    project = hashlib.sha256(str(root).encode()).hexdigest()[:24]
+    return RunMemo(folder / f"run-{project}.cache", digest.hexdigest(), snapshot)

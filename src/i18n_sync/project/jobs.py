@@ -1,0 +1,288 @@
+"""The run's jobs: one per source document, then one per output, each a function returning a record.
+
+A document job reads one source, its template and its catalogues, and
+returns everything the run needs from them: the template and the merged
+catalogues as `FileChange`s, the translations the checks accepted, the
+counts. It shares nothing with other jobs, so jobs can run in any order, in
+other processes (`project.pool`), or be taken from the cache
+(`project.cache`). Publishing needs every document of a language at once
+(links between outputs follow translated headings), so it is a second kind
+of job, one per output, given the language's `Site`; `project.sync` combines
+the records of both in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
+
+from i18n_sync.checks.translation import Policy, ignores_of
+from i18n_sync.errors import CatalogError, Diagnostic, I18nSyncError, MarkdownError
+from i18n_sync.gettext.catalog import build_shared_template, new_catalog, with_language
+from i18n_sync.gettext.merge import MergeReport, merge_catalog
+from i18n_sync.gettext.po import decode_po, format_po, parse_po_with_warnings, translations_of
+from i18n_sync.gettext.stats import Counts, count_messages
+from i18n_sync.markdown.document import Document, load_document
+from i18n_sync.markdown.extract import Extraction, extract_units
+from i18n_sync.markdown.links import Site
+from i18n_sync.markdown.parser import MAX_INLINE_LENGTH
+from i18n_sync.model import Catalog, FileChange
+from i18n_sync.project.config import Config
+from i18n_sync.project.files import decode_utf8, read_bytes
+from i18n_sync.project.plan import SourceDocument, Target
+from i18n_sync.render.decorate import Decorations
+from i18n_sync.render.publish import Prepared, publish
+from i18n_sync.render.splice import accept_translations
+
+
+@dataclass(frozen=True, slots=True)
+class RunContext:
+    """What every job of one run shares: the configuration, the steps asked for, the date."""
+
+    config: Config
+    steps: frozenset[str]
+    date: str
+    policy: Policy
+
+    @property
+    def limit(self) -> int:
+        """The size cap of every file the run reads."""
+        return self.config.settings.max_file_size
+
+
+@dataclass(frozen=True, slots=True)
+class SourceResult:
+    """One source document read and extracted (or the error that stopped it)."""
+
+    plan: SourceDocument
+    doc: Document | None = None
+    extraction: Extraction | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+    error: I18nSyncError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateResult:
+    """One template file: built from the documents it serves, kept as it was when they did not change."""
+
+    path: str
+    catalog: Catalog
+    change: FileChange | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One document of a catalogue: where its translations come from and go."""
+
+    source: SourceResult
+    target: Target
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueJob:
+    """One catalogue file of one language and the documents it holds (one, or all of them)."""
+
+    path: str
+    template: Catalog
+    members: tuple[Member, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TargetResult:
+    """One document in one language: what may be rendered, and its own counts."""
+
+    target: Target
+    prepared: Prepared
+    counts: Counts
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueResult:
+    """A catalogue merged with its template, and each of its documents prepared to render.
+
+    `change` is None when the step list has no ``update``; `error` is set, and
+    `members` empty, when the catalogue could not be read.
+    """
+
+    path: str
+    change: FileChange | None = None
+    members: tuple[TargetResult, ...] = ()
+    counts: Counts = field(default_factory=Counts)
+    merge: MergeReport = field(default_factory=MergeReport)
+    diagnostics: tuple[Diagnostic, ...] = ()
+    error: I18nSyncError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PublishJob:
+    """One output to render: the document prepared for it, its language's site, its decorations."""
+
+    group: str
+    prepared: Prepared
+    site: Site
+    decorations: Decorations
+    english_anchors: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """A rendered output, and what the document guard refused in it."""
+
+    change: FileChange
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def read_document(config: Config, path: str, limit: int | None = None) -> Document:
+    """Read and decode a source document; `MarkdownError` when it is missing or not UTF-8."""
+    data = read_bytes(config.root, path, limit, MarkdownError)
+    if data is None:
+        raise MarkdownError("no such file", path)
+    return load_document(decode_utf8(data, path, MarkdownError), path)
+
+
+def parse_catalog(data: bytes | None, path: str, warnings: list[Diagnostic]) -> Catalog | None:
+    """Parse a catalogue's bytes (None: no file); its warnings go to `warnings`."""
+    if data is None:
+        return None
+    catalog, found = parse_po_with_warnings(decode_po(data, path), path)
+    warnings.extend(found)  # a byte order mark or CRLF endings, normalised on write
+    _check_lengths(catalog, path)
+    return catalog
+
+
+def _check_lengths(catalog: Catalog, path: str) -> None:
+    """Refuse a translation longer than any source text may be: parsing it could take minutes."""
+    for message in catalog.messages:
+        if len(message.msgstr) > MAX_INLINE_LENGTH:
+            raise CatalogError(
+                f"this translation is {len(message.msgstr):,} characters long, more than the "
+                f"{MAX_INLINE_LENGTH:,} the tool parses in one piece; shorten it",
+                path,
+                message.line or None,
+            )
+
+
+def format_catalog(context: RunContext, catalog: Catalog, path: str) -> str:
+    """The catalogue as msgcat writes it with the configured wrap width."""
+    return format_po(catalog, context.config.settings.wrap_width, path)
+
+
+def extract_source(context: RunContext, plan: SourceDocument) -> SourceResult:
+    """Read one source document and extract its units."""
+    try:
+        doc = read_document(context.config, plan.source, context.limit)
+        extraction = extract_units(doc, context.config.settings.front_matter_keys)
+    except I18nSyncError as problem:
+        return SourceResult(plan, error=problem)
+    return SourceResult(plan, doc, extraction, extraction.diagnostics)
+
+
+def build_template_file(context: RunContext, path: str, sources: Sequence[SourceResult]) -> TemplateResult:
+    """The template at `path` for the documents it serves, in document order."""
+    diagnostics: list[Diagnostic] = []
+    try:
+        data = read_bytes(context.config.root, path, context.limit, CatalogError)
+        previous = parse_catalog(data, path, diagnostics)
+    except CatalogError as problem:
+        where = problem.path or path
+        diagnostics.append(Diagnostic(where, problem.line, f"{problem.message}; it is regenerated"))
+        previous = None
+    members = [(s.extraction.units, s.plan.source) for s in sources if s.extraction is not None]
+    name = sources[0].plan.name if len(sources) == 1 else PurePosixPath(path).stem
+    project = context.config.settings.project or name
+    template = build_shared_template(members, project, previous, context.date)
+    change = None
+    if "extract" in context.steps:
+        change = _change(path, format_catalog(context, template, path), "template")
+    return TemplateResult(path, template, change, tuple(diagnostics))
+
+
+def _change(
+    path: str, text: str, kind: str, original: bytes | None = None, guarded: bool = False
+) -> FileChange:
+    return FileChange(path, text.encode("utf-8"), kind, original, guarded)
+
+
+def process_catalogue(context: RunContext, job: CatalogueJob) -> CatalogueResult:
+    """Merge one catalogue with its template, then check and prepare each of its documents."""
+    config = context.config
+    language = job.members[0].target.language
+    diagnostics: list[Diagnostic] = []
+    try:
+        # Kept to check, before replacing the file, that nobody changed it meanwhile.
+        read_as = read_bytes(config.root, job.path, context.limit, CatalogError)
+        old = parse_catalog(read_as, job.path, diagnostics)
+    except CatalogError as problem:
+        return CatalogueResult(job.path, error=problem)
+    if old is None:
+        sources = [member.source.plan.source for member in job.members]
+        reference = sources[0] if len(sources) == 1 else config.settings.source_root or "the sources"
+        old = new_catalog(job.template, language, reference)
+    merged, merge = merge_catalog(
+        with_language(old, language), job.template, keep_obsolete=config.settings.keep_obsolete
+    )
+    change = None
+    if "update" in context.steps:
+        change = _change(
+            job.path, format_catalog(context, merged, job.path), "catalog", read_as, guarded=True
+        )
+    translations = translations_of(merged)
+    ignores = ignores_of(merged.active)
+    members = tuple(
+        _prepare(
+            context, member, merged if len(job.members) == 1 else _own(merged, member), translations, ignores
+        )
+        for member in job.members
+    )
+    return CatalogueResult(job.path, change, members, count_messages(merged), merge, tuple(diagnostics))
+
+
+def used_by(catalog: Catalog, extraction: Extraction) -> Catalog:
+    """The active entries of a shared catalogue that one document's units use: its own figures."""
+    msgids = {unit.msgid for unit in extraction.units}
+    return replace(catalog, messages=tuple(m for m in catalog.active if m.msgid in msgids))
+
+
+def _own(catalog: Catalog, member: Member) -> Catalog:
+    assert member.source.extraction is not None
+    return used_by(catalog, member.source.extraction)
+
+
+def _prepare(
+    context: RunContext,
+    member: Member,
+    catalog: Catalog,
+    translations: Mapping[str, str],
+    ignores: Mapping[str, frozenset[str]],
+) -> TargetResult:
+    source, target = member.source, member.target
+    assert source.doc is not None and source.extraction is not None
+    extraction = source.extraction
+    accepted = accept_translations(
+        target.catalog,
+        extraction.units,
+        translations,
+        extraction.context,
+        context.config.settings.allowed_hosts(target.language.tag),
+        context.policy,
+        ignores,
+    )
+    plan = source.plan
+    home = plan.source_output or plan.source
+    prepared = Prepared(plan.source, home, target.output, source.doc, extraction, accepted)
+    return TargetResult(target, prepared, count_messages(catalog), accepted.diagnostics)
+
+
+def publish_output(job: PublishJob) -> Published:
+    """Render one output; report what the document guard refused beyond the checks before it."""
+    item = job.prepared
+    rendered = publish(item, job.site, job.decorations, job.english_anchors)
+    diagnostics = tuple(
+        Diagnostic(d.path, d.line, f"{d.message} (in {item.output})", d.level)
+        for d in rendered.diagnostics
+        if d not in item.accepted.diagnostics
+    )
+    return Published(_change(item.output, rendered.text, "output"), diagnostics)

@@ -1,0 +1,200 @@
+"""Runs at scale: the same result on one worker or many, and a run cache that is never trusted blindly."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from helpers import invoke
+from i18n_sync.project.cache import CACHE_VARIABLE
+from i18n_sync.project.config import load_config
+from i18n_sync.project.sync import RunReport, run
+
+CONFIG = """languages = ["tr", "zh-CN", "de"]
+sources = ["docs/**/*.md"]
+source_root = "docs"
+template = "locales/{path}.pot"
+catalog = "locales/{locale}/{path}.po"
+output = "site/{lang}/{path}.md"
+source_output = ""
+"""
+
+TR = """msgid ""
+msgstr ""
+"Language: tr\\n"
+"Content-Type: text/plain; charset=UTF-8\\n"
+
+msgid "Guide {number}"
+msgstr "Kılavuz {number}"
+
+msgid "See [the next guide]({{1}})."
+msgstr "[Sonraki kılavuza]({{1}}) bakın."
+"""
+
+
+def make_docs(root: Path, count: int = 12) -> Path:
+    """A docs tree whose documents link to each other, with Turkish catalogues for some."""
+    (root / "i18n-sync.toml").write_text(CONFIG, encoding="utf-8")
+
+    def folder_of(number: int) -> str:
+        return "docs/part" if number % 2 else "docs"
+
+    for number in range(count):
+        folder = root / folder_of(number)
+        folder.mkdir(parents=True, exist_ok=True)
+        after = (number + 1) % count
+        following = posixpath.relpath(f"{folder_of(after)}/guide{after}.md", folder_of(number))
+        (folder / f"guide{number}.md").write_text(
+            f"# Guide {number}\n\nSee [the next guide]({following}).\n\n"
+            f"<!-- i18n-sync:languages -->\n\nText {number} that nobody translated.\n",
+            encoding="utf-8",
+        )
+    return root
+
+
+def report_bytes(report: RunReport) -> list[tuple[str, bytes]]:
+    return [(change.path, change.content) for change in report.changes]
+
+
+def test_one_worker_and_many_give_the_same_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_VARIABLE, "off")
+    root = make_docs(tmp_path)
+    assert invoke(root, "sync").exit_code == 0
+    tr = root / "locales" / "tr" / "part" / "guide1.po"
+    tr.write_text(TR.format(number=1), encoding="utf-8")
+    config = load_config(root)
+    serial, parallel = run(config, workers=1), run(config, workers=2)
+    assert report_bytes(serial) == report_bytes(parallel)
+    assert serial.diagnostics == parallel.diagnostics
+    assert serial.languages == parallel.languages
+    output = dict(report_bytes(parallel))["site/tr/part/guide1.md"].decode()
+    assert "# Kılavuz 1" in output and "[Sonraki kılavuza](../guide2.md)" in output
+
+
+def test_a_run_with_nothing_to_do_is_remembered_and_its_report_reused(
+    tmp_path: Path, run_cache: Path
+) -> None:
+    root = make_docs(tmp_path)
+    assert invoke(root, "sync").exit_code == 0
+    config = load_config(root)
+    first = run(config)  # finds nothing to do: remembered
+    assert first.changes and list(run_cache.iterdir()), "no record was written"
+    second = run(config)  # the same report, without the files that were all current anyway
+    assert second == replace(first, changes=())
+    assert invoke(root, "sync", "--check").exit_code == 0
+
+
+def test_a_changed_byte_anywhere_means_a_new_run(tmp_path: Path) -> None:
+    root = make_docs(tmp_path)
+    assert invoke(root, "sync").exit_code == 0
+    run(load_config(root))  # remembered
+    output = root / "site" / "de" / "guide0.md"
+    output.write_text(output.read_text(encoding="utf-8") + "edited by hand\n", encoding="utf-8")
+    result = invoke(root, "sync", "--check")
+    assert result.exit_code == 1 and "site/de/guide0.md" in result.output
+    (root / "locales" / "tr" / "part").mkdir(parents=True, exist_ok=True)
+    (root / "locales" / "tr" / "part" / "guide1.po").write_text(TR.format(number=1), encoding="utf-8")
+    assert invoke(root, "sync").exit_code == 0
+    assert "# Kılavuz 1" in (root / "site" / "tr" / "part" / "guide1.md").read_text(encoding="utf-8")
+    assert invoke(root, "sync", "--check").exit_code == 0
+
+
+def test_a_damaged_or_foreign_record_is_detected_and_rebuilt(tmp_path: Path, run_cache: Path) -> None:
+    root = make_docs(tmp_path)
+    assert invoke(root, "sync").exit_code == 0
+    expected = replace(run(load_config(root)), changes=())
+    (record,) = run_cache.iterdir()
+    good = record.read_bytes()
+    for damaged in (good[:-7], good[:40] + bytes([good[40] ^ 1]) + good[41:], b"", b"junk"):
+        record.write_bytes(damaged)
+        again = run(load_config(root))
+        assert again.changes, "the damaged record was trusted"
+        assert replace(again, changes=()) == expected
+        assert record.read_bytes() == good  # and the record rebuilt
+    # A configuration change is a new key even when no file changed.
+    config = (root / "i18n-sync.toml").read_text(encoding="utf-8")
+    (root / "i18n-sync.toml").write_text(config + "generated_header = false\n", encoding="utf-8")
+    result = invoke(root, "sync", "--check")
+    assert result.exit_code == 1 and "would write site/tr/guide0.md" in result.output
+
+
+def test_the_cache_is_never_inside_the_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_docs(tmp_path)
+    monkeypatch.setenv(CACHE_VARIABLE, str(root / ".cache"))
+    assert invoke(root, "sync").exit_code == 0
+    run(load_config(root))
+    assert not (root / ".cache").exists()
+
+
+COMPACT = CONFIG.replace('template = "locales/{path}.pot"', 'template = "locales/messages.pot"').replace(
+    'catalog = "locales/{locale}/{path}.po"', 'catalog = "locales/{locale}.po"'
+)
+
+
+def test_one_catalogue_per_language_holds_every_document(tmp_path: Path) -> None:
+    root = make_docs(tmp_path, count=4)
+    (root / "i18n-sync.toml").write_text(COMPACT, encoding="utf-8")
+    assert invoke(root, "sync").exit_code == 0
+    assert sorted(p.name for p in (root / "locales").iterdir()) == [
+        "de.po",
+        "messages.pot",
+        "tr.po",
+        "zh_CN.po",
+    ]
+    tr = (root / "locales" / "tr.po").read_text(encoding="utf-8")
+    # Identical English across documents is one entry that names every document using it.
+    assert tr.count('msgid "See [the next guide]({1})."') == 1
+    assert "#: docs/guide0.md docs/guide2.md docs/part/guide1.md docs/part/guide3.md\n" in tr
+    assert tr.count('msgid "Guide 2"') == 1 and "#: docs/guide2.md\n" in tr
+    translated = tr.replace(
+        'msgid "See [the next guide]({1})."\nmsgstr ""',
+        'msgid "See [the next guide]({1})."\nmsgstr "[Sonraki]({1})."',
+    )
+    (root / "locales" / "tr.po").write_text(translated, encoding="utf-8")
+    assert invoke(root, "sync").exit_code == 0
+    for number, folder in ((0, ""), (1, "part/"), (3, "part/")):
+        output = (root / "site" / "tr" / f"{folder}guide{number}.md").read_text(encoding="utf-8")
+        assert "[Sonraki](" in output, f"guide{number} did not get the shared translation"
+    status = invoke(root, "status", "--format", "json")
+    assert status.exit_code == 0, status.output
+    documents = next(lang for lang in json.loads(status.output)["languages"] if lang["language"] == "tr")
+    assert len(documents["documents"]) == 4
+    check = invoke(root, "check")
+    assert check.exit_code == 0, check.output
+    assert invoke(root, "sync", "--check").exit_code == 0
+
+
+def test_the_compact_layout_needs_both_patterns_without_path(tmp_path: Path) -> None:
+    root = make_docs(tmp_path, count=2)
+    half = CONFIG.replace('catalog = "locales/{locale}/{path}.po"', 'catalog = "locales/{locale}.po"')
+    (root / "i18n-sync.toml").write_text(half, encoding="utf-8")
+    result = invoke(root, "sync")
+    assert result.exit_code == 1
+    assert "i18n-sync.toml:5: 'template' and 'catalog' must both contain {path}" in result.output
+
+
+@pytest.mark.parametrize("threshold", [0, 50])
+def test_languages_shared_out_between_jobs_write_what_one_run_writes(tmp_path: Path, threshold: int) -> None:
+    root = make_docs(tmp_path, count=4)
+    config_text = CONFIG + f"publish_threshold_by_language = {{ de = {threshold} }}\n"
+    (root / "i18n-sync.toml").write_text(config_text, encoding="utf-8")
+    (root / "locales" / "tr" / "part").mkdir(parents=True)
+    (root / "locales" / "tr" / "part" / "guide1.po").write_text(TR.format(number=1), encoding="utf-8")
+    config = load_config(root)
+    whole = dict(report_bytes(run(config)))
+    shards: dict[str, bytes] = {}
+    for languages in (["tr"], ["zh-CN", "de"]):
+        for path, content in report_bytes(run(config, languages=languages)):
+            assert shards.setdefault(path, content) == content, f"two shards disagree on {path}"
+    assert shards == whole
+    tr_only = invoke(root, "sync", "--lang", "tr")
+    assert tr_only.exit_code == 0 and "zh-CN:" not in tr_only.output and "tr:" in tr_only.output
+    assert not (root / "site" / "de").exists()
+    switcher = (root / "site" / "tr" / "guide0.md").read_text(encoding="utf-8")
+    # The German entry follows German's own threshold, though German was not part of this job.
+    assert ("[Deutsch]" in switcher) == (threshold == 0)
+    assert invoke(root, "sync", "--lang", "xx").exit_code == 2
