@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import posixpath
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -198,3 +200,40 @@ def test_languages_shared_out_between_jobs_write_what_one_run_writes(tmp_path: P
     # The German entry follows German's own threshold, though German was not part of this job.
     assert ("[Deutsch]" in switcher) == (threshold == 0)
     assert invoke(root, "sync", "--lang", "xx").exit_code == 2
+
+
+def test_progress_is_told_every_job_of_every_stage_in_order(tmp_path: Path) -> None:
+    root = make_docs(tmp_path, count=10)
+    heard: list[tuple[str, int, int]] = []
+    for workers in (1, 2):
+        heard.clear()
+        run(load_config(root), workers=workers, progress=lambda *told: heard.append(told))
+        stages = [stage for stage, _, _ in heard]
+        assert stages == ["extract"] * 10 + ["update"] * 30 + ["render"] * 30
+        for stage, total in (("extract", 10), ("update", 30), ("render", 30)):
+            assert [(d, t) for s, d, t in heard if s == stage] == [(n, total) for n in range(1, total + 1)]
+
+
+def test_a_long_list_of_files_is_summed_up_unless_verbose(tmp_path: Path) -> None:
+    root = make_docs(tmp_path, count=6)  # 6 templates, 18 catalogues, 18 outputs
+    result = invoke(root, "sync")
+    assert result.exit_code == 0
+    assert "wrote 42 files (18 catalogues, 18 outputs, 6 templates); --verbose lists them" in result.output
+    assert "wrote site/tr/guide0.md" not in result.output
+    (root / "docs" / "guide0.md").write_text("# Guide zero\n", encoding="utf-8")
+    result = invoke(root, "sync", "--verbose")
+    assert "wrote site/tr/guide0.md" in result.output and "up to date site/tr/guide2.md" in result.output
+
+
+def test_progress_bars_show_only_the_long_stages(monkeypatch: pytest.MonkeyPatch) -> None:
+    from i18n_sync import cli
+
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    bars = cli._ProgressBars()
+    for stage, total in (("extract", 150), ("update", 10), ("render", 120)):
+        for done in range(1, total + 1):
+            bars(stage, done, total)
+    bars.close()
+    shown = stream.getvalue()
+    assert "extracting" in shown and "rendering" in shown and "merging" not in shown

@@ -35,6 +35,7 @@ from i18n_sync.project.sync import (
     STEPS,
     CheckReport,
     LanguageReport,
+    Progress,
     RunReport,
     check_project,
     project_status,
@@ -54,6 +55,7 @@ __all__ = [
     "ImportResult",
     "ImportRun",
     "LanguageReport",
+    "Progress",
     "RunReport",
     "StatusReport",
     "SyncResult",
@@ -153,7 +155,8 @@ def _writing(project: Config, check: bool, waiting: Waiting | None) -> Iterator[
 def write_changes(root: Path, changes: Sequence[FileChange], check: bool) -> Files:
     """Write the changes whose bytes differ from the disk (nothing with `check`); say what happened."""
     pending = tuple(change.path for change in changes if not is_current(root, change))
-    current = tuple(change.path for change in changes if change.path not in pending)
+    due = set(pending)  # a set: a docs tree in many languages has thousands of files
+    current = tuple(change.path for change in changes if change.path not in due)
     if check:
         return Files(pending, current=current)
     applied = apply_changes(root, changes)
@@ -174,12 +177,14 @@ def sync(
     keep_obsolete: bool | None = None,
     waiting: Waiting | None = None,
     languages: Collection[str] = (),
+    progress: Progress | None = None,
 ) -> SyncResult:
     """Extract, update and render (or only the `steps` given), and write the files that change.
 
     `keep_obsolete` overrides the configuration's (``--no-obsolete`` is False).
     `languages` (BCP 47 tags) narrows the run to those languages, so that CI
     jobs can share the languages out; each writes what a whole run would.
+    `progress` is told ``(stage, done, total)`` as the run's jobs finish.
     A document or catalogue that cannot be read is an error of the result, and
     every language it does not concern is still written.
     """
@@ -190,7 +195,7 @@ def sync(
     if keep_obsolete is not None:
         project = replace(project, settings=replace(project.settings, keep_obsolete=keep_obsolete))
     with _writing(project, check, waiting):
-        return finish_run(project.root, run(project, steps, languages=languages), check)
+        return finish_run(project.root, run(project, steps, languages=languages, progress=progress), check)
 
 
 def require_languages(project: Config, languages: Collection[str]) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
@@ -185,19 +187,72 @@ def _waiting(message: str) -> None:
     _note(message, err=True)
 
 
-def _show_files(files: api.Files, check: bool) -> None:
-    """``wrote``/``would write`` per file; tell about leftovers of a killed run."""
+# More files than this are summed up by kind unless --verbose: a docs tree in twenty
+# languages writes thousands, and nobody reads thousands of lines.
+_LISTED_FILES = 20
+
+
+def _show_files(files: api.Files, check: bool, kinds: Mapping[str, str] | None = None) -> None:
+    """``would write`` per file; ``wrote`` per file, or a count by kind; leftovers of a killed run."""
     for path in files.removed:
         _note(f"removed {path}, a temporary file left by an interrupted run", err=True)
-    if check:
+    verbose = _options().verbose
+    if check:  # what is out of date is what CI must show, however long
         for path in files.pending:
             click.echo(f"would write {path}")
-    else:
+    elif len(files.written) <= _LISTED_FILES or verbose:
         for path in files.written:
             _note(f"wrote {path}")
-    if _options().verbose:
+    else:
+        counted = Counter((kinds or {}).get(path, "file") for path in files.written)
+        parts = ", ".join(f"{count} {_KIND_NAMES.get(kind, kind)}" for kind, count in sorted(counted.items()))
+        _note(f"wrote {len(files.written)} files ({parts}); --verbose lists them")
+    if verbose:
         for path in files.current:
             click.echo(f"up to date {path}")
+
+
+_KIND_NAMES = {"template": "templates", "catalog": "catalogues", "output": "outputs", "file": "files"}
+
+
+class _ProgressBars:
+    """click's progress bar on stderr for each long stage of a run: on a terminal only."""
+
+    def __init__(self) -> None:
+        self.stage = ""
+        self.bar: Any = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if total < _PROGRESS_FROM:
+            return
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            label = {"extract": "extracting", "update": "merging", "render": "rendering"}.get(stage, stage)
+            self.bar = click.progressbar(length=total, label=f"{label:<10}", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+_PROGRESS_FROM = 100  # jobs in a stage; shorter stages finish before a bar would help
+
+
+@contextmanager
+def _progress(output_format: str) -> Iterator[api.Progress | None]:
+    """Progress bars when a person watches (a terminal, text output, no --quiet); else nothing."""
+    if output_format != "text" or _options().quiet or not sys.stderr.isatty():
+        yield None
+        return
+    bars = _ProgressBars()
+    try:
+        yield bars
+    finally:
+        bars.close()
 
 
 @click.group()
@@ -268,7 +323,7 @@ def _show_sync(result: api.SyncResult, output_format: str, summary: bool) -> Non
         command = click.get_current_context().info_name or "sync"
         _echo_json(run_data(command, report, pending if check else [], result.files.written))
     else:
-        _show_files(result.files, check)
+        _show_files(result.files, check, {change.path: change.kind for change in report.changes})
         if summary:
             for language in report.languages:
                 _note(_summary(language))
@@ -292,9 +347,16 @@ def _run_steps(
 ) -> None:
     keep_obsolete = False if no_obsolete else None
     project = api.load_project(root)
-    result = api.sync(
-        project, steps, check=check, keep_obsolete=keep_obsolete, waiting=_waiting, languages=languages
-    )
+    with _progress(output_format) as progress:
+        result = api.sync(
+            project,
+            steps,
+            check=check,
+            keep_obsolete=keep_obsolete,
+            waiting=_waiting,
+            languages=languages,
+            progress=progress,
+        )
     _show_sync(result, output_format, summary)
 
 

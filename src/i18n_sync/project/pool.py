@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Generic, TypeVar
 
@@ -64,12 +64,30 @@ def _context() -> multiprocessing.context.BaseContext | None:
     return None
 
 
-def map_jobs(function: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
-    """``[function(item) for item in items]``, on up to `workers` processes."""
+def map_jobs(
+    function: Callable[[T], R],
+    items: Sequence[T],
+    workers: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[R]:
+    """``[function(item) for item in items]``, on up to `workers` processes.
+
+    `progress` is told ``(done, total)`` after each result, in order.
+    """
     context = _context()
     if workers <= 1 or len(items) < _MIN_JOBS or context is None:
-        return [function(item) for item in items]
+        return _collect((function(item) for item in items), len(items), progress)
     workers = min(workers, len(items))
     chunk = max(1, len(items) // (workers * 4))
     with ProcessPoolExecutor(workers, context, initializer=_install, initargs=(function, items)) as pool:
-        return list(pool.map(_run_one, range(len(items)), chunksize=chunk))  # type: ignore[arg-type]
+        results = pool.map(_run_one, range(len(items)), chunksize=chunk)
+        return _collect(results, len(items), progress)  # type: ignore[arg-type]
+
+
+def _collect(results: Iterable[R], total: int, progress: Callable[[int, int], None] | None) -> list[R]:
+    collected = []
+    for result in results:
+        collected.append(result)
+        if progress is not None:
+            progress(len(collected), total)
+    return collected

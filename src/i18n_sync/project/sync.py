@@ -10,7 +10,7 @@ it wants written as `FileChange`s: the caller writes them
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 
@@ -60,6 +60,9 @@ from i18n_sync.reports.history import find_in_sync
 from i18n_sync.reports.status import InSync, LanguageStatus, StatusReport, document_status, with_since
 
 STEPS = ("extract", "update", "render")
+
+Progress = Callable[[str, int, int], None]
+"""Told ``(stage, done, total)`` as a run's jobs finish; the stages are the `STEPS`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +157,12 @@ class _Combined:
         self.prepared.setdefault(tag, []).append(member.prepared)
         self.reports[tag] = replace(report, rendered=report.rendered + len(member.prepared.accepted.texts))
 
-    def publish_all(self, documents: Sequence[SourceDocument], workers: int) -> None:
+    def publish_all(
+        self,
+        documents: Sequence[SourceDocument],
+        workers: int,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
         """Render every output; each language's site is laid out first so links between outputs resolve."""
         by_source = {d.source: d for d in documents}
         published = self.published_states(documents)
@@ -177,7 +185,7 @@ class _Combined:
                 planned += warnings
                 planned.append(PublishJob(tag, item, site, decorations, english_anchors))
         jobs = [job for job in planned if isinstance(job, PublishJob)]
-        outputs = iter(map_jobs(publish_output, jobs, workers))
+        outputs = iter(map_jobs(publish_output, jobs, workers, progress))
         for entry in planned:
             if isinstance(entry, Diagnostic):
                 self.diagnostics.append(entry)
@@ -271,6 +279,7 @@ def run(
     environ: Mapping[str, str] = os.environ,
     workers: int | None = None,
     languages: Collection[str] = (),
+    progress: Progress | None = None,
 ) -> RunReport:
     """Run the given steps over every document of the project.
 
@@ -279,7 +288,7 @@ def run(
     run to those languages, for CI jobs that share the languages out: their
     outputs are the same bytes as a whole run writes. A run identical to an
     earlier one that found nothing to do returns that run's report
-    (`project.cache`).
+    (`project.cache`). `progress` hears of every finished job.
     """
     documents = plan_documents(config, find_sources(config))
     memo = open_memo(
@@ -289,7 +298,7 @@ def run(
         remembered = memo.recall()
         if isinstance(remembered, RunReport):
             return remembered
-    report = _execute(config, steps, environ, workers, documents, languages).result()
+    report = _execute(config, steps, environ, workers, documents, languages, progress).result()
     if memo is not None:
         memo.remember(report.changes, bool(report.errors), replace(report, changes=()))
     return report
@@ -314,6 +323,7 @@ def _execute(
     workers: int | None = None,
     documents: Sequence[SourceDocument] | None = None,
     languages: Collection[str] = (),
+    progress: Progress | None = None,
 ) -> _Combined:
     if documents is None:
         documents = plan_documents(config, find_sources(config))
@@ -326,10 +336,11 @@ def _execute(
     needed = chosen | {
         language.tag for language in config.languages if config.settings.publish_threshold_for(language.tag)
     }
-    sources = map_jobs(partial(extract_source, context), documents, workers)
+    told = _stage(progress)
+    sources = map_jobs(partial(extract_source, context), documents, workers, told("extract"))
     templates = _build_templates(context, sources)
     jobs = _catalogue_jobs(sources, templates, needed) if context.steps & {"update", "render"} else []
-    results = map_jobs(partial(process_catalogue, context), jobs, workers)
+    results = map_jobs(partial(process_catalogue, context), jobs, workers, told("update"))
     combined = _Combined(config, chosen)
     combined.reports = {language.tag: LanguageReport(language) for language in config.languages}
     catalogues = {
@@ -338,8 +349,13 @@ def _execute(
     }
     combined.add_all(sources, templates, catalogues)
     if "render" in steps:
-        combined.publish_all(documents, workers)
+        combined.publish_all(documents, workers, told("render"))
     return combined
+
+
+def _stage(progress: Progress | None) -> Callable[[str], Callable[[int, int], None] | None]:
+    """`progress` with the stage filled in, for `map_jobs`."""
+    return lambda stage: None if progress is None else partial(progress, stage)
 
 
 def _build_templates(context: RunContext, sources: Sequence[SourceResult]) -> dict[str, TemplateResult]:
