@@ -13,11 +13,12 @@ OWNERS = {
     "mdit_py_plugins": "markdown.parser",
     "babel": "locales",
     "click": "cli",
+    "cmarkgfm": "checks.github",
 }
 
 # Imports run one way: a module may import only modules of a lower layer.
 LAYERS = [
-    {"errors", "model"},
+    {"errors", "model", "reports.sanitize", "checks.github"},
     {
         "markdown.document",
         "markdown.parser",
@@ -33,7 +34,9 @@ LAYERS = [
     {"render.publish"},
     {"project.plan"},
     {"project.sync"},
-    {"importing.importer"},
+    {"importing.importer", "reports.review"},
+    {"reports.page"},
+    {"reports.server"},
     {"cli", "__init__", "__main__"},
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import webbrowser
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import wraps
@@ -29,6 +30,9 @@ from i18n_sync.project.sync import (
     run,
 )
 from i18n_sync.reports.badge import badge_files
+from i18n_sync.reports.page import format_page
+from i18n_sync.reports.review import review_report
+from i18n_sync.reports.server import start_review
 from i18n_sync.reports.status import Style, format_markdown, format_table, gate_messages, plain, status_data
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -446,10 +450,11 @@ def _configured_languages(root: Path, tags: Sequence[str]) -> Config:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["table", "json", "markdown"]),
+    type=click.Choice(["table", "json", "markdown", "html"]),
     default="table",
     show_default=True,
-    help="json: see status.schema.json in the package; markdown: for a pull request or a README.",
+    help="json: see status.schema.json in the package; markdown: for a pull request or a README; "
+    "html: a self-contained page with the units to work on and the check findings.",
 )
 @click.option(
     "--fail-under",
@@ -462,12 +467,18 @@ def status(
     root: Path, languages: tuple[str, ...], stale: bool, output_format: str, fail_under: float | None
 ) -> None:
     """Show how much of each language is translated, fuzzy (stale) and untranslated, and since when."""
-    report = project_status(_configured_languages(root, languages), languages, fail_under)
+    config = _configured_languages(root, languages)
+    if output_format == "html":
+        review = review_report(config, languages, fail_under)
+        click.echo(format_page(review), nl=False)
+        report = review.status
+    else:
+        report = project_status(config, languages, fail_under)
     if output_format == "json":
         click.echo(json.dumps(status_data(report, stale), ensure_ascii=False, indent=2))
     elif output_format == "markdown":
         click.echo(format_markdown(report, stale), nl=False)
-    else:
+    elif output_format == "table":
         click.echo(format_table(report, stale, terminal_style(click.get_text_stream("stdout"), os.environ)))
     for error in report.errors:
         click.echo(f"Error: {error}", err=True)
@@ -509,3 +520,28 @@ def badge(root: Path, output_dir: str, check: bool) -> None:
         click.echo(f"Error: {error}", err=True)
     if report.errors or applied.errors or (check and pending):
         sys.exit(1)
+
+
+@main.command()
+@root_option
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    help="The port on 127.0.0.1 to listen on. Default: a free one.",
+)
+@click.option("--no-browser", is_flag=True, help="Print the address; do not open a browser.")
+@reports_errors
+def review(root: Path, port: int, no_browser: bool) -> None:
+    """Serve a local page to review and edit the translations, with checks and a preview. Ctrl-C stops it."""
+    server = start_review(load_config(root), port)
+    click.echo(f"Review page: {server.url}")
+    click.echo("Only this address (with its token) opens the page; Ctrl-C stops the server.")
+    if not no_browser:
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

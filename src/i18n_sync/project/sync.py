@@ -295,6 +295,11 @@ def _replace_report(report: LanguageReport, failed: bool) -> LanguageReport:
     return LanguageReport(report.language, report.counts, report.merge, report.rendered, failed)
 
 
+def format_catalog(config: Config, catalog: Catalog, path: str) -> str:
+    """The catalogue's text as `run` writes it; the review page's saves are laid out by this too."""
+    return _Run(config, (), "").format_catalog(catalog, path)
+
+
 def run(config: Config, steps: Collection[str] = STEPS, environ: Mapping[str, str] = os.environ) -> RunReport:
     """Run the given steps over every document of the project."""
     return _execute(config, steps, environ).result()
