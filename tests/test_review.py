@@ -6,10 +6,15 @@ from __future__ import annotations
 import html
 import json
 import re
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +22,7 @@ import pytest
 
 from helpers import invoke
 from i18n_sync.project.config import load_config
+from i18n_sync.reports.page import Editing, format_page
 from i18n_sync.reports.review import ReviewError, ReviewSession, digest_of
 from i18n_sync.reports.sanitize import HERE, is_safe_link, sanitize_html
 from i18n_sync.reports.server import TOKEN_HEADER, ReviewServer, start_review
@@ -272,3 +278,45 @@ def test_the_server_reads_and_writes_only_the_plans_catalogues(server: ReviewSer
         assert status == 422 and "is not a catalogue of this project" in json.loads(body)["error"]
     assert not (project.parent / "secret.po").exists()
     assert _request(f"{base}/static/../i18n-sync.toml?token={server.token}")[0] == 404
+
+
+def test_the_editing_page_shows_translations_as_text(session: ReviewSession) -> None:
+    review = session.review()
+    hostile = '</textarea><script>alert(1)</script>" onfocus="alert(2)'
+    document = review.documents[0]
+    units = tuple(replace(u, msgstr=hostile, msgid=hostile) for u in document.units)
+    page = format_page(replace(review, documents=(replace(document, units=units),)), editing=Editing("t"))
+    assert page.count("<script") == 1  # the page's own script, from the server
+    assert '<script src="/static/review.js?token=t" defer></script>' in page
+    assert "<textarea" in page and "&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert 'data-msgid="&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;&quot; onfocus=&quot;' in page
+
+
+# --- the command ---------------------------------------------------------------------------------
+
+
+def test_the_review_command_prints_its_address_and_stops_on_ctrl_c(project: Path) -> None:
+    command = [sys.executable, "-m", "i18n_sync", "review", "--no-browser", "--root", str(project)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        match = re.fullmatch(r"Review page: (http://127\.0\.0\.1:\d+/\?token=[\w-]{20,})\n", first)
+        assert match, first
+        status, page = _request(match.group(1))
+        assert status == 200 and "<title>Translation review: project</title>" in page
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, errors = process.communicate(timeout=60)
+    assert process.returncode == 0 and "Traceback" not in errors
+
+
+def test_a_busy_port_is_a_clear_error(project: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = invoke(project, "review", "--no-browser", "--port", str(port))
+    assert result.exit_code == 1
+    assert f"Error: cannot listen on 127.0.0.1:{port}: " in result.stderr
+    assert "pick another port with --port" in result.stderr

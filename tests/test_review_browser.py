@@ -154,8 +154,16 @@ def test_edit_check_save_and_preview(
     wait_for(browser, lambda d: TRANSLATION in frame_html(d, "preview-tr"))
 
     browser.set_window_size(420, 900)
+    browser.execute_script("window.scrollTo(0, 0)")
     browser.save_screenshot(str(folder / "review-420.png"))
-    assert (folder / "review-1280.png").stat().st_size > 0 and (folder / "review-420.png").stat().st_size > 0
+    # Narrow, the preview sits below the units; its button takes the reader there.
+    unit(browser, NEW).find_element(By.CSS_SELECTOR, "button.preview-button").click()
+    preview = browser.find_element(By.CSS_SELECTOR, "aside.preview")
+    top = "return arguments[0].getBoundingClientRect().top / window.innerHeight"
+    wait_for(browser, lambda d: -0.01 < d.execute_script(top, preview) < 0.5)
+    browser.save_screenshot(str(folder / "review-420-preview.png"))
+    width = browser.execute_script("return document.documentElement.scrollWidth")
+    assert width <= browser.execute_script("return window.innerWidth")  # nothing sticks out sideways
 
 
 def test_a_hostile_translation_is_refused_and_never_runs(

@@ -113,13 +113,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- who may ask ----------------------------------------------------------------------
 
+    def _hosts(self) -> tuple[str, str]:
+        return (f"{HOST}:{self.server.port}", f"localhost:{self.server.port}")
+
     def _host_ok(self) -> bool:
-        host = self.headers.get("Host", "")
-        return host in (f"{HOST}:{self.server.port}", f"localhost:{self.server.port}")
+        return self.headers.get("Host", "") in self._hosts()
 
     def _origin_ok(self) -> bool:
         origin = self.headers.get("Origin")
-        return origin is None or origin in (f"http://{HOST}:{self.server.port}", "null")
+        return origin is None or origin in [f"http://{host}" for host in self._hosts()]
 
     # --- GET: the page and its assets -----------------------------------------------------
 

@@ -63,21 +63,34 @@
     frame.srcdoc = html;
   }
 
-  async function preview(unit) {
+  // Answers can come back out of order: only the last request's answer is shown.
+  let previews = 0;
+  const checks = new WeakMap();
+
+  async function preview(unit, reveal) {
     const entry = entryOf(unit);
+    const asked = ++previews;
     document.querySelectorAll(".unit.active").forEach((u) => u.classList.remove("active"));
     unit.classList.add("active");
     const answer = await call("/api/preview", { catalog: entry.catalog, msgid: entry.msgid, msgstr: entry.msgstr });
+    if (asked !== previews) return;
     if (!answer.ok) { say(unit, answer.body.error, false); return; }
     document.getElementById("preview-doc").textContent =
       entry.section.dataset.source + " · " + entry.catalog + (answer.body.used ? "" : " (this unit falls back to English)");
     show(document.getElementById("preview-en"), answer.body.english);
     show(document.getElementById("preview-tr"), answer.body.translated);
+    // On a narrow screen the preview is below the units: the button takes the reader there.
+    if (reveal && window.matchMedia("(max-width: 900px)").matches) {
+      document.querySelector("aside.preview").scrollIntoView();
+    }
   }
 
   async function check(unit) {
     const entry = entryOf(unit);
+    const asked = (checks.get(unit) || 0) + 1;
+    checks.set(unit, asked);
     const answer = await call("/api/check", { catalog: entry.catalog, msgid: entry.msgid, msgstr: entry.msgstr });
+    if (checks.get(unit) !== asked) return;
     if (!answer.ok) { say(unit, answer.body.error, false); return; }
     showFindings(unit, answer.body.findings);
     say(unit, answer.body.findings.length ? "" : "checks pass", true);
@@ -111,10 +124,10 @@
     if (!box) return;
     box.addEventListener("input", () => {
       clearTimeout(timers.get(unit));
-      timers.set(unit, setTimeout(async () => { await check(unit); await preview(unit); }, 250));
+      timers.set(unit, setTimeout(async () => { await check(unit); await preview(unit, false); }, 250));
     });
-    box.addEventListener("focus", () => { if (!unit.classList.contains("active")) preview(unit); });
-    unit.querySelector("button.preview-button").addEventListener("click", () => preview(unit));
+    box.addEventListener("focus", () => { if (!unit.classList.contains("active")) preview(unit, false); });
+    unit.querySelector("button.preview-button").addEventListener("click", () => preview(unit, true));
     unit.querySelector("button.save").addEventListener("click", () => save(unit));
   });
 })();
