@@ -320,3 +320,17 @@ def test_a_busy_port_is_a_clear_error(project: Path) -> None:
     assert result.exit_code == 1
     assert f"Error: cannot listen on 127.0.0.1:{port}: " in result.stderr
     assert "pick another port with --port" in result.stderr
+
+
+def test_before_update_an_entry_is_checked_and_previewed_but_not_saved(
+    project: Path, session: ReviewSession
+) -> None:
+    source = project / "content/README.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
+    preview = session.preview(TR_PO, "A new paragraph.", "Yeni bir paragraf.")
+    assert f'<p><span id="{HERE}"></span>Yeni bir paragraf.</p>' in preview.translated
+    assert session.check(TR_PO, "A new paragraph.", "<b>Yeni</b>")[0].check == "html-tags"
+    with pytest.raises(ReviewError, match="run 'i18n-sync update', then reload the page"):
+        session.save(TR_PO, "A new paragraph.", "Yeni", False, digest_of((project / TR_PO).read_bytes()))
+    with pytest.raises(ReviewError, match="has no entry for this English yet"):
+        session.check(TR_PO, "Not in the document.", "x")

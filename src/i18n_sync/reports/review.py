@@ -234,14 +234,22 @@ class ReviewSession:
         doc = load_document(decode_utf8(data, plan.source, MarkdownError), plan.source)
         return _Source(plan, target, doc, extract_units(doc, self.config.settings.front_matter_keys))
 
-    def _entry(self, catalog: str, msgid: str) -> tuple[bytes | None, Catalog, Message]:
+    def _entry(self, catalog: str, msgid: str, saving: bool = False) -> tuple[bytes | None, Catalog, Message]:
+        """The catalogue as on disk and the entry of `msgid` in it.
+
+        Checking and previewing work before ``update`` has written the entry (a stand-in
+        without comments is checked); saving needs it, to change nothing else.
+        """
         data, current = _disk_catalog(self.config, catalog)
         message = _by_msgid(current).get(msgid)
-        if current is None or message is None:
+        if message is None and (saving or msgid not in self._msgids(catalog)):
             raise ReviewError(
                 "has no entry for this English yet; run 'i18n-sync update', then reload the page", catalog
             )
-        return data, current, message
+        return data, current or Catalog((), ()), message or Message(msgid)
+
+    def _msgids(self, catalog: str) -> set[str]:
+        return {unit.msgid for unit in self._source(catalog).extraction.units}
 
     def _allowed(self, source: _Source) -> tuple[str, ...]:
         return self.config.settings.allowed_hosts(source.target.language.tag)
@@ -331,7 +339,7 @@ class ReviewSession:
         source = self._source(catalog)
         root = self.config.root
         with hold_lock(root, self.config.settings.lock_timeout):
-            data, current, message = self._entry(catalog, msgid)
+            data, current, message = self._entry(catalog, msgid, saving=True)
             if digest_of(data) != digest:
                 raise ReviewError(
                     "changed on disk since the page read it (an editor or a sync?); nothing saved: "
