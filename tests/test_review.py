@@ -334,3 +334,15 @@ def test_before_update_an_entry_is_checked_and_previewed_but_not_saved(
         session.save(TR_PO, "A new paragraph.", "Yeni", False, digest_of((project / TR_PO).read_bytes()))
     with pytest.raises(ReviewError, match="has no entry for this English yet"):
         session.check(TR_PO, "Not in the document.", "x")
+
+
+def test_a_translator_comment_switches_a_check_off_as_in_a_render(project: Path) -> None:
+    po = project / TR_PO
+    entry = (
+        f'#. Section: Sample Project > Usage\n#: content/README.md\n#, markdown-text\nmsgid "{UNTRANSLATED}"'
+    )
+    text = po.read_text(encoding="utf-8")
+    assert entry in text
+    po.write_text(text.replace(entry, "# i18n-sync: ignore block-structure\n" + entry), encoding="utf-8")
+    session = ReviewSession(load_config(project), MARKER)
+    assert session.check(TR_PO, UNTRANSLATED, "Sunucuyu\n\n- başlatın") == ()

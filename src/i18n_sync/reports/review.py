@@ -21,7 +21,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 
 from i18n_sync.checks.github import render_html
-from i18n_sync.checks.translation import Finding, Policy, errors_of, ignored_checks, run_checks
+from i18n_sync.checks.translation import Finding, Policy, errors_of, ignored_checks, ignores_of, run_checks
 from i18n_sync.errors import CatalogError, I18nSyncError, MarkdownError
 from i18n_sync.gettext.po import decode_po, parse_po, translations_of
 from i18n_sync.gettext.stats import Counts
@@ -32,7 +32,7 @@ from i18n_sync.project.config import Config
 from i18n_sync.project.files import apply_changes, decode_utf8, hold_lock, read_bytes
 from i18n_sync.project.plan import SourceDocument, Target, find_sources, plan_documents
 from i18n_sync.project.sync import CheckReport, check_policy, check_project, format_catalog, project_status
-from i18n_sync.render.splice import accept_translations, is_allowed_link, render_accepted
+from i18n_sync.render.splice import Rendered, accept_translations, is_allowed_link, render_accepted
 from i18n_sync.reports.sanitize import sanitize_html
 from i18n_sync.reports.status import DiffPart, DocumentStatus, StatusReport, word_diff
 
@@ -254,15 +254,19 @@ class ReviewSession:
     def _allowed(self, source: _Source) -> tuple[str, ...]:
         return self.config.settings.allowed_hosts(source.target.language.tag)
 
-    def _render(self, source: _Source, current: Catalog, translations: Mapping[str, str]) -> str:
-        """The document with these translations, as a render splices it (URLs as in the English)."""
+    def _render(self, source: _Source, current: Catalog, translations: Mapping[str, str]) -> Rendered:
+        """The document with these translations, as a render splices and guards it (English URLs)."""
         units, context = source.extraction.units, source.extraction.context
-        ignores = {m.msgid: ids for m in current.active if (ids := ignored_checks(m.comments))}
         accepted = accept_translations(
-            source.target.catalog, units, translations, context, self._allowed(source), self.policy, ignores
+            source.target.catalog,
+            units,
+            translations,
+            context,
+            self._allowed(source),
+            self.policy,
+            ignores_of(current.active),
         )
-        rendered = render_accepted(source.doc, units, accepted, context, outline=source.extraction.outline)
-        return rendered.text
+        return render_accepted(source.doc, units, accepted, context, outline=source.extraction.outline)
 
     def _findings(
         self, source: _Source, current: Catalog, message: Message, msgstr: str
@@ -293,13 +297,8 @@ class ReviewSession:
     ) -> tuple[Finding, ...]:
         """What the render's document guard says of the translation in its place."""
         if errors_of(known):
-            return ()
-        units, context = source.extraction.units, source.extraction.context
-        translations = {**translations_of(current), message.msgid: msgstr}
-        accepted = accept_translations(
-            source.target.catalog, units, translations, context, self._allowed(source), self.policy
-        )
-        rendered = render_accepted(source.doc, units, accepted, context, outline=source.extraction.outline)
+            return ()  # the render refuses it before the guard
+        rendered = self._render(source, current, {**translations_of(current), message.msgid: msgstr})
         return tuple(
             finding
             for rejection in rendered.rejected
@@ -323,8 +322,8 @@ class ReviewSession:
             del translations[msgid]
         used = bool(msgstr) and not errors_of(self._findings(source, current, message, msgstr))
         marked = {**translations, msgid: f"{self.marker} {msgstr if used else msgid}"}
-        translated = self._render(source, current, marked)
-        english = self._render(source, current, {msgid: f"{self.marker} {msgid}"})
+        translated = self._render(source, current, marked).text
+        english = self._render(source, current, {msgid: f"{self.marker} {msgid}"}).text
         return Preview(self._html(english), self._html(translated), used)
 
     def _html(self, markdown: str) -> str:
