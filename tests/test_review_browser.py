@@ -128,7 +128,7 @@ def test_edit_check_save_and_preview(
 
     article = unit(browser, UNTRANSLATED)
     type_into(article, TRANSLATION)
-    wait_for(browser, lambda d: result_of(article) == "checks pass")
+    wait_for(browser, lambda d: article.find_element(By.CSS_SELECTOR, ".checked").text == "checks pass")
     wait_for(browser, lambda d: marked_text(d, "preview-tr") == TRANSLATION)
     assert marked_text(browser, "preview-en") == UNTRANSLATED
     assert "<h1>Örnek Proje</h1>" in frame_html(browser, "preview-tr")
@@ -201,3 +201,27 @@ def test_a_change_on_disk_is_not_overwritten(browser: Any, server: ReviewServer,
     article.find_element(By.CSS_SELECTOR, "button.save").click()
     wait_for(browser, lambda d: "changed on disk" in result_of(article))
     assert po.read_text(encoding="utf-8") == edited
+
+
+def test_saving_a_stale_unit_clears_fuzzy_unless_kept(
+    browser: Any, server: ReviewServer, project: Path
+) -> None:
+    po = project / TR_PO
+    before = po.read_text(encoding="utf-8")
+    browser.get(server.url)
+    article = unit(browser, NEW)
+    type_into(article, "Çevrilmiş Markdown belgeleri güncel tutan küçük, hızlı bir araç.")
+    article.find_element(By.CSS_SELECTOR, "input.keep-fuzzy").click()
+    article.find_element(By.CSS_SELECTOR, "button.save").click()
+    wait_for(browser, lambda d: result_of(article) == "Saved (fuzzy)")
+    assert "#, fuzzy, markdown-text\n#| msgid" in po.read_text(encoding="utf-8")
+    article.find_element(By.CSS_SELECTOR, "input.keep-fuzzy").click()
+    article.find_element(By.CSS_SELECTOR, "button.save").click()
+    wait_for(browser, lambda d: result_of(article) == "Saved (translated)")
+    assert article.find_element(By.CSS_SELECTOR, ".badge").text.lower() == "translated"
+    removed = [line for line in changed_lines(before, po.read_text(encoding="utf-8")) if line[0] == "-"]
+    assert removed == [
+        "-#, fuzzy, markdown-text",
+        '-#| msgid "A small tool that keeps translated documents in sync."',
+        '-msgstr "Çevrilmiş belgeleri güncel tutan küçük bir araç."',
+    ]

@@ -131,7 +131,7 @@ def _translation(unit: ReviewUnit, language: str, editing: Editing | None) -> st
         '<label class="keep"><input type="checkbox" class="keep-fuzzy"> keep fuzzy</label>'
         '<button type="button" class="preview-button">Preview</button>'
         '<button type="button" class="save">Save</button>'
-        '<span class="result" role="status"></span></div>'
+        '<span class="checked" aria-live="polite"></span><span class="result" role="status"></span></div>'
     )
 
 

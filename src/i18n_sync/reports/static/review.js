@@ -93,7 +93,8 @@
     if (checks.get(unit) !== asked) return;
     if (!answer.ok) { say(unit, answer.body.error, false); return; }
     showFindings(unit, answer.body.findings);
-    say(unit, answer.body.findings.length ? "" : "checks pass", true);
+    // Beside the save's answer, not over it: a check can come back after a save.
+    unit.querySelector(".checked").textContent = answer.body.findings.length ? "" : "checks pass";
   }
 
   async function save(unit) {
@@ -123,6 +124,7 @@
     const box = unit.querySelector("textarea");
     if (!box) return;
     box.addEventListener("input", () => {
+      say(unit, "", true);  // an earlier save's answer is about another text
       clearTimeout(timers.get(unit));
       timers.set(unit, setTimeout(async () => { await check(unit); await preview(unit, false); }, 250));
     });
