@@ -194,6 +194,8 @@ def _head(title: str, editing: Editing | None) -> str:
     else:
         extra = (
             f'<meta name="i18n-sync-token" content="{_attr(editing.token)}">'
+            # An empty icon: the browser would otherwise ask for /favicon.ico, without the token.
+            '<link rel="icon" href="data:,">'
             f'<link rel="stylesheet" href="{_attr(asset_url("review.css", editing.token))}">'
             f'<script src="{_attr(asset_url("review.js", editing.token))}" defer></script>'
         )
