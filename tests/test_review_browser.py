@@ -28,6 +28,7 @@ pytestmark = pytest.mark.skipif(
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 TRANSLATION = "Sunucuyu tek komutla başlatın."
@@ -216,7 +217,7 @@ def test_saving_a_stale_unit_clears_fuzzy_unless_kept(
     wait_for(browser, lambda d: result_of(article) == "Saved (fuzzy)")
     assert "#, fuzzy, markdown-text\n#| msgid" in po.read_text(encoding="utf-8")
     article.find_element(By.CSS_SELECTOR, "input.keep-fuzzy").click()
-    article.find_element(By.CSS_SELECTOR, "button.save").click()
+    article.find_element(By.TAG_NAME, "textarea").send_keys(Keys.CONTROL, Keys.ENTER)  # saves too
     wait_for(browser, lambda d: result_of(article) == "Saved (translated)")
     assert article.find_element(By.CSS_SELECTOR, ".badge").text.lower() == "translated"
     removed = [line for line in changed_lines(before, po.read_text(encoding="utf-8")) if line[0] == "-"]

@@ -130,7 +130,7 @@ def _translation(unit: ReviewUnit, language: str, editing: Editing | None) -> st
         '<div class="actions">'
         '<label class="keep"><input type="checkbox" class="keep-fuzzy"> keep fuzzy</label>'
         '<button type="button" class="preview-button">Preview</button>'
-        '<button type="button" class="save">Save</button>'
+        '<button type="button" class="save" title="Ctrl+Enter">Save</button>'
         '<span class="checked" aria-live="polite"></span><span class="result" role="status"></span></div>'
     )
 

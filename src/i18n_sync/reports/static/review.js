@@ -128,6 +128,9 @@
       clearTimeout(timers.get(unit));
       timers.set(unit, setTimeout(async () => { await check(unit); await preview(unit, false); }, 250));
     });
+    box.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); save(unit); }
+    });
     box.addEventListener("focus", () => { if (!unit.classList.contains("active")) preview(unit, false); });
     unit.querySelector("button.preview-button").addEventListener("click", () => preview(unit, true));
     unit.querySelector("button.save").addEventListener("click", () => save(unit));
