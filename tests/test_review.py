@@ -23,7 +23,7 @@ import pytest
 from helpers import invoke
 from i18n_sync.project.config import load_config
 from i18n_sync.reports.page import Editing, format_page
-from i18n_sync.reports.review import ReviewError, ReviewSession, digest_of
+from i18n_sync.reports.review import Entry, ReviewError, ReviewSession, digest_of
 from i18n_sync.reports.sanitize import HERE, is_safe_link, sanitize_html
 from i18n_sync.reports.server import TOKEN_HEADER, ReviewServer, start_review
 from review_project import (
@@ -38,6 +38,11 @@ from review_project import (
 )
 
 MARKER = "i18nsyncTESTMARK"
+SOURCE = "content/README.md"
+
+
+def at(msgid: str, catalog: str = TR_PO, source: str = SOURCE) -> Entry:
+    return Entry(source, catalog, msgid)
 
 
 @pytest.fixture
@@ -150,25 +155,28 @@ def test_safe_links() -> None:
 
 
 def test_the_check_is_the_projects_own(session: ReviewSession) -> None:
-    ids = {finding.check for finding in session.check(TR_PO, HOSTILE_MSGID, HOSTILE)}
+    ids = {finding.check for finding in session.check(at(HOSTILE_MSGID), HOSTILE)}
     assert {"html-tags", "html-attributes"} <= ids
-    assert session.check(TR_PO, HOSTILE_MSGID, "Genişletmesi kolay") == ()
+    assert session.check(at(HOSTILE_MSGID), "Genişletmesi kolay") == ()
     # The document guard of a render: a list item opened inside a paragraph's translation.
-    found = session.check(TR_PO, UNTRANSLATED, "Sunucuyu\n\n- başlatın")
+    found = session.check(at(UNTRANSLATED), "Sunucuyu\n\n- başlatın")
     assert any(f.check == "block-structure" and f.level == "error" for f in found)
 
 
-def test_only_catalogues_of_the_plan(session: ReviewSession) -> None:
+def test_only_documents_and_catalogues_of_the_plan(session: ReviewSession) -> None:
     for path in ("../../etc/passwd", "content/README.md", "/etc/hosts", "locales/tr/../tr/README.po"):
-        with pytest.raises(ReviewError, match="not a catalogue of this project"):
-            session.check(path, UNTRANSLATED, "x")
+        with pytest.raises(ReviewError, match=r"is not a catalogue of content/README\.md in this project"):
+            session.check(at(UNTRANSLATED, catalog=path), "x")
+    for source in ("../../etc/passwd", "README.tr.md", "i18n-sync.toml", "locales/tr/README.po"):
+        with pytest.raises(ReviewError, match=f"is not a catalogue of {re.escape(source)} in this project"):
+            session.preview(at(UNTRANSLATED, source=source), "x")
 
 
 def test_saving_changes_only_that_entry(project: Path, session: ReviewSession) -> None:
     po = project / TR_PO
     before = po.read_text(encoding="utf-8")
     saved = session.save(
-        TR_PO, UNTRANSLATED, "Sunucuyu tek komutla başlatın.", False, digest_of(po.read_bytes())
+        at(UNTRANSLATED), "Sunucuyu tek komutla başlatın.", False, digest_of(po.read_bytes())
     )
     after = po.read_text(encoding="utf-8")
     assert saved.state == "translated" and saved.digest == digest_of(after.encode("utf-8"))
@@ -180,14 +188,14 @@ def test_saving_clears_fuzzy_and_the_previous_english(project: Path, session: Re
     po = project / TR_PO
     before = po.read_text(encoding="utf-8")
     text = "Çevrilmiş Markdown belgeleri güncel tutan küçük, hızlı bir araç."
-    session.save(TR_PO, NEW, text, False, digest_of(po.read_bytes()))
+    session.save(at(NEW), text, False, digest_of(po.read_bytes()))
     removed = [line for line in changed_lines(before, po.read_text(encoding="utf-8")) if line[0] == "-"]
     assert removed == [
         "-#, fuzzy, markdown-text",
         '-#| msgid "A small tool that keeps translated documents in sync."',
         '-msgstr "Çevrilmiş belgeleri güncel tutan küçük bir araç."',
     ]
-    kept = session.save(TR_PO, NEW, text + " ", True, digest_of(po.read_bytes()))
+    kept = session.save(at(NEW), text + " ", True, digest_of(po.read_bytes()))
     assert kept.state == "fuzzy"
 
 
@@ -197,7 +205,7 @@ def test_a_file_changed_on_disk_is_not_overwritten(project: Path, session: Revie
     edited = po.read_text(encoding="utf-8").replace('msgstr "Kurulum"', 'msgstr "Kurulum (editor)"')
     po.write_text(edited, encoding="utf-8")
     with pytest.raises(ReviewError, match="changed on disk since the page read it") as caught:
-        session.save(TR_PO, UNTRANSLATED, "Sunucuyu başlatın.", False, loaded)
+        session.save(at(UNTRANSLATED), "Sunucuyu başlatın.", False, loaded)
     assert caught.value.conflict
     assert po.read_text(encoding="utf-8") == edited
 
@@ -206,20 +214,20 @@ def test_a_translation_failing_a_check_is_not_saved(project: Path, session: Revi
     po = project / TR_PO
     before = po.read_bytes()
     with pytest.raises(ReviewError, match=r"not saved: \[link-targets\]") as caught:
-        session.save(TR_PO, UNTRANSLATED, '<img src=x onerror="alert(1)">', False, digest_of(before))
+        session.save(at(UNTRANSLATED), '<img src=x onerror="alert(1)">', False, digest_of(before))
     assert not caught.value.conflict
     assert po.read_bytes() == before
 
 
 def test_the_preview_shows_the_edit_in_place_and_never_a_refused_one(session: ReviewSession) -> None:
-    preview = session.preview(TR_PO, UNTRANSLATED, "Sunucuyu tek komutla başlatın.")
+    preview = session.preview(at(UNTRANSLATED), "Sunucuyu tek komutla başlatın.")
     assert preview.used
     assert f'<p><span id="{HERE}"></span>Sunucuyu tek komutla başlatın.</p>' in preview.translated
     assert f'<p><span id="{HERE}"></span>{UNTRANSLATED}</p>' in preview.english
     assert "<h1>Örnek Proje</h1>" in preview.translated
     assert '<a href="https://example.com/manual">kılavuzu</a>' in preview.translated
     assert MARKER not in preview.translated + preview.english
-    refused = session.preview(TR_PO, HOSTILE_MSGID, HOSTILE)
+    refused = session.preview(at(HOSTILE_MSGID), HOSTILE)
     assert not refused.used
     assert "onerror" not in refused.translated and "<img" not in refused.translated
     assert f'<li><span id="{HERE}"></span>{HOSTILE_MSGID}</li>' in refused.translated
@@ -257,7 +265,7 @@ def test_the_server_listens_on_loopback_and_wants_its_token(server: ReviewServer
     assert _request(base + "/")[0] == 403
     assert _request(base + "/?token=wrong")[0] == 403
     assert _request(base + "/static/review.js")[0] == 403
-    entry = {"catalog": TR_PO, "msgid": UNTRANSLATED, "msgstr": "x"}
+    entry = {"source": SOURCE, "catalog": TR_PO, "msgid": UNTRANSLATED, "msgstr": "x"}
     assert _request(base + "/api/check", entry)[0] == 403
     assert _request(base + "/api/check", entry, {TOKEN_HEADER: "wrong"})[0] == 403
     status, body = _request(base + "/api/check", entry, {TOKEN_HEADER: server.token})
@@ -273,9 +281,11 @@ def test_the_server_reads_and_writes_only_the_plans_catalogues(server: ReviewSer
     base = f"http://127.0.0.1:{server.port}"
     headers = {TOKEN_HEADER: server.token}
     for path in ("../secret.po", str(project.parent / "secret.po"), "i18n-sync.toml"):
-        entry = {"catalog": path, "msgid": "x", "msgstr": "y", "fuzzy": False, "digest": ""}
+        entry = {"source": SOURCE, "catalog": path, "msgid": "x", "msgstr": "y", "fuzzy": False, "digest": ""}
         status, body = _request(base + "/api/save", entry, headers)
-        assert status == 422 and "is not a catalogue of this project" in json.loads(body)["error"]
+        assert status == 422 and "is not a catalogue of content/README.md" in json.loads(body)["error"]
+    status, body = _request(base + "/api/check", {"catalog": TR_PO, "msgid": "x", "msgstr": "y"}, headers)
+    assert status == 400 and json.loads(body) == {"error": "'source' must be a string"}
     assert not (project.parent / "secret.po").exists()
     assert _request(f"{base}/static/../i18n-sync.toml?token={server.token}")[0] == 404
 
@@ -327,13 +337,13 @@ def test_before_update_an_entry_is_checked_and_previewed_but_not_saved(
 ) -> None:
     source = project / "content/README.md"
     source.write_text(source.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
-    preview = session.preview(TR_PO, "A new paragraph.", "Yeni bir paragraf.")
+    preview = session.preview(at("A new paragraph."), "Yeni bir paragraf.")
     assert f'<p><span id="{HERE}"></span>Yeni bir paragraf.</p>' in preview.translated
-    assert session.check(TR_PO, "A new paragraph.", "<b>Yeni</b>")[0].check == "html-tags"
+    assert session.check(at("A new paragraph."), "<b>Yeni</b>")[0].check == "html-tags"
     with pytest.raises(ReviewError, match="run 'i18n-sync update', then reload the page"):
-        session.save(TR_PO, "A new paragraph.", "Yeni", False, digest_of((project / TR_PO).read_bytes()))
+        session.save(at("A new paragraph."), "Yeni", False, digest_of((project / TR_PO).read_bytes()))
     with pytest.raises(ReviewError, match="has no entry for this English yet"):
-        session.check(TR_PO, "Not in the document.", "x")
+        session.check(at("Not in the document."), "x")
 
 
 def test_a_translator_comment_switches_a_check_off_as_in_a_render(project: Path) -> None:
@@ -345,4 +355,4 @@ def test_a_translator_comment_switches_a_check_off_as_in_a_render(project: Path)
     assert entry in text
     po.write_text(text.replace(entry, "# i18n-sync: ignore block-structure\n" + entry), encoding="utf-8")
     session = ReviewSession(load_config(project), MARKER)
-    assert session.check(TR_PO, UNTRANSLATED, "Sunucuyu\n\n- başlatın") == ()
+    assert session.check(at(UNTRANSLATED), "Sunucuyu\n\n- başlatın") == ()

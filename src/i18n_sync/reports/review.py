@@ -132,6 +132,9 @@ def _document(
     listed = {unit.msgid for unit in units}
     for msgid, found in findings.items():
         message = messages.get(msgid)
+        # A catalogue several documents share: each document lists its own entries.
+        if message is not None and message.references and status.source not in message.references:
+            continue
         if msgid not in listed and message is not None:
             translated = ReviewUnit(
                 "translated", msgid, message.msgstr, message.line, None, message.references
@@ -193,6 +196,18 @@ class Preview:
 
 
 @dataclass(frozen=True, slots=True)
+class Entry:
+    """Which entry a request is about: a source document, its catalogue in one language, a msgid.
+
+    The pair must be one of the project's plan (several documents can share a catalogue).
+    """
+
+    source: str
+    catalog: str
+    msgid: str
+
+
+@dataclass(frozen=True, slots=True)
 class _Source:
     plan: SourceDocument
     target: Target
@@ -207,7 +222,7 @@ def _state_of(message: Message) -> str:
 
 
 class ReviewSession:
-    """What the review server may do in one project: only with the catalogues of its plan.
+    """What the review server may do in one project: only with the documents and catalogues of its plan.
 
     `marker` is a word no translator can know (the server draws it at random): the
     preview puts it at the start of the edited unit, to scroll there.
@@ -218,38 +233,39 @@ class ReviewSession:
         self.marker = marker
         self.policy: Policy = check_policy(config)
         documents = plan_documents(config, find_sources(config))
-        self.targets = {target.catalog: (d, target) for d in documents for target in d.targets}
+        self.targets = {(d.source, t.catalog): (d, t) for d in documents for t in d.targets}
 
     def review(self) -> Review:
         """The page's data, read afresh."""
         return review_report(self.config)
 
-    def _source(self, catalog: str) -> _Source:
-        if catalog not in self.targets:
-            raise ReviewError("is not a catalogue of this project", catalog)
-        plan, target = self.targets[catalog]
+    def _source(self, entry: Entry) -> _Source:
+        if (entry.source, entry.catalog) not in self.targets:
+            raise ReviewError(f"is not a catalogue of {entry.source} in this project", entry.catalog)
+        plan, target = self.targets[(entry.source, entry.catalog)]
         data = read_bytes(self.config.root, plan.source, self.config.settings.max_file_size, MarkdownError)
         if data is None:
             raise ReviewError("no such file; reload the page", plan.source)
         doc = load_document(decode_utf8(data, plan.source, MarkdownError), plan.source)
         return _Source(plan, target, doc, extract_units(doc, self.config.settings.front_matter_keys))
 
-    def _entry(self, catalog: str, msgid: str, saving: bool = False) -> tuple[bytes | None, Catalog, Message]:
-        """The catalogue as on disk and the entry of `msgid` in it.
+    def _entry(
+        self, entry: Entry, source: _Source, saving: bool = False
+    ) -> tuple[bytes | None, Catalog, Message]:
+        """The catalogue as on disk and the entry of the msgid in it.
 
         Checking and previewing work before ``update`` has written the entry (a stand-in
         without comments is checked); saving needs it, to change nothing else.
         """
-        data, current = _disk_catalog(self.config, catalog)
-        message = _by_msgid(current).get(msgid)
-        if message is None and (saving or msgid not in self._msgids(catalog)):
+        data, current = _disk_catalog(self.config, entry.catalog)
+        message = _by_msgid(current).get(entry.msgid)
+        known = any(unit.msgid == entry.msgid for unit in source.extraction.units)
+        if message is None and (saving or not known):
             raise ReviewError(
-                "has no entry for this English yet; run 'i18n-sync update', then reload the page", catalog
+                "has no entry for this English yet; run 'i18n-sync update', then reload the page",
+                entry.catalog,
             )
-        return data, current or Catalog((), ()), message or Message(msgid)
-
-    def _msgids(self, catalog: str) -> set[str]:
-        return {unit.msgid for unit in self._source(catalog).extraction.units}
+        return data, current or Catalog((), ()), message or Message(entry.msgid)
 
     def _allowed(self, source: _Source) -> tuple[str, ...]:
         return self.config.settings.allowed_hosts(source.target.language.tag)
@@ -307,16 +323,17 @@ class ReviewSession:
             if finding not in known
         )
 
-    def check(self, catalog: str, msgid: str, msgstr: str) -> tuple[Finding, ...]:
-        """Every finding of the project's checks on `msgstr` as the translation of `msgid`."""
-        source = self._source(catalog)
-        _, current, message = self._entry(catalog, msgid)
+    def check(self, entry: Entry, msgstr: str) -> tuple[Finding, ...]:
+        """Every finding of the project's checks on `msgstr` as the translation of the entry."""
+        source = self._source(entry)
+        _, current, message = self._entry(entry, source)
         return self._findings(source, current, message, msgstr)
 
-    def preview(self, catalog: str, msgid: str, msgstr: str) -> Preview:
+    def preview(self, entry: Entry, msgstr: str) -> Preview:
         """The English and the translated document with `msgstr` in, rendered as GitHub does, sanitized."""
-        source = self._source(catalog)
-        _, current, message = self._entry(catalog, msgid)
+        source = self._source(entry)
+        _, current, message = self._entry(entry, source)
+        msgid = entry.msgid
         translations = {**translations_of(current), msgid: msgstr}
         if not msgstr:
             del translations[msgid]
@@ -329,16 +346,16 @@ class ReviewSession:
     def _html(self, markdown: str) -> str:
         return sanitize_html(render_html(markdown), self.marker)
 
-    def save(self, catalog: str, msgid: str, msgstr: str, fuzzy: bool, digest: str) -> Saved:
+    def save(self, entry: Entry, msgstr: str, fuzzy: bool, digest: str) -> Saved:
         """Write one entry's msgstr (and fuzzy flag), as ``sync`` writes, unless the file changed.
 
         Refused (`ReviewError`) when the catalogue's bytes are not those the page
         read (`digest`), or when the translation fails an error-level check.
         """
-        source = self._source(catalog)
-        root = self.config.root
+        source = self._source(entry)
+        root, catalog = self.config.root, entry.catalog
         with hold_lock(root, self.config.settings.lock_timeout):
-            data, current, message = self._entry(catalog, msgid, saving=True)
+            data, current, message = self._entry(entry, source, saving=True)
             if digest_of(data) != digest:
                 raise ReviewError(
                     "changed on disk since the page read it (an editor or a sync?); nothing saved: "

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 from i18n_sync.errors import I18nSyncError
 from i18n_sync.project.config import Config
 from i18n_sync.reports.page import Editing, format_page, preview_page, static_file
-from i18n_sync.reports.review import ReviewError, ReviewSession
+from i18n_sync.reports.review import Entry, ReviewError, ReviewSession
 
 TOKEN_HEADER = "X-I18n-Sync-Token"
 HOST = "127.0.0.1"
@@ -82,6 +82,10 @@ def _text_field(data: dict[str, Any], name: str) -> str:
     if not isinstance(value, str):
         raise _BadRequest(f"'{name}' must be a string")
     return value
+
+
+def _entry(data: dict[str, Any]) -> Entry:
+    return Entry(_text_field(data, "source"), _text_field(data, "catalog"), _text_field(data, "msgid"))
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -200,15 +204,11 @@ class _Handler(BaseHTTPRequestHandler):
         return data
 
     def _check(self, data: dict[str, Any]) -> dict[str, Any]:
-        findings = self.server.session.check(
-            _text_field(data, "catalog"), _text_field(data, "msgid"), _text_field(data, "msgstr")
-        )
+        findings = self.server.session.check(_entry(data), _text_field(data, "msgstr"))
         return {"findings": [{"check": f.check, "level": f.level, "message": f.message} for f in findings]}
 
     def _preview(self, data: dict[str, Any]) -> dict[str, Any]:
-        preview = self.server.session.preview(
-            _text_field(data, "catalog"), _text_field(data, "msgid"), _text_field(data, "msgstr")
-        )
+        preview = self.server.session.preview(_entry(data), _text_field(data, "msgstr"))
         token = self.server.token
         return {
             "english": preview_page(preview.english, token),
@@ -221,10 +221,6 @@ class _Handler(BaseHTTPRequestHandler):
         if not isinstance(fuzzy, bool):
             raise _BadRequest("'fuzzy' must be true or false")
         saved = self.server.session.save(
-            _text_field(data, "catalog"),
-            _text_field(data, "msgid"),
-            _text_field(data, "msgstr"),
-            fuzzy,
-            _text_field(data, "digest"),
+            _entry(data), _text_field(data, "msgstr"), fuzzy, _text_field(data, "digest")
         )
         return {"digest": saved.digest, "state": saved.state, "written": saved.written}

@@ -21,10 +21,15 @@
     const section = unit.closest("section.document");
     return {
       section: section,
+      source: section.dataset.source,
       catalog: section.dataset.catalog,
       msgid: unit.dataset.msgid,
       msgstr: unit.querySelector("textarea").value,
     };
+  }
+
+  function request(entry) {
+    return { source: entry.source, catalog: entry.catalog, msgid: entry.msgid, msgstr: entry.msgstr };
   }
 
   function showFindings(unit, findings) {
@@ -72,7 +77,7 @@
     const asked = ++previews;
     document.querySelectorAll(".unit.active").forEach((u) => u.classList.remove("active"));
     unit.classList.add("active");
-    const answer = await call("/api/preview", { catalog: entry.catalog, msgid: entry.msgid, msgstr: entry.msgstr });
+    const answer = await call("/api/preview", request(entry));
     if (asked !== previews) return;
     if (!answer.ok) { say(unit, answer.body.error, false); return; }
     document.getElementById("preview-doc").textContent =
@@ -89,7 +94,7 @@
     const entry = entryOf(unit);
     const asked = (checks.get(unit) || 0) + 1;
     checks.set(unit, asked);
-    const answer = await call("/api/check", { catalog: entry.catalog, msgid: entry.msgid, msgstr: entry.msgstr });
+    const answer = await call("/api/check", request(entry));
     if (checks.get(unit) !== asked) return;
     if (!answer.ok) { say(unit, answer.body.error, false); return; }
     showFindings(unit, answer.body.findings);
@@ -101,13 +106,10 @@
     const entry = entryOf(unit);
     const button = unit.querySelector("button.save");
     button.disabled = true;
-    const answer = await call("/api/save", {
-      catalog: entry.catalog,
-      msgid: entry.msgid,
-      msgstr: entry.msgstr,
+    const answer = await call("/api/save", Object.assign(request(entry), {
       fuzzy: unit.querySelector("input.keep-fuzzy").checked,
       digest: entry.section.dataset.digest,
-    });
+    }));
     button.disabled = false;
     if (!answer.ok) { say(unit, answer.body.error, false); return; }
     document.querySelectorAll("section.document").forEach((section) => {
