@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import webbrowser
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -30,6 +31,9 @@ from i18n_sync.reports.output import (
     run_data,
     status_output,
 )
+from i18n_sync.reports.page import format_page
+from i18n_sync.reports.review import review_report
+from i18n_sync.reports.server import start_review
 from i18n_sync.reports.status import Style, format_markdown, format_table, gate_messages, plain
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -570,10 +574,11 @@ def terminal_style(stream: IO[str], environ: Mapping[str, str]) -> Style:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["table", "json", "markdown"]),
+    type=click.Choice(["table", "json", "markdown", "html"]),
     default="table",
     show_default=True,
-    help="json: see status.schema.json in the package; markdown: for a pull request or a README.",
+    help="json: see status.schema.json in the package; markdown: for a pull request or a README; "
+    "html: a self-contained page with the units to work on and the check findings.",
 )
 @click.option(
     "--fail-under",
@@ -587,12 +592,19 @@ def status(
     root: Path, languages: tuple[str, ...], stale: bool, output_format: str, fail_under: float | None
 ) -> None:
     """Show how much of each language is translated, fuzzy (stale) and untranslated, and since when."""
-    report = api.status(api.load_project(root), languages, fail_under=fail_under)
+    project = api.load_project(root)
+    if output_format == "html":
+        api.require_languages(project, languages)
+        review = review_report(project, languages, fail_under)
+        click.echo(format_page(review), nl=False)
+        report = review.status
+    else:
+        report = api.status(project, languages, fail_under=fail_under)
     if output_format == "json":
         _echo_json(status_output(report, stale))
     elif output_format == "markdown":
         click.echo(format_markdown(report, stale), nl=False)
-    else:
+    elif output_format == "table":
         click.echo(format_table(report, stale, terminal_style(click.get_text_stream("stdout"), os.environ)))
     for error in report.errors:
         click.echo(f"Error: {error}", err=True)
@@ -635,3 +647,28 @@ def badge(root: Path, output_dir: str, check: bool, output_format: str) -> None:
         click.echo(f"Error: {error}", err=True)
     if not result.ok:
         sys.exit(1)
+
+
+@main.command()
+@root_option
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    help="The port on 127.0.0.1 to listen on. Default: a free one.",
+)
+@click.option("--no-browser", is_flag=True, help="Print the address; do not open a browser.")
+@reports_errors
+def review(root: Path, port: int, no_browser: bool) -> None:
+    """Serve a local page to review and edit the translations, with checks and a preview. Ctrl-C stops it."""
+    server = start_review(load_config(root), port)
+    click.echo(f"Review page: {server.url}")
+    click.echo("Only this address (with its token) opens the page; Ctrl-C stops the server.")
+    if not no_browser:
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -165,9 +165,9 @@ def _check_lengths(catalog: Catalog, path: str) -> None:
             )
 
 
-def format_catalog(context: RunContext, catalog: Catalog, path: str) -> str:
-    """The catalogue as msgcat writes it with the configured wrap width."""
-    return format_po(catalog, context.config.settings.wrap_width, path)
+def format_catalog(config: Config, catalog: Catalog, path: str) -> str:
+    """The catalogue as a run writes it (msgcat's layout, the configured wrap width)."""
+    return format_po(catalog, config.settings.wrap_width, path)
 
 
 def extract_source(context: RunContext, plan: SourceDocument) -> SourceResult:
@@ -196,7 +196,7 @@ def build_template_file(context: RunContext, path: str, sources: Sequence[Source
     template = build_shared_template(members, project, previous, context.date)
     change = None
     if "extract" in context.steps:
-        change = _change(path, format_catalog(context, template, path), "template")
+        change = _change(path, format_catalog(context.config, template, path), "template")
     return TemplateResult(path, template, change, tuple(diagnostics))
 
 
@@ -227,7 +227,7 @@ def process_catalogue(context: RunContext, job: CatalogueJob) -> CatalogueResult
     change = None
     if "update" in context.steps:
         change = _change(
-            job.path, format_catalog(context, merged, job.path), "catalog", read_as, guarded=True
+            job.path, format_catalog(context.config, merged, job.path), "catalog", read_as, guarded=True
         )
     translations = translations_of(merged)
     ignores = ignores_of(merged.active)
