@@ -187,15 +187,27 @@ def schema() -> dict[str, Any]:
 
 
 def test_the_table_shows_every_figure_exactly(project: Path) -> None:
-    result = invoke(project, "status")
+    result = invoke(project, "status", "--documents")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(TABLE)
     assert "\x1b[" not in result.stdout  # not a terminal: no colour
     assert "last fully in sync" not in result.stdout  # no git checkout: no such section
 
 
+def test_a_language_of_several_documents_shows_its_total_unless_asked(project: Path) -> None:
+    table = invoke(project, "status").stdout
+    rows = [line.split()[:2] for line in table.splitlines()[1:] if line.startswith(("tr ", "zh-CN "))]
+    assert rows == [["tr", "total"], ["zh-CN", "total"]]
+    assert "total of 2 documents" in table and "content/docs/guide.md" not in table
+    assert "--documents shows each document" in table
+    detailed = invoke(project, "status", "--documents").stdout
+    assert "content/docs/guide.md" in detailed and "total of" not in detailed
+    markdown = invoke(project, "status", "--format", "markdown").stdout
+    assert "| tr | total of 2 documents |" in markdown.replace("**", "")
+
+
 def test_the_markdown_shows_every_figure_exactly(project: Path) -> None:
-    result = invoke(project, "status", "--format", "markdown")
+    result = invoke(project, "status", "--format", "markdown", "--documents")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(MARKDOWN_TABLE)
 
@@ -309,7 +321,7 @@ def test_stale_in_the_table_and_in_markdown(project: Path) -> None:
 def test_a_catalogue_behind_its_english_is_reported_with_the_lines_update_will_write(project: Path) -> None:
     before = status_json(project, "--stale", "--lang", "tr")
     assert before["languages"][0]["documents"][0]["pending_update"] is True
-    table = invoke(project, "status", "--lang", "tr").stdout
+    table = invoke(project, "status", "--lang", "tr", "--documents").stdout
     assert "locales/tr/README.po: not updated to the current English yet" in table
     assert invoke(project, "update").exit_code == 0
     after = status_json(project, "--stale", "--lang", "tr")
@@ -564,7 +576,7 @@ def test_since_when_names_the_last_revision_the_catalogue_fully_translates(proje
         "commits_since": 1,
         "capped": False,
     }
-    table = invoke(project, "status").stdout
+    table = invoke(project, "status", "--documents").stdout
     assert "last fully in sync with (git):\n" in table
     since = f"{first[:7]} (2026-01-01), 2 commit(s) to the source since"
     assert f"tr     content/README.md      {since}\n" in table

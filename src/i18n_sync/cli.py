@@ -572,6 +572,11 @@ def terminal_style(stream: IO[str], environ: Mapping[str, str]) -> Style:
 @lang_filter_option
 @click.option("--stale", is_flag=True, help="List the fuzzy and untranslated units, with a word diff.")
 @click.option(
+    "--documents",
+    is_flag=True,
+    help="Show each document; by default a language of several documents shows its total.",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(["table", "json", "markdown", "html"]),
@@ -589,7 +594,12 @@ def terminal_style(stream: IO[str], environ: Mapping[str, str]) -> Style:
 @group_options
 @reports_errors
 def status(
-    root: Path, languages: tuple[str, ...], stale: bool, output_format: str, fail_under: float | None
+    root: Path,
+    languages: tuple[str, ...],
+    stale: bool,
+    documents: bool,
+    output_format: str,
+    fail_under: float | None,
 ) -> None:
     """Show how much of each language is translated, fuzzy (stale) and untranslated, and since when."""
     project = api.load_project(root)
@@ -603,9 +613,10 @@ def status(
     if output_format == "json":
         _echo_json(status_output(report, stale))
     elif output_format == "markdown":
-        click.echo(format_markdown(report, stale), nl=False)
+        click.echo(format_markdown(report, stale, documents), nl=False)
     elif output_format == "table":
-        click.echo(format_table(report, stale, terminal_style(click.get_text_stream("stdout"), os.environ)))
+        style = terminal_style(click.get_text_stream("stdout"), os.environ)
+        click.echo(format_table(report, stale, style, documents))
     for error in report.errors:
         click.echo(f"Error: {error}", err=True)
     for line in gate_messages(report):

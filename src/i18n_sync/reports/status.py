@@ -297,13 +297,28 @@ def _cells(counts: Counts, pair: Callable[[int, int], str]) -> list[str]:
     ]
 
 
-def _rows(report: StatusReport) -> Iterator[tuple[LanguageStatus, str, Counts]]:
-    """(language, document or "total", counts); a total row only for several documents."""
+def _rows(report: StatusReport, documents: bool) -> Iterator[tuple[LanguageStatus, str, Counts]]:
+    """(language, document or "total", counts); a total row only for several documents.
+
+    Without `documents`, a language of several documents is its total alone: a docs
+    tree in twenty languages would otherwise print thousands of rows.
+    """
     for language in report.languages:
-        for document in language.documents:
-            yield language, document.source, document.counts
-        if len(language.documents) > 1:
-            yield language, "total", language.totals
+        several = len(language.documents) > 1
+        if documents or not several:
+            for document in language.documents:
+                yield language, document.source, document.counts
+        if several:
+            yield (
+                language,
+                "total" if documents else f"total of {len(language.documents)} documents",
+                language.totals,
+            )
+
+
+def _lists_documents(report: StatusReport, documents: bool) -> bool:
+    """Whether per-document lines are shown: asked for, or no language has several documents."""
+    return documents or all(len(language.documents) <= 1 for language in report.languages)
 
 
 def _since_text(since: InSync | None) -> str:
@@ -373,10 +388,10 @@ def _level(language: LanguageStatus, counts: Counts) -> str:
     return "good" if counts.translated == counts.total else "warn"
 
 
-def _table_lines(report: StatusReport, style: Style) -> list[str]:
+def _table_lines(report: StatusReport, style: Style, documents: bool) -> list[str]:
     rows = [
         ([language.tag, name, *_cells(counts, "{} / {}".format)], _level(language, counts))
-        for language, name, counts in _rows(report)
+        for language, name, counts in _rows(report, documents)
     ]
     everything = [list(_HEADERS), *(cells for cells, _ in rows)]
     widths = [max(display_width(cells[i]) for cells in everything) for i in range(len(_HEADERS))]
@@ -435,11 +450,23 @@ def _stale_lines(report: StatusReport, style: Style) -> list[str]:
     return lines
 
 
-def format_table(report: StatusReport, stale: bool = False, style: Style = plain) -> str:
-    """The report for a terminal: an aligned table, then since when, then (`stale`) the units."""
-    lines = _table_lines(report, style) + _pending_lines(report)
-    if report.has_history:
-        lines += _since_lines(report)
+def format_table(
+    report: StatusReport, stale: bool = False, style: Style = plain, documents: bool = False
+) -> str:
+    """The report for a terminal: an aligned table, then since when, then (`stale`) the units.
+
+    A language of several documents shows its total only, unless `documents`.
+    """
+    lines = _table_lines(report, style, documents)
+    if _lists_documents(report, documents):
+        lines += _pending_lines(report)
+        if report.has_history:
+            lines += _since_lines(report)
+    else:
+        pending = len(_pending(report))
+        if pending:
+            lines.append(f"{pending} catalogue(s) not updated to the current English yet")
+        lines.append("--documents shows each document, and since which commit it is behind")
     if stale:
         lines += _stale_lines(report, style)
     return "\n".join(lines)
@@ -459,12 +486,12 @@ def _code_span(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _markdown_status(report: StatusReport) -> list[str]:
+def _markdown_status(report: StatusReport, documents: bool) -> list[str]:
     lines = [
         "| Language | Document | Translated | Fuzzy | Untranslated | Obsolete | Units | Words |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for language, name, counts in _rows(report):
+    for language, name, counts in _rows(report, documents):
         cells = [
             language.tag,
             name,
@@ -514,16 +541,17 @@ def _markdown_stale(report: StatusReport) -> list[str]:
     return lines
 
 
-def format_markdown(report: StatusReport, stale: bool = False) -> str:
-    """The report as Markdown, for a pull-request comment or a README section."""
-    lines = ["## Translation status", "", *_markdown_status(report)]
+def format_markdown(report: StatusReport, stale: bool = False, documents: bool = False) -> str:
+    """The report as Markdown, for a pull-request comment or a README section (see `format_table`)."""
+    lines = ["## Translation status", "", *_markdown_status(report, documents)]
     lines += ["", "Counts are units (English words); Units and Words: share translated."]
+    listed = _lists_documents(report, documents)
     lines += [
         f"{_code_span(catalog)} is not updated to the current English yet: the figures are those "
         "`i18n-sync update` will write."
-        for catalog in _pending(report)
+        for catalog in (_pending(report) if listed else ())
     ]
-    if report.has_history:
+    if report.has_history and listed:
         lines += _markdown_since(report)
     if stale:
         lines += _markdown_stale(report)
