@@ -23,8 +23,14 @@ class Language:
 
     tag: str
     code: str
-    native_name: str
     plural_forms: str
+
+    @property
+    def native_name(self) -> str:
+        """How speakers name their language (简体中文, Türkçe): the switcher's label."""
+        # Looked up on demand: CLDR's names cost a data file per language to load, and a
+        # run with nothing to do never shows a switcher.
+        return _native_name_of(self.tag)
 
 
 def normalize_tag(text: str) -> str:
@@ -34,6 +40,11 @@ def normalize_tag(text: str) -> str:
     for part in parts[1:]:
         out.append(part.title() if len(part) == 4 else part.upper())
     return "-".join(out)
+
+
+@cache
+def _native_name_of(tag: str) -> str:
+    return _native_name(Locale.parse(tag, sep="-")) or tag
 
 
 def _native_name(locale: Locale) -> str:
@@ -74,6 +85,5 @@ def parse_language(text: str) -> Language:
     return Language(
         tag=tag,
         code=tag.replace("-", "_"),
-        native_name=_native_name(locale) or tag,
         plural_forms=f"nplurals={plural.num_plurals}; plural={plural.plural_expr};",
     )

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from i18n_sync.errors import I18nSyncError, WriteError
@@ -138,6 +139,7 @@ def path_problem(relative: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # a pure function of the name; a docs tree repeats its folder names
 def _name_problem(name: str) -> str | None:
     # Look at the compatibility form too: full-width "．．" or "ＣＯＮ" turn into
     # ".." or "CON" in tools (and Windows code pages) that fold them.
@@ -167,19 +169,23 @@ def _shown(relative: str) -> str:
     return "".join(repr(char)[1:-1] if _is_control(char) else char for char in relative)
 
 
-def check_target(root: Path, relative: str) -> None:
+def check_target(root: Path, relative: str, inside: dict[Path, bool] | None = None) -> None:
     """Raise `WriteError` unless the tool may write `relative` inside `root`.
 
     Beyond `path_problem`: the path must still be inside the repository once
     symbolic links in its folders are followed, and the file itself must not
     be a symbolic link (writing through one changes a file somewhere else).
+    `inside` may remember, for one batch of paths, which folders were found
+    inside the repository: thousands of outputs share a few folders.
     """
     problem = path_problem(relative)
     if problem is not None:
         raise WriteError(f"{problem}; fix the configuration or rename the source", _shown(relative))
     target = root / relative
-    base = root.resolve()
-    if not target.parent.resolve().is_relative_to(base):
+    folders = {} if inside is None else inside
+    if target.parent not in folders:
+        folders[target.parent] = target.parent.resolve().is_relative_to(root.resolve())
+    if not folders[target.parent]:
         raise WriteError("is in a folder outside the repository (a symlink); refusing to write", relative)
     if target.is_symlink():
         raise WriteError("is a symlink; refusing to write", relative)
@@ -331,8 +337,9 @@ def apply_changes(root: Path, changes: Iterable[FileChange]) -> Applied:
     the run read it.
     """
     changes = list(changes)
+    inside: dict[Path, bool] = {}
     for change in changes:
-        check_target(root, change.path)
+        check_target(root, change.path, inside)
     removed = remove_stale_temps(root, {PurePosixPath(c.path).parent.as_posix() for c in changes})
     due = [change for change in changes if not is_current(root, change)]
     temps: dict[str, Path] = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from i18n_sync.errors import ConfigError, WriteError
 from i18n_sync.locales import Language
@@ -101,10 +101,11 @@ def _check_targets(documents: list[SourceDocument], config: Config) -> None:
     folded = {document.source.casefold(): document.source for document in documents}
     # A compact layout's template and catalogues are shared by every document on purpose.
     shared = _shared_paths(documents) if is_compact(config.settings) else set()
+    inside: dict[Path, bool] = {}
     for path in _written_paths(documents):
         if path in written and path in shared:
             continue
-        check_target(config.root, path)
+        check_target(config.root, path, inside)
         if path in written:
             raise ConfigError(f"two documents would write {path}; rename one of their sources", config.file)
         written.add(path)
