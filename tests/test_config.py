@@ -42,7 +42,7 @@ def test_pyproject_table_works_too(tmp_path: Path) -> None:
         ('languages = ["tr"]\noutput = "{path}.md"\n', "i18n-sync.toml:2: 'output' must contain {lang}"),
         (
             'languages = ["tr"]\ncatalog = "locales/{lang}.po"\n',
-            "i18n-sync.toml:2: 'catalog' must contain {path}",
+            "i18n-sync.toml:2: 'template' and 'catalog' must both contain {path}",
         ),
         (
             'languages = ["tr"]\ntemplate = "{name}.pot"\n',
