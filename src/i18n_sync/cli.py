@@ -48,6 +48,13 @@ no_obsolete_option = click.option(
     is_flag=True,
     help="Drop obsolete (#~) entries, and the translations they keep, from the catalogues.",
 )
+compendium_option = click.option(
+    "--compendium",
+    "compendia",
+    multiple=True,
+    metavar="PO_FILE",
+    help="Another PO file whose translations are offered as suggestions (repeatable; adds to 'compendia').",
+)
 format_option = click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
@@ -110,13 +117,15 @@ def _summary(report: LanguageReport) -> str:
         f"{report.language.tag}: {counts.translated} translated, {counts.fuzzy} fuzzy, "
         f"{counts.untranslated} untranslated ({counts.percent:.0f}%)"
     )
-    if merge.fuzzy or merge.added or merge.obsolete or merge.revived or merge.pruned:
+    if merge.fuzzy or merge.added or merge.obsolete or merge.revived or merge.pruned or merge.memory:
         line += (
             f"; update: {merge.kept} kept, {merge.fuzzy} fuzzy, {merge.added} new, "
             f"{merge.obsolete} obsolete, {merge.revived} back"
         )
         if merge.pruned:
             line += f", {merge.pruned} obsolete pruned"
+        if merge.memory:
+            line += f", {merge.memory} from translation memory"
     return line
 
 
@@ -136,6 +145,7 @@ def _as_json(report: RunReport, pending: Sequence[str], written: Sequence[str]) 
                 "obsolete": r.merge.obsolete,
                 "back": r.merge.revived,
                 "pruned": r.merge.pruned,
+                "memory": r.merge.memory,
             },
             "failed": r.failed,
         }
@@ -181,10 +191,15 @@ def _run_steps(
     output_format: str,
     summary: bool,
     no_obsolete: bool = False,
+    compendia: Sequence[str] = (),
 ) -> None:
     config = load_config(root)
     if no_obsolete:
         config = replace(config, settings=replace(config.settings, keep_obsolete=False))
+    if compendia:
+        config = replace(
+            config, settings=replace(config.settings, compendia=(*config.settings.compendia, *compendia))
+        )
     _finish(root, run(config, steps), check, output_format, summary)
 
 
@@ -204,11 +219,16 @@ def extract(root: Path, check: bool, output_format: str) -> None:
 @check_option
 @format_option
 @no_obsolete_option
+@compendium_option
 @reports_errors
 @writes_files
-def update(root: Path, check: bool, output_format: str, no_obsolete: bool) -> None:
+def update(
+    root: Path, check: bool, output_format: str, no_obsolete: bool, compendia: tuple[str, ...]
+) -> None:
     """Merge the templates into each language's catalogue (PO)."""
-    _run_steps(root, ("update",), check, output_format, summary=True, no_obsolete=no_obsolete)
+    _run_steps(
+        root, ("update",), check, output_format, summary=True, no_obsolete=no_obsolete, compendia=compendia
+    )
 
 
 @main.command()
@@ -227,13 +247,13 @@ def render(root: Path, check: bool, output_format: str) -> None:
 @check_option
 @format_option
 @no_obsolete_option
+@compendium_option
 @reports_errors
 @writes_files
-def sync(root: Path, check: bool, output_format: str, no_obsolete: bool) -> None:
+def sync(root: Path, check: bool, output_format: str, no_obsolete: bool, compendia: tuple[str, ...]) -> None:
     """Extract, update and render: the main job."""
-    _run_steps(
-        root, ("extract", "update", "render"), check, output_format, summary=True, no_obsolete=no_obsolete
-    )
+    steps = ("extract", "update", "render")
+    _run_steps(root, steps, check, output_format, summary=True, no_obsolete=no_obsolete, compendia=compendia)
 
 
 def _validate_languages(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> tuple[str, ...]:

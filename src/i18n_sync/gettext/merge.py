@@ -200,7 +200,7 @@ class _Merge:
     def exact(self, new: Message, matches: dict[tuple[str | None, str], int]) -> Message | None:
         """The new entry with its exact match's translation, or None when it has none.
 
-        An exact match without a translation takes one from the memory when it has it.
+        An exact match without a translation takes one from the memory when it has one.
         """
         position = matches.get(new.key)
         if position is None:
@@ -213,6 +213,10 @@ class _Merge:
             if suggestion is not None:
                 self.counts["memory"] += 1
                 return _from_memory(carried, suggestion, suggestion.fill)
+            suggestion = self.similar_suggestion(new, None)
+            if suggestion is not None:
+                self.counts["fuzzy"] += 1
+                return _from_memory(carried, suggestion, fill=False)
         self.counts["revived" if previous.obsolete else "kept"] += 1
         return carried
 

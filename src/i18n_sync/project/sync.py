@@ -22,6 +22,7 @@ from i18n_sync.checks.translation import (
 )
 from i18n_sync.errors import CatalogError, ConfigError, Diagnostic, I18nSyncError, MarkdownError
 from i18n_sync.gettext.catalog import build_template, creation_date, new_catalog, with_language
+from i18n_sync.gettext.memory import Memory
 from i18n_sync.gettext.merge import MergeReport, merge_catalog
 from i18n_sync.gettext.po import decode_po, format_po, parse_po, parse_po_with_warnings, translations_of
 from i18n_sync.gettext.stats import Counts, count_messages
@@ -33,6 +34,7 @@ from i18n_sync.markdown.parser import MAX_INLINE_LENGTH
 from i18n_sync.model import Catalog, FileChange
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import decode_utf8, is_current, read_bytes
+from i18n_sync.project.memory import gather_memories
 from i18n_sync.project.plan import SourceDocument, Target, find_sources, plan_documents
 from i18n_sync.render.decorate import Decorations, SwitcherEntry, generated_header, notice_text, switcher_line
 from i18n_sync.render.publish import Prepared, build_site, publish
@@ -125,6 +127,7 @@ class _Run:
     prepared: dict[str, list[Prepared]] = field(default_factory=dict)
     counts: dict[tuple[str, str], Counts] = field(default_factory=dict)
     policy: Policy = DEFAULT_POLICY
+    memories: dict[str, Memory] = field(default_factory=dict)
 
     @property
     def limit(self) -> int:
@@ -193,7 +196,11 @@ class _Run:
         if old is None:
             old = new_catalog(source.template, language, source.plan.source)
         merged, merge = merge_catalog(
-            with_language(old, language), source.template, keep_obsolete=self.config.settings.keep_obsolete
+            with_language(old, language),
+            source.template,
+            keep_obsolete=self.config.settings.keep_obsolete,
+            memory=self.memories.get(language.tag),
+            origin=target.catalog,
         )
         if "update" in self.steps:
             text = self.format_catalog(merged, target.catalog)
@@ -304,6 +311,8 @@ def _execute(config: Config, steps: Collection[str], environ: Mapping[str, str])
     documents = plan_documents(config, find_sources(config))
     state = _Run(config, steps, creation_date(environ), policy=check_policy(config))
     state.reports = {language.tag: LanguageReport(language) for language in config.languages}
+    if "update" in steps:
+        state.memories = gather_memories(config, documents, state.diagnostics)
     for document in documents:
         state.document(document)
     if "render" in steps:
