@@ -16,6 +16,9 @@ match exactly where the English is the same:
 - Translate Toolkit (``md2po``) replaces a whole destination, parentheses and
   title included, with ``{n}``: ``[text]{1}``, ``![alt]{2}``, and an autolink
   with a bare ``{n}``; those become ``[text]({1})`` and ``<{n}>``.
+- po4a's Markdown mode gives a whole table one msgid, its rows run together:
+  ``| a | b | | --- | --- | | c | d |``. Its cells are split apart, and paired
+  with the translation's cells when both have as many.
 - The translation goes through the same mapping; a URL it shares with the
   English becomes that URL's placeholder.
 
@@ -36,6 +39,8 @@ from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import extract_units
 from i18n_sync.markdown.msgid import PLACEHOLDER
 
+_TABLE_DELIMITER = re.compile(r"\|\s*:?-{3,}:?\s*\|")
+_DELIMITER_CELL = re.compile(r":?-{3,}:?")
 _TOOLKIT_LINK = re.compile(r"\]\{(\d+)\}")
 _TOOLKIT_BARE = re.compile(r"(?<![\](<])\{(\d+)\}")
 # Only text with one of these can have a msgid other than itself: links, autolinks, line breaks.
@@ -78,6 +83,22 @@ def our_msgstr(text: str, urls: tuple[str, ...], origin: str) -> str:
     return PLACEHOLDER.sub(placeholder, translated)
 
 
+def table_cells(text: str) -> list[str] | None:
+    """The cells of a table written as one line (po4a), or None when the text is no such table."""
+    if not text.startswith("|") or not _TABLE_DELIMITER.search(text):
+        return None
+    cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", text.strip().strip("|"))]
+    return [cell for cell in cells if cell and not _DELIMITER_CELL.fullmatch(cell)]
+
+
+def _pairs(english: str, translation: str) -> list[tuple[str, str]]:
+    """(English, translation) pairs of an entry: one, or a one-line table's cells side by side."""
+    cells, translated = table_cells(english), table_cells(translation)
+    if cells is not None and translated is not None and len(cells) == len(translated):
+        return list(zip(cells, translated, strict=True))
+    return [(english, translation)]
+
+
 def is_toolkit(catalog: polib.POFile) -> bool:
     """Whether Translate Toolkit wrote the file (its ``X-Generator`` header says so)."""
     return "translate toolkit" in catalog.metadata.get("X-Generator", "").casefold()
@@ -103,8 +124,11 @@ def read_compendium(text: str, path: str) -> tuple[str | None, list[Suggestion]]
         english, translation = entry.msgid, entry.msgstr
         if toolkit:
             english, translation = _from_toolkit(english), _from_toolkit(translation)
-        msgid, urls = our_msgid(english, path)
-        msgstr = our_msgstr(translation, urls, path)
-        previous = entry.msgid if msgid != entry.msgid else None
-        found.append(Suggestion(msgid, msgstr, path, entry.msgctxt, False, previous))
+        pairs = _pairs(english, translation)
+        for cell, translated in pairs:
+            msgid, urls = our_msgid(cell, path)
+            msgstr = our_msgstr(translated, urls, path)
+            written = entry.msgid if len(pairs) == 1 else cell
+            previous = written if msgid != written else None
+            found.append(Suggestion(msgid, msgstr, path, entry.msgctxt, False, previous))
     return catalog.metadata.get("Language") or None, found
