@@ -177,6 +177,10 @@ class _WordCodes(dict[str, str]):
     def encode(self, words: Sequence[str]) -> str:
         return "".join(map(self.__getitem__, words))
 
+    def encode_stems(self, tokens: Sequence[str]) -> str:
+        """The coded stems of a text's tokens: `encode` of `_stems`, without the list between."""
+        return "".join(map(self.__getitem__, map(_STEMS.__getitem__, tokens)))
+
 
 def _window(size: int) -> tuple[int, int]:
     """The lengths ``m`` with ``2 * min(n, m) / (n + m) >= t`` for a length ``n``."""
@@ -191,7 +195,7 @@ class Matcher:
         self.texts = texts
         self.codes = codes if codes is not None else _WordCodes()
         words = [tokens_of(text) for text in texts]
-        self.words = [self.codes.encode(_stems(w)) for w in words]
+        self.words = [self.codes.encode_stems(w) for w in words]
         self.lengths = [len(w) for w in self.words]
         postings: defaultdict[str, list[int]] = defaultdict(list)
         for index in sorted(range(len(texts)), key=self.lengths.__getitem__):
@@ -250,7 +254,7 @@ class Matcher:
         words = tokens_of(text)
         if not words:
             return []
-        coded = self.codes.encode(_stems(words))
+        coded = self.codes.encode_stems(words)
         by_words = sorted(self._by_words(coded))
         # Scored in C first; `_CUTOFF` is a float, so the survivors are scored again exactly.
         scored = process.extract(
