@@ -21,6 +21,9 @@ match exactly where the English is the same:
   with the translation's cells when both have as many.
 - The translation goes through the same mapping; a URL it shares with the
   English becomes that URL's placeholder.
+- A msgctxt is dropped: Translate Toolkit sets one (the source line) to tell
+  repeated English apart, and i18n-sync keeps repeated English as one entry
+  without a context.
 
 Where conventions still differ (mdpo writes ``**`` for ``__``, a link title
 Translate Toolkit extracts apart), the matcher, which ignores markup, offers the
@@ -130,5 +133,5 @@ def read_compendium(text: str, path: str) -> tuple[str | None, list[Suggestion]]
             msgstr = our_msgstr(translated, urls, path)
             written = entry.msgid if len(pairs) == 1 else cell
             previous = written if msgid != written else None
-            found.append(Suggestion(msgid, msgstr, path, entry.msgctxt, False, previous))
+            found.append(Suggestion(msgid, msgstr, path, None, False, previous))
     return catalog.metadata.get("Language") or None, found
