@@ -10,7 +10,9 @@ The rule, chosen to never offer a suggestion worse than none:
   words, and one character carries about a word's meaning.
 - Words: Indel similarity over words, ``2 * LCS / (len(a) + len(b))``: the
   share of the words that survive in order. It is msgmerge's own measure
-  (``fstrcmp``), taken over words instead of characters.
+  (``fstrcmp``), taken over words instead of characters. Each word is first
+  reduced to a light `stem`, so that ``Run the tests`` and ``Run the test``
+  differ in no word: a changed inflection costs a translator one suffix.
 - Short texts (both of at most `SHORT_WORDS` words) are also compared by
   characters, because one word added or changed weighs too much in a text of
   two: ``Basics`` → ``The basics`` keeps 1 word of 3 but 6 letters of 8. Only
@@ -64,7 +66,7 @@ _CUTOFF = float(SIMILARITY_THRESHOLD) - 1e-9
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
 _URL = re.compile(r"(?:https?|ftp)://[^\s<>()\[\]]+|www\.[^\s<>()\[\]]+|mailto:[^\s<>()\[\]]+", re.I)
-# For `words_of` on ASCII text: each byte that `\w` does not match becomes a space.
+# For `tokens_of` on ASCII text: each byte that `\w` does not match becomes a space.
 _ASCII_NON_WORD_TO_SPACE = bytes(c if re.fullmatch(r"\w", chr(c)) else 32 for c in range(256))
 
 

@@ -24,12 +24,13 @@ cannot drift into a suggestion for unrelated text. Ties go to the higher
 character similarity (rapidfuzz ``fuzz.ratio``, which is what msgmerge
 computes), then to active entries, then to file order.
 
-A translation memory (`memory`), when given, is consulted after the
-catalogue's own entries: an entry with no translation takes an exact match
-from it (filled in, or fuzzy, as the suggestion says, with a translator comment
-naming its file), and an entry with no similar old entry takes the most
-similar suggestion as fuzzy. An old entry of the catalogue wins over a
-suggestion of equal similarity.
+A translation memory (`memory`), when given, serves the entries that end up
+without a translation: a new msgid, or an unchanged one nobody translated yet.
+Such an entry takes the memory's exact match (filled in, or fuzzy, as the
+suggestion says, with a translator comment naming its file); failing that, a
+new msgid takes the most similar of the old entries and the suggestions, an
+old entry winning a tie, and an untranslated one the most similar suggestion,
+as fuzzy with its English as the previous msgid.
 
 Speed: exact matches are dict look-ups; the fuzzy index is built only when
 some msgid has no exact match.
