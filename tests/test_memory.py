@@ -8,6 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpus import CORPUS, SKIP_REASON, available
 from helpers import invoke, uppercase
@@ -197,3 +199,43 @@ def test_translation_memory_fill_rate_on_a_real_docs_tree(
         f"in the other {len(second)}, {known} of {total} entries have English translated elsewhere and "
         f"{filled} ({filled / known:.0%}) were filled in; {fuzzy} more were offered as fuzzy"
     )
+
+
+WORDS = st.sampled_from(
+    ["Display", "help", "the", "tests", "test", "Run", "guide", "安装", "指南", "[link]({1})"]
+)
+TEXTS = st.lists(WORDS, min_size=1, max_size=6).map(" ".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    olds=st.lists(st.tuples(TEXTS, st.booleans(), st.booleans()), max_size=8),
+    memory=st.lists(st.tuples(TEXTS, st.booleans()), max_size=8),
+    new=st.lists(TEXTS, max_size=8, unique=True),
+)
+def test_a_memory_never_costs_a_translation_or_changes_a_kept_one(
+    olds: list[tuple[str, bool, bool]], memory: list[tuple[str, bool]], new: list[str]
+) -> None:
+    header = (("Language", "tr"),)
+    old = Catalog(
+        header,
+        tuple(
+            Message(text, f"T{i}" if translated else "", obsolete=obsolete)
+            for i, (text, translated, obsolete) in enumerate(dict((o[0], o) for o in olds).values())
+        ),
+    )
+    template = Catalog(header, tuple(Message(text) for text in new))
+    suggestions = Memory(
+        [Suggestion(text, f"M{i}", "other.po", fill=fill) for i, (text, fill) in enumerate(memory)]
+    )
+    plain, _ = merge_catalog(old, template)
+    merged, report = merge_catalog(old, template, memory=suggestions, origin="own.po")
+    assert [m.msgid for m in merged.active] == new
+    kept = {m.msgstr for m in merged.messages}
+    assert {m.msgstr for m in old.messages if m.msgstr} <= kept
+    for before, after in zip(plain.active, merged.active, strict=True):
+        if before.is_translated:
+            assert after == before
+        if after.msgstr.startswith("M"):
+            assert after.comments == ("translation memory: other.po",)
+    assert report.memory + report.fuzzy + report.kept + report.revived + report.added == len(new)
