@@ -1,4 +1,10 @@
-"""Compendia: other tools' catalogues (mdpo, po4a, Translate Toolkit) seed our catalogues as suggestions."""
+"""Compendia: other tools' catalogues (mdpo, po4a, Translate Toolkit) seed our catalogues as suggestions.
+
+The fixtures in ``fixtures/compendium`` were made by the tools themselves from
+``input.md`` (md2po 2.1, po4a 0.69, Translate Toolkit 3.20) and translated into
+Turkish by hand. They keep each tool's own layout, which is not msgcat's, so
+they are stored as ``.po.txt`` (test_po_gnu checks every ``.po`` against msgcat).
+"""
 
 from __future__ import annotations
 
@@ -56,7 +62,7 @@ def project(root: Path, compendia: str = "[]") -> Path:
     shutil.copyfile(FIXTURES / "input.md", root / "content" / "README.md")
     (root / "compendia").mkdir()
     for tool in TOOLS:
-        shutil.copyfile(FIXTURES / f"{tool}.po", root / "compendia" / f"{tool}.po")
+        shutil.copyfile(FIXTURES / f"{tool}.po.txt", root / "compendia" / f"{tool}.po")
     assert invoke(root, "init", "--lang", "tr").exit_code == 0
     config = root / "i18n-sync.toml"
     config.write_text(
@@ -106,7 +112,7 @@ def test_a_compendium_in_another_language_is_not_used(tmp_path: Path) -> None:
 def test_a_language_placeholder_in_the_path_picks_each_languages_file(tmp_path: Path) -> None:
     root = project(tmp_path, '["old/{locale}/*.po"]')
     (root / "old" / "tr").mkdir(parents=True)
-    text = (FIXTURES / "mdpo.po").read_text("utf-8").replace('"Language: tr\\n"', '""')
+    text = (FIXTURES / "mdpo.po.txt").read_text("utf-8").replace('"Language: tr\\n"', '""')
     (root / "old" / "tr" / "README.po").write_text(text, "utf-8")
     assert invoke(root, "sync").exit_code == 0
     assert catalog(root)["Getting started"].msgstr == "Başlarken"
