@@ -128,6 +128,17 @@ def test_an_unreadable_compendium_is_a_warning_and_nothing_else(tmp_path: Path) 
     assert "Getting started" in catalog(root)
 
 
+def test_a_compendium_in_another_charset_is_read_in_it(tmp_path: Path) -> None:
+    root = project(tmp_path, '["compendia/latin.po"]')
+    text = (
+        'msgid ""\nmsgstr ""\n"Language: tr\\n"\n"Content-Type: text/plain; charset=ISO-8859-9\\n"\n\n'
+        'msgid "Option"\nmsgstr "Seçenek"\n'
+    )
+    (root / "compendia" / "latin.po").write_bytes(text.encode("iso-8859-9"))
+    assert invoke(root, "sync").exit_code == 0
+    assert catalog(root)["Option"].msgstr == "Seçenek"
+
+
 def test_a_compendium_outside_the_project_is_refused(tmp_path: Path) -> None:
     root = project(tmp_path / "p", '["../elsewhere.po"]')
     result = invoke(root, "sync")

@@ -10,6 +10,7 @@ its translations were only ever suggestions.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -97,7 +98,7 @@ def _compendium(
         data = read_bytes(config.root, path, config.settings.max_file_size, CatalogError)
         if data is None:
             return []
-        header, suggestions = read_compendium(data.decode("utf-8", errors="replace"), path)
+        header, suggestions = read_compendium(_decode(data), path)
     except I18nSyncError as problem:
         diagnostics.append(Diagnostic(path, problem.line, f"compendium skipped: {problem.message}"))
         return []
@@ -109,6 +110,18 @@ def _compendium(
     if header is not None and not named and not is_for(header, language):
         return []
     return suggestions
+
+
+_CHARSET = re.compile(rb"charset=([A-Za-z0-9_.:-]+)")
+
+
+def _decode(data: bytes) -> str:
+    """A compendium's text in the charset its header names (older tools wrote Latin-1 and others)."""
+    found = _CHARSET.search(data[:4096])
+    try:
+        return data.decode(found.group(1).decode("ascii") if found else "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
+        return data.decode("utf-8", errors="replace")
 
 
 def is_for(header: str, language: Language) -> bool:
