@@ -55,7 +55,8 @@ from pathlib import Path
 from caches import empty, input_caches
 
 from i18n_sync.gettext.catalog import build_template
-from i18n_sync.gettext.merge import SIMILARITY_THRESHOLD, merge_catalog
+from i18n_sync.gettext.matcher import SIMILARITY_THRESHOLD
+from i18n_sync.gettext.merge import merge_catalog
 from i18n_sync.gettext.po import format_po, parse_po
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import extract_units
@@ -248,7 +249,10 @@ def main(argv: Sequence[str] = sys.argv[1:]) -> int:
         f"  Python {sys.version.split()[0]}, rapidfuzz {version('rapidfuzz')}, {gnu_version}, "
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}"
     )
-    print(f"  our similarity: word-level Indel >= {float(SIMILARITY_THRESHOLD)}; msgmerge: characters >= 0.6")
+    print(
+        f"  our similarity: words (and characters for short texts), Indel >= {float(SIMILARITY_THRESHOLD)}; "
+        "msgmerge: characters >= 0.6"
+    )
 
     cases: dict[str, tuple[Callable[[], object], int, bool]] = {
         "ours end to end": (ours_end_to_end(old_po, pot, folder / "ours.po"), args.repeat, False),

@@ -18,17 +18,16 @@ from rapidfuzz import fuzz
 
 from helpers import invoke
 from i18n_sync.gettext.catalog import build_template
-from i18n_sync.gettext.merge import (
+from i18n_sync.gettext.matcher import (
+    _URL,
     SIMILARITY_THRESHOLD,
-    MergeReport,
-    _fuzzy_indexes,
-    _FuzzyIndex,
     _WordCodes,
-    merge_catalog,
-    source_of,
+    similarity,
+    tokens_of,
     word_similarity,
     words_of,
 )
+from i18n_sync.gettext.merge import MergeReport, _fuzzy_indexes, _FuzzyIndex, merge_catalog, source_of
 from i18n_sync.gettext.po import format_po, parse_po
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import extract_units
@@ -139,12 +138,92 @@ def test_markup_and_placeholders_do_not_count_against_similarity() -> None:
     ],
 )
 def test_no_suggestion_below_the_threshold(old_text: str, new_text: str) -> None:
-    assert word_similarity(words_of(old_text), words_of(new_text)) < SIMILARITY_THRESHOLD
+    assert similarity(old_text, new_text) < SIMILARITY_THRESHOLD
     merged, report = merge_catalog(catalog(done(old_text)), pot(new_text))
     entry = by_msgid(merged)[new_text]
     assert entry.msgstr == "" and not entry.is_fuzzy and entry.previous_msgid is None
     assert report == MergeReport(added=1, obsolete=1)
     assert [m.msgid for m in obsolete_of(merged)] == [old_text]
+
+
+RENAMES = [
+    # Short: one word added, changed in form or a typo fixed; characters carry these.
+    ("Basics", "The basics"),
+    ("Getting started", "Get started"),
+    ("Contributing", "Contribute"),
+    ("Installing", "Installing it"),
+    ("FAQ", "FAQs"),
+    ("Display help:", "Display the help:"),
+    ("[License]({1})", "License"),
+    ("Recieve updates", "Receive updates"),
+    ("安装指南", "安装指南："),
+    ("[Table of Contents]({1})", "Table of contents"),
+    # Long: a word or two edited in a sentence; words carry these.
+    (
+        "Run the tests with pytest before you open a pull request.",
+        "Run the test suite with pytest before opening a pull request.",
+    ),
+    (
+        "Every translated entry of a language is a suggestion for the other documents.",
+        "Every translated entry of a language, in any document, is a suggestion for the others.",
+    ),
+    ("在提交拉取请求之前运行测试。", "在提交拉取请求之前运行全部测试。"),
+    # Another tool's inline URL against our placeholder.
+    ("See [the guide](https://example.org/guide) first.", "See [the guide]({1}) first."),
+]
+
+
+@pytest.mark.parametrize(("old_text", "new_text"), RENAMES)
+def test_renames_keep_their_translation_as_fuzzy_with_the_old_english(old_text: str, new_text: str) -> None:
+    merged, report = merge_catalog(catalog(done(old_text, "ÇEVİRİ")), pot(new_text))
+    entry = by_msgid(merged)[new_text]
+    assert entry.is_fuzzy and entry.msgstr == "ÇEVİRİ" and entry.previous_msgid == old_text
+    assert report == MergeReport(fuzzy=1)
+    assert f'#| msgid "{old_text}"' in format_po(merged)
+
+
+def test_the_basics_heading_keeps_its_translation_through_sync(project: Path) -> None:
+    (project / "content" / "README.md").write_text("# Guide\n\n## Basics\n\nText.\n", encoding="utf-8")
+    assert invoke(project, "sync").exit_code == 0
+    po = project / "locales" / "tr" / "README.po"
+    po.write_text(
+        po.read_text("utf-8").replace('msgid "Basics"\nmsgstr ""', 'msgid "Basics"\nmsgstr "Temeller"')
+    )
+    (project / "content" / "README.md").write_text("# Guide\n\n## The basics\n\nText.\n", encoding="utf-8")
+    assert invoke(project, "sync").exit_code == 0
+    text = po.read_text("utf-8")
+    assert '#, fuzzy, markdown-text\n#| msgid "Basics"\nmsgid "The basics"\nmsgstr "Temeller"' in text
+
+
+UNRELATED_SHORT = [
+    ("[Papers]({1})", "[Turkish]({1})"),
+    ("[Blogs]({1})", "[Books]({1})"),
+    ("OpenAI", "OpenLLMAI"),
+    ("[minRLHF]({1})", "[OpenRLHF]({1})"),
+    ("[HH-RLHF]({1})", "[FG-RLHF]({1})"),
+    ("Code: [official]({1})", "Dataset: [official]({1})"),
+    ("{y}", "{x}"),
+    ("`{y}`", "`{x}`"),
+    ("Overview", "{x}"),
+    ("{x}", "Overview"),
+    ("Install", "Uninstall it"),
+    ("安装指南", "安装说明"),
+]
+
+
+@pytest.mark.parametrize(("old_text", "new_text"), UNRELATED_SHORT)
+def test_unrelated_short_strings_do_not_match(old_text: str, new_text: str) -> None:
+    merged, report = merge_catalog(catalog(done(old_text)), pot(new_text))
+    assert report == MergeReport(added=1, obsolete=1)
+    assert not by_msgid(merged)[new_text].msgstr
+
+
+def test_a_one_word_format_string_matches_no_other_one_word_entry() -> None:
+    old = catalog(
+        *(done(text) for text in ("{y}", "Overview", "{0}", "`{z}`", "Exercise", "Solution", "x y"))
+    )
+    merged, report = merge_catalog(old, pot("{x}"))
+    assert report.fuzzy == 0 and not by_msgid(merged)["{x}"].msgstr
 
 
 def test_the_threshold_is_inclusive() -> None:
@@ -299,7 +378,7 @@ def _scan(candidates: Sequence[Message], msgid: str) -> int | None:
         if not message.msgstr:
             continue
         source = source_of(message)[1]
-        score = word_similarity(words_of(msgid), words_of(source))
+        score = similarity(msgid, source)
         if score < SIMILARITY_THRESHOLD:
             continue
         rank = (score, fuzz.ratio(msgid, source), not message.obsolete, -position)
@@ -309,7 +388,26 @@ def _scan(candidates: Sequence[Message], msgid: str) -> int | None:
 
 
 WORDS = st.sampled_from(
-    ["a", "an", "the", "of", "to", "RLHF", "reward", "model", "human", "feedback", "policy", "data"]
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "RLHF",
+        "reward",
+        "rewards",
+        "model",
+        "models",
+        "modes",
+        "human",
+        "feedback",
+        "policy",
+        "data",
+        "basics",
+        "政",
+        "策",
+    ]
 )
 TEXTS = st.lists(WORDS, min_size=0, max_size=9).map(" ".join)
 
@@ -325,19 +423,20 @@ def test_the_index_finds_what_a_full_scan_finds(olds: list[tuple[str, bool, bool
         for i, (text, translated, obsolete) in enumerate(olds)
     ]
     index: _FuzzyIndex | None = _fuzzy_indexes(messages).get(None)
-    found = index.best(query) if index else None
+    best = index.best(query) if index else None
+    found = best[1] if best else None
     assert found == _scan(messages, query)
 
 
 @settings(max_examples=300, deadline=None)
 @given(text=st.text(st.characters(max_codepoint=127)) | st.text(st.sampled_from("aZ_9 {1}.,-[]()é")))
 def test_words_of_ascii_text_are_the_words_the_regular_expression_finds(text: str) -> None:
-    assert words_of(text) == re.findall(r"\w+", PLACEHOLDER.sub(" ", text).casefold())
+    assert tokens_of(text) == re.findall(r"\w+", _URL.sub(" ", PLACEHOLDER.sub(" ", text)).casefold())
 
 
 def test_word_codes_skip_the_surrogates() -> None:
     codes = _WordCodes({str(number): chr(number) for number in range(0xD800)})
-    assert codes.encode("new words 1") == "\ue000\ue001" + chr(1)
+    assert codes.encode(words_of("new words 1")) == "\ue000\ue001" + chr(1)
 
 
 # Property: any sequence of edits loses nothing.

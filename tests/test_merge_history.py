@@ -9,6 +9,7 @@ properties for ``--junitxml``.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -24,7 +26,8 @@ from rapidfuzz import fuzz
 from corpus import SKIP_REASON, available, english_revisions
 from helpers import FIXED_DATE, uppercase
 from i18n_sync.gettext.catalog import build_template
-from i18n_sync.gettext.merge import SIMILARITY_THRESHOLD, merge_catalog, source_of, word_similarity, words_of
+from i18n_sync.gettext.matcher import SIMILARITY_THRESHOLD, similarity, word_similarity, words_of
+from i18n_sync.gettext.merge import merge_catalog, source_of
 from i18n_sync.gettext.po import format_po, parse_po
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import extract_units
@@ -131,9 +134,7 @@ def test_replaying_the_real_history_loses_nothing(emit: Emit) -> None:
         for entry in merged.active:
             if entry.is_fuzzy:
                 assert entry.previous_msgid is not None
-                assert word_similarity(words_of(entry.msgid), words_of(entry.previous_msgid)) >= (
-                    SIMILARITY_THRESHOLD
-                )
+                assert similarity(entry.msgid, entry.previous_msgid) >= SIMILARITY_THRESHOLD
         total_fuzzy += report.fuzzy
         rows.append(
             f"{name:<12}{len(template.messages):>8}{report.kept:>6}{report.fuzzy:>7}{report.added:>5}"
@@ -165,7 +166,7 @@ def _short(text: str | None) -> str:
 
 def _similarity(a: str, b: str) -> str:
     words = float(word_similarity(words_of(a), words_of(b)))
-    return f"words {words:.2f}, characters {fuzz.ratio(a, b) / 100:.2f}"
+    return f"ours {float(similarity(a, b)):.2f}, words {words:.2f}, characters {fuzz.ratio(a, b) / 100:.2f}"
 
 
 def compare(old: Catalog, gnu: Catalog, ours: Catalog) -> Differences:
@@ -183,9 +184,7 @@ def compare(old: Catalog, gnu: Catalog, ours: Catalog) -> Differences:
             # msgmerge compares with the old msgid and keeps an old fuzzy entry's previous msgid.
             source = holders(old, theirs)[0].msgid
             # We decline only suggestions below our threshold: the index misses nothing msgmerge finds.
-            assert word_similarity(words_of(theirs.msgid), words_of(theirs.previous_msgid or "")) < (
-                SIMILARITY_THRESHOLD
-            )
+            assert similarity(theirs.msgid, source) < SIMILARITY_THRESHOLD
             via = "" if source == theirs.previous_msgid else f", compared with {_short(source)}"
             found.add(
                 "msgmerge fuzzy, we leave it new",
@@ -197,6 +196,12 @@ def compare(old: Catalog, gnu: Catalog, ours: Catalog) -> Differences:
                 "both fuzzy, other source",
                 f"{_short(theirs.msgid)}: msgmerge <- {_short(theirs.previous_msgid)}, "
                 f"we <- {_short(own.previous_msgid)}",
+            )
+        elif own.is_fuzzy and not theirs.msgstr:
+            found.add(
+                "we fuzzy, msgmerge leaves it new",
+                f"{_short(own.msgid)} <- {_short(own.previous_msgid)} "
+                f"({_similarity(own.msgid, own.previous_msgid or '')})",
             )
         else:
             found.add("other", f"{_short(theirs.msgid)}: msgmerge {state}, we {own}")
@@ -241,6 +246,76 @@ def test_every_translation_msgmerge_carries_over_we_carry_over_too(tmp_path: Pat
         "totals: " + (", ".join(f"{count} {kind}" for kind, count in totals.items()) or "no differences")
     )
     emit("merge history: differences from GNU msgmerge (fuzzy matching on)", lines)
+
+
+LABELS = Path(__file__).parent / "fixtures" / "merge" / "labelled-suggestions.tsv"
+
+
+def digest(text: str) -> str:
+    """How the labelled sample names a corpus msgid without copying it."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def labels() -> dict[tuple[str, str, str], str]:
+    """(revision, new msgid digest, old msgid digest) → useful or junk, as labelled by hand."""
+    rows = [line.split("\t") for line in LABELS.read_text("utf-8").splitlines() if not line.startswith("#")]
+    return {(row[0], row[1], row[2]): row[3] for row in rows[1:]}
+
+
+def suggestions(old: Catalog, merged: Catalog) -> dict[str, str]:
+    """New msgid → the old msgid whose translation was offered as fuzzy."""
+    known = {m.msgid for m in old.messages}
+    return {
+        m.msgid: m.previous_msgid
+        for m in merged.active
+        if m.is_fuzzy and m.msgid not in known and m.previous_msgid is not None
+    }
+
+
+@pytest.mark.skipif(shutil.which("msgmerge") is None, reason="GNU msgmerge is not installed")
+def test_fuzzy_suggestions_against_msgmerge_on_a_hand_labelled_sample(tmp_path: Path, emit: Emit) -> None:
+    """Each revision, fully translated, merged into the next: every suggestion either tool makes, judged.
+
+    Ours must be right where msgmerge is right in at least 90% of the cases,
+    with fewer junk suggestions; every suggestion we make must be in the sample.
+    """
+    labelled = labels()
+    tally: Counter[str] = Counter()
+    unlabelled = []
+    revisions = history()
+    for (_, before), (name, template) in pairwise(revisions):
+        old = replace(
+            first_translation(),
+            messages=tuple(replace(m, msgstr=uppercase(m.msgid)) for m in before.messages),
+        )
+        gnu = suggestions(old, run_msgmerge(tmp_path, old, template))
+        ours = suggestions(old, merge_catalog(old, template)[0])
+        for new, previous in ours.items():
+            label = labelled.get((name, digest(new), digest(previous)))
+            if label is None:
+                unlabelled.append(f"{name}\t{digest(new)}\t{digest(previous)}\t?\t{new!r} <- {previous!r}")
+            tally[f"ours {label}"] += 1
+        for new, previous in gnu.items():
+            label = labelled.get((name, digest(new), digest(previous)))
+            tally[f"msgmerge {label}"] += 1
+            if label == "useful":
+                ours_label = labelled.get((name, digest(new), digest(ours.get(new, ""))))
+                tally["msgmerge useful, ours useful too"] += ours_label == "useful"
+    assert not unlabelled, "label these suggestions in " + str(LABELS) + ":\n" + "\n".join(unlabelled)
+    assert tally["msgmerge useful"] + tally["msgmerge junk"] >= 60, tally
+    right = tally["msgmerge useful, ours useful too"] / tally["msgmerge useful"]
+    assert right >= 0.9, tally
+    assert tally["ours junk"] < tally["msgmerge junk"], tally
+    emit(
+        "merge history: fuzzy suggestions against msgmerge, hand-labelled sample",
+        [
+            f"labelled suggestions: {len(labelled)}; msgmerge made {tally['msgmerge useful']} useful, "
+            f"{tally['msgmerge junk']} junk ({tally['msgmerge None']} unlabelled); we made "
+            f"{tally['ours useful']} useful, {tally['ours junk']} junk",
+            f"where msgmerge is right, we are right too in {tally['msgmerge useful, ours useful too']} of "
+            f"{tally['msgmerge useful']} ({right:.0%})",
+        ],
+    )
 
 
 def run_msgmerge(folder: Path, old: Catalog, template: Catalog) -> Catalog:

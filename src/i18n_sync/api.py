@@ -178,6 +178,7 @@ def sync(
     waiting: Waiting | None = None,
     languages: Collection[str] = (),
     progress: Progress | None = None,
+    compendia: Sequence[str] = (),
 ) -> SyncResult:
     """Extract, update and render (or only the `steps` given), and write the files that change.
 
@@ -185,6 +186,7 @@ def sync(
     `languages` (BCP 47 tags) narrows the run to those languages, so that CI
     jobs can share the languages out; each writes what a whole run would.
     `progress` is told ``(stage, done, total)`` as the run's jobs finish.
+    `compendia` (PO files, globs) add to the configuration's translation memory.
     A document or catalogue that cannot be read is an error of the result, and
     every language it does not concern is still written.
     """
@@ -194,6 +196,9 @@ def sync(
     require_languages(project, languages)
     if keep_obsolete is not None:
         project = replace(project, settings=replace(project.settings, keep_obsolete=keep_obsolete))
+    if compendia:
+        settings = project.settings
+        project = replace(project, settings=replace(settings, compendia=(*settings.compendia, *compendia)))
     with _writing(project, check, waiting):
         return finish_run(project.root, run(project, steps, languages=languages, progress=progress), check)
 

@@ -53,6 +53,13 @@ no_obsolete_option = click.option(
     is_flag=True,
     help="Drop obsolete (#~) entries, and the translations they keep, from the catalogues.",
 )
+compendium_option = click.option(
+    "--compendium",
+    "compendia",
+    multiple=True,
+    metavar="PO_FILE",
+    help="Another PO file whose translations are offered as suggestions (repeatable; adds to 'compendia').",
+)
 format_option = click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
@@ -293,13 +300,15 @@ def _summary(report: LanguageReport) -> str:
         f"{report.language.tag}: {counts.translated} translated, {counts.fuzzy} fuzzy, "
         f"{counts.untranslated} untranslated ({counts.shown_percent}%)"
     )
-    if merge.fuzzy or merge.added or merge.obsolete or merge.revived or merge.pruned:
+    if merge.fuzzy or merge.added or merge.obsolete or merge.revived or merge.pruned or merge.memory:
         line += (
             f"; update: {merge.kept} kept, {merge.fuzzy} fuzzy, {merge.added} new, "
             f"{merge.obsolete} obsolete, {merge.revived} back"
         )
         if merge.pruned:
             line += f", {merge.pruned} obsolete pruned"
+        if merge.memory:
+            line += f", {merge.memory} from translation memory"
     return line
 
 
@@ -348,6 +357,7 @@ def _run_steps(
     summary: bool,
     no_obsolete: bool = False,
     languages: Sequence[str] = (),
+    compendia: Sequence[str] = (),
 ) -> None:
     keep_obsolete = False if no_obsolete else None
     project = api.load_project(root)
@@ -360,6 +370,7 @@ def _run_steps(
             waiting=_waiting,
             languages=languages,
             progress=progress,
+            compendia=compendia,
         )
     _show_sync(result, output_format, summary)
 
@@ -381,13 +392,19 @@ def extract(root: Path, check: bool, output_format: str) -> None:
 @format_option
 @no_obsolete_option
 @lang_filter_option
+@compendium_option
 @group_options
 @reports_errors
 def update(
-    root: Path, check: bool, output_format: str, no_obsolete: bool, languages: tuple[str, ...]
+    root: Path,
+    check: bool,
+    output_format: str,
+    no_obsolete: bool,
+    languages: tuple[str, ...],
+    compendia: tuple[str, ...],
 ) -> None:
     """Merge the templates into each language's catalogue (PO)."""
-    _run_steps(root, ("update",), check, output_format, True, no_obsolete, languages)
+    _run_steps(root, ("update",), check, output_format, True, no_obsolete, languages, compendia)
 
 
 @main.command()
@@ -408,11 +425,20 @@ def render(root: Path, check: bool, output_format: str, languages: tuple[str, ..
 @format_option
 @no_obsolete_option
 @lang_filter_option
+@compendium_option
 @group_options
 @reports_errors
-def sync(root: Path, check: bool, output_format: str, no_obsolete: bool, languages: tuple[str, ...]) -> None:
+def sync(
+    root: Path,
+    check: bool,
+    output_format: str,
+    no_obsolete: bool,
+    languages: tuple[str, ...],
+    compendia: tuple[str, ...],
+) -> None:
     """Extract, update and render: the main job. With --lang, only those languages (CI shards)."""
-    _run_steps(root, ("extract", "update", "render"), check, output_format, True, no_obsolete, languages)
+    steps = ("extract", "update", "render")
+    _run_steps(root, steps, check, output_format, True, no_obsolete, languages, compendia)
 
 
 @main.command()

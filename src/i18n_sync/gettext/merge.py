@@ -17,67 +17,37 @@ The promises are GNU msgmerge's (gettext 0.21), checked against it in
 - The header is the old catalogue's, untouched: copying the template's
   POT-Creation-Date would rewrite a header line on every English edit.
 
-The similarity rule, chosen to never offer a suggestion worse than none:
+Suggestions come from one matcher (`matcher`: its similarity, threshold and
+index are documented there). A fuzzy old entry is compared through the English
+its translation was made for (its previous msgid), so a chain of small edits
+cannot drift into a suggestion for unrelated text. Ties go to the higher
+character similarity (rapidfuzz ``fuzz.ratio``, which is what msgmerge
+computes), then to active entries, then to file order.
 
-- Text: the msgid's words, case-folded; Markdown punctuation and URL
-  placeholders (``{1}``) are left out, so a heading that becomes a link or a
-  changed emphasis still matches fully. A fuzzy old entry is compared through
-  the English its translation was made for (its previous msgid), so a chain of
-  small edits cannot drift into a suggestion for unrelated text.
-- Measure: word-level Indel similarity, ``2 * LCS / (len(a) + len(b))``: the
-  share of the words that survive in order. It is msgmerge's own measure
-  (``fstrcmp``), taken over words instead of characters.
-- Threshold: 0.75. Translation-memory practice (the match bands of CAT tools'
-  analyses and the price grids built on them) counts a fuzzy match below 75%
-  as no match, paid as new words: editing it costs about as much as
-  translating. Characters are too weak a unit for Markdown entries: msgmerge's
-  0.6 over characters offers ``[Papers]({1})`` for ``[Turkish]({1})`` and one
-  paper title's translation for another that shares "Reinforcement Learning
-  from Human Feedback" (66 such suggestions over the real awesome-rlhf
-  history, none of them reaching 0.75 over words). Over words, one word
-  replaced in a title of two or three words gets no suggestion; in a sentence of
-  four words or more it does.
-- Ties go to the higher character similarity (rapidfuzz ``fuzz.ratio``, which
-  is what msgmerge computes), then to active entries, then to file order.
+A translation memory (`memory`), when given, serves the entries that end up
+without a translation: a new msgid, or an unchanged one nobody translated yet.
+Such an entry takes the memory's exact match (filled in, or fuzzy, as the
+suggestion says, with a translator comment naming its file); failing that, a
+new msgid takes the most similar of the old entries and the suggestions, an
+old entry winning a tie, and an untranslated one the most similar suggestion,
+as fuzzy with its English as the previous msgid.
 
-Speed: exact matches are dict look-ups, and nothing is scanned per entry.
-Fuzzy candidates come from an inverted index (word → old entries holding it,
-sorted by length). An old entry of ``m`` words reaches the threshold ``t``
-against a query of ``n`` words only if ``m`` lies within
-``[t * n / (2 - t), n * (2 - t) / t]`` and it shares at least
-``k = ceil(t * n / (2 - t))`` of the query's words; it then holds one of the
-query's rarest words that account for ``n - k + 1`` of its words (the prefix
-filter of set-similarity joins). Only those words' posting lists are read,
-each sliced to the length window, so the shortlist misses nothing; only it is
-scored, by rapidfuzz in C (``process.extract`` with Indel), with each word
-coded as one character so that rapidfuzz compares short strings. A property
-test checks the index against a scan of every old entry.
+Speed: exact matches are dict look-ups; the fuzzy index is built only when
+some msgid has no exact match.
 """
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_left, bisect_right
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from fractions import Fraction
 
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Indel, LCSseq
+from rapidfuzz import fuzz
 
-from i18n_sync.markdown.msgid import PLACEHOLDER
+from i18n_sync.gettext.matcher import Matcher
+from i18n_sync.gettext.memory import Memory, Suggestion
 from i18n_sync.model import Catalog, Message
-
-SIMILARITY_THRESHOLD = Fraction(3, 4)
-"""The least word similarity at which an old translation is offered as fuzzy."""
-_P, _Q = SIMILARITY_THRESHOLD.numerator, SIMILARITY_THRESHOLD.denominator
-# The threshold as rapidfuzz's float cutoff, a hair low: `best` checks it again in integers.
-_CUTOFF = float(SIMILARITY_THRESHOLD) - 1e-9
-
-_WORD = re.compile(r"\w+")
-# For `words_of` on ASCII text: each byte that `_WORD` does not match becomes a space.
-_ASCII_NON_WORD_TO_SPACE = bytes(c if _WORD.fullmatch(chr(c)) else 32 for c in range(256))
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +57,9 @@ class MergeReport:
     `kept`: exact matches of active entries; `fuzzy`: new entries that took a
     similar old translation; `added`: new entries without one; `obsolete`:
     active entries that became obsolete; `revived`: obsolete entries whose
-    English came back; `pruned`: obsolete entries dropped on request.
+    English came back; `pruned`: obsolete entries dropped on request;
+    `memory`: entries without a translation that took an exact match from the
+    translation memory (similar ones count as `fuzzy`).
     """
 
     kept: int = 0
@@ -96,26 +68,10 @@ class MergeReport:
     revived: int = 0
     fuzzy: int = 0
     pruned: int = 0
+    memory: int = 0
 
     def __add__(self, other: MergeReport) -> MergeReport:
         return MergeReport(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
-
-
-def words_of(text: str) -> list[str]:
-    """The case-folded words of a msgid, without URL placeholders or punctuation."""
-    if "{" in text:
-        text = PLACEHOLDER.sub(" ", text)
-    if text.isascii():
-        # The same words, twice as fast as the regular expression: in ASCII text
-        # \w is [A-Za-z0-9_] and case-folding is lowering.
-        return text.encode().lower().translate(_ASCII_NON_WORD_TO_SPACE).decode().split()
-    return _WORD.findall(text.casefold())
-
-
-def word_similarity(a: Sequence[str], b: Sequence[str]) -> Fraction:
-    """Word-level Indel similarity: ``2 * LCS / (len(a) + len(b))``, 0 for two empty texts."""
-    total = len(a) + len(b)
-    return Fraction(2 * LCSseq.similarity(a, b), total) if total else Fraction(0)
 
 
 def source_of(message: Message) -> tuple[str | None, str]:
@@ -125,109 +81,34 @@ def source_of(message: Message) -> tuple[str | None, str]:
     return message.msgctxt, message.msgid
 
 
-class _WordCodes(dict[str, str]):
-    """One character per distinct word, given out as words are first looked up.
-
-    A msgid's words then make a short string, and rapidfuzz compares strings
-    in C far faster than lists of words; since no two words share a code,
-    Indel over the coded strings is Indel over the words.
-    """
-
-    def __missing__(self, word: str) -> str:
-        number = len(self)
-        # Surrogates are not characters; beyond them there is room for a million words.
-        code = self[word] = chr(number if number < 0xD800 else number + 0x800)
-        return code
-
-    def encode(self, text: str) -> str:
-        """The coded words of a msgid (`words_of`)."""
-        return "".join(map(self.__getitem__, words_of(text)))
-
-
 class _FuzzyIndex:
-    """The old translations of one msgctxt, searchable by word similarity without a scan.
+    """The old translations of one msgctxt, each searched through the English it translates."""
 
-    Candidate ``i`` is the old entry at `positions[i]`, whose msgstr translates
-    `sources[i]`, coded as `words[i]`. Each word's posting list holds the
-    candidates that have it, sorted by length, so the length window is a slice
-    (``bisect``), not a filter.
-    """
-
-    def __init__(self, old: Sequence[Message], positions: list[int], codes: _WordCodes) -> None:
+    def __init__(self, old: Sequence[Message], positions: list[int]) -> None:
         self.old = old
         self.positions = positions
-        self.codes = codes
         self.sources = [source_of(old[position])[1] for position in positions]
-        self.words = [codes.encode(source) for source in self.sources]
-        self.lengths = [len(words) for words in self.words]
-        postings: defaultdict[str, list[int]] = defaultdict(list)
-        for index in sorted(range(len(positions)), key=self.lengths.__getitem__):
-            for word in set(self.words[index]):
-                postings[word].append(index)
-        self.postings = dict(postings)
+        self.matcher = Matcher(self.sources)
 
-    def shortlist(self, words: str, overlap: int, longest: int) -> set[int]:
-        """Every candidate of `overlap` to `longest` words sharing `overlap` words with the query.
-
-        Such a candidate misses fewer than ``len(words) - overlap + 1`` of the
-        query's words, so it holds one of the rarest words that account for
-        that many: only their posting lists are read (the prefix filter).
-        """
-        counts = Counter(words)
-        rarest = sorted(counts, key=lambda word: len(self.postings.get(word, ())))
-        found: set[int] = set()
-        needed = len(words) - overlap + 1
-        length = self.lengths.__getitem__
-        for word in rarest:
-            if word in self.postings:
-                items = self.postings[word]
-                start = bisect_left(items, overlap, key=length)
-                found.update(items[start : bisect_right(items, longest, start, key=length)])
-            needed -= counts[word]
-            if needed <= 0:
-                break
-        return found
-
-    def best(self, msgid: str) -> int | None:
-        """The position of the most similar old entry at or above the threshold, or None."""
-        words = self.codes.encode(msgid)
-        if not words:
+    def best(self, msgid: str) -> tuple[Fraction, int] | None:
+        """(similarity, position) of the most similar old entry at or above the threshold, or None."""
+        ranked = [
+            (score, fuzz.ratio(msgid, self.sources[i]), not self.old[self.positions[i]].obsolete, -i)
+            for score, i in self.matcher.matches(msgid)
+        ]
+        if not ranked:
             return None
-        # 2 * LCS / (a + b) >= p / q, and LCS <= b: b >= p * a / (2q - p), and likewise b <= a * (2q - p) / p.
-        p, q = _P, _Q
-        shortest = -(-p * len(words) // (2 * q - p))
-        longest = len(words) * (2 * q - p) // p
-        shortlist = sorted(self.shortlist(words, shortest, longest))
-        # Indel's normalized similarity is 2 * LCS / (a + b), scored in C; `_CUTOFF` is a float,
-        # so the threshold is checked again in integers.
-        scored = process.extract(
-            words,
-            [self.words[i] for i in shortlist],
-            scorer=Indel.normalized_similarity,
-            score_cutoff=_CUTOFF,
-            limit=None,
-        )
-        ranked = []
-        for _, score, rank in scored:
-            index = shortlist[rank]
-            size = len(words) + self.lengths[index]
-            common = round(score * size / 2)
-            if 2 * common * q >= p * size:
-                position = self.positions[index]
-                similarity = Fraction(2 * common, size)
-                tie_break = (fuzz.ratio(msgid, self.sources[index]), not self.old[position].obsolete, -index)
-                ranked.append((similarity, tie_break, position))
-        return max(ranked, key=lambda item: item[:2])[2] if ranked else None
+        best = max(ranked)
+        return best[0], self.positions[-best[3]]
 
 
 def _fuzzy_indexes(old: Sequence[Message]) -> dict[str | None, _FuzzyIndex]:
-    """Every old translation, grouped by msgctxt, indexed by its words."""
+    """Every old translation, grouped by msgctxt, indexed by its English."""
     grouped: dict[str | None, list[int]] = {}
     for position, message in enumerate(old):
         if message.msgstr:
             grouped.setdefault(source_of(message)[0], []).append(position)
-    codes = _WordCodes()
-    return {context: _FuzzyIndex(old, positions, codes) for context, positions in grouped.items()}
+    return {context: _FuzzyIndex(old, positions) for context, positions in grouped.items()}
 
 
 def _carry_over(new: Message, old: Message) -> Message:
@@ -283,34 +164,92 @@ def _match_rank(message: Message) -> tuple[bool, bool]:
     return not message.msgstr, message.obsolete
 
 
+def _from_memory(entry: Message, suggestion: Suggestion, fill: bool) -> Message:
+    """The entry with a suggestion's translation: filled in, or fuzzy with its English as ``#|``.
+
+    A translator comment names the file the translation came from, so that a
+    translator can tell a filled-in entry from their own work.
+    """
+    comment = suggestion.comment()
+    comments = entry.comments if comment in entry.comments else (*entry.comments, comment)
+    previous = suggestion.previous_msgid
+    if previous is None and suggestion.msgid != entry.msgid:
+        previous = suggestion.msgid
+    return replace(
+        entry.with_flag("fuzzy", not fill),
+        msgstr=suggestion.msgstr,
+        comments=comments,
+        previous_msgctxt=suggestion.msgctxt if previous is not None and not fill else None,
+        previous_msgid=previous if not fill else None,
+    )
+
+
 @dataclass(slots=True)
 class _Merge:
-    """One merge in progress: which old entries are used, and the counts so far."""
+    """One merge in progress: which old entries are used, and the counts so far.
+
+    `memory` holds the suggestions from elsewhere, `origin` the catalogue's own
+    file, whose suggestions the memory leaves out.
+    """
 
     old: Sequence[Message]
+    memory: Memory | None = None
+    origin: str = ""
     used: set[int] = field(default_factory=set)
     counts: Counter[str] = field(default_factory=Counter)
 
     def exact(self, new: Message, matches: dict[tuple[str | None, str], int]) -> Message | None:
-        """The new entry with its exact match's translation, or None when it has none."""
+        """The new entry with its exact match's translation, or None when it has none.
+
+        An exact match without a translation takes one from the memory when it has one.
+        """
         position = matches.get(new.key)
         if position is None:
             return None
         self.used.add(position)
         previous = self.old[position]
+        carried = _carry_over(new, previous)
+        if not carried.msgstr and self.memory:
+            suggestion = self.memory.exact(new, self.origin)
+            if suggestion is not None:
+                self.counts["memory"] += 1
+                return _from_memory(carried, suggestion, suggestion.fill)
+            suggestion = self.similar_suggestion(new, None)
+            if suggestion is not None:
+                self.counts["fuzzy"] += 1
+                return _from_memory(carried, suggestion, fill=False)
         self.counts["revived" if previous.obsolete else "kept"] += 1
-        return _carry_over(new, previous)
+        return carried
 
     def fuzzy(self, new: Message, indexes: dict[str | None, _FuzzyIndex]) -> Message:
-        """The new entry with the most similar old translation as fuzzy, or as it is."""
+        """The new entry with an exact suggestion or the most similar translation, or as it is."""
+        suggestion = self.memory.exact(new, self.origin) if self.memory else None
+        if suggestion is not None:
+            self.counts["memory"] += 1
+            return _from_memory(new, suggestion, suggestion.fill)
         index = indexes.get(new.msgctxt)
-        position = index.best(new.msgid) if index else None
-        if position is None:
+        found = index.best(new.msgid) if index else None
+        similar = self.similar_suggestion(new, found[0] if found else None)
+        if similar is not None:
+            self.counts["fuzzy"] += 1
+            return _from_memory(new, similar, fill=False)
+        if found is None:
             self.counts["added"] += 1
             return new
-        self.used.add(position)
+        self.used.add(found[1])
         self.counts["fuzzy"] += 1
-        return _fuzzy_from(new, self.old[position])
+        return _fuzzy_from(new, self.old[found[1]])
+
+    def similar_suggestion(self, new: Message, beaten: Fraction | None) -> Suggestion | None:
+        """The memory's most similar suggestion, when it is more similar than `beaten`."""
+        if not self.memory:
+            return None
+        ranked = [
+            (score, fuzz.ratio(new.msgid, suggestion.msgid), rank, suggestion)
+            for score, rank, suggestion in self.memory.similar(new, self.origin)
+            if beaten is None or score > beaten
+        ]
+        return max(ranked, key=lambda item: item[:3])[3] if ranked else None
 
     def leftovers(self) -> list[Message]:
         """Old entries nothing used that hold a translator's work, as obsolete, in file order."""
@@ -320,14 +259,21 @@ class _Merge:
 
 
 def merge_catalog(
-    old: Catalog, template: Catalog, *, keep_obsolete: bool = True
+    old: Catalog,
+    template: Catalog,
+    *,
+    keep_obsolete: bool = True,
+    memory: Memory | None = None,
+    origin: str = "",
 ) -> tuple[Catalog, MergeReport]:
     """Update `old` to the template's messages; see the module docstring for the rules.
 
     With `keep_obsolete` false, obsolete entries (old ones and new ones) are
     left out of the result; they still serve as matches in this merge.
+    `memory` offers translations from elsewhere; its suggestions from `origin`
+    (the catalogue's own file) are left out.
     """
-    state = _Merge(old.messages)
+    state = _Merge(old.messages, memory, origin)
     matches = _exact_matches(old.messages)
     merged = [state.exact(new, matches) for new in template.messages]
     # Built only when some msgid has no exact match: most updates need no index at all.
@@ -345,6 +291,7 @@ def merge_catalog(
         revived=counts["revived"],
         fuzzy=counts["fuzzy"],
         pruned=0 if keep_obsolete else len(obsolete),
+        memory=counts["memory"],
     )
     if keep_obsolete:
         messages.extend(obsolete)

@@ -53,6 +53,11 @@ class Settings:
     max_file_size: int = 2_000_000
     # Seconds a run waits for another run in the same repository to finish.
     lock_timeout: int = 60
+    # What an exact match from another document's catalogue does: fill (with a translator
+    # comment naming it), fuzzy, or off (no translation memory). See gettext.memory.
+    translation_memory: str = "fill"
+    # Other PO files (globs, relative to the root) read as a translation memory of suggestions.
+    compendia: tuple[str, ...] = ()
 
     def language_name(self, tag: str) -> str | None:
         """The label the configuration gives a language in the switcher, if any."""
@@ -82,7 +87,7 @@ class Config:
 
 
 _PATTERNS = ("template", "catalog", "output", "source_output")
-_CHOICES = {"language_switcher": ("marker", "top", "off")}
+_CHOICES = {"language_switcher": ("marker", "top", "off"), "translation_memory": ("fill", "fuzzy", "off")}
 _RANGES = {
     "publish_threshold": (0, 100),
     "fail_under": (0, 100),

@@ -20,6 +20,7 @@ from pathlib import PurePosixPath
 from i18n_sync.checks.translation import Policy, ignores_of
 from i18n_sync.errors import CatalogError, Diagnostic, I18nSyncError, MarkdownError
 from i18n_sync.gettext.catalog import build_shared_template, new_catalog, with_language
+from i18n_sync.gettext.memory import Memory
 from i18n_sync.gettext.merge import MergeReport, merge_catalog
 from i18n_sync.gettext.po import decode_po, format_po, parse_po_with_warnings, translations_of
 from i18n_sync.gettext.stats import Counts, count_messages
@@ -44,6 +45,8 @@ class RunContext:
     steps: frozenset[str]
     date: str
     policy: Policy
+    # Each language's translation memory (its other catalogues, its compendia), by tag.
+    memories: Mapping[str, Memory] = field(default_factory=dict)
 
     @property
     def limit(self) -> int:
@@ -222,7 +225,11 @@ def process_catalogue(context: RunContext, job: CatalogueJob) -> CatalogueResult
         reference = sources[0] if len(sources) == 1 else config.settings.source_root or "the sources"
         old = new_catalog(job.template, language, reference)
     merged, merge = merge_catalog(
-        with_language(old, language), job.template, keep_obsolete=config.settings.keep_obsolete
+        with_language(old, language),
+        job.template,
+        keep_obsolete=config.settings.keep_obsolete,
+        memory=context.memories.get(language.tag),
+        origin=job.path,
     )
     change = None
     if "update" in context.steps:

@@ -44,6 +44,7 @@ from i18n_sync.project.jobs import (
     read_document,
     used_by,
 )
+from i18n_sync.project.memory import compendium_paths, gather_memories
 from i18n_sync.project.plan import SourceDocument, Target, find_sources, plan_documents
 from i18n_sync.project.pool import map_jobs, worker_count
 from i18n_sync.render.decorate import (
@@ -307,6 +308,8 @@ def run(
 def _read_paths(config: Config, documents: Sequence[SourceDocument]) -> list[str]:
     """Every file a run reads or may write: what its result depends on."""
     paths = [config.file]
+    for language in config.languages:
+        paths += [path for path, _ in compendium_paths(config, language, [])]
     for document in documents:
         paths += [document.source, document.template]
         if document.source_output:
@@ -327,7 +330,9 @@ def _execute(
 ) -> _Combined:
     if documents is None:
         documents = plan_documents(config, find_sources(config))
-    context = RunContext(config, frozenset(steps), creation_date(environ), check_policy(config))
+    warnings: list[Diagnostic] = []
+    memories = gather_memories(config, documents, warnings) if "update" in steps else {}
+    context = RunContext(config, frozenset(steps), creation_date(environ), check_policy(config), memories)
     if workers is None:
         workers = worker_count(dict(environ))
     chosen = set(languages) or {language.tag for language in config.languages}
@@ -342,6 +347,7 @@ def _execute(
     jobs = _catalogue_jobs(sources, templates, needed) if context.steps & {"update", "render"} else []
     results = map_jobs(partial(process_catalogue, context), jobs, workers, told("update"))
     combined = _Combined(config, chosen)
+    combined.diagnostics += warnings
     combined.reports = {language.tag: LanguageReport(language) for language in config.languages}
     catalogues = {
         (job.members[0].target.language.tag, job.path): (job, result)

@@ -74,6 +74,7 @@ def _language_data(report: LanguageReport) -> dict[str, Any]:
             "obsolete": merge.obsolete,
             "back": merge.revived,
             "pruned": merge.pruned,
+            "memory": merge.memory,
         },
         "failed": report.failed,
     }

@@ -1,0 +1,133 @@
+"""Each language's translation memory, gathered from the disk before a run merges anything.
+
+The memory of a language is every translated entry of its catalogues (when
+the project has several documents and `translation_memory` is not ``off``),
+then the entries of its compendia (`compendia`, or ``--compendium``). A
+catalogue that cannot be read adds nothing here: the run reports it where it
+merges it. A compendium that cannot be read is a warning, never a failure:
+its translations were only ever suggestions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from i18n_sync.errors import CatalogError, ConfigError, Diagnostic, I18nSyncError
+from i18n_sync.gettext.compendium import read_compendium
+from i18n_sync.gettext.memory import Memory, Suggestion, suggestions_of
+from i18n_sync.gettext.po import decode_po, parse_po
+from i18n_sync.locales import Language, normalize_tag
+from i18n_sync.project.config import Config
+from i18n_sync.project.files import read_bytes
+from i18n_sync.project.plan import SourceDocument
+
+_PLACEHOLDERS = ("{lang}", "{locale}")
+
+
+def gather_memories(
+    config: Config, documents: Sequence[SourceDocument], diagnostics: list[Diagnostic]
+) -> dict[str, Memory]:
+    """Each language's memory, by BCP 47 tag; warnings about compendia go to `diagnostics`."""
+    memories = {}
+    for language in config.languages:
+        suggestions = _own(config, documents, language)
+        for path, named in compendium_paths(config, language, diagnostics):
+            suggestions += _compendium(config, path, named, language, diagnostics)
+        memories[language.tag] = Memory(suggestions)
+    return memories
+
+
+def _own(config: Config, documents: Sequence[SourceDocument], language: Language) -> list[Suggestion]:
+    """The translated entries of every catalogue of the language, in document order."""
+    mode = config.settings.translation_memory
+    if mode == "off" or len(documents) < 2:
+        return []
+    found: list[Suggestion] = []
+    limit = config.settings.max_file_size
+    for document in documents:
+        for target in document.targets:
+            if target.language.tag != language.tag:
+                continue
+            try:
+                data = read_bytes(config.root, target.catalog, limit, CatalogError)
+                if data is not None:
+                    catalog = parse_po(decode_po(data, target.catalog), target.catalog)
+                    found += suggestions_of(catalog, target.catalog, fill=mode == "fill")
+            except I18nSyncError:
+                continue  # reported when the run merges this catalogue
+    return found
+
+
+def compendium_paths(
+    config: Config, language: Language, diagnostics: list[Diagnostic]
+) -> list[tuple[str, bool]]:
+    """The files the `compendia` patterns name for a language, relative to the root, in order.
+
+    Each comes with whether its pattern names the language (``{lang}``, ``{locale}``).
+    """
+    root = config.root.resolve()
+    found: dict[str, bool] = {}
+    for pattern in config.settings.compendia:
+        if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+            raise ConfigError(
+                f"compendium {pattern!r} is outside the project; copy it into the project folder",
+                config.file,
+            )
+        expanded = pattern.replace("{lang}", language.tag).replace("{locale}", language.code)
+        if not _is_glob(expanded) and not (root / expanded).is_file():
+            diagnostics.append(Diagnostic(expanded, None, "compendium: no such file; fix 'compendia'"))
+            continue
+        matches = sorted(root.glob(expanded)) if _is_glob(expanded) else [root / expanded]
+        for match in matches:
+            if match.is_file() and match.resolve().is_relative_to(root):
+                found.setdefault(match.relative_to(root).as_posix(), any(p in pattern for p in _PLACEHOLDERS))
+    return list(found.items())
+
+
+def _is_glob(pattern: str) -> bool:
+    return any(c in pattern for c in "*?[")
+
+
+def _compendium(
+    config: Config, path: str, named: bool, language: Language, diagnostics: list[Diagnostic]
+) -> list[Suggestion]:
+    """A compendium's suggestions, when it is for this language (its `Language` header says)."""
+    try:
+        data = read_bytes(config.root, path, config.settings.max_file_size, CatalogError)
+        if data is None:
+            return []
+        header, suggestions = read_compendium(_decode(data), path)
+    except I18nSyncError as problem:
+        diagnostics.append(Diagnostic(path, problem.line, f"compendium skipped: {problem.message}"))
+        return []
+    if header is None and not named:
+        diagnostics.append(
+            Diagnostic(path, None, "compendium skipped: no Language header; add one, or {locale} to its path")
+        )
+        return []
+    if header is not None and not named and not is_for(header, language):
+        return []
+    return suggestions
+
+
+_CHARSET = re.compile(rb"charset=([A-Za-z0-9_.:-]+)")
+
+
+def _decode(data: bytes) -> str:
+    """A compendium's text in the charset its header names (older tools wrote Latin-1 and others)."""
+    found = _CHARSET.search(data[:4096])
+    try:
+        return data.decode(found.group(1).decode("ascii") if found else "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
+        return data.decode("utf-8", errors="replace")
+
+
+def is_for(header: str, language: Language) -> bool:
+    """Whether a PO file's `Language` header fits a language: same tag, or one without region or script."""
+    theirs, ours = normalize_tag(header.strip()), language.tag
+    if theirs == ours:
+        return True
+    base_theirs, base_ours = theirs.split("-")[0], ours.split("-")[0]
+    return base_theirs == base_ours and ("-" not in theirs or "-" not in ours)
