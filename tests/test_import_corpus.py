@@ -220,7 +220,7 @@ def test_update_to_the_newest_english_keeps_what_did_not_change(case: Case) -> N
         1 for unit in extraction.units if translations.get(unit.msgid, unit.msgid) != unit.msgid
     )
     # Most of what was imported is still in use: the newest English changed few old paragraphs.
-    imported_entries = sum(1 for m in catalog.messages if m.is_translated)
+    imported_entries = sum(1 for m in catalog.messages if m.is_translated and m.msgstr != m.msgid)
     assert rendered.translated >= 0.8 * imported_entries
 
 

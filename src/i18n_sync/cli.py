@@ -14,7 +14,7 @@ from typing import IO, Any, TypeVar
 import click
 
 from i18n_sync.errors import I18nSyncError, UsageError
-from i18n_sync.importing.importer import STATES, ImportRun, plan_import
+from i18n_sync.importing.importer import STATE_MEANINGS, STATES, ImportRun, plan_import
 from i18n_sync.locales import parse_language
 from i18n_sync.model import FileChange
 from i18n_sync.project.config import CONFIG_FILE, Config, Settings, format_config, load_config
@@ -287,12 +287,13 @@ def init(root: Path, languages: tuple[str, ...], force: bool) -> None:
 
 
 def _import_table(run: ImportRun) -> list[str]:
-    """The import report for people: counts per state, then what found no partner."""
+    """The import report for people: counts per state and what each means, then what found no partner."""
     report = run.report
     lines = [
         f"{report.translated} → {run.catalog} (English: {report.source})",
         "  ".join(f"{state:>9}" for state in ("units", *STATES)),
         "  ".join(f"{n:>9}" for n in (len(report.units), *(report.count(s) for s in STATES))),
+        *(f"  {state:<9}  {meaning}" for state, meaning in STATE_MEANINGS.items()),
     ]
     missing = [unit for unit in report.units if unit.state == "none"]
     if missing:

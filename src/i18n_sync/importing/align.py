@@ -272,9 +272,9 @@ def _best_step(grid: _Grid, i: int, j: int) -> tuple[float, _Move]:
     forward = grid.forward
     best, move = _NEG, _START
     if i and forward[i - 1][j] - SKIP > best:
-        best, move = forward[i - 1][j] - SKIP, (1, 0, "skip")
+        best, move = forward[i - 1][j] - SKIP, (1, 0, "skip-english")
     if j and forward[i][j - 1] - SKIP > best:
-        best, move = forward[i][j - 1] - SKIP, (0, 1, "skip")
+        best, move = forward[i][j - 1] - SKIP, (0, 1, "skip-translated")
     if i and j and forward[i - 1][j - 1] > _NEG:
         total = forward[i - 1][j - 1] + grid.score(i - 1, j - 1)
         if total > best:
@@ -368,24 +368,28 @@ def _is_unrivalled(grid: _Grid, i: int, j: int) -> bool:
     return not any(grid.raw(other, j).score >= score for other in rows if other != i)
 
 
-def _near_skips(steps: list[tuple[str, int, int]], anchors: set[int]) -> set[int]:
+def _near_skips(grid: _Grid, steps: list[tuple[str, int, int]], anchors: set[int]) -> set[int]:
     """The English indices of matches within `SKIP_REACH` steps of a skip, no anchor between.
 
     Where a block was added or dropped, the alignment may have put the gap a
     block too early or too late: the pairs there are only as good as their cues.
+    A gap moves only across blocks of the skipped block's kind: a pair of
+    another kind (a heading beside a dropped paragraph) ends the reach.
     """
     near: set[int] = set()
-    skips = [index for index, (how, _, _) in enumerate(steps) if how == "skip"]
-    for index in skips:
+    for index, (how, i, j) in enumerate(steps):
+        if not how.startswith("skip"):
+            continue
+        kind = grid.english[i].kind if how == "skip-english" else grid.translated[j].kind
         for direction in (-1, 1):
             for other in range(index + direction, index + direction * (SKIP_REACH + 1), direction):
                 if not 0 <= other < len(steps):
                     break
-                how, i, _ = steps[other]
-                if how == "match" and i in anchors:
+                step, e, _ = steps[other]
+                if step == "match" and (e in anchors or grid.english[e].kind != kind):
                     break
-                if how == "match":
-                    near.add(i)
+                if step == "match":
+                    near.add(e)
     return near
 
 
@@ -454,15 +458,17 @@ def _ordered_pairs(grid: _Grid, steps: list[tuple[str, int, int]]) -> list[Pair]
 
     Anchors are sure. Other matches are sure when nothing is against them
     (`_doubt`); a match near a skip must also beat every neighbouring pairing
-    of its blocks, except with the blocks that sure pairs far from any skip hold.
+    of its blocks, except with the blocks that sure pairs hold: first those far
+    from any skip, then, round by round, those near one that won.
     """
     # A pair with evidence against it holds its place in the programme, but is no pair.
     steps = [
-        ("skip", i, j) if how == "match" and grid.raw(i, j).score < 0 else (how, i, j) for how, i, j in steps
+        ("skip-english", i, j) if how == "match" and grid.raw(i, j).score < 0 else (how, i, j)
+        for how, i, j in steps
     ]
     matched = {i: j for how, i, j in steps if how == "match"}
     anchors = {i for i, j in matched.items() if _is_unrivalled(grid, i, j)}
-    near = _near_skips(steps, anchors)
+    near = _near_skips(grid, steps, anchors)
     taken = _Taken(frozenset(anchors), frozenset(matched[i] for i in anchors))
     margins = {i: _margin(grid, i, j) for i, j in matched.items()}
     why = {
@@ -470,10 +476,16 @@ def _ordered_pairs(grid: _Grid, steps: list[tuple[str, int, int]]) -> list[Pair]
         for i, j in matched.items()
     }
     settled = {i for i in matched if not why[i] and i not in near}
-    taken = _Taken(frozenset(settled), frozenset(matched[i] for i in settled))
-    for i in near:
-        if not why[i] and not _beats_neighbours(grid, i, matched[i], taken):
-            why[i] = WHY_PLACE
+    waiting = sorted(i for i in near if not why[i])
+    while waiting:
+        taken = _Taken(frozenset(settled), frozenset(matched[i] for i in settled))
+        winners = [i for i in waiting if _beats_neighbours(grid, i, matched[i], taken)]
+        if not winners:
+            break
+        settled.update(winners)
+        waiting = [i for i in waiting if i not in settled]
+    for i in waiting:
+        why[i] = WHY_PLACE
     pairs = []
     for how, i, j in steps:
         if how == "match":

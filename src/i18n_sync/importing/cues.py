@@ -424,6 +424,12 @@ def _alike(a: str, b: str) -> bool:
     return bool(a and b) and (a.startswith(b) or b.startswith(a))
 
 
+def is_localized_copy(english: str, translated: str) -> bool:
+    """Whether a translated URL looks like a localized copy of an English one (same last segment, or a
+    suffix of it: ``CONTRIBUTING_TU.md`` for ``CONTRIBUTING.md``)."""
+    return _alike(_url_key(english), _url_key(translated))
+
+
 def _links(english: Block, translated: Block) -> float:
     weight, doubt, missing = URL_CUE
     if english.urls and translated.urls:
