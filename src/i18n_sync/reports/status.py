@@ -435,9 +435,8 @@ def _stale_lines(report: StatusReport, style: Style) -> list[str]:
             elif unit.previous_msgid is None:
                 lines.append(f"{unit.location}: fuzzy (previous English unknown): {_preview(unit.msgid)}")
             elif unit.kept_in_english:
-                lines.append(
-                    f"{unit.location}: fuzzy (kept in English; the English changed): {_diff_text(unit.diff, style)}"
-                )
+                diff = _diff_text(unit.diff, style)
+                lines.append(f"{unit.location}: fuzzy (kept in English; the English changed): {diff}")
             else:
                 lines.append(f"{unit.location}: fuzzy: {_diff_text(unit.diff, style)}")
     return lines
