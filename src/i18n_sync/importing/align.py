@@ -97,6 +97,7 @@ _NEG = -math.inf
 
 WHY_WEAK = "little says it translates this: it may translate an older English"
 WHY_LINKS = "its links point elsewhere than the English ones"
+WHY_SECTION = "its section holds a pair that does not match: the section may be another one"
 WHY_MARGIN = "another alignment of these blocks scores almost as well"
 WHY_SWAP = "a neighbouring block fits as well (swapped?)"
 WHY_PLACE = "blocks near it were added or dropped, and only its place says it translates this"
@@ -453,6 +454,32 @@ def _doubt(grid: _Grid, pair: tuple[int, int], margin: float, matched: dict[int,
     return ""
 
 
+def _doubt_sections(
+    grid: _Grid, steps: list[tuple[str, int, int]], why: dict[int, str], anchors: set[int]
+) -> None:
+    """Doubt what only its place supports in a section where some pair is contradicted.
+
+    A section is a heading's pair and the pairs after it up to the next
+    heading's. When one of them has links that disagree or almost no score, the
+    section may be another one altogether (a translation of an older English
+    whose sections moved), so its heading and the pairs without cues of their
+    own are no surer than their place.
+    """
+    sections: list[list[int]] = [[]]
+    for how, i, _ in steps:
+        if how == "match":
+            if grid.english[i].kind == "heading":
+                sections.append([])
+            sections[-1].append(i)
+    matched = {i: j for how, i, j in steps if how == "match"}
+    for section in sections:
+        if not any(why[i] in (WHY_WEAK, WHY_LINKS) for i in section):
+            continue
+        for i in section:
+            if not why[i] and i not in anchors and grid.raw(i, matched[i]).identity < IDENTITY_SURE:
+                why[i] = WHY_SECTION
+
+
 def _ordered_pairs(grid: _Grid, steps: list[tuple[str, int, int]]) -> list[Pair]:
     """The pairs of the best alignment, sure or not.
 
@@ -486,6 +513,7 @@ def _ordered_pairs(grid: _Grid, steps: list[tuple[str, int, int]]) -> list[Pair]
         waiting = [i for i in waiting if i not in settled]
     for i in waiting:
         why[i] = WHY_PLACE
+    _doubt_sections(grid, steps, why, anchors)
     pairs = []
     for how, i, j in steps:
         if how == "match":
