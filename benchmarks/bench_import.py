@@ -143,13 +143,15 @@ def main() -> int:
         f"{peaks['import']:.0f} MB traced peak (target <= {TARGET_MB:.0f} MB): {verdict}"
     )
     if args.all:
-        print(f"\n{'translation':<40} {'units':>5} {'sure':>5} {'uncertain':>9} {'same':>5} {'none':>5}")
+        print(
+            f"\n{'translation':<40} {'units':>5} {'sure':>5} {'uncertain':>9} {'refused':>7} {'same':>5} {'none':>5}"
+        )
         for label, english, translated in translations(args.corpus):
             report = run_import(english, translated)
-            counts = [report.count(state) for state in ("sure", "uncertain", "same", "none")]
+            counts = [report.count(state) for state in ("sure", "uncertain", "refused", "same", "none")]
             print(
                 f"{label:<40} {len(report.units):>5} "
-                + " ".join(f"{n:>{w}}" for n, w in zip(counts, (5, 9, 5, 5), strict=True))
+                + " ".join(f"{n:>{w}}" for n, w in zip(counts, (5, 9, 7, 5, 5), strict=True))
             )
     return 0
 

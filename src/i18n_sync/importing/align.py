@@ -220,6 +220,7 @@ class _Grid:
     forward: list[list[float]]
     backward: list[list[float]]
     raws: dict[tuple[int, int], Evidence] = field(default_factory=dict)
+    pairs_of_blocks: dict[tuple[str, int], Block] = field(default_factory=dict)
     joined: dict[tuple[str, int, int], float] = field(default_factory=dict)
 
     def raw(self, i: int, j: int) -> Evidence:
@@ -240,7 +241,7 @@ class _Grid:
             return _NEG
         key = ("merge", i, j)
         if key not in self.joined:
-            self.joined[key] = score_pair(joined(e[i], e[i + 1]), t[j], self.weights) - MERGE_COST
+            self.joined[key] = score_pair(self._joined("english", i), t[j], self.weights) - MERGE_COST
         return self.joined[key]
 
     def split_score(self, i: int, j: int) -> float:
@@ -250,8 +251,16 @@ class _Grid:
             return _NEG
         key = ("split", i, j)
         if key not in self.joined:
-            self.joined[key] = score_pair(e[i], joined(t[j], t[j + 1]), self.weights) - MERGE_COST
+            self.joined[key] = score_pair(e[i], self._joined("translated", j), self.weights) - MERGE_COST
         return self.joined[key]
+
+    def _joined(self, side: str, index: int) -> Block:
+        """Block `index` of one side read together with the next one (built once)."""
+        found = self.pairs_of_blocks.get((side, index))
+        if found is None:
+            blocks = self.english if side == "english" else self.translated
+            found = self.pairs_of_blocks[side, index] = joined(blocks[index], blocks[index + 1])
+        return found
 
 
 def _can_join(first: Block, second: Block) -> bool:
