@@ -143,9 +143,8 @@ def main() -> int:
         f"{peaks['import']:.0f} MB traced peak (target <= {TARGET_MB:.0f} MB): {verdict}"
     )
     if args.all:
-        print(
-            f"\n{'translation':<40} {'units':>5} {'sure':>5} {'uncertain':>9} {'refused':>7} {'same':>5} {'none':>5}"
-        )
+        header = ("units", "sure", "uncertain", "refused", "same", "none")
+        print(f"\n{'translation':<40} " + " ".join(f"{name:>{max(len(name), 5)}}" for name in header))
         for label, english, translated in translations(args.corpus):
             report = run_import(english, translated)
             counts = [report.count(state) for state in ("sure", "uncertain", "refused", "same", "none")]
