@@ -282,3 +282,9 @@ def test_every_uncertain_entry_says_why() -> None:
     catalog = imported(FIXTURES / "align" / "neighbour-swap")
     fuzzy = [m for m in catalog.messages if m.is_fuzzy]
     assert fuzzy and all(m.comments == ("i18n-sync import: uncertain: " + WHY_SWAP,) for m in fuzzy)
+
+
+def test_a_link_to_a_heading_with_spaces_in_its_target_is_a_link_again() -> None:
+    english = unit("[Codebases]({1})", ("#codebases",))
+    text = prepare_msgstr("[Kod tabanları](#kod tabanları)", english, ParseContext(), True)
+    assert text.text == "[Kod tabanları]({1})" and text.links_ok

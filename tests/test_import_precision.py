@@ -1,4 +1,5 @@
-"""Import precision on every translation of the corpus, against a sample checked by hand.
+"""Import on every translation of the corpus: precision against a sample checked by hand, and
+nothing imported as translated that render would refuse.
 
 `tests/data/import_sample.json` lists, for each translation in ../shared/corpus
 (awesome-rlhf's Turkish (two) and Chinese READMEs and Turkish CONTRIBUTING,
@@ -27,8 +28,14 @@ from pathlib import Path
 
 import pytest
 
-from i18n_sync.importing.importer import Aligned, align_documents
+from i18n_sync.gettext.catalog import build_template, new_catalog
+from i18n_sync.gettext.merge import merge_catalog
+from i18n_sync.gettext.po import translations_of
+from i18n_sync.importing.importer import Aligned, align_documents, import_translation
+from i18n_sync.locales import parse_language
 from i18n_sync.markdown.document import load_document
+from i18n_sync.markdown.extract import extract_units
+from i18n_sync.render.splice import accept_translations, render_accepted
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / ".." / "shared" / "corpus"
@@ -93,3 +100,28 @@ def test_no_sure_pair_of_the_checked_sample_is_wrong(translation: str) -> None:
             wrong.append(f"English line {unit.line} -> {lines}, expected {row['expected_lines']}")
     print(f"\n{translation}: {sure} of {len(rows)} sampled units still sure, {len(wrong)} wrong")
     assert not wrong, f"{translation}: wrong sure pairs: {wrong}"
+
+
+@pytest.mark.parametrize("translation", sorted(BY_TRANSLATION), ids=lambda name: name.split("/")[-1])
+def test_render_uses_every_translation_the_import_calls_translated(translation: str) -> None:
+    """Nothing the import writes as translated is refused by render: it is fuzzy, with render's reason."""
+    folder = CORPUS / translation.split("/")[0]
+    english = load_document(
+        (folder / str(BY_TRANSLATION[translation][0]["english"])).read_text("utf-8"), "en"
+    )
+    extraction = extract_units(english)
+    template = build_template(extraction.units, "README.md", "corpus", None, "2026-01-01 00:00+0000")
+    catalog, _ = merge_catalog(new_catalog(template, parse_language("de"), "README.md"), template)
+    hand_made = load_document((CORPUS / translation).read_text("utf-8"), "translation")
+    catalog, report = import_translation(english, hand_made, catalog)
+    translations = translations_of(catalog)
+    accepted = accept_translations("README.md", extraction.units, translations, extraction.context)
+    rendered = render_accepted(
+        english, extraction.units, accepted, extraction.context, outline=extraction.outline
+    )
+    refused = [d.message for d in rendered.diagnostics if " not used: " in d.message]
+    assert not refused
+    for message in catalog.messages:
+        if any(c.startswith("i18n-sync import: render would not use it: ") for c in message.comments):
+            assert message.is_fuzzy
+    print(f"\n{translation}: {report.count('refused')} translations render would refuse imported fuzzy")

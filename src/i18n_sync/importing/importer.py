@@ -57,6 +57,7 @@ IMPORT_COMMENT = "i18n-sync import: "
 """How the translator comments the import writes begin; a new import replaces them."""
 
 _SENTENCE_END = re.compile(r"[.!?;:](?=[ \t\n])|[。！？；]")
+_ANCHOR_WITH_SPACES = re.compile(r"\]\((#[^()\n]*?\s[^()\n]*?)\)")
 _SUFFIX = re.compile(r"['’][^\W\d_]+")
 """A word ending after an apostrophe: the Turkish ``'da``, ``'nin``."""
 _EXCERPT = 60
@@ -263,6 +264,17 @@ def _unglue_suffixes(content: str, english: Unit, context: ParseContext) -> str:
     return apply_edits(content, edits) if edits else content
 
 
+def _mend_anchor_links(content: str, english: Unit, context: ParseContext) -> str:
+    """Make a link to a heading whose target has spaces a link again (``(#kod tabanları)``).
+
+    Such a target is no link for Markdown, and the English has one there; the
+    tool rewrites links to headings anyway, so only the link itself matters.
+    """
+    if not english.urls or len(scan_inline(content, context).urls) >= len(english.urls):
+        return content
+    return _ANCHOR_WITH_SPACES.sub(lambda m: "](" + re.sub(r"\s+", "-", m.group(1).strip()) + ")", content)
+
+
 def prepare_msgstr(content: str, english: Unit, context: ParseContext, keep_breaks: bool) -> PreparedText:
     """Turn translated inline text into a msgstr for the English unit.
 
@@ -271,7 +283,7 @@ def prepare_msgstr(content: str, english: Unit, context: ParseContext, keep_brea
     otherwise, as in `compute_msgid`. `links_ok` is false when a link could
     not be given an English placeholder or an English link went missing.
     """
-    content = _unglue_suffixes(content, english, context)
+    content = _mend_anchor_links(_unglue_suffixes(content, english, context), english, context)
     marks = scan_inline(content, context)
     edits: list[tuple[int, int, str]] = []
     links_ok, replaced = not marks.urls, 0
