@@ -6,8 +6,13 @@ one (`extract_units` works on any Markdown), the two unit lists are aligned
 the translated text as its msgstr: with the translated link destinations
 turned back into the English unit's ``{n}`` placeholders, so the English URLs
 win, and with the translator's line breaks kept, so the rendered file looks
-like the hand-made one. An uncertain pairing is marked fuzzy; a translated
-text equal to the English is left untranslated; an existing translation is
+like the hand-made one. An uncertain pairing is marked fuzzy, with a
+translator comment saying why. Render itself then judges every translation
+(`_checked_by_render`): one it would refuse is tried without the translator's
+line breaks, and if still refused is imported fuzzy with render's reason, so
+nothing counted as translated falls back to English. A translated text equal
+to the English was kept in English on purpose: its msgstr is the msgid, which
+render leaves as it is and status counts as done. An existing translation is
 never replaced unless asked.
 
 `import_translation` is the pure core; `plan_import` reads the files a
