@@ -19,9 +19,12 @@ from helpers import FIXED_DATE, FIXTURES, check_golden, read_fixture
 from i18n_sync.gettext.catalog import build_template, new_catalog
 from i18n_sync.gettext.merge import merge_catalog
 from i18n_sync.gettext.po import format_po
-from i18n_sync.importing.align import Block, Weights, make_block, score_pair, url_similarity
+from i18n_sync.importing.align import WHY_SWAP, Block, Weights, make_block, score_pair, url_similarity
 from i18n_sync.importing.importer import (
+    Acceptance,
     Aligned,
+    _checked_by_render,
+    _Proposal,
     align_documents,
     import_translation,
     prepare_msgstr,
@@ -103,7 +106,7 @@ def test_split_paragraphs_are_joined_with_a_line_break() -> None:
     assert "[Tracker]({1})" in entry.msgstr and "<{2}>" in entry.msgstr
 
 
-def test_english_urls_win_and_english_text_stays_untranslated() -> None:
+def test_english_urls_win_and_english_the_translator_kept_is_recorded() -> None:
     catalog = imported(FIXTURES / "align" / "links-and-english")
     by_msgid = {m.msgid: m for m in catalog.messages}
     intro = by_msgid["Atlas draws maps from GPS tracks. See [Usage]({1}) and [the FAQ]({2})."]
@@ -115,8 +118,11 @@ def test_english_urls_win_and_english_text_stays_untranslated() -> None:
         by_msgid["![screenshot of a drawn map]({1})"].msgstr
         == "![Bildschirmfoto einer gezeichneten Karte]({1})"
     )
-    assert by_msgid["Run `atlas draw track.gpx` to draw a map."].msgstr == ""
-    assert by_msgid["MIT"].msgstr == ""
+    # Kept in English on purpose: translated as itself, so that status counts no work there.
+    kept = by_msgid["Run `atlas draw track.gpx` to draw a map."]
+    assert kept.msgstr == kept.msgid and kept.is_translated
+    assert kept.comments == ("i18n-sync import: kept in English by the translator",)
+    assert by_msgid["MIT"].msgstr == "MIT"
     assert not any(m.is_fuzzy for m in catalog.messages)
 
 
@@ -209,7 +215,7 @@ def test_duplicate_english_takes_the_translators_most_frequent_choice() -> None:
         load_document(text, "input.md"), load_document(translated, "tr.md"), empty_catalog(text, "tr")
     )
     entry = next(m for m in catalog.messages if m.msgid == "Code: [here]({1})")
-    assert entry.msgstr == ""  # two of three kept the English
+    assert entry.msgstr == entry.msgid  # two of three kept the English
     assert [u.state for u in report.units] == ["sure", "same", "same", "same"]
 
 
@@ -220,3 +226,65 @@ def test_text_shaped_like_a_placeholder_is_left_to_a_person() -> None:
     ).links_ok
     plain = unit("Use {2} here.")
     assert prepare_msgstr("Burada {2} kullan.", plain, ParseContext(), True).links_ok
+
+
+def import_texts(english: str, translated: str, language: str = "tr") -> Catalog:
+    catalog, _ = import_translation(
+        load_document(english, "input.md"),
+        load_document(translated, "tr.md"),
+        empty_catalog(english, language),
+    )
+    return catalog
+
+
+def test_a_translation_render_would_refuse_is_imported_fuzzy_with_render_s_reason() -> None:
+    english = "# Notes\n\nKeep the lid closed.\n\nOpen it slowly.\n"
+    # The translator added HTML the English lacks: render refuses it, so import may not call it translated.
+    translated = "# Notlar\n\nKapağı kapalı tut.<br/>\n\nYavaşça aç.\n"
+    entry = next(m for m in import_texts(english, translated).messages if m.msgid == "Keep the lid closed.")
+    assert entry.msgstr == "Kapağı kapalı tut.<br/>" and entry.is_fuzzy
+    (comment,) = entry.comments
+    assert comment.startswith("i18n-sync import: render would not use it: [html-tags]")
+
+
+def test_line_breaks_render_would_refuse_are_dropped() -> None:
+    english = "# Notes\n\nKeep the lid closed and the stove off.\n"
+    doc = load_document(english, "input.md")
+    extraction = extract_units(doc)
+    msgid = "Keep the lid closed and the stove off."
+    # Kept as the translator broke it, the second line would open a heading in the English output.
+    proposal = _Proposal("Kapağı kapalı tut,\n# ocağı kapat.", True, flat="Kapağı kapalı tut, # ocağı kapat.")
+    checked = _checked_by_render(doc, extraction, {msgid: proposal}, Acceptance())
+    assert checked[msgid].msgstr == "Kapağı kapalı tut, # ocağı kapat."
+    assert checked[msgid].sure and not checked[msgid].refused
+
+
+def test_a_turkish_suffix_after_a_bare_url_stays_text() -> None:
+    english = unit("Docs are at {1} now.", ("https://example.org/docs",))
+    text = prepare_msgstr("Belgeler https://example.org/docs'ta.", english, ParseContext(), True)
+    assert text.text == "Belgeler <{1}>'ta." and text.links_ok
+
+
+def test_a_link_to_a_sibling_translation_takes_the_english_placeholder() -> None:
+    english = unit("See [the guide]({1}) and [the docs]({2}).", ("CONTRIBUTING.md", "https://x.org/docs"))
+    # The translator added a link of their own too: the sibling still pairs with its English link.
+    text = prepare_msgstr(
+        "[Belgeler](https://x.org/docs), [rehber](CONTRIBUTING_TU.md), [ben](https://me.example).",
+        english,
+        ParseContext(),
+        True,
+    )
+    assert text.text == "[Belgeler]({2}), [rehber]({1}), [ben](https://me.example)."
+    assert text.replaced == 1 and not text.links_ok
+
+
+def test_every_uncertain_entry_says_why() -> None:
+    catalog = imported(FIXTURES / "align" / "neighbour-swap")
+    fuzzy = [m for m in catalog.messages if m.is_fuzzy]
+    assert fuzzy and all(m.comments == ("i18n-sync import: uncertain: " + WHY_SWAP,) for m in fuzzy)
+
+
+def test_a_link_to_a_heading_with_spaces_in_its_target_is_a_link_again() -> None:
+    english = unit("[Codebases]({1})", ("#codebases",))
+    text = prepare_msgstr("[Kod tabanları](#kod tabanları)", english, ParseContext(), True)
+    assert text.text == "[Kod tabanları]({1})" and text.links_ok

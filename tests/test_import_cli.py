@@ -62,8 +62,12 @@ def test_import_fills_the_catalogue_and_prints_a_table(project: Path) -> None:
     result = invoke(project, "import", "de", str(project / "README.hand.de.md"))
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[1].split() == ["units", "sure", "uncertain", "same", "kept", "none"]
-    assert lines[2].split() == ["6", "5", "0", "0", "0", "1"]
+    assert lines[1].split() == ["units", "sure", "uncertain", "refused", "same", "kept", "none"]
+    assert lines[2].split() == ["6", "5", "0", "0", "0", "0", "1"]
+    # Each column is explained under the table.
+    legend = [line.split()[0] for line in lines[3:9]]
+    assert legend == ["sure", "uncertain", "refused", "same", "kept", "none"]
+    assert "render would not use" in lines[5]
     assert "content/README.md:10: The club lends these tools" in result.output
     assert "README.hand.de.md:1: Übersetzt von Freiwilligen." in result.output
     assert lines[-1] == "wrote locales/de/README.po"
@@ -77,7 +81,7 @@ def test_import_reports_json(project: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["language"] == "de" and data["catalog"] == "locales/de/README.po"
-    assert data["counts"] == {"sure": 5, "uncertain": 0, "same": 0, "kept": 0, "none": 1}
+    assert data["counts"] == {"sure": 5, "uncertain": 0, "refused": 0, "same": 0, "kept": 0, "none": 1}
     assert data["leftovers"] == [{"line": 1, "text": "Übersetzt von Freiwilligen."}]
     assert data["links_replaced"] == 1
     assert data["written"] == ["locales/de/README.po"]

@@ -634,3 +634,20 @@ def test_a_malformed_catalogue_is_an_error_and_the_others_are_still_reported(pro
     assert "Error: locales/tr/docs/guide.po:" in result.stderr
     assert [d["source"] for d in data["languages"][0]["documents"]] == ["content/README.md"]
     assert data["languages"][1]["total"]["translated"] == {"units": 5, "words": 22}
+
+
+def test_a_unit_kept_in_english_is_no_work_until_the_english_changes(project: Path) -> None:
+    """msgstr = msgid is translated; after the English changes, status says only the English changed."""
+    assert invoke(project, "update").exit_code == 0
+    path = project / "locales/tr/README.po"
+    kept = "It reads the English and writes the translations."
+    text = path.read_text("utf-8").replace(f'msgid "{kept}"\nmsgstr ""', f'msgid "{kept}"\nmsgstr "{kept}"')
+    path.write_text(text, "utf-8")
+    before = status_json(project, "--stale", "--lang", "tr")
+    (stale,) = [d["stale"] for d in before["languages"][0]["documents"] if d["source"].endswith("README.md")]
+    assert kept not in [unit["msgid"] for unit in stale]
+    source = project / "content/README.md"
+    source.write_text(source.read_text("utf-8").replace(kept, kept.replace("reads", "parses")), "utf-8")
+    assert invoke(project, "update").exit_code == 0
+    table = invoke(project, "status", "--stale", "--lang", "tr").stdout
+    assert "fuzzy (kept in English; the English changed): It [-reads-]{+parses+} the English" in table

@@ -18,7 +18,7 @@ import click
 
 from i18n_sync import api
 from i18n_sync.errors import Diagnostic, I18nSyncError, UsageError
-from i18n_sync.importing.importer import STATES, ImportRun
+from i18n_sync.importing.importer import STATE_MEANINGS, STATES, ImportRun
 from i18n_sync.locales import parse_language
 from i18n_sync.project.config import CONFIG_FILE, Settings, format_config, load_config
 from i18n_sync.project.files import hold_lock, path_problem, write_atomic
@@ -474,12 +474,13 @@ def init(root: Path, languages: tuple[str, ...], force: bool) -> None:
 
 
 def _import_table(run: ImportRun) -> list[str]:
-    """The import report for people: counts per state, then what found no partner."""
+    """The import report for people: counts per state and what each means, then what found no partner."""
     report = run.report
     lines = [
         f"{report.translated} → {run.catalog} (English: {report.source})",
         "  ".join(f"{state:>9}" for state in ("units", *STATES)),
         "  ".join(f"{n:>9}" for n in (len(report.units), *(report.count(s) for s in STATES))),
+        *(f"  {state:<9}  {meaning}" for state, meaning in STATE_MEANINGS.items()),
     ]
     missing = [unit for unit in report.units if unit.state == "none"]
     if missing:

@@ -71,6 +71,18 @@ def count_words(text: str) -> int:
     return sum(1 for word in _WORD.findall(text) if not word.startswith("{"))
 
 
+def is_kept_in_english(message: Message) -> bool:
+    """Whether a translator kept the unit in English on purpose: msgstr equal to msgid.
+
+    Such an entry is translated (no work to do; render keeps the English). When
+    the English changes, the update makes it fuzzy with the old English as its
+    previous msgid, and then its msgstr equals that previous msgid.
+    """
+    if message.is_fuzzy:
+        return message.previous_msgid is not None and message.msgstr == message.previous_msgid
+    return bool(message.msgstr) and message.msgstr == message.msgid
+
+
 def _state(message: Message) -> str:
     if message.obsolete:
         return "obsolete"

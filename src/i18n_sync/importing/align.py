@@ -2,125 +2,108 @@
 
 A translation made by hand drifts: blocks go missing, others are added, some
 move, two paragraphs become one or one becomes two, some stay in English. So
-the pairing is a dynamic programme over the two block sequences that may skip
-a block on either side at no cost, pair one with one, two English paragraphs
-with one translated paragraph (merge) or one with two (split); then a second
-pass pairs skipped blocks whose cues leave no doubt, in any order (moved).
+the pairing is a dynamic programme over the two block sequences that may pair
+one block with one, two English paragraphs with one translated paragraph
+(merge) or one with two (split), or leave a block unpaired at a cost (`SKIP`,
+so that leaving one item out and shifting the rest by one never comes free);
+then a second pass pairs skipped blocks whose cues leave no doubt, in any
+order (moved). How alike two blocks are is `cues.evidence`. Runs of pairs
+win because breaking one costs two skips; a pair gains nothing from how well
+its neighbours fit (that pulled lists one item off towards a good run).
 
-The score of a pair (`score_pair`) is additive evidence, in rough log-odds
-units: positive says "the same block", negative "not the same". It adds up
-the structure (same kind required; heading level, list item or not, quote
-depth, indentation, table column), then the cues that survive translation:
-identical text (the translator left it in English), link and image URLs
-(the strongest: rarely translated; a localized copy of a URL counts half),
-in-page anchors, inline code, numbers, names (Latin capitalised words, looked
-up case-insensitively on the other side and weighted by rarity), the length
-of the lists, and the relative length (a CJK character counting three). A
-pair then gains up to `CONTEXT` when the blocks before and after it also look
-alike, because translations drift in runs.
+The programme runs in a band: blocks that share a unique URL or an identical
+text are anchors, and between two anchors the path may not stray more than
+`BAND` blocks from them. A 150 KB README then costs a few seconds, not a
+full grid of every block against every block.
 
-Sure or uncertain (uncertain entries become fuzzy in the catalogue):
+Sure or uncertain (uncertain pairs become fuzzy entries, with `Pair.why`
+as the translator comment):
 
-- a one-to-one pair in order is sure when its margin is at least
-  `SURE_MARGIN`: every alignment that pairs either of its blocks otherwise,
-  or not at all, scores at least that much less than the best one;
-- a one-to-one pair, in order or moved, is also sure when it is unrivalled:
-  its score is `DECISIVE` (identical text or links) and higher than that of
-  any other pairing of either block;
-- merges and splits are always uncertain: where to cut is a guess.
+- an anchor (identical text or links, `DECISIVE`, better than any other
+  pairing of either block) is sure;
+- any other one-to-one pair in order is sure only when it scores at least
+  `SURE_MIN`; when its links, if both blocks have some, are not all other
+  ones; when every alignment that pairs either block otherwise, or not at
+  all, scores `SURE_MARGIN` less; when it and a neighbouring pair do not fit
+  as well crossed (a swap); and, within `SKIP_REACH` steps of a skip, when it
+  beats every neighbouring pairing of its blocks (`RIVAL_GAP`, or less when
+  its own cues identify it): where a block was added or dropped, the gap may
+  have been put a block off, and the place alone proves nothing;
+- merges, splits and moved blocks that are not anchors are uncertain.
 
 The weights were set on hand-made fixtures (tests/fixtures/align) and checked
-on the real Turkish and Chinese READMEs of the test corpus.
+on the real translations of the test corpus (tests/data/import_sample.json).
 """
 
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 
-from i18n_sync.markdown.msgid import PLACEHOLDER
+from i18n_sync.importing.cues import (
+    Block,
+    Evidence,
+    Weights,
+    evidence,
+    joined,
+    make_block,
+    make_blocks,
+    score_pair,
+    url_similarity,
+)
 from i18n_sync.model import Unit
 
-# Structure: what kind of block, at which depth. A heading of the same level is
-# rare evidence, a paragraph of the same shape common evidence.
-SAME_HEADING = 3.0
-SAME_BLOCK = 1.5
-OTHER_LEVEL = -1.5
-OTHER_MARKER = -1.5
-OTHER_QUOTE = -2.0
-OTHER_WIDTH = -0.5
-OTHER_CELL = -1.0
-# Cues: "weight * similarity - doubt" when both blocks have some, "-missing"
-# when only one has: a translation keeps links and numbers, often not code
-# spans, and turns many capitalised words into words of its own.
-EXACT_TEXT = 8.0
-URL_CUE = (8.0, 3.0, 3.0)
-CODE_CUE = (3.0, 1.0, 0.3)
-NUMBER_CUE = (3.0, 1.0, 1.0)
-NAME_CUE = (4.0, 0.5, 0.3)
-NAME_PRIOR = 2.0
-ANCHOR_BOTH = 1.0
-LIST_SAME, LIST_OTHER = 0.5, -0.5
-# Length: "LENGTH_BEST - LENGTH_SLOPE * |ln ratio|", never below LENGTH_FLOOR;
-# LENGTH_SMOOTHING keeps very short blocks from swinging it.
-LENGTH_BEST, LENGTH_SLOPE, LENGTH_FLOOR, LENGTH_SMOOTHING = 1.0, 3.0, -3.0, 12
-WIDE_CHAR_LENGTH = 3
-"""A CJK character says about as much as three Latin letters."""
+__all__ = [
+    "Alignment",
+    "Block",
+    "Pair",
+    "Weights",
+    "align_blocks",
+    "align_units",
+    "make_block",
+    "make_blocks",
+    "score_pair",
+    "url_similarity",
+]
+
+SKIP = 0.4
+"""What leaving one block unpaired costs."""
 MERGE_COST = 1.0
-CONTEXT = 1.0
-"""Most a pair gains when the blocks before and after both also look alike."""
-CONTEXT_FULL = 4.0
-"""A neighbouring pair's score that earns the full context bonus."""
-# Sure or uncertain.
+SURE_MIN = 1.0
+"""The least score of a sure pair (context included)."""
 SURE_MARGIN = 1.0
-"""A pair is sure when every other way of aligning either of its blocks scores this much less."""
+"""A pair is sure only when every other way of aligning either of its blocks scores this much less."""
+SWAP_GAP = 0.0
+"""A pair is sure only when swapping it with a neighbouring pair scores this much less (it fits as well)."""
+IDENTITY_SURE = 2.5
+"""Evidence of its own (links, code, names, words) that lets a pair near a skip beat rivals by less."""
+RIVAL_GAP = 1.5
+"""How much better than any neighbour's pairing a pair near a skip must score."""
+NEIGHBOURS = 3
+"""How far away a rival is looked for."""
+SKIP_REACH = 2
+"""How many steps of the alignment from a skip a pair needs its cues to beat its neighbours'."""
 DECISIVE = 6.0
 """A score only identical text or identical links reach."""
 REORDER_MIN = 4.0
 """The least score for pairing blocks out of order."""
+BAND = 10
+"""How far from the anchors around it the alignment may stray, in blocks."""
 
 _NEG = -math.inf
-_MARKER = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?=[ \t]|$)")
-_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_CODE = re.compile(r"(`+)(.+?)\1")
-_SENTENCE_END = re.compile(r"[.!?:;。！？：；]\s*$")
 
-
-@dataclass(frozen=True, slots=True)
-class Block:
-    """What alignment knows of one unit: its structure and the cues that survive translation.
-
-    `index` is the unit's position in its document's unit list and `line` its
-    1-based line. `level` is a heading's level (0 otherwise or when unknown),
-    `marker` whether the block starts a list item, `column` where its list
-    marker (or else its text) starts, `quotes` its block quote depth, `width`
-    the columns in front of its text, `cell` a table cell's column.
-    `list_length` counts the items of the list a list item belongs to.
-    """
-
-    index: int
-    line: int
-    kind: str
-    text: str
-    level: int = 0
-    marker: bool = False
-    column: int = 0
-    quotes: int = 0
-    width: int = 0
-    cell: int = -1
-    urls: tuple[str, ...] = ()
-    anchors: tuple[str, ...] = ()
-    code: tuple[str, ...] = ()
-    numbers: tuple[str, ...] = ()
-    names: tuple[str, ...] = ()
-    words: frozenset[str] = frozenset()
-    length: int = 0
-    list_length: int = 0
+WHY_WEAK = "little says it translates this: it may translate an older English"
+WHY_LINKS = "its links point elsewhere than the English ones"
+WHY_SECTION = "its section holds a pair that does not match: the section may be another one"
+WHY_MARGIN = "another alignment of these blocks scores almost as well"
+WHY_SWAP = "a neighbouring block fits as well (swapped?)"
+WHY_PLACE = "blocks near it were added or dropped, and only its place says it translates this"
+WHY_MERGE = "two English paragraphs in one translated paragraph: where to cut is a guess"
+WHY_SPLIT = "one English paragraph in two translated paragraphs"
+WHY_MOVED = "found out of order, away from its place"
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +114,7 @@ class Pair:
     one translated block), ``split`` (one English unit, two translated
     blocks) or ``moved`` (one to one, out of order). `margin` is how much
     worse the next best alignment of these blocks scores (0 when not computed).
+    `why` says, for an uncertain pair, what makes it so.
     """
 
     english: tuple[int, ...]
@@ -139,6 +123,7 @@ class Pair:
     score: float
     margin: float
     sure: bool
+    why: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,312 +136,131 @@ class Alignment:
 
 
 # ---------------------------------------------------------------------------
-# Blocks and their cues
+# Anchors and the band
 
 
-def _prefix_shape(prefix: str) -> tuple[int, int, int, int]:
-    """Heading level, list marker column (-1: none), quote depth and width of the text before a unit."""
-    quotes = prefix.count(">")
-    flat = prefix.replace(">", " ").expandtabs(4)
-    stripped = flat.strip()
-    level = len(stripped) if stripped and set(stripped) == {"#"} else 0
-    if level:
-        flat = flat[: flat.index("#")]
-    markers = list(_MARKER.finditer(flat))
-    last = markers[-1] if markers else None
-    column = last.start() if last and not flat[last.end() :].strip() else -1
-    return level, column, quotes, len(flat)
+def _keys(block: Block) -> Iterator[str]:
+    """What may identify a block on both sides: each URL, and its whole text."""
+    yield from ("url " + url for url in block.urls)
+    yield "text " + block.text
 
 
-def _names(text: str) -> tuple[str, ...]:
-    """Latin words with a capital that are not merely a sentence's first word, lower-cased.
-
-    Names, acronyms and product words (``RLHF``, ``ChatGPT``, ``Atari``) stay
-    in Latin letters in most translations; a capital that only starts a
-    sentence (``The``) does not. Lower-cased, because a loanword is often
-    capitalised in the translation only (German ``Release``).
-    """
-    found = []
-    for match in _WORD.finditer(text):
-        word = match.group()
-        if not word.isascii() or word.lower() == word or len(word) < 2:
-            continue
-        before = text[max(match.start() - 8, 0) : match.start()]
-        at_start = match.start() == len(before) and not before.strip(" *_([\"'`")
-        starts_sentence = at_start or _SENTENCE_END.search(before) is not None
-        if starts_sentence and word[1:].lower() == word[1:]:
-            continue
-        found.append(word.lower())
-    return tuple(found)
+def _candidates(english: Sequence[Block], translated: Sequence[Block]) -> list[tuple[int, int]]:
+    """Pairs whose blocks share a key that no other block of either side has."""
+    english_keys = Counter(key for block in english for key in set(_keys(block)))
+    where: dict[str, int] = {}
+    for block in english:
+        for key in _keys(block):
+            if english_keys[key] == 1:
+                where[key] = block.index
+    translated_keys = Counter(key for block in translated for key in set(_keys(block)))
+    found: set[tuple[int, int]] = set()
+    for position, block in enumerate(translated):
+        for key in _keys(block):
+            if translated_keys[key] == 1 and key in where and english[where[key]].kind == block.kind:
+                found.add((where[key], position))
+    by_english = Counter(i for i, _ in found)
+    by_translated = Counter(j for _, j in found)
+    return sorted((i, j) for i, j in found if by_english[i] == 1 and by_translated[j] == 1)
 
 
-def _latin_words(text: str) -> frozenset[str]:
-    """Every Latin word of a text, lower-cased: where the other side's names are looked for."""
-    return frozenset(w.lower() for w in _WORD.findall(text) if w.isascii() and len(w) > 1)
+def _chain(candidates: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest run of candidates in order on both sides (longest increasing subsequence)."""
+    tails: list[int] = []
+    tail_at: list[int] = []
+    before = [-1] * len(candidates)
+    for index, (_, j) in enumerate(candidates):
+        place = bisect_left(tails, j)
+        if place == len(tails):
+            tails.append(j)
+            tail_at.append(index)
+        else:
+            tails[place] = j
+            tail_at[place] = index
+        before[index] = tail_at[place - 1] if place else -1
+    chain = []
+    index = tail_at[-1] if tail_at else -1
+    while index >= 0:
+        chain.append(candidates[index])
+        index = before[index]
+    return chain[::-1]
 
 
-def _effective_length(text: str) -> int:
-    return sum(WIDE_CHAR_LENGTH if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _bare_text(unit: Unit) -> str:
-    """The msgid without placeholders: what the cues read."""
-    return PLACEHOLDER.sub(" ", unit.msgid) if unit.urls else unit.msgid
-
-
-def make_block(index: int, unit: Unit, prefix: str) -> Block:
-    """Describe a unit for alignment; `prefix` is its first line's text before the unit."""
-    level, column, quotes, width = _prefix_shape(prefix)
-    if unit.kind == "table-cell":
-        level, column, width = 0, -1, 0
-    text = _bare_text(unit)
-    return Block(
-        index=index,
-        line=unit.line,
-        kind=unit.kind,
-        text=unit.msgid,
-        level=level if unit.kind == "heading" else 0,
-        marker=column >= 0,
-        column=column if column >= 0 else width,
-        quotes=quotes,
-        width=width,
-        cell=prefix.count("|") if unit.kind == "table-cell" else -1,
-        urls=tuple(url for url in unit.urls if not url.startswith("#")),
-        anchors=tuple(url for url in unit.urls if url.startswith("#")),
-        code=tuple(m.group(2).strip() for m in _CODE.finditer(text)),
-        numbers=tuple(_NUMBER.findall(_CODE.sub(" ", text))),
-        names=_names(text),
-        words=_latin_words(text),
-        length=_effective_length(text),
-    )
-
-
-def _list_lengths(blocks: Sequence[Block]) -> list[int]:
-    """How many items each list item's list has (0 for blocks that start no item).
-
-    Lists are told apart by the column of their marker: a block at a smaller
-    column closes the deeper lists, as Markdown's indentation does.
-    """
-    members: list[list[int]] = []
-    open_lists: dict[int, list[int]] = {}
-    for position, block in enumerate(blocks):
-        column = block.column
-        for width in [w for w in open_lists if w > column or (not block.marker and w >= column)]:
-            del open_lists[width]
-        if block.marker:
-            group = open_lists.setdefault(column, [])
-            if not group:
-                members.append(group)
-            group.append(position)
-    lengths = [0] * len(blocks)
-    for group in members:
-        for position in group:
-            lengths[position] = len(group)
-    return lengths
-
-
-def make_blocks(units: Sequence[Unit], prefixes: Sequence[str]) -> tuple[Block, ...]:
-    """Describe a document's units for alignment, in document order."""
-    pairs = enumerate(zip(units, prefixes, strict=True))
-    blocks = [make_block(index, unit, prefix) for index, (unit, prefix) in pairs]
-    lengths = _list_lengths(blocks)
-    return tuple(replace(block, list_length=length) for block, length in zip(blocks, lengths, strict=True))
-
-
-def _joined(first: Block, second: Block) -> Block:
-    """Two blocks read as one: the cues of a merged or split paragraph."""
-    return replace(
-        first,
-        text=first.text + "\n" + second.text,
-        urls=first.urls + second.urls,
-        anchors=first.anchors + second.anchors,
-        code=first.code + second.code,
-        numbers=first.numbers + second.numbers,
-        names=first.names + second.names,
-        words=first.words | second.words,
-        length=first.length + second.length,
-    )
+def _band(anchors: list[tuple[int, int]], n: int, m: int) -> tuple[list[int], list[int]]:
+    """For each row of the programme, the first and last column the path may pass through."""
+    points = [(0, 0), *((p for i, j in anchors for p in ((i, j), (i + 1, j + 1)))), (n, m)]
+    rows = [i for i, _ in points]
+    low, high = [], []
+    for i in range(n + 1):
+        before = points[bisect_right(rows, i) - 1]
+        after = points[bisect_left(rows, i)]
+        low.append(max(before[1] - BAND, 0))
+        high.append(min(after[1] + BAND, m))
+    return low, high
 
 
 # ---------------------------------------------------------------------------
-# Scoring
+# The dynamic programme
 
 
-class Weights:
-    """Inverse document frequencies: a name every block has says little.
+@dataclass(slots=True)
+class _Grid:
+    """Pair evidence, computed when first asked for, and the tables of the programme.
 
-    Also remembers each token list's counts and weight, since every block is
-    scored against every block of the other side.
+    `forward[i][j]` is the best score aligning English[:i] with translated[:j],
+    `backward[i][j]` the best aligning English[i:] with translated[j:]; both
+    are -inf outside the band (`low[i]` to `high[i]`).
     """
 
-    def __init__(self, blocks: Iterable[Block]) -> None:
-        counts: Counter[str] = Counter()
-        total = 0
-        for block in blocks:
-            total += 1
-            counts.update(set(block.names) | set(block.numbers) | set(block.code))
-        self._counts = counts
-        self._total = max(total, 1)
-        self._bags: dict[tuple[str, ...], tuple[Counter[str], float]] = {}
+    english: Sequence[Block]
+    translated: Sequence[Block]
+    weights: Weights
+    low: list[int]
+    high: list[int]
+    forward: list[list[float]]
+    backward: list[list[float]]
+    raws: dict[tuple[int, int], Evidence] = field(default_factory=dict)
+    pairs_of_blocks: dict[tuple[str, int], Block] = field(default_factory=dict)
+    joined: dict[tuple[str, int, int], float] = field(default_factory=dict)
 
-    def of(self, token: str) -> float:
-        """The weight of one token."""
-        return math.log(1 + self._total / max(self._counts[token], 1))
-
-    def bag(self, tokens: tuple[str, ...]) -> tuple[Counter[str], float]:
-        """The tokens counted, and their total weight."""
-        found = self._bags.get(tokens)
+    def raw(self, i: int, j: int) -> Evidence:
+        """The evidence of English i and translated j alone."""
+        found = self.raws.get((i, j))
         if found is None:
-            found = self._bags[tokens] = (Counter(tokens), sum(self.of(t) for t in tokens))
+            found = self.raws[i, j] = evidence(self.english[i], self.translated[j], self.weights)
         return found
 
+    def score(self, i: int, j: int) -> float:
+        """The score of English i with translated j."""
+        return self.raw(i, j).score
 
-def _dice(a: tuple[str, ...], b: tuple[str, ...], weights: Weights) -> float:
-    """Weighted Dice similarity of two multisets, 0 to 1."""
-    bag_a, total_a = weights.bag(a)
-    bag_b, total_b = weights.bag(b)
-    if total_a + total_b == 0:
-        return 0.0
-    common = sum(weights.of(t) * min(n, bag_b[t]) for t, n in bag_a.items() if t in bag_b)
-    return 2 * common / (total_a + total_b)
+    def merge_score(self, i: int, j: int) -> float:
+        """English i and i+1 into translated j."""
+        e, t = self.english, self.translated
+        if i + 1 >= len(e) or t[j].kind != "paragraph" or not _can_join(e[i], e[i + 1]):
+            return _NEG
+        key = ("merge", i, j)
+        if key not in self.joined:
+            self.joined[key] = score_pair(self._joined("english", i), t[j], self.weights) - MERGE_COST
+        return self.joined[key]
 
+    def split_score(self, i: int, j: int) -> float:
+        """English i into translated j and j+1."""
+        e, t = self.english, self.translated
+        if j + 1 >= len(t) or e[i].kind != "paragraph" or not _can_join(t[j], t[j + 1]):
+            return _NEG
+        key = ("split", i, j)
+        if key not in self.joined:
+            self.joined[key] = score_pair(e[i], self._joined("translated", j), self.weights) - MERGE_COST
+        return self.joined[key]
 
-def _cue(a: tuple[str, ...], b: tuple[str, ...], cue: tuple[float, float, float], weights: Weights) -> float:
-    weight, doubt, missing = cue
-    if not a and not b:
-        return 0.0
-    if not a or not b:
-        return -missing
-    return weight * _dice(a, b, weights) - doubt
-
-
-def _name_cue(english: Block, translated: Block, weights: Weights) -> float:
-    """How many of either side's names the other side's text has, weighted by rarity.
-
-    `NAME_PRIOR` is added to the total, so that one common name found on
-    both sides (``RLHF`` in every other block) says less than one rare name.
-    """
-    weight, doubt, missing = NAME_CUE
-    if not english.names and not translated.names:
-        return 0.0
-    found = sum(weights.of(n) for n in english.names if n in translated.words)
-    found += sum(weights.of(n) for n in translated.names if n in english.words)
-    if not found:
-        return -missing if not (english.names and translated.names) else -doubt
-    total = weights.bag(english.names)[1] + weights.bag(translated.names)[1] + NAME_PRIOR
-    return weight * found / total - doubt
-
-
-def _structure(english: Block, translated: Block) -> float:
-    if english.kind == "heading":
-        if english.level and translated.level and english.level != translated.level:
-            return SAME_HEADING + OTHER_LEVEL * abs(english.level - translated.level)
-        return SAME_HEADING
-    score = SAME_BLOCK
-    if english.marker != translated.marker:
-        score += OTHER_MARKER
-    if english.quotes != translated.quotes:
-        score += OTHER_QUOTE
-    score += OTHER_WIDTH * min(abs(english.width - translated.width) // 2, 3)
-    if english.cell != translated.cell:
-        score += OTHER_CELL
-    return score
-
-
-def _length(english: Block, translated: Block) -> float:
-    ratio = (translated.length + LENGTH_SMOOTHING) / (english.length + LENGTH_SMOOTHING)
-    return max(LENGTH_BEST - LENGTH_SLOPE * abs(math.log(ratio)), LENGTH_FLOOR)
-
-
-def _list_cue(english: Block, translated: Block) -> float:
-    if not (english.list_length and translated.list_length):
-        return 0.0
-    return LIST_SAME if english.list_length == translated.list_length else LIST_OTHER
-
-
-def _url_key(url: str) -> str:
-    """The last path segment of a URL without its extension: what survives a moved or localized copy."""
-    path = url.split("#")[0].split("?")[0].rstrip("/")
-    return path.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
-
-
-def url_similarity(english: Sequence[str], translated: Sequence[str]) -> float:
-    """Dice similarity of two URL lists, 0 to 1.
-
-    Identical URLs count fully; a remaining pair whose last path segments
-    look alike (``CONTRIBUTING.md`` and ``CONTRIBUTING_TU.md``, an image
-    moved to another folder) counts half: translators localize links.
-    """
-    if english == translated:
-        return 1.0
-    common = Counter(english) & Counter(translated)
-    rest_e = list((Counter(english) - common).elements())
-    rest_t = list((Counter(translated) - common).elements())
-    partial = 0.0
-    for url in rest_e:
-        key = _url_key(url)
-        alike = next((other for other in rest_t if _alike(key, _url_key(other))), None)
-        if alike is not None:
-            rest_t.remove(alike)
-            partial += 0.5
-    return 2 * (sum(common.values()) + partial) / (len(english) + len(translated))
-
-
-def _alike(a: str, b: str) -> bool:
-    return bool(a and b) and (a.startswith(b) or b.startswith(a))
-
-
-def _links(english: Block, translated: Block) -> float:
-    weight, doubt, missing = URL_CUE
-    if english.urls and translated.urls:
-        score = weight * url_similarity(english.urls, translated.urls) - doubt
-    else:
-        score = -missing if english.urls or translated.urls else 0.0
-    if english.anchors and translated.anchors:
-        # Translators rename anchors, so their presence counts, and their identity.
-        same = set(english.anchors) & set(translated.anchors)
-        score += ANCHOR_BOTH * (1 + len(same) / len(set(english.anchors)))
-    return score
-
-
-def score_pair(english: Block, translated: Block, weights: Weights) -> float:
-    """Evidence that `translated` is a translation of `english`; -inf when the kinds differ."""
-    if english.kind != translated.kind:
-        return _NEG
-    if english.text == translated.text:
-        return _structure(english, translated) + EXACT_TEXT + _links(english, translated)
-    return (
-        _structure(english, translated)
-        + _links(english, translated)
-        + _cue(english.code, translated.code, CODE_CUE, weights)
-        + _cue(english.numbers, translated.numbers, NUMBER_CUE, weights)
-        + _name_cue(english, translated, weights)
-        + _length(english, translated)
-        + _list_cue(english, translated)
-    )
-
-
-def _with_context(raw: list[list[float]]) -> list[list[float]]:
-    """Add to each pair's score the evidence of its neighbours.
-
-    A heading whose following paragraph pairs with the paragraph after the
-    other heading is more likely the right heading: translations drift in
-    blocks, and runs of pairs are the rule.
-    """
-    rows, columns = len(raw), len(raw[0]) if raw else 0
-
-    def weight(i: int, j: int) -> float:
-        if 0 <= i < rows and 0 <= j < columns:
-            return min(max(raw[i][j], 0.0), CONTEXT_FULL) / CONTEXT_FULL
-        return 0.0
-
-    return [
-        [
-            score + CONTEXT * (weight(i - 1, j - 1) + weight(i + 1, j + 1)) / 2 if score > _NEG else score
-            for j, score in enumerate(row)
-        ]
-        for i, row in enumerate(raw)
-    ]
+    def _joined(self, side: str, index: int) -> Block:
+        """Block `index` of one side read together with the next one (built once)."""
+        found = self.pairs_of_blocks.get((side, index))
+        if found is None:
+            blocks = self.english if side == "english" else self.translated
+            found = self.pairs_of_blocks[side, index] = joined(blocks[index], blocks[index + 1])
+        return found
 
 
 def _can_join(first: Block, second: Block) -> bool:
@@ -469,95 +273,59 @@ def _can_join(first: Block, second: Block) -> bool:
     )
 
 
-# ---------------------------------------------------------------------------
-# The dynamic programme
+_Move = tuple[int, int, str]
+_START: _Move = (0, 0, "")
 
 
-@dataclass(slots=True)
-class _Grid:
-    """Pair scores and the forward and backward tables of the programme.
-
-    `forward[i][j]` is the best score aligning English[:i] with translated[:j],
-    `backward[i][j]` the best aligning English[i:] with translated[j:].
-    """
-
-    english: Sequence[Block]
-    translated: Sequence[Block]
-    weights: Weights
-    scores: list[list[float]]
-    forward: list[list[float]]
-    backward: list[list[float]]
-    joined: dict[tuple[str, int, int], float] = field(default_factory=dict)
-
-    def merge_score(self, i: int, j: int) -> float:
-        """English i and i+1 into translated j."""
-        e, t = self.english, self.translated
-        if i + 1 >= len(e) or t[j].kind != "paragraph" or not _can_join(e[i], e[i + 1]):
-            return _NEG
-        key = ("merge", i, j)
-        if key not in self.joined:
-            self.joined[key] = score_pair(_joined(e[i], e[i + 1]), t[j], self.weights) - MERGE_COST
-        return self.joined[key]
-
-    def split_score(self, i: int, j: int) -> float:
-        """English i into translated j and j+1."""
-        e, t = self.english, self.translated
-        if j + 1 >= len(t) or e[i].kind != "paragraph" or not _can_join(t[j], t[j + 1]):
-            return _NEG
-        key = ("split", i, j)
-        if key not in self.joined:
-            self.joined[key] = score_pair(e[i], _joined(t[j], t[j + 1]), self.weights) - MERGE_COST
-        return self.joined[key]
+def _best_step(grid: _Grid, i: int, j: int) -> tuple[float, _Move]:
+    """The best way into cell (i, j) of the forward table."""
+    forward = grid.forward
+    best, move = _NEG, _START
+    if i and forward[i - 1][j] - SKIP > best:
+        best, move = forward[i - 1][j] - SKIP, (1, 0, "skip-english")
+    if j and forward[i][j - 1] - SKIP > best:
+        best, move = forward[i][j - 1] - SKIP, (0, 1, "skip-translated")
+    if i and j and forward[i - 1][j - 1] > _NEG:
+        total = forward[i - 1][j - 1] + grid.score(i - 1, j - 1)
+        if total > best:
+            best, move = total, (1, 1, "match")
+    if i > 1 and j and forward[i - 2][j - 1] > _NEG:
+        total = forward[i - 2][j - 1] + grid.merge_score(i - 2, j - 1)
+        if total > best:
+            best, move = total, (2, 1, "merge")
+    if i and j > 1 and forward[i - 1][j - 2] > _NEG:
+        total = forward[i - 1][j - 2] + grid.split_score(i - 1, j - 2)
+        if total > best:
+            best, move = total, (1, 2, "split")
+    return best, move
 
 
-def _steps(grid: _Grid, i: int, j: int) -> Iterable[tuple[float, int, int, str]]:
-    """The moves into cell (i, j): (score gained, English used, translated used, how)."""
-    if i:
-        yield 0.0, 1, 0, "skip"
-    if j:
-        yield 0.0, 0, 1, "skip"
-    if i and j:
-        yield grid.scores[i - 1][j - 1], 1, 1, "match"
-    if i > 1 and j:
-        yield grid.merge_score(i - 2, j - 1), 2, 1, "merge"
-    if i and j > 1:
-        yield grid.split_score(i - 1, j - 2), 1, 2, "split"
-
-
-def _fill_forward(grid: _Grid) -> list[list[tuple[int, int, str]]]:
-    n, m = len(grid.english), len(grid.translated)
-    moves: list[list[tuple[int, int, str]]] = [[(0, 0, "")] * (m + 1) for _ in range(n + 1)]
-    for i in range(n + 1):
+def _fill_forward(grid: _Grid) -> dict[tuple[int, int], _Move]:
+    moves: dict[tuple[int, int], _Move] = {}
+    for i in range(len(grid.english) + 1):
         row = grid.forward[i]
-        for j in range(m + 1):
-            if not (i or j):
-                continue
-            best, move = _NEG, (0, 0, "")
-            for gain, di, dj, how in _steps(grid, i, j):
-                total = grid.forward[i - di][j - dj] + gain
-                if total > best:
-                    best, move = total, (di, dj, how)
-            row[j] = best
-            moves[i][j] = move
+        for j in range(grid.low[i], grid.high[i] + 1):
+            if i or j:
+                row[j], moves[i, j] = _best_step(grid, i, j)
     return moves
 
 
 def _fill_backward(grid: _Grid) -> None:
     n, m = len(grid.english), len(grid.translated)
     back = grid.backward
+    back[n][m] = 0.0
     for i in range(n, -1, -1):
-        for j in range(m, -1, -1):
+        for j in range(grid.high[i], grid.low[i] - 1, -1):
             if i == n and j == m:
                 continue
-            best = _NEG
-            if i < n:
-                best = max(best, back[i + 1][j])
-            if j < m:
-                best = max(best, back[i][j + 1])
+            best = max(back[i + 1][j], back[i][j + 1]) - SKIP
             if i < n and j < m:
-                best = max(best, back[i + 1][j + 1] + grid.scores[i][j])
-                best = max(best, back[i + 2][j + 1] + grid.merge_score(i, j) if i + 1 < n else _NEG)
-                best = max(best, back[i + 1][j + 2] + grid.split_score(i, j) if j + 1 < m else _NEG)
+                if back[i + 1][j + 1] > _NEG:
+                    best = max(best, back[i + 1][j + 1] + grid.score(i, j))
+                if back[i + 2][j + 1] > _NEG:
+                    best = max(best, back[i + 2][j + 1] + grid.merge_score(i, j))
+                if back[i + 1][j + 2] > _NEG:
+                    best = max(best, back[i + 1][j + 2] + grid.split_score(i, j))
             back[i][j] = best
 
 
@@ -567,41 +335,214 @@ def _margin(grid: _Grid, i: int, j: int) -> float:
     The alternatives: English i paired with another translated block or with
     none, translated j paired with another English unit or with none.
     """
-    best = grid.forward[len(grid.english)][len(grid.translated)]
-    forward, backward, scores = grid.forward, grid.backward, grid.scores
+    n, m = len(grid.english), len(grid.translated)
+    forward, backward = grid.forward, grid.backward
     rival = _NEG
-    for other in range(len(grid.translated) + 1):
-        rival = max(rival, forward[i][other] + backward[i + 1][other])
-        if other < len(grid.translated) and other != j:
-            rival = max(rival, forward[i][other] + scores[i][other] + backward[i + 1][other + 1])
-    for other in range(len(grid.english) + 1):
-        rival = max(rival, forward[other][j] + backward[other][j + 1])
-        if other < len(grid.english) and other != i:
-            rival = max(rival, forward[other][j] + scores[other][j] + backward[other + 1][j + 1])
-    return best - rival
+    for other in range(grid.low[i], grid.high[i] + 1):
+        rival = max(rival, forward[i][other] - SKIP + backward[i + 1][other])
+        if other < m and other != j and forward[i][other] > _NEG and backward[i + 1][other + 1] > _NEG:
+            rival = max(rival, forward[i][other] + grid.score(i, other) + backward[i + 1][other + 1])
+    for other in range(n + 1):
+        if not grid.low[other] <= j <= grid.high[other]:
+            continue
+        rival = max(rival, forward[other][j] - SKIP + backward[other][j + 1])
+        if other < n and other != i and forward[other][j] > _NEG and backward[other + 1][j + 1] > _NEG:
+            rival = max(rival, forward[other][j] + grid.score(other, j) + backward[other + 1][j + 1])
+    return forward[n][m] - rival
 
 
-def _trace(grid: _Grid, moves: list[list[tuple[int, int, str]]]) -> list[Pair]:
-    pairs: list[Pair] = []
+def _path(grid: _Grid, moves: dict[tuple[int, int], _Move]) -> list[tuple[str, int, int]]:
+    """The best alignment's steps in order: (how, English index, translated index)."""
+    steps = []
     i, j = len(grid.english), len(grid.translated)
     while i or j:
-        di, dj, how = moves[i][j]
+        di, dj, how = moves[i, j]
         i, j = i - di, j - dj
+        steps.append((how, i, j))
+    return steps[::-1]
+
+
+# ---------------------------------------------------------------------------
+# Sure or uncertain
+
+
+def _is_unrivalled(grid: _Grid, i: int, j: int) -> bool:
+    """Whether the pair scores decisively and better than any other pairing of either block nearby."""
+    score = grid.raw(i, j).score
+    if score < DECISIVE:
+        return False
+    columns = range(max(grid.low[i] - BAND, 0), min(grid.high[i + 1] + BAND, len(grid.translated)))
+    if any(grid.raw(i, other).score >= score for other in columns if other != j):
+        return False
+    rows = range(max(i - 3 * BAND, 0), min(i + 3 * BAND, len(grid.english)))
+    return not any(grid.raw(other, j).score >= score for other in rows if other != i)
+
+
+def _near_skips(grid: _Grid, steps: list[tuple[str, int, int]], anchors: set[int]) -> set[int]:
+    """The English indices of matches within `SKIP_REACH` steps of a skip, no anchor between.
+
+    Where a block was added or dropped, the alignment may have put the gap a
+    block too early or too late: the pairs there are only as good as their cues.
+    A gap moves only across blocks of the skipped block's kind: a pair of
+    another kind (a heading beside a dropped paragraph) ends the reach.
+    """
+    near: set[int] = set()
+    for index, (how, i, j) in enumerate(steps):
+        if not how.startswith("skip"):
+            continue
+        kind = grid.english[i].kind if how == "skip-english" else grid.translated[j].kind
+        for direction in (-1, 1):
+            for other in range(index + direction, index + direction * (SKIP_REACH + 1), direction):
+                if not 0 <= other < len(steps):
+                    break
+                step, e, _ = steps[other]
+                if step == "match" and (e in anchors or grid.english[e].kind != kind):
+                    break
+                if step == "match":
+                    near.add(e)
+    return near
+
+
+def _best_rival(grid: _Grid, i: int, j: int, taken: _Taken) -> float:
+    """The best raw score of a neighbouring pairing of English i or translated j.
+
+    Blocks that an anchor holds are no rivals: they are spoken for.
+    """
+    n, m = len(grid.english), len(grid.translated)
+    rival = _NEG
+    for other in range(max(j - NEIGHBOURS, 0), min(j + NEIGHBOURS + 1, m)):
+        if other != j and other not in taken.translated:
+            rival = max(rival, grid.raw(i, other).score)
+    for other in range(max(i - NEIGHBOURS, 0), min(i + NEIGHBOURS + 1, n)):
+        if other != i and other not in taken.english:
+            rival = max(rival, grid.raw(other, j).score)
+    return rival
+
+
+def _swapped(grid: _Grid, i: int, j: int, matched: dict[int, int], taken: _Taken) -> bool:
+    """Whether the pair and a neighbouring pair of the alignment fit as well the other way round."""
+    for other in (i - 1, i + 1):
+        k = matched.get(other)
+        if k is None or abs(k - j) != 1 or other in taken.english:
+            continue
+        kept = grid.raw(i, j).score + grid.raw(other, k).score
+        crossed = grid.raw(i, k).score + grid.raw(other, j).score
+        if crossed > _NEG and kept - crossed <= SWAP_GAP:
+            return True
+    return False
+
+
+def _beats_neighbours(grid: _Grid, i: int, j: int, taken: _Taken) -> bool:
+    """Whether the pair scores better than any neighbouring pairing: by `RIVAL_GAP`, or at all
+    when its own cues identify it (`IDENTITY_SURE`)."""
+    own = grid.raw(i, j)
+    gap = own.score - _best_rival(grid, i, j, taken)
+    return gap >= RIVAL_GAP or (gap > 0 and own.identity >= IDENTITY_SURE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Taken:
+    """The blocks of each side that anchors hold."""
+
+    english: frozenset[int]
+    translated: frozenset[int]
+
+
+def _doubt(grid: _Grid, pair: tuple[int, int], margin: float, matched: dict[int, int], taken: _Taken) -> str:
+    """Why the match is uncertain whatever its neighbours are; empty when nothing is against it."""
+    i, j = pair
+    if grid.score(i, j) < SURE_MIN:
+        return WHY_WEAK
+    english, translated = grid.english[i], grid.translated[j]
+    if english.urls and translated.urls and not url_similarity(english.urls, translated.urls):
+        return WHY_LINKS
+    if margin < SURE_MARGIN:
+        return WHY_MARGIN
+    if _swapped(grid, i, j, matched, taken):
+        return WHY_SWAP
+    return ""
+
+
+def _doubt_sections(
+    grid: _Grid, steps: list[tuple[str, int, int]], why: dict[int, str], anchors: set[int]
+) -> None:
+    """Doubt what only its place supports in a section where some pair is contradicted.
+
+    A section is a heading's pair and the pairs after it up to the next
+    heading's. When one of them has links that disagree or almost no score, the
+    section may be another one altogether (a translation of an older English
+    whose sections moved), so its heading and the pairs without cues of their
+    own are no surer than their place.
+    """
+    sections: list[list[int]] = [[]]
+    for how, i, _ in steps:
         if how == "match":
-            margin = _margin(grid, i, j)
-            pairs.append(Pair((i,), (j,), how, grid.scores[i][j], margin, margin >= SURE_MARGIN))
+            if grid.english[i].kind == "heading":
+                sections.append([])
+            sections[-1].append(i)
+    matched = {i: j for how, i, j in steps if how == "match"}
+    for section in sections:
+        if not any(why[i] in (WHY_WEAK, WHY_LINKS) for i in section):
+            continue
+        for i in section:
+            if not why[i] and i not in anchors and grid.raw(i, matched[i]).identity < IDENTITY_SURE:
+                why[i] = WHY_SECTION
+
+
+def _ordered_pairs(grid: _Grid, steps: list[tuple[str, int, int]]) -> list[Pair]:
+    """The pairs of the best alignment, sure or not.
+
+    Anchors are sure. Other matches are sure when nothing is against them
+    (`_doubt`); a match near a skip must also beat every neighbouring pairing
+    of its blocks, except with the blocks that sure pairs hold: first those far
+    from any skip, then, round by round, those near one that won.
+    """
+    # A pair with evidence against it holds its place in the programme, but is no pair.
+    steps = [
+        ("skip-english", i, j) if how == "match" and grid.raw(i, j).score < 0 else (how, i, j)
+        for how, i, j in steps
+    ]
+    matched = {i: j for how, i, j in steps if how == "match"}
+    anchors = {i for i, j in matched.items() if _is_unrivalled(grid, i, j)}
+    near = _near_skips(grid, steps, anchors)
+    taken = _Taken(frozenset(anchors), frozenset(matched[i] for i in anchors))
+    margins = {i: _margin(grid, i, j) for i, j in matched.items()}
+    why = {
+        i: "" if i in anchors else _doubt(grid, (i, j), margins[i], matched, taken)
+        for i, j in matched.items()
+    }
+    settled = {i for i in matched if not why[i] and i not in near}
+    waiting = sorted(i for i in near if not why[i])
+    while waiting:
+        taken = _Taken(frozenset(settled), frozenset(matched[i] for i in settled))
+        winners = [i for i in waiting if _beats_neighbours(grid, i, matched[i], taken)]
+        if not winners:
+            break
+        settled.update(winners)
+        waiting = [i for i in waiting if i not in settled]
+    for i in waiting:
+        why[i] = WHY_PLACE
+    _doubt_sections(grid, steps, why, anchors)
+    pairs = []
+    for how, i, j in steps:
+        if how == "match":
+            pairs.append(Pair((i,), (j,), how, grid.score(i, j), margins[i], not why[i], why[i]))
         elif how == "merge":
-            pairs.append(Pair((i, i + 1), (j,), how, grid.merge_score(i, j), 0.0, False))
+            pairs.append(Pair((i, i + 1), (j,), how, grid.merge_score(i, j), 0.0, False, WHY_MERGE))
         elif how == "split":
-            pairs.append(Pair((i,), (j, j + 1), how, grid.split_score(i, j), 0.0, False))
-    pairs.reverse()
+            pairs.append(Pair((i,), (j, j + 1), how, grid.split_score(i, j), 0.0, False, WHY_SPLIT))
     return pairs
 
 
 def _moved_pairs(grid: _Grid, english: Sequence[int], translated: Sequence[int]) -> list[Pair]:
     """Pair blocks that the ordered pass skipped when their cues leave no doubt, best first."""
     candidates = sorted(
-        ((grid.scores[i][j], i, j) for i in english for j in translated if grid.scores[i][j] >= REORDER_MIN),
+        (
+            (score, i, j)
+            for i in english
+            for j in translated
+            if (score := grid.raw(i, j).score) >= REORDER_MIN
+        ),
         key=lambda item: (-item[0], item[1], item[2]),
     )
     used_e: set[int] = set()
@@ -612,56 +553,34 @@ def _moved_pairs(grid: _Grid, english: Sequence[int], translated: Sequence[int])
             continue
         used_e.add(i)
         used_t.add(j)
-        pairs.append(Pair((i,), (j,), "moved", score, 0.0, False))
+        sure = _is_unrivalled(grid, i, j)
+        pairs.append(Pair((i,), (j,), "moved", score, 0.0, sure, "" if sure else WHY_MOVED))
     return pairs
-
-
-def _is_unrivalled(grid: _Grid, i: int, j: int) -> bool:
-    """Whether the pair scores decisively and better than any other pairing of either block."""
-    score = grid.scores[i][j]
-    if score < DECISIVE:
-        return False
-    row = grid.scores[i]
-    column = (scores[j] for scores in grid.scores)
-    return (
-        sum(1 for other in row if other >= score) == 1 and sum(1 for other in column if other >= score) == 1
-    )
-
-
-def _settle(grid: _Grid, pair: Pair) -> Pair:
-    """Call a one-to-one pair sure when its margin is wide or its blocks have no rival.
-
-    The margin alone would doubt two identical blocks that swapped places:
-    each ordered alignment of them scores the same.
-    """
-    if pair.how not in ("match", "moved") or pair.sure:
-        return pair
-    if _is_unrivalled(grid, pair.english[0], pair.translated[0]):
-        return replace(pair, sure=True)
-    return pair
 
 
 def align_blocks(english: Sequence[Block], translated: Sequence[Block]) -> Alignment:
     """Align two documents' blocks: ordered pairs first, then blocks that moved."""
-    weights = Weights((*english, *translated))
     n, m = len(english), len(translated)
+    low, high = _band(_chain(_candidates(english, translated)), n, m)
     grid = _Grid(
         english,
         translated,
-        weights,
-        scores=_with_context([[score_pair(e, t, weights) for t in translated] for e in english]),
-        forward=[[0.0] * (m + 1) for _ in range(n + 1)],
-        backward=[[0.0] * (m + 2) for _ in range(n + 2)],
+        Weights((*english, *translated)),
+        low,
+        high,
+        forward=[[_NEG] * (m + 1) for _ in range(n + 1)],
+        backward=[[_NEG] * (m + 2) for _ in range(n + 2)],
     )
+    grid.forward[0][0] = 0.0
     moves = _fill_forward(grid)
     _fill_backward(grid)
-    pairs = _trace(grid, moves)
+    pairs = _ordered_pairs(grid, _path(grid, moves))
     paired_e = {i for pair in pairs for i in pair.english}
     paired_t = {j for pair in pairs for j in pair.translated}
     pairs += _moved_pairs(
         grid, [i for i in range(n) if i not in paired_e], [j for j in range(m) if j not in paired_t]
     )
-    pairs = sorted((_settle(grid, pair) for pair in pairs), key=lambda pair: pair.english)
+    pairs.sort(key=lambda pair: pair.english)
     paired_e = {i for pair in pairs for i in pair.english}
     paired_t = {j for pair in pairs for j in pair.translated}
     return Alignment(

@@ -6,8 +6,13 @@ one (`extract_units` works on any Markdown), the two unit lists are aligned
 the translated text as its msgstr: with the translated link destinations
 turned back into the English unit's ``{n}`` placeholders, so the English URLs
 win, and with the translator's line breaks kept, so the rendered file looks
-like the hand-made one. An uncertain pairing is marked fuzzy; a translated
-text equal to the English is left untranslated; an existing translation is
+like the hand-made one. An uncertain pairing is marked fuzzy, with a
+translator comment saying why. Render itself then judges every translation
+(`_checked_by_render`): one it would refuse is tried without the translator's
+line breaks, and if still refused is imported fuzzy with render's reason, so
+nothing counted as translated falls back to English. A translated text equal
+to the English was kept in English on purpose: its msgstr is the msgid, which
+render leaves as it is and status counts as done. An existing translation is
 never replaced unless asked.
 
 `import_translation` is the pure core; `plan_import` reads the files a
@@ -24,11 +29,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from i18n_sync.checks.translation import DEFAULT_POLICY, Policy, format_findings
 from i18n_sync.errors import CatalogError, Diagnostic, MarkdownError, UsageError
 from i18n_sync.gettext.catalog import build_template, creation_date, new_catalog, with_language
 from i18n_sync.gettext.merge import merge_catalog
 from i18n_sync.gettext.po import format_po, parse_po
 from i18n_sync.importing.align import Alignment, Pair, align_units
+from i18n_sync.importing.cues import is_localized_copy
 from i18n_sync.locales import Language, parse_language
 from i18n_sync.markdown.document import Document, load_document
 from i18n_sync.markdown.extract import DEFAULT_FRONT_MATTER_KEYS, Extraction, extract_units
@@ -38,12 +45,26 @@ from i18n_sync.model import Catalog, FileChange, Message, Unit
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import decode_utf8, read_bytes
 from i18n_sync.project.plan import SourceDocument, find_sources, plan_documents
+from i18n_sync.project.sync import check_policy
+from i18n_sync.render.splice import accept_translations, render_accepted
 
-STATES = ("sure", "uncertain", "same", "kept", "none")
-"""What became of an English unit: translated (sure or fuzzy), equal to the
-English in the translation, an existing translation kept, or nothing found."""
+STATE_MEANINGS = {
+    "sure": "translated: the pairing is certain",
+    "uncertain": "imported fuzzy: the pairing may be wrong (the entry's comment says why)",
+    "refused": "imported fuzzy: render would not use the translation (the comment says why)",
+    "same": "left in English by the translator: recorded as translated, msgstr = msgid",
+    "kept": "the catalogue's own translation kept (--overwrite replaces it)",
+    "none": "no translation found: stays untranslated",
+}
+"""What became of an English unit, as the import summary explains it."""
+STATES = tuple(STATE_MEANINGS)
+IMPORT_COMMENT = "i18n-sync import: "
+"""How the translator comments the import writes begin; a new import replaces them."""
 
 _SENTENCE_END = re.compile(r"[.!?;:](?=[ \t\n])|[。！？；]")
+_ANCHOR_WITH_SPACES = re.compile(r"\]\((#[^()\n]*?\s[^()\n]*?)\)")
+_SUFFIX = re.compile(r"['’][^\W\d_]+")
+"""A word ending after an apostrophe: the Turkish ``'da``, ``'nin``."""
 _EXCERPT = 60
 
 
@@ -56,6 +77,7 @@ class UnitResult:
     state: str
     translated_lines: tuple[int, ...] = ()
     how: str = ""
+    why: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +115,7 @@ class ImportReport:
                     "state": unit.state,
                     "translated_lines": list(unit.translated_lines),
                     "how": unit.how,
+                    "why": unit.why,
                     "msgid": unit.msgid,
                 }
                 for unit in self.units
@@ -114,11 +137,18 @@ class ImportRun:
 
 @dataclass(frozen=True, slots=True)
 class _Proposal:
-    """A translation found for an English unit."""
+    """A translation found for an English unit.
+
+    `flat` is the msgstr without the translator's soft line breaks, `why` says
+    what makes it uncertain, `refused` that render would not use it.
+    """
 
     msgstr: str
     sure: bool
     same: bool = False
+    flat: str = ""
+    why: str = ""
+    refused: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,24 +206,29 @@ def source_text(doc: Document, unit: Unit) -> str:
 def _url_numbers(content: str, marks: InlineMarks, english: Sequence[str]) -> tuple[list[int], int]:
     """The English placeholder number of each translated link destination (0: none).
 
-    Identical URLs pair first; the remaining ones pair in order when both sides
-    have as many left (a link the translator pointed elsewhere: the English
-    destination wins). Returns the numbers and how many such replacements.
+    Identical URLs pair first, then localized copies of an English URL (a
+    sibling translation, ``CONTRIBUTING_TU.md`` for ``CONTRIBUTING.md``, or an
+    image moved to another folder); the remaining ones pair in order when both
+    sides have as many left (a link the translator pointed elsewhere: the
+    English destination wins). Returns the numbers and how many replacements.
     """
     urls = [content[m.start : m.end] for m in marks.urls]
     numbers = [0] * len(urls)
     free = list(range(1, len(english) + 1))
-    for position, url in enumerate(urls):
-        number = next((n for n in free if english[n - 1] == url), 0)
-        if number:
-            numbers[position] = number
-            free.remove(number)
+    replaced = 0
+    for alike in (str.__eq__, is_localized_copy):
+        for position, url in enumerate(urls):
+            number = 0 if numbers[position] else next((n for n in free if alike(english[n - 1], url)), 0)
+            if number:
+                numbers[position] = number
+                free.remove(number)
+                replaced += alike is not str.__eq__
     rest = [position for position, number in enumerate(numbers) if not number]
     if rest and len(rest) == len(free):
         for position, number in zip(rest, free, strict=True):
             numbers[position] = number
-        return numbers, len(rest)
-    return numbers, 0
+        return numbers, replaced + len(rest)
+    return numbers, replaced
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +247,39 @@ class PreparedText:
     replaced: int
 
 
+def _unglue_suffixes(content: str, english: Unit, context: ParseContext) -> str:
+    """Keep a word ending written right after a bare URL out of the URL.
+
+    Turkish and Finnish attach case endings to a URL (``https://x.org'da``),
+    and GitHub's autolinker then takes the ending for part of the URL. Where a
+    translated bare URL is an English one plus such an ending, the URL goes
+    between angle brackets and the ending stays text: ``<https://x.org>'da``.
+    """
+    marks = [m for m in scan_inline(content, context).urls if m.kind == "autolink"]
+    edits = []
+    for mark in marks:
+        url = content[mark.start : mark.end]
+        if content[mark.start - 1 : mark.start] == "<":
+            continue
+        for known in english.urls:
+            ending = url[len(known) :]
+            if url.startswith(known) and _SUFFIX.fullmatch(ending):
+                edits.append((mark.start, mark.start + len(known), f"<{known}>"))
+                break
+    return apply_edits(content, edits) if edits else content
+
+
+def _mend_anchor_links(content: str, english: Unit, context: ParseContext) -> str:
+    """Make a link to a heading whose target has spaces a link again (``(#kod tabanları)``).
+
+    Such a target is no link for Markdown, and the English has one there; the
+    tool rewrites links to headings anyway, so only the link itself matters.
+    """
+    if not english.urls or len(scan_inline(content, context).urls) >= len(english.urls):
+        return content
+    return _ANCHOR_WITH_SPACES.sub(lambda m: "](" + re.sub(r"\s+", "-", m.group(1).strip()) + ")", content)
+
+
 def prepare_msgstr(content: str, english: Unit, context: ParseContext, keep_breaks: bool) -> PreparedText:
     """Turn translated inline text into a msgstr for the English unit.
 
@@ -220,6 +288,7 @@ def prepare_msgstr(content: str, english: Unit, context: ParseContext, keep_brea
     otherwise, as in `compute_msgid`. `links_ok` is false when a link could
     not be given an English placeholder or an English link went missing.
     """
+    content = _mend_anchor_links(_unglue_suffixes(content, english, context), english, context)
     marks = scan_inline(content, context)
     edits: list[tuple[int, int, str]] = []
     links_ok, replaced = not marks.urls, 0
@@ -265,11 +334,15 @@ def split_merged(content: str, first: Unit, second: Unit) -> tuple[str, str] | N
 # Alignment → proposals
 
 
-def _propose(english: Unit, content: str, sure: bool, context: ParseContext) -> tuple[_Proposal, int]:
+WHY_LINKS = "its links could not be matched with the English ones"
+
+
+def _propose(english: Unit, content: str, pair: Pair, context: ParseContext) -> tuple[_Proposal, int]:
     text = prepare_msgstr(content, english, context, keep_breaks=english.allows_line_breaks)
     if text.flat == english.msgid:
-        return _Proposal("", sure, same=True), 0
-    return _Proposal(text.text, sure and text.links_ok), text.replaced
+        return _Proposal(english.msgid, True, same=True, flat=english.msgid), 0
+    why = pair.why or ("" if text.links_ok else WHY_LINKS)
+    return _Proposal(text.text, not why, flat=text.flat, why=why), text.replaced
 
 
 def _proposals(aligned: Aligned) -> tuple[dict[int, _Proposal], int]:
@@ -281,7 +354,7 @@ def _proposals(aligned: Aligned) -> tuple[dict[int, _Proposal], int]:
     for pair in aligned.alignment.pairs:
         pieces = [source_text(aligned.translated, translated[j]) for j in pair.translated]
         for index, content in _contents(pair, pieces, english):
-            proposal, links = _propose(english[index], content, pair.sure, context)
+            proposal, links = _propose(english[index], content, pair, context)
             proposals[index] = proposal
             replaced += links
     return proposals, replaced
@@ -299,21 +372,98 @@ def _contents(pair: Pair, pieces: list[str], units: Sequence[Unit]) -> list[tupl
 
 
 # ---------------------------------------------------------------------------
+# What render would not use
+
+
+@dataclass(frozen=True, slots=True)
+class Acceptance:
+    """How render judges translations: the checks' levels and the hosts a link may point to."""
+
+    policy: Policy = DEFAULT_POLICY
+    allowed_hosts: tuple[str, ...] = ()
+
+
+def _refusals(
+    doc: Document, extraction: Extraction, texts: Mapping[str, str], acceptance: Acceptance
+) -> dict[str, str]:
+    """The msgids whose translation render would not use, with render's reason.
+
+    Asks render itself (`accept_translations`, then the whole-document guard of
+    `render_accepted`), so that import and render never disagree.
+    """
+    units = extraction.units
+    accepted = accept_translations(
+        doc.path, units, texts, extraction.context, acceptance.allowed_hosts, acceptance.policy
+    )
+    rendered = render_accepted(doc, units, accepted, extraction.context, outline=extraction.outline)
+    reasons = {r.unit.msgid: format_findings(r.findings) for r in rendered.rejected}
+    said = {(d.line, d.message) for d in rendered.diagnostics}
+    for unit in units:
+        text = texts.get(unit.msgid)
+        if text and text != unit.msgid and unit not in accepted.texts and unit.msgid not in reasons:
+            start = f"translation of {unit.msgid[:40]!r} not used: "
+            found = next((m for line, m in said if line == unit.line and m.startswith(start)), start)
+            reasons[unit.msgid] = found.removeprefix(start) or "it cannot be put in the document"
+    return reasons
+
+
+def _checked_by_render(
+    doc: Document, extraction: Extraction, chosen: Mapping[str, _Proposal], acceptance: Acceptance
+) -> dict[str, _Proposal]:
+    """The proposals, with what render would not use made fuzzy and explained.
+
+    A translation refused with its translator's line breaks is tried again
+    without them (a line that starts like a list item or a heading would start
+    a new block where the English has none); one still refused is refused.
+    """
+    texts = {msgid: p.msgstr for msgid, p in chosen.items() if not p.same}
+    refused = _refusals(doc, extraction, texts, acceptance)
+    retried = {m: chosen[m].flat for m in refused if chosen[m].flat and chosen[m].flat != chosen[m].msgstr}
+    if retried:
+        again = _refusals(doc, extraction, {**texts, **retried}, acceptance)
+        refused = {m: why for m, why in refused.items() if m not in retried or m in again}
+    result = dict(chosen)
+    for msgid, flat in retried.items():
+        if msgid not in refused:
+            result[msgid] = replace(chosen[msgid], msgstr=flat)
+    for msgid, why in refused.items():
+        result[msgid] = replace(chosen[msgid], sure=False, refused=True, why=why)
+    return result
+
+
+# ---------------------------------------------------------------------------
 # Proposals → catalogue
 
 
 def _state_of(proposal: _Proposal | None, existing: Message | None, overwrite: bool) -> str:
     if proposal is None:
         return "none"
-    if proposal.same:
-        return "same"
     if existing is not None and existing.msgstr and not overwrite:
         return "kept"
+    if proposal.same:
+        return "same"
+    if proposal.refused:
+        return "refused"
     return "sure" if proposal.sure else "uncertain"
 
 
+def _comment(proposal: _Proposal) -> str:
+    """The translator comment that says why an imported entry is fuzzy, or that it stays English."""
+    if proposal.same:
+        return "kept in English by the translator"
+    if proposal.refused:
+        return f"render would not use it: {proposal.why}"
+    return f"uncertain: {proposal.why}" if proposal.why else ""
+
+
 def _filled(message: Message, proposal: _Proposal) -> Message:
-    filled = replace(message, msgstr=proposal.msgstr, previous_msgctxt=None, previous_msgid=None)
+    comments = tuple(c for c in message.comments if not c.startswith(IMPORT_COMMENT))
+    note = _comment(proposal)
+    if note:
+        comments += (IMPORT_COMMENT + note,)
+    filled = replace(
+        message, msgstr=proposal.msgstr, comments=comments, previous_msgctxt=None, previous_msgid=None
+    )
     return filled.with_flag("fuzzy", not proposal.sure)
 
 
@@ -338,15 +488,14 @@ def _best_by_msgid(units: Sequence[Unit], proposals: Mapping[int, _Proposal]) ->
 
 
 def _fill_catalog(
-    catalog: Catalog, units: Sequence[Unit], proposals: Mapping[int, _Proposal], overwrite: bool
+    catalog: Catalog, units: Sequence[Unit], chosen: Mapping[str, _Proposal], overwrite: bool
 ) -> tuple[Catalog, list[str]]:
     """Put the proposals into the catalogue's entries; return it and each unit's state."""
-    chosen = _best_by_msgid(units, proposals)
     existing = {m.msgid: m for m in catalog.messages if not m.obsolete and m.msgctxt is None}
     messages = []
     for message in catalog.messages:
         proposal = chosen.get(message.msgid) if not message.obsolete and message.msgctxt is None else None
-        if proposal is not None and not proposal.same and (overwrite or not message.msgstr):
+        if proposal is not None and (overwrite or not message.msgstr):
             message = _filled(message, proposal)
         messages.append(message)
     states = [_state_of(chosen.get(unit.msgid), existing.get(unit.msgid), overwrite) for unit in units]
@@ -364,13 +513,20 @@ def import_translation(
     catalog: Catalog,
     overwrite: bool = False,
     front_matter_keys: Sequence[str] = DEFAULT_FRONT_MATTER_KEYS,
+    acceptance: Acceptance = Acceptance(),
 ) -> tuple[Catalog, ImportReport]:
-    """Fill `catalog` (already holding the English document's entries) from a translation of it."""
+    """Fill `catalog` (already holding the English document's entries) from a translation of it.
+
+    `acceptance` is how render will judge the translations (the project's
+    checks and allowed link hosts): what it would not use is imported fuzzy.
+    """
     aligned = align_documents(english, translated, front_matter_keys)
     alignment = aligned.alignment
     source, target = aligned.english_extraction.units, aligned.translated_extraction.units
     proposals, replaced = _proposals(aligned)
-    filled, states = _fill_catalog(catalog, source, proposals, overwrite)
+    chosen = _best_by_msgid(source, proposals)
+    chosen = _checked_by_render(english, aligned.english_extraction, chosen, acceptance)
+    filled, states = _fill_catalog(catalog, source, chosen, overwrite)
     pair_of = {index: pair for pair in alignment.pairs for index in pair.english}
     results = tuple(
         UnitResult(
@@ -379,6 +535,7 @@ def import_translation(
             state,
             tuple(target[j].line for j in pair_of[index].translated) if index in pair_of else (),
             pair_of[index].how if index in pair_of else "",
+            chosen[unit.msgid].why if state in ("uncertain", "refused") else "",
         )
         for index, (unit, state) in enumerate(zip(source, states, strict=True))
     )
@@ -474,6 +631,9 @@ def plan_import(
     )
     base = _base_catalog(config, target.catalog, template, language, document.source)
     hand_made = _load(translated, _display(translated, config.root))
-    catalog, report = import_translation(english, hand_made, base, overwrite, settings.front_matter_keys)
+    acceptance = Acceptance(check_policy(config), tuple(settings.allowed_hosts(language.tag)))
+    catalog, report = import_translation(
+        english, hand_made, base, overwrite, settings.front_matter_keys, acceptance
+    )
     change = FileChange(target.catalog, format_po(catalog).encode("utf-8"), "catalog")
     return ImportRun(language, target.catalog, (change,), report, extraction.diagnostics)

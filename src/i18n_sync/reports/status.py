@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from i18n_sync.errors import I18nSyncError
-from i18n_sync.gettext.stats import Counts, count_messages, floor_percent
+from i18n_sync.gettext.stats import Counts, count_messages, floor_percent, is_kept_in_english
 from i18n_sync.model import Catalog, Message
 
 SCHEMA_VERSION = 1
@@ -52,7 +52,9 @@ class StaleUnit:
     `line` is the 1-based line of the entry in the catalogue `catalog`;
     `previous_msgid` is the English the fuzzy translation was made from
     (``#| msgid``), None when unknown or untranslated; `references` name the
-    source document(s) the English stands in.
+    source document(s) the English stands in; `kept_in_english` says the
+    translation was the English itself (see `stats.is_kept_in_english`): only
+    the English changed, nothing was ever translated there.
     """
 
     state: str
@@ -61,6 +63,7 @@ class StaleUnit:
     msgid: str
     previous_msgid: str | None
     references: tuple[str, ...] = ()
+    kept_in_english: bool = False
 
     @property
     def location(self) -> str:
@@ -187,7 +190,13 @@ def _stale_unit(message: Message, catalog: str) -> StaleUnit | None:
     if not message.msgstr:
         return StaleUnit("untranslated", catalog, message.line, message.msgid, None, message.references)
     return StaleUnit(
-        "fuzzy", catalog, message.line, message.msgid, message.previous_msgid, message.references
+        "fuzzy",
+        catalog,
+        message.line,
+        message.msgid,
+        message.previous_msgid,
+        message.references,
+        is_kept_in_english(message),
     )
 
 
@@ -445,6 +454,9 @@ def _stale_lines(report: StatusReport, style: Style) -> list[str]:
                 lines.append(f"{unit.location}: untranslated: {_preview(unit.msgid)}")
             elif unit.previous_msgid is None:
                 lines.append(f"{unit.location}: fuzzy (previous English unknown): {_preview(unit.msgid)}")
+            elif unit.kept_in_english:
+                diff = _diff_text(unit.diff, style)
+                lines.append(f"{unit.location}: fuzzy (kept in English; the English changed): {diff}")
             else:
                 lines.append(f"{unit.location}: fuzzy: {_diff_text(unit.diff, style)}")
     return lines
@@ -536,7 +548,8 @@ def _markdown_stale(report: StatusReport) -> list[str]:
             elif unit.previous_msgid is None:
                 lines.append(f"- {where} fuzzy, previous English unknown: {_code_span(_preview(unit.msgid))}")
             else:
-                lines.append(f"- {where} fuzzy, the English changed:")
+                kept = " (kept in English: only the English changed)" if unit.kept_in_english else ""
+                lines.append(f"- {where} fuzzy, the English changed{kept}:")
                 lines += _fenced(_diff_text(unit.diff, plain), "  ")
     return lines
 
