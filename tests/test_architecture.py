@@ -26,7 +26,7 @@ LAYERS = [
         "markdown.anchors",
         "markdown.links",
     },
-    {"markdown.msgid", "project.files", "gettext.po", "project.config", "reports.status"},
+    {"markdown.msgid", "markdown.html", "project.files", "gettext.po", "project.config", "reports.status"},
     {"markdown.extract", "gettext.catalog", "checks.translation", "reports.badge"},
     {"gettext.merge", "render.splice", "importing.align", "reports.history"},
     {"render.decorate"},

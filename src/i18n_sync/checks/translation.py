@@ -60,6 +60,7 @@ from types import MappingProxyType
 from typing import TypeVar
 from urllib.parse import unquote
 
+from i18n_sync.markdown.html import HTML_KINDS, html_facts
 from i18n_sync.markdown.msgid import PLACEHOLDER, fill_placeholders
 from i18n_sync.markdown.parser import (
     BlockNode,
@@ -511,7 +512,7 @@ def ignores_of(messages: Iterable[Message]) -> dict[str, frozenset[str]]:
 @lru_cache(maxsize=4096)
 def _side(text: str, kind: str, urls: tuple[str, ...], context: ParseContext) -> Side:
     filled = fill_placeholders(text, urls, strict=False)
-    facts = unit_facts(filled, kind, context)
+    facts = html_facts(filled, kind) if kind in HTML_KINDS else unit_facts(filled, kind, context)
     return Side(text, filled, facts, _link_targets(facts))
 
 

@@ -1,0 +1,96 @@
+"""markdown.html: what a reader reads in raw HTML, by exact offsets; attributes escaped on the way back."""
+
+from __future__ import annotations
+
+import pytest
+
+from i18n_sync.markdown.document import load_document
+from i18n_sync.markdown.extract import extract_units
+from i18n_sync.markdown.html import escape_attribute, read_html, scan_attributes, text_content, url_marks
+from i18n_sync.render.splice import render_document
+
+
+def pieces(text: str) -> list[tuple[str, str]]:
+    return [(piece.kind, text[piece.start : piece.end]) for piece in read_html(text).pieces]
+
+
+def test_a_run_keeps_its_inline_markup_and_marks_its_urls() -> None:
+    text = '<p>\n  Read <a href="docs.md" title="Docs">the <b>docs</b></a> &amp; more.\n</p>\n'
+    (piece,) = read_html(text).pieces
+    stretch = text[piece.start : piece.end]
+    assert stretch == 'Read <a href="docs.md" title="Docs">the <b>docs</b></a> &amp; more.'
+    assert [stretch[m.start : m.end] for m in piece.urls] == ["docs.md"]
+
+
+def test_block_tags_split_runs_and_carry_their_own_readable_attributes() -> None:
+    text = '<div title="Box"><p>One</p>Two<td aria-label="Cell">Three</td></div>'
+    assert pieces(text) == [
+        ("html-attribute", "Box"),
+        ("html-text", "One"),
+        ("html-text", "Two"),
+        ("html-attribute", "Cell"),
+        ("html-text", "Three"),
+    ]
+
+
+def test_a_run_without_prose_gives_its_attributes_instead() -> None:
+    text = '<a href="x"><img src="a.svg" alt="Build status"></a> <img alt=""> <img alt="v2">'
+    assert pieces(text) == [("html-attribute", "Build status"), ("html-attribute", "v2")]
+
+
+def test_code_and_skipped_elements_are_not_prose() -> None:
+    text = "<p><code>npm install</code> :rocket:</p><pre>Some text</pre><script>x = 'Hi'</script>"
+    assert pieces(text) == []
+
+
+def test_attribute_positions_follow_the_html_tokenizer() -> None:
+    raw = """<img alt='It "is"' title=Plain data-x src = "a.png"style="b">"""
+    attributes = scan_attributes(raw, 10, [("alt", 'It "is"'), ("title", "Plain"), ("data-x", None),
+                                           ("src", "a.png"), ("style", "b")])  # fmt: skip
+    assert [(a.name, raw[a.start - 10 : a.end - 10], a.quote) for a in attributes] == [
+        ("alt", 'It "is"', "'"),
+        ("title", "Plain", ""),
+        ("data-x", "", ""),
+        ("src", "a.png", '"'),
+        ("style", "b", '"'),
+    ]
+    # When the two readings disagree, no position is trusted.
+    assert scan_attributes(raw, 0, [("alt", "other")]) == ()
+
+
+def test_headings_know_their_text_and_id() -> None:
+    found = read_html('<h2 id="setup">Set <em>up</em></h2><h1><img alt="Logo"></h1>')
+    assert [(h.level, h.text, h.id, h.piece) for h in found.headings] == [
+        (2, "Set up", "setup", 0),
+        (1, "", "", None),
+    ]
+
+
+def test_helpers_for_render_and_anchors() -> None:
+    text = '<a href="#top" title="x">Up &amp; <img src="i.png"></a>'
+    assert [text[m.start : m.end] for m in url_marks(text)] == ["#top", "i.png"]
+    assert text_content(text) == "Up & "
+
+
+@pytest.mark.parametrize(
+    ("quote", "written"),
+    [('"', "Say &quot;hi&quot; it's"), ("'", 'Say "hi" it&#39;s'), ("", '"Say &quot;hi&quot; it\'s"')],
+)
+def test_an_attribute_translation_is_escaped_for_its_quotes(quote: str, written: str) -> None:
+    assert escape_attribute('Say "hi" it\'s', quote) == written
+
+
+def test_a_translation_replaces_only_the_attribute_value() -> None:
+    source = "<p>\n  <img src=logo.png alt=Logo width=9>\n  <img src='b.svg' alt='Build'>\n</p>\n"
+    doc = load_document(source, "README.md")
+    extraction = extract_units(doc)
+    assert [(u.kind, u.msgid) for u in extraction.units] == [
+        ("html-attribute", "Logo"),
+        ("html-attribute", "Build"),
+    ]
+    translations = {"Logo": 'Le "logo"', "Build": "Construction d'abord"}
+    rendered = render_document(doc, extraction.units, translations, extraction.context)
+    assert rendered.text == (
+        '<p>\n  <img src=logo.png alt="Le &quot;logo&quot;" width=9>\n'
+        "  <img src='b.svg' alt='Construction d&#39;abord'>\n</p>\n"
+    )
