@@ -7,7 +7,9 @@ import pytest
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import extract_units
 from i18n_sync.markdown.html import escape_attribute, read_html, scan_attributes, text_content, url_marks
-from i18n_sync.render.splice import render_document
+from i18n_sync.render.decorate import Decorations
+from i18n_sync.render.publish import Prepared, anchor_map, build_site, publish
+from i18n_sync.render.splice import accept_translations, render_document
 
 
 def pieces(text: str) -> list[tuple[str, str]]:
@@ -94,3 +96,60 @@ def test_a_translation_replaces_only_the_attribute_value() -> None:
         '<p>\n  <img src=logo.png alt="Le &quot;logo&quot;" width=9>\n'
         "  <img src='b.svg' alt='Construction d&#39;abord'>\n</p>\n"
     )
+
+
+ANCHORED = """\
+<h2 align="center">Getting started</h2>
+
+<p><a href="#getting-started">Start here</a> or <a href="#usage">read on</a>.</p>
+
+Jump to [the start](#getting-started).
+
+<p align="right"><a href="#getting-started"><img src="up.svg" alt="Up"></a></p>
+
+## Usage
+
+<h2 id="usage-notes">Usage</h2>
+"""
+
+
+def test_html_headings_take_part_in_anchor_rewriting() -> None:
+    doc = load_document(ANCHORED, "README.md")
+    extraction = extract_units(doc)
+    assert [h.text for h in extraction.headings] == ["Getting started", "Usage", "Usage"]
+    translations = {
+        "Getting started": "Başlarken",
+        '<a href="{1}">Start here</a> or <a href="{2}">read on</a>.': (
+            '<a href="{1}">Buradan başlayın</a> ya da <a href="{2}">okuyun</a>.'
+        ),
+        "Usage": "Kullanım",
+    }
+    accepted = accept_translations(doc.path, extraction.units, translations, extraction.context)
+    prepared = Prepared("README.md", "README.md", "README.tr.md", doc, extraction, accepted)
+    assert anchor_map(extraction, accepted) == {
+        "getting-started": "başlarken",
+        "usage": "kullanım",
+        "usage-1": "kullanım-1",
+    }
+    rendered = publish(prepared, build_site([prepared]), Decorations())
+    assert rendered.diagnostics == ()
+    assert rendered.text == (
+        '<h2 align="center">Başlarken</h2>\n\n'
+        '<p><a href="#başlarken">Buradan başlayın</a> ya da <a href="#kullanım">okuyun</a>.</p>\n\n'
+        "Jump to [the start](#başlarken).\n\n"
+        # No unit holds the link of a row of images: it stays as written, like a Markdown badge's.
+        '<p align="right"><a href="#getting-started"><img src="up.svg" alt="Up"></a></p>\n\n'
+        "## Kullanım\n\n"
+        '<h2 id="usage-notes">Kullanım</h2>\n'
+    )
+
+
+def test_an_untranslated_html_link_is_rewritten_too() -> None:
+    doc = load_document(ANCHORED, "README.md")
+    extraction = extract_units(doc)
+    accepted = accept_translations(
+        doc.path, extraction.units, {"Getting started": "Başlarken"}, extraction.context
+    )
+    prepared = Prepared("README.md", "README.md", "README.tr.md", doc, extraction, accepted)
+    rendered = publish(prepared, build_site([prepared]), Decorations())
+    assert '<p><a href="#başlarken">Start here</a> or <a href="#usage">read on</a>.</p>' in rendered.text
