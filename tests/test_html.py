@@ -153,3 +153,35 @@ def test_an_untranslated_html_link_is_rewritten_too() -> None:
     prepared = Prepared("README.md", "README.md", "README.tr.md", doc, extraction, accepted)
     rendered = publish(prepared, build_site([prepared]), Decorations())
     assert '<p><a href="#başlarken">Start here</a> or <a href="#usage">read on</a>.</p>' in rendered.text
+
+
+HOSTILE_SOURCE = (
+    '<p align="center">\n  <b>Fast</b> and <a href="docs.md">documented</a>\n</p>\n\n'
+    '<img src="logo.png" alt="Logo">\n'
+)
+HOSTILE = [
+    '<b>Hızlı</b> ve <a href="{1}" onmouseover="alert(1)">belgeli</a>',
+    '<b>Hızlı</b> ve <a href="{1}">belgeli</a><img src="https://tracker.example/p.gif">',
+    '<b>Hızlı</b> ve <img src=x onerror="alert(1)"> <a href="{1}">belgeli</a>',
+    '<b>Hızlı</b> ve <a href="https://evil.example">belgeli</a>',
+    '<b>Hızlı</b></p><p onclick="alert(1)"> ve <a href="{1}">belgeli</a>',
+]
+
+
+@pytest.mark.parametrize("msgstr", HOSTILE)
+def test_a_hostile_html_translation_is_refused_and_the_english_kept(msgstr: str) -> None:
+    doc = load_document(HOSTILE_SOURCE, "README.md")
+    extraction = extract_units(doc)
+    msgid = '<b>Fast</b> and <a href="{1}">documented</a>'
+    assert extraction.units[0].msgid == msgid
+    rendered = render_document(doc, extraction.units, {msgid: msgstr}, extraction.context)
+    assert rendered.text == HOSTILE_SOURCE
+    assert rendered.translated == 0 and len(rendered.rejected) == 1
+
+
+def test_an_attribute_translation_cannot_leave_its_value() -> None:
+    doc = load_document(HOSTILE_SOURCE, "README.md")
+    extraction = extract_units(doc)
+    rendered = render_document(doc, extraction.units, {"Logo": 'x" onerror="alert(1)'}, extraction.context)
+    assert rendered.text.endswith('<img src="logo.png" alt="x&quot; onerror=&quot;alert(1)">\n')
+    assert rendered.translated == 1

@@ -18,6 +18,9 @@ unsafe-url         error    a ``javascript:``, ``vbscript:``, ``data:`` or ``fil
                             however spelled, that the English does not have
 html-tags          error    a raw HTML tag, comment or declaration the English does not have
 html-attributes    error    an HTML attribute the English does not have on that tag
+html-unit          error    in an HTML unit: an element, closing tag, event handler or
+                            attribute the English lacks, or a changed value (alt, title...
+                            aside): HTML text is counted, not only named
 block-structure    error    a heading, list, quote, code block, table row, HTML block... opened,
                             or a line break or ``|`` where the unit cannot hold one
 reference-labels   error    reference links or footnote references use other labels
@@ -298,6 +301,45 @@ def _check_html_attributes(pair: Pair) -> Iterator[str]:
         yield f"it adds HTML attributes the English does not have: {shown}; remove them"
 
 
+def _html_elements(facts: TextFacts) -> Counter[str]:
+    return Counter(("/" if tag.closing else "") + tag.name for tag in facts.html)
+
+
+def _fixed_attributes(facts: TextFacts) -> Counter[tuple[str, str, str]]:
+    """Each tag's attributes, with the value of those a reader does not read (class, id, style...).
+
+    Event handlers and URL attributes are left to their own findings.
+    """
+    return Counter(
+        (tag.name, name, "" if name in _PROSE_ATTRIBUTES else value)
+        for tag in facts.html
+        for name, value in tag.attrs
+        if not name.startswith("on") and name not in _URL_ATTRIBUTES  # reported by their own checks
+    )
+
+
+def _check_html_unit(pair: Pair) -> Iterator[str]:
+    """An HTML unit's translation: no element, attribute, event handler or value the English lacks.
+
+    Its text is raw HTML that no Markdown parser looks at again: counted, not only named,
+    so that a second ``<img>`` or an extra ``</b>`` that closes the wrong element is refused.
+    """
+    if pair.kind not in HTML_KINDS or not pair.translation.facts.html:
+        return
+    english, translation = pair.english.facts, pair.translation.facts
+    added = _html_elements(translation) - _html_elements(english)
+    if added:
+        shown = ", ".join(f"<{name}>" for name in sorted(added.elements()))
+        yield f"it adds HTML elements the English does not have: {shown}; keep the English tags"
+    handlers = {name for tag in translation.html for name, _ in tag.attrs if name.startswith("on")}
+    if handlers - {name for tag in english.html for name, _ in tag.attrs}:
+        yield f"it adds event handlers ({', '.join(sorted(handlers))}); remove them"
+    changed = _fixed_attributes(translation) - _fixed_attributes(english)
+    if changed:
+        shown = ", ".join(f"{name}={value!r} on <{tag}>" for tag, name, value in sorted(changed.elements()))
+        yield f"it adds or changes HTML attributes: {_short(shown, 120)}; keep the English ones"
+
+
 def _describe_blocks(english: Sequence[BlockNode], translation: Sequence[BlockNode]) -> str:
     """Say how two block skeletons differ, and what to do about it."""
     english_kinds = Counter(node.kind for node in english)
@@ -411,6 +453,12 @@ CHECKS: tuple[Check, ...] = (
     Check("html-tags", ERROR, "no raw HTML tag, comment or declaration the English lacks", _check_html_tags),
     Check(
         "html-attributes", ERROR, "no HTML attribute the English lacks on that tag", _check_html_attributes
+    ),
+    Check(
+        "html-unit",
+        ERROR,
+        "an HTML unit keeps the English elements, attributes and their values (readable ones aside)",
+        _check_html_unit,
     ),
     Check(
         "block-structure",
