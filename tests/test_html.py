@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from i18n_sync.gettext.catalog import build_template, new_catalog
+from i18n_sync.gettext.merge import merge_catalog
+from i18n_sync.importing.importer import import_translation
+from i18n_sync.locales import parse_language
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import extract_units
 from i18n_sync.markdown.html import escape_attribute, read_html, scan_attributes, text_content, url_marks
@@ -185,3 +189,49 @@ def test_an_attribute_translation_cannot_leave_its_value() -> None:
     rendered = render_document(doc, extraction.units, {"Logo": 'x" onerror="alert(1)'}, extraction.context)
     assert rendered.text.endswith('<img src="logo.png" alt="x&quot; onerror=&quot;alert(1)">\n')
     assert rendered.translated == 1
+
+
+IMPORT_ENGLISH = """\
+<h1 align="center">Sync your translations</h1>
+
+<p align="center">
+  <img src="logo.png" alt="The logo">
+</p>
+
+<p align="center"><b>Fast</b> and <a href="docs/intro.md">documented</a>.</p>
+
+## Usage
+
+Run the tool in your repository.
+"""
+
+IMPORT_TURKISH = """\
+<h1 align="center">Çevirilerinizi eşitleyin</h1>
+
+<p align="center">
+  <img src="logo.png" alt="Amblem">
+</p>
+
+<p align="center"><b>Hızlı</b> ve <a href="docs/intro.tr.md">belgelenmiş</a>.</p>
+
+## Kullanım
+
+Aracı deponuzda çalıştırın.
+"""
+
+
+def test_import_aligns_html_units_and_keeps_the_english_urls() -> None:
+    english = load_document(IMPORT_ENGLISH, "README.md")
+    units = extract_units(english).units
+    template = build_template(units, "README.md", "demo", None, "2026-01-01 00:00+0000")
+    catalog, _ = merge_catalog(new_catalog(template, parse_language("tr"), "README.md"), template)
+    filled, report = import_translation(english, load_document(IMPORT_TURKISH, "README.tr.md"), catalog)
+    msgstrs = {message.msgid: message.msgstr for message in filled.active if not message.is_fuzzy}
+    assert msgstrs == {
+        "Sync your translations": "Çevirilerinizi eşitleyin",
+        "The logo": "Amblem",
+        '<b>Fast</b> and <a href="{1}">documented</a>.': '<b>Hızlı</b> ve <a href="{1}">belgelenmiş</a>.',
+        "Usage": "Kullanım",
+        "Run the tool in your repository.": "Aracı deponuzda çalıştırın.",
+    }
+    assert report.count("sure") == 5 and report.links_replaced == 1

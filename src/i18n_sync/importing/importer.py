@@ -32,6 +32,7 @@ from i18n_sync.importing.align import Alignment, Pair, align_units
 from i18n_sync.locales import Language, parse_language
 from i18n_sync.markdown.document import Document, load_document
 from i18n_sync.markdown.extract import DEFAULT_FRONT_MATTER_KEYS, Extraction, extract_units
+from i18n_sync.markdown.html import url_marks
 from i18n_sync.markdown.msgid import PLACEHOLDER, apply_edits, layout_edits
 from i18n_sync.markdown.parser import InlineMarks, ParseContext, scan_inline
 from i18n_sync.model import Catalog, FileChange, Message, Unit
@@ -212,6 +213,15 @@ class PreparedText:
     replaced: int
 
 
+def _marks_of(content: str, kind: str, context: ParseContext) -> InlineMarks:
+    """What translated text holds: HTML has its links in attributes, and no line break marks."""
+    if kind == "html-text":
+        return InlineMarks(urls=url_marks(content))
+    if kind == "html-attribute":
+        return InlineMarks()
+    return scan_inline(content, context)
+
+
 def prepare_msgstr(content: str, english: Unit, context: ParseContext, keep_breaks: bool) -> PreparedText:
     """Turn translated inline text into a msgstr for the English unit.
 
@@ -220,7 +230,7 @@ def prepare_msgstr(content: str, english: Unit, context: ParseContext, keep_brea
     otherwise, as in `compute_msgid`. `links_ok` is false when a link could
     not be given an English placeholder or an English link went missing.
     """
-    marks = scan_inline(content, context)
+    marks = _marks_of(content, english.kind, context)
     edits: list[tuple[int, int, str]] = []
     links_ok, replaced = not marks.urls, 0
     if PLACEHOLDER.search(content):
