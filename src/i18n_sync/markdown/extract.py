@@ -246,6 +246,26 @@ def _block_units(doc: Document, parsed: ParsedDocument) -> Iterator[Unit | Headi
             yield Diagnostic(doc.path, block.start + 1, message)
         elif unit is not None:
             yield unit
+        elif located is not None and located.marks.html:
+            yield from _inline_html_units(located, sections.current)
+
+
+def _inline_html_units(located: _Located, section: tuple[str, ...]) -> Iterator[Unit]:
+    """The readable attributes of the raw HTML of inline text without prose (badges, logos).
+
+    Inline text with prose is one unit, its raw HTML inside the msgid like its other markup.
+    """
+    for mark in located.marks.verbatim:
+        if mark.kind != "html_inline":
+            continue
+        snippet = located.content[mark.start : mark.end]
+        for piece in read_html(snippet).pieces:
+            start, end = mark.start + piece.start, mark.start + piece.end
+            if piece.kind != "html-attribute" or "\n" in located.content[start:end]:
+                continue
+            msgid = located.content[start:end]
+            region = located.region_of(start, end)
+            yield Unit(piece.kind, msgid, (), region, section=section, quote=piece.quote)
 
 
 class _HtmlPlace:
