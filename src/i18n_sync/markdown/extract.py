@@ -259,6 +259,8 @@ def _inline_html_units(located: _Located, section: tuple[str, ...]) -> Iterator[
         if mark.kind != "html_inline":
             continue
         snippet = located.content[mark.start : mark.end]
+        if "=" not in snippet:
+            continue  # no attribute with a value: a closing tag, <br>, <b>...
         for piece in read_html(snippet).pieces:
             start, end = mark.start + piece.start, mark.start + piece.end
             if piece.kind != "html-attribute" or "\n" in located.content[start:end]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from html.parser import HTMLParser
 
 from i18n_sync.markdown.parser import BlockNode, HtmlTag, Mark, TextFacts, html_tags
@@ -115,9 +116,8 @@ class _Tokenizer(HTMLParser):
         super().__init__(convert_charrefs=False)
         self.text = text
         self.line_starts = [0]
-        for index, char in enumerate(text):
-            if char == "\n":
-                self.line_starts.append(index + 1)
+        for line in text.split("\n")[:-1]:
+            self.line_starts.append(self.line_starts[-1] + len(line) + 1)
         self.found: list[tuple[str, int, str, tuple[Attribute, ...], bool]] = []
 
     def _offset(self) -> int:
@@ -340,8 +340,13 @@ def _attribute_pieces(text: str, token: Token) -> Iterator[Piece]:
             yield Piece("html-attribute", attribute.start, attribute.end, quote=attribute.quote)
 
 
+@lru_cache(maxsize=4096)
 def read_html(text: str) -> HtmlText:
-    """The pieces of raw HTML a reader reads, and its headings (see the module docstring)."""
+    """The pieces of raw HTML a reader reads, and its headings (see the module docstring).
+
+    Cached: the same snippets (``<br/>``, a badge, a contributor's cell) recur in and
+    across documents, and the catalogue, status and import stages read them all again.
+    """
     return _Reader(text, tokenize(text)).read()
 
 
