@@ -178,6 +178,16 @@ ROWS: dict[str, list[Row]] = {
             *HTML,
         ),
         row(EN_HTML, "<b>Hızlı</b> ve\nbelgeler", {"block-structure", "link-targets"}, *HTML),
+        row(
+            EN_HTML,
+            '<b>Hızlı</b> ve <img src="{1}" alt="Logo"> <a href="{2}">x</a> <!-- y',
+            {"html-unit"},
+            *HTML,
+        ),
+        row(
+            EN_HTML, '<b>Hızlı</b> ve <img src="{1}" alt="Logo"> <a href="{2}">x</a> <b', {"html-unit"}, *HTML
+        ),
+        row(EN_HTML, '<b>Hızlı</b> ve <img src="{1}" alt="Logo"> <a href="{2}">x < 3</a>', set(), *HTML),
         # An attribute's value holds no markup: it is escaped where it goes.
         row("The logo", 'Amblem" onerror="alert(1)', set(), "html-attribute"),
     ],

@@ -169,6 +169,8 @@ HOSTILE = [
     '<b>Hızlı</b> ve <img src=x onerror="alert(1)"> <a href="{1}">belgeli</a>',
     '<b>Hızlı</b> ve <a href="https://evil.example">belgeli</a>',
     '<b>Hızlı</b></p><p onclick="alert(1)"> ve <a href="{1}">belgeli</a>',
+    '<b>Hızlı</b> ve <a href="{1}">belgeli</a> <!-- the rest of the page is hidden',
+    '<b>Hızlı</b> ve <a href="{1}">belgeli</a> <img src=x onerror=alert(1)',
 ]
 
 

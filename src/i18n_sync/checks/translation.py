@@ -19,8 +19,9 @@ unsafe-url         error    a ``javascript:``, ``vbscript:``, ``data:`` or ``fil
 html-tags          error    a raw HTML tag, comment or declaration the English does not have
 html-attributes    error    an HTML attribute the English does not have on that tag
 html-unit          error    in an HTML unit: an element, closing tag, event handler or
-                            attribute the English lacks, or a changed value (alt, title...
-                            aside): HTML text is counted, not only named
+                            attribute the English lacks, a changed value (alt, title...
+                            aside), or an unfinished ``<!--`` or ``<tag``: HTML text is
+                            counted, not only named
 block-structure    error    a heading, list, quote, code block, table row, HTML block... opened,
                             or a line break or ``|`` where the unit cannot hold one
 reference-labels   error    reference links or footnote references use other labels
@@ -63,7 +64,7 @@ from types import MappingProxyType
 from typing import TypeVar
 from urllib.parse import unquote
 
-from i18n_sync.markdown.html import HTML_KINDS, html_facts
+from i18n_sync.markdown.html import HTML_KINDS, html_facts, unfinished_markup
 from i18n_sync.markdown.msgid import PLACEHOLDER, fill_placeholders
 from i18n_sync.markdown.parser import (
     BlockNode,
@@ -324,8 +325,10 @@ def _check_html_unit(pair: Pair) -> Iterator[str]:
     Its text is raw HTML that no Markdown parser looks at again: counted, not only named,
     so that a second ``<img>`` or an extra ``</b>`` that closes the wrong element is refused.
     """
-    if pair.kind not in HTML_KINDS or not pair.translation.facts.html:
+    if pair.kind != "html-text":
         return
+    if unfinished_markup(pair.translation.filled) > unfinished_markup(pair.english.filled):
+        yield "it opens a tag or a comment it does not finish; write < as &lt;"
     english, translation = pair.english.facts, pair.translation.facts
     added = _html_elements(translation) - _html_elements(english)
     if added:

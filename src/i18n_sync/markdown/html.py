@@ -369,6 +369,24 @@ def text_content(text: str) -> str:
     )
 
 
+def unfinished_markup(text: str) -> int:
+    """How many ``<`` of an HTML text start markup the tokenizer could not finish.
+
+    `html.parser` reads an unclosed ``<!--``, ``<b`` or ``<script`` at the end as text; a
+    browser reads it as the start of a comment or a tag, which swallows what follows in
+    the document. A ``<`` before a space, a digit or ``=`` is text for both.
+    """
+    count = 0
+    for token in tokenize(text):
+        if token.kind != "data":
+            continue
+        for index in range(token.start, token.end):
+            if text[index] == "<":
+                following = text[index + 1 : index + 2]
+                count += not following or following in "!/?" or (following.isascii() and following.isalpha())
+    return count
+
+
 def escape_attribute(value: str, quote: str) -> str:
     """An attribute value, written as HTML wants it between `quote` (added when "")."""
     if quote == "'":
