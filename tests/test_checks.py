@@ -188,6 +188,10 @@ ROWS: dict[str, list[Row]] = {
             EN_HTML, '<b>Hızlı</b> ve <img src="{1}" alt="Logo"> <a href="{2}">x</a> <b', {"html-unit"}, *HTML
         ),
         row(EN_HTML, '<b>Hızlı</b> ve <img src="{1}" alt="Logo"> <a href="{2}">x < 3</a>', set(), *HTML),
+        row(EN_HTML, 'Hızlı ve <img src="{1}" alt="Logo"> <a href="{2}">belgeler</a>', set(), *HTML),
+        row(
+            EN_HTML, '<b>Hızlı ve <img src="{1}" alt="Logo"> <a href="{2}">belgeler</a>', {"html-unit"}, *HTML
+        ),
         # An attribute's value holds no markup: it is escaped where it goes.
         row("The logo", 'Amblem" onerror="alert(1)', set(), "html-attribute"),
     ],

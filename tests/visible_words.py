@@ -30,9 +30,6 @@ from i18n_sync.markdown.msgid import fill_placeholders
 from i18n_sync.model import Unit
 
 _HIDDEN = frozenset({"code", "pre", "script", "style", "template", "textarea"})
-_VOID = frozenset(
-    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-)
 _WORD = re.compile(r"\w+")
 _SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
 # Units whose text is not shown as text (an attribute, YAML front matter).

@@ -64,7 +64,7 @@ from types import MappingProxyType
 from typing import TypeVar
 from urllib.parse import unquote
 
-from i18n_sync.markdown.html import HTML_KINDS, html_facts, unfinished_markup
+from i18n_sync.markdown.html import HTML_KINDS, VOID, html_facts, unfinished_markup
 from i18n_sync.markdown.msgid import PLACEHOLDER, fill_placeholders
 from i18n_sync.markdown.parser import (
     BlockNode,
@@ -306,6 +306,15 @@ def _html_elements(facts: TextFacts) -> Counter[str]:
     return Counter(("/" if tag.closing else "") + tag.name for tag in facts.html)
 
 
+def _open_elements(facts: TextFacts) -> Counter[str]:
+    """Start tags minus end tags per element (void ones aside): what a text leaves open or closes."""
+    balance: Counter[str] = Counter()
+    for tag in facts.html:
+        if tag.name not in VOID and tag.name[0].isalpha():
+            balance[tag.name] += -1 if tag.closing else 1
+    return Counter({name: count for name, count in balance.items() if count})
+
+
 def _fixed_attributes(facts: TextFacts) -> Counter[tuple[str, str, str]]:
     """Each tag's attributes, with the value of those a reader does not read (class, id, style...).
 
@@ -334,6 +343,8 @@ def _check_html_unit(pair: Pair) -> Iterator[str]:
     if added:
         shown = ", ".join(f"<{name}>" for name in sorted(added.elements()))
         yield f"it adds HTML elements the English does not have: {shown}; keep the English tags"
+    if _open_elements(translation) != _open_elements(english):
+        yield "it leaves an element open or closes one the English does not; keep each tag with its end"
     handlers = {name for tag in translation.html for name, _ in tag.attrs if name.startswith("on")}
     if handlers - {name for tag in english.html for name, _ in tag.attrs}:
         yield f"it adds event handlers ({', '.join(sorted(handlers))}); remove them"

@@ -37,6 +37,10 @@ INLINE = frozenset(
 VERBATIM = frozenset({"code", "kbd", "samp", "tt", "var"})
 # Elements whose content is never read as prose.
 SKIPPED = frozenset({"pre", "script", "style", "textarea", "template", "svg", "math"})
+# Elements that have no end tag.
+VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+)
 READABLE_ATTRIBUTES = ("alt", "title", "aria-label", "placeholder")
 PLACEHOLDER_ATTRIBUTES = frozenset({"href", "src"})
 HTML_KINDS = frozenset({"html-text", "html-attribute"})
