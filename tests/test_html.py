@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
+from helpers import uppercase
 from i18n_sync.gettext.catalog import build_template, new_catalog
 from i18n_sync.gettext.merge import merge_catalog
 from i18n_sync.importing.importer import import_translation
@@ -11,9 +14,10 @@ from i18n_sync.locales import parse_language
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import extract_units
 from i18n_sync.markdown.html import escape_attribute, read_html, scan_attributes, text_content, url_marks
+from i18n_sync.markdown.msgid import fill_placeholders
 from i18n_sync.render.decorate import Decorations
 from i18n_sync.render.publish import Prepared, anchor_map, build_site, publish
-from i18n_sync.render.splice import accept_translations, render_document
+from i18n_sync.render.splice import Splice, accept_translations, render_document, splice
 
 
 def pieces(text: str) -> list[tuple[str, str]]:
@@ -237,3 +241,46 @@ def test_import_aligns_html_units_and_keeps_the_english_urls() -> None:
         "Run the tool in your repository.": "Aracı deponuzda çalıştırın.",
     }
     assert report.count("sure") == 5 and report.links_replaced == 1
+
+
+# --- properties over generated HTML ---------------------------------------------------------
+
+WORDS = st.sampled_from(["Fast", "safe", "docs", "Ünïcode", "中文", "a < b", "&amp;", "x&y", " ", "\n", "  "])
+TAGS = st.sampled_from(["p", "div", "b", "a", "img", "br", "td", "h2", "summary", "code", "span", "pre"])
+ATTRIBUTES = st.sampled_from(
+    ["", ' alt="Logo"', " title='It \"is\"'", " href=docs.md", ' src="a.png"', " aria-label=Menu", " id=x"]
+)
+
+
+@st.composite
+def html_blocks(draw: st.DrawFn) -> str:
+    parts = [f"<{draw(TAGS)}{draw(ATTRIBUTES)}>"]
+    for _ in range(draw(st.integers(0, 8))):
+        choice = draw(st.integers(0, 2))
+        if choice == 0:
+            parts.append(draw(WORDS))
+        elif choice == 1:
+            parts.append(f"<{draw(TAGS)}{draw(ATTRIBUTES)}{draw(st.sampled_from(['', '/']))}>")
+        else:
+            parts.append(f"</{draw(TAGS)}>")
+    text = "".join(parts).replace("\n\n", "\n")
+    return "\n".join(line for line in text.split("\n") if line.strip()) + "\n\nAfter.\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(html_blocks())
+@example('<p><h2 alt="Logo">Fast</h2>\n\nAfter.\n')  # a heading's own attribute comes before its text
+def test_generated_html_renders_back_exactly_and_takes_uppercase_translations(source: str) -> None:
+    doc = load_document(source, "README.md")
+    extraction = extract_units(doc)
+    identity = {unit.msgid: unit.msgid for unit in extraction.units}
+    assert render_document(doc, extraction.units, {}, extraction.context).text == source
+    assert render_document(doc, extraction.units, identity, extraction.context).text == source
+    for unit in extraction.units:
+        if unit.region.start_line == unit.region.end_line:
+            text = fill_placeholders(unit.msgid, unit.urls)
+            assert splice(doc, [Splice(unit.region, unit.indent, text)]) == source
+    upper = {unit.msgid: uppercase(unit.msgid) for unit in extraction.units}
+    rendered = render_document(doc, extraction.units, upper, extraction.context)
+    again = extract_units(load_document(rendered.text, "README.md"))
+    assert len(again.units) == len(extraction.units)

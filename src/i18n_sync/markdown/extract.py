@@ -322,7 +322,7 @@ def _html_block_units(
     owners = {heading.piece: heading for heading in found.headings if heading.piece is not None}
     pending = sorted(found.headings, key=lambda heading: heading.start)
     for index, piece in enumerate(found.pieces):
-        while pending and pending[0].start <= piece.start and pending[0].piece != index:
+        while pending and pending[0].start <= piece.start and pending[0].piece is None:
             heading = pending.pop(0)
             sections.enter(heading.level, heading.text)
             yield Heading(heading.text, None)
