@@ -245,7 +245,23 @@ def test_import_aligns_html_units_and_keeps_the_english_urls() -> None:
 
 # --- properties over generated HTML ---------------------------------------------------------
 
-WORDS = st.sampled_from(["Fast", "safe", "docs", "Ünïcode", "中文", "a < b", "&amp;", "x&y", " ", "\n", "  "])
+WORDS = st.sampled_from(
+    [
+        "Fast",
+        "safe",
+        "docs",
+        "Ünïcode",
+        "中文",
+        "a < b",
+        "&amp;",
+        "x&y",
+        " ",
+        "\n",
+        "  ",
+        "<!-- note -->",
+        "\t",
+    ]
+)
 TAGS = st.sampled_from(["p", "div", "b", "a", "img", "br", "td", "h2", "summary", "code", "span", "pre"])
 ATTRIBUTES = st.sampled_from(
     ["", ' alt="Logo"', " title='It \"is\"'", " href=docs.md", ' src="a.png"', " aria-label=Menu", " id=x"]
@@ -263,8 +279,11 @@ def html_blocks(draw: st.DrawFn) -> str:
             parts.append(f"<{draw(TAGS)}{draw(ATTRIBUTES)}{draw(st.sampled_from(['', '/']))}>")
         else:
             parts.append(f"</{draw(TAGS)}>")
-    text = "".join(parts).replace("\n\n", "\n")
-    return "\n".join(line for line in text.split("\n") if line.strip()) + "\n\nAfter.\n"
+    lines = [line for line in "".join(parts).split("\n") if line.strip()]
+    first, rest = draw(st.sampled_from([("", ""), ("> ", "> "), ("- ", "  "), ("1. ", "   ")]))
+    return (
+        "".join((rest if index else first) + line + "\n" for index, line in enumerate(lines)) + "\nAfter.\n"
+    )
 
 
 @settings(max_examples=300, deadline=None)
