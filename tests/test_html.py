@@ -76,6 +76,11 @@ def test_headings_know_their_text_and_id() -> None:
     ]
 
 
+def test_a_heading_whose_text_is_not_all_in_one_piece_has_no_unit_for_its_anchor() -> None:
+    found = read_html("<h1>\n<code>x</code>\n<br>\nTitle\n</h1>\n")
+    assert [(h.text.split(), h.piece) for h in found.headings] == [(["x", "Title"], None)]
+
+
 def test_helpers_for_render_and_anchors() -> None:
     text = '<a href="#top" title="x">Up &amp; <img src="i.png"></a>'
     assert [text[m.start : m.end] for m in url_marks(text)] == ["#top", "i.png"]

@@ -300,10 +300,13 @@ class _Reader:
             return
         opener, first, texts = self.heading
         self.heading = None
-        texts_pieces = [i for i in range(first, len(self.pieces)) if self.pieces[i].kind == "html-text"]
-        piece = texts_pieces[0] if len(texts_pieces) == 1 else None
         ident = next((a.value for a in opener.attributes if a.name == "id"), "")
         text = "".join(texts).strip(_SPACE)
+        texts_pieces = [i for i in range(first, len(self.pieces)) if self.pieces[i].kind == "html-text"]
+        piece = texts_pieces[0] if len(texts_pieces) == 1 else None
+        if piece is not None:
+            shown = text_content(self.text[self.pieces[piece].start : self.pieces[piece].end])
+            piece = piece if shown.split() == text.split() else None  # text outside it: no anchor from it
         self.headings.append(HtmlHeading(HEADINGS[token.tag], text, opener.start, piece, ident))
 
     def _flush(self) -> None:
