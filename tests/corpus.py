@@ -102,6 +102,26 @@ def rlhf_document(name: str) -> Sample:
     return Sample(name, read_text(CORPUS / "awesome-rlhf" / name))
 
 
+@cache
+def readme_documents() -> tuple[Sample, ...]:
+    """Every README of the corpus, English revisions and translations, named folder/file.
+
+    awesome-rlhf's files (its own README.md describes the folder, and is left out), then
+    nodebestpractices' and wtfjs' ``README.*.md``.
+    """
+    rlhf = sorted(
+        p for p in (CORPUS / "awesome-rlhf").glob("*.md") if p.name.startswith(("en.", "tr.", "zh"))
+    )
+    others = sorted(p for name in ("nodebestpractices", "wtfjs") for p in (CORPUS / name).glob("README.*.md"))
+    return tuple(Sample(f"{path.parent.name}/{path.name}", read_text(path)) for path in (*rlhf, *others))
+
+
+@cache
+def project_readmes(project: str) -> tuple[Sample, ...]:
+    """The ``README.*.md`` files of nodebestpractices or wtfjs."""
+    return tuple(s for s in readme_documents() if s.name.startswith(project + "/"))
+
+
 def all_samples() -> tuple[Sample, ...]:
     """Every document the corpus holds: spec examples, GFM cases and awesome-rlhf files."""
     return (*commonmark_examples(), *gfm_cases(), *rlhf_documents())

@@ -28,7 +28,7 @@ LAYERS = [
         "markdown.anchors",
         "markdown.links",
     },
-    {"markdown.msgid", "project.files", "gettext.po", "project.config", "reports.status"},
+    {"markdown.msgid", "markdown.html", "project.files", "gettext.po", "project.config", "reports.status"},
     {"markdown.extract", "gettext.catalog", "checks.translation", "reports.badge", "gettext.matcher"},
     {"gettext.memory", "importing.cues"},
     {"gettext.merge", "render.splice", "reports.history", "gettext.compendium"},

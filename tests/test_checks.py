@@ -46,6 +46,9 @@ def row(
     return (msgid, msgstr, expected, kind, urls)
 
 
+EN_HTML = '<b>Fast</b> and <img src="{1}" alt="Logo"> <a href="{2}">docs</a>'
+HTML = ("html-text", ("logo.png", "docs.md"))
+
 ROWS: dict[str, list[Row]] = {
     "placeholders": [
         row("See [docs]({1}).", "[Belgelere]({1}) bakın.", set(), urls=DOCS),
@@ -128,6 +131,69 @@ ROWS: dict[str, list[Row]] = {
             'Şimdi <a href="https://example.org/get" style="color:red">alın</a>.',
             {"html-attributes"},
         ),
+    ],
+    # HTML units (the text of an HTML element, an attribute's value): raw HTML, counted.
+    "html-unit": [
+        row(EN_HTML, '<b>Hızlı</b> ve <img src="{1}" alt="Amblem"> <a href="{2}">belgeler</a>', set(), *HTML),
+        row(
+            EN_HTML,
+            '<b>Hızlı</b> ve <img src="{1}" alt="Logo" onerror="alert(1)"> <a href="{2}">belgeler</a>',
+            {"html-attributes", "html-unit"},
+            *HTML,
+        ),
+        row(
+            EN_HTML,
+            '<b>Hızlı</b> ve <img src="{1}" alt="Logo"> <img alt="x"> <a href="{2}">belgeler</a>',
+            {"html-unit"},
+            *HTML,
+        ),
+        row(
+            EN_HTML,
+            '<b>Hızlı</b> ve <img src="{1}" alt="Logo"> <a href="https://evil.example">belgeler</a>',
+            {"link-targets"},
+            *HTML,
+        ),
+        row(
+            EN_HTML,
+            '<b>Hızlı</b> ve <img src="{1}" alt="Logo"> <a href="javascript:alert(1)">belgeler</a>',
+            {"link-targets", "unsafe-url"},
+            *HTML,
+        ),
+        row(
+            EN_HTML,
+            '<b>Hızlı</b></b> ve <img src="{1}" alt="Logo"> <a href="{2}">x</a>',
+            {"html-unit"},
+            *HTML,
+        ),
+        row(
+            EN_HTML,
+            '<b class="x">Hızlı</b> ve <img src="{1}" alt="Logo"> <a href="{2}">x</a>',
+            {"html-attributes", "html-unit"},
+            *HTML,
+        ),
+        row(
+            EN_HTML,
+            "<b>Hızlı</b> ve <script>alert(1)</script>",
+            {"html-tags", "html-unit", "link-targets"},
+            *HTML,
+        ),
+        row(EN_HTML, "<b>Hızlı</b> ve\nbelgeler", {"block-structure", "link-targets"}, *HTML),
+        row(
+            EN_HTML,
+            '<b>Hızlı</b> ve <img src="{1}" alt="Logo"> <a href="{2}">x</a> <!-- y',
+            {"html-unit"},
+            *HTML,
+        ),
+        row(
+            EN_HTML, '<b>Hızlı</b> ve <img src="{1}" alt="Logo"> <a href="{2}">x</a> <b', {"html-unit"}, *HTML
+        ),
+        row(EN_HTML, '<b>Hızlı</b> ve <img src="{1}" alt="Logo"> <a href="{2}">x < 3</a>', set(), *HTML),
+        row(EN_HTML, 'Hızlı ve <img src="{1}" alt="Logo"> <a href="{2}">belgeler</a>', set(), *HTML),
+        row(
+            EN_HTML, '<b>Hızlı ve <img src="{1}" alt="Logo"> <a href="{2}">belgeler</a>', {"html-unit"}, *HTML
+        ),
+        # An attribute's value holds no markup: it is escaped where it goes.
+        row("The logo", 'Amblem" onerror="alert(1)', set(), "html-attribute"),
     ],
     "block-structure": [
         row("Step 1. Do it.", "Adım 1. Yapın.", set()),

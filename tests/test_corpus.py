@@ -34,6 +34,7 @@ from corpus import (
     english_revisions,
     gfm_cases,
     gfm_fixture_files,
+    project_readmes,
     rlhf_document,
     rlhf_documents,
 )
@@ -52,6 +53,8 @@ FAMILIES: dict[str, Callable[[], tuple[Sample, ...]]] = {
     "commonmark-spec": commonmark_examples,
     "gfm-fixtures": gfm_cases,
     "awesome-rlhf": rlhf_documents,
+    "nodebestpractices": lambda: project_readmes("nodebestpractices"),
+    "wtfjs": lambda: project_readmes("wtfjs"),
 }
 
 
@@ -191,6 +194,8 @@ IDENTITY_REFUSED = {
     ],
     "gfm-fixtures": [],
     "awesome-rlhf": [],
+    "nodebestpractices": [],
+    "wtfjs": [],
 }
 
 

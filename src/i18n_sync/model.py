@@ -30,6 +30,10 @@ class Unit:
     block quote, footnote) when a translation breaks a line. `url_regions[k - 1]`
     is where the URL of ``{k}`` stands in the source; `autolinks` holds the
     0-based indexes of URLs that are autolinks, which links never rewrite.
+    `kind` is ``paragraph``, ``heading``, ``table-cell``, ``front-matter``, or for raw
+    HTML ``html-text`` (an element's text, inline tags kept) and ``html-attribute`` (an
+    attribute's value as written); `quote` is the quote character around a front-matter
+    or attribute value, "" when it has none.
     """
 
     kind: str

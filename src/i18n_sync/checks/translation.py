@@ -18,6 +18,10 @@ unsafe-url         error    a ``javascript:``, ``vbscript:``, ``data:`` or ``fil
                             however spelled, that the English does not have
 html-tags          error    a raw HTML tag, comment or declaration the English does not have
 html-attributes    error    an HTML attribute the English does not have on that tag
+html-unit          error    in an HTML unit: an element, closing tag, event handler or
+                            attribute the English lacks, a changed value (alt, title...
+                            aside), or an unfinished ``<!--`` or ``<tag``: HTML text is
+                            counted, not only named
 block-structure    error    a heading, list, quote, code block, table row, HTML block... opened,
                             or a line break or ``|`` where the unit cannot hold one
 reference-labels   error    reference links or footnote references use other labels
@@ -60,6 +64,7 @@ from types import MappingProxyType
 from typing import TypeVar
 from urllib.parse import unquote
 
+from i18n_sync.markdown.html import HTML_KINDS, VOID, html_facts, unfinished_markup
 from i18n_sync.markdown.msgid import PLACEHOLDER, fill_placeholders
 from i18n_sync.markdown.parser import (
     BlockNode,
@@ -297,6 +302,58 @@ def _check_html_attributes(pair: Pair) -> Iterator[str]:
         yield f"it adds HTML attributes the English does not have: {shown}; remove them"
 
 
+def _html_elements(facts: TextFacts) -> Counter[str]:
+    return Counter(("/" if tag.closing else "") + tag.name for tag in facts.html)
+
+
+def _open_elements(facts: TextFacts) -> Counter[str]:
+    """Start tags minus end tags per element (void ones aside): what a text leaves open or closes."""
+    balance: Counter[str] = Counter()
+    for tag in facts.html:
+        if tag.name not in VOID and tag.name[0].isalpha():
+            balance[tag.name] += -1 if tag.closing else 1
+    return Counter({name: count for name, count in balance.items() if count})
+
+
+def _fixed_attributes(facts: TextFacts) -> Counter[tuple[str, str, str]]:
+    """Each tag's attributes, with the value of those a reader does not read (class, id, style...).
+
+    Event handlers and URL attributes are left to their own findings.
+    """
+    return Counter(
+        (tag.name, name, "" if name in _PROSE_ATTRIBUTES else value)
+        for tag in facts.html
+        for name, value in tag.attrs
+        if not name.startswith("on") and name not in _URL_ATTRIBUTES  # reported by their own checks
+    )
+
+
+def _check_html_unit(pair: Pair) -> Iterator[str]:
+    """An HTML unit's translation: no element, attribute, event handler or value the English lacks.
+
+    Its text is raw HTML that no Markdown parser looks at again: counted, not only named,
+    so that a second ``<img>`` or an extra ``</b>`` that closes the wrong element is refused.
+    """
+    if pair.kind != "html-text":
+        return
+    if unfinished_markup(pair.translation.filled) > unfinished_markup(pair.english.filled):
+        yield "it opens a tag or a comment it does not finish; write < as &lt;"
+    english, translation = pair.english.facts, pair.translation.facts
+    added = _html_elements(translation) - _html_elements(english)
+    if added:
+        shown = ", ".join(f"<{name}>" for name in sorted(added.elements()))
+        yield f"it adds HTML elements the English does not have: {shown}; keep the English tags"
+    if _open_elements(translation) != _open_elements(english):
+        yield "it leaves an element open or closes one the English does not; keep each tag with its end"
+    handlers = {name for tag in translation.html for name, _ in tag.attrs if name.startswith("on")}
+    if handlers - {name for tag in english.html for name, _ in tag.attrs}:
+        yield f"it adds event handlers ({', '.join(sorted(handlers))}); remove them"
+    changed = _fixed_attributes(translation) - _fixed_attributes(english)
+    if changed:
+        shown = ", ".join(f"{name}={value!r} on <{tag}>" for tag, name, value in sorted(changed.elements()))
+        yield f"it adds or changes HTML attributes: {_short(shown, 120)}; keep the English ones"
+
+
 def _describe_blocks(english: Sequence[BlockNode], translation: Sequence[BlockNode]) -> str:
     """Say how two block skeletons differ, and what to do about it."""
     english_kinds = Counter(node.kind for node in english)
@@ -412,6 +469,12 @@ CHECKS: tuple[Check, ...] = (
         "html-attributes", ERROR, "no HTML attribute the English lacks on that tag", _check_html_attributes
     ),
     Check(
+        "html-unit",
+        ERROR,
+        "an HTML unit keeps the English elements, attributes and their values (readable ones aside)",
+        _check_html_unit,
+    ),
+    Check(
         "block-structure",
         ERROR,
         "no new heading, list, quote, code block, table row or HTML block; no line break or '|' "
@@ -511,7 +574,7 @@ def ignores_of(messages: Iterable[Message]) -> dict[str, frozenset[str]]:
 @lru_cache(maxsize=4096)
 def _side(text: str, kind: str, urls: tuple[str, ...], context: ParseContext) -> Side:
     filled = fill_placeholders(text, urls, strict=False)
-    facts = unit_facts(filled, kind, context)
+    facts = html_facts(filled, kind) if kind in HTML_KINDS else unit_facts(filled, kind, context)
     return Side(text, filled, facts, _link_targets(facts))
 
 

@@ -33,8 +33,15 @@ def creation_date(environ: Mapping[str, str] = os.environ) -> str:
     return time.strftime("%Y-%m-%d %H:%M+0000", time.gmtime(seconds))
 
 
+# What a translator must know about a unit whose text is not Markdown.
+_KIND_NOTES = {
+    "html-text": "HTML: translate the text (and alt, title); keep the tags as they are",
+    "html-attribute": "HTML attribute value (alt, title...): plain text",
+}
+
+
 def _comments(unit: Unit) -> list[str]:
-    comments = []
+    comments = [_KIND_NOTES[unit.kind]] if unit.kind in _KIND_NOTES else []
     if unit.section:
         comments.append("Section: " + " > ".join(unit.section))
     comments.extend(f"{{{number}}}: {url}" for number, url in enumerate(unit.urls, start=1))

@@ -39,6 +39,7 @@ from i18n_sync.importing.cues import is_localized_copy
 from i18n_sync.locales import Language, parse_language
 from i18n_sync.markdown.document import Document, load_document
 from i18n_sync.markdown.extract import DEFAULT_FRONT_MATTER_KEYS, Extraction, extract_units
+from i18n_sync.markdown.html import url_marks
 from i18n_sync.markdown.msgid import PLACEHOLDER, apply_edits, layout_edits
 from i18n_sync.markdown.parser import InlineMarks, ParseContext, scan_inline
 from i18n_sync.model import Catalog, FileChange, Message, Unit
@@ -280,6 +281,15 @@ def _mend_anchor_links(content: str, english: Unit, context: ParseContext) -> st
     return _ANCHOR_WITH_SPACES.sub(lambda m: "](" + re.sub(r"\s+", "-", m.group(1).strip()) + ")", content)
 
 
+def _marks_of(content: str, kind: str, context: ParseContext) -> InlineMarks:
+    """What translated text holds: HTML has its links in attributes, and no line break marks."""
+    if kind == "html-text":
+        return InlineMarks(urls=url_marks(content))
+    if kind == "html-attribute":
+        return InlineMarks()
+    return scan_inline(content, context)
+
+
 def prepare_msgstr(content: str, english: Unit, context: ParseContext, keep_breaks: bool) -> PreparedText:
     """Turn translated inline text into a msgstr for the English unit.
 
@@ -288,8 +298,9 @@ def prepare_msgstr(content: str, english: Unit, context: ParseContext, keep_brea
     otherwise, as in `compute_msgid`. `links_ok` is false when a link could
     not be given an English placeholder or an English link went missing.
     """
-    content = _mend_anchor_links(_unglue_suffixes(content, english, context), english, context)
-    marks = scan_inline(content, context)
+    if english.kind not in ("html-text", "html-attribute"):  # HTML has no bare URLs or heading links
+        content = _mend_anchor_links(_unglue_suffixes(content, english, context), english, context)
+    marks = _marks_of(content, english.kind, context)
     edits: list[tuple[int, int, str]] = []
     links_ok, replaced = not marks.urls, 0
     if PLACEHOLDER.search(content):

@@ -9,11 +9,13 @@ is reported and left alone, never guessed.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from i18n_sync.errors import Diagnostic
 from i18n_sync.markdown.document import Document
+from i18n_sync.markdown.html import Piece, read_html
 from i18n_sync.markdown.msgid import compute_msgid
 from i18n_sync.markdown.parser import (
     InlineMarks,
@@ -207,25 +209,143 @@ def _continuation_indent(line: str, start_col: int) -> str:
     return "".join(c if c in _CONTAINER_CHARS else " " for c in line[:start_col])
 
 
+class _Sections:
+    """The heading path of the text under the latest heading, Markdown or HTML."""
+
+    def __init__(self) -> None:
+        self.open: list[tuple[int, str]] = []
+
+    def parents(self, level: int) -> tuple[str, ...]:
+        return tuple(text for depth, text in self.open if depth < level)
+
+    def enter(self, level: int, text: str) -> None:
+        self.open = [(depth, title) for depth, title in self.open if depth < level]
+        self.open.append((level, " ".join(text.split())))
+
+    @property
+    def current(self) -> tuple[str, ...]:
+        return tuple(text for _, text in self.open)
+
+
 def _block_units(doc: Document, parsed: ParsedDocument) -> Iterator[Unit | Heading | Diagnostic]:
-    sections: list[tuple[int, str]] = []
-    section: tuple[str, ...] = ()  # the heading path of text under the latest heading
+    sections = _Sections()
     for block in parsed.blocks:
+        if block.kind in BLOCK_READERS:
+            yield from BLOCK_READERS[block.kind](doc, block, sections)
+            continue
         located = LOCATORS[block.kind](doc, parsed, block)
         if block.kind == "heading":
-            parents = tuple(text for level, text in sections if level < block.level)
+            parents = sections.parents(block.level)
             unit = None if located is None else _make_unit(doc, block, located, parents)
-            sections = [(level, text) for level, text in sections if level < block.level]
-            sections.append((block.level, " ".join(block.plain.split())))
-            section = tuple(text for _, text in sections)
+            sections.enter(block.level, block.plain)
             yield Heading(block.plain, unit)
         else:
-            unit = None if located is None else _make_unit(doc, block, located, section)
+            unit = None if located is None else _make_unit(doc, block, located, sections.current)
         if located is None and block.content.strip():
             message = f"could not locate this {block.kind}'s text; it stays in English"
             yield Diagnostic(doc.path, block.start + 1, message)
         elif unit is not None:
             yield unit
+        elif located is not None and located.marks.html:
+            yield from _inline_html_units(located, sections.current)
+
+
+def _inline_html_units(located: _Located, section: tuple[str, ...]) -> Iterator[Unit]:
+    """The readable attributes of the raw HTML of inline text without prose (badges, logos).
+
+    Inline text with prose is one unit, its raw HTML inside the msgid like its other markup.
+    """
+    for mark in located.marks.verbatim:
+        if mark.kind != "html_inline":
+            continue
+        snippet = located.content[mark.start : mark.end]
+        if "=" not in snippet:
+            continue  # no attribute with a value: a closing tag, <br>, <b>...
+        for piece in read_html(snippet).pieces:
+            start, end = mark.start + piece.start, mark.start + piece.end
+            if piece.kind != "html-attribute" or "\n" in located.content[start:end]:
+                continue
+            msgid = located.content[start:end]
+            region = located.region_of(start, end)
+            yield Unit(piece.kind, msgid, (), region, section=section, quote=piece.quote)
+
+
+class _HtmlPlace:
+    """Offsets into an HTML block's content → source regions, past its container's prefix."""
+
+    def __init__(self, doc: Document, block: TextBlock) -> None:
+        self.first = block.start
+        lines = block.content.split("\n")
+        self.shifts: list[int] | None = []
+        for offset, line in enumerate(lines[: block.end - block.start]):
+            source = doc.lines[block.start + offset] if block.start + offset < len(doc.lines) else ""
+            if not source.endswith(line):
+                self.shifts = None  # markdown-it changed the line (a tab in the prefix)
+                break
+            self.shifts.append(len(source) - len(line))
+        self.starts = [0]
+        for line in lines:
+            self.starts.append(self.starts[-1] + len(line) + 1)
+
+    def where(self, offset: int) -> tuple[int, int]:
+        assert self.shifts is not None
+        index = bisect_right(self.starts, offset) - 1
+        return self.first + index, offset - self.starts[index] + self.shifts[index]
+
+    def region(self, start: int, end: int) -> Region:
+        return Region(*self.where(start), *self.where(end))
+
+
+def _html_unit(block: TextBlock, place: _HtmlPlace, piece: Piece, section: tuple[str, ...]) -> Unit:
+    content = block.content[piece.start : piece.end]
+    region = place.region(piece.start, piece.end)
+    if piece.kind == "html-attribute":
+        msgid = compute_msgid(content, InlineMarks())[0]
+        return Unit(piece.kind, msgid, (), region, section=section, quote=piece.quote)
+    msgid, urls = compute_msgid(content, InlineMarks(urls=piece.urls))
+    if not urls:
+        return Unit(piece.kind, msgid, urls, region, section=section)
+    url_regions = tuple(place.region(piece.start + m.start, piece.start + m.end) for m in piece.urls)
+    return Unit(piece.kind, msgid, urls, region, section=section, url_regions=url_regions)
+
+
+def _html_block_units(
+    doc: Document, block: TextBlock, sections: _Sections
+) -> Iterator[Unit | Heading | Diagnostic]:
+    """The units of an HTML block (`markdown.html`), its headings in document order among them."""
+    place = _HtmlPlace(doc, block)
+    if place.shifts is None:
+        message = "could not locate this HTML block's text; it stays in English"
+        yield Diagnostic(doc.path, block.start + 1, message)
+        return
+    found = read_html(block.content)
+    owners = {heading.piece: heading for heading in found.headings if heading.piece is not None}
+    pending = sorted(found.headings, key=lambda heading: heading.start)
+    for index, piece in enumerate(found.pieces):
+        while pending and pending[0].start <= piece.start and pending[0].piece is None:
+            heading = pending.pop(0)
+            sections.enter(heading.level, heading.text)
+            yield Heading(heading.text, None)
+        own = owners.get(index)
+        if own is None:
+            yield _html_unit(block, place, piece, sections.current)
+            continue
+        unit = _html_unit(block, place, piece, sections.parents(own.level))
+        pending.remove(own)
+        sections.enter(own.level, own.text)
+        yield Heading(own.text, unit)
+        yield unit
+    for heading in pending:
+        sections.enter(heading.level, heading.text)
+        yield Heading(heading.text, None)
+
+
+# Blocks that make several units, each read by its own handler.
+BLOCK_READERS: dict[
+    str, Callable[[Document, TextBlock, _Sections], Iterator[Unit | Heading | Diagnostic]]
+] = {
+    "html-block": _html_block_units,
+}
 
 
 def _make_unit(doc: Document, block: TextBlock, located: _Located, section: tuple[str, ...]) -> Unit | None:

@@ -83,7 +83,8 @@ class TextBlock:
     """A block whose inline text may be translatable.
 
     `start` and `end` are 0-based source lines, end-exclusive (`Token.map`).
-    `content` is the inline text as markdown-it saw it; `cell` is the column
+    `content` is the inline text as markdown-it saw it (an ``html-block``'s raw HTML,
+    without its container's prefix); `cell` is the column
     of a table cell and -1 otherwise; `plain` is a heading's text content, as
     a browser would show it (see `heading_text`).
     """
@@ -520,6 +521,9 @@ def _text_blocks(tokens: Sequence[Token]) -> Iterator[TextBlock]:
     for token in tokens:
         if token.type == "tr_open":
             cell = -1
+        elif token.type == "html_block" and token.map is not None:
+            # Its text is HTML, never Markdown: markdown.html reads it.
+            yield TextBlock("html-block", token.map[0], token.map[1], token.content, InlineMarks())
         elif token.type in _BLOCK_KINDS:
             opener = token
             cell = cell + 1 if token.type in ("th_open", "td_open") else -1

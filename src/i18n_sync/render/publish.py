@@ -17,8 +17,10 @@ from functools import partial
 from i18n_sync.markdown.anchors import unique_anchors
 from i18n_sync.markdown.document import Document
 from i18n_sync.markdown.extract import Extraction
+from i18n_sync.markdown.html import text_content
 from i18n_sync.markdown.links import Page, Site, resolve_url
 from i18n_sync.markdown.parser import heading_text
+from i18n_sync.model import Unit
 from i18n_sync.render.decorate import Decorations, insertions
 from i18n_sync.render.splice import Accepted, Rendered, render_accepted
 
@@ -39,12 +41,17 @@ class Prepared:
     accepted: Accepted
 
 
+def _heading_text(unit: Unit, text: str, extraction: Extraction) -> str:
+    """What a browser shows of a translated heading: an HTML heading's text is HTML."""
+    return text_content(text) if unit.kind == "html-text" else heading_text(text, extraction.context)
+
+
 def anchor_map(extraction: Extraction, accepted: Accepted) -> dict[str, str]:
     """English heading anchor → the anchor the same heading has with these translations."""
     headings = extraction.headings
     english = unique_anchors(h.text for h in headings)
     texts = (
-        heading_text(accepted.texts[h.unit], extraction.context)
+        _heading_text(h.unit, accepted.texts[h.unit], extraction)
         if h.unit is not None and h.unit in accepted.texts
         else h.text
         for h in headings

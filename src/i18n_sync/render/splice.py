@@ -30,6 +30,7 @@ from i18n_sync.checks.translation import (
 )
 from i18n_sync.errors import Diagnostic
 from i18n_sync.markdown.document import Document
+from i18n_sync.markdown.html import escape_attribute, url_marks
 from i18n_sync.markdown.msgid import PLACEHOLDER, apply_edits, fill_placeholders
 from i18n_sync.markdown.parser import Outline, ParseContext, scan_inline
 from i18n_sync.model import Region, Unit
@@ -160,8 +161,10 @@ def check_translation(
         text = fill_placeholders(msgstr, unit.urls)
     except ValueError as error:
         raise _Rejected(str(error)) from None
-    if unit.kind == "front-matter":
+    if unit.kind in ("front-matter", "html-attribute"):
         return Checked(text)
+    if unit.kind == "html-text":
+        return Checked(text)  # its links are the checks' business: HTML has no link syntax to reconcile
     if has_english_link_targets(unit.msgid, text, context, unit.kind, unit.urls):
         return Checked(text)  # nothing to reconcile: skip looking for where the links stand
     text, replaced = _reconcile_links(unit, text, context, allowed_hosts)
@@ -297,8 +300,12 @@ def _final_text(unit: Unit, text: str, context: ParseContext, resolve: Callable[
     """The accepted text with its URLs as this output needs them."""
     if unit.kind == "front-matter":
         return _quote_yaml(text, unit.quote)
+    if unit.kind == "html-attribute":
+        return escape_attribute(text, unit.quote)
     if all(resolve(url) == url for i, url in enumerate(unit.urls) if i not in unit.autolinks):
         return text
+    if unit.kind == "html-text":
+        return apply_edits(text, [(m.start, m.end, resolve(text[m.start : m.end])) for m in url_marks(text)])
     marks = [m for m in scan_inline(text, context).urls if m.kind != "autolink"]
     return apply_edits(text, [(m.start, m.end, resolve(text[m.start : m.end])) for m in marks])
 
