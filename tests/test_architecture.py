@@ -27,7 +27,7 @@ LAYERS = [
         "markdown.links",
     },
     {"markdown.msgid", "project.files", "gettext.po", "project.config", "reports.status"},
-    {"markdown.extract", "gettext.catalog", "checks.translation", "reports.badge"},
+    {"markdown.extract", "gettext.catalog", "checks.translation", "reports.badge", "project.ownership"},
     {"gettext.merge", "render.splice", "importing.align", "reports.history"},
     {"render.decorate"},
     {"render.publish"},

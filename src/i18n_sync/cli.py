@@ -19,6 +19,8 @@ from i18n_sync.locales import parse_language
 from i18n_sync.model import FileChange
 from i18n_sync.project.config import CONFIG_FILE, Config, Settings, format_config, load_config
 from i18n_sync.project.files import Applied, apply_changes, hold_lock, is_current, path_problem, write_atomic
+from i18n_sync.project.ownership import adoption
+from i18n_sync.project.plan import find_sources, output_paths, plan_documents
 from i18n_sync.project.sync import (
     CheckReport,
     EntryFinding,
@@ -47,6 +49,11 @@ no_obsolete_option = click.option(
     "--no-obsolete",
     is_flag=True,
     help="Drop obsolete (#~) entries, and the translations they keep, from the catalogues.",
+)
+force_option = click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite outputs that exist and were not written by i18n-sync (hand-made translations).",
 )
 format_option = click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -181,11 +188,12 @@ def _run_steps(
     output_format: str,
     summary: bool,
     no_obsolete: bool = False,
+    force: bool = False,
 ) -> None:
     config = load_config(root)
     if no_obsolete:
         config = replace(config, settings=replace(config.settings, keep_obsolete=False))
-    _finish(root, run(config, steps), check, output_format, summary)
+    _finish(root, run(config, steps, force=force), check, output_format, summary)
 
 
 @main.command()
@@ -215,11 +223,12 @@ def update(root: Path, check: bool, output_format: str, no_obsolete: bool) -> No
 @root_option
 @check_option
 @format_option
+@force_option
 @reports_errors
 @writes_files
-def render(root: Path, check: bool, output_format: str) -> None:
+def render(root: Path, check: bool, output_format: str, force: bool) -> None:
     """Render the localized Markdown from the sources and catalogues."""
-    _run_steps(root, ("render",), check, output_format, summary=False)
+    _run_steps(root, ("render",), check, output_format, summary=False, force=force)
 
 
 @main.command()
@@ -227,13 +236,13 @@ def render(root: Path, check: bool, output_format: str) -> None:
 @check_option
 @format_option
 @no_obsolete_option
+@force_option
 @reports_errors
 @writes_files
-def sync(root: Path, check: bool, output_format: str, no_obsolete: bool) -> None:
+def sync(root: Path, check: bool, output_format: str, no_obsolete: bool, force: bool) -> None:
     """Extract, update and render: the main job."""
-    _run_steps(
-        root, ("extract", "update", "render"), check, output_format, summary=True, no_obsolete=no_obsolete
-    )
+    steps = ("extract", "update", "render")
+    _run_steps(root, steps, check, output_format, summary=True, no_obsolete=no_obsolete, force=force)
 
 
 def _validate_languages(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> tuple[str, ...]:
@@ -328,12 +337,15 @@ def import_(
     output_format: str,
 ) -> None:
     """Fill LANGUAGE's catalogue from a hand-made TRANSLATED file, by aligning it with the English."""
+    config = load_config(root)
     try:
-        result = plan_import(load_config(root), language, translated, source, overwrite)
+        result = plan_import(config, language, translated, source, overwrite)
     except UsageError as error:
         raise click.UsageError(str(error)) from None
-    pending = [c.path for c in result.changes if not is_current(root, c)]
-    applied = _apply(root, result.changes, check)
+    outputs = output_paths(plan_documents(config, find_sources(config)))
+    changes = (*result.changes, *adoption(root, translated, outputs))
+    pending = [c.path for c in changes if not is_current(root, c)]
+    applied = _apply(root, changes, check)
     written = list(applied.written)
     if output_format == "json":
         data = {"language": result.language.tag, "catalog": result.catalog, **result.report.as_data()}

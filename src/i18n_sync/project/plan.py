@@ -68,6 +68,12 @@ def plan_documents(config: Config, sources: Collection[str]) -> tuple[SourceDocu
     return tuple(documents)
 
 
+def output_paths(documents: Collection[SourceDocument]) -> set[str]:
+    """Every Markdown file the documents render to (English and translated)."""
+    paths = {target.output for document in documents for target in document.targets}
+    return paths | {document.source_output for document in documents if document.source_output}
+
+
 def _written_paths(documents: Collection[SourceDocument]) -> Iterator[str]:
     """Every file a run may write."""
     for document in documents:

@@ -33,7 +33,8 @@ from i18n_sync.markdown.parser import MAX_INLINE_LENGTH
 from i18n_sync.model import Catalog, FileChange
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import decode_utf8, is_current, read_bytes
-from i18n_sync.project.plan import SourceDocument, Target, find_sources, plan_documents
+from i18n_sync.project.ownership import is_owned, manifest_change, read_manifest, refusal
+from i18n_sync.project.plan import SourceDocument, Target, find_sources, output_paths, plan_documents
 from i18n_sync.render.decorate import Decorations, SwitcherEntry, generated_header, notice_text, switcher_line
 from i18n_sync.render.publish import Prepared, build_site, publish
 from i18n_sync.render.splice import Accepted, accept_translations, is_allowed_link, render_document
@@ -125,6 +126,10 @@ class _Run:
     prepared: dict[str, list[Prepared]] = field(default_factory=dict)
     counts: dict[tuple[str, str], Counts] = field(default_factory=dict)
     policy: Policy = DEFAULT_POLICY
+    force: bool = False
+    manifest: dict[str, str] | None = None
+    manifest_bytes: bytes | None = None
+    planned: set[str] = field(default_factory=set)
 
     @property
     def limit(self) -> int:
@@ -242,13 +247,30 @@ class _Run:
                 decorations = self.decorations(by_source[item.source], tag)
                 english_anchors = self.config.settings.english_anchors and bool(tag)
                 rendered = publish(item, site, decorations, english_anchors)
-                self.add(tag, item.output, rendered.text, "output")
+                self.add_output(tag, item, rendered.text)
                 # What the document guard refused; the checks before it were reported already.
                 self.diagnostics.extend(
                     Diagnostic(d.path, d.line, f"{d.message} (in {item.output})", d.level)
                     for d in rendered.diagnostics
                     if d not in item.accepted.diagnostics
                 )
+
+    def add_output(self, tag: str, item: Prepared, text: str) -> None:
+        """Add an output, unless it would replace a file the tool did not write (see `ownership`)."""
+        content = text.encode("utf-8")
+        try:
+            existing = read_bytes(self.config.root, item.output, self.limit)
+            if self.manifest is None:
+                self.manifest, self.manifest_bytes = read_manifest(self.config.root)
+        except I18nSyncError as problem:
+            self.errors.append(problem)
+            return
+        recorded = self.manifest.get(item.output)
+        source = item.doc.text.encode("utf-8")
+        if existing is not None and not self.force and not is_owned(existing, content, recorded, source):
+            self.errors.append(refusal(item.output, tag, item.source, len(self.prepared.get(tag, ())) > 1))
+            return
+        self.add(tag, item.output, text, "output")
 
     def unpublished(self, tag: str, item: Prepared) -> Diagnostic:
         percent = self.counts[(tag, item.source)].percent
@@ -286,23 +308,45 @@ class _Run:
     def result(self) -> RunReport:
         failed = {tag for tag, report in self.reports.items() if report.failed}
         changes = [c for group, items in self.changes.items() if group not in failed for c in items]
+        manifest = self.manifest_change(changes)
+        if manifest is not None:
+            changes.append(manifest)
         return RunReport(
             tuple(changes), tuple(self.reports.values()), tuple(self.diagnostics), tuple(self.errors)
         )
+
+    def manifest_change(self, changes: Sequence[FileChange]) -> FileChange | None:
+        """The record of the outputs this run writes: kept with the header off, or once it exists."""
+        if self.manifest is None:  # nothing rendered
+            return None
+        if self.config.settings.generated_header and self.manifest_bytes is None:
+            return None
+        outputs = {c.path: c.content for c in changes if c.kind == "output"}
+        return manifest_change(self.manifest, self.manifest_bytes, outputs, self.planned)
 
 
 def _replace_report(report: LanguageReport, failed: bool) -> LanguageReport:
     return LanguageReport(report.language, report.counts, report.merge, report.rendered, failed)
 
 
-def run(config: Config, steps: Collection[str] = STEPS, environ: Mapping[str, str] = os.environ) -> RunReport:
-    """Run the given steps over every document of the project."""
-    return _execute(config, steps, environ).result()
+def run(
+    config: Config,
+    steps: Collection[str] = STEPS,
+    environ: Mapping[str, str] = os.environ,
+    force: bool = False,
+) -> RunReport:
+    """Run the given steps over every document of the project.
+
+    An output that exists and was not written by the tool is left alone and
+    reported as an error, unless `force` is set (see `ownership`).
+    """
+    return _execute(config, steps, environ, force).result()
 
 
-def _execute(config: Config, steps: Collection[str], environ: Mapping[str, str]) -> _Run:
+def _execute(config: Config, steps: Collection[str], environ: Mapping[str, str], force: bool = False) -> _Run:
     documents = plan_documents(config, find_sources(config))
-    state = _Run(config, steps, creation_date(environ), policy=check_policy(config))
+    state = _Run(config, steps, creation_date(environ), policy=check_policy(config), force=force)
+    state.planned = output_paths(documents)
     state.reports = {language.tag: LanguageReport(language) for language in config.languages}
     for document in documents:
         state.document(document)
