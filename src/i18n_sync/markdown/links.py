@@ -62,9 +62,14 @@ def _relative(target: str, start_folder: str) -> str:
     return posixpath.relpath(target, start_folder or ".")
 
 
+# What a link destination cannot hold as it is: a space ends it, "#" and "?" start a
+# fragment or a query, "%" an escape, and unbalanced parentheses or "<" ">" end it.
+_LINK_UNSAFE = {char: f"%{ord(char):02X}" for char in " #?%()<>"}
+
+
 def relative_link(target: str, source: str) -> str:
     """A link written in the file at `source` to the file at `target` (both repository-relative)."""
-    return _relative(target, posixpath.dirname(source)).replace(" ", "%20")
+    return _relative(target, posixpath.dirname(source)).translate(_LINK_UNSAFE)
 
 
 def resolve_url(url: str, home: str, page: Page, site: Site) -> str:

@@ -7,6 +7,7 @@ back), before anything is read or written.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -139,6 +140,21 @@ def _check_source_pattern(pattern: str, file: str) -> None:
         )
 
 
+def _utf8_name(relative: str, file: str) -> str:
+    """The path, once it is sure to be UTF-8 (the file system hands undecodable bytes as surrogates)."""
+    try:
+        relative.encode("utf-8")
+    except UnicodeEncodeError:
+        folder = posixpath.dirname(relative.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+        shown = posixpath.basename(relative).encode("utf-8", "surrogateescape")
+        raise ConfigError(
+            f"this folder holds a file whose name is not valid UTF-8 ({shown!r}); "
+            f"rename it, or leave it out of 'sources' in {file}",
+            folder or ".",
+        ) from None
+    return relative
+
+
 def find_sources(config: Config) -> list[str]:
     """The source files the configuration's patterns match, repository-relative."""
     found: set[str] = set()
@@ -146,7 +162,7 @@ def find_sources(config: Config) -> list[str]:
         _check_source_pattern(pattern, config.file)
         for path in config.root.glob(pattern):
             if path.is_file() and not is_own_file(path.name):
-                found.add(path.relative_to(config.root).as_posix())
+                found.add(_utf8_name(path.relative_to(config.root).as_posix(), config.file))
     if not found:
         patterns = ", ".join(config.settings.sources)
         raise ConfigError(f"no source file matches {patterns}; fix 'sources'", config.file)
