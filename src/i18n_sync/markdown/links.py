@@ -64,7 +64,7 @@ def _relative(target: str, start_folder: str) -> str:
 
 # What a link destination cannot hold as it is: a space ends it, "#" and "?" start a
 # fragment or a query, "%" an escape, and unbalanced parentheses or "<" ">" end it.
-_LINK_UNSAFE = {char: f"%{ord(char):02X}" for char in " #?%()<>"}
+_LINK_UNSAFE = {ord(char): f"%{ord(char):02X}" for char in " #?%()<>"}
 
 
 def relative_link(target: str, source: str) -> str:
