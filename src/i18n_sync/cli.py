@@ -342,8 +342,10 @@ def import_(
         result = plan_import(config, language, translated, source, overwrite)
     except UsageError as error:
         raise click.UsageError(str(error)) from None
-    outputs = output_paths(plan_documents(config, find_sources(config)))
-    changes = (*result.changes, *adoption(root, translated, outputs))
+    # An output is adopted (sync may then replace it) only when the catalogue holds all its text.
+    adopted = adoption(root, translated, output_paths(plan_documents(config, find_sources(config))))
+    kept = bool(adopted and result.report.leftovers)
+    changes = (*result.changes, *(() if kept else adopted))
     pending = [c.path for c in changes if not is_current(root, c)]
     applied = _apply(root, changes, check)
     written = list(applied.written)
@@ -358,6 +360,12 @@ def import_(
             click.echo(f"{'would write' if check else 'wrote'} {path}")
     for diagnostic in result.diagnostics:
         click.echo(str(diagnostic), err=True)
+    if kept:
+        click.echo(
+            f"{result.report.translated}: kept as it is, since the catalogue lacks the blocks left over; "
+            "translate them in the catalogue, then 'sync --force' replaces the file",
+            err=True,
+        )
     if check and pending:
         sys.exit(1)
 

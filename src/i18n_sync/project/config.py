@@ -28,6 +28,8 @@ class Settings:
 
     languages: tuple[str, ...] = ()
     sources: tuple[str, ...] = ("content/**/*.md",)
+    # Patterns like `sources`; a file they match is never a source.
+    exclude: tuple[str, ...] = ()
     source_root: str = "content"
     template: str = "locales/{path}.pot"
     catalog: str = "locales/{locale}/{path}.po"
@@ -79,6 +81,16 @@ class Config:
     file: str
     settings: Settings
     languages: tuple[Language, ...]
+    # The 1-based line of each key in the file, for errors found after loading.
+    key_lines: tuple[tuple[str, int], ...] = ()
+
+    def line_of(self, key: str) -> int | None:
+        """The line of `key` in the configuration file, None when it is not written there."""
+        return dict(self.key_lines).get(key)
+
+    def error(self, message: str, key: str) -> ConfigError:
+        """A `ConfigError` at the line of `key`."""
+        return ConfigError(message, self.file, self.line_of(key))
 
 
 _PATTERNS = ("template", "catalog", "output", "source_output")
@@ -205,6 +217,18 @@ def _check_pattern(name: str, pattern: str) -> None:
         )
 
 
+def _check_folder(name: str, folder: str) -> None:
+    """A folder inside the repository, written relative to it with ``/`` ("" for the top)."""
+    if folder in ("", "."):
+        return
+    parts = folder.rstrip("/").split("/")
+    if folder.startswith("/") or "\\" in folder or ":" in folder or any(p in ("", ".", "..") for p in parts):
+        raise ValueError(
+            f"'{name}' must be a folder inside the repository, written relative to it with '/' "
+            f"(like 'content', or \"\" for the top), not {folder!r}"
+        )
+
+
 def settings_from_table(table: Mapping[str, Any], text: str, file: str) -> Settings:
     """Check a configuration table key by key; raise `ConfigError` at the faulty line."""
     defaults = Settings()
@@ -218,6 +242,8 @@ def settings_from_table(table: Mapping[str, Any], text: str, file: str) -> Setti
             values[name] = _coerce_value(name, value, getattr(defaults, name))
             if name in _PATTERNS:
                 _check_pattern(name, values[name])
+            if name == "source_root":
+                _check_folder(name, values[name])
         except (TypeError, ValueError) as error:
             raise ConfigError(str(error), file, line) from None
     return Settings(**values)
@@ -277,7 +303,8 @@ def _make_config(root: Path, file: str, table: dict[str, Any], text: str) -> Con
     settings = settings_from_table(table, text, file)
     languages = _languages(settings, text, file)
     _check_language_keys(settings, languages, text, file)
-    return Config(root, file, settings, languages)
+    lines = tuple((name, line) for name in table if (line := _key_line(text, name)) is not None)
+    return Config(root, file, settings, languages, lines)
 
 
 def _check_language_keys(settings: Settings, languages: tuple[Language, ...], text: str, file: str) -> None:

@@ -85,6 +85,16 @@ def has_generated_header(content: bytes) -> bool:
     return index < len(lines) and lines[index].startswith(HEADER_PREFIX)
 
 
+def is_generated(root: Path, path: str) -> bool:
+    """Whether the file at `path` starts with the generated header (read: its first 4 KiB)."""
+    try:
+        with (root / path).open("rb") as file:
+            start = file.read(4096)
+    except OSError:
+        return False
+    return has_generated_header(start)
+
+
 def is_owned(existing: bytes, new: bytes, recorded: str | None, source: bytes | None = None) -> bool:
     """Whether a file holding `existing` may be replaced by `new` without losing anybody's work."""
     if existing in (new, source):
