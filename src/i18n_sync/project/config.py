@@ -34,6 +34,8 @@ class Settings:
     template: str = "locales/{path}.pot"
     catalog: str = "locales/{locale}/{path}.po"
     output: str = "{path}.{lang}.md"
+    # Per language, an output pattern that replaces `output` (kept hand-made names: README-es.md).
+    output_by_language: tuple[tuple[str, str], ...] = ()
     source_output: str = "{path}.md"
     front_matter_keys: tuple[str, ...] = ("title", "description")
     project: str = ""
@@ -59,6 +61,10 @@ class Settings:
     def language_name(self, tag: str) -> str | None:
         """The label the configuration gives a language in the switcher, if any."""
         return dict(self.language_names).get(tag)
+
+    def output_for(self, tag: str) -> str:
+        """The output pattern of language `tag`."""
+        return dict(self.output_by_language).get(tag, self.output)
 
     def allowed_hosts(self, tag: str) -> tuple[str, ...]:
         """Hosts a translation into `tag` may link to instead of the English URL."""
@@ -102,7 +108,7 @@ _RANGES = {
     "max_file_size": (1, 1_000_000_000),
     "lock_timeout": (0, 86_400),
 }
-_PLACEHOLDERS = {"path", "lang", "locale"}
+_PLACEHOLDERS = {"path", "folder", "name", "lang", "locale"}
 
 
 def _key_line(text: str, key: str) -> int | None:
@@ -182,7 +188,16 @@ def _coerce_string(name: str, value: Any) -> str:
 
 
 # Keys whose values are tables, each with its own reader; the others go by their default's type.
+def _coerce_outputs(name: str, value: Any) -> tuple[tuple[str, str], ...]:
+    """``{ es = "{path}-es.md" }``: an output pattern per language (one language: no {lang} needed)."""
+    items = _coerce_table(name, value, lists=False)
+    for key, pattern in items:
+        _check_pattern(f"{name}.{key}", pattern)
+    return tuple((normalize_tag(key), pattern) for key, pattern in items)
+
+
 _TABLES: dict[str, Callable[[str, Any], Any]] = {
+    "output_by_language": _coerce_outputs,
     "language_names": lambda name, value: _coerce_table(name, value, lists=False),
     "localized_links": lambda name, value: _coerce_table(name, value, lists=True),
     "publish_threshold_by_language": _coerce_percent_table,
@@ -208,9 +223,15 @@ def _check_pattern(name: str, pattern: str) -> None:
     unknown = used - _PLACEHOLDERS
     if unknown:
         first = sorted(unknown)[0]
-        raise ValueError(f"'{name}' uses unknown placeholder {{{first}}}; use {{path}}, {{lang}}, {{locale}}")
-    if "path" not in used and pattern:
-        raise ValueError(f"'{name}' must contain {{path}}, or two documents would share one file")
+        raise ValueError(
+            f"'{name}' uses unknown placeholder {{{first}}}; "
+            "use {path}, {folder}, {name}, {lang}, {locale}"
+        )
+    if "path" not in used and not {"folder", "name"} <= used and pattern:
+        raise ValueError(
+            f"'{name}' must contain {{path}} (or {{folder}} and {{name}}), "
+            "or two documents would share one file"
+        )
     if name in ("catalog", "output") and not used & {"lang", "locale"}:
         raise ValueError(
             f"'{name}' must contain {{lang}} or {{locale}}, or two languages would share one file"
@@ -310,7 +331,7 @@ def _make_config(root: Path, file: str, table: dict[str, Any], text: str) -> Con
 def _check_language_keys(settings: Settings, languages: tuple[Language, ...], text: str, file: str) -> None:
     """A per-language percent for a language the project does not have is a typo, not a no-op."""
     tags = {language.tag for language in languages}
-    for name in _PERCENT_TABLES:
+    for name in (*_PERCENT_TABLES, "output_by_language"):
         for key, _ in getattr(settings, name):
             if key not in tags:
                 raise ConfigError(
@@ -343,3 +364,63 @@ def _toml_value(name: str, value: Any) -> str:
 
 def _toml_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# --- adding languages to an existing configuration -----------------------------------------------
+
+
+def _value_end(text: str, start: int) -> int:
+    """Where the TOML value that starts at `start` ends: the first line end where it parses whole."""
+    end = text.find("\n", start)
+    while end >= 0:
+        try:
+            tomllib.loads("value = " + text[start:end])
+        except tomllib.TOMLDecodeError:
+            end = text.find("\n", end + 1)
+            continue
+        return end
+    return len(text)
+
+
+def _table_span(text: str, file: str) -> tuple[int, int]:
+    """The part of the file that holds the settings: all of i18n-sync.toml, one table of pyproject.toml."""
+    if file != PYPROJECT:
+        return 0, len(text)
+    header = re.search(r"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*[\"']?i18n-sync[\"']?[ \t]*\][^\n]*\n?", text, re.M)
+    if header is None:
+        return len(text), len(text)
+    following = re.search(r"^[ \t]*\[", text[header.end() :], re.M)
+    return header.end(), header.end() + following.start() if following else len(text)
+
+
+def _table(text: str, file: str) -> dict[str, Any]:
+    """The settings table of a configuration text ({} when it does not parse)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return {}
+    table = data.get("tool", {}).get("i18n-sync", {}) if file == PYPROJECT else data
+    return table if isinstance(table, dict) else {}
+
+
+def with_languages(text: str, file: str, languages: tuple[str, ...]) -> str:
+    """The configuration text with `languages` set to these tags, every other byte kept.
+
+    `ConfigError` when the edit would change anything else (an unusual layout):
+    then the file is left for the user to edit by hand.
+    """
+    start, end = _table_span(text, file)
+    value = "[" + ", ".join(_toml_string(tag) for tag in languages) + "]"
+    match = re.search(r"^[ \t]*[\"']?languages[\"']?[ \t]*=[ \t]*", text[start:end], re.M)
+    if match is None:
+        edited = text[:start] + f"languages = {value}\n" + text[start:]
+    else:
+        begin = start + match.end()
+        edited = text[:begin] + value + text[_value_end(text, begin) :]
+    before, after = _table(text, file), _table(edited, file)
+    if before | {"languages": None} != after | {"languages": None} or after.get("languages") != list(
+        languages
+    ):
+        names = ", ".join(languages)
+        raise ConfigError(f"cannot set 'languages' here by itself; set it to {names} by hand", file)
+    return edited

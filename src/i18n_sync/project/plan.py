@@ -41,8 +41,11 @@ class SourceDocument:
 
 
 def _fill(pattern: str, name: str, language: Language | None = None) -> str:
+    folder, _, stem = name.rpartition("/")
     values = {
         "path": name,
+        "folder": folder + "/" if folder else "",
+        "name": stem,
         "lang": language.tag if language else "",
         "locale": language.code if language else "",
     }
@@ -71,7 +74,11 @@ def _plan(config: Config, source: str) -> SourceDocument:
         ) from None
     name = str(relative.with_suffix("")) if relative.suffix == ".md" else str(relative)
     targets = tuple(
-        Target(language, _fill(settings.catalog, name, language), _fill(settings.output, name, language))
+        Target(
+            language,
+            _fill(settings.catalog, name, language),
+            _fill(settings.output_for(language.tag), name, language),
+        )
         for language in config.languages
     )
     source_output = _fill(settings.source_output, name) if settings.source_output else None
