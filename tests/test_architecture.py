@@ -32,7 +32,7 @@ LAYERS = [
     {"render.decorate"},
     {"render.publish"},
     {"project.plan"},
-    {"project.sync"},
+    {"project.sync", "project.adopt"},
     {"importing.importer"},
     {"cli", "__init__", "__main__"},
 ]

@@ -17,7 +17,8 @@ from i18n_sync.errors import I18nSyncError, UsageError
 from i18n_sync.importing.importer import STATES, ImportRun, plan_import
 from i18n_sync.locales import parse_language
 from i18n_sync.model import FileChange
-from i18n_sync.project.config import CONFIG_FILE, Config, Settings, format_config, load_config
+from i18n_sync.project.adopt import Found, Proposal, import_command, plan_init
+from i18n_sync.project.config import Config, Settings, load_config
 from i18n_sync.project.files import Applied, apply_changes, hold_lock, is_current, path_problem, write_atomic
 from i18n_sync.project.ownership import adoption
 from i18n_sync.project.plan import find_sources, output_paths, plan_documents
@@ -270,29 +271,94 @@ lang_filter_option = click.option(
     "--lang",
     "languages",
     multiple=True,
-    required=True,
     callback=_validate_languages,
-    help="A language to translate into (BCP 47, e.g. tr, zh-CN); repeat for more.",
+    help="A language to translate into (BCP 47, e.g. tr, zh-CN); repeat for more. "
+    "Added to an existing configuration.",
 )
-@click.option("--force", is_flag=True, help="Overwrite an existing i18n-sync.toml.")
+@click.option(
+    "--force", is_flag=True, help="Replace an existing configuration instead of adding languages to it."
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print the configuration and the imports init would do; write nothing."
+)
 @reports_errors
 @writes_files
-def init(root: Path, languages: tuple[str, ...], force: bool) -> None:
-    """Write i18n-sync.toml and empty catalogues for the given languages."""
-    target = root / CONFIG_FILE
-    if target.exists() and not force:
-        raise I18nSyncError(
-            f"{CONFIG_FILE} exists already; edit it, or pass --force to overwrite it", str(target)
-        )
-    write_atomic(target, format_config(Settings(languages=languages)).encode("utf-8"))
-    click.echo(f"wrote {CONFIG_FILE}")
+def init(root: Path, languages: tuple[str, ...], force: bool, dry_run: bool) -> None:
+    """Write the configuration, adopting hand-made translations, and the catalogues.
+
+    Run again with --lang to add a language: the other settings are kept.
+    """
+    try:
+        plan = plan_init(root, languages, force)
+    except UsageError as error:
+        raise click.UsageError(str(error)) from None
+    proposal = plan.proposal
+    if proposal is not None:
+        _print_proposal(proposal)
+    if dry_run:
+        click.echo(f"--- {plan.file} ---")
+        click.echo(plan.text, nl=False)
+        for found in proposal.adopted if proposal else ():
+            click.echo(import_command(found))
+        return
+    if plan.existed and not plan.added:
+        click.echo(f"{plan.file} exists and has these languages; to add one, pass --lang LANG")
+        return
+    write_atomic(root / plan.file, plan.text.encode("utf-8"))
+    click.echo(f"{'added ' + ', '.join(plan.added) + ' to' if plan.existed else 'wrote'} {plan.file}")
     config = load_config(root)
     if not any(any(root.glob(pattern)) for pattern in config.settings.sources):
         click.echo(
             f"no source matches {', '.join(config.settings.sources)} yet; add one, then run 'i18n-sync sync'"
         )
         return
-    _finish(root, run(config, ("extract", "update")), check=False, output_format="text", summary=True)
+    _finish(root, run(config, ("extract", "update")), check=False, output_format="text", summary=not proposal)
+    kept = [found.path for found in (proposal.adopted if proposal else ()) if not _adopt(root, config, found)]
+    if kept:
+        click.echo(
+            f"{len(kept)} hand-made file(s) kept as they are: their catalogues lack some of their text, "
+            "so 'sync' leaves them alone; complete the catalogues, then run 'i18n-sync sync --force'",
+            err=True,
+        )
+
+
+def _print_proposal(proposal: Proposal) -> None:
+    by_language: dict[str, int] = {}
+    for found in proposal.adopted:
+        by_language[found.language.tag] = by_language.get(found.language.tag, 0) + 1
+    listed = ", ".join(f"{tag} ({count} file(s))" for tag, count in sorted(by_language.items()))
+    click.echo(f"found hand-made translations: {listed}")
+    settings = proposal.settings
+    patterns = [f"{settings.output} (all)"] + [f"{p} ({tag})" for tag, p in settings.output_by_language]
+    click.echo(
+        f"languages: {', '.join(settings.languages)}; outputs kept where they are: {'; '.join(patterns)}"
+    )
+    for found in proposal.left:
+        click.echo(
+            f"{found.path}: left alone and excluded: other {found.language.tag} files follow another layout",
+            err=True,
+        )
+
+
+def _adopt(root: Path, config: Config, found: Found) -> bool:
+    """Import one hand-made translation; whether its file may now be replaced by sync."""
+    try:
+        result = plan_import(config, found.language.tag, root / found.path, root / found.source)
+    except I18nSyncError as error:
+        click.echo(f"Error: {found.path}: not imported: {error}", err=True)
+        return False
+    report = result.report
+    adopted = () if report.leftovers else adoption(root, root / found.path, {found.path})
+    _apply(root, (*result.changes, *adopted), check=False)
+    done = len(report.units) - report.count("none")
+    line = f"imported {found.path} → {result.catalog}: {done} of {len(report.units)} units"
+    if report.leftovers:
+        line += (
+            f"; {len(report.leftovers)} block(s) found no English partner, so the file is kept as it is "
+            f"(see: {import_command(found)} --check)"
+        )
+    click.echo(line)
+    return not report.leftovers
 
 
 def _import_table(run: ImportRun) -> list[str]:

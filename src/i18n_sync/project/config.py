@@ -370,16 +370,20 @@ def _toml_string(value: str) -> str:
 
 
 def _value_end(text: str, start: int) -> int:
-    """Where the TOML value that starts at `start` ends: the first line end where it parses whole."""
-    end = text.find("\n", start)
+    """Where the list that starts at `start` ends: after the first "]" where it parses whole.
+
+    A comment after it on the same line stays; a value that is no list ends with its line.
+    """
+    end = text.find("]", start)
     while end >= 0:
         try:
-            tomllib.loads("value = " + text[start:end])
+            tomllib.loads("value = " + text[start : end + 1])
         except tomllib.TOMLDecodeError:
-            end = text.find("\n", end + 1)
+            end = text.find("]", end + 1)
             continue
-        return end
-    return len(text)
+        return end + 1
+    line_end = text.find("\n", start)
+    return len(text) if line_end < 0 else line_end
 
 
 def _table_span(text: str, file: str) -> tuple[int, int]:
