@@ -123,7 +123,9 @@ def test_a_translation_with_text_the_import_cannot_place_is_kept(repo: Path) -> 
     (repo / "docs" / "guide.de.md").write_text(GUIDE_DE + "\nEin Absatz, den es auf Englisch nicht gibt.\n")
     result = invoke(repo, "init")
     assert result.exit_code == 0, result.output
-    assert "docs/guide.de.md" in result.stdout and "kept as it is" in result.stdout
+    assert "docs/guide.de.md → locales/de/docs/guide.po: 2 of 2 units, 1 of its blocks" in result.stdout
+    assert "2 of 3 imported translations render back byte for byte" in result.stdout
+    assert "docs/guide.de.md: kept as it is" in result.stderr
     synced = invoke(repo, "sync")
     assert synced.exit_code == 1
     assert "docs/guide.de.md: exists and was not written by i18n-sync" in synced.stderr
@@ -188,3 +190,15 @@ def test_common_layouts_are_recognised(name: str, english: str, tag: str, patter
 )
 def test_other_names_are_not_translations(name: str) -> None:
     assert find_translations(["README.md", "docs/x.md", name]) == []
+
+
+def test_a_translated_code_comment_is_not_rendered_over(repo: Path) -> None:
+    code = "\n```sh\n# {}\nrun\n```\n"
+    (repo / "docs" / "guide.md").write_text(GUIDE + code.format("install first"), encoding="utf-8")
+    german = GUIDE_DE + code.format("zuerst installieren")
+    (repo / "docs" / "guide.de.md").write_text(german, encoding="utf-8")
+    result = invoke(repo, "init")
+    assert result.exit_code == 0, result.output
+    assert "docs/guide.de.md: kept as it is" in result.stderr
+    assert invoke(repo, "sync").exit_code == 1
+    assert (repo / "docs" / "guide.de.md").read_text(encoding="utf-8") == german

@@ -20,7 +20,7 @@ from i18n_sync.model import FileChange
 from i18n_sync.project.adopt import Found, Proposal, import_command, plan_init
 from i18n_sync.project.config import Config, Settings, load_config
 from i18n_sync.project.files import Applied, apply_changes, hold_lock, is_current, path_problem, write_atomic
-from i18n_sync.project.ownership import adoption
+from i18n_sync.project.ownership import adoption, recording
 from i18n_sync.project.plan import find_sources, output_paths, plan_documents
 from i18n_sync.project.sync import (
     CheckReport,
@@ -313,13 +313,9 @@ def init(root: Path, languages: tuple[str, ...], force: bool, dry_run: bool) -> 
         )
         return
     _finish(root, run(config, ("extract", "update")), check=False, output_format="text", summary=not proposal)
-    kept = [found.path for found in (proposal.adopted if proposal else ()) if not _adopt(root, config, found)]
-    if kept:
-        click.echo(
-            f"{len(kept)} hand-made file(s) kept as they are: their catalogues lack some of their text, "
-            "so 'sync' leaves them alone; complete the catalogues, then run 'i18n-sync sync --force'",
-            err=True,
-        )
+    if proposal is not None:
+        imported = [found for found in proposal.adopted if _import_found(root, config, found)]
+        _adopt_identical(root, config, imported)
 
 
 def _print_proposal(proposal: Proposal) -> None:
@@ -340,25 +336,47 @@ def _print_proposal(proposal: Proposal) -> None:
         )
 
 
-def _adopt(root: Path, config: Config, found: Found) -> bool:
-    """Import one hand-made translation; whether its file may now be replaced by sync."""
+def _import_found(root: Path, config: Config, found: Found) -> bool:
+    """Import one hand-made translation into its catalogue; whether that worked."""
     try:
         result = plan_import(config, found.language.tag, root / found.path, root / found.source)
     except I18nSyncError as error:
         click.echo(f"Error: {found.path}: not imported: {error}", err=True)
         return False
+    _apply(root, result.changes, check=False)
     report = result.report
-    adopted = () if report.leftovers else adoption(root, root / found.path, {found.path})
-    _apply(root, (*result.changes, *adopted), check=False)
     done = len(report.units) - report.count("none")
     line = f"imported {found.path} → {result.catalog}: {done} of {len(report.units)} units"
     if report.leftovers:
-        line += (
-            f"; {len(report.leftovers)} block(s) found no English partner, so the file is kept as it is "
-            f"(see: {import_command(found)} --check)"
-        )
+        line += f", {len(report.leftovers)} of its blocks found no English partner"
     click.echo(line)
-    return not report.leftovers
+    return True
+
+
+def _adopt_identical(root: Path, config: Config, imported: Sequence[Found]) -> None:
+    """Record as the tool's the translations that render back from their catalogues byte for byte.
+
+    The others stay the translators' files: `sync` refuses to replace them, so
+    that no text of theirs (a translated code comment, a paragraph the English
+    lost) is lost without someone looking.
+    """
+    changes = run(config, ("render",), force=True).changes
+    rendered = {change.path: change.content for change in changes if change.kind == "output"}
+    same = [found.path for found in imported if rendered.get(found.path) == (root / found.path).read_bytes()]
+    _apply(root, recording(root, same), check=False)
+    click.echo(
+        f"{len(same)} of {len(imported)} imported translations render back byte for byte: sync keeps them"
+    )
+    others = [found.path for found in imported if found.path not in same]
+    for path in others:
+        click.echo(f"{path}: kept as it is: rendered from its catalogue it would change", err=True)
+    if others:
+        click.echo(
+            f"{len(others)} would change when rendered from their catalogues, so sync leaves them alone "
+            "(exit 1) until you decide: run 'i18n-sync sync --force' and review the diff, "
+            "or complete their catalogues first",
+            err=True,
+        )
 
 
 def _import_table(run: ImportRun) -> list[str]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shlex
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 from i18n_sync.errors import WriteError
@@ -150,12 +150,19 @@ def adoption(root: Path, translated: Path, outputs: Collection[str]) -> tuple[Fi
         relative = translated.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return ()
-    if relative not in outputs:
-        return ()
-    content = read_bytes(root, relative)
-    if content is None:
-        return ()
+    return recording(root, [relative]) if relative in outputs else ()
+
+
+def recording(root: Path, paths: Iterable[str]) -> tuple[FileChange, ...]:
+    """The manifest with these files recorded as they are now (none: no change)."""
     entries, original = read_manifest(root)
-    entries[relative] = digest(content)
+    added = False
+    for path in paths:
+        content = read_bytes(root, path)
+        if content is not None:
+            entries[path] = digest(content)
+            added = True
+    if not added:
+        return ()
     text = format_manifest(entries).encode("utf-8")
     return (FileChange(MANIFEST, text, "manifest", original, guarded=True),)
