@@ -325,10 +325,9 @@ def _print_proposal(proposal: Proposal) -> None:
     listed = ", ".join(f"{tag} ({count} file(s))" for tag, count in sorted(by_language.items()))
     click.echo(f"found hand-made translations: {listed}")
     settings = proposal.settings
-    patterns = [f"{settings.output} (all)"] + [f"{p} ({tag})" for tag, p in settings.output_by_language]
-    click.echo(
-        f"languages: {', '.join(settings.languages)}; outputs kept where they are: {'; '.join(patterns)}"
-    )
+    click.echo(f"languages: {', '.join(settings.languages)}")
+    patterns = "; ".join(f"{tag} {settings.output_for(tag)}" for tag in settings.languages)
+    click.echo(f"outputs, keeping the existing names: {patterns}")
     for found in proposal.left:
         click.echo(
             f"{found.path}: left alone and excluded: other {found.language.tag} files follow another layout",
