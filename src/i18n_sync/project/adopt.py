@@ -119,7 +119,7 @@ def find_translations(files: Iterable[str]) -> list[Found]:
         if hit is not None and hit.source != hit.path:
             found.append(hit)
     translated = {item.path for item in found}
-    # A translation of a translation (README.es.md beside README.es.old.md) is not one.
+    # Of README.md, README.de.md and README.de.fr.md, the last translates no English file.
     return [item for item in found if item.source not in translated]
 
 
