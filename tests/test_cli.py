@@ -69,10 +69,16 @@ def test_init_writes_config_template_and_catalogues(project: Path) -> None:
     assert 'msgid "Install"' in tr
 
 
-def test_init_refuses_to_overwrite_a_config(project: Path) -> None:
+def test_init_never_overwrites_a_config_without_force(project: Path) -> None:
+    config = project / "i18n-sync.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("wrap_width = 0", "wrap_width = 76"))
+    before = config.read_bytes()
     result = invoke(project, "init", "--lang", "tr")
-    assert result.exit_code == 1
-    assert "exists already" in result.output
+    assert result.exit_code == 0, result.output
+    assert "to add one, pass --lang LANG" in result.output
+    assert config.read_bytes() == before
+    assert invoke(project, "init", "--lang", "tr", "--force").exit_code == 0
+    assert b"wrap_width = 0" in config.read_bytes()
 
 
 def test_init_rejects_an_unknown_language_as_bad_usage(tmp_path: Path) -> None:

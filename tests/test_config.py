@@ -45,8 +45,8 @@ def test_pyproject_table_works_too(tmp_path: Path) -> None:
             "i18n-sync.toml:2: 'template' and 'catalog' must both contain {path}",
         ),
         (
-            'languages = ["tr"]\ntemplate = "{name}.pot"\n',
-            "i18n-sync.toml:2: 'template' uses unknown placeholder {name}",
+            'languages = ["tr"]\ntemplate = "{file}.pot"\n',
+            "i18n-sync.toml:2: 'template' uses unknown placeholder {file}",
         ),
         ('languages = ["tr"\n', "i18n-sync.toml:2:1:"),
     ],

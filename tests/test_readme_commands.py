@@ -1,10 +1,11 @@
-"""The README's two set-up commands work on a fresh machine: a new virtual environment.
+"""The README's set-up commands work on a fresh machine, in the virtual environment it makes.
 
-This builds a virtual environment, copies the repository's tracked files, and
-runs the Quick start commands exactly as the README shows them: the first
-installs the project and runs the main job (which must find nothing to do on
-an up-to-date repository), the second installs the test extra and starts the
-test suite (collection only here, so the suite does not run itself again).
+This copies the repository's tracked files and runs the Quick start commands
+exactly as the README shows them: the first makes and activates a virtual
+environment, the second installs the project and runs the main job (which
+must find nothing to do on an up-to-date repository), the third installs the
+test extra and starts the test suite (collection only here, so the suite does
+not run itself again), in a new shell where the environment is activated again.
 It needs the package index; CI has it.
 """
 
@@ -15,7 +16,6 @@ import re
 import shutil
 import subprocess
 import sys
-import venv
 from pathlib import Path
 
 import pytest
@@ -36,11 +36,12 @@ def tracked_files() -> list[str]:
     return [name for name in listed.stdout.decode().split("\0") if name]
 
 
-def test_the_readme_shows_two_commands() -> None:
+def test_the_readme_shows_the_environment_and_two_commands() -> None:
     commands = quick_start_commands()
-    assert len(commands) == 2
-    assert "i18n-sync sync" in commands[0]
-    assert "pytest" in commands[1]
+    assert len(commands) == 3
+    assert "-m venv" in commands[0] and "activate" in commands[0]
+    assert "i18n-sync sync" in commands[1]
+    assert "pytest" in commands[2]
 
 
 @pytest.mark.skipif(
@@ -53,24 +54,25 @@ def test_the_readme_commands_succeed_in_a_fresh_environment(tmp_path: Path) -> N
         if source.is_file():
             (clone / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, clone / name)
-    environment = tmp_path / "venv"
-    venv.create(environment, with_pip=True)
-    env = {
-        **os.environ,
-        "PATH": f"{environment / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
-        "VIRTUAL_ENV": str(environment),
-        "I18N_SYNC_NESTED": "1",
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-    }
-    env.pop("PYTHONPATH", None)
-    install_and_sync, install_and_test = quick_start_commands()
+    env = {**os.environ, "I18N_SYNC_NESTED": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    for name in ("PYTHONPATH", "VIRTUAL_ENV"):
+        env.pop(name, None)
+    # The interpreter running the tests comes first, as a user's python3 would.
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    make_environment, install_and_sync, install_and_test = quick_start_commands()
+    activate = make_environment.splitlines()[-1]
     first = subprocess.run(
-        ["bash", "-c", install_and_sync], cwd=clone, env=env, capture_output=True, text=True
+        ["bash", "-e", "-c", f"{make_environment}\n{install_and_sync}"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
+    assert (clone / ".venv").is_dir()
     assert "wrote" not in first.stdout, "the main job found work on an up-to-date repository"
     second = subprocess.run(
-        ["bash", "-c", install_and_test + " --collect-only -q"],
+        ["bash", "-e", "-c", f"{activate}\n{install_and_test} --collect-only -q"],
         cwd=clone,
         env=env,
         capture_output=True,
@@ -78,4 +80,4 @@ def test_the_readme_commands_succeed_in_a_fresh_environment(tmp_path: Path) -> N
     )
     assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
     assert re.search(r"\d+ tests? collected", second.stdout)
-    assert Path(sys.executable).resolve() != (environment / "bin" / "python").resolve()
+    assert (clone / ".venv" / "bin" / "i18n-sync").is_file()  # installed where the README said

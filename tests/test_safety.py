@@ -607,10 +607,12 @@ HOSTILE_SETUPS: list[tuple[str, Callable[[Path], None], str]] = [
     ("sources absolute", _keys(sources='["/etc/*.md"]'), r"must stay inside the repository"),
     ("sources match nothing", _keys(sources='["docs/**/*.md"]'), r"no source file matches docs/\*\*/\*\.md"),
     (
-        "sources match the outputs",
-        _keys(sources='["**/*.md"]', source_root=""),
-        r"the source pattern matches the output README\.tr\.md",
+        "a source is a file the tool writes",
+        _keys(template="content/{path}.md"),
+        r"the source content/README\.md is also a file the tool writes",
     ),
+    ("source_root ..", _keys(source_root=".."), r"'source_root' must be a folder inside the repository"),
+    ("source_root elsewhere", _keys(source_root="docs"), r"content/README\.md is not inside source_root"),
     (
         "symlinked output",
         _symlink("README.tr.md", "outside/victim.md"),

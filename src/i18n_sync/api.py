@@ -31,6 +31,8 @@ from i18n_sync.importing.importer import ImportRun, plan_import
 from i18n_sync.model import FileChange
 from i18n_sync.project.config import Config, load_config
 from i18n_sync.project.files import apply_changes, hold_lock, is_current
+from i18n_sync.project.ownership import adoption
+from i18n_sync.project.plan import find_sources, output_paths, plan_documents
 from i18n_sync.project.sync import (
     STEPS,
     CheckReport,
@@ -110,11 +112,16 @@ class SyncResult:
 
 @dataclass(frozen=True, slots=True)
 class ImportResult:
-    """What `import_translation` found (its `run`: the report per English unit) and wrote."""
+    """What `import_translation` found (its `run`: the report per English unit) and wrote.
+
+    `kept`: the translated file is one of the project's outputs, but the catalogue
+    lacks some of its blocks, so it stays the translator's file (not adopted).
+    """
 
     run: ImportRun
     files: Files
     check: bool = False
+    kept: bool = False
 
     @property
     def ok(self) -> bool:
@@ -179,6 +186,7 @@ def sync(
     languages: Collection[str] = (),
     progress: Progress | None = None,
     compendia: Sequence[str] = (),
+    force: bool = False,
 ) -> SyncResult:
     """Extract, update and render (or only the `steps` given), and write the files that change.
 
@@ -187,6 +195,8 @@ def sync(
     jobs can share the languages out; each writes what a whole run would.
     `progress` is told ``(stage, done, total)`` as the run's jobs finish.
     `compendia` (PO files, globs) add to the configuration's translation memory.
+    An output that exists and was not written by i18n-sync (a hand-made
+    translation) is refused, an error of the result, unless `force`.
     A document or catalogue that cannot be read is an error of the result, and
     every language it does not concern is still written.
     """
@@ -200,7 +210,8 @@ def sync(
         settings = project.settings
         project = replace(project, settings=replace(settings, compendia=(*settings.compendia, *compendia)))
     with _writing(project, check, waiting):
-        return finish_run(project.root, run(project, steps, languages=languages, progress=progress), check)
+        report = run(project, steps, languages=languages, progress=progress, force=force)
+        return finish_run(project.root, report, check)
 
 
 def require_languages(project: Config, languages: Collection[str]) -> None:
@@ -254,7 +265,12 @@ def import_translation(
     english = Path(source) if source is not None else None
     with _writing(project, check, waiting):
         found = plan_import(project, language, Path(translated), english, overwrite)
-        return ImportResult(found, write_changes(project.root, found.changes, check), check)
+        # An output is adopted (sync may replace it) only when the catalogue holds all its text.
+        outputs = output_paths(plan_documents(project, find_sources(project)))
+        adopted = adoption(project.root, Path(translated), outputs)
+        kept = bool(adopted and found.report.leftovers)
+        changes = (*found.changes, *(() if kept else adopted))
+        return ImportResult(found, write_changes(project.root, changes, check), check, kept)
 
 
 def badges(

@@ -18,10 +18,12 @@ import click
 
 from i18n_sync import api
 from i18n_sync.errors import Diagnostic, I18nSyncError, UsageError
-from i18n_sync.importing.importer import STATE_MEANINGS, STATES, ImportRun
+from i18n_sync.importing.importer import STATE_MEANINGS, STATES, ImportRun, plan_import
 from i18n_sync.locales import parse_language
-from i18n_sync.project.config import CONFIG_FILE, Settings, format_config, load_config
+from i18n_sync.project.adopt import Found, Proposal, import_command, plan_init
+from i18n_sync.project.config import Config, Settings, load_config
 from i18n_sync.project.files import hold_lock, path_problem, write_atomic
+from i18n_sync.project.ownership import recording
 from i18n_sync.project.sync import CheckReport, EntryFinding, LanguageReport, RunReport, run
 from i18n_sync.reports.output import (
     badge_data,
@@ -59,6 +61,11 @@ compendium_option = click.option(
     multiple=True,
     metavar="PO_FILE",
     help="Another PO file whose translations are offered as suggestions (repeatable; adds to 'compendia').",
+)
+force_option = click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite outputs that exist and were not written by i18n-sync (hand-made translations).",
 )
 format_option = click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -358,6 +365,7 @@ def _run_steps(
     no_obsolete: bool = False,
     languages: Sequence[str] = (),
     compendia: Sequence[str] = (),
+    force: bool = False,
 ) -> None:
     keep_obsolete = False if no_obsolete else None
     project = api.load_project(root)
@@ -371,6 +379,7 @@ def _run_steps(
             languages=languages,
             progress=progress,
             compendia=compendia,
+            force=force,
         )
     _show_sync(result, output_format, summary)
 
@@ -412,11 +421,12 @@ def update(
 @check_option
 @format_option
 @lang_filter_option
+@force_option
 @group_options
 @reports_errors
-def render(root: Path, check: bool, output_format: str, languages: tuple[str, ...]) -> None:
+def render(root: Path, check: bool, output_format: str, languages: tuple[str, ...], force: bool) -> None:
     """Render the localized Markdown from the sources and catalogues."""
-    _run_steps(root, ("render",), check, output_format, False, languages=languages)
+    _run_steps(root, ("render",), check, output_format, False, languages=languages, force=force)
 
 
 @main.command()
@@ -426,6 +436,7 @@ def render(root: Path, check: bool, output_format: str, languages: tuple[str, ..
 @no_obsolete_option
 @lang_filter_option
 @compendium_option
+@force_option
 @group_options
 @reports_errors
 def sync(
@@ -435,10 +446,11 @@ def sync(
     no_obsolete: bool,
     languages: tuple[str, ...],
     compendia: tuple[str, ...],
+    force: bool,
 ) -> None:
     """Extract, update and render: the main job. With --lang, only those languages (CI shards)."""
     steps = ("extract", "update", "render")
-    _run_steps(root, steps, check, output_format, True, no_obsolete, languages, compendia)
+    _run_steps(root, steps, check, output_format, True, no_obsolete, languages, compendia, force)
 
 
 @main.command()
@@ -447,30 +459,112 @@ def sync(
     "--lang",
     "languages",
     multiple=True,
-    required=True,
     callback=_validate_languages,
-    help="A language to translate into (BCP 47, e.g. tr, zh-CN); repeat for more.",
+    help="A language to translate into (BCP 47, e.g. tr, zh-CN); repeat for more. "
+    "Added to an existing configuration.",
 )
-@click.option("--force", is_flag=True, help="Overwrite an existing i18n-sync.toml.")
+@click.option(
+    "--force", is_flag=True, help="Replace an existing configuration instead of adding languages to it."
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print the configuration and the imports init would do; write nothing."
+)
 @group_options
 @reports_errors
 @writes_files
-def init(root: Path, languages: tuple[str, ...], force: bool) -> None:
-    """Write i18n-sync.toml and empty catalogues for the given languages."""
-    target = root / CONFIG_FILE
-    if target.exists() and not force:
-        raise I18nSyncError(
-            f"{CONFIG_FILE} exists already; edit it, or pass --force to overwrite it", str(target)
-        )
-    write_atomic(target, format_config(Settings(languages=languages)).encode("utf-8"))
-    click.echo(f"wrote {CONFIG_FILE}")
+def init(root: Path, languages: tuple[str, ...], force: bool, dry_run: bool) -> None:
+    """Write the configuration, adopting hand-made translations, and the catalogues.
+
+    Run again with --lang to add a language: the other settings are kept.
+    """
+    try:
+        plan = plan_init(root, languages, force)
+    except UsageError as error:
+        raise click.UsageError(str(error)) from None
+    proposal = plan.proposal
+    if proposal is not None:
+        _print_proposal(proposal)
+    if dry_run:
+        click.echo(f"--- {plan.file} ---")
+        click.echo(plan.text, nl=False)
+        for found in proposal.adopted if proposal else ():
+            click.echo(import_command(found))
+        return
+    if plan.existed and not plan.added:
+        click.echo(f"{plan.file} exists and has these languages; to add one, pass --lang LANG")
+        return
+    write_atomic(root / plan.file, plan.text.encode("utf-8"))
+    click.echo(f"{'added ' + ', '.join(plan.added) + ' to' if plan.existed else 'wrote'} {plan.file}")
     config = load_config(root)
     if not any(any(root.glob(pattern)) for pattern in config.settings.sources):
         click.echo(
             f"no source matches {', '.join(config.settings.sources)} yet; add one, then run 'i18n-sync sync'"
         )
         return
-    _finish(root, run(config, ("extract", "update")), check=False, output_format="text", summary=True)
+    _finish(root, run(config, ("extract", "update")), check=False, output_format="text", summary=not proposal)
+    if proposal is not None:
+        imported = [found for found in proposal.adopted if _import_found(root, config, found)]
+        _adopt_identical(root, config, imported)
+
+
+def _print_proposal(proposal: Proposal) -> None:
+    by_language: dict[str, int] = {}
+    for found in proposal.adopted:
+        by_language[found.language.tag] = by_language.get(found.language.tag, 0) + 1
+    listed = ", ".join(f"{tag} ({count} file(s))" for tag, count in sorted(by_language.items()))
+    click.echo(f"found hand-made translations: {listed}")
+    settings = proposal.settings
+    click.echo(f"languages: {', '.join(settings.languages)}")
+    patterns = "; ".join(f"{tag} {settings.output_for(tag)}" for tag in settings.languages)
+    click.echo(f"outputs, keeping the existing names: {patterns}")
+    for found in proposal.left:
+        click.echo(
+            f"{found.path}: left alone and excluded: other {found.language.tag} files follow another layout",
+            err=True,
+        )
+
+
+def _import_found(root: Path, config: Config, found: Found) -> bool:
+    """Import one hand-made translation into its catalogue; whether that worked."""
+    try:
+        result = plan_import(config, found.language.tag, root / found.path, root / found.source)
+    except I18nSyncError as error:
+        click.echo(f"Error: {found.path}: not imported: {error}", err=True)
+        return False
+    api.write_changes(root, result.changes, check=False)
+    report = result.report
+    done = len(report.units) - report.count("none")
+    line = f"imported {found.path} → {result.catalog}: {done} of {len(report.units)} units"
+    if report.leftovers:
+        line += f", {len(report.leftovers)} of its blocks found no English partner"
+    click.echo(line)
+    return True
+
+
+def _adopt_identical(root: Path, config: Config, imported: Sequence[Found]) -> None:
+    """Record as the tool's the translations that render back from their catalogues byte for byte.
+
+    The others stay the translators' files: `sync` refuses to replace them, so
+    that no text of theirs (a translated code comment, a paragraph the English
+    lost) is lost without someone looking.
+    """
+    changes = run(config, ("render",), force=True).changes
+    rendered = {change.path: change.content for change in changes if change.kind == "output"}
+    same = [found.path for found in imported if rendered.get(found.path) == (root / found.path).read_bytes()]
+    api.write_changes(root, recording(root, same), check=False)
+    click.echo(
+        f"{len(same)} of {len(imported)} imported translations render back byte for byte: sync keeps them"
+    )
+    others = [found.path for found in imported if found.path not in same]
+    for path in others:
+        click.echo(f"{path}: kept as it is: rendered from its catalogue it would change", err=True)
+    if others:
+        click.echo(
+            f"{len(others)} would change when rendered from their catalogues, so sync leaves them alone "
+            "(exit 1) until you decide: run 'i18n-sync sync --force' and review the diff, "
+            "or complete their catalogues first",
+            err=True,
+        )
 
 
 def _import_table(run: ImportRun) -> list[str]:
@@ -528,6 +622,12 @@ def import_(
             click.echo(line)
         _show_files(files, check)
     _show_diagnostics(result.diagnostics)
+    if imported.kept:
+        click.echo(
+            f"{result.report.translated}: kept as it is, since the catalogue lacks the blocks left over; "
+            "translate them in the catalogue, then 'sync --force' replaces the file",
+            err=True,
+        )
     for error in files.errors:
         click.echo(f"Error: {error}", err=True)
     if not imported.ok:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
-from babel import Locale, UnknownLocaleError
+from babel import Locale, UnknownLocaleError, localedata
+from babel.languages import get_official_languages
 from babel.messages.plurals import get_plural
 from babel.numbers import format_decimal
 
@@ -87,3 +88,66 @@ def parse_language(text: str) -> Language:
         code=tag.replace("-", "_"),
         plural_forms=f"nplurals={plural.num_plurals}; plural={plural.plural_expr};",
     )
+
+
+# --- languages in file names (``README.es.md``, ``README-zh-cn.md``, ``x.japanese.md``) ----------
+
+_CODE_TOKEN = re.compile(r"[A-Za-z]{2}(?:[-_](?:[A-Za-z]{4}|[A-Za-z]{2}|\d{3}))?", re.ASCII)
+
+
+def _words(name: str) -> str:
+    return " ".join(name.casefold().replace("-", " ").replace("_", " ").split())
+
+
+@cache
+def _english_names() -> dict[str, str]:
+    """ "brazilian portuguese" → pt_BR: every language name CLDR has in English."""
+    names: dict[str, str] = {}
+    for code, name in Locale("en").languages.items():
+        names.setdefault(_words(name), code)
+    return names
+
+
+@cache
+def _native_names() -> dict[str, str]:
+    """ "日本語" → ja, "euskara" → eu: each base language's name for itself."""
+    names: dict[str, str] = {}
+    for code in localedata.locale_identifiers():
+        if "_" in code:
+            continue
+        try:
+            name = Locale.parse(code).get_display_name(code)
+        except (UnknownLocaleError, ValueError):
+            continue
+        if name:
+            names.setdefault(_words(name), code)
+    return names
+
+
+def _parsed(code: str) -> Language | None:
+    try:
+        return parse_language(code)
+    except ValueError:
+        return None
+
+
+def language_in_name(token: str) -> Language | None:
+    """The language a file name's token names, or None.
+
+    A token is a language code (``es``, ``zh-cn``, ``pt_BR``), a language's
+    English name (``japanese``, ``brazilian-portuguese``) or its own name
+    (``español``), or, failing those, a two-letter country code whose official
+    language it is (``kr`` → Korean). Three-letter codes are not taken: words
+    like ``new`` or ``old`` are languages too.
+    """
+    if _CODE_TOKEN.fullmatch(token):
+        found = _parsed(token)
+        if found is not None:
+            return found
+        if len(token) == 2:
+            official = get_official_languages(token.upper())
+            return _parsed(official[0]) if official else None
+        return None
+    words = _words(token)
+    code = _english_names().get(words) or _native_names().get(words)
+    return _parsed(code) if code else None

@@ -117,13 +117,38 @@ def _split_flags(text: str) -> list[str]:
     return flags
 
 
+# GNU gettext (0.22 and later) writes a file name holding a space or a tab between
+# U+2068 FIRST STRONG ISOLATE and U+2069 POP DIRECTIONAL ISOLATE, so that ``#:``
+# lines still split at white space; a line number follows the closing isolate.
+_ISOLATE_OPEN, _ISOLATE_CLOSE = "\u2068", "\u2069"
+_ISOLATED = re.compile(r"\u2068([^\u2068\u2069]*)\u2069(\S*)|(\S+)")
+_LINE_NUMBER = re.compile(r"(.*?)(:\d+)?")
+
+
+def split_references(text: str) -> tuple[str, ...]:
+    """The references of ``#:`` text: file names (with ``:line``), isolates taken off."""
+    return tuple(
+        match.group(3) or match.group(1) + match.group(2)
+        for match in _ISOLATED.finditer(text)
+        if match.group(3) or match.group(1)
+    )
+
+
+def format_reference(reference: str) -> str:
+    """A reference as GNU gettext writes it: isolated when the file name has a space or a tab."""
+    if " " not in reference and "\t" not in reference:
+        return reference
+    name, number = _LINE_NUMBER.fullmatch(reference).groups()  # type: ignore[union-attr]
+    return f"{_ISOLATE_OPEN}{name}{_ISOLATE_CLOSE}{number or ''}"
+
+
 def _add_comment(entry: _Entry, body: str) -> None:
     """Add a ``#`` comment line (not ``#|`` nor ``#~``) to the entry being read."""
     kind, rest = body[1:2], body[2:]
     if kind == ".":
         entry.extracted.append(rest.removeprefix(" "))
     elif kind == ":":
-        entry.references.extend(rest.split())
+        entry.references.extend(split_references(rest))
     elif kind in (",", "!"):
         entry.flags.extend(_split_flags(rest))
     else:
@@ -175,7 +200,7 @@ def _comment_items(lines: str) -> tuple[str, ...]:
     if kind == ".":
         return tuple(lines[3:-1].split("\n#. "))
     if kind == ":":
-        return tuple(lines[3:].replace("\n#: ", " ").split())
+        return split_references(lines[3:].replace("\n#: ", " "))
     if kind == ",":
         flags = _split_flags(lines[2:]) if "range:" in lines else lines[2:].replace(",", " ").split()
         return tuple(dict.fromkeys(flags))
@@ -945,6 +970,8 @@ _WRITE_ESCAPE = re.compile(r'[\\"\a\b\f\n\r\t\v]')
 _COMMENT_UNWRITABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
 _SPACE_OR_COMMA = re.compile(r"[\s,]")
 _ITEM_SUSPECT = re.compile(r"[\s,\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# A reference may hold spaces (written isolated, see `format_reference`) and commas.
+_REFERENCE_UNWRITABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2068\u2069]")
 _MIN_WIDTH = 20  # msgcat raises smaller widths to this
 _REFERENCE_WIDTH = 79  # msgcat's page width, which applies to #: lines even with --no-wrap
 
@@ -1013,11 +1040,12 @@ def _reference_lines(references: Sequence[str], page_width: int) -> Iterator[str
     """``#:`` lines filled up to the page width, counted in bytes as msgcat counts."""
     line, column = "#:", 2
     for reference in references:
+        # msgcat counts the bytes of the name and line number, not of the isolates.
         size = len(reference.encode("utf-8")) + 1
         if column > 2 and column + size > page_width:
             yield line
             line, column = "#:", 2
-        line += " " + reference
+        line += " " + format_reference(reference)
         column += size
     if column > 2:
         yield line
@@ -1134,7 +1162,6 @@ def _preview(text: str) -> str:
 
 _TEXTS = attrgetter("msgctxt", "msgid", "msgstr", "previous_msgctxt", "previous_msgid")
 _COMMENTS = attrgetter("comments", "extracted")
-_ITEMS = attrgetter("references", "flags")
 
 
 def _are_plainly_writable(messages: Sequence[Message]) -> bool:
@@ -1145,13 +1172,16 @@ def _are_plainly_writable(messages: Sequence[Message]) -> bool:
     """
     texts = "".join(filter(None, chain.from_iterable(map(_TEXTS, messages))))
     comments = list(chain.from_iterable(chain.from_iterable(map(_COMMENTS, messages))))
-    items = list(chain.from_iterable(chain.from_iterable(map(_ITEMS, messages))))
+    references = list(chain.from_iterable(m.references for m in messages))
+    flags = list(chain.from_iterable(m.flags for m in messages))
     return not (
         _UNWRITABLE.search(texts)
         or _COMMENT_UNWRITABLE.search("".join(comments))
         or any(map(str.endswith, comments, repeat("\\")))
-        or not all(items)
-        or _ITEM_SUSPECT.search("".join(items))
+        or not all(references)
+        or not all(flags)
+        or _REFERENCE_UNWRITABLE.search("".join(references))
+        or _ITEM_SUSPECT.search("".join(flags))
     )
 
 
@@ -1183,11 +1213,18 @@ def _check_writable(message: Message, path: str | None) -> None:
                 path,
                 message.line or None,
             )
-    for item in (*message.references, *message.flags):
+    for reference in message.references:
+        if not reference.strip() or _REFERENCE_UNWRITABLE.search(reference):
+            raise CatalogError(
+                f"the reference {reference!r} of {where} is empty or holds a control character; fix it",
+                path,
+                message.line or None,
+            )
+    for item in message.flags:
         suspect = _SPACE_OR_COMMA.search(item.removeprefix("range: ")) or _COMMENT_UNWRITABLE.search(item)
         if not item or suspect:
             raise CatalogError(
-                f"the reference or flag {item!r} of {where} is empty or holds a space or comma; fix it",
+                f"the flag {item!r} of {where} is empty or holds a space or comma; fix it",
                 path,
                 message.line or None,
             )

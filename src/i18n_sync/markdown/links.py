@@ -8,6 +8,8 @@ translated output the same link must reach the same place:
 - ``CONTRIBUTING.md#setup`` → that document's output in the same language
   (or its English home when that language is not published), with the
   fragment rewritten the same way;
+- ``README.md`` in ``README.md`` itself (a hand-made language bar) → the
+  English document still, rebased like any other path;
 - any other relative path → rebased when the output lives in another folder;
 - absolute URLs, ``mailto:`` and other schemes → untouched.
 
@@ -72,9 +74,14 @@ def _relative(target: str, start_folder: str) -> str:
     return "/".join([".."] * (len(start) - common) + parts[common:]) or "."
 
 
+# What a link destination cannot hold as it is: a space ends it, "#" and "?" start a
+# fragment or a query, "%" an escape, and unbalanced parentheses or "<" ">" end it.
+_LINK_UNSAFE = {ord(char): f"%{ord(char):02X}" for char in " #?%()<>"}
+
+
 def relative_link(target: str, source: str) -> str:
     """A link written in the file at `source` to the file at `target` (both repository-relative)."""
-    return _relative(target, posixpath.dirname(source)).replace(" ", "%20")
+    return _relative(target, posixpath.dirname(source)).translate(_LINK_UNSAFE)
 
 
 def resolve_url(url: str, home: str, page: Page, site: Site) -> str:
@@ -87,7 +94,9 @@ def resolve_url(url: str, home: str, page: Page, site: Site) -> str:
     if path:
         home_folder = posixpath.dirname(home)
         target = posixpath.normpath(posixpath.join(home_folder, unquote(path)))
-        sibling = site.pages.get(target)
+        # A link to the document itself (a hand-made language bar's "English")
+        # means the English document, not the page it now stands in.
+        sibling = None if target == home else site.pages.get(target)
         new_path = _new_path(path, target, sibling, home_folder, page.path)
         if sibling is not None and fragment:
             fragment = _anchor(sibling, fragment)

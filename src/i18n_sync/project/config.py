@@ -28,10 +28,14 @@ class Settings:
 
     languages: tuple[str, ...] = ()
     sources: tuple[str, ...] = ("content/**/*.md",)
+    # Patterns like `sources`; a file they match is never a source.
+    exclude: tuple[str, ...] = ()
     source_root: str = "content"
     template: str = "locales/{path}.pot"
     catalog: str = "locales/{locale}/{path}.po"
     output: str = "{path}.{lang}.md"
+    # Per language, an output pattern that replaces `output` (kept hand-made names: README-es.md).
+    output_by_language: tuple[tuple[str, str], ...] = ()
     source_output: str = "{path}.md"
     front_matter_keys: tuple[str, ...] = ("title", "description")
     project: str = ""
@@ -63,6 +67,10 @@ class Settings:
         """The label the configuration gives a language in the switcher, if any."""
         return dict(self.language_names).get(tag)
 
+    def output_for(self, tag: str) -> str:
+        """The output pattern of language `tag`."""
+        return dict(self.output_by_language).get(tag, self.output)
+
     def allowed_hosts(self, tag: str) -> tuple[str, ...]:
         """Hosts a translation into `tag` may link to instead of the English URL."""
         return dict(self.localized_links).get(tag, ())
@@ -84,6 +92,16 @@ class Config:
     file: str
     settings: Settings
     languages: tuple[Language, ...]
+    # The 1-based line of each key in the file, for errors found after loading.
+    key_lines: tuple[tuple[str, int], ...] = ()
+
+    def line_of(self, key: str) -> int | None:
+        """The line of `key` in the configuration file, None when it is not written there."""
+        return dict(self.key_lines).get(key)
+
+    def error(self, message: str, key: str) -> ConfigError:
+        """A `ConfigError` at the line of `key`."""
+        return ConfigError(message, self.file, self.line_of(key))
 
 
 _PATTERNS = ("template", "catalog", "output", "source_output")
@@ -95,7 +113,7 @@ _RANGES = {
     "max_file_size": (1, 1_000_000_000),
     "lock_timeout": (0, 86_400),
 }
-_PLACEHOLDERS = {"path", "lang", "locale"}
+_PLACEHOLDERS = {"path", "folder", "name", "lang", "locale"}
 _SHARED_PATTERNS = ("template", "catalog")
 
 
@@ -176,7 +194,16 @@ def _coerce_string(name: str, value: Any) -> str:
 
 
 # Keys whose values are tables, each with its own reader; the others go by their default's type.
+def _coerce_outputs(name: str, value: Any) -> tuple[tuple[str, str], ...]:
+    """``{ es = "{path}-es.md" }``: an output pattern per language (one language: no {lang} needed)."""
+    items = _coerce_table(name, value, lists=False)
+    for key, pattern in items:
+        _check_pattern(f"{name}.{key}", pattern)
+    return tuple((normalize_tag(key), pattern) for key, pattern in items)
+
+
 _TABLES: dict[str, Callable[[str, Any], Any]] = {
+    "output_by_language": _coerce_outputs,
     "language_names": lambda name, value: _coerce_table(name, value, lists=False),
     "localized_links": lambda name, value: _coerce_table(name, value, lists=True),
     "publish_threshold_by_language": _coerce_percent_table,
@@ -202,13 +229,31 @@ def _check_pattern(name: str, pattern: str) -> None:
     unknown = used - _PLACEHOLDERS
     if unknown:
         first = sorted(unknown)[0]
-        raise ValueError(f"'{name}' uses unknown placeholder {{{first}}}; use {{path}}, {{lang}}, {{locale}}")
+        raise ValueError(
+            f"'{name}' uses unknown placeholder {{{first}}}; "
+            "use {path}, {folder}, {name}, {lang}, {locale}"
+        )
     # A template or catalogue without {path} holds every document (a compact layout).
-    if "path" not in used and pattern and name not in _SHARED_PATTERNS:
-        raise ValueError(f"'{name}' must contain {{path}}, or two documents would share one file")
+    if not names_document(pattern) and pattern and name not in _SHARED_PATTERNS:
+        raise ValueError(
+            f"'{name}' must contain {{path}} (or {{folder}} and {{name}}), "
+            "or two documents would share one file"
+        )
     if name in ("catalog", "output") and not used & {"lang", "locale"}:
         raise ValueError(
             f"'{name}' must contain {{lang}} or {{locale}}, or two languages would share one file"
+        )
+
+
+def _check_folder(name: str, folder: str) -> None:
+    """A folder inside the repository, written relative to it with ``/`` ("" for the top)."""
+    if folder in ("", "."):
+        return
+    parts = folder.rstrip("/").split("/")
+    if folder.startswith("/") or "\\" in folder or ":" in folder or any(p in ("", ".", "..") for p in parts):
+        raise ValueError(
+            f"'{name}' must be a folder inside the repository, written relative to it with '/' "
+            f"(like 'content', or \"\" for the top), not {folder!r}"
         )
 
 
@@ -225,6 +270,8 @@ def settings_from_table(table: Mapping[str, Any], text: str, file: str) -> Setti
             values[name] = _coerce_value(name, value, getattr(defaults, name))
             if name in _PATTERNS:
                 _check_pattern(name, values[name])
+            if name == "source_root":
+                _check_folder(name, values[name])
         except (TypeError, ValueError) as error:
             raise ConfigError(str(error), file, line) from None
     return Settings(**values)
@@ -285,12 +332,13 @@ def _make_config(root: Path, file: str, table: dict[str, Any], text: str) -> Con
     _check_layout(settings, text, file)
     languages = _languages(settings, text, file)
     _check_language_keys(settings, languages, text, file)
-    return Config(root, file, settings, languages)
+    lines = tuple((name, line) for name in table if (line := _key_line(text, name)) is not None)
+    return Config(root, file, settings, languages, lines)
 
 
 def _check_layout(settings: Settings, text: str, file: str) -> None:
     """One catalogue per language needs one template: the two patterns take {path} together or not at all."""
-    if ("{path}" in settings.template) != ("{path}" in settings.catalog):
+    if names_document(settings.template) != names_document(settings.catalog):
         raise ConfigError(
             "'template' and 'catalog' must both contain {path} (a catalogue per document) or both "
             "leave it out (one catalogue per language, such as 'locales/{locale}.po')",
@@ -301,13 +349,18 @@ def _check_layout(settings: Settings, text: str, file: str) -> None:
 
 def is_compact(settings: Settings) -> bool:
     """Whether every document of a language shares one catalogue (no {path} in 'catalog')."""
-    return "{path}" not in settings.catalog
+    return not names_document(settings.catalog)
+
+
+def names_document(pattern: str) -> bool:
+    """Whether a path pattern gives each document its own file: {path}, or {folder} and {name}."""
+    return "{path}" in pattern or ("{folder}" in pattern and "{name}" in pattern)
 
 
 def _check_language_keys(settings: Settings, languages: tuple[Language, ...], text: str, file: str) -> None:
     """A per-language percent for a language the project does not have is a typo, not a no-op."""
     tags = {language.tag for language in languages}
-    for name in _PERCENT_TABLES:
+    for name in (*_PERCENT_TABLES, "output_by_language"):
         for key, _ in getattr(settings, name):
             if key not in tags:
                 raise ConfigError(
@@ -340,3 +393,67 @@ def _toml_value(name: str, value: Any) -> str:
 
 def _toml_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# --- adding languages to an existing configuration -----------------------------------------------
+
+
+def _value_end(text: str, start: int) -> int:
+    """Where the list that starts at `start` ends: after the first "]" where it parses whole.
+
+    A comment after it on the same line stays; a value that is no list ends with its line.
+    """
+    end = text.find("]", start)
+    while end >= 0:
+        try:
+            tomllib.loads("value = " + text[start : end + 1])
+        except tomllib.TOMLDecodeError:
+            end = text.find("]", end + 1)
+            continue
+        return end + 1
+    line_end = text.find("\n", start)
+    return len(text) if line_end < 0 else line_end
+
+
+def _table_span(text: str, file: str) -> tuple[int, int]:
+    """The part of the file that holds the settings: all of i18n-sync.toml, one table of pyproject.toml."""
+    if file != PYPROJECT:
+        return 0, len(text)
+    header = re.search(r"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*[\"']?i18n-sync[\"']?[ \t]*\][^\n]*\n?", text, re.M)
+    if header is None:
+        return len(text), len(text)
+    following = re.search(r"^[ \t]*\[", text[header.end() :], re.M)
+    return header.end(), header.end() + following.start() if following else len(text)
+
+
+def _table(text: str, file: str) -> dict[str, Any]:
+    """The settings table of a configuration text ({} when it does not parse)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return {}
+    table = data.get("tool", {}).get("i18n-sync", {}) if file == PYPROJECT else data
+    return table if isinstance(table, dict) else {}
+
+
+def with_languages(text: str, file: str, languages: tuple[str, ...]) -> str:
+    """The configuration text with `languages` set to these tags, every other byte kept.
+
+    `ConfigError` when the edit would change anything else (an unusual layout):
+    then the file is left for the user to edit by hand.
+    """
+    start, end = _table_span(text, file)
+    value = "[" + ", ".join(_toml_string(tag) for tag in languages) + "]"
+    match = re.search(r"^[ \t]*[\"']?languages[\"']?[ \t]*=[ \t]*", text[start:end], re.M)
+    if match is None:
+        edited = text[:start] + f"languages = {value}\n" + text[start:]
+    else:
+        begin = start + match.end()
+        edited = text[:begin] + value + text[_value_end(text, begin) :]
+    before, after = _table(text, file), _table(edited, file)
+    if before | {"languages": None} != after | {"languages": None} or after.get("languages") != list(
+        languages
+    ):
+        names = ", ".join(languages)
+        raise ConfigError(f"cannot set 'languages' here by itself; set it to {names} by hand", file)
+    return edited

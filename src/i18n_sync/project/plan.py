@@ -7,15 +7,17 @@ back), before anything is read or written.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
-from i18n_sync.errors import ConfigError, WriteError
+from i18n_sync.errors import ConfigError, I18nSyncError, WriteError
 from i18n_sync.locales import Language
 from i18n_sync.project.config import Config, is_compact
 from i18n_sync.project.files import check_target, is_own_file
+from i18n_sync.project.ownership import is_generated, read_manifest
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +41,11 @@ class SourceDocument:
 
 
 def _fill(pattern: str, name: str, language: Language | None = None) -> str:
+    folder, _, stem = name.rpartition("/")
     values = {
         "path": name,
+        "folder": folder + "/" if folder else "",
+        "name": stem,
         "lang": language.tag if language else "",
         "locale": language.code if language else "",
     }
@@ -49,23 +54,43 @@ def _fill(pattern: str, name: str, language: Language | None = None) -> str:
 
 def plan_documents(config: Config, sources: Collection[str]) -> tuple[SourceDocument, ...]:
     """Derive every path from the configuration for the given source files."""
-    settings = config.settings
-    documents = []
-    root = PurePosixPath(settings.source_root) if settings.source_root else PurePosixPath()
-    for source in sorted(sources):
-        relative = PurePosixPath(source).relative_to(root) if settings.source_root else PurePosixPath(source)
-        name = str(relative.with_suffix("")) if relative.suffix == ".md" else str(relative)
-        targets = tuple(
-            Target(language, _fill(settings.catalog, name, language), _fill(settings.output, name, language))
-            for language in config.languages
-        )
-        source_output = _fill(settings.source_output, name) if settings.source_output else None
-        if source_output == source:
-            source_output = None
-        documents.append(SourceDocument(source, name, _fill(settings.template, name), source_output, targets))
+    documents = [_plan(config, source) for source in sorted(sources)]
     _check_overlaps(documents, config)
     _check_targets(documents, config)
     return tuple(documents)
+
+
+def _plan(config: Config, source: str) -> SourceDocument:
+    """Every path derived from one source; `ConfigError` when it is outside `source_root`."""
+    settings = config.settings
+    root = PurePosixPath(settings.source_root)
+    try:
+        relative = PurePosixPath(source).relative_to(root)
+    except ValueError:
+        raise config.error(
+            f"the source {source} is not inside source_root {settings.source_root!r}; "
+            "make 'source_root' the folder the sources are in (\"\" for the top of the repository)",
+            "source_root",
+        ) from None
+    name = str(relative.with_suffix("")) if relative.suffix == ".md" else str(relative)
+    targets = tuple(
+        Target(
+            language,
+            _fill(settings.catalog, name, language),
+            _fill(settings.output_for(language.tag), name, language),
+        )
+        for language in config.languages
+    )
+    source_output = _fill(settings.source_output, name) if settings.source_output else None
+    if source_output == source:
+        source_output = None
+    return SourceDocument(source, name, _fill(settings.template, name), source_output, targets)
+
+
+def output_paths(documents: Collection[SourceDocument]) -> set[str]:
+    """Every Markdown file the documents render to (English and translated)."""
+    paths = {target.output for document in documents for target in document.targets}
+    return paths | {document.source_output for document in documents if document.source_output}
 
 
 def _written_paths(documents: Collection[SourceDocument]) -> Iterator[str]:
@@ -80,14 +105,13 @@ def _written_paths(documents: Collection[SourceDocument]) -> Iterator[str]:
 
 
 def _check_overlaps(documents: list[SourceDocument], config: Config) -> None:
-    # Matching the patterns, not only today's files: an output that does not
-    # exist yet would otherwise become a source on the next run.
+    # `find_sources` leaves out every file a run writes; this catches sources given directly.
     sources = {document.source for document in documents}
     for output in _written_paths(documents):
-        if output in sources or any(_glob_matches(p, output) for p in config.settings.sources):
-            raise ConfigError(
-                f"the source pattern matches the output {output}; narrow 'sources' or move the outputs",
-                config.file,
+        if output in sources:
+            raise config.error(
+                f"the source {output} is also a file the tool writes; add it to 'exclude' or move it",
+                "sources",
             )
 
 
@@ -132,25 +156,84 @@ def _parts_match(pattern: tuple[str, ...], parts: tuple[str, ...]) -> bool:
     return bool(parts) and fnmatchcase(parts[0], head) and _parts_match(rest, parts[1:])
 
 
-def _check_source_pattern(pattern: str, file: str) -> None:
+def _check_source_pattern(pattern: str, config: Config, key: str) -> None:
     parts = pattern.split("/")
     if not pattern or pattern.startswith("/") or ".." in parts or "\\" in pattern or ":" in pattern:
-        raise ConfigError(
-            f"the source pattern {pattern!r} must stay inside the repository; "
+        raise config.error(
+            f"the pattern {pattern!r} in '{key}' must stay inside the repository; "
             "write it relative to it, with '/', like 'content/**/*.md'",
-            file,
+            key,
         )
 
 
-def find_sources(config: Config) -> list[str]:
-    """The source files the configuration's patterns match, repository-relative."""
+def _utf8_name(relative: str, file: str) -> str:
+    """The path, once it is sure to be UTF-8 (the file system hands undecodable bytes as surrogates)."""
+    try:
+        relative.encode("utf-8")
+    except UnicodeEncodeError:
+        folder = posixpath.dirname(relative.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+        shown = posixpath.basename(relative).encode("utf-8", "surrogateescape")
+        raise ConfigError(
+            f"this folder holds a file whose name is not valid UTF-8 ({shown!r}); "
+            f"rename it, or leave it out with 'exclude' in {file}",
+            folder or ".",
+        ) from None
+    return relative
+
+
+def _matching(config: Config) -> set[str]:
+    """The files the `sources` patterns match, minus those the `exclude` patterns match."""
+    for key in ("sources", "exclude"):
+        for pattern in getattr(config.settings, key):
+            _check_source_pattern(pattern, config, key)
     found: set[str] = set()
     for pattern in config.settings.sources:
-        _check_source_pattern(pattern, config.file)
-        for path in config.root.glob(pattern):
-            if path.is_file() and not is_own_file(path.name):
-                found.add(path.relative_to(config.root).as_posix())
+        try:
+            paths = [path for path in config.root.glob(pattern) if path.is_file()]
+        except (OSError, ValueError) as error:
+            raise config.error(
+                f"the pattern {pattern!r} cannot be used: {error}; fix it", "sources"
+            ) from None
+        for path in paths:
+            if not is_own_file(path.name):
+                found.add(_utf8_name(path.relative_to(config.root).as_posix(), config.file))
+    excluded = config.settings.exclude
+    return {path for path in found if not any(_glob_matches(pattern, path) for pattern in excluded)}
+
+
+def find_sources(config: Config) -> list[str]:
+    """The source files of the project, repository-relative.
+
+    What the `sources` patterns match, minus what `exclude` matches, minus
+    every file the tool writes: an output of another source (``docs/x.de.md``
+    beside ``docs/x.md``, ``docs/de/x.md`` under ``docs/``), and a file the
+    tool wrote that lost its source (see `ownership`). So the in-place layouts
+    need no `exclude`.
+    """
+    candidates = _matching(config)
+    inside = [c for c in candidates if _is_under(c, config.settings.source_root)]
+    written = {
+        path
+        for candidate in inside
+        for path in _written_paths([_plan(config, candidate)])
+        if path != candidate
+    }
+    manifest = _manifest(config)
+    found = sorted(
+        path for path in candidates - written if path not in manifest and not is_generated(config.root, path)
+    )
     if not found:
         patterns = ", ".join(config.settings.sources)
-        raise ConfigError(f"no source file matches {patterns}; fix 'sources'", config.file)
-    return sorted(found)
+        raise config.error(f"no source file matches {patterns}; fix 'sources'", "sources")
+    return found
+
+
+def _is_under(path: str, folder: str) -> bool:
+    return folder in ("", ".") or path.startswith(folder.rstrip("/") + "/")
+
+
+def _manifest(config: Config) -> set[str]:
+    try:
+        return set(read_manifest(config.root)[0])
+    except I18nSyncError:
+        return set()  # reported where the run reads it

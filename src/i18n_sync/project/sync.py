@@ -45,7 +45,8 @@ from i18n_sync.project.jobs import (
     used_by,
 )
 from i18n_sync.project.memory import compendium_paths, gather_memories
-from i18n_sync.project.plan import SourceDocument, Target, find_sources, plan_documents
+from i18n_sync.project.ownership import MANIFEST, is_owned, manifest_change, read_manifest, refusal
+from i18n_sync.project.plan import SourceDocument, Target, find_sources, output_paths, plan_documents
 from i18n_sync.project.pool import map_jobs, worker_count
 from i18n_sync.render.decorate import (
     Decorations,
@@ -93,12 +94,17 @@ class _Combined:
 
     config: Config
     chosen: Collection[str]
+    force: bool = False
     changes: dict[str, list[FileChange]] = field(default_factory=dict)
     reports: dict[str, LanguageReport] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     errors: list[I18nSyncError] = field(default_factory=list)
     prepared: dict[str, list[Prepared]] = field(default_factory=dict)
     counts: dict[tuple[str, str], Counts] = field(default_factory=dict)
+    # The outputs the tool wrote before (see `ownership`), read when the first output is added.
+    manifest: dict[str, str] | None = None
+    manifest_bytes: bytes | None = None
+    planned: set[str] = field(default_factory=set)
 
     def add_change(self, group: str, change: FileChange | None) -> None:
         if change is not None:
@@ -192,8 +198,28 @@ class _Combined:
                 self.diagnostics.append(entry)
                 continue
             output = next(outputs)
-            self.add_change(entry.group, output.change)
+            self.add_output(entry.group, entry.prepared, output.change)
             self.diagnostics.extend(output.diagnostics)
+
+    def add_output(self, tag: str, item: Prepared, change: FileChange) -> None:
+        """Add an output, unless it would replace a file the tool did not write (see `ownership`)."""
+        try:
+            existing = read_bytes(self.config.root, item.output, self.config.settings.max_file_size)
+            if self.manifest is None:
+                self.manifest, self.manifest_bytes = read_manifest(self.config.root)
+        except I18nSyncError as problem:
+            self.errors.append(problem)
+            return
+        recorded = self.manifest.get(item.output)
+        source = item.doc.text.encode("utf-8")
+        if (
+            existing is not None
+            and not self.force
+            and not is_owned(existing, change.content, recorded, source)
+        ):
+            self.errors.append(refusal(item.output, tag, item.source, len(self.prepared.get(tag, ())) > 1))
+            return
+        self.add_change(tag, change)
 
     def published_states(self, documents: Sequence[SourceDocument]) -> dict[tuple[str, str], bool]:
         """Whether each language's output of each document is complete enough to write."""
@@ -250,8 +276,20 @@ class _Combined:
     def result(self) -> RunReport:
         dropped = {tag for tag, report in self.reports.items() if report.failed or tag not in self.chosen}
         changes = [c for group, items in self.changes.items() if group not in dropped for c in items]
+        manifest = self.manifest_change(changes)
+        if manifest is not None:
+            changes.append(manifest)
         reports = tuple(report for tag, report in self.reports.items() if tag in self.chosen)
         return RunReport(tuple(changes), reports, tuple(self.diagnostics), tuple(self.errors))
+
+    def manifest_change(self, changes: Sequence[FileChange]) -> FileChange | None:
+        """The record of the outputs this run writes: kept with the header off, or once it exists."""
+        if self.manifest is None:  # nothing rendered
+            return None
+        if self.config.settings.generated_header and self.manifest_bytes is None:
+            return None
+        outputs = {c.path: c.content for c in changes if c.kind == "output"}
+        return manifest_change(self.manifest, self.manifest_bytes, outputs, self.planned)
 
 
 def _switcher_entries(targets: Sequence[tuple[str, str]], output: str) -> list[SwitcherEntry]:
@@ -269,6 +307,15 @@ def untranslated_notice(code: str) -> str:
         f"turn 'notice' off, or contribute src/i18n_sync/messages/{code}.po to i18n-sync"
     )
 
+    def manifest_change(self, changes: Sequence[FileChange]) -> FileChange | None:
+        """The record of the outputs this run writes: kept with the header off, or once it exists."""
+        if self.manifest is None:  # nothing rendered
+            return None
+        if self.config.settings.generated_header and self.manifest_bytes is None:
+            return None
+        outputs = {c.path: c.content for c in changes if c.kind == "output"}
+        return manifest_change(self.manifest, self.manifest_bytes, outputs, self.planned)
+
 
 def _replace_report(report: LanguageReport, failed: bool) -> LanguageReport:
     return LanguageReport(report.language, report.counts, report.merge, report.rendered, failed)
@@ -281,6 +328,7 @@ def run(
     workers: int | None = None,
     languages: Collection[str] = (),
     progress: Progress | None = None,
+    force: bool = False,
 ) -> RunReport:
     """Run the given steps over every document of the project.
 
@@ -289,17 +337,22 @@ def run(
     run to those languages, for CI jobs that share the languages out: their
     outputs are the same bytes as a whole run writes. A run identical to an
     earlier one that found nothing to do returns that run's report
-    (`project.cache`). `progress` hears of every finished job.
+    (`project.cache`). `progress` hears of every finished job. An output that
+    exists and was not written by the tool is left alone and reported as an
+    error, unless `force` is set (see `ownership`).
     """
     documents = plan_documents(config, find_sources(config))
     memo = open_memo(
-        config, (*steps, *(f"lang:{tag}" for tag in languages)), _read_paths(config, documents), environ
+        config,
+        (*steps, *(f"lang:{tag}" for tag in languages), *(("force",) if force else ())),
+        _read_paths(config, documents),
+        environ,
     )
     if memo is not None:
         remembered = memo.recall()
         if isinstance(remembered, RunReport):
             return remembered
-    report = _execute(config, steps, environ, workers, documents, languages, progress).result()
+    report = _execute(config, steps, environ, workers, documents, languages, progress, force).result()
     if memo is not None:
         memo.remember(report.changes, bool(report.errors), replace(report, changes=()))
     return report
@@ -307,7 +360,7 @@ def run(
 
 def _read_paths(config: Config, documents: Sequence[SourceDocument]) -> list[str]:
     """Every file a run reads or may write: what its result depends on."""
-    paths = [config.file]
+    paths = [config.file, MANIFEST]
     for language in config.languages:
         paths += [path for path, _ in compendium_paths(config, language, [])]
     for document in documents:
@@ -327,6 +380,7 @@ def _execute(
     documents: Sequence[SourceDocument] | None = None,
     languages: Collection[str] = (),
     progress: Progress | None = None,
+    force: bool = False,
 ) -> _Combined:
     if documents is None:
         documents = plan_documents(config, find_sources(config))
@@ -346,7 +400,7 @@ def _execute(
     templates = _build_templates(context, sources)
     jobs = _catalogue_jobs(sources, templates, needed) if context.steps & {"update", "render"} else []
     results = map_jobs(partial(process_catalogue, context), jobs, workers, told("update"))
-    combined = _Combined(config, chosen)
+    combined = _Combined(config, chosen, force, planned=output_paths(documents))
     combined.diagnostics += warnings
     combined.reports = {language.tag: LanguageReport(language) for language in config.languages}
     catalogues = {

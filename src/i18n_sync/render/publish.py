@@ -61,7 +61,12 @@ def anchor_map(extraction: Extraction, accepted: Accepted) -> dict[str, str]:
 
 def build_site(prepared: Sequence[Prepared], unpublished_homes: Sequence[str] = ()) -> Site:
     """The pages of one language; documents not published in it are reached in English."""
-    pages = {p.home: Page(p.output, anchor_map(p.extraction, p.accepted)) for p in prepared}
+    # A document with nothing translated reads the same in English: links reach the English
+    # file, so that an empty catalogue renders its source byte for byte, links included.
+    pages = {
+        p.home: Page(p.output, anchor_map(p.extraction, p.accepted)) if p.accepted.texts else Page(p.home)
+        for p in prepared
+    }
     for home in unpublished_homes:
         pages.setdefault(home, Page(home))
     return Site(pages)
@@ -81,7 +86,8 @@ def publish(
     prepared: Prepared, site: Site, decorations: Decorations, english_anchors: bool = False
 ) -> Rendered:
     """Render one output: links resolved within `site`, decorations inserted."""
-    page = site.pages.get(prepared.home) or Page(prepared.output)
+    listed = site.pages.get(prepared.home)
+    page = Page(prepared.output, listed.anchors if listed else {})
     accepted = prepared.accepted
     if english_anchors and page.anchors:
         accepted = _with_english_anchors(prepared, dict(page.anchors))
