@@ -24,11 +24,13 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -49,7 +51,7 @@ Writer = Callable[[Path, Path], None]  # (catalogue, its template)
 
 def sync(root: Path, *args: str) -> None:
     result = CliRunner().invoke(main, ["sync", *args, "--root", str(root)])
-    if result.exit_code not in (0, 1) or result.exception and not isinstance(result.exception, SystemExit):
+    if result.exit_code not in (0, 1) or (result.exception and not isinstance(result.exception, SystemExit)):
         raise RuntimeError(f"sync failed in {root}: {result.output}")
 
 
@@ -62,7 +64,7 @@ def _gnu(*command: str) -> Writer:
 
 
 def _translate_toolkit(path: Path, template: Path) -> None:
-    from translate.storage import pypo  # noqa: PLC0415 (optional)
+    from translate.storage import pypo
 
     store = pypo.pofile(width=77)
     store.parse(path.read_bytes())
@@ -74,7 +76,7 @@ def _translate_toolkit(path: Path, template: Path) -> None:
 
 
 def _polib(path: Path, template: Path) -> None:
-    import polib  # noqa: PLC0415 (optional)
+    import polib
 
     polib.pofile(str(path)).save(str(path))
 
@@ -116,13 +118,9 @@ def catalogues(root: Path) -> list[tuple[Path, Path]]:
 
 def pseudo_translate(root: Path) -> None:
     """Fill every msgstr with the msgid in capitals (placeholders kept)."""
-    import re  # noqa: PLC0415
-
     keep = re.compile(r"(`+[^`]*`+|\{\d+\}|<[^>]*>|&#?\w+;)")
     for path, _ in catalogues(root):
         catalog = parse_po(path.read_text("utf-8"), str(path))
-        from dataclasses import replace  # noqa: PLC0415
-
         messages = tuple(
             replace(m, msgstr="".join(p if keep.fullmatch(p) else p.upper() for p in keep.split(m.msgid)))
             for m in catalog.messages
