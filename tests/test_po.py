@@ -352,7 +352,7 @@ ENTRIES = st.builds(
 @settings(max_examples=500, deadline=None)
 @given(message=ENTRIES)
 def test_the_unwrapped_writer_lays_out_exactly_what_the_general_one_does(message: Message) -> None:
-    from i18n_sync.gettext.po import _REFERENCE_WIDTH, _message_lines, _unwrapped_entry
+    from i18n_sync.gettext.po_write import _REFERENCE_WIDTH, _message_lines, _unwrapped_entry
 
     assert _unwrapped_entry(message) == "\n".join(_message_lines(message, None, _REFERENCE_WIDTH))
 

@@ -32,7 +32,7 @@ import pytest
 
 from corpus import CORPUS, SKIP_REASON, available, read_text
 from helpers import FIXED_DATE, uppercase
-from i18n_sync.gettext import po
+from i18n_sync.gettext import linebreak, po
 from i18n_sync.gettext.catalog import build_template, new_catalog
 from i18n_sync.gettext.merge import merge_catalog
 from i18n_sync.locales import parse_language
@@ -403,7 +403,7 @@ _LIBRARY_NAMES = {
 
 
 def library_character_data() -> bytes:
-    """What po._CHARACTER_DATA must decode to, built from the installed libunistring."""
+    """What linebreak._CHARACTER_DATA must decode to, built from the installed libunistring."""
     library = libunistring()
     assert library is not None
     library.uc_width.argtypes = [ctypes.c_uint32, ctypes.c_char_p]
@@ -412,9 +412,9 @@ def library_character_data() -> bytes:
     start = 0
     values = []
     for code, value in enumerate(classes):
-        name = _LIBRARY_NAMES.get(value) or po._LB_NAMES[value]
+        name = _LIBRARY_NAMES.get(value) or linebreak._LB_NAMES[value]
         name = "ID2" if name == "EB" else name  # same row and column in the pair table
-        values.append(po._LB[name] * 4 + library.uc_width(code, b"UTF-8") + 1)
+        values.append(linebreak._LB[name] * 4 + library.uc_width(code, b"UTF-8") + 1)
     for code in range(1, len(values) + 1):
         if code == len(values) or values[code] != values[start]:
             length = code - start
@@ -429,8 +429,8 @@ def library_character_data() -> bytes:
 @needs_libunistring
 def test_the_embedded_character_table_is_libunistrings() -> None:
     _, rows = library_table()
-    assert tuple(rows) == po._PAIRS
-    ours = zlib.decompress(base64.b85decode("".join(po._CHARACTER_DATA)))
+    assert tuple(rows) == linebreak._PAIRS
+    ours = zlib.decompress(base64.b85decode("".join(linebreak._CHARACTER_DATA)))
     assert ours == library_character_data(), "regenerate with: python tests/test_po_gnu.py"
 
 
@@ -454,11 +454,11 @@ def test_line_breaks_match_libunistring_on_random_text() -> None:
         )
         starts = [len(text[:i].encode("utf-8")) for i in range(len(text))]
         expected = [i for i, start in enumerate(starts) if breaks.raw[start] == 2]  # UC_BREAK_POSSIBLE
-        assert po._line_breaks(text, overrides, width, column) == expected, (text, width, column)
+        assert linebreak.line_breaks(text, overrides, width, column) == expected, (text, width, column)
 
 
 if __name__ == "__main__":
-    # Print po._CHARACTER_DATA as it should read for the installed libunistring.
+    # Print linebreak._CHARACTER_DATA as it should read for the installed libunistring.
     blob = base64.b85encode(zlib.compress(library_character_data(), 9)).decode("ascii")
     print("_CHARACTER_DATA = (")
     for index in range(0, len(blob), 100):

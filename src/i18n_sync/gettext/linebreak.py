@@ -1,0 +1,219 @@
+"""Where GNU msgcat may break a line: UAX #14 as libunistring 1.0 implements it.
+
+msgcat wraps a string with libunistring's ulc_width_linebreaks(): UAX #14
+break opportunities, then the last opportunity before the width is taken.
+This module is that algorithm as libunistring 1.0 implements it (the version
+GNU gettext 0.21 links against), checked against the library itself in
+tests/test_po_gnu.py on random text.
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+# Line-break classes in libunistring's order; the first 33 index the pair table.
+# fmt: off
+_LB_NAMES = (
+    "WJ", "GL", "B2", "BA", "BB", "HY", "CL", "CP1", "CP2", "EX", "IN", "NS", "OP1", "OP2", "QU",
+    "IS", "NU", "PO", "PR", "SY", "AL", "H2", "H3", "ID1", "ID2", "JL", "JV", "JT", "HL", "RI",
+    "ZWJ", "EB", "EM", "BK", "CR", "LF", "CM", "ZW", "SP",
+)
+# fmt: on
+_LB = {name: index for index, name in enumerate(_LB_NAMES)}
+_AL, _BA, _BK, _CM, _CR, _HL, _HY = (_LB[n] for n in ("AL", "BA", "BK", "CM", "CR", "HL", "HY"))
+_LF, _RI, _SP, _ZW, _ZWJ = (_LB[n] for n in ("LF", "RI", "SP", "ZW", "ZWJ"))
+_HL_BA = 100  # a Hebrew letter followed by a hyphen (rule LB21a), never in the table
+
+# libunistring's unilbrk_table (UAX #14 table 7.3 with GNU's tailoring): the
+# row is the class before the break, the column the class after it.
+# D: break, I: break only after spaces, P: no break.
+_PAIRS = (
+    "PIIIIIPPPPIIIIIPIIIPIIIIIIIIIIIII",
+    "PIIIIIPPPPIIIIIPIIIPIIIIIIIIIIIII",
+    "PIPIDIPPPPIIDDIPDDDPDDDDDDDDDDDDD",
+    "PDDIDIPPPPIIDDIPDDDPDDDDDDDDDDDDD",
+    "PIIIIIPPPPIIIIIPIIIPIIIIIIIIIIIII",
+    "PDDIDIPPPPIIDDIPIDDPDDDDDDDDDDDDD",
+    "PIDIDIPPPPIPDDIPDIIPDDDDDDDDDDDDD",
+    "PIDIDIPPPPIIDDIPIIIPIDDDDDDDIDIDD",
+    "PIDIDIPPPPIIDDIPDIIPDDDDDDDDDDDDD",
+    "PIDIDIPPPPIIDDIPDDDPDDDDDDDDDDDDD",
+    "PIDIDIPPPPIIDDIPDDDPDDDDDDDDDDDDD",
+    "PIDIDIPPPPIIDDIPDDDPDDDDDDDDDDDDD",
+    "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP",
+    "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP",
+    "PIIIIIPPPPIIPPIPIIIPIIIIIIIIIIIII",
+    "PIDIDIPPPPIIDDIPIDDPDDDDDDDDDDDDD",
+    "PIDIDIPPPPIIIDIPIIIPIDDDDDDDIDIDD",
+    "PIDIDIPPPPIIIIIPIDDPIDDDDDDDIDIDD",
+    "PIDIDIPPPPIIIIIPIDDPIIIIIIIIIDIII",
+    "PIDIDIPPPPIIDDIPIDDPDDDDDDDDIDDDD",
+    "PIDIDIPPPPIIIDIPIIIPIDDDDDDDIDIDD",
+    "PIDIDIPPPPIIDDIPDIDPDDDDDDIIDDDDD",
+    "PIDIDIPPPPIIDDIPDIDPDDDDDDDIDDDDD",
+    "PIDIDIPPPPIIDDIPDIDPDDDDDDDDDDDDD",
+    "PIDIDIPPPPIIDDIPDIDPDDDDDDDDDDDDI",
+    "PIDIDIPPPPIIDDIPDIDPDIIDDIIDDDDDD",
+    "PIDIDIPPPPIIDDIPDIDPDDDDDDIIDDDDD",
+    "PIDIDIPPPPIIDDIPDIDPDDDDDDDIDDDDD",
+    "PIDIDIPPPPIIIDIPIIIPIDDDDDDDIDIDD",
+    "PIDIDIPPPPIIDDIPDDDPDDDDDDDDDDDDD",
+    "PIDIDIPPPPIIIDIPIIIPIDDIIDDDIDIII",
+    "PIDIDIPPPPIIDDIPDIDPDDDDDDDDDDDDI",
+    "PIDIDIPPPPIIDDIPDIDPDDDDDDDDDDDDD",
+)
+
+# Every code point's line-break class and display width, from libunistring
+# 1.0's unilbrkprop and uc_width() (Unicode 14.0), with the classes that
+# libunistring resolves at run time already resolved for UTF-8 text (AI and
+# XX and SA as AL, CB as ID1, EB as ID2, which has the same table row and
+# column). Runs of equal values as (varint length, class * 4 + width + 1),
+# zlib-compressed, base85. tests/test_po_gnu.py regenerates and checks it.
+_CHARACTER_DATA = (
+    "c-rk)O^jSe5mt4-zj-s$yF31$wb$z(W{rP#?G5o-i@df*Vgh3bnR<x;MZC6VkfMMrAqxeO)1nxZAV+LJV+kS=2?0lLh!Y@AAS9&Z"
+    "LN34oh~UDHIf3|z`KsQm6B`S`eGm11x~r<ItE%hO_b6mr)S{c_2EEwXqF1O#>%=sq0j}$`N(=h7L3=@u=Y6wbnR@e#nISD4lDnfW"
+    "ak51>x?7asePD+%tCqH5=o#YLNiYJ*)fXeY;Gxq2E%Jv0#jTLW?ckU;ZWvC(T?lTFi)2|o6QDj2o0@tQGM>L4adf@S$;h%Dm<_{C"
+    "ow2=ByeH&+8kjy-2oo4eP)H+~7mVtNaL@aDSjH$U@O*e0(lZ!4!i^Bg$~}=a!@b}oj1gN<98Tf>9yX(dvv894L+fIo>O6R<5({mW"
+    "g$Pfkk~MRzW?bH%6J6B>t~q3NQwdRMFjdNhwJ|b?SzRv9s%^a|Wnh=^*&vqf7Jhwd-p3W!9>VIPefLzeXw0yCdWRiq?|rtUD!FY9"
+    "A`{-L<EDa#E74xt>oAM^5Wx&GwpOn#`&KVSs;N2ElOn<mU6(pFXIkr$b%nFq=A4y#wWbjgFVTIgZrg?DL8|%&xJH<_x-a6aN@_1w"
+    "7ZF(`(MYl<<qT2AxO+-R8>1$2Ml>yP)PWTpN<fa1xQE1LiM$D-Dd#%trnHI#2bt;|JLDrg?M#Rz>-e~M-HAUMthzcen}j)%oC6uG"
+    "XQo!P@C2(zvzTqGMUqXV79pOaF<*V={m*{%+OLc{liaIvxr?p1uAH;(<80k=nX3+Jz>J&6eF1b?7fDB%s%wsnqh%3R!ZE5B+0Ukj"
+    "8QFSI0~QmG%cmfJ6dQO>1BukCA`N~5_h#VC`<r6_MU4@Kbv-+&oS#vxIKwXTk>qXO7w_%m!{MBqo@zx;N316#)_iKJCy*&F$Jv6<"
+    "T%ENGtQlF!v(;#yR#~HYreoDv#5q$Q%dxB1It~p_sJq(WO63HHL{E^&{+Rf3_?J{0<OJeu9o>eu&l#yI3D(XLaTGZ#g>D_OIf=-A"
+    "5%wk-&LU>mEGJSE;C#E>Qinz$=pl)49@-ihr`I`7Q8pbY0vRcxpqb&3fD@(X8ybfHfYRYF;JK6gc{{Tl8xKuuH2*^^P{3esO7bru"
+    "5CsNGoDYv3l~}o?u_+JW-r`oV8)JLHyo;%Te1UKkbKs3j<82v<L;(r8d+f9n9Z0ScY2p)k_A&#5pp|3=pF+Y2=fsSWbj2|c<O}#l"
+    "@0OEwO`p=<v;JXp82s2@0nZdM*CP+(yY=7IJV=-BaWCrA*I{e%h}uWR*HElbR&b0Z?|bAvjex;`aFrK>ThHp#fbSKA){O@Ke(eZt"
+    "kLr|kIL5ivCt96K;@Qg9AGFII<*ujVW4=|qLB3nGd{oeknTK~*K#1yt^pMdNS~K&x#~HX4djgpijZT3Xe?J`n9e&4qq6Gc|UkZ$v"
+    "|5+mP!XFo>V15aD5?h!R&f<j6_|AEMnQwnf1pb<NTdes;u?#1?Y{VPz?<@}B`}8xJheaIYC$xaa?n_b&tk!4>`?x;Uk$$mgfG<nO"
+    "^pL65D$imDPkNR+_-4vEl`3)&-&o`Jp~9M~#fP4;TJ%=5_SaRyqT*X86#zO%Iqoa+jjxOn&KdM-{m|NK-9d0Yq7}<(-Ho+i(&*h<"
+    "Cm@5+N|pKpO+S1}PKHDU4$DX8pWdMz+MylVp&j~vsKxu9jriQP8-3o4JTUWheB`d9Wd+3`ytA27e*I7Q5}~p9KE?-@X9HbAD{;vz"
+    "X`65=DP}|b(5B))8;sQBO{hR~utfJsW%$Tr<O)4TXji_B#RvmSMu%!~GZk;5Q?Q<v=4BM`ho<+b!Y-XRUBHbpUp`Zs<-_O<6Lgu|"
+    "WTjJljILO3u5{!(UcP`q_jf^7zmdyrLD$F8Qk(_7CQ#!$XyV*Yr04o|jVlFhMd5@16bQ_6=3bV;1}BbA_R-qEX)&Kc^e+mX-B$^{"
+    "gJ6*7r)c+4o<T=(ND#52>s&jEGc_ic4gkFX+CS+*Mo0C7Z()-lmrUB5zI6SjI$a~ePOg~cETkLKk!Z_EE}CL%Mco}i2_IC9YN{H^"
+    ")QzQV`IF#&R55ghoylr%<6q&9sv4U^e~o`D`7r|26Mj_xXfOhOg;C*%Kq_gRMwm<Lac#Mz5z6~N-~RKkJ%}#L8DQNRC;t_As&L!J"
+    "w%XI~Y)t=bn5jzfZlT?iAfFgWRuH#!e<XE-2!C5l8E{e~{Q7T1?GyEjbq&macKbhw{w=9JC4jc>-cGQtCQW5Wv6jqApmod3it^C?"
+    "2?oP1Zc5XZ2K~KLN#~g>{De?%k@xD-X}x98^Wd_){WB?5XfK;O%W*~bT)(~5pBjzH?_k6L;MCp8p#Hb>Y*%d;$=ZDzxBMB3R!#T2"
+    "&>7P?I&k}#PHlZa(njHF-tS2&xpfJmlb;I$gMWaiyYJOM8P=*4TmBHE9gmxAZaMzj3Oex3#J^#SlicvXN1qJ<mVyKle$#m5?#dhl"
+    "GQMg3H+E^-N8y*pc^S^#7hV+*FMo`ZYBosrEMS4J$Z>k9$*cX%h}V!ktJ)?z1<VopdHIPn6JF2NJ##8oyCx1_kQWKyo04i5p)KzN"
+    "*$rQBV*DB?uJ^n8vqTFQ4PHwCUCA$%(fAW(YdljL5RIKc&hfj-eB4HH_&5mu1?bERz~u76xci*-?a65$O&UI(81E*De}yJTe5-5#"
+    "5e+~nY!m0RQjqE%ZweGdkOec<1dJSme-0=Z$hWjUe&JG$bp_e_=46lGH9<|AM34f<L^P6W)v~A*>%2UhVyJ*TEoQwd+CWJ_7$xS)"
+    "{aD3}vCYXIY%PNJHuzS6u=kgOu!qo%)h9i+>vlQfW6(K^G3;a#`vh`goe>Mi);9&WLrVkK&v0w}6dah2fhU2^XT~j##uqpn=bVgB"
+    ";J(1J&&M%d?>h4tTt(2G%U(*|Re2U87rnuV(H+j|j@y%?{z<IhU_Csil={Z_5bjO2#ZK~Z?vpXJj?+nFe226!yp@g(zjYTj7xne?"
+    "n<w;7>eaAGe22o;Kb!n-%2s*}"
+)
+
+PROHIBITED, _POSSIBLE, _MANDATORY = 1, 2, 3  # libunistring's UC_BREAK_* values
+UNLIMITED = 2**31 - 1  # msgcat's INT_MAX page width for --no-wrap and --width=0
+
+
+@cache
+def _character_runs() -> tuple[list[int], list[int]]:
+    """The start of each run of equal character data, and its value."""
+    data = zlib.decompress(base64.b85decode("".join(_CHARACTER_DATA)))
+    starts: list[int] = []
+    values: list[int] = []
+    start = index = 0
+    while index < len(data):
+        length = shift = 0
+        while True:
+            byte = data[index]
+            index += 1
+            length |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                break
+        starts.append(start)
+        values.append(data[index])
+        index += 1
+        start += length
+    return starts, values
+
+
+@cache
+def _character(char: str) -> tuple[int, int]:
+    """A character's line-break class and display width (-1 for control characters)."""
+    starts, values = _character_runs()
+    value = values[bisect.bisect_right(starts, ord(char)) - 1]
+    return value >> 2, (value & 3) - 1
+
+
+@dataclass(slots=True)
+class _BreakState:
+    """What libunistring remembers while it walks a string."""
+
+    prev: int = _BK  # class of the previous character
+    last: int = _BK  # class of the last character that is not a space
+    space: bool = False  # spaces since the last non-space character
+    regional: int = 0  # regional indicators just before this point
+
+
+def _break_before_mark(state: _BreakState) -> int:
+    """A combining mark or ZWJ: attached to what precedes it, except after a space (LB9, LB10)."""
+    if state.last == _BK:
+        state.last, state.space = _AL, False
+        return PROHIBITED
+    if state.last == _ZW or state.space:
+        state.last, state.space = _AL, False
+        return _POSSIBLE
+    return PROHIBITED
+
+
+def _break_before_other(state: _BreakState, prop: int) -> int:
+    if state.last == _BK or state.prev in (_ZWJ, _HL_BA):
+        return PROHIBITED
+    if state.last == _ZW:
+        return _POSSIBLE
+    if state.last == _RI and prop == _RI:
+        return _POSSIBLE if state.space or state.regional % 2 == 0 else PROHIBITED
+    rule = _PAIRS[state.last][prop]
+    return _POSSIBLE if rule == "D" or (rule == "I" and state.space) else PROHIBITED
+
+
+def _break_before(state: _BreakState, prop: int) -> int:
+    """Whether a line may break before a character of class `prop`; updates `state`."""
+    if prop in (_BK, _CR, _LF):
+        state.prev, state.last, state.space = prop, _BK, False
+        return _MANDATORY
+    if prop == _SP:
+        state.space = True
+        result = PROHIBITED
+    elif prop == _ZW:
+        state.last, state.space = _ZW, False
+        result = PROHIBITED
+    elif prop in (_CM, _ZWJ):
+        result = _break_before_mark(state)
+    else:
+        result = _break_before_other(state, prop)
+        state.last, state.space = prop, False
+    state.prev = _HL_BA if state.prev == _HL and prop in (_HY, _BA) else prop
+    return result
+
+
+def line_breaks(text: str, overrides: Sequence[int], width: int, column: int) -> list[int]:
+    """The indexes where msgcat starts a new line in `text` (u8_width_linebreaks)."""
+    state = _BreakState()
+    chosen: list[int] = []
+    last = -1  # where the current piece starts, if it may move to a new line
+    piece = 0  # display width of the current piece
+    for index, char in enumerate(text):
+        prop, char_width = _character(char)
+        kind = _break_before(state, prop)
+        state.regional = state.regional + 1 if prop == _RI else 0
+        kind = overrides[index] or kind
+        if kind != PROHIBITED and last >= 0 and column + piece > width:
+            chosen.append(last)
+            column = 0
+        if kind == _MANDATORY:
+            last, column, piece = -1, 0, 0
+            continue
+        if kind == _POSSIBLE:
+            last, column, piece = index, column + piece, 0
+        piece += max(char_width, 0)
+    if last >= 0 and column + piece > width:
+        chosen.append(last)
+    return chosen
