@@ -29,7 +29,7 @@ LAYERS = [
     },
     {"markdown.msgid", "project.files", "gettext.po_write", "project.config", "reports.status"},
     {"markdown.extract", "gettext.po", "gettext.catalog", "checks.translation", "reports.badge"},
-    {"gettext.merge", "render.splice", "importing.align", "reports.history"},
+    {"gettext.merge", "gettext.layout", "render.splice", "importing.align", "reports.history"},
     {"render.decorate"},
     {"render.publish"},
     {"project.plan"},

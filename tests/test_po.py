@@ -136,16 +136,21 @@ def test_a_byte_order_mark_and_crlf_are_accepted_with_a_warning_and_written_as_l
     assert path.read_bytes() == clean
 
 
-def test_the_configured_wrap_width_is_used_for_every_catalogue(project: Path) -> None:
+def test_the_configured_wrap_width_lays_out_new_entries_and_new_catalogues(project: Path) -> None:
     config = project / "i18n-sync.toml"
     config.write_text(config.read_text("utf-8").replace("wrap_width = 0\n", "wrap_width = 20\n"), "utf-8")
     long = "A paragraph long enough to be wrapped at twenty columns."
     (project / "content" / "README.md").write_text(f"{SOURCE}\n{long}\n", "utf-8")
+    before = (project / CATALOG).read_text("utf-8")
+    (project / "locales" / "zh_CN" / "README.po").unlink()
     assert invoke(project, "sync").exit_code == 0
-    for path in ("locales/README.pot", CATALOG):
+    for path in ("locales/README.pot", CATALOG, "locales/zh_CN/README.po"):
         text = (project / path).read_text("utf-8")
-        assert text == format_po(parse_po(text, path), 20)
         assert 'msgid ""\n"A paragraph long "\n"enough to be "\n' in text
+    # The entries that did not change keep their bytes; a new catalogue is laid out whole.
+    assert (project / CATALOG).read_text("utf-8").startswith(before.rstrip("\n"))
+    fresh = (project / "locales" / "zh_CN" / "README.po").read_text("utf-8")
+    assert fresh == format_po(parse_po(fresh, "zh.po"), 20)
 
 
 # What msgfmt accepts (and polib does not) is accepted.

@@ -217,3 +217,10 @@ def line_breaks(text: str, overrides: Sequence[int], width: int, column: int) ->
     if last >= 0 and column + piece > width:
         chosen.append(last)
     return chosen
+
+
+def display_width(text: str) -> int:
+    """The columns `text` takes, as libunistring counts them (control characters: none)."""
+    if text.isascii():
+        return len(text)
+    return sum(max(_character(char)[1], 0) for char in text)

@@ -23,7 +23,15 @@ from i18n_sync.errors import CatalogError, Diagnostic
 from i18n_sync.gettext.po_write import UNWRITABLE, format_po, plainly_unique
 from i18n_sync.model import Catalog, Message
 
-__all__ = ["decode_po", "format_po", "parse_po", "parse_po_with_warnings", "translations_of"]
+__all__ = [
+    "Layout",
+    "decode_po",
+    "format_po",
+    "parse_po",
+    "parse_po_layout",
+    "parse_po_with_warnings",
+    "translations_of",
+]
 
 # ---------------------------------------------------------------- reading --
 
@@ -81,6 +89,7 @@ class _Entry:
     strings: dict[str, str] = field(default_factory=dict)
     keyword_lines: dict[str, int] = field(default_factory=dict)
     obsolete: bool = False
+    plural: bool = False  # an obsolete entry with msgid_plural: kept as it is, never used
     last: str = ""
 
     @property
@@ -194,6 +203,13 @@ class _Reader:
         self.msgid_lines: list[int] = []
         self.entry = _Entry()
         self.comment_items = _CommentItems()
+        # Where entries end (1-based lines), for `Layout`: the header, each message, and the
+        # first and last line of each obsolete plural entry and of comments after the last entry.
+        self.last_line = 0
+        self.header_end = 0
+        self.ends: list[int] = []
+        self.kept: list[tuple[int, int]] = []
+        self.trailer = 0
 
     def fail(self, line: int, message: str, column: int | None = None) -> CatalogError:
         return CatalogError(message, self.path, line, column)
@@ -248,6 +264,8 @@ class _Reader:
                 )
             )
             add_line(number + text.count("\n", position, match.start("msgid")))
+            self.last_line = number + text.count("\n", position, match.end("msgstr")) - 1
+            self.ends.append(self.last_line)
             number += text.count("\n", position, match.end())
             position = match.end()
         # No check for control characters above: a match has no raw ones, and the
@@ -285,9 +303,7 @@ class _Reader:
         entry = self.entry
         if not entry.started:
             if at_end and entry.has_comments:
-                raise self.fail(
-                    entry.line, "comments at the end of the file belong to no entry; move or remove them"
-                )
+                self.trailer = entry.line  # msgfmt accepts it; a layout-keeping write keeps it
             return
         if "msgid" not in entry.strings:
             raise self.fail(entry.line, "missing 'msgid' section; add the msgid or remove the entry")
@@ -297,9 +313,13 @@ class _Reader:
             )
         if self.header is None:
             self.header = entry
+            self.header_end = self.last_line
+        elif entry.plural:
+            self.kept.append((entry.line, self.last_line))
         else:
             self.messages.append(_to_message(entry))
             self.msgid_lines.append(entry.keyword_lines["msgid"])
+            self.ends.append(self.last_line)
         self.entry = _Entry()
 
     def read_line(self, number: int, line: str) -> None:
@@ -308,12 +328,14 @@ class _Reader:
         if not body.rstrip(" \t"):
             if self.entry.started:
                 self.finish()
-        elif body.startswith("#~"):
-            self.read_obsolete(number, body[2:], offset + 2)
-        elif body.startswith("#"):
-            self.read_comment(number, body, offset)
         else:
-            self.read_keyword(number, body.rstrip(" \t"), offset, obsolete=False)
+            if body.startswith("#~"):
+                self.read_obsolete(number, body[2:], offset + 2)
+            elif body.startswith("#"):
+                self.read_comment(number, body, offset)
+            else:
+                self.read_keyword(number, body.rstrip(" \t"), offset, obsolete=False)
+            self.last_line = number
 
     def check_line(self, number: int, line: str) -> None:
         marker = _CONFLICT.match(line)
@@ -375,39 +397,51 @@ class _Reader:
         elif body.rstrip(" \t"):
             self.read_keyword(number, body.rstrip(" \t"), offset, obsolete=True)
 
-    def split_keyword(self, number: int, text: str, column: int) -> tuple[str, str, int]:
-        """The keyword at the start of `text`, the text after it and its column."""
+    def split_keyword(
+        self, number: int, text: str, column: int, obsolete: bool = False
+    ) -> tuple[str, str, int]:
+        """The keyword at the start of `text`, the text after it and its column.
+
+        ``msgstr[N]`` comes back as "msgstr", with the text after the index.
+        """
         match = _KEYWORD.match(text)
         if match is None:
             raise self.fail(number, "expected a keyword or a string in double quotes; " + _FIX, column + 1)
-        keyword = match.group()
-        if keyword == "msgid_plural" or (keyword == "msgstr" and _INDEX.match(text, match.end())):
-            raise self.fail(
-                number,
-                "plural forms are not used in Markdown catalogues; remove msgid_plural and msgstr[N]",
-                column + 1,
-            )
-        if keyword not in _KEYWORDS:
+        keyword, end = match.group(), match.end()
+        index = _INDEX.match(text, end) if keyword == "msgstr" else None
+        if keyword == "msgid_plural" or index:
+            if not obsolete:
+                raise self.fail(
+                    number,
+                    "plural forms are not used in Markdown catalogues; remove msgid_plural and msgstr[N]",
+                    column + 1,
+                )
+            if index and not self.entry.plural:
+                raise self.fail(number, "'msgstr[N]' without a 'msgid_plural' before it; " + _FIX, column + 1)
+            # An obsolete plural entry (from another tool) is kept as it is and never used.
+            self.entry.plural = True
+            end = index.end() if index else end
+        elif keyword not in _KEYWORDS:
             raise self.fail(
                 number, f'keyword "{keyword}" unknown; the keywords are msgctxt, msgid and msgstr', column + 1
             )
-        rest = text[match.end() :]
+        rest = text[end:]
         after = rest.lstrip(" \t")
-        return keyword, after, column + match.end() + len(rest) - len(after)
+        return keyword, after, column + end + len(rest) - len(after)
 
     def read_keyword(self, number: int, text: str, offset: int, obsolete: bool) -> None:
         entry = self.entry
         if text.startswith('"'):
-            if entry.last not in _KEYWORDS:
+            if entry.last not in _KEYWORDS and entry.last != "msgid_plural":
                 raise self.fail(number, "a string without a keyword before it; " + _FIX, offset + 1)
             if entry.obsolete != obsolete:
                 raise self.fail(number, "an entry that is partly obsolete ('#~'); " + _FIX, offset + 1)
             entry.strings[entry.last] += self.parse_strings(text, number, offset)
             return
-        keyword, rest, column = self.split_keyword(number, text, offset)
+        keyword, rest, column = self.split_keyword(number, text, offset, obsolete)
         entry = self.begin(number, keyword, offset, obsolete)
-        entry.keyword_lines[keyword] = number
-        entry.strings[keyword] = self.parse_strings(rest, number, column)
+        entry.keyword_lines.setdefault(keyword, number)
+        entry.strings[keyword] = entry.strings.get(keyword, "") + self.parse_strings(rest, number, column)
         entry.last = keyword
 
     def begin(self, number: int, keyword: str, offset: int, obsolete: bool) -> _Entry:
@@ -415,7 +449,10 @@ class _Reader:
         if keyword != "msgstr" and "msgstr" in self.entry.strings:
             self.finish()
         entry = self.entry
-        if keyword in entry.strings or (keyword == "msgctxt" and "msgid" in entry.strings):
+        if keyword == "msgid_plural" and ("msgid" not in entry.strings or "msgstr" in entry.strings):
+            raise self.fail(number, "'msgid_plural' not right after a 'msgid'; " + _FIX, offset + 1)
+        repeated = keyword in entry.strings and not (entry.plural and keyword == "msgstr")
+        if repeated or (keyword == "msgctxt" and "msgid" in entry.strings):
             self.check_sequence(number, keyword, offset)
         if keyword == "msgstr" and "msgid" not in entry.strings:
             raise self.fail(number, "'msgstr' without a 'msgid' before it; " + _FIX, offset + 1)
@@ -565,11 +602,9 @@ def _header_fields(entry: _Entry, path: str) -> tuple[tuple[str, str], ...]:
         if not item:
             continue
         name, colon, value = item.partition(":")
-        if not colon:
-            raise CatalogError(
-                f"header line {item!r} is not 'Name: value'; " + _FIX, path, entry.keyword_lines["msgstr"]
-            )
-        fields.append((name, value.removeprefix(" ")))
+        # msgfmt accepts a header line without a colon (a field value's continuation,
+        # say); it is kept as a field without a name, written back as it was.
+        fields.append((name, value.removeprefix(" ")) if colon else ("", item))
     return tuple(fields)
 
 
@@ -624,6 +659,26 @@ def _check_unique(messages: Sequence[Message], msgid_lines: Sequence[int], path:
         seen[message.key] = line
 
 
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where the entries of a PO text stand, so that a writer can keep their bytes.
+
+    `lines` are the text's lines after `parse_po_layout` normalised its line
+    endings, without them. Every range is 0-based and end-exclusive over
+    `lines`: `header` is the header entry's, `entries[i]` that of
+    `catalog.messages[i]`, `kept` those of the obsolete plural entries the
+    catalogue leaves out, and `trailer` that of the comments after the last
+    entry (empty: none). An entry's range starts at its first comment and ends
+    after its last string; blank lines between entries are in no range.
+    """
+
+    lines: tuple[str, ...]
+    header: tuple[int, int]
+    entries: tuple[tuple[int, int], ...]
+    kept: tuple[tuple[int, int], ...] = ()
+    trailer: tuple[int, int] = (0, 0)
+
+
 def parse_po_with_warnings(text: str, path: str) -> tuple[Catalog, tuple[Diagnostic, ...]]:
     """Read a PO or POT file's text strictly; return the catalogue and what was normalised.
 
@@ -631,6 +686,33 @@ def parse_po_with_warnings(text: str, path: str) -> tuple[Catalog, tuple[Diagnos
     warnings (they are not written back); everything else that is wrong raises
     `CatalogError` at the first problem, with its line and, where known, column.
     """
+    catalog, _, warnings = _read(text, path)
+    return catalog, warnings
+
+
+def parse_po_layout(text: str, path: str) -> tuple[Catalog, Layout, tuple[Diagnostic, ...]]:
+    """`parse_po_with_warnings`, with where each entry stands in the text."""
+    catalog, reader, warnings = _read(text, path)
+    lines = tuple(reader.text.split("\n"))
+    if lines and not lines[-1]:
+        lines = lines[:-1]  # the empty piece after the last line feed
+    starts = [message.line for message in catalog.messages]
+    header = reader.header
+    assert header is not None  # `_read` refuses a file without one
+    trailer = (reader.trailer - 1, len(lines)) if reader.trailer else (0, 0)
+    while trailer[1] > trailer[0] and not lines[trailer[1] - 1].strip():
+        trailer = (trailer[0], trailer[1] - 1)
+    layout = Layout(
+        lines,
+        (header.line - 1, reader.header_end),
+        tuple((start - 1, end) for start, end in zip(starts, reader.ends, strict=True)),
+        tuple((start - 1, end) for start, end in reader.kept),
+        trailer,
+    )
+    return catalog, layout, warnings
+
+
+def _read(text: str, path: str) -> tuple[Catalog, _Reader, tuple[Diagnostic, ...]]:
     text, warnings = _normalise_line_endings(text, path)
     if not text or text.isspace():  # as `not text.strip()`, without copying the text
         raise CatalogError("empty file; delete it and run 'i18n-sync update' to create it again", path, 1)
@@ -652,7 +734,7 @@ def parse_po_with_warnings(text: str, path: str) -> tuple[Catalog, tuple[Diagnos
     _check_charset(header, text, path)
     _check_unique(reader.messages, reader.msgid_lines, path)
     catalog = Catalog(header, tuple(reader.messages), tuple(header_entry.comments), tuple(header_entry.flags))
-    return catalog, tuple(warnings)
+    return catalog, reader, tuple(warnings)
 
 
 def parse_po(text: str, path: str) -> Catalog:

@@ -322,6 +322,44 @@ def _check_messages(messages: Sequence[Message], path: str | None) -> None:
         seen.add(message.key)
 
 
+def header_text(header: Sequence[tuple[str, str]]) -> str:
+    """The header entry's msgstr: "Name: value" lines; a field without a name is its value alone."""
+    return "".join(f"{name}: {value}\n" if name else f"{value}\n" for name, value in header)
+
+
+def header_entry(catalog: Catalog) -> Message:
+    """The header as the entry it is written as (msgid "")."""
+    return Message(
+        msgid="",
+        msgstr=header_text(catalog.header),
+        comments=catalog.header_comments,
+        flags=catalog.header_flags,
+    )
+
+
+def in_file_order(catalog: Catalog) -> list[Message]:
+    """The messages in the order they are written: active ones first, then obsolete ones.
+
+    msgcat leaves out obsolete entries whose msgstr is empty; they are kept
+    here, since one may hold a translator's comments (update only makes
+    obsolete entries that hold a translation or comments).
+    """
+    return [m for m in catalog.messages if not m.obsolete] + [m for m in catalog.messages if m.obsolete]
+
+
+def format_entry(message: Message, width: int = 0) -> str:
+    """One entry as `format_po` lays it out with this width, without the line feed after it."""
+    if width <= 0:
+        return _unwrapped_entry(message)
+    page_width = max(width, _MIN_WIDTH)
+    return "\n".join(_message_lines(message, page_width, page_width))
+
+
+def check_catalog(catalog: Catalog, path: str | None) -> None:
+    """Raise `CatalogError` (naming `path`) for what a PO file cannot hold."""
+    _check_catalog(catalog, path)
+
+
 def format_po(catalog: Catalog, width: int = 0, path: str | None = None) -> str:
     """Lay a catalogue out as GNU msgcat 0.21 does: UTF-8 text, LF, no BOM.
 
@@ -331,23 +369,10 @@ def format_po(catalog: Catalog, width: int = 0, path: str | None = None) -> str:
     `path`) for text a PO file cannot hold, such as control characters.
     """
     _check_catalog(catalog, path)
-    page_width = max(width, _MIN_WIDTH) if width > 0 else None
-    reference_width = page_width or _REFERENCE_WIDTH
-    header = Message(
-        msgid="",
-        msgstr="".join(f"{name}: {value}\n" for name, value in catalog.header),
-        comments=catalog.header_comments,
-        flags=catalog.header_flags,
-    )
-    active = [m for m in catalog.messages if not m.obsolete]
-    # msgcat leaves out obsolete entries whose msgstr is empty; they are kept
-    # here, since one may hold a translator's comments (update only makes
-    # obsolete entries that hold a translation or comments).
-    obsolete = [m for m in catalog.messages if m.obsolete]
-    if page_width is None:
-        blocks = list(map(_unwrapped_entry, (header, *active, *obsolete)))
+    messages = (header_entry(catalog), *in_file_order(catalog))
+    if width <= 0:
+        blocks = list(map(_unwrapped_entry, messages))
     else:
-        blocks = [
-            "\n".join(_message_lines(m, page_width, reference_width)) for m in (header, *active, *obsolete)
-        ]
+        page_width = max(width, _MIN_WIDTH)
+        blocks = ["\n".join(_message_lines(m, page_width, page_width)) for m in messages]
     return "\n\n".join(blocks) + "\n"

@@ -21,9 +21,16 @@ from i18n_sync.checks.translation import (
     make_policy,
 )
 from i18n_sync.errors import CatalogError, ConfigError, Diagnostic, I18nSyncError, MarkdownError
-from i18n_sync.gettext.catalog import build_template, creation_date, new_catalog, with_language
+from i18n_sync.gettext.catalog import (
+    build_template,
+    creation_date,
+    new_catalog,
+    with_language,
+    without_retired_flags,
+)
+from i18n_sync.gettext.layout import update_po
 from i18n_sync.gettext.merge import MergeReport, merge_catalog
-from i18n_sync.gettext.po import decode_po, format_po, parse_po, parse_po_with_warnings, translations_of
+from i18n_sync.gettext.po import Layout, decode_po, parse_po, parse_po_layout, translations_of
 from i18n_sync.gettext.stats import Counts, count_messages
 from i18n_sync.locales import Language
 from i18n_sync.markdown.document import Document, load_document
@@ -73,17 +80,20 @@ def _read_document(root: Path, path: str, limit: int | None = None) -> Document:
 
 def _read_catalog(
     root: Path, path: str, warnings: list[Diagnostic], limit: int | None = None
-) -> Catalog | None:
+) -> tuple[Catalog, Layout] | None:
     return _parse_catalog(read_bytes(root, path, limit, CatalogError), path, warnings)
 
 
-def _parse_catalog(data: bytes | None, path: str, warnings: list[Diagnostic]) -> Catalog | None:
+def _parse_catalog(
+    data: bytes | None, path: str, warnings: list[Diagnostic]
+) -> tuple[Catalog, Layout] | None:
+    """The catalogue in `data`, with its layout (None: there is no file)."""
     if data is None:
         return None
-    catalog, found = parse_po_with_warnings(decode_po(data, path), path)
+    catalog, layout, found = parse_po_layout(decode_po(data, path), path)
     warnings.extend(found)  # a byte order mark or CRLF endings, normalised on write
     _check_lengths(catalog, path)
-    return catalog
+    return catalog, layout
 
 
 def _check_lengths(catalog: Catalog, path: str) -> None:
@@ -125,6 +135,8 @@ class _Run:
     prepared: dict[str, list[Prepared]] = field(default_factory=dict)
     counts: dict[tuple[str, str], Counts] = field(default_factory=dict)
     policy: Policy = DEFAULT_POLICY
+    # The catalogues and templates read, by path, with their layout, to write them over.
+    read: dict[str, tuple[Catalog, Layout]] = field(default_factory=dict)
 
     @property
     def limit(self) -> int:
@@ -144,12 +156,22 @@ class _Run:
         self.changes.setdefault(group, []).append(change)
 
     def format_catalog(self, catalog: Catalog, path: str) -> str:
-        """The catalogue as msgcat writes it with the configured wrap width."""
-        return format_po(catalog, self.config.settings.wrap_width, path)
+        """The catalogue over the file read from `path`: unchanged entries keep their bytes,
+        the others follow the configured wrap width, or the file's."""
+        return update_po(catalog, self.read.get(path), self.config.settings.wrap_width, path)
+
+    def read_catalog(self, path: str, data: bytes | None) -> Catalog | None:
+        """Parse a catalogue or template the run read, keeping its layout for `format_catalog`."""
+        found = _parse_catalog(data, path, self.diagnostics)
+        if found is None:
+            return None
+        self.read[path] = found
+        return found[0]
 
     def template_for(self, document: SourceDocument, extraction: Extraction) -> Catalog:
         try:
-            previous = _read_catalog(self.config.root, document.template, self.diagnostics, self.limit)
+            data = read_bytes(self.config.root, document.template, self.limit, CatalogError)
+            previous = self.read_catalog(document.template, data)
         except CatalogError as problem:
             where = problem.path or document.template
             self.diagnostics.append(Diagnostic(where, problem.line, f"{problem.message}; it is regenerated"))
@@ -185,13 +207,13 @@ class _Run:
         try:
             # Kept to check, before replacing the file, that nobody changed it meanwhile.
             read_as = read_bytes(self.config.root, target.catalog, self.limit, CatalogError)
-            old = _parse_catalog(read_as, target.catalog, self.diagnostics)
+            old = self.read_catalog(target.catalog, read_as)
         except CatalogError as problem:
             self.errors.append(problem)
             self.reports[language.tag] = _replace_report(report, failed=True)
             return
-        if old is None:
-            old = new_catalog(source.template, language, source.plan.source)
+        old = new_catalog(source.template, language, source.plan.source) if old is None else old
+        old = without_retired_flags(old)
         merged, merge = merge_catalog(
             with_language(old, language), source.template, keep_obsolete=self.config.settings.keep_obsolete
         )
@@ -393,11 +415,12 @@ def check_project(config: Config, languages: Collection[str] = ()) -> CheckRepor
             continue
         for target in targets:
             try:
-                catalog = _read_catalog(config.root, target.catalog, [], config.settings.max_file_size)
+                found = _read_catalog(config.root, target.catalog, [], config.settings.max_file_size)
             except CatalogError as problem:
                 errors.append(problem)
                 continue
-            if catalog is not None:
+            if found is not None:
+                catalog = found[0]
                 catalogs.append(target.catalog)
                 checked += sum(1 for message in catalog.active if message.is_translated)
                 findings += _check_target(config, target, catalog, doc, extraction, policy)
