@@ -13,8 +13,8 @@ width the file uses (`detect_width`) unless the configuration sets one.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from i18n_sync.gettext.linebreak import display_width
@@ -121,6 +121,14 @@ def _is_unchanged(old: Message, new: Message) -> bool:
     return _SPACES.sub("", "".join(old.extracted)) == _SPACES.sub("", "".join(new.extracted))
 
 
+@dataclass(frozen=True, slots=True)
+class Written:
+    """A catalogue's text, and the 1-based first line of each active entry in it, by key."""
+
+    text: str
+    lines: Mapping[tuple[str | None, str], int]
+
+
 def update_po(
     catalog: Catalog,
     previous: tuple[Catalog, Layout] | None,
@@ -137,20 +145,37 @@ def update_po(
     """
     if previous is None:
         return format_po(catalog, width, path)
+    return write_po(catalog, previous, width, path).text
+
+
+def write_po(
+    catalog: Catalog,
+    previous: tuple[Catalog, Layout] | None,
+    width: int = 0,
+    path: str | None = None,
+) -> Written:
+    """`update_po`, with where each entry is in the text, so that messages can name its line."""
     check_catalog(catalog, path)
-    old, layout = previous
-    page_width = width if width > 0 else detect_width(old, layout)
+    old, layout = previous if previous is not None else (Catalog((), ()), Layout((), (0, 0), ()))
+    page_width = width if width > 0 or previous is None else detect_width(old, layout)
     old_entries = _keyed(old, layout)
     header = header_entry(catalog)
-    same_header = header == header_entry(old)
+    same_header = previous is not None and header == header_entry(old)
     parts = [_entry_text(layout, layout.header) if same_header else format_entry(header, page_width)]
+    line = parts[0].count("\n") + 1
+    lines: dict[tuple[str | None, str], int] = {}
     for message in in_file_order(catalog):
         kept = old_entries.get((message.obsolete, *message.key))
         if kept is not None and _is_unchanged(kept[0], message):
-            parts += [kept[2], kept[1]]
+            gap, text = kept[2], kept[1]
         else:
-            parts += ["\n\n", format_entry(message, page_width)]
+            gap, text = "\n\n", format_entry(message, page_width)
+        line += gap.count("\n")
+        if not message.obsolete:
+            lines[message.key] = line
+        parts += [gap, text]
+        line += text.count("\n")
     for span in (*layout.kept, layout.trailer):
         if span[1] > span[0]:
             parts += ["\n\n", _entry_text(layout, span)]
-    return "".join(parts) + "\n"
+    return Written("".join(parts) + "\n", lines)

@@ -28,7 +28,7 @@ from i18n_sync.gettext.catalog import (
     with_language,
     without_retired_flags,
 )
-from i18n_sync.gettext.layout import update_po
+from i18n_sync.gettext.layout import update_po, write_po
 from i18n_sync.gettext.merge import MergeReport, merge_catalog
 from i18n_sync.gettext.po import Layout, decode_po, parse_po, parse_po_layout, translations_of
 from i18n_sync.gettext.stats import Counts, count_messages
@@ -217,9 +217,14 @@ class _Run:
         merged, merge = merge_catalog(
             with_language(old, language), source.template, keep_obsolete=self.config.settings.keep_obsolete
         )
+        # Where each entry is in the catalogue as it will be, for the messages about it.
+        lines = {message.key: message.line for message in old.active}
         if "update" in self.steps:
-            text = self.format_catalog(merged, target.catalog)
-            self.add(language.tag, target.catalog, text, "catalog", read_as, guarded=True)
+            written = write_po(
+                merged, self.read.get(target.catalog), self.config.settings.wrap_width, target.catalog
+            )
+            self.add(language.tag, target.catalog, written.text, "catalog", read_as, guarded=True)
+            lines = dict(written.lines)
         extraction = source.extraction
         allowed = self.config.settings.allowed_hosts(language.tag)
         accepted = accept_translations(
@@ -230,6 +235,7 @@ class _Run:
             allowed,
             self.policy,
             ignores_of(merged.active),
+            {msgid: line for (context, msgid), line in lines.items() if context is None and line},
         )
         self.diagnostics.extend(accepted.diagnostics)
         counts = count_messages(merged)
