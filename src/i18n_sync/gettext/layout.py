@@ -71,7 +71,7 @@ def detect_width(catalog: Catalog, layout: Layout) -> int:
     A file none of whose strings continue past a line without a line feed is
     unwrapped. Otherwise the width is the one at which msgcat's layout gives
     back most of a sample of the file's wrapped entries; when no width does (a
-    tool with other line breaking), the width just past its longest line.
+    tool with other line breaking), the length of its longest line.
     """
     wrapped = []
     longest = 0
@@ -85,15 +85,16 @@ def detect_width(catalog: Catalog, layout: Layout) -> int:
         longest = max(longest, *map(display_width, strings))
     if not wrapped:
         return 0
-    candidates = dict.fromkeys((longest + 1, longest + 2, longest + 3, *_USUAL_WIDTHS))
+    # A line may be as long as the page width; the usual widths win a tie.
+    candidates = dict.fromkeys((*_USUAL_WIDTHS, longest, longest + 1, longest + 2))
     sample = wrapped[:: max(1, len(wrapped) // _SAMPLE)][:_SAMPLE]
     scores = {
         width: sum(format_entry(message, width) == text for message, text in sample)
         for width in candidates
-        if width > longest
+        if width >= longest
     }
-    best = max(scores, key=lambda width: scores[width], default=longest + 1)
-    return best if scores.get(best) else longest + 1
+    best = max(scores, key=lambda width: scores[width], default=longest)
+    return best if scores.get(best) else longest
 
 
 def _keyed(catalog: Catalog, layout: Layout) -> dict[tuple[bool, str | None, str], tuple[Message, str, str]]:
