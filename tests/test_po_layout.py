@@ -281,6 +281,7 @@ def test_a_catalogue_gnu_accepts_is_used_and_kept_as_it_is(project: Path, path: 
     result = invoke(project, "sync")
     assert result.exit_code == 0, result.output
     assert catalog.read_bytes() == path.read_bytes()
+    assert ("never used" in result.stderr) == (path.stem == "plural-entry")
     assert "Birinci paragraf." in (project / "README.tr.md").read_text("utf-8")
     assert invoke(project, "sync", "--check").exit_code == 0
 
@@ -325,3 +326,23 @@ def test_translate_toolkit_reads_the_comments_and_placeholders_a_translator_need
     path.write_bytes(bytes(store))
     assert invoke(project, "sync").exit_code == 0
     assert "[Rehberi](https://example.com/guide)" in (project / "README.tr.md").read_text("utf-8")
+
+
+def test_a_catalogue_without_header_gets_one_and_an_empty_one_is_written_anew(project: Path) -> None:
+    catalog = project / "locales" / "tr" / "README.po"
+    entries = (
+        '#: content/README.md\nmsgid "Notes"\nmsgstr "Notlar"\n\n'
+        '#. Section: Notes\n#: content/README.md\nmsgid "A first paragraph."\nmsgstr "Birinci paragraf."\n'
+    )
+    catalog.write_text(entries, "utf-8")
+    result = invoke(project, "sync")
+    assert result.exit_code == 0, result.output
+    assert 'README.po:1: warning: no header entry (msgid "") at the top; one is written' in result.stderr
+    written = catalog.read_text("utf-8")
+    assert written.endswith("\n\n" + entries) and 'msgid ""\nmsgstr ""\n"Project-Id-Version:' in written
+    assert "Birinci paragraf." in (project / "README.tr.md").read_text("utf-8")
+    catalog.write_text("\n", "utf-8")
+    result = invoke(project, "sync")
+    assert result.exit_code == 0, result.output
+    assert "README.po:1: warning: empty file; it is written anew" in result.stderr
+    assert parse_po(catalog.read_text("utf-8"), "README.po").header_value("Language") == "tr"

@@ -209,6 +209,7 @@ class _Reader:
         self.header_end = 0
         self.ends: list[int] = []
         self.kept: list[tuple[int, int]] = []
+        self.warnings: list[Diagnostic] = []
         self.trailer = 0
 
     def fail(self, line: int, message: str, column: int | None = None) -> CatalogError:
@@ -316,6 +317,15 @@ class _Reader:
             self.header_end = self.last_line
         elif entry.plural:
             self.kept.append((entry.line, self.last_line))
+            if not entry.obsolete:
+                self.warnings.append(
+                    Diagnostic(
+                        self.path,
+                        entry.line,
+                        "a plural entry (msgid_plural); Markdown units have no plural forms, "
+                        "so it is kept as it is and never used",
+                    )
+                )
         else:
             self.messages.append(_to_message(entry))
             self.msgid_lines.append(entry.keyword_lines["msgid"])
@@ -376,7 +386,7 @@ class _Reader:
         if not text.startswith('"'):
             self.start_if_needed(number)
             keyword, text, column = self.split_keyword(number, text, column)
-            if keyword not in ("msgctxt", "msgid") or keyword in self.entry.previous:
+            if keyword not in ("msgctxt", "msgid", "msgid_plural") or keyword in self.entry.previous:
                 raise self.fail(number, f"unexpected '#| {keyword}'; " + _FIX, column + 1)
             self.entry.previous[keyword] = ""
             self.entry.last = "previous " + keyword
@@ -397,9 +407,7 @@ class _Reader:
         elif body.rstrip(" \t"):
             self.read_keyword(number, body.rstrip(" \t"), offset, obsolete=True)
 
-    def split_keyword(
-        self, number: int, text: str, column: int, obsolete: bool = False
-    ) -> tuple[str, str, int]:
+    def split_keyword(self, number: int, text: str, column: int) -> tuple[str, str, int]:
         """The keyword at the start of `text`, the text after it and its column.
 
         ``msgstr[N]`` comes back as "msgstr", with the text after the index.
@@ -410,15 +418,9 @@ class _Reader:
         keyword, end = match.group(), match.end()
         index = _INDEX.match(text, end) if keyword == "msgstr" else None
         if keyword == "msgid_plural" or index:
-            if not obsolete:
-                raise self.fail(
-                    number,
-                    "plural forms are not used in Markdown catalogues; remove msgid_plural and msgstr[N]",
-                    column + 1,
-                )
             if index and not self.entry.plural:
                 raise self.fail(number, "'msgstr[N]' without a 'msgid_plural' before it; " + _FIX, column + 1)
-            # An obsolete plural entry (from another tool) is kept as it is and never used.
+            # A plural entry (another tool's) is kept as it is and never used.
             self.entry.plural = True
             end = index.end() if index else end
         elif keyword not in _KEYWORDS:
@@ -438,7 +440,7 @@ class _Reader:
                 raise self.fail(number, "an entry that is partly obsolete ('#~'); " + _FIX, offset + 1)
             entry.strings[entry.last] += self.parse_strings(text, number, offset)
             return
-        keyword, rest, column = self.split_keyword(number, text, offset, obsolete)
+        keyword, rest, column = self.split_keyword(number, text, offset)
         entry = self.begin(number, keyword, offset, obsolete)
         entry.keyword_lines.setdefault(keyword, number)
         entry.strings[keyword] = entry.strings.get(keyword, "") + self.parse_strings(rest, number, column)
@@ -704,12 +706,17 @@ def parse_po_layout(text: str, path: str) -> tuple[Catalog, Layout, tuple[Diagno
         trailer = (trailer[0], trailer[1] - 1)
     layout = Layout(
         lines,
-        (header.line - 1, reader.header_end),
+        (max(header.line - 1, 0), reader.header_end),
         tuple((start - 1, end) for start, end in zip(starts, reader.ends, strict=True)),
         tuple((start - 1, end) for start, end in reader.kept),
         trailer,
     )
     return catalog, layout, warnings
+
+
+def _is_plain_entry(entry: _Entry) -> bool:
+    """Whether an entry is an active, singular one with a msgid: not a header entry."""
+    return bool(entry.strings["msgid"]) and not entry.obsolete and not entry.plural
 
 
 def _read(text: str, path: str) -> tuple[Catalog, _Reader, tuple[Diagnostic, ...]]:
@@ -719,6 +726,15 @@ def _read(text: str, path: str) -> tuple[Catalog, _Reader, tuple[Diagnostic, ...
     reader = _Reader(text, path)
     reader.read()
     header_entry = reader.header
+    if header_entry is not None and _is_plain_entry(header_entry):
+        # msgfmt accepts a file without a header: its first entry is an entry like the others.
+        reader.messages.insert(0, _to_message(header_entry))
+        reader.msgid_lines.insert(0, header_entry.keyword_lines["msgid"])
+        reader.ends.insert(0, reader.header_end)
+        reader.header, reader.header_end = _Entry(strings={"msgid": "", "msgstr": ""}), 0
+        header_entry = reader.header
+        found = 'no header entry (msgid "") at the top; one is written from the template'
+        warnings.append(Diagnostic(path, 1, found))
     if (
         header_entry is None
         or header_entry.obsolete
@@ -734,7 +750,7 @@ def _read(text: str, path: str) -> tuple[Catalog, _Reader, tuple[Diagnostic, ...
     _check_charset(header, text, path)
     _check_unique(reader.messages, reader.msgid_lines, path)
     catalog = Catalog(header, tuple(reader.messages), tuple(header_entry.comments), tuple(header_entry.flags))
-    return catalog, reader, tuple(warnings)
+    return catalog, reader, (*warnings, *reader.warnings)
 
 
 def parse_po(text: str, path: str) -> Catalog:

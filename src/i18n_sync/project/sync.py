@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from i18n_sync.checks.translation import (
@@ -89,6 +89,9 @@ def _parse_catalog(
 ) -> tuple[Catalog, Layout] | None:
     """The catalogue in `data`, with its layout (None: there is no file)."""
     if data is None:
+        return None
+    if not data.strip():  # msgfmt accepts an empty file; nothing in it can be lost
+        warnings.append(Diagnostic(path, 1, "empty file; it is written anew"))
         return None
     catalog, layout, found = parse_po_layout(decode_po(data, path), path)
     warnings.extend(found)  # a byte order mark or CRLF endings, normalised on write
@@ -212,7 +215,13 @@ class _Run:
             self.errors.append(problem)
             self.reports[language.tag] = _replace_report(report, failed=True)
             return
-        old = new_catalog(source.template, language, source.plan.source) if old is None else old
+        if old is None or not old.header:  # no file, or one without a header entry
+            fresh = new_catalog(source.template, language, source.plan.source)
+            old = (
+                fresh
+                if old is None
+                else replace(old, header=fresh.header, header_comments=fresh.header_comments)
+            )
         old = without_retired_flags(old)
         merged, merge = merge_catalog(
             with_language(old, language), source.template, keep_obsolete=self.config.settings.keep_obsolete
