@@ -459,6 +459,21 @@ def test_line_breaks_match_libunistring_on_random_text() -> None:
         assert linebreak.line_breaks(text, overrides, width, column) == expected, (text, width, column)
 
 
+def test_the_fast_line_breaking_agrees_with_the_state_machine() -> None:
+    """Text of plain classes skips the character loop; both must choose the same breaks."""
+    rng = random.Random(14)
+    pool = [*(chr(c) for c in range(0x20, 0x7F)), *CJK, *"éüğışçÂÊ«»“”—–…、。「」（）￥€", "  ", "-"]
+    plain = 0
+    for _ in range(5000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(1, 80)))
+        overrides = [rng.choice((0, 0, 0, 0, 1)) for _ in text]
+        width, column = rng.randint(1, 40), rng.randint(0, 10)
+        expected = linebreak._state_line_breaks(text, overrides, width, column)
+        assert linebreak.line_breaks(text, overrides, width, column) == expected, (text, width, column)
+        plain += not linebreak._SPECIAL.search(text.translate(linebreak._CLASS_CODES))
+    assert plain > 4000  # the fast path was taken
+
+
 if __name__ == "__main__":
     # Print linebreak._CHARACTER_DATA as it should read for the installed libunistring.
     blob = base64.b85encode(zlib.compress(library_character_data(), 9)).decode("ascii")

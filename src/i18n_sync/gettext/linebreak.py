@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import base64
 import bisect
+import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -195,7 +196,48 @@ def _break_before(state: _BreakState, prop: int) -> int:
 
 
 def line_breaks(text: str, overrides: Sequence[int], width: int, column: int) -> list[int]:
-    """The indexes where msgcat starts a new line in `text` (u8_width_linebreaks)."""
+    """The indexes where msgcat starts a new line in `text` (u8_width_linebreaks).
+
+    `overrides[i]` is `PROHIBITED` where a break before `text[i]` is not allowed,
+    else 0; `column` is where the text starts on its first line.
+    """
+    return Breakable(text, overrides).breaks(width, column)
+
+
+class Breakable:
+    """A text prepared for `line_breaks` at several widths or start columns.
+
+    Text without the classes that need the full state machine (most text)
+    gets its break opportunities found once, with the work done in C
+    (`_opportunities`); the rest goes through `_state_line_breaks` each time.
+    """
+
+    __slots__ = ("opportunities", "overrides", "text", "widths")
+
+    def __init__(self, text: str, overrides: Sequence[int]) -> None:
+        self.text, self.overrides = text, overrides
+        self.opportunities: list[int] | None = None
+        self.widths: str | None = None
+        classes = text.translate(_CLASS_CODES)
+        if _SPECIAL.search(classes):
+            return
+        widths = None if text.isascii() else text.translate(_WIDTH_CODES)
+        if widths is not None and _ODD_WIDTH.search(widths):
+            return
+        self.widths = widths if widths is not None and _WIDE in widths else None
+        self.opportunities = _opportunities(classes, overrides)
+
+    def breaks(self, width: int, column: int) -> list[int]:
+        """`line_breaks` of the text at this width, from this column."""
+        if self.opportunities is None:
+            return _state_line_breaks(self.text, self.overrides, width, column)
+        if self.widths is None:
+            return _narrow_line_breaks(self.opportunities, len(self.text), width, column)
+        return _wide_line_breaks(self.opportunities, self.widths, width, column)
+
+
+def _state_line_breaks(text: str, overrides: Sequence[int], width: int, column: int) -> list[int]:
+    """`line_breaks` character by character, through libunistring's state machine."""
     state = _BreakState()
     chosen: list[int] = []
     last = -1  # where the current piece starts, if it may move to a new line
@@ -219,8 +261,151 @@ def line_breaks(text: str, overrides: Sequence[int], width: int, column: int) ->
     return chosen
 
 
+def _narrow_line_breaks(opportunities: list[int], length: int, width: int, column: int) -> list[int]:
+    """`_state_line_breaks` for text of plain classes, one column each: one step per line.
+
+    The loop's rule, line by line: a line that starts at `start` in `column` holds
+    the first opportunity after its start whatever its length, then every one
+    up to the width; it ends at the last of these when another follows or the
+    text goes past the width.
+    """
+    chosen: list[int] = []
+    start, first = 0, 0  # where the line starts; the index of its first opportunity
+    while first < len(opportunities):
+        fits = bisect.bisect_right(opportunities, start + width - column, first) - 1
+        end = max(first, fits)
+        if end + 1 == len(opportunities) and length - start + column <= width:
+            break
+        chosen.append(opportunities[end])
+        start, first, column = opportunities[end], end + 1, 0
+    return chosen
+
+
 def display_width(text: str) -> int:
     """The columns `text` takes, as libunistring counts them (control characters: none)."""
     if text.isascii():
         return len(text)
     return sum(max(_character(char)[1], 0) for char in text)
+
+
+# The fast path of `line_breaks`. Each character's line-break class becomes one
+# code character (str.translate runs in C), and so does its width. Without the
+# classes that need more state than "the last class that is not a space, and
+# whether spaces follow it" (marks, joiners, regional indicators, zero-width
+# space, Hebrew letters before hyphens, line ends) and without zero-width or
+# control characters, libunistring's decision before a character depends on
+# exactly that, so only the places where a break can happen need a look: after
+# a run of spaces, and next to a character whose class is not AL (AL x AL is
+# never a direct break).
+
+
+def _code(prop: int) -> str:
+    return chr(0x30 + prop)
+
+
+class _Codes(dict[int, str]):
+    """Code point -> the code of its class (or width), each looked up once."""
+
+    def __init__(self, field: int) -> None:
+        super().__init__()
+        self.field = field
+
+    def __missing__(self, point: int) -> str:
+        value = _character(chr(point))[self.field]
+        code = self[point] = _code(value) if self.field == 0 else str(max(value, -1) + 1)
+        return code
+
+
+_CLASS_CODES = _Codes(0)
+_WIDTH_CODES = _Codes(1)
+_SPECIAL = re.compile(
+    "[" + "".join(_code(_LB[name]) for name in ("BK", "CR", "LF", "CM", "ZWJ", "RI", "ZW", "HL")) + "]"
+)
+# Width codes: "0" a control character, "1" zero width, "2" one column, "3" two.
+_ODD_WIDTH = re.compile("[01]")
+_WIDE = "3"
+_SP_CODE = _code(_SP)
+
+
+def _codes(predicate: Callable[[int], bool]) -> str:
+    """The codes of the classes of the pair table that satisfy `predicate`."""
+    return "".join(_code(prop) for prop in range(len(_PAIRS)) if predicate(prop))
+
+
+def _never_before(after: int) -> bool:
+    return all(row[after] == "P" for row in _PAIRS)
+
+
+def _never_after(before: int) -> bool:
+    return set(_PAIRS[before]) == {"P"}
+
+
+def _is_quiet_pair(before: int, after: int) -> bool:
+    return "D" not in (_PAIRS[before][after], _PAIRS[after][before])
+
+
+# After a run of spaces, a break is allowed where the table says D or I: everywhere
+# but before the classes no break ever precedes, after the ones no break ever follows
+# (opening brackets), and a few pairs besides. The patterns start with a literal or
+# a character set, which the regular expression engine scans for quickly.
+_SPACE_ENDS = re.compile(f"{_SP_CODE}+(?=[^{_SP_CODE}{_codes(_never_before)}])")
+_NOT_AFTER_SPACES = frozenset(
+    (_code(before), _code(after))
+    for before in range(len(_PAIRS))
+    for after in range(len(_PAIRS))
+    if _PAIRS[before][after] == "P" and not _never_before(after)
+)
+_SPACES_AFTER_SOME = re.compile(
+    f"[{''.join(sorted({before for before, _ in _NOT_AFTER_SPACES}))}]{_SP_CODE}+"
+)
+# Between neighbours, only D: never between two "quiet" classes (letters, digits,
+# quotes...), so only the neighbours of the other characters need a look.
+_QUIET = ""
+for _prop in (_AL, *(_LB[name] for name in ("NU", "QU", "CP1", "GL", "WJ"))):
+    if all(_is_quiet_pair(_prop, ord(other) - 0x30) for other in _QUIET + _code(_prop)):
+        _QUIET += _code(_prop)
+_LOUD = re.compile(f"[^{_QUIET}{_SP_CODE}]")
+_DIRECT = frozenset(
+    _code(before) + _code(after)
+    for before in range(len(_PAIRS))
+    for after in range(len(_PAIRS))
+    if _PAIRS[before][after] == "D"
+)
+_MATCH_END = re.Match.end
+_MATCH_START = re.Match.start
+
+
+def _opportunities(classes: str, overrides: Sequence[int]) -> list[int]:
+    """Where a line may break in text of these class codes, in order."""
+    found = set(map(_MATCH_END, _SPACE_ENDS.finditer(classes)))
+    found.discard(len(classes) - len(classes.lstrip(_SP_CODE)))  # spaces at the start
+    for match in _SPACES_AFTER_SOME.finditer(classes):
+        end = match.end()
+        if (classes[match.start()], classes[end : end + 1]) in _NOT_AFTER_SPACES:
+            found.discard(end)
+    for index in map(_MATCH_START, _LOUD.finditer(classes)):
+        if index and classes[index - 1 : index + 1] in _DIRECT:
+            found.add(index)
+        if classes[index + 1 : index + 2] in _QUIET and classes[index : index + 2] in _DIRECT:
+            found.add(index + 1)
+    if any(overrides):
+        return sorted(index for index in found if not overrides[index])
+    return sorted(found)
+
+
+def _wide_line_breaks(opportunities: list[int], widths: str, width: int, column: int) -> list[int]:
+    """`_state_line_breaks` for text of plain classes, some characters two columns wide:
+    the same loop, one step per opportunity. `widths` holds a width code per character."""
+    chosen: list[int] = []
+    last = -1
+    start = 0
+    for index in opportunities:
+        piece = index - start + widths.count(_WIDE, start, index)
+        if last >= 0 and column + piece > width:
+            chosen.append(last)
+            column = 0
+        last, column, start = index, column + piece, index
+    piece = len(widths) - start + widths.count(_WIDE, start)
+    if last >= 0 and column + piece > width:
+        chosen.append(last)
+    return chosen

@@ -17,7 +17,7 @@ from itertools import chain, pairwise, repeat
 from operator import attrgetter
 
 from i18n_sync.errors import CatalogError
-from i18n_sync.gettext.linebreak import PROHIBITED, UNLIMITED, line_breaks
+from i18n_sync.gettext.linebreak import PROHIBITED, UNLIMITED, Breakable
 from i18n_sync.model import Catalog, Message
 
 # What a string may not hold after its escapes are decoded: the characters
@@ -96,13 +96,14 @@ def _string_lines(prefix: str, keyword: str, text: str, page_width: int | None) 
     first = True
     for index, portion in enumerate(portions):
         escaped, overrides = _escaped(portion)
+        breakable = Breakable(escaped, overrides)
         column = len(keyword) + 1 if first else 0
-        breaks = line_breaks(escaped, overrides, width, column) if page_width else []
+        breaks = breakable.breaks(width, column) if page_width else []
         if first and escaped and (index + 1 < len(portions) or column > width or breaks):
             # Whatever does not fit on the keyword's line starts on the next one.
             yield f'{prefix}{keyword} ""'
             first = False
-            breaks = line_breaks(escaped, overrides, width, 0) if page_width else []
+            breaks = breakable.breaks(width, 0) if page_width else []
         bounds = [0, *breaks, len(escaped)]
         for number, (start, end) in enumerate(pairwise(bounds)):
             head = f"{prefix}{keyword} " if first and number == 0 else prefix
