@@ -219,10 +219,10 @@ class Breakable:
         self.opportunities: list[int] | None = None
         self.widths: str | None = None
         classes = text.translate(_CLASS_CODES)
-        if _SPECIAL.search(classes):
+        if _SPECIAL in classes:
             return
         widths = None if text.isascii() else text.translate(_WIDTH_CODES)
-        if widths is not None and _ODD_WIDTH.search(widths):
+        if widths is not None and _ODD_WIDTH in widths:
             return
         self.widths = widths if widths is not None and _WIDE in widths else None
         self.opportunities = _opportunities(classes, overrides)
@@ -303,6 +303,13 @@ def _code(prop: int) -> str:
     return chr(0x30 + prop)
 
 
+# The classes the fast path cannot take, and the widths it cannot: a control
+# character or a zero-width one. Both become one sentinel code, found with `in`.
+_SPECIAL_CLASSES = frozenset(_LB[name] for name in ("BK", "CR", "LF", "CM", "ZWJ", "RI", "ZW", "HL"))
+_SPECIAL = _ODD_WIDTH = "\x00"
+_WIDE = "2"
+
+
 class _Codes(dict[int, str]):
     """Code point -> the code of its class (or width), each looked up once."""
 
@@ -311,19 +318,17 @@ class _Codes(dict[int, str]):
         self.field = field
 
     def __missing__(self, point: int) -> str:
-        value = _character(chr(point))[self.field]
-        code = self[point] = _code(value) if self.field == 0 else str(max(value, -1) + 1)
+        prop, width = _character(chr(point))
+        if self.field == 0:
+            code = _SPECIAL if prop in _SPECIAL_CLASSES else _code(prop)
+        else:
+            code = _ODD_WIDTH if width <= 0 else str(width)
+        self[point] = code
         return code
 
 
 _CLASS_CODES = _Codes(0)
 _WIDTH_CODES = _Codes(1)
-_SPECIAL = re.compile(
-    "[" + "".join(_code(_LB[name]) for name in ("BK", "CR", "LF", "CM", "ZWJ", "RI", "ZW", "HL")) + "]"
-)
-# Width codes: "0" a control character, "1" zero width, "2" one column, "3" two.
-_ODD_WIDTH = re.compile("[01]")
-_WIDE = "3"
 _SP_CODE = _code(_SP)
 
 
@@ -377,20 +382,25 @@ _MATCH_START = re.Match.start
 
 def _opportunities(classes: str, overrides: Sequence[int]) -> list[int]:
     """Where a line may break in text of these class codes, in order."""
-    found = set(map(_MATCH_END, _SPACE_ENDS.finditer(classes)))
-    found.discard(len(classes) - len(classes.lstrip(_SP_CODE)))  # spaces at the start
-    for match in _SPACES_AFTER_SOME.finditer(classes):
-        end = match.end()
-        if (classes[match.start()], classes[end : end + 1]) in _NOT_AFTER_SPACES:
-            found.discard(end)
+    found = list(map(_MATCH_END, _SPACE_ENDS.finditer(classes)))
+    if found and found[0] == len(classes) - len(classes.lstrip(_SP_CODE)):
+        del found[0]  # after spaces at the start: no break before the first character
+    unwanted = {
+        match.end()
+        for match in _SPACES_AFTER_SOME.finditer(classes)
+        if (classes[match.start()], classes[match.end() : match.end() + 1]) in _NOT_AFTER_SPACES
+    }
+    direct = []
     for index in map(_MATCH_START, _LOUD.finditer(classes)):
         if index and classes[index - 1 : index + 1] in _DIRECT:
-            found.add(index)
+            direct.append(index)
         if classes[index + 1 : index + 2] in _QUIET and classes[index : index + 2] in _DIRECT:
-            found.add(index + 1)
-    if any(overrides):
-        return sorted(index for index in found if not overrides[index])
-    return sorted(found)
+            direct.append(index + 1)
+    if direct:
+        found = sorted({*found, *direct})
+    if unwanted or any(overrides):
+        return [index for index in found if not overrides[index] and index not in unwanted]
+    return found
 
 
 def _wide_line_breaks(opportunities: list[int], widths: str, width: int, column: int) -> list[int]:
