@@ -468,7 +468,8 @@ def test_the_fast_line_breaking_agrees_with_the_state_machine() -> None:
         text = "".join(rng.choice(pool) for _ in range(rng.randint(1, 80)))
         overrides = [rng.choice((0, 0, 0, 0, 1)) for _ in text]
         width, column = rng.randint(1, 40), rng.randint(0, 10)
-        expected = linebreak._state_line_breaks(text, overrides, width, column)
+        prohibited = {index for index, value in enumerate(overrides) if value}
+        expected = linebreak._state_line_breaks(text, prohibited, width, column)
         assert linebreak.line_breaks(text, overrides, width, column) == expected, (text, width, column)
         plain += linebreak._SPECIAL not in text.translate(linebreak._CLASS_CODES)
     assert plain > 4000  # the fast path was taken

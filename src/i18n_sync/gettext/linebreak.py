@@ -13,7 +13,7 @@ import base64
 import bisect
 import re
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -201,7 +201,7 @@ def line_breaks(text: str, overrides: Sequence[int], width: int, column: int) ->
     `overrides[i]` is `PROHIBITED` where a break before `text[i]` is not allowed,
     else 0; `column` is where the text starts on its first line.
     """
-    return Breakable(text, overrides).breaks(width, column)
+    return Breakable(text, {index for index, value in enumerate(overrides) if value}).breaks(width, column)
 
 
 class Breakable:
@@ -212,10 +212,11 @@ class Breakable:
     (`_opportunities`); the rest goes through `_state_line_breaks` each time.
     """
 
-    __slots__ = ("opportunities", "overrides", "text", "widths")
+    __slots__ = ("opportunities", "prohibited", "text", "widths")
 
-    def __init__(self, text: str, overrides: Sequence[int]) -> None:
-        self.text, self.overrides = text, overrides
+    def __init__(self, text: str, prohibited: Collection[int]) -> None:
+        """`prohibited`: the indexes of the characters no break may precede."""
+        self.text, self.prohibited = text, prohibited
         self.opportunities: list[int] | None = None
         self.widths: str | None = None
         classes = text.translate(_CLASS_CODES)
@@ -225,18 +226,18 @@ class Breakable:
         if widths is not None and _ODD_WIDTH in widths:
             return
         self.widths = widths if widths is not None and _WIDE in widths else None
-        self.opportunities = _opportunities(classes, overrides)
+        self.opportunities = _opportunities(classes, prohibited)
 
     def breaks(self, width: int, column: int) -> list[int]:
         """`line_breaks` of the text at this width, from this column."""
         if self.opportunities is None:
-            return _state_line_breaks(self.text, self.overrides, width, column)
+            return _state_line_breaks(self.text, self.prohibited, width, column)
         if self.widths is None:
             return _narrow_line_breaks(self.opportunities, len(self.text), width, column)
         return _wide_line_breaks(self.opportunities, self.widths, width, column)
 
 
-def _state_line_breaks(text: str, overrides: Sequence[int], width: int, column: int) -> list[int]:
+def _state_line_breaks(text: str, prohibited: Collection[int], width: int, column: int) -> list[int]:
     """`line_breaks` character by character, through libunistring's state machine."""
     state = _BreakState()
     chosen: list[int] = []
@@ -246,7 +247,7 @@ def _state_line_breaks(text: str, overrides: Sequence[int], width: int, column: 
         prop, char_width = _character(char)
         kind = _break_before(state, prop)
         state.regional = state.regional + 1 if prop == _RI else 0
-        kind = overrides[index] or kind
+        kind = PROHIBITED if index in prohibited else kind
         if kind != PROHIBITED and last >= 0 and column + piece > width:
             chosen.append(last)
             column = 0
@@ -369,7 +370,16 @@ _QUIET = ""
 for _prop in (_AL, *(_LB[name] for name in ("NU", "QU", "CP1", "GL", "WJ"))):
     if all(_is_quiet_pair(_prop, ord(other) - 0x30) for other in _QUIET + _code(_prop)):
         _QUIET += _code(_prop)
-_LOUD = re.compile(f"[^{_QUIET}{_SP_CODE}]")
+_QUIET_PROPS = [ord(code) - 0x30 for code in _QUIET]
+_LOUD_PROPS = [prop for prop in range(len(_PAIRS)) if _code(prop) not in _QUIET]
+# A direct break before a loud class, after any class that is not a space; and after a
+# loud class, before a quiet one (before a loud one, the first pattern finds it).
+_DIRECT_BEFORE = re.compile(
+    f"(?<=[^{_SP_CODE}])[{_codes(lambda b: b in _LOUD_PROPS and any(row[b] == 'D' for row in _PAIRS))}]"
+)
+_DIRECT_AFTER = re.compile(
+    f"[{_codes(lambda a: a in _LOUD_PROPS and any(_PAIRS[a][q] == 'D' for q in _QUIET_PROPS))}](?=[{_QUIET}])"
+)
 _DIRECT = frozenset(
     _code(before) + _code(after)
     for before in range(len(_PAIRS))
@@ -380,7 +390,7 @@ _MATCH_END = re.Match.end
 _MATCH_START = re.Match.start
 
 
-def _opportunities(classes: str, overrides: Sequence[int]) -> list[int]:
+def _opportunities(classes: str, prohibited: Collection[int]) -> list[int]:
     """Where a line may break in text of these class codes, in order."""
     found = list(map(_MATCH_END, _SPACE_ENDS.finditer(classes)))
     if found and found[0] == len(classes) - len(classes.lstrip(_SP_CODE)):
@@ -390,16 +400,17 @@ def _opportunities(classes: str, overrides: Sequence[int]) -> list[int]:
         for match in _SPACES_AFTER_SOME.finditer(classes)
         if (classes[match.start()], classes[match.end() : match.end() + 1]) in _NOT_AFTER_SPACES
     }
-    direct = []
-    for index in map(_MATCH_START, _LOUD.finditer(classes)):
-        if index and classes[index - 1 : index + 1] in _DIRECT:
-            direct.append(index)
-        if classes[index + 1 : index + 2] in _QUIET and classes[index : index + 2] in _DIRECT:
-            direct.append(index + 1)
+    direct = [
+        i for i in map(_MATCH_START, _DIRECT_BEFORE.finditer(classes)) if classes[i - 1 : i + 1] in _DIRECT
+    ]
+    direct += [
+        i for i in map(_MATCH_END, _DIRECT_AFTER.finditer(classes)) if classes[i - 1 : i + 1] in _DIRECT
+    ]
     if direct:
         found = sorted({*found, *direct})
-    if unwanted or any(overrides):
-        return [index for index in found if not overrides[index] and index not in unwanted]
+    if unwanted or prohibited:
+        unwanted.update(prohibited)
+        return [index for index in found if index not in unwanted]
     return found
 
 

@@ -17,7 +17,7 @@ from itertools import chain, pairwise, repeat
 from operator import attrgetter
 
 from i18n_sync.errors import CatalogError
-from i18n_sync.gettext.linebreak import PROHIBITED, UNLIMITED, Breakable
+from i18n_sync.gettext.linebreak import UNLIMITED, Breakable
 from i18n_sync.model import Catalog, Message
 
 # What a string may not hold after its escapes are decoded: the characters
@@ -68,17 +68,17 @@ def _escape_match(match: re.Match[str]) -> str:
     return "\\" + _WRITE_ESCAPES[match.group()]
 
 
-def _escaped(portion: str) -> tuple[str, list[int]]:
-    """The portion with C escapes, and the breaks forbidden inside them (0: no override)."""
+def _escaped(portion: str) -> tuple[str, set[int]]:
+    """The portion with C escapes, and where breaks are forbidden: inside an escape."""
     text = _WRITE_ESCAPE.sub(_escape_match, portion)
-    overrides = [0] * len(text)
+    prohibited = set()
     index = text.find("\\")
     while index >= 0:
-        overrides[index + 1] = PROHIBITED
+        prohibited.add(index + 1)
         index = text.find("\\", index + 2)
     if portion.endswith("\n"):
-        overrides[-2] = PROHIBITED  # never break just before a final \n
-    return text, overrides
+        prohibited.add(len(text) - 2)  # never break just before a final \n
+    return text, prohibited
 
 
 def _string_lines(prefix: str, keyword: str, text: str, page_width: int | None) -> Iterator[str]:
