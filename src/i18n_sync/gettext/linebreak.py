@@ -222,7 +222,7 @@ class Breakable:
         classes = text.translate(_CLASS_CODES)
         if _SPECIAL in classes:
             return
-        widths = None if text.isascii() else text.translate(_WIDTH_CODES)
+        widths = None if _is_one_column_each(text) else text.translate(_WIDTH_CODES)
         if widths is not None and _ODD_WIDTH in widths:
             return
         self.widths = widths if widths is not None and _WIDE in widths else None
@@ -235,6 +235,21 @@ class Breakable:
         if self.widths is None:
             return _narrow_line_breaks(self.opportunities, len(self.text), width, column)
         return _wide_line_breaks(self.opportunities, self.widths, width, column)
+
+
+def _is_one_column_each(text: str) -> bool:
+    """Whether every character is one column wide, found without looking each one up."""
+    return text.isascii() or (text.isprintable() and max(text) < _one_column_below())
+
+
+@cache
+def _one_column_below() -> str:
+    """The first printable character past ASCII that is not one column wide (U+0300)."""
+    return next(
+        chr(point)
+        for point in range(0x80, 0x110000)
+        if chr(point).isprintable() and _character(chr(point))[1] != 1
+    )
 
 
 def _state_line_breaks(text: str, prohibited: Collection[int], width: int, column: int) -> list[int]:
@@ -372,10 +387,12 @@ for _prop in (_AL, *(_LB[name] for name in ("NU", "QU", "CP1", "GL", "WJ"))):
         _QUIET += _code(_prop)
 _QUIET_PROPS = [ord(code) - 0x30 for code in _QUIET]
 _LOUD_PROPS = [prop for prop in range(len(_PAIRS)) if _code(prop) not in _QUIET]
-# A direct break before a loud class, after any class that is not a space; and after a
-# loud class, before a quiet one (before a loud one, the first pattern finds it).
+# A direct break before a loud class (after a class that is not a space: a space
+# is in no pair of `_DIRECT`); and after a loud class, before a quiet one (before a
+# loud one, the first pattern finds it). Both start with a set of characters, which
+# the regular expression engine scans for quickly.
 _DIRECT_BEFORE = re.compile(
-    f"(?<=[^{_SP_CODE}])[{_codes(lambda b: b in _LOUD_PROPS and any(row[b] == 'D' for row in _PAIRS))}]"
+    f"[{_codes(lambda b: b in _LOUD_PROPS and any(row[b] == 'D' for row in _PAIRS))}]"
 )
 _DIRECT_AFTER = re.compile(
     f"[{_codes(lambda a: a in _LOUD_PROPS and any(_PAIRS[a][q] == 'D' for q in _QUIET_PROPS))}](?=[{_QUIET}])"

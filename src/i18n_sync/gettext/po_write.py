@@ -104,10 +104,9 @@ def _string_lines(prefix: str, keyword: str, text: str, page_width: int | None) 
             yield f'{prefix}{keyword} ""'
             first = False
             breaks = breakable.breaks(width, 0) if page_width else []
-        bounds = [0, *breaks, len(escaped)]
-        for number, (start, end) in enumerate(pairwise(bounds)):
-            head = f"{prefix}{keyword} " if first and number == 0 else prefix
-            yield f'{head}"{escaped[start:end]}"'
+        # Its lines at once, joined as `_message_lines` joins lines.
+        body = f'"\n{prefix}"'.join(escaped[start:end] for start, end in pairwise([0, *breaks, len(escaped)]))
+        yield f'{prefix}{keyword} "{body}"' if first else f'{prefix}"{body}"'
         first = False
 
 
