@@ -424,7 +424,10 @@ def _opportunities(classes: str, prohibited: Collection[int]) -> list[int]:
         i for i in map(_MATCH_END, _DIRECT_AFTER.finditer(classes)) if classes[i - 1 : i + 1] in _DIRECT
     ]
     if direct:
-        found = sorted({*found, *direct})
+        # No index is in both: a break after spaces has a space before it, and a space
+        # is in no pair of `_DIRECT`. Two sorted runs: sorting merges them in C.
+        found += direct
+        found.sort()
     if unwanted or prohibited:
         unwanted.update(prohibited)
         return [index for index in found if index not in unwanted]
