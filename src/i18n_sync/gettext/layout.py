@@ -158,11 +158,17 @@ def write_po(
     """`update_po`, with where each entry is in the text, so that messages can name its line."""
     check_catalog(catalog, path)
     old, layout = previous if previous is not None else (Catalog((), ()), Layout((), (0, 0), ()))
-    page_width = width if width > 0 or previous is None else detect_width(old, layout)
+    widths: list[int] = [width] if width > 0 or previous is None else []
+
+    def lay_out(message: Message) -> str:
+        if not widths:  # the file's width, found when the first entry needs it
+            widths.append(detect_width(old, layout))
+        return format_entry(message, widths[0])
+
     old_entries = _keyed(old, layout)
     header = header_entry(catalog)
     same_header = previous is not None and header == header_entry(old)
-    parts = [_entry_text(layout, layout.header) if same_header else format_entry(header, page_width)]
+    parts = [_entry_text(layout, layout.header) if same_header else lay_out(header)]
     line = parts[0].count("\n") + 1
     lines: dict[tuple[str | None, str], int] = {}
     for message in in_file_order(catalog):
@@ -170,7 +176,7 @@ def write_po(
         if kept is not None and _is_unchanged(kept[0], message):
             gap, text = kept[2], kept[1]
         else:
-            gap, text = "\n\n", format_entry(message, page_width)
+            gap, text = "\n\n", lay_out(message)
         line += gap.count("\n")
         if not message.obsolete:
             lines[message.key] = line
