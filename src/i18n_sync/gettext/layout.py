@@ -82,7 +82,7 @@ def detect_width(catalog: Catalog, layout: Layout) -> int:
             continue
         wrapped.append((message, text))
         strings = (line for line in text.split("\n") if not line.startswith("#") or line[1:2] in "~|")
-        longest = max(longest, *map(display_width, strings))
+        longest = max([longest, *map(display_width, strings)])
     if not wrapped:
         return 0
     # A line may be as long as the page width; the usual widths win a tie.
