@@ -210,26 +210,36 @@ class Breakable:
     Text without the classes that need the full state machine (most text)
     gets its break opportunities found once, with the work done in C
     (`_opportunities`); the rest goes through `_state_line_breaks` each time.
+    Nothing is prepared for a text that fits: most strings are short.
     """
 
-    __slots__ = ("opportunities", "prohibited", "text", "widths")
+    __slots__ = ("narrow", "opportunities", "prepared", "prohibited", "text", "widths")
 
     def __init__(self, text: str, prohibited: Collection[int]) -> None:
         """`prohibited`: the indexes of the characters no break may precede."""
         self.text, self.prohibited = text, prohibited
+        self.narrow = _is_one_column_each(text)
+        self.prepared = False
         self.opportunities: list[int] | None = None
         self.widths: str | None = None
-        classes = text.translate(_CLASS_CODES)
+
+    def prepare(self) -> None:
+        self.prepared = True
+        classes = self.text.translate(_CLASS_CODES)
         if _SPECIAL in classes:
             return
-        widths = None if _is_one_column_each(text) else text.translate(_WIDTH_CODES)
+        widths = None if self.narrow else self.text.translate(_WIDTH_CODES)
         if widths is not None and _ODD_WIDTH in widths:
             return
         self.widths = widths if widths is not None and _WIDE in widths else None
-        self.opportunities = _opportunities(classes, prohibited)
+        self.opportunities = _opportunities(classes, self.prohibited)
 
     def breaks(self, width: int, column: int) -> list[int]:
         """`line_breaks` of the text at this width, from this column."""
+        if self.narrow and len(self.text) + column <= width:
+            return []  # it fits: no break anywhere
+        if not self.prepared:
+            self.prepare()
         if self.opportunities is None:
             return _state_line_breaks(self.text, self.prohibited, width, column)
         if self.widths is None:
@@ -239,7 +249,7 @@ class Breakable:
 
 def _is_one_column_each(text: str) -> bool:
     """Whether every character is one column wide, found without looking each one up."""
-    return text.isascii() or (text.isprintable() and max(text) < _one_column_below())
+    return text.isprintable() and (text.isascii() or max(text) < _one_column_below())
 
 
 @cache
