@@ -462,7 +462,7 @@ def test_line_breaks_match_libunistring_on_random_text() -> None:
 def test_the_fast_line_breaking_agrees_with_the_state_machine() -> None:
     """Text of plain classes skips the character loop; both must choose the same breaks."""
     rng = random.Random(14)
-    pool = [*(chr(c) for c in range(0x20, 0x7F)), *CJK, *"éüğışçÂÊ«»“”—–…、。「」（）￥€", "  ", "-"]
+    pool = [*(chr(c) for c in range(0x20, 0x7F)), *CJK, *"éüğışçÂÊ«»“”—–…、。「」（）￥€", "  ", "-", "\t"]
     plain = 0
     for _ in range(5000):
         text = "".join(rng.choice(pool) for _ in range(rng.randint(1, 80)))
