@@ -26,6 +26,7 @@ LAYERS = [
         "markdown.anchors",
         "markdown.links",
         "gettext.linebreak",
+        "gettext.po_text",
     },
     {"markdown.msgid", "project.files", "gettext.po_write", "project.config", "reports.status"},
     {"markdown.extract", "gettext.po", "gettext.catalog", "checks.translation", "reports.badge"},
