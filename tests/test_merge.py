@@ -192,7 +192,7 @@ def test_the_basics_heading_keeps_its_translation_through_sync(project: Path) ->
     (project / "content" / "README.md").write_text("# Guide\n\n## The basics\n\nText.\n", encoding="utf-8")
     assert invoke(project, "sync").exit_code == 0
     text = po.read_text("utf-8")
-    assert '#, fuzzy, markdown-text\n#| msgid "Basics"\nmsgid "The basics"\nmsgstr "Temeller"' in text
+    assert '#, fuzzy\n#| msgid "Basics"\nmsgid "The basics"\nmsgstr "Temeller"' in text
 
 
 UNRELATED_SHORT = [

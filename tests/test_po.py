@@ -136,16 +136,21 @@ def test_a_byte_order_mark_and_crlf_are_accepted_with_a_warning_and_written_as_l
     assert path.read_bytes() == clean
 
 
-def test_the_configured_wrap_width_is_used_for_every_catalogue(project: Path) -> None:
+def test_the_configured_wrap_width_lays_out_new_entries_and_new_catalogues(project: Path) -> None:
     config = project / "i18n-sync.toml"
     config.write_text(config.read_text("utf-8").replace("wrap_width = 0\n", "wrap_width = 20\n"), "utf-8")
     long = "A paragraph long enough to be wrapped at twenty columns."
     (project / "content" / "README.md").write_text(f"{SOURCE}\n{long}\n", "utf-8")
+    before = (project / CATALOG).read_text("utf-8")
+    (project / "locales" / "zh_CN" / "README.po").unlink()
     assert invoke(project, "sync").exit_code == 0
-    for path in ("locales/README.pot", CATALOG):
+    for path in ("locales/README.pot", CATALOG, "locales/zh_CN/README.po"):
         text = (project / path).read_text("utf-8")
-        assert text == format_po(parse_po(text, path), 20)
         assert 'msgid ""\n"A paragraph long "\n"enough to be "\n' in text
+    # The entries that did not change keep their bytes; a new catalogue is laid out whole.
+    assert (project / CATALOG).read_text("utf-8").startswith(before.rstrip("\n"))
+    fresh = (project / "locales" / "zh_CN" / "README.po").read_text("utf-8")
+    assert fresh == format_po(parse_po(fresh, "zh.po"), 20)
 
 
 # What msgfmt accepts (and polib does not) is accepted.
@@ -352,7 +357,7 @@ ENTRIES = st.builds(
 @settings(max_examples=500, deadline=None)
 @given(message=ENTRIES)
 def test_the_unwrapped_writer_lays_out_exactly_what_the_general_one_does(message: Message) -> None:
-    from i18n_sync.gettext.po import _REFERENCE_WIDTH, _message_lines, _unwrapped_entry
+    from i18n_sync.gettext.po_write import _REFERENCE_WIDTH, _message_lines, _unwrapped_entry
 
     assert _unwrapped_entry(message) == "\n".join(_message_lines(message, None, _REFERENCE_WIDTH))
 

@@ -2,10 +2,11 @@
 
 Every catalogue below is written by `format_po`, given to ``msgcat
 [--no-wrap | --width=N]``, and must come back byte for byte, and
-``msgfmt --check`` must accept it. One difference is deliberate: msgcat drops
-flags it does not know, and so drops ``#, markdown-text``, which the product
-requires on every entry (Weblate turns its Markdown checks on from it). Our
-files are compared with exactly that flag removed from our side.
+``msgfmt --check`` must accept it. i18n-sync writes no flag of its own, so a
+new catalogue equals msgcat's output exactly. One difference is deliberate:
+msgcat drops flags it does not know (``md-text``, the ``markdown-text`` that
+older versions wrote), which i18n-sync keeps, since a translator or a tool put
+them there; files that hold such flags are compared without them.
 
 Tests skip when the tools are absent. Wrapped layouts are compared only with
 gettext 0.21, whose line breaking comes from libunistring 1.0 (Unicode 14):
@@ -32,7 +33,7 @@ import pytest
 
 from corpus import CORPUS, SKIP_REASON, available, read_text
 from helpers import FIXED_DATE, uppercase
-from i18n_sync.gettext import po
+from i18n_sync.gettext import linebreak, po
 from i18n_sync.gettext.catalog import build_template, new_catalog
 from i18n_sync.gettext.merge import merge_catalog
 from i18n_sync.locales import parse_language
@@ -42,6 +43,7 @@ from i18n_sync.model import Catalog, Message
 
 TESTS = Path(__file__).parent
 MALFORMED = TESTS / "fixtures" / "po"
+GNU_VALID = TESTS / "fixtures" / "po-valid"  # accepted as they are, laid out by other tools
 TOOLS = ("msgcat", "msgfmt", "msgmerge")
 HAS_GETTEXT = all(shutil.which(tool) for tool in TOOLS)
 
@@ -66,11 +68,11 @@ def widths_to_compare() -> list[int]:
 
 
 def without_markdown_flag(text: str) -> str:
-    """Our file as msgcat must write it: the one flag it does not know removed."""
+    """Our file as msgcat must write it: the flags it does not know removed."""
     lines = []
     for line in text.split("\n"):
         if line.startswith("#, "):
-            flags = [flag for flag in line[3:].split(", ") if flag != "markdown-text"]
+            flags = [flag for flag in line[3:].split(", ") if flag not in ("markdown-text", "md-text")]
             if not flags:
                 continue
             line = "#, " + ", ".join(flags)
@@ -143,7 +145,7 @@ def generated_catalog(seed: int, count: int = 250) -> Catalog:
             msgid=msgid,
             msgstr=msgstr,
             msgctxt=msgctxt,
-            flags=("fuzzy", "markdown-text") if fuzzy else ("markdown-text",),
+            flags=("fuzzy",) if fuzzy else (),
             comments=rng.choice(((), ("checked by a reviewer  ",), ("", "two comment lines"))),
             extracted=() if obsolete else ("Section: Papers > Overview", f"{{1}}: {rng.choice(WORDS[-2:])}"),
             references=() if obsolete else tuple(f"content/part-{n}.md" for n in range(rng.randint(1, 9))),
@@ -185,7 +187,7 @@ def suite_catalogues() -> Iterator[Path]:
     yield from sorted((TESTS.parent / "src" / "i18n_sync" / "messages").glob("*.po*"))
 
 
-CHECKED_IN = [path for path in suite_catalogues() if MALFORMED not in path.parents]
+CHECKED_IN = [path for path in suite_catalogues() if not {MALFORMED, GNU_VALID} & set(path.parents)]
 
 
 @needs_gettext
@@ -403,7 +405,7 @@ _LIBRARY_NAMES = {
 
 
 def library_character_data() -> bytes:
-    """What po._CHARACTER_DATA must decode to, built from the installed libunistring."""
+    """What linebreak._CHARACTER_DATA must decode to, built from the installed libunistring."""
     library = libunistring()
     assert library is not None
     library.uc_width.argtypes = [ctypes.c_uint32, ctypes.c_char_p]
@@ -412,9 +414,9 @@ def library_character_data() -> bytes:
     start = 0
     values = []
     for code, value in enumerate(classes):
-        name = _LIBRARY_NAMES.get(value) or po._LB_NAMES[value]
+        name = _LIBRARY_NAMES.get(value) or linebreak._LB_NAMES[value]
         name = "ID2" if name == "EB" else name  # same row and column in the pair table
-        values.append(po._LB[name] * 4 + library.uc_width(code, b"UTF-8") + 1)
+        values.append(linebreak._LB[name] * 4 + library.uc_width(code, b"UTF-8") + 1)
     for code in range(1, len(values) + 1):
         if code == len(values) or values[code] != values[start]:
             length = code - start
@@ -429,8 +431,8 @@ def library_character_data() -> bytes:
 @needs_libunistring
 def test_the_embedded_character_table_is_libunistrings() -> None:
     _, rows = library_table()
-    assert tuple(rows) == po._PAIRS
-    ours = zlib.decompress(base64.b85decode("".join(po._CHARACTER_DATA)))
+    assert tuple(rows) == linebreak._PAIRS
+    ours = zlib.decompress(base64.b85decode("".join(linebreak._CHARACTER_DATA)))
     assert ours == library_character_data(), "regenerate with: python tests/test_po_gnu.py"
 
 
@@ -454,11 +456,27 @@ def test_line_breaks_match_libunistring_on_random_text() -> None:
         )
         starts = [len(text[:i].encode("utf-8")) for i in range(len(text))]
         expected = [i for i, start in enumerate(starts) if breaks.raw[start] == 2]  # UC_BREAK_POSSIBLE
-        assert po._line_breaks(text, overrides, width, column) == expected, (text, width, column)
+        assert linebreak.line_breaks(text, overrides, width, column) == expected, (text, width, column)
+
+
+def test_the_fast_line_breaking_agrees_with_the_state_machine() -> None:
+    """Text of plain classes skips the character loop; both must choose the same breaks."""
+    rng = random.Random(14)
+    pool = [*(chr(c) for c in range(0x20, 0x7F)), *CJK, *"éüğışçÂÊ«»“”—–…、。「」（）￥€", "  ", "-", "\t"]
+    plain = 0
+    for _ in range(5000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(1, 80)))
+        overrides = [rng.choice((0, 0, 0, 0, 1)) for _ in text]
+        width, column = rng.randint(1, 40), rng.randint(0, 10)
+        prohibited = {index for index, value in enumerate(overrides) if value}
+        expected = linebreak._state_line_breaks(text, prohibited, width, column)
+        assert linebreak.line_breaks(text, overrides, width, column) == expected, (text, width, column)
+        plain += linebreak._SPECIAL not in text.translate(linebreak._CLASS_CODES)
+    assert plain > 4000  # the fast path was taken
 
 
 if __name__ == "__main__":
-    # Print po._CHARACTER_DATA as it should read for the installed libunistring.
+    # Print linebreak._CHARACTER_DATA as it should read for the installed libunistring.
     blob = base64.b85encode(zlib.compress(library_character_data(), 9)).decode("ascii")
     print("_CHARACTER_DATA = (")
     for index in range(0, len(blob), 100):

@@ -191,7 +191,7 @@ def test_saving_clears_fuzzy_and_the_previous_english(project: Path, session: Re
     session.save(at(NEW), text, False, digest_of(po.read_bytes()))
     removed = [line for line in changed_lines(before, po.read_text(encoding="utf-8")) if line[0] == "-"]
     assert removed == [
-        "-#, fuzzy, markdown-text",
+        "-#, fuzzy",
         '-#| msgid "A small tool that keeps translated documents in sync."',
         '-msgstr "Çevrilmiş belgeleri güncel tutan küçük bir araç."',
     ]
@@ -348,9 +348,7 @@ def test_before_update_an_entry_is_checked_and_previewed_but_not_saved(
 
 def test_a_translator_comment_switches_a_check_off_as_in_a_render(project: Path) -> None:
     po = project / TR_PO
-    entry = (
-        f'#. Section: Sample Project > Usage\n#: content/README.md\n#, markdown-text\nmsgid "{UNTRANSLATED}"'
-    )
+    entry = f'#. Section: Sample Project > Usage\n#: content/README.md\nmsgid "{UNTRANSLATED}"'
     text = po.read_text(encoding="utf-8")
     assert entry in text
     po.write_text(text.replace(entry, "# i18n-sync: ignore block-structure\n" + entry), encoding="utf-8")

@@ -180,7 +180,10 @@ def test_the_compact_layout_needs_both_patterns_without_path(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("threshold", [0, 50])
-def test_languages_shared_out_between_jobs_write_what_one_run_writes(tmp_path: Path, threshold: int) -> None:
+def test_languages_shared_out_between_jobs_write_what_one_run_writes(
+    tmp_path: Path, threshold: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # new templates: one date in every run
     root = make_docs(tmp_path, count=4)
     config_text = CONFIG + f"publish_threshold_by_language = {{ de = {threshold} }}\n"
     (root / "i18n-sync.toml").write_text(config_text, encoding="utf-8")

@@ -10,8 +10,12 @@ from dataclasses import replace
 from i18n_sync.locales import Language
 from i18n_sync.model import Catalog, Message, Unit
 
-MARKDOWN_FLAG = "markdown-text"
-"""Marks every entry as Markdown, so editors and Weblate check it as such."""
+RETIRED_FLAGS = frozenset({"markdown-text"})
+"""Flags i18n-sync once wrote on every entry and no longer does; others' flags are kept.
+
+GNU msgcat and msgmerge drop ``markdown-text`` (it came and went with each round
+trip), and Weblate's flag is ``md-text``, set once on the component.
+"""
 
 _TEMPLATE_HEADER = (
     ("Project-Id-Version", ""),
@@ -77,7 +81,6 @@ def build_shared_messages(documents: Sequence[tuple[Sequence[Unit], str]]) -> tu
             msgid=msgid,
             extracted=tuple(comments),
             references=tuple(references_of[msgid]),
-            flags=(MARKDOWN_FLAG,),
         )
         for msgid, comments in comments_of.items()
     )
@@ -138,3 +141,16 @@ def with_language(catalog: Catalog, language: Language) -> Catalog:
     if not catalog.header_value("Plural-Forms"):
         catalog = catalog.with_header("Plural-Forms", language.plural_forms)
     return catalog
+
+
+def without_retired_flags(catalog: Catalog) -> Catalog:
+    """The catalogue without the flags of `RETIRED_FLAGS` (the same object when it has none)."""
+    if not any(RETIRED_FLAGS.intersection(m.flags) for m in catalog.messages):
+        return catalog
+    messages = tuple(
+        replace(m, flags=tuple(f for f in m.flags if f not in RETIRED_FLAGS))
+        if RETIRED_FLAGS.intersection(m.flags)
+        else m
+        for m in catalog.messages
+    )
+    return replace(catalog, messages=messages)

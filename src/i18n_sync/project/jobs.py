@@ -19,10 +19,11 @@ from pathlib import PurePosixPath
 
 from i18n_sync.checks.translation import Policy, ignores_of
 from i18n_sync.errors import CatalogError, Diagnostic, I18nSyncError, MarkdownError
-from i18n_sync.gettext.catalog import build_shared_template, new_catalog, with_language
+from i18n_sync.gettext.catalog import build_shared_template, new_catalog, with_language, without_retired_flags
+from i18n_sync.gettext.layout import update_po, write_po
 from i18n_sync.gettext.memory import Memory
 from i18n_sync.gettext.merge import MergeReport, merge_catalog
-from i18n_sync.gettext.po import decode_po, format_po, parse_po_with_warnings, translations_of
+from i18n_sync.gettext.po import Layout, decode_po, parse_po_layout, translations_of
 from i18n_sync.gettext.stats import Counts, count_messages
 from i18n_sync.markdown.document import Document, load_document
 from i18n_sync.markdown.extract import Extraction, extract_units
@@ -148,12 +149,23 @@ def read_document(config: Config, path: str, limit: int | None = None) -> Docume
 
 def parse_catalog(data: bytes | None, path: str, warnings: list[Diagnostic]) -> Catalog | None:
     """Parse a catalogue's bytes (None: no file); its warnings go to `warnings`."""
+    found = parse_catalog_layout(data, path, warnings)
+    return None if found is None else found[0]
+
+
+def parse_catalog_layout(
+    data: bytes | None, path: str, warnings: list[Diagnostic]
+) -> tuple[Catalog, Layout] | None:
+    """The catalogue in `data` with its layout, to be written over (None: there is no file)."""
     if data is None:
         return None
-    catalog, found = parse_po_with_warnings(decode_po(data, path), path)
+    if not data.strip():  # msgfmt accepts an empty file; nothing in it can be lost
+        warnings.append(Diagnostic(path, 1, "empty file; it is written anew"))
+        return None
+    catalog, layout, found = parse_po_layout(decode_po(data, path), path)
     warnings.extend(found)  # a byte order mark or CRLF endings, normalised on write
     _check_lengths(catalog, path)
-    return catalog
+    return catalog, layout
 
 
 def _check_lengths(catalog: Catalog, path: str) -> None:
@@ -168,9 +180,12 @@ def _check_lengths(catalog: Catalog, path: str) -> None:
             )
 
 
-def format_catalog(config: Config, catalog: Catalog, path: str) -> str:
-    """The catalogue as a run writes it (msgcat's layout, the configured wrap width)."""
-    return format_po(catalog, config.settings.wrap_width, path)
+def format_catalog(
+    config: Config, catalog: Catalog, path: str, previous: tuple[Catalog, Layout] | None = None
+) -> str:
+    """The catalogue as a run writes it: over the `previous` file read from `path`, unchanged
+    entries keep their bytes, the others follow the configured wrap width, or the file's."""
+    return update_po(catalog, previous, config.settings.wrap_width, path)
 
 
 def extract_source(context: RunContext, plan: SourceDocument) -> SourceResult:
@@ -188,18 +203,18 @@ def build_template_file(context: RunContext, path: str, sources: Sequence[Source
     diagnostics: list[Diagnostic] = []
     try:
         data = read_bytes(context.config.root, path, context.limit, CatalogError)
-        previous = parse_catalog(data, path, diagnostics)
+        read = parse_catalog_layout(data, path, diagnostics)
     except CatalogError as problem:
         where = problem.path or path
         diagnostics.append(Diagnostic(where, problem.line, f"{problem.message}; it is regenerated"))
-        previous = None
+        read = None
     members = [(s.extraction.units, s.plan.source) for s in sources if s.extraction is not None]
     name = sources[0].plan.name if len(sources) == 1 else PurePosixPath(path).stem
     project = context.config.settings.project or name
-    template = build_shared_template(members, project, previous, context.date)
+    template = build_shared_template(members, project, read[0] if read else None, context.date)
     change = None
     if "extract" in context.steps:
-        change = _change(path, format_catalog(context.config, template, path), "template")
+        change = _change(path, format_catalog(context.config, template, path, read), "template")
     return TemplateResult(path, template, change, tuple(diagnostics))
 
 
@@ -217,31 +232,36 @@ def process_catalogue(context: RunContext, job: CatalogueJob) -> CatalogueResult
     try:
         # Kept to check, before replacing the file, that nobody changed it meanwhile.
         read_as = read_bytes(config.root, job.path, context.limit, CatalogError)
-        old = parse_catalog(read_as, job.path, diagnostics)
+        read = parse_catalog_layout(read_as, job.path, diagnostics)
     except CatalogError as problem:
         return CatalogueResult(job.path, error=problem)
-    if old is None:
+    old = read[0] if read else None
+    if old is None or not old.header:  # no file, or one without a header entry
         sources = [member.source.plan.source for member in job.members]
         reference = sources[0] if len(sources) == 1 else config.settings.source_root or "the sources"
-        old = new_catalog(job.template, language, reference)
+        fresh = new_catalog(job.template, language, reference)
+        old = (
+            fresh if old is None else replace(old, header=fresh.header, header_comments=fresh.header_comments)
+        )
     merged, merge = merge_catalog(
-        with_language(old, language),
+        with_language(without_retired_flags(old), language),
         job.template,
         keep_obsolete=config.settings.keep_obsolete,
         memory=context.memories.get(language.tag),
         origin=job.path,
     )
+    # Where each entry is in the catalogue as it will be, for the messages about it.
+    lines = {message.key: message.line for message in old.active}
     change = None
     if "update" in context.steps:
-        change = _change(
-            job.path, format_catalog(context.config, merged, job.path), "catalog", read_as, guarded=True
-        )
+        written = write_po(merged, read, config.settings.wrap_width, job.path)
+        change = _change(job.path, written.text, "catalog", read_as, guarded=True)
+        lines = dict(written.lines)
+    entry_lines = {msgid: line for (msgctxt, msgid), line in lines.items() if msgctxt is None and line}
     translations = translations_of(merged)
     ignores = ignores_of(merged.active)
     members = tuple(
-        _prepare(
-            context, member, merged if len(job.members) == 1 else _own(merged, member), translations, ignores
-        )
+        _prepare(context, member, _own(merged, member, job), translations, ignores, entry_lines)
         for member in job.members
     )
     return CatalogueResult(job.path, change, members, count_messages(merged), merge, tuple(diagnostics))
@@ -253,7 +273,10 @@ def used_by(catalog: Catalog, extraction: Extraction) -> Catalog:
     return replace(catalog, messages=tuple(m for m in catalog.active if m.msgid in msgids))
 
 
-def _own(catalog: Catalog, member: Member) -> Catalog:
+def _own(catalog: Catalog, member: Member, job: CatalogueJob) -> Catalog:
+    """What one document's figures count: the whole catalogue, or its part of a shared one."""
+    if len(job.members) == 1:
+        return catalog
     assert member.source.extraction is not None
     return used_by(catalog, member.source.extraction)
 
@@ -264,6 +287,7 @@ def _prepare(
     catalog: Catalog,
     translations: Mapping[str, str],
     ignores: Mapping[str, frozenset[str]],
+    entry_lines: Mapping[str, int],
 ) -> TargetResult:
     source, target = member.source, member.target
     assert source.doc is not None and source.extraction is not None
@@ -276,6 +300,7 @@ def _prepare(
         context.config.settings.allowed_hosts(target.language.tag),
         context.policy,
         ignores,
+        entry_lines,
     )
     plan = source.plan
     home = plan.source_output or plan.source

@@ -231,8 +231,12 @@ def accept_translations(
     allowed_hosts: Sequence[str] = (),
     policy: Policy = DEFAULT_POLICY,
     ignored: Mapping[str, Collection[str]] = _NOTHING_IGNORED,
+    entry_lines: Mapping[str, int] | None = None,
 ) -> Accepted:
     """Check each unit's translation; keep the usable ones, report the others.
+
+    A report names the line of the unit's entry in the catalogue at `path`
+    (`entry_lines`, by msgid), or the unit's line in the source without it.
 
     `translations` maps msgid to msgstr and holds only usable entries (not
     fuzzy, not empty). A translation equal to its msgid is not kept, so an
@@ -247,24 +251,25 @@ def accept_translations(
         msgstr = translations.get(unit.msgid)
         if not msgstr or msgstr == unit.msgid:
             continue
+        line = entry_lines.get(unit.msgid, unit.line) if entry_lines else unit.line
         try:
             checked = check_translation(unit, msgstr, context, allowed_hosts)
         except _Rejected as reason:
             message = f"translation of {unit.msgid[:40]!r} not used: {reason}"
-            diagnostics.append(Diagnostic(path, unit.line, message))
+            diagnostics.append(Diagnostic(path, line, message))
             continue
         unit_ignores = ignored.get(unit.msgid, ())
         errors = _check_errors(unit, checked.text, context, allowed_hosts, policy, unit_ignores)
         if errors:
             rejected.append(Rejection(unit, errors))
             message = f"translation of {unit.msgid[:40]!r} not used: {format_findings(errors)}"
-            diagnostics.append(Diagnostic(path, unit.line, message))
+            diagnostics.append(Diagnostic(path, line, message))
             continue
         texts[unit] = checked.text
         if checked.replaced:
             targets = ", ".join(checked.replaced)
             message = f"translation of {unit.msgid[:40]!r}: link to {targets} replaced by the English one"
-            diagnostics.append(Diagnostic(path, unit.line, message))
+            diagnostics.append(Diagnostic(path, line, message))
     exempt = frozenset(
         unit
         for unit in texts

@@ -30,7 +30,7 @@ from i18n_sync.markdown.extract import Extraction, extract_units
 from i18n_sync.model import Catalog, FileChange, Message
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import apply_changes, decode_utf8, hold_lock, read_bytes
-from i18n_sync.project.jobs import format_catalog
+from i18n_sync.project.jobs import format_catalog, parse_catalog_layout
 from i18n_sync.project.plan import SourceDocument, Target, find_sources, plan_documents
 from i18n_sync.project.sync import CheckReport, check_policy, check_project, project_status
 from i18n_sync.render.splice import Rendered, accept_translations, is_allowed_link, render_accepted
@@ -371,7 +371,9 @@ class ReviewSession:
                 )
             updated = _edited(message, msgstr, fuzzy)
             messages = tuple(updated if m is message else m for m in current.messages)
-            text = format_catalog(self.config, replace(current, messages=messages), catalog)
+            # Over the file as read: the other entries keep the bytes the translator's tool wrote.
+            read = parse_catalog_layout(data, catalog, [])
+            text = format_catalog(self.config, replace(current, messages=messages), catalog, read)
             change = FileChange(catalog, text.encode("utf-8"), "catalog", data, guarded=True)
             applied = apply_changes(root, [change])
         if applied.errors:
