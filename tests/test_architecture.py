@@ -13,6 +13,8 @@ OWNERS = {
     "mdit_py_plugins": "markdown.parser",
     "babel": "locales",
     "click": "cli",
+    "cmarkgfm": "checks.github",
+    "html5lib": "checks.github",
 }
 
 # Imports run one way: a module may import only modules of a lower layer.
@@ -25,6 +27,7 @@ LAYERS = [
         "gettext.stats",
         "markdown.anchors",
         "markdown.links",
+        "checks.github",
     },
     {"markdown.msgid", "project.files", "gettext.po", "project.config", "reports.status"},
     {"markdown.extract", "gettext.catalog", "checks.translation", "reports.badge"},

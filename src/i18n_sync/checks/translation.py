@@ -60,6 +60,7 @@ from types import MappingProxyType
 from typing import TypeVar
 from urllib.parse import unquote
 
+from i18n_sync.checks.github import Difference, differences, shown_in, without_front_matter
 from i18n_sync.markdown.msgid import PLACEHOLDER, fill_placeholders
 from i18n_sync.markdown.parser import (
     BlockNode,
@@ -152,7 +153,8 @@ class Pair:
     """A translation to check: the unit's kind and URLs, the English and the translation.
 
     `allowed` says whether a link target the English does not have is a localized
-    page the configuration lets this language link to instead.
+    page the configuration lets this language link to instead. `shown` is what GitHub
+    shows of the translation that it does not show of the English (`github.differences`).
     """
 
     kind: str
@@ -160,6 +162,7 @@ class Pair:
     english: Side
     translation: Side
     allowed: Callable[[str], bool] = _nothing_allowed
+    shown: tuple[Difference, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,7 +351,7 @@ def _is_control(char: str) -> bool:
 def _is_invisible(char: str) -> bool:
     if _is_control(char) or char in _JOINERS:
         return False
-    return char == "\t" or unicodedata.category(char) in ("Cf", "Zl", "Zp", "Co", "Cs")
+    return unicodedata.category(char) in ("Cf", "Zl", "Zp", "Co", "Cs")
 
 
 def _new_characters(pair: Pair, wanted: Callable[[str], bool]) -> list[str]:
@@ -393,13 +396,36 @@ def _check_emphasis(pair: Pair) -> Iterator[str]:
         yield f"an emphasis marker '{marker}' is never closed; close it or write '\\{marker}'"
 
 
+def _also_on_github(
+    run: Callable[[Pair], Iterator[str]], kind: str, advice: str
+) -> Callable[[Pair], Iterator[str]]:
+    """`run`, and when it finds nothing, what GitHub shows of that `kind` that the English lacks.
+
+    Our parser and GitHub's disagree (autolinks, entities, raw HTML read as a browser
+    reads it): a translation passes only when both see nothing new.
+    """
+
+    def combined(pair: Pair) -> Iterator[str]:
+        found = list(run(pair))
+        yield from found
+        details = [difference.detail for difference in pair.shown if difference.kind == kind]
+        if details and not found:
+            yield f"on GitHub it shows {', '.join(details)}, which the English does not; {advice}"
+
+    return combined
+
+
+_URL_ADVICE = "use the {n} placeholders, and write other URLs in `backticks`"
+_HTML_ADVICE = "remove it, or write '\\<' for a '<' meant as text"
+
+
 CHECKS: tuple[Check, ...] = (
     Check("placeholders", ERROR, "every {n} in the translation is a placeholder", _check_placeholders),
     Check(
         "link-targets",
         ERROR,
         "links, images, autolinks and HTML URL attributes point where the English ones do",
-        _check_link_targets,
+        _also_on_github(_check_link_targets, "link", _URL_ADVICE),
     ),
     Check(
         "unsafe-url",
@@ -407,16 +433,24 @@ CHECKS: tuple[Check, ...] = (
         "no javascript:, vbscript:, data: or file: URL the English lacks, whatever the spelling",
         _check_unsafe_urls,
     ),
-    Check("html-tags", ERROR, "no raw HTML tag, comment or declaration the English lacks", _check_html_tags),
     Check(
-        "html-attributes", ERROR, "no HTML attribute the English lacks on that tag", _check_html_attributes
+        "html-tags",
+        ERROR,
+        "no raw HTML tag, comment or declaration the English lacks",
+        _also_on_github(_check_html_tags, "element", _HTML_ADVICE),
+    ),
+    Check(
+        "html-attributes",
+        ERROR,
+        "no HTML attribute or attribute value the English lacks on that tag",
+        _also_on_github(_check_html_attributes, "attribute", _HTML_ADVICE),
     ),
     Check(
         "block-structure",
         ERROR,
         "no new heading, list, quote, code block, table row or HTML block; no line break or '|' "
         "where the unit cannot hold one",
-        _check_block_structure,
+        _also_on_github(_check_block_structure, "block", "escape the character that starts it or reword"),
     ),
     Check(
         "reference-labels",
@@ -428,7 +462,7 @@ CHECKS: tuple[Check, ...] = (
         "control-chars",
         ERROR,
         "no bidi override, embedding or isolate and no control character the English lacks",
-        _check_control_chars,
+        _also_on_github(_check_control_chars, "bidi", "remove it (an entity such as &#x202E; counts too)"),
     ),
     Check(
         "newlines",
@@ -440,9 +474,9 @@ CHECKS: tuple[Check, ...] = (
     Check("emphasis", WARNING, "every emphasis or strikethrough marker added is closed", _check_emphasis),
     Check(
         "invisible-chars",
-        WARNING,
-        "no zero-width character, direction mark, soft hyphen or tab the English lacks",
-        _check_invisible_chars,
+        ERROR,
+        "no zero-width character, direction mark or soft hyphen the English lacks",
+        _also_on_github(_check_invisible_chars, "invisible", "remove it (an entity counts too)"),
     ),
 )
 
@@ -458,36 +492,61 @@ _DEFAULT_LEVELS = {check.id: check.level for check in CHECKS}
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """The level of each check for a project: the defaults, changed by its `checks` setting."""
+    """The level of each check for a project: the defaults, changed by its configuration.
+
+    `levels` are the project's (check id, level) pairs (its ``checks`` setting);
+    `entries_off` the (check id, msgid) pairs it switches off for one entry only
+    (``checks_off``). Both are the maintainer's: a translator cannot lower a check.
+    """
 
     levels: tuple[tuple[str, str], ...] = ()
+    entries_off: frozenset[tuple[str, str]] = frozenset()
 
     def level_of(self, check_id: str) -> str:
         """The level of a check in this project: error, warning or off."""
-        return _levels(self)[check_id]
+        return _levels(self.levels)[check_id]
+
+    def level_for(self, check_id: str, msgid: str) -> str:
+        """The level of a check for the entry with this msgid."""
+        if self.entries_off and (check_id, msgid) in self.entries_off:
+            return OFF
+        return _levels(self.levels)[check_id]
 
 
 @lru_cache(maxsize=8)
-def _levels(policy: Policy) -> Mapping[str, str]:
-    return MappingProxyType({**_DEFAULT_LEVELS, **dict(policy.levels)})
+def _levels(levels: tuple[tuple[str, str], ...]) -> Mapping[str, str]:
+    return MappingProxyType({**_DEFAULT_LEVELS, **dict(levels)})
 
 
 DEFAULT_POLICY = Policy()
 
 
-def make_policy(levels: Iterable[tuple[str, str]]) -> Policy:
-    """Check a project's (check id, level) pairs; raise `ValueError` saying what to fix."""
+def _known(check_id: str, where: str) -> None:
+    if check_id not in _DEFAULT_LEVELS:
+        raise ValueError(f"{where} names unknown check {check_id!r}; known checks: {', '.join(CHECK_IDS)}")
+    if check_id in MANDATORY:
+        raise ValueError(f"check {check_id!r} cannot be lowered: an unsafe URL is never rendered")
+
+
+def make_policy(
+    levels: Iterable[tuple[str, str]], entries_off: Iterable[tuple[str, Iterable[str]]] = ()
+) -> Policy:
+    """Check a project's (check id, level) pairs and (check id, msgids) switched off per entry.
+
+    Raise `ValueError` saying what to fix.
+    """
     pairs = tuple(levels)
     for check_id, level in pairs:
-        if check_id not in _DEFAULT_LEVELS:
-            raise ValueError(
-                f"'checks' names unknown check {check_id!r}; known checks: {', '.join(CHECK_IDS)}"
-            )
         if level not in LEVELS:
             raise ValueError(f"check {check_id!r} has level {level!r}; use one of {', '.join(LEVELS)}")
-        if check_id in MANDATORY and level != ERROR:
-            raise ValueError(f"check {check_id!r} cannot be lowered: an unsafe URL is never rendered")
-    return Policy(pairs)
+        if level == ERROR and check_id in _DEFAULT_LEVELS:
+            continue  # raising a check's level is always allowed, even a mandatory one's
+        _known(check_id, "'checks'")
+    off: set[tuple[str, str]] = set()
+    for check_id, msgids in entries_off:
+        _known(check_id, "'checks_off'")
+        off.update((check_id, msgid) for msgid in msgids)
+    return Policy(pairs, frozenset(off))
 
 
 def ignored_checks(comments: Iterable[str]) -> frozenset[str]:
@@ -515,6 +574,24 @@ def _side(text: str, kind: str, urls: tuple[str, ...], context: ParseContext) ->
     return Side(text, filled, facts, _link_targets(facts))
 
 
+# What a unit's text is wrapped in to render it as the block it stands in.
+_GITHUB_WRAPPERS = {"heading": "# {}", "table-cell": "|{}|\n|-|\n"}
+
+
+def _shown_differences(
+    english: str, translation: str, kind: str, allowed: Callable[[str], bool]
+) -> tuple[Difference, ...]:
+    """What GitHub shows of a translation, alone in its block, that it does not of the English.
+
+    Front matter is not Markdown: GitHub shows its values as escaped text.
+    """
+    if kind == "front-matter":
+        return ()
+    wrapper = _GITHUB_WRAPPERS.get(kind, "{}")
+    found = differences(shown_in(wrapper.format(english)), shown_in(wrapper.format(translation)), allowed)
+    return tuple(found)
+
+
 def has_english_link_targets(
     msgid: str, text: str, context: ParseContext, kind: str, urls: Sequence[str]
 ) -> bool:
@@ -540,31 +617,42 @@ def run_checks(
     ignored: Collection[str] = (),
     allowed: Callable[[str], bool] = _nothing_allowed,
     errors_only: bool = False,
+    skipped: bool = False,
 ) -> tuple[Finding, ...]:
     """Run every check that is on over one translation; return the findings in table order.
 
     `kind` is the unit's kind (paragraph, heading, table-cell, front-matter...), `urls`
-    the English URLs behind its placeholders, `ignored` the check ids its entry switches
-    off, `allowed` which localized link targets the configuration allows; `errors_only`
-    runs just the error-level checks (all a render needs). A translation equal to its
-    msgid has nothing to find by construction.
+    the English URLs behind its placeholders, `ignored` the check ids its translator
+    comments ask to ignore: a warning is then left out, an error is not (only the
+    configuration, through `policy`, can lower an error; the finding says so).
+    `allowed` says which localized link targets the configuration allows; `errors_only`
+    runs just the error-level checks (all a render needs); `skipped` runs the checks
+    the configuration switched off as well, their findings at level ``off`` (``check``
+    lists them). A translation equal to its msgid has nothing to find by construction.
     """
     if msgstr == msgid:
         return ()
     urls = tuple(urls)
     english = _side(msgid, kind, urls, context)
-    pair = Pair(kind, urls, english, _side(msgstr, kind, urls, context), allowed)
-    levels = _levels(policy)
+    translation = _side(msgstr, kind, urls, context)
+    shown = _shown_differences(english.filled, translation.filled, kind, allowed)
+    pair = Pair(kind, urls, english, translation, allowed, shown)
     findings: list[Finding] = []
     for check in CHECKS:
-        level = levels[check.id]
-        if level == OFF or (errors_only and level != ERROR):
+        level = policy.level_for(check.id, msgid)
+        if (level == OFF and not skipped) or (errors_only and level != ERROR):
             continue
-        if check.id in ignored and check.id not in MANDATORY:
+        if level == WARNING and check.id in ignored:
             continue
+        note = _IGNORE_REFUSED if level == ERROR and check.id in ignored else ""
         for message in check.run(pair):
-            findings.append(Finding(check.id, level, message))
+            findings.append(Finding(check.id, level, message + note))
     return tuple(findings)
+
+
+_IGNORE_REFUSED = (
+    " (a translator comment asks to ignore this check; only the configuration's 'checks_off' can)"
+)
 
 
 def errors_of(findings: Iterable[Finding]) -> tuple[Finding, ...]:
@@ -580,18 +668,20 @@ def format_findings(findings: Iterable[Finding]) -> str:
 # --- the whole rendered document -------------------------------------------------------------
 
 U = TypeVar("U", bound=Hashable)
+R = TypeVar("R")
 
 
 def _first_breaking(
-    fixed: Sequence[U], candidates: Sequence[U], broken: Callable[[Sequence[U]], str | None]
-) -> tuple[int, str]:
+    fixed: Sequence[U], candidates: Sequence[U], broken: Callable[[Sequence[U]], R | None]
+) -> tuple[int, R]:
     """The smallest k such that `fixed` plus the first k candidates is broken, and why.
 
     `fixed` alone must not be broken and everything must be; bisection finds a k whose
     predecessor is sound, so the k-th candidate is one that breaks the document.
     """
     low, high = 0, len(candidates)
-    reason = broken([*fixed, *candidates]) or ""
+    reason = broken([*fixed, *candidates])
+    assert reason is not None, "everything together must be broken"
     while high - low > 1:
         middle = (low + high) // 2
         found = broken([*fixed, *candidates[:middle]])
@@ -615,29 +705,30 @@ def _describe_outlines(english: Outline, translation: Outline) -> str:
 
 def _structure_problem(
     render: Callable[[Collection[U]], str], reference: Outline
-) -> Callable[[Sequence[U]], str | None]:
+) -> Callable[[Sequence[U]], Finding | None]:
     outlines: dict[str, Outline] = {}  # bisection asks again for renderings it has seen
 
-    def broken(units: Sequence[U]) -> str | None:
+    def broken(units: Sequence[U]) -> Finding | None:
         text = render(units)
         if text not in outlines:
             outlines[text] = document_outline(text)
         outline = outlines[text]
         if outline == reference:
             return None
-        return f"in the rendered document {_describe_outlines(reference, outline)}"
+        reason = f"in the rendered document {_describe_outlines(reference, outline)}"
+        return Finding("block-structure", ERROR, reason)
 
     return broken
 
 
 def _drop_breaking(
-    kept: list[U], fixed: Sequence[U], broken: Callable[[Sequence[U]], str | None], check_id: str
+    kept: list[U], fixed: Sequence[U], broken: Callable[[Sequence[U]], Finding | None]
 ) -> list[tuple[U, Finding]]:
     """Remove candidates one by one until `fixed` plus the rest is sound."""
     dropped: list[tuple[U, Finding]] = []
     while kept and broken([*fixed, *kept]) is not None:
-        index, reason = _first_breaking(fixed, kept, broken)
-        dropped.append((kept.pop(index), Finding(check_id, ERROR, reason)))
+        index, finding = _first_breaking(fixed, kept, broken)
+        dropped.append((kept.pop(index), finding))
     return dropped
 
 
@@ -668,7 +759,66 @@ def guard_document(
     fixed = [unit for unit in units if unit in exempt_units]
     candidates = [unit for unit in units if unit not in exempt_units]
     reference = source if source is not None and not fixed else document_outline(render(fixed))
-    return tuple(_drop_breaking(candidates, fixed, _structure_problem(render, reference), "block-structure"))
+    return tuple(_drop_breaking(candidates, fixed, _structure_problem(render, reference)))
+
+
+# Which check a difference of what GitHub shows belongs to.
+_CHECK_OF_DIFFERENCE = {
+    "link": "link-targets",
+    "element": "html-tags",
+    "block": "block-structure",
+    "attribute": "html-attributes",
+    "bidi": "control-chars",
+    "invisible": "invisible-chars",
+}
+GITHUB_CHECKS = frozenset(_CHECK_OF_DIFFERENCE.values())
+"""The checks whose findings the document guard also looks for in what GitHub shows."""
+
+
+def _shown_problem(
+    render: Callable[[Collection[U]], str],
+    reference: str,
+    allowed: Callable[[str], bool],
+    policy: Policy,
+) -> Callable[[Sequence[U]], Finding | None]:
+    english = shown_in(without_front_matter(reference))
+
+    def broken(units: Sequence[U]) -> Finding | None:
+        found = differences(english, shown_in(without_front_matter(render(units))), allowed)
+        for difference in found:
+            check_id = _CHECK_OF_DIFFERENCE[difference.kind]
+            if policy.level_of(check_id) == ERROR:
+                reason = f"on GitHub the document shows {difference.detail}, which the English does not"
+                return Finding(check_id, ERROR, reason)
+        return None
+
+    return broken
+
+
+def guard_shown(
+    units: Sequence[U],
+    render: Callable[[Collection[U]], str],
+    exempt: Collection[U] = (),
+    allowed: Callable[[str], bool] = _nothing_allowed,
+    policy: Policy = DEFAULT_POLICY,
+) -> tuple[tuple[U, Finding], ...]:
+    """Find the translated units that make GitHub show what the English document does not.
+
+    The document as GitHub renders it with the `units` translated (`render(chosen)`, as
+    in `guard_document`) is compared with the English one: a link, image source, element,
+    attribute value or hidden character it lacks is refused (where its check is an error
+    in `policy`; a link to a page `allowed` is not), and units are dropped, each named,
+    until none is left. The per-entry checks saw each translation alone in its block;
+    this sees them in place, where a unit next to another can mean something else. The
+    `exempt` units (whose entries the configuration lets through) are always kept.
+    """
+    if not units:
+        return ()
+    exempt_units = set(exempt)
+    fixed = [unit for unit in units if unit in exempt_units]
+    candidates = [unit for unit in units if unit not in exempt_units]
+    broken = _shown_problem(render, render(fixed), allowed, policy)
+    return tuple(_drop_breaking(candidates, fixed, broken))
 
 
 def check_messages(
@@ -690,7 +840,9 @@ def check_messages(
         ignored = ignored_checks(message.comments)
         seen: set[Finding] = set()
         for kind, urls in kinds.get(message.msgid) or (("paragraph", _comment_urls(message)),):
-            found = run_checks(message.msgid, message.msgstr, context, kind, urls, policy, ignored, allowed)
+            found = run_checks(
+                message.msgid, message.msgstr, context, kind, urls, policy, ignored, allowed, skipped=True
+            )
             for finding in found:
                 if finding not in seen:
                     seen.add(finding)

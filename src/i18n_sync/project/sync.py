@@ -317,9 +317,10 @@ def _execute(config: Config, steps: Collection[str], environ: Mapping[str, str])
 def check_policy(config: Config) -> Policy:
     """The project's check levels; `ConfigError` for an unknown check or a lowered mandatory one."""
     try:
-        return make_policy(config.settings.checks)
+        return make_policy(config.settings.checks, config.settings.checks_off)
     except ValueError as error:
-        raise ConfigError(f"{error}; fix 'checks'", config.file) from None
+        key = "checks_off" if "'checks_off'" in str(error) else "checks"
+        raise ConfigError(f"{error}; fix '{key}'", config.file) from None
 
 
 @dataclass(frozen=True, slots=True)

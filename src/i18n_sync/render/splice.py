@@ -12,19 +12,22 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from i18n_sync.checks.translation import (
     DEFAULT_POLICY,
+    ERROR,
+    GITHUB_CHECKS,
     OFF,
     Finding,
     Policy,
     errors_of,
     format_findings,
     guard_document,
+    guard_shown,
     has_english_link_targets,
     run_checks,
 )
@@ -200,13 +203,21 @@ class Accepted:
 
     Each text holds the English URLs; `render_accepted` rewrites them for the
     output it writes. `structure_exempt` are the units whose entries switch the
-    ``block-structure`` check off: the document guard lets them change blocks.
+    ``block-structure`` check off: the document guard lets them change blocks;
+    `shown_exempt` those the configuration lets show on GitHub what the English does
+    not. `allowed_hosts` and `policy` are those the translations were checked with.
+    `prefixes` is HTML the tool itself puts before a unit's text (an anchor), which
+    the guards do not judge.
     """
 
     texts: Mapping[Unit, str]
     diagnostics: tuple[Diagnostic, ...] = ()
     rejected: tuple[Rejection, ...] = ()
     structure_exempt: frozenset[Unit] = frozenset()
+    shown_exempt: frozenset[Unit] = frozenset()
+    allowed_hosts: tuple[str, ...] = ()
+    policy: Policy = DEFAULT_POLICY
+    prefixes: Mapping[Unit, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,12 +273,20 @@ def accept_translations(
             targets = ", ".join(checked.replaced)
             message = f"translation of {unit.msgid[:40]!r}: link to {targets} replaced by the English one"
             diagnostics.append(Diagnostic(path, unit.line, message))
-    exempt = frozenset(
-        unit
-        for unit in texts
-        if policy.level_of("block-structure") == OFF or "block-structure" in ignored.get(unit.msgid, ())
+    # Only the configuration lets a unit through the document guards, never a translator.
+    exempt = frozenset(unit for unit in texts if policy.level_for("block-structure", unit.msgid) != ERROR)
+    shown_exempt = frozenset(
+        unit for unit in texts if any(policy.level_for(c, unit.msgid) == OFF for c in GITHUB_CHECKS)
     )
-    return Accepted(texts, tuple(diagnostics), tuple(rejected), exempt)
+    return Accepted(
+        texts,
+        tuple(diagnostics),
+        tuple(rejected),
+        exempt,
+        shown_exempt,
+        tuple(allowed_hosts),
+        policy,
+    )
 
 
 def _check_errors(
@@ -337,16 +356,29 @@ def render_accepted(
 
     translated = [unit for unit in units if unit in accepted.texts]
     broken = dict(guard_document(translated, translated_only, accepted.structure_exempt, outline))
+    sound = [unit for unit in translated if unit not in broken]
+    broken.update(
+        guard_shown(
+            sound,
+            translated_only,
+            accepted.shown_exempt,
+            lambda url: is_allowed_link(url, accepted.allowed_hosts),
+            accepted.policy,
+        )
+    )
     diagnostics = []
     for unit, finding in broken.items():
         message = f"translation of {unit.msgid[:40]!r} not used: {format_findings([finding])}"
         diagnostics.append(Diagnostic(doc.path, unit.line, message))
     rejected = (*accepted.rejected, *(Rejection(unit, (finding,)) for unit, finding in broken.items()))
     kept = [unit for unit in translated if unit not in broken]
-    if resolve is _keep and not insertions:
+    if resolve is _keep and not insertions and not accepted.prefixes:
         text = translated_only(kept)
     else:
-        finals = {unit: _final_text(unit, accepted.texts[unit], context, resolve) for unit in kept}
+        finals = {
+            unit: accepted.prefixes.get(unit, "") + _final_text(unit, accepted.texts[unit], context, resolve)
+            for unit in kept
+        }
         text = _splice_output(doc, units, finals, resolve, insertions)
     return Rendered(text, len(kept), (*accepted.diagnostics, *diagnostics), rejected)
 
