@@ -24,11 +24,11 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
-import cmarkgfm
 import html5lib
+from cmarkgfm import cmark
 from cmarkgfm.cmark import Options
 
 # GitHub renders raw HTML (its sanitizer runs afterwards) and footnotes.
@@ -63,17 +63,42 @@ def without_front_matter(text: str) -> str:
     return text[match.end() :] if match else text
 
 
+_EXTENSIONS = ("table", "strikethrough", "autolink", "tagfilter", "tasklist")
+
+
+@cache
+def _extensions() -> tuple[Any, ...]:
+    cmark.core_extensions_ensure_registered()
+    return tuple(cmark.find_syntax_extension(name) for name in _EXTENSIONS)
+
+
+def _render_twice(text: str) -> tuple[str, str]:
+    """`text` parsed once by cmark-gfm, rendered as GitHub does and in safe mode.
+
+    Safe mode writes a placeholder for each piece of raw HTML and leaves out unsafe
+    URLs: the two renderings are equal only when there is neither.
+    """
+    parser = cmark.parser_new(options=_GITHUB_OPTIONS)
+    try:
+        for extension in _extensions():
+            cmark.parser_attach_syntax_extension(parser, extension)
+        cmark.parser_feed(parser, text)
+        root = cmark.parser_finish(parser)
+        extensions = cmark.parser_get_syntax_extensions(parser)
+        github = cmark.render_html(root, options=_GITHUB_OPTIONS, extensions=extensions)
+        safe = cmark.render_html(root, options=_SAFE_OPTIONS, extensions=extensions)
+    finally:
+        cmark.parser_free(parser)
+    return str(github), str(safe)
+
+
 def render_html(text: str) -> str:
     """The HTML GitHub's Markdown parser (cmark-gfm, GitHub's extensions) makes of `text`.
 
     Extensions: table, strikethrough, autolink, tagfilter, tasklist; footnotes on; raw
     HTML kept (GitHub sanitizes it afterwards, which this does not imitate).
     """
-    return str(cmarkgfm.github_flavored_markdown_to_html(text, _GITHUB_OPTIONS))
-
-
-def _has_raw_html(text: str, rendered: str) -> bool:
-    return str(cmarkgfm.github_flavored_markdown_to_html(text, _SAFE_OPTIONS)) != rendered
+    return _render_twice(text)[0]
 
 
 def is_hidden_character(char: str) -> bool:
@@ -117,8 +142,8 @@ class _Collector:
         self.characters: set[str] = set()
 
     def text(self, text: str) -> None:
-        if not text.isprintable():  # every hidden character is unprintable
-            self.characters.update(char for char in text if is_hidden_character(char))
+        if not text.isprintable():  # every hidden character is unprintable (so are line feeds)
+            self.characters.update(char for char in set(text) if is_hidden_character(char))
 
     def element(self, name: str, attributes: Iterable[tuple[str, str]]) -> None:
         self.elements.add(name)
@@ -132,21 +157,16 @@ class _Collector:
 
 def _read_own_html(rendered: str) -> Shown | None:
     """Read HTML that cmark-gfm wrote without raw HTML; None if anything is not in its grammar."""
-    found = _Collector()
-    position = 0
-    for match in _OWN_TAG.finditer(rendered):
-        between = rendered[position : match.start()]
-        if "<" in between or ">" in between:
-            return None
-        found.text(html.unescape(between))
-        position = match.end()
-        if not match.group(1):
-            attributes = _OWN_ATTRIBUTE.findall(match.group(3))
-            found.element(match.group(2), ((name, html.unescape(value)) for name, value in attributes))
-    rest = rendered[position:]
-    if "<" in rest or ">" in rest:
+    tags = _OWN_TAG.findall(rendered)
+    text = _OWN_TAG.sub("", rendered)
+    if "<" in text or ">" in text:
         return None
-    found.text(html.unescape(rest))
+    found = _Collector()
+    found.text(html.unescape(text) if "&" in text else text)
+    for closing, name, attributes in tags:
+        if not closing:
+            pairs = _OWN_ATTRIBUTE.findall(attributes) if attributes else ()
+            found.element(name, ((key, html.unescape(value)) for key, value in pairs))
     return found.shown()
 
 
@@ -174,11 +194,11 @@ def _read_html(rendered: str) -> Shown:
     return found.shown()
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=4096)
 def shown_in(text: str) -> Shown:
     """What GitHub shows of a Markdown text: `render_html`, read as a browser reads it."""
-    rendered = render_html(text)
-    if not _has_raw_html(text, rendered):
+    rendered, safe = _render_twice(text)
+    if rendered == safe:  # no raw HTML: only tags cmark-gfm wrote
         own = _read_own_html(rendered)
         if own is not None:
             return own
