@@ -1,0 +1,114 @@
+"""Hostile translations through the whole run, judged by what GitHub shows.
+
+The property: random hostile fragments spliced into the translations of a real document
+(this repository's README) never make the synced output show, once rendered by cmark-gfm
+and read by html5lib, a link, image source, element, attribute value or hidden character
+that the English output does not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from i18n_sync.checks.github import differences, shown_in, without_front_matter
+from i18n_sync.gettext.po import format_po, parse_po
+from i18n_sync.project.config import load_config
+from i18n_sync.project.sync import run
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+SOURCE = (REPOSITORY / "content" / "README.md").read_text(encoding="utf-8")
+CONFIG = 'languages = ["tr"]\ngenerated_header = false\nlanguage_switcher = "off"\n'
+
+# Pieces of the attacks in test_github_guard, and the characters they are made of.
+FRAGMENTS = [
+    "https://evil.example/x",
+    "请访问https://evil.example/x获取",
+    ":https://evil.example/x",
+    '"https://evil.example/x"',
+    "ftp://evil.example/x",
+    "xmpp:spy@evil.example",
+    "spy@evil.example",
+    "mailto:spy@evil.example",
+    "www.evil.example",
+    "www.evil.example\\<img src=https://evil.example/p.png>",
+    "<https://evil.example>",
+    "<!-- x --!> <img src=https://evil.example/p.png> -->",
+    "<!X <img src=https://evil.example/p.png>>",
+    "<img src=https://evil.example/p.png>",
+    '<span style="background:url(https://evil.example/t.png)">x</span>',
+    '<a href="https://evil.example">x</a>',
+    "<script>alert(1)</script>",
+    "&#x202E;",
+    "&#8238;",
+    "&ZeroWidthSpace;",
+    "&shy;",
+    "&rlm;",
+    "\u202e",
+    "\u200b",
+    "![x]({1})",
+    "[x](https://evil.example)",
+    "[x](javascript:alert(1))",
+    "\n\n## Giriş\n\n",
+    "\n[x]: https://evil.example\n",
+    "\\",
+    "|",
+    "`",
+]
+ATOMS = st.sampled_from(
+    [*FRAGMENTS, "<", ">", "&", "#", ";", ":", "/", "@", ".", "*", "_", "[", "]", "(", ")", "!", " ", "a"]
+)
+HOSTILE = st.lists(ATOMS, min_size=1, max_size=6).map("".join)
+
+
+def _project(root: Path) -> Path:
+    (root / "content").mkdir(parents=True, exist_ok=True)
+    (root / "content" / "README.md").write_text(SOURCE, encoding="utf-8")
+    (root / "i18n-sync.toml").write_text(CONFIG, encoding="utf-8")
+    return root
+
+
+def _catalogue(root: Path) -> str:
+    """The Turkish catalogue a first sync writes: every entry untranslated."""
+    report = run(load_config(root), ("extract", "update"))
+    return next(c.content.decode() for c in report.changes if c.path == "locales/tr/README.po")
+
+
+def new_on_github(english: str, output: str) -> list[str]:
+    english_shown = shown_in(without_front_matter(english))
+    return [d.detail for d in differences(english_shown, shown_in(without_front_matter(output)))]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_hostile_fragments_never_show_on_github(tmp_path_factory, data) -> None:  # type: ignore[no-untyped-def]
+    root = _project(tmp_path_factory.mktemp("hostile"))
+    catalog = parse_po(_catalogue(root), "README.po")
+    candidates = [i for i, m in enumerate(catalog.messages) if m.msgid and not m.obsolete]
+    chosen = data.draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=5, unique=True))
+    messages = list(catalog.messages)
+    for index in chosen:
+        msgid = messages[index].msgid
+        at = data.draw(st.integers(0, len(msgid)))
+        msgstr = msgid[:at] + data.draw(HOSTILE) + msgid[at:]
+        messages[index] = dataclasses.replace(messages[index], msgstr=msgstr)
+    po = root / "locales" / "tr" / "README.po"
+    po.parent.mkdir(parents=True, exist_ok=True)
+    po.write_text(format_po(dataclasses.replace(catalog, messages=tuple(messages))), encoding="utf-8")
+    report = run(load_config(root))
+    assert report.errors == ()
+    output = next(c.content.decode() for c in report.changes if c.path == "README.tr.md")
+    # A translated heading moves its anchor, and the tool rewrites links to it, by design;
+    # a link a translation makes to an anchor is the per-entry link-targets check's.
+    new = [d for d in new_on_github(SOURCE, output) if not d.startswith("<a href> to '#")]
+    assert new == [], output
+
+
+def test_the_repository_catalogues_render_with_nothing_refused() -> None:
+    report = run(load_config(REPOSITORY), ("render",))
+    assert report.errors == ()
+    refused = [str(d) for d in report.diagnostics if "not used" in d.message]
+    assert refused == []
