@@ -11,13 +11,17 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from i18n_sync.checks.github import differences, shown_in, without_front_matter
 from i18n_sync.gettext.po import format_po, parse_po
+from i18n_sync.markdown.document import load_document
+from i18n_sync.markdown.extract import extract_units
 from i18n_sync.project.config import load_config
 from i18n_sync.project.sync import run
+from i18n_sync.render.splice import render_document
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 SOURCE = (REPOSITORY / "content" / "README.md").read_text(encoding="utf-8")
@@ -112,3 +116,45 @@ def test_the_repository_catalogues_render_with_nothing_refused() -> None:
     assert report.errors == ()
     refused = [str(d) for d in report.diagnostics if "not used" in d.message]
     assert refused == []
+
+
+# --- front matter stays valid YAML --------------------------------------------------------------
+
+YAML_VALUES = [
+    "Başlık:",
+    "Başlık: alt başlık",
+    "- liste",
+    "@kullanıcı",
+    "# yorum",
+    "Başlık # yorum",
+    "yes",
+    "No",
+    "null",
+    "[dizi]",
+    "{sözlük}",
+    "*takma",
+    "&çapa",
+    "!etiket",
+    "%yönerge",
+    "| blok",
+    "> katlanmış",
+    '"tırnaklı"',
+    "'tek tırnak'",
+    "ters\\bölü",
+    "100",
+    "Başlık ",
+    "Sade başlık",
+    "简单标题",
+]
+
+
+@pytest.mark.parametrize("quote", ["", "'", '"'])
+@pytest.mark.parametrize("value", YAML_VALUES)
+def test_a_translated_front_matter_value_stays_valid_yaml(quote: str, value: str) -> None:
+    yaml = pytest.importorskip("yaml")
+    source = f"---\ntitle: {quote}Hello{quote}\n---\n\n# Hi\n"
+    doc = load_document(source, "doc.md")
+    extraction = extract_units(doc)
+    rendered = render_document(doc, extraction.units, {"Hello": value}, extraction.context)
+    front = rendered.text.split("---\n")[1]
+    assert yaml.safe_load(front) == {"title": value}, front

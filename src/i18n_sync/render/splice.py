@@ -37,7 +37,11 @@ from i18n_sync.markdown.msgid import PLACEHOLDER, apply_edits, fill_placeholders
 from i18n_sync.markdown.parser import Outline, ParseContext, scan_inline
 from i18n_sync.model import Region, Unit
 
-_YAML_NEEDS_QUOTES = re.compile(r"^[\s\[\]{}>|*&!%@`#,?:'\"-]|: | #|\s$")
+# A front-matter value YAML reads as a plain string: it starts with a letter and holds
+# only letters, digits, marks, single spaces and harmless punctuation, and ends with no ':'.
+_YAML_PLAIN = re.compile(r"[^\W\d_](?:[\w .,()'/?!-]*[\w.)'?!])?")
+# Words YAML 1.1 (which many front-matter readers still follow) reads as booleans or null.
+_YAML_WORDS = frozenset({"y", "n", "yes", "no", "true", "false", "on", "off", "null"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,14 +136,32 @@ def _reconcile_links(
     return apply_edits(text, edits), replaced
 
 
+def _yaml_escape(char: str) -> str:
+    if char in '\\"':
+        return "\\" + char
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _yaml_double_quoted(text: str) -> str:
+    """`text` as the inside of a YAML double-quoted scalar: backslash escapes for all else."""
+    return "".join(_yaml_escape(c) if c in '\\"' or not c.isprintable() else c for c in text)
+
+
 def _quote_yaml(text: str, quote: str) -> str:
+    """A translated front-matter value, written so that YAML reads back exactly `text`.
+
+    An unquoted English value stays unquoted only while the translation is plainly a
+    string to YAML (`_YAML_PLAIN`): a value ending in ':', starting with '-' or '@',
+    holding ' #' or reading as a boolean or null is double-quoted instead.
+    """
     if quote == "'":
         return text.replace("'", "''")
     if quote == '"':
-        return text.replace("\\", "\\\\").replace('"', '\\"')
-    if _YAML_NEEDS_QUOTES.search(text):
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return text
+        return _yaml_double_quoted(text)
+    if _YAML_PLAIN.fullmatch(text) and text.lower() not in _YAML_WORDS:
+        return text
+    return f'"{_yaml_double_quoted(text)}"'
 
 
 @dataclass(frozen=True, slots=True)
