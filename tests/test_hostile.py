@@ -9,13 +9,16 @@ that the English output does not.
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from i18n_sync.checks.github import differences, shown_in, without_front_matter
+from i18n_sync.cli import main
 from i18n_sync.gettext.po import format_po, parse_po
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import extract_units
@@ -158,3 +161,86 @@ def test_a_translated_front_matter_value_stays_valid_yaml(quote: str, value: str
     rendered = render_document(doc, extraction.units, {"Hello": value}, extraction.context)
     front = rendered.text.split("---\n")[1]
     assert yaml.safe_load(front) == {"title": value}, front
+
+
+# --- symlinks and read-only files ----------------------------------------------------------------
+
+TRANSLATED = 'msgid "Plain words here."\nmsgstr "Düz sözler burada."\n'
+PO_HEADER = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Language: tr\\n"\n\n'
+
+
+def _small_project(tmp_path: Path) -> tuple[Path, Path]:
+    """A repository with one translated paragraph, and a file outside it."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text("Outside words.\n", encoding="utf-8")
+    root = tmp_path / "repo"
+    (root / "content").mkdir(parents=True)
+    (root / "content" / "README.md").write_text("Plain words here.\n", encoding="utf-8")
+    (root / "i18n-sync.toml").write_text(CONFIG, encoding="utf-8")
+    (root / "locales" / "tr").mkdir(parents=True)
+    (root / "locales" / "tr" / "README.po").write_text(PO_HEADER + TRANSLATED, encoding="utf-8")
+    return root, outside
+
+
+def _sync(root: Path) -> Result:
+    return CliRunner().invoke(main, ["sync", "--root", str(root)])
+
+
+def test_a_source_symlinked_out_of_the_repository_is_refused(tmp_path: Path) -> None:
+    root, outside = _small_project(tmp_path)
+    (root / "content" / "README.md").unlink()
+    (root / "content" / "README.md").symlink_to(outside / "secret.md")
+    result = _sync(root)
+    assert result.exit_code == 1
+    assert "content/README.md: is a symlink (or in a folder that is one) to a file outside" in result.stderr
+    assert not (root / "README.tr.md").exists() and not (root / "README.md").exists()
+
+
+def test_a_source_folder_symlinked_out_of_the_repository_is_refused(tmp_path: Path) -> None:
+    root, outside = _small_project(tmp_path)
+    shutil.rmtree(root / "content")
+    (root / "content").symlink_to(outside)
+    result = _sync(root)
+    assert result.exit_code == 1
+    assert "content/secret.md: is a symlink (or in a folder that is one)" in result.stderr
+    assert not (root / "README.tr.md").exists()
+
+
+def test_a_source_symlinked_within_the_repository_is_read(tmp_path: Path) -> None:
+    root, _ = _small_project(tmp_path)
+    (root / "docs").mkdir()
+    (root / "content" / "README.md").rename(root / "docs" / "README.md")
+    (root / "content" / "README.md").symlink_to(Path("..") / "docs" / "README.md")
+    result = _sync(root)
+    assert result.exit_code == 0, result.output
+    assert (root / "README.tr.md").read_text(encoding="utf-8") == "Düz sözler burada.\n"
+
+
+def test_a_symlinked_lock_is_refused_and_its_target_untouched(tmp_path: Path) -> None:
+    root, outside = _small_project(tmp_path)
+    (root / ".i18n-sync.lock").symlink_to(outside / "secret.md")
+    result = _sync(root)
+    assert result.exit_code == 1
+    assert "Error: .i18n-sync.lock: is a symlink; the tool writes its lock only to a file of its own" in (
+        result.stderr
+    )
+    assert (outside / "secret.md").read_text(encoding="utf-8") == "Outside words.\n"
+    assert not (root / "README.tr.md").exists()
+
+
+def test_a_read_only_catalogue_is_reported_not_replaced(tmp_path: Path) -> None:
+    root, _ = _small_project(tmp_path)
+    catalogue = root / "locales" / "tr" / "README.po"
+    before = catalogue.read_bytes()
+    catalogue.chmod(0o444)
+    result = _sync(root)
+    assert result.exit_code == 1
+    assert "locales/tr/README.po: is read-only, so it is left as it is; make it writable" in result.stderr
+    assert catalogue.read_bytes() == before
+    assert (root / "README.tr.md").read_text(
+        encoding="utf-8"
+    ) == "Düz sözler burada.\n"  # the rest is written
+    catalogue.chmod(0o644)
+    assert _sync(root).exit_code == 0
+    assert catalogue.read_bytes() != before
