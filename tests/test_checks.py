@@ -48,6 +48,11 @@ def row(
 
 
 ROWS: dict[str, list[Row]] = {
+    "length": [
+        row("Plain words.", "Düz sözler, " * 40, set()),
+        row("Plain words.", "Düz sözler, " * 60, {"length"}),
+        row("Plain words.", "[a](b)" * 3000, {"length"}),
+    ],
     "placeholders": [
         row("See [docs]({1}).", "[Belgelere]({1}) bakın.", set(), urls=DOCS),
         row("See [docs]({1}).", "[Belgelere]({2}) bakın.", {"placeholders", "link-targets"}, urls=DOCS),

@@ -170,26 +170,20 @@ def _read_own_html(rendered: str) -> Shown | None:
     return found.shown()
 
 
-def _walk(node: Any) -> Iterator[Any]:
-    yield node
-    for child in node:
-        yield from _walk(child)
-
-
 def _read_html(rendered: str) -> Shown:
     """Read any HTML as a browser does (html5lib: the WHATWG parsing algorithm)."""
     root = html5lib.parseFragment(rendered, container="div", treebuilder="etree", namespaceHTMLElements=False)
     found = _Collector()
     found.text(root.text or "")
-    for node in _walk(root):
-        if node is not root:
-            tag = node.tag
-            if not isinstance(tag, str):  # a comment: html5lib's etree gives it a function as tag
-                found.elements.add("!--")
-                found.text(node.text or "")
-            else:
-                found.element(tag.rsplit("}", 1)[-1].lower(), sorted(node.attrib.items()))
-                found.text(node.text or "")
+    for node in root.iter():  # iterative: a hostile text can nest elements thousands deep
+        if node is root:
+            continue
+        tag = node.tag
+        if not isinstance(tag, str):  # a comment: html5lib's etree gives it a function as tag
+            found.elements.add("!--")
+        else:
+            found.element(tag.rsplit("}", 1)[-1].lower(), sorted(node.attrib.items()))
+        found.text(node.text or "")
         found.text(node.tail or "")
     return found.shown()
 

@@ -12,6 +12,7 @@ catalogue; render and sync run them before they use a translation.
 =================  =======  ==============================================================
 id                 level    a finding means
 =================  =======  ==============================================================
+length             error    far longer than the English (refused before it is parsed)
 placeholders       error    the translation uses a ``{n}`` that is not a placeholder
 link-targets       error    links, images, autolinks or HTML URL attributes point elsewhere
 unsafe-url         error    a ``javascript:``, ``vbscript:``, ``data:`` or ``file:`` URL,
@@ -383,6 +384,37 @@ def _check_newlines(pair: Pair) -> Iterator[str]:
             yield f"the English {where}s with a line feed and the translation does not; add one"
 
 
+# How much longer than its English a translation may be: any language fits (German runs
+# about 1.3 times the English), and a translation a thousand times as long, made only to
+# keep the parsers busy, is refused before it is parsed.
+_MAX_GROWTH = 5
+_LENGTH_SLACK = 500
+
+
+def _length_problem(msgid: str, msgstr: str) -> str | None:
+    limit = _MAX_GROWTH * len(msgid) + _LENGTH_SLACK
+    if len(msgstr) <= limit:
+        return None
+    return (
+        f"it is {len(msgstr):,} characters long for {len(msgid):,} of English (at most {limit:,}); "
+        "shorten it, or the maintainer switches 'length' off for this entry"
+    )
+
+
+def too_long_finding(msgid: str, msgstr: str, policy: Policy) -> Finding | None:
+    """The ``length`` finding of a translation too long to parse safely, when the check is an error."""
+    if policy.level_for("length", msgid) != ERROR:
+        return None
+    problem = _length_problem(msgid, msgstr)
+    return Finding("length", ERROR, problem) if problem else None
+
+
+def _check_length(pair: Pair) -> Iterator[str]:
+    problem = _length_problem(pair.english.text, pair.translation.text)
+    if problem:
+        yield problem
+
+
 def _check_inline_code(pair: Pair) -> Iterator[str]:
     english, translation = Counter(pair.english.facts.code), Counter(pair.translation.facts.code)
     if english != translation:
@@ -420,6 +452,12 @@ _HTML_ADVICE = "remove it, or write '\\<' for a '<' meant as text"
 
 
 CHECKS: tuple[Check, ...] = (
+    Check(
+        "length",
+        ERROR,
+        f"at most {_MAX_GROWTH} times as long as the English, plus {_LENGTH_SLACK} characters",
+        _check_length,
+    ),
     Check("placeholders", ERROR, "every {n} in the translation is a placeholder", _check_placeholders),
     Check(
         "link-targets",
@@ -632,6 +670,9 @@ def run_checks(
     """
     if msgstr == msgid:
         return ()
+    too_long = too_long_finding(msgid, msgstr, policy)
+    if too_long is not None:  # not parsed at all: that is the point
+        return (too_long,)
     urls = tuple(urls)
     english = _side(msgid, kind, urls, context)
     translation = _side(msgstr, kind, urls, context)

@@ -30,6 +30,7 @@ from i18n_sync.checks.translation import (
     guard_shown,
     has_english_link_targets,
     run_checks,
+    too_long_finding,
 )
 from i18n_sync.errors import Diagnostic
 from i18n_sync.markdown.document import Document
@@ -276,6 +277,12 @@ def accept_translations(
     for unit in units:
         msgstr = translations.get(unit.msgid)
         if not msgstr or msgstr == unit.msgid:
+            continue
+        too_long = too_long_finding(unit.msgid, msgstr, policy)
+        if too_long is not None:  # refused before anything parses it
+            rejected.append(Rejection(unit, (too_long,)))
+            message = f"translation of {unit.msgid[:40]!r} not used: {format_findings([too_long])}"
+            diagnostics.append(Diagnostic(path, unit.line, message))
             continue
         try:
             checked = check_translation(unit, msgstr, context, allowed_hosts)
