@@ -10,10 +10,12 @@ reported.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import partial
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
@@ -35,7 +37,7 @@ from i18n_sync.checks.translation import (
 from i18n_sync.errors import Diagnostic
 from i18n_sync.markdown.document import Document
 from i18n_sync.markdown.msgid import PLACEHOLDER, apply_edits, fill_placeholders
-from i18n_sync.markdown.parser import Outline, ParseContext, scan_inline
+from i18n_sync.markdown.parser import Outline, ParseContext, block_spans, scan_inline
 from i18n_sync.model import Region, Unit
 
 # A front-matter value YAML reads as a plain string: it starts with a letter and holds
@@ -384,7 +386,8 @@ def render_accepted(
         return renderings[key]
 
     translated = [unit for unit in units if unit in accepted.texts]
-    broken = dict(guard_document(translated, translated_only, accepted.structure_exempt, outline))
+    parts = partial(_parts, doc, translated, texts)
+    broken = dict(guard_document(translated, translated_only, accepted.structure_exempt, outline, parts))
     sound = [unit for unit in translated if unit not in broken]
     broken.update(
         guard_shown(
@@ -393,6 +396,7 @@ def render_accepted(
             accepted.shown_exempt,
             lambda url: is_allowed_link(url, accepted.allowed_hosts),
             accepted.policy,
+            partial(_parts, doc, sound, texts),
         )
     )
     diagnostics = []
@@ -410,6 +414,41 @@ def render_accepted(
         }
         text = _splice_output(doc, units, finals, resolve, insertions)
     return Rendered(text, len(kept), (*accepted.diagnostics, *diagnostics), rejected)
+
+
+def _parts(
+    doc: Document, translated: Sequence[Unit], texts: Mapping[Unit, str]
+) -> list[tuple[list[Unit], Callable[[Collection[Unit]], str]]]:
+    """The translated units by the block they stand in (a list item, a top-level block).
+
+    Each part renders alone, from its own source lines: the guards try the parts one by
+    one when the whole document is broken, each with parses as small as the part.
+    """
+    spans = block_spans(doc.parse_text)
+    starts = [start for start, _ in spans]
+    members: dict[int, list[Unit]] = {}
+    for unit in translated:
+        index = bisect_right(starts, unit.region.start_line) - 1
+        if index >= 0 and unit.region.end_line < spans[index][1]:
+            members.setdefault(index, []).append(unit)
+    return [(found, _part_renderer(doc, spans[index], texts)) for index, found in members.items()]
+
+
+def _part_renderer(
+    doc: Document, span: tuple[int, int], texts: Mapping[Unit, str]
+) -> Callable[[Collection[Unit]], str]:
+    start, end = span
+    part = Document(doc.path, doc.lines[start:end], doc.endings[start:end])
+
+    def render(chosen: Collection[Unit]) -> str:
+        splices = []
+        for unit in chosen:
+            old = unit.region
+            moved = Region(old.start_line - start, old.start_col, old.end_line - start, old.end_col)
+            splices.append(Splice(moved, unit.indent, texts[unit]))
+        return splice(part, splices)
+
+    return render
 
 
 def _splice_output(
