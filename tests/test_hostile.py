@@ -17,11 +17,13 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from i18n_sync.checks import translation as checks_translation
 from i18n_sync.checks.github import differences, shown_in, without_front_matter
 from i18n_sync.cli import main
 from i18n_sync.gettext.po import format_po, parse_po
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import extract_units
+from i18n_sync.markdown.parser import Outline
 from i18n_sync.project.config import load_config
 from i18n_sync.project.sync import run
 from i18n_sync.render.splice import render_document
@@ -244,3 +246,47 @@ def test_a_read_only_catalogue_is_reported_not_replaced(tmp_path: Path) -> None:
     catalogue.chmod(0o644)
     assert _sync(root).exit_code == 0
     assert catalogue.read_bytes() != before
+
+
+# --- bounded cost --------------------------------------------------------------------------------
+
+
+def test_the_tool_never_writes_a_catalogue_it_would_refuse_to_read(tmp_path: Path) -> None:
+    root, _ = _small_project(tmp_path)
+    links = "".join(f"- [Item {n}](https://example.com/a/long/path/to/page/{n})\n" for n in range(60))
+    (root / "content" / "README.md").write_text(links, encoding="utf-8")
+    size = len(links.encode())
+    (root / "i18n-sync.toml").write_text(CONFIG + f"max_file_size = {size + 100}\n", encoding="utf-8")
+    result = _sync(root)
+    assert result.exit_code == 1
+    assert "locales/README.pot: would be" in result.stderr
+    assert f"more than max_file_size ({size + 100:,}), so the tool could not read it back" in result.stderr
+    assert not (root / "locales" / "README.pot").exists()
+    assert (root / "locales" / "tr" / "README.po").read_text(encoding="utf-8") == PO_HEADER + TRANSLATED
+
+
+def test_a_hostile_catalogue_costs_no_bisection_per_unit(tmp_path: Path) -> None:
+    # Every item turns into a task box only in place: each is found within its own item,
+    # not by bisecting the whole document once per unit (which took minutes).
+    items = [f"Item number {n} of the list." for n in range(300)]
+    source = "".join(f"- {item}\n" for item in items)
+    doc = load_document(source, "doc.md")
+    extraction = extract_units(doc)
+    translations = {item: "[x] " + "kelime " * 80 for item in items}
+    calls = 0
+    real = checks_translation.document_outline
+
+    def counting(text: str) -> Outline:
+        nonlocal calls
+        calls += 1
+        return real(text)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(checks_translation, "document_outline", counting)
+        rendered = render_document(doc, extraction.units, translations, extraction.context)
+    assert rendered.text == source and len(rendered.rejected) == len(items)
+    messages = {finding.message for rejection in rendered.rejected for finding in rejection.findings}
+    assert messages == {
+        "in the rendered document it turns a list item into a task ([ ] or [x]); write '\\[' or reword"
+    }
+    assert calls < 4 * len(items)  # a bisection per unit would need about 9 parses each

@@ -141,6 +141,18 @@ class _Run:
         guarded: bool = False,
     ) -> None:
         change = FileChange(path, text.encode("utf-8"), kind, original, guarded)
+        if kind in ("template", "catalog") and len(change.content) > self.limit:
+            # Never write a file the next run would refuse to read.
+            self.errors.append(
+                CatalogError(
+                    f"would be {len(change.content):,} bytes, more than max_file_size ({self.limit:,}), "
+                    "so the tool could not read it back; split the source, or raise max_file_size",
+                    path,
+                )
+            )
+            if group in self.reports:
+                self.reports[group] = _replace_report(self.reports[group], failed=True)
+            return
         self.changes.setdefault(group, []).append(change)
 
     def format_catalog(self, catalog: Catalog, path: str) -> str:
