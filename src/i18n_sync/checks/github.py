@@ -217,7 +217,9 @@ def _describe_attribute(element: str, name: str, value: str) -> Difference:
     if name in URL_ATTRIBUTES:
         what = "an image from" if (element, name) == ("img", "src") else f"<{element} {name}> to"
         return Difference("link", f"{what} '{_printable(shown)}'")
-    return Difference("attribute", f'{name}="{_printable(shown)}" on <{element}>')
+    # A task box's or a table cell's attributes come with the block Markdown made.
+    kind = "block" if element in _BLOCKS and name != "style" else "attribute"
+    return Difference(kind, f'{name}="{_printable(shown)}" on <{element}>')
 
 
 def _printable(text: str) -> str:

@@ -676,11 +676,14 @@ def run_checks(
     urls = tuple(urls)
     english = _side(msgid, kind, urls, context)
     translation = _side(msgstr, kind, urls, context)
-    shown = _shown_differences(english.filled, translation.filled, kind, allowed)
+    # A render (`errors_only`) leaves what GitHub shows to the document guard
+    # (`guard_shown`), which renders the whole document at once, for less.
+    shown = () if errors_only else _shown_differences(english.filled, translation.filled, kind, allowed)
     pair = Pair(kind, urls, english, translation, allowed, shown)
     findings: list[Finding] = []
+    levels = _levels(policy.levels)
     for check in CHECKS:
-        level = policy.level_for(check.id, msgid)
+        level = levels[check.id] if not policy.entries_off else policy.level_for(check.id, msgid)
         if (level == OFF and not skipped) or (errors_only and level != ERROR):
             continue
         if level == WARNING and check.id in ignored:

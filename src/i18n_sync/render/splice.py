@@ -23,7 +23,6 @@ from i18n_sync.checks.translation import (
     DEFAULT_POLICY,
     ERROR,
     GITHUB_CHECKS,
-    OFF,
     Finding,
     Policy,
     errors_of,
@@ -305,10 +304,12 @@ def accept_translations(
             message = f"translation of {unit.msgid[:40]!r}: link to {targets} replaced by the English one"
             diagnostics.append(Diagnostic(path, unit.line, message))
     # Only the configuration lets a unit through the document guards, never a translator.
-    exempt = frozenset(unit for unit in texts if policy.level_for("block-structure", unit.msgid) != ERROR)
-    shown_exempt = frozenset(
-        unit for unit in texts if any(policy.level_for(c, unit.msgid) == OFF for c in GITHUB_CHECKS)
-    )
+    if policy.level_of("block-structure") != ERROR:
+        exempt = frozenset(texts)
+    else:
+        exempt = frozenset(unit for unit in texts if ("block-structure", unit.msgid) in policy.entries_off)
+    off = {msgid for check, msgid in policy.entries_off if check in GITHUB_CHECKS}
+    shown_exempt = frozenset(unit for unit in texts if unit.msgid in off)
     return Accepted(
         texts,
         tuple(diagnostics),
