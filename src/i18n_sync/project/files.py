@@ -62,20 +62,28 @@ def decode_utf8(data: bytes, path: str, error: type[I18nSyncError]) -> str:
 
 
 def read_bytes(
-    root: Path, relative: str, limit: int | None = None, error: type[I18nSyncError] = WriteError
+    root: Path,
+    relative: str,
+    limit: int | None = None,
+    error: type[I18nSyncError] = WriteError,
+    confine: bool = True,
 ) -> bytes | None:
     """The file's bytes, or None when there is no such file.
 
     A file larger than `limit` bytes raises `error`, before it is read: the
     limit is what keeps a huge or endless input (a symlink to ``/dev/zero``)
-    from filling the memory or keeping the parser busy for minutes.
+    from filling the memory or keeping the parser busy for minutes. With
+    `confine` (for every file the configuration names), a symlink that leads
+    out of `root` raises `error` too; a file the user names on the command line
+    may be anywhere.
     """
     # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
     # O_NOFOLLOW: the path is resolved first (`_real_path`), so a symlink put in its
     # place after that is refused instead of followed.
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | _NOFOLLOW
     try:
-        handle = os.open(_real_path(root, relative, error), flags)
+        where = _real_path(root, relative, error) if confine else os.path.realpath(root / relative)
+        handle = os.open(where, flags)
     except FileNotFoundError:
         return None
     except IsADirectoryError:
