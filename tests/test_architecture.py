@@ -31,6 +31,7 @@ LAYERS = [
     },
     {"markdown.msgid", "project.files", "gettext.po", "project.config", "reports.status"},
     {"markdown.extract", "gettext.catalog", "checks.translation", "reports.badge"},
+    {"checks.guard"},
     {"gettext.merge", "render.splice", "importing.align", "reports.history"},
     {"render.decorate"},
     {"render.publish"},

@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from i18n_sync.checks.guard import guard_document
 from i18n_sync.checks.translation import (
     CHECK_IDS,
     OFF,
     Policy,
-    guard_document,
     make_policy,
     run_checks,
     unsafe_urls,

@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from i18n_sync.checks import translation as checks_translation
+from i18n_sync.checks import guard as checks_guard
 from i18n_sync.checks.github import differences, shown_in, without_front_matter
 from i18n_sync.cli import main
 from i18n_sync.gettext.po import format_po, parse_po
@@ -274,7 +274,7 @@ def test_a_hostile_catalogue_costs_no_bisection_per_unit(tmp_path: Path) -> None
     extraction = extract_units(doc)
     translations = {item: "[x] " + "kelime " * 80 for item in items}
     calls = 0
-    real = checks_translation.document_outline
+    real = checks_guard.document_outline
 
     def counting(text: str) -> Outline:
         nonlocal calls
@@ -282,7 +282,7 @@ def test_a_hostile_catalogue_costs_no_bisection_per_unit(tmp_path: Path) -> None
         return real(text)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(checks_translation, "document_outline", counting)
+        patch.setattr(checks_guard, "document_outline", counting)
         rendered = render_document(doc, extraction.units, translations, extraction.context)
     assert rendered.text == source and len(rendered.rejected) == len(items)
     messages = {finding.message for rejection in rendered.rejected for finding in rejection.findings}

@@ -19,16 +19,14 @@ from functools import partial
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
+from i18n_sync.checks.guard import GITHUB_CHECKS, guard_document, guard_shown
 from i18n_sync.checks.translation import (
     DEFAULT_POLICY,
     ERROR,
-    GITHUB_CHECKS,
     Finding,
     Policy,
     errors_of,
     format_findings,
-    guard_document,
-    guard_shown,
     has_english_link_targets,
     run_checks,
     too_long_finding,
@@ -368,7 +366,7 @@ def render_accepted(
     Untranslated units keep their text; only URLs that `resolve` changes are
     replaced in them. `insertions` add whole lines (generated notices).
 
-    The translated document is guarded (`checks.guard_document`): a translation that,
+    The translated document is guarded (`checks.guard`): a translation that,
     in its place in the document, changes the block skeleton or the link reference
     definitions is not used, and is reported. `outline` is the source's, from its
     extraction; without it the guard parses the source once more. What the guard sees
