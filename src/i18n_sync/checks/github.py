@@ -76,7 +76,8 @@ def _render_twice(text: str) -> tuple[str, str]:
     """`text` parsed once by cmark-gfm, rendered as GitHub does and in safe mode.
 
     Safe mode writes a placeholder for each piece of raw HTML and leaves out unsafe
-    URLs: the two renderings are equal only when there is neither.
+    URLs: the two renderings are equal only when there is neither. A text without a
+    '<' has no raw HTML, and its URLs are read as they are: it is rendered once.
     """
     parser = cmark.parser_new(options=_GITHUB_OPTIONS)
     try:
@@ -86,7 +87,9 @@ def _render_twice(text: str) -> tuple[str, str]:
         root = cmark.parser_finish(parser)
         extensions = cmark.parser_get_syntax_extensions(parser)
         github = cmark.render_html(root, options=_GITHUB_OPTIONS, extensions=extensions)
-        safe = cmark.render_html(root, options=_SAFE_OPTIONS, extensions=extensions)
+        safe = github
+        if "<" in text:
+            safe = cmark.render_html(root, options=_SAFE_OPTIONS, extensions=extensions)
     finally:
         cmark.parser_free(parser)
     return str(github), str(safe)
