@@ -18,6 +18,7 @@ from i18n_sync.checks.translation import (
     CHECKS,
     DEFAULT_POLICY,
     ERROR,
+    OFF,
     WARNING,
     ignored_checks,
     is_unsafe_url,
@@ -50,6 +51,11 @@ EN_HTML = '<b>Fast</b> and <img src="{1}" alt="Logo"> <a href="{2}">docs</a>'
 HTML = ("html-text", ("logo.png", "docs.md"))
 
 ROWS: dict[str, list[Row]] = {
+    "length": [
+        row("Plain words.", "Düz sözler, " * 40, set()),
+        row("Plain words.", "Düz sözler, " * 60, {"length"}),
+        row("Plain words.", "[a](b)" * 3000, {"length"}),
+    ],
     "placeholders": [
         row("See [docs]({1}).", "[Belgelere]({1}) bakın.", set(), urls=DOCS),
         row("See [docs]({1}).", "[Belgelere]({2}) bakın.", {"placeholders", "link-targets"}, urls=DOCS),
@@ -261,7 +267,8 @@ ROWS: dict[str, list[Row]] = {
         row("Plain words.", "Düz\u200b sözler.", {"invisible-chars"}),
         row("Plain words.", "Düz\u200f sözler.", {"invisible-chars"}),
         row("Plain words.", "Düz\u00adsözler.", {"invisible-chars"}),
-        row("Plain words.", "Düz\tsözler.", {"invisible-chars"}),
+        # A tab is white space on GitHub as in the English: nothing hides behind it.
+        row("Plain words.", "Düz\tsözler.", set()),
     ],
 }
 
@@ -351,12 +358,25 @@ def test_a_project_raises_lowers_or_switches_off_a_check() -> None:
     assert [f.level for f in run_checks("Plain.", "Düz <b>x</b>.", policy=lowered)] == [WARNING]
 
 
-def test_an_entry_comment_switches_checks_off_but_never_unsafe_url() -> None:
+def test_a_translator_comment_switches_off_a_warning_but_never_an_error() -> None:
     ignored = ignored_checks(["Kod kasıtlı olarak çevrildi.", "i18n-sync: ignore inline-code, html-tags"])
     assert ignored == {"inline-code", "html-tags"}
-    assert run_checks("Run `a` now.", "Şimdi `b` <b>x</b>.", ignored=ignored) == ()
+    found = run_checks("Run `a` now.", "Şimdi `b` <b>x</b>.", ignored=ignored)
+    assert [(f.check, f.level) for f in found] == [("html-tags", ERROR)]
+    assert "only the configuration's 'checks_off' can" in found[0].message
     hostile = run_checks("Plain.", "[x](javascript:alert(1))", ignored=set(CHECK_IDS))
-    assert [finding.check for finding in hostile] == ["unsafe-url"]
+    assert {finding.check for finding in hostile} == {"unsafe-url", "link-targets"}
+
+
+def test_the_configuration_switches_a_check_off_for_one_entry_and_check_lists_it() -> None:
+    policy = make_policy([], [("html-tags", ["Run `a` now."])])
+    assert run_checks("Run `a` now.", "Şimdi `a` <b>x</b>.", policy=policy) == ()
+    skipped = run_checks("Run `a` now.", "Şimdi `a` <b>x</b>.", policy=policy, skipped=True)
+    assert [(f.check, f.level) for f in skipped] == [("html-tags", OFF)]
+    other = run_checks("Other `a`.", "Başka `a` <b>x</b>.", policy=policy)
+    assert [f.check for f in other] == ["html-tags"]
+    with pytest.raises(ValueError, match="'unsafe-url' cannot be lowered"):
+        make_policy([], [("unsafe-url", ["Run `a` now."])])
 
 
 @pytest.mark.parametrize(
@@ -441,22 +461,32 @@ def test_check_command_json_and_a_warning_only_run_exits_0(tmp_path: Path) -> No
     result = CliRunner().invoke(main, ["check", "--root", str(root), "--format", "json", "--lang", "tr"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["summary"] == {"errors": 0, "warnings": 1, "entries": 3, "catalogs": ["locales/tr/README.po"]}
+    summary = {"errors": 0, "warnings": 1, "skipped": 0, "entries": 3, "catalogs": ["locales/tr/README.po"]}
+    assert data["summary"] == summary
     assert data["findings"][0]["check"] == "inline-code"
     assert data["findings"][0]["line"] == 12
 
 
-def test_check_command_honours_the_config_and_entry_comments(tmp_path: Path) -> None:
+def test_check_command_honours_the_config_not_the_translators_comments(tmp_path: Path) -> None:
     entries = HOSTILE.replace("(javascript:alert(1))", "({1})")
     root = scratch_project(tmp_path, entries, 'checks = { "inline-code" = "error" }\n')
     assert CliRunner().invoke(main, ["check", "--root", str(root)]).exit_code == 1
-    entries = entries.replace('msgid "Run', '# i18n-sync: ignore inline-code\nmsgid "Run')
-    (root / "locales" / "tr" / "README.po").write_text(PO_HEADER + entries, encoding="utf-8")
+    commented = entries.replace('msgid "Run', '# i18n-sync: ignore inline-code\nmsgid "Run')
+    (root / "locales" / "tr" / "README.po").write_text(PO_HEADER + commented, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--root", str(root)])
+    assert result.exit_code == 1, result.output  # an error-level check: the comment only explains
+    config = root / "i18n-sync.toml"
+    msgid = "Run `pip install project` to install it."
+    with config.open("a", encoding="utf-8") as file:
+        file.write(f'checks_off = {{ "inline-code" = ["{msgid}"] }}\n')
     result = CliRunner().invoke(main, ["check", "--root", str(root)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == [
-        "0 error(s), 0 warning(s) in 3 translated entries of 1 catalogue(s)"
-    ]
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(
+        "locales/tr/README.po:12: [inline-code] skipped (switched off in the configuration): its inline code"
+    )
+    summary = "0 error(s), 0 warning(s), 1 skipped by the configuration in 3 translated entries"
+    assert lines[-1] == f"{summary} of 1 catalogue(s)"
 
 
 def test_check_command_refuses_an_unknown_check_and_an_unconfigured_language(tmp_path: Path) -> None:

@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from i18n_sync.checks.guard import guard_document
 from i18n_sync.checks.translation import (
     CHECK_IDS,
     OFF,
     Policy,
-    guard_document,
     make_policy,
     run_checks,
     unsafe_urls,
@@ -80,7 +80,9 @@ def test_a_project_can_make_a_warning_an_error_and_an_entry_can_opt_out() -> Non
     strict = make_policy([("inline-code", "error")])
     assert render(source, translations, strict).text == source
     ignored = {"Run `pip install x` now.": {"inline-code"}}
-    assert render(source, translations, strict, ignored).text == "Şimdi `pip kur x` çalıştırın.\n"
+    assert render(source, translations, strict, ignored).text == source  # a translator cannot lower it
+    opted_out = make_policy([("inline-code", "error")], [("inline-code", ["Run `pip install x` now."])])
+    assert render(source, translations, opted_out).text == "Şimdi `pip kur x` çalıştırın.\n"
 
 
 def test_an_unsafe_url_is_refused_whatever_the_configuration() -> None:
@@ -137,11 +139,13 @@ def test_the_document_guard_catches_what_only_shows_in_place() -> None:
     assert [d.line for d in sorted(result.diagnostics, key=lambda d: d.line or 0)] == [1, 4]
 
 
-def test_an_entry_that_ignores_block_structure_may_change_blocks_in_place() -> None:
+def test_only_the_configuration_lets_an_entry_change_blocks_in_place() -> None:
     source = "- do it\n- other\n"
     translations = {"do it": "[x] yap", "other": "diğer"}
     result = render(source, translations, ignored={"do it": {"block-structure"}})
-    assert result.text == "- [x] yap\n- diğer\n"
+    assert result.text == "- do it\n- diğer\n"
+    entry_off = make_policy([], [("block-structure", ["do it"])])
+    assert render(source, translations, entry_off).text == "- [x] yap\n- diğer\n"
     off = make_policy([("block-structure", OFF)])
     assert render(source, translations, off).text == "- [x] yap\n- diğer\n"
 

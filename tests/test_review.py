@@ -346,11 +346,14 @@ def test_before_update_an_entry_is_checked_and_previewed_but_not_saved(
         session.check(at("Not in the document."), "x")
 
 
-def test_a_translator_comment_switches_a_check_off_as_in_a_render(project: Path) -> None:
+def test_a_translator_comment_cannot_switch_an_error_off_as_in_a_render(project: Path) -> None:
     po = project / TR_PO
     entry = f'#. Section: Sample Project > Usage\n#: content/README.md\nmsgid "{UNTRANSLATED}"'
     text = po.read_text(encoding="utf-8")
     assert entry in text
     po.write_text(text.replace(entry, "# i18n-sync: ignore block-structure\n" + entry), encoding="utf-8")
     session = ReviewSession(load_config(project), MARKER)
-    assert session.check(at(UNTRANSLATED), "Sunucuyu\n\n- başlatın") == ()
+    # Only the maintainer lowers a check (the configuration's 'checks_off'), as in a render.
+    (finding,) = session.check(at(UNTRANSLATED), "Sunucuyu\n\n- başlatın")
+    assert finding.check == "block-structure" and finding.level == "error"
+    assert "only the configuration's 'checks_off' can" in finding.message

@@ -624,6 +624,11 @@ HOSTILE_SETUPS: list[tuple[str, Callable[[Path], None], str]] = [
         r"README\.po: is a symlink",
     ),
     ("symlinked folder", _symlink("locales/tr", "outside"), r"in a folder outside the repository"),
+    (
+        "source symlinked out of the repository",
+        _symlink("content/README.md", "outside/victim.md"),
+        r"content/README\.md: is a symlink .* to a file outside the repository",
+    ),
     ("source CON.md", _source("CON.md"), r"uses the device name 'CON'"),
     ("source with colon", _source("a:b.md"), r"contains ':'"),
     ("source with newline", _source("a\nb.md"), r"contains a control character"),

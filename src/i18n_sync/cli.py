@@ -634,16 +634,23 @@ def import_(
         sys.exit(1)
 
 
+_LEVEL_PREFIXES = {
+    "error": "",
+    "warning": "warning: ",
+    "off": "skipped (switched off in the configuration): ",
+}
+
+
 def _finding_line(item: EntryFinding) -> str:
-    """``path:line: [check-id] message``, gettext style; a warning says so."""
+    """``path:line: [check-id] message``, gettext style; a warning or a skipped finding says so."""
     finding = item.finding
-    level = "" if finding.level == "error" else f"{finding.level}: "
-    return f"{item.path}:{item.line}: [{finding.check}] {level}{finding.message}"
+    return f"{item.path}:{item.line}: [{finding.check}] {_LEVEL_PREFIXES[finding.level]}{finding.message}"
 
 
 def _check_counts(report: CheckReport) -> tuple[int, int]:
     errors = sum(1 for item in report.findings if item.finding.level == "error")
-    return errors, len(report.findings) - errors
+    warnings = sum(1 for item in report.findings if item.finding.level == "warning")
+    return errors, warnings
 
 
 @main.command("check")
@@ -664,9 +671,11 @@ def check_translations(root: Path, languages: tuple[str, ...], output_format: st
         if _options().verbose:
             for catalog in report.catalogs:
                 click.echo(f"checked {catalog}")
+        skipped = len(report.findings) - errors - warnings
+        skipped_note = f", {skipped} skipped by the configuration" if skipped else ""
         _note(
-            f"{errors} error(s), {warnings} warning(s) in {report.checked} translated entries "
-            f"of {len(report.catalogs)} catalogue(s)"
+            f"{errors} error(s), {warnings} warning(s){skipped_note} in {report.checked} translated "
+            f"entries of {len(report.catalogs)} catalogue(s)"
         )
         for problem in report.errors:
             click.echo(f"Error: {problem}", err=True)

@@ -12,6 +12,7 @@ catalogue; render and sync run them before they use a translation.
 =================  =======  ==============================================================
 id                 level    a finding means
 =================  =======  ==============================================================
+length             error    far longer than the English (refused before it is parsed)
 placeholders       error    the translation uses a ``{n}`` that is not a placeholder
 link-targets       error    links, images, autolinks or HTML URL attributes point elsewhere
 unsafe-url         error    a ``javascript:``, ``vbscript:``, ``data:`` or ``file:`` URL,
@@ -35,20 +36,25 @@ invisible-chars    warning  zero-width characters, direction marks, soft hyphens
 
 `CHECKS` is that table. A render uses no translation with an error-level finding.
 
-Switching checks off or changing their level:
+Switching checks off or changing their level is the maintainer's, in the configuration:
 
-- per project, the ``checks`` table of the configuration maps a check id to ``"error"``,
-  ``"warning"`` or ``"off"``: ``checks = { "inline-code" = "error" }``;
-- per entry, a translator comment ``# i18n-sync: ignore inline-code emphasis`` (ids
-  separated by spaces or commas) switches those checks off for that entry.
+- per project, the ``checks`` table maps a check id to ``"error"``, ``"warning"`` or
+  ``"off"``: ``checks = { "inline-code" = "error" }``;
+- per entry, ``checks_off`` maps a check id to the msgids it is off for.
+
+A translator comment ``# i18n-sync: ignore inline-code emphasis`` (the translators' own
+file) may explain a finding and silences a warning, never an error. ``check`` lists the
+findings the configuration switched off as skipped.
 
 ``unsafe-url`` can be neither lowered nor ignored: an unsafe URL from a translation is
 never rendered, whatever the configuration says. It reads URLs more suspiciously than a
 browser (percent-escapes are decoded too), so a spelling no browser runs still counts.
-The whole rendered document is guarded as well (`guard_document`): a translation is
-checked once more in its place, where a list item or a quote around it can change what
-it means, and a unit that changes the block skeleton or the link reference definitions
-of the document is named. Render runs only the error-level checks; ``check`` runs all.
+What GitHub shows is the judge as well (`github`): ``check`` compares each translation
+rendered by cmark-gfm with its English, and the whole rendered document is guarded
+(`guard_document` for its blocks, `guard_shown` for what GitHub shows): a translation
+is checked once more in its place, where a list item or a quote around it can change
+what it means, and a unit that changes the document is named. Render runs only the
+error-level checks; ``check`` runs all.
 """
 
 from __future__ import annotations
@@ -57,21 +63,19 @@ import html
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
-from typing import TypeVar
 from urllib.parse import unquote
 
+from i18n_sync.checks.github import Difference, differences, shown_in
 from i18n_sync.markdown.html import HTML_KINDS, VOID, html_facts, unfinished_markup
 from i18n_sync.markdown.msgid import PLACEHOLDER, fill_placeholders
 from i18n_sync.markdown.parser import (
     BlockNode,
-    Outline,
     ParseContext,
     TextFacts,
-    document_outline,
     unit_facts,
 )
 from i18n_sync.model import Message
@@ -157,7 +161,8 @@ class Pair:
     """A translation to check: the unit's kind and URLs, the English and the translation.
 
     `allowed` says whether a link target the English does not have is a localized
-    page the configuration lets this language link to instead.
+    page the configuration lets this language link to instead. `shown` is what GitHub
+    shows of the translation that it does not show of the English (`github.differences`).
     """
 
     kind: str
@@ -165,6 +170,7 @@ class Pair:
     english: Side
     translation: Side
     allowed: Callable[[str], bool] = _nothing_allowed
+    shown: tuple[Difference, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,8 +360,8 @@ def _check_html_unit(pair: Pair) -> Iterator[str]:
         yield f"it adds or changes HTML attributes: {_short(shown, 120)}; keep the English ones"
 
 
-def _describe_blocks(english: Sequence[BlockNode], translation: Sequence[BlockNode]) -> str:
-    """Say how two block skeletons differ, and what to do about it."""
+def describe_blocks(english: Sequence[BlockNode], translation: Sequence[BlockNode]) -> str:
+    """Say how two block skeletons differ, and what to do about it (the guard says it too)."""
     english_kinds = Counter(node.kind for node in english)
     translation_kinds = Counter(node.kind for node in translation)
     for node in translation:
@@ -386,7 +392,7 @@ def _check_block_structure(pair: Pair) -> Iterator[str]:
         # An English cell that ends so has padding after it, which the splice keeps.
         yield "a table cell cannot end with a backslash: it would escape the '|' after it; reword"
     elif pair.kind in _BLOCK_UNITS and pair.english.facts.blocks != pair.translation.facts.blocks:
-        yield _describe_blocks(pair.english.facts.blocks, pair.translation.facts.blocks)
+        yield describe_blocks(pair.english.facts.blocks, pair.translation.facts.blocks)
 
 
 def _check_reference_labels(pair: Pair) -> Iterator[str]:
@@ -405,7 +411,7 @@ def _is_control(char: str) -> bool:
 def _is_invisible(char: str) -> bool:
     if _is_control(char) or char in _JOINERS:
         return False
-    return char == "\t" or unicodedata.category(char) in ("Cf", "Zl", "Zp", "Co", "Cs")
+    return unicodedata.category(char) in ("Cf", "Zl", "Zp", "Co", "Cs")
 
 
 def _new_characters(pair: Pair, wanted: Callable[[str], bool]) -> list[str]:
@@ -437,6 +443,37 @@ def _check_newlines(pair: Pair) -> Iterator[str]:
             yield f"the English {where}s with a line feed and the translation does not; add one"
 
 
+# How much longer than its English a translation may be: any language fits (German runs
+# about 1.3 times the English), and a translation a thousand times as long, made only to
+# keep the parsers busy, is refused before it is parsed.
+_MAX_GROWTH = 5
+_LENGTH_SLACK = 500
+
+
+def _length_problem(msgid: str, msgstr: str) -> str | None:
+    limit = _MAX_GROWTH * len(msgid) + _LENGTH_SLACK
+    if len(msgstr) <= limit:
+        return None
+    return (
+        f"it is {len(msgstr):,} characters long for {len(msgid):,} of English (at most {limit:,}); "
+        "shorten it, or the maintainer switches 'length' off for this entry"
+    )
+
+
+def too_long_finding(msgid: str, msgstr: str, policy: Policy) -> Finding | None:
+    """The ``length`` finding of a translation too long to parse safely, when the check is an error."""
+    if policy.level_for("length", msgid) != ERROR:
+        return None
+    problem = _length_problem(msgid, msgstr)
+    return Finding("length", ERROR, problem) if problem else None
+
+
+def _check_length(pair: Pair) -> Iterator[str]:
+    problem = _length_problem(pair.english.text, pair.translation.text)
+    if problem:
+        yield problem
+
+
 def _check_inline_code(pair: Pair) -> Iterator[str]:
     english, translation = Counter(pair.english.facts.code), Counter(pair.translation.facts.code)
     if english != translation:
@@ -450,13 +487,42 @@ def _check_emphasis(pair: Pair) -> Iterator[str]:
         yield f"an emphasis marker '{marker}' is never closed; close it or write '\\{marker}'"
 
 
+def _also_on_github(
+    run: Callable[[Pair], Iterator[str]], kind: str, advice: str
+) -> Callable[[Pair], Iterator[str]]:
+    """`run`, and when it finds nothing, what GitHub shows of that `kind` that the English lacks.
+
+    Our parser and GitHub's disagree (autolinks, entities, raw HTML read as a browser
+    reads it): a translation passes only when both see nothing new.
+    """
+
+    def combined(pair: Pair) -> Iterator[str]:
+        found = list(run(pair))
+        yield from found
+        details = [difference.detail for difference in pair.shown if difference.kind == kind]
+        if details and not found:
+            yield f"on GitHub it shows {', '.join(details)}, which the English does not; {advice}"
+
+    return combined
+
+
+_URL_ADVICE = "use the {n} placeholders, and write other URLs in `backticks`"
+_HTML_ADVICE = "remove it, or write '\\<' for a '<' meant as text"
+
+
 CHECKS: tuple[Check, ...] = (
+    Check(
+        "length",
+        ERROR,
+        f"at most {_MAX_GROWTH} times as long as the English, plus {_LENGTH_SLACK} characters",
+        _check_length,
+    ),
     Check("placeholders", ERROR, "every {n} in the translation is a placeholder", _check_placeholders),
     Check(
         "link-targets",
         ERROR,
         "links, images, autolinks and HTML URL attributes point where the English ones do",
-        _check_link_targets,
+        _also_on_github(_check_link_targets, "link", _URL_ADVICE),
     ),
     Check(
         "unsafe-url",
@@ -464,9 +530,17 @@ CHECKS: tuple[Check, ...] = (
         "no javascript:, vbscript:, data: or file: URL the English lacks, whatever the spelling",
         _check_unsafe_urls,
     ),
-    Check("html-tags", ERROR, "no raw HTML tag, comment or declaration the English lacks", _check_html_tags),
     Check(
-        "html-attributes", ERROR, "no HTML attribute the English lacks on that tag", _check_html_attributes
+        "html-tags",
+        ERROR,
+        "no raw HTML tag, comment or declaration the English lacks",
+        _also_on_github(_check_html_tags, "element", _HTML_ADVICE),
+    ),
+    Check(
+        "html-attributes",
+        ERROR,
+        "no HTML attribute or attribute value the English lacks on that tag",
+        _also_on_github(_check_html_attributes, "attribute", _HTML_ADVICE),
     ),
     Check(
         "html-unit",
@@ -479,7 +553,7 @@ CHECKS: tuple[Check, ...] = (
         ERROR,
         "no new heading, list, quote, code block, table row or HTML block; no line break or '|' "
         "where the unit cannot hold one",
-        _check_block_structure,
+        _also_on_github(_check_block_structure, "block", "escape the character that starts it or reword"),
     ),
     Check(
         "reference-labels",
@@ -491,7 +565,7 @@ CHECKS: tuple[Check, ...] = (
         "control-chars",
         ERROR,
         "no bidi override, embedding or isolate and no control character the English lacks",
-        _check_control_chars,
+        _also_on_github(_check_control_chars, "bidi", "remove it (an entity such as &#x202E; counts too)"),
     ),
     Check(
         "newlines",
@@ -503,9 +577,9 @@ CHECKS: tuple[Check, ...] = (
     Check("emphasis", WARNING, "every emphasis or strikethrough marker added is closed", _check_emphasis),
     Check(
         "invisible-chars",
-        WARNING,
-        "no zero-width character, direction mark, soft hyphen or tab the English lacks",
-        _check_invisible_chars,
+        ERROR,
+        "no zero-width character, direction mark or soft hyphen the English lacks",
+        _also_on_github(_check_invisible_chars, "invisible", "remove it (an entity counts too)"),
     ),
 )
 
@@ -521,36 +595,61 @@ _DEFAULT_LEVELS = {check.id: check.level for check in CHECKS}
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """The level of each check for a project: the defaults, changed by its `checks` setting."""
+    """The level of each check for a project: the defaults, changed by its configuration.
+
+    `levels` are the project's (check id, level) pairs (its ``checks`` setting);
+    `entries_off` the (check id, msgid) pairs it switches off for one entry only
+    (``checks_off``). Both are the maintainer's: a translator cannot lower a check.
+    """
 
     levels: tuple[tuple[str, str], ...] = ()
+    entries_off: frozenset[tuple[str, str]] = frozenset()
 
     def level_of(self, check_id: str) -> str:
         """The level of a check in this project: error, warning or off."""
-        return _levels(self)[check_id]
+        return _levels(self.levels)[check_id]
+
+    def level_for(self, check_id: str, msgid: str) -> str:
+        """The level of a check for the entry with this msgid."""
+        if self.entries_off and (check_id, msgid) in self.entries_off:
+            return OFF
+        return _levels(self.levels)[check_id]
 
 
 @lru_cache(maxsize=8)
-def _levels(policy: Policy) -> Mapping[str, str]:
-    return MappingProxyType({**_DEFAULT_LEVELS, **dict(policy.levels)})
+def _levels(levels: tuple[tuple[str, str], ...]) -> Mapping[str, str]:
+    return MappingProxyType({**_DEFAULT_LEVELS, **dict(levels)})
 
 
 DEFAULT_POLICY = Policy()
 
 
-def make_policy(levels: Iterable[tuple[str, str]]) -> Policy:
-    """Check a project's (check id, level) pairs; raise `ValueError` saying what to fix."""
+def _known(check_id: str, where: str) -> None:
+    if check_id not in _DEFAULT_LEVELS:
+        raise ValueError(f"{where} names unknown check {check_id!r}; known checks: {', '.join(CHECK_IDS)}")
+    if check_id in MANDATORY:
+        raise ValueError(f"check {check_id!r} cannot be lowered: an unsafe URL is never rendered")
+
+
+def make_policy(
+    levels: Iterable[tuple[str, str]], entries_off: Iterable[tuple[str, Iterable[str]]] = ()
+) -> Policy:
+    """Check a project's (check id, level) pairs and (check id, msgids) switched off per entry.
+
+    Raise `ValueError` saying what to fix.
+    """
     pairs = tuple(levels)
     for check_id, level in pairs:
-        if check_id not in _DEFAULT_LEVELS:
-            raise ValueError(
-                f"'checks' names unknown check {check_id!r}; known checks: {', '.join(CHECK_IDS)}"
-            )
         if level not in LEVELS:
             raise ValueError(f"check {check_id!r} has level {level!r}; use one of {', '.join(LEVELS)}")
-        if check_id in MANDATORY and level != ERROR:
-            raise ValueError(f"check {check_id!r} cannot be lowered: an unsafe URL is never rendered")
-    return Policy(pairs)
+        if level == ERROR and check_id in _DEFAULT_LEVELS:
+            continue  # raising a check's level is always allowed, even a mandatory one's
+        _known(check_id, "'checks'")
+    off: set[tuple[str, str]] = set()
+    for check_id, msgids in entries_off:
+        _known(check_id, "'checks_off'")
+        off.update((check_id, msgid) for msgid in msgids)
+    return Policy(pairs, frozenset(off))
 
 
 def ignored_checks(comments: Iterable[str]) -> frozenset[str]:
@@ -578,6 +677,24 @@ def _side(text: str, kind: str, urls: tuple[str, ...], context: ParseContext) ->
     return Side(text, filled, facts, _link_targets(facts))
 
 
+# What a unit's text is wrapped in to render it as the block it stands in.
+_GITHUB_WRAPPERS = {"heading": "# {}", "table-cell": "|{}|\n|-|\n"}
+
+
+def _shown_differences(
+    english: str, translation: str, kind: str, allowed: Callable[[str], bool]
+) -> tuple[Difference, ...]:
+    """What GitHub shows of a translation, alone in its block, that it does not of the English.
+
+    Front matter is not Markdown: GitHub shows its values as escaped text.
+    """
+    if kind == "front-matter":
+        return ()
+    wrapper = _GITHUB_WRAPPERS.get(kind, "{}")
+    found = differences(shown_in(wrapper.format(english)), shown_in(wrapper.format(translation)), allowed)
+    return tuple(found)
+
+
 def has_english_link_targets(
     msgid: str, text: str, context: ParseContext, kind: str, urls: Sequence[str]
 ) -> bool:
@@ -603,31 +720,48 @@ def run_checks(
     ignored: Collection[str] = (),
     allowed: Callable[[str], bool] = _nothing_allowed,
     errors_only: bool = False,
+    skipped: bool = False,
 ) -> tuple[Finding, ...]:
     """Run every check that is on over one translation; return the findings in table order.
 
     `kind` is the unit's kind (paragraph, heading, table-cell, front-matter...), `urls`
-    the English URLs behind its placeholders, `ignored` the check ids its entry switches
-    off, `allowed` which localized link targets the configuration allows; `errors_only`
-    runs just the error-level checks (all a render needs). A translation equal to its
-    msgid has nothing to find by construction.
+    the English URLs behind its placeholders, `ignored` the check ids its translator
+    comments ask to ignore: a warning is then left out, an error is not (only the
+    configuration, through `policy`, can lower an error; the finding says so).
+    `allowed` says which localized link targets the configuration allows; `errors_only`
+    runs just the error-level checks (all a render needs); `skipped` runs the checks
+    the configuration switched off as well, their findings at level ``off`` (``check``
+    lists them). A translation equal to its msgid has nothing to find by construction.
     """
     if msgstr == msgid:
         return ()
+    too_long = too_long_finding(msgid, msgstr, policy)
+    if too_long is not None:  # not parsed at all: that is the point
+        return (too_long,)
     urls = tuple(urls)
     english = _side(msgid, kind, urls, context)
-    pair = Pair(kind, urls, english, _side(msgstr, kind, urls, context), allowed)
-    levels = _levels(policy)
+    translation = _side(msgstr, kind, urls, context)
+    # A render (`errors_only`) leaves what GitHub shows to the document guard
+    # (`guard_shown`), which renders the whole document at once, for less.
+    shown = () if errors_only else _shown_differences(english.filled, translation.filled, kind, allowed)
+    pair = Pair(kind, urls, english, translation, allowed, shown)
     findings: list[Finding] = []
+    levels = _levels(policy.levels)
     for check in CHECKS:
-        level = levels[check.id]
-        if level == OFF or (errors_only and level != ERROR):
+        level = levels[check.id] if not policy.entries_off else policy.level_for(check.id, msgid)
+        if (level == OFF and not skipped) or (errors_only and level != ERROR):
             continue
-        if check.id in ignored and check.id not in MANDATORY:
+        if level == WARNING and check.id in ignored:
             continue
+        note = _IGNORE_REFUSED if level == ERROR and check.id in ignored else ""
         for message in check.run(pair):
-            findings.append(Finding(check.id, level, message))
+            findings.append(Finding(check.id, level, message + note))
     return tuple(findings)
+
+
+_IGNORE_REFUSED = (
+    " (a translator comment asks to ignore this check; only the configuration's 'checks_off' can)"
+)
 
 
 def errors_of(findings: Iterable[Finding]) -> tuple[Finding, ...]:
@@ -638,100 +772,6 @@ def errors_of(findings: Iterable[Finding]) -> tuple[Finding, ...]:
 def format_findings(findings: Iterable[Finding]) -> str:
     """``[id] message; [id] message``: findings as one line of a report."""
     return "; ".join(f"[{finding.check}] {finding.message}" for finding in findings)
-
-
-# --- the whole rendered document -------------------------------------------------------------
-
-U = TypeVar("U", bound=Hashable)
-
-
-def _first_breaking(
-    fixed: Sequence[U], candidates: Sequence[U], broken: Callable[[Sequence[U]], str | None]
-) -> tuple[int, str]:
-    """The smallest k such that `fixed` plus the first k candidates is broken, and why.
-
-    `fixed` alone must not be broken and everything must be; bisection finds a k whose
-    predecessor is sound, so the k-th candidate is one that breaks the document.
-    """
-    low, high = 0, len(candidates)
-    reason = broken([*fixed, *candidates]) or ""
-    while high - low > 1:
-        middle = (low + high) // 2
-        found = broken([*fixed, *candidates[:middle]])
-        if found is None:
-            low = middle
-        else:
-            high, reason = middle, found
-    return high - 1, reason
-
-
-def _describe_outlines(english: Outline, translation: Outline) -> str:
-    if english.blocks != translation.blocks:
-        return _describe_blocks(english.blocks, translation.blocks)
-    made = dict(translation.definitions)
-    for label, href in english.definitions:
-        if made.get(label) != href:
-            return f"it changes where reference links [{label}] go; keep the English definitions"
-    added = ", ".join(f"[{label}]" for label in made.keys() - dict(english.definitions).keys())
-    return f"it defines link references the English does not have ({added}); escape the '['"
-
-
-def _structure_problem(
-    render: Callable[[Collection[U]], str], reference: Outline
-) -> Callable[[Sequence[U]], str | None]:
-    outlines: dict[str, Outline] = {}  # bisection asks again for renderings it has seen
-
-    def broken(units: Sequence[U]) -> str | None:
-        text = render(units)
-        if text not in outlines:
-            outlines[text] = document_outline(text)
-        outline = outlines[text]
-        if outline == reference:
-            return None
-        return f"in the rendered document {_describe_outlines(reference, outline)}"
-
-    return broken
-
-
-def _drop_breaking(
-    kept: list[U], fixed: Sequence[U], broken: Callable[[Sequence[U]], str | None], check_id: str
-) -> list[tuple[U, Finding]]:
-    """Remove candidates one by one until `fixed` plus the rest is sound."""
-    dropped: list[tuple[U, Finding]] = []
-    while kept and broken([*fixed, *kept]) is not None:
-        index, reason = _first_breaking(fixed, kept, broken)
-        dropped.append((kept.pop(index), Finding(check_id, ERROR, reason)))
-    return dropped
-
-
-def guard_document(
-    units: Sequence[U],
-    render: Callable[[Collection[U]], str],
-    exempt: Collection[U] = (),
-    source: Outline | None = None,
-) -> tuple[tuple[U, Finding], ...]:
-    """Find the translated units that break the rendered document; each with its finding.
-
-    `units` are the translated units in document order and `render(chosen)` the
-    document with only the chosen ones translated. Its outline (block skeleton and
-    reference definitions) must be the one it has with only the `exempt` units
-    translated (those whose entries ignore ``block-structure``); units are dropped
-    until it is, each named when adding it to a sound document breaks it. `source` is
-    the outline of `render(())`, the untranslated document, when the caller has it
-    from the extraction: then a document without exempt units is parsed once.
-
-    Only blocks are parsed: with the outline unchanged, every inline text of the output
-    is an English one or a translation the per-entry checks (`run_checks`, unsafe URLs
-    included) parsed already in the document's context, so a second inline parse of the
-    whole output could find nothing new.
-    """
-    if not units:
-        return ()
-    exempt_units = set(exempt)
-    fixed = [unit for unit in units if unit in exempt_units]
-    candidates = [unit for unit in units if unit not in exempt_units]
-    reference = source if source is not None and not fixed else document_outline(render(fixed))
-    return tuple(_drop_breaking(candidates, fixed, _structure_problem(render, reference), "block-structure"))
 
 
 def check_messages(
@@ -753,7 +793,9 @@ def check_messages(
         ignored = ignored_checks(message.comments)
         seen: set[Finding] = set()
         for kind, urls in kinds.get(message.msgid) or (("paragraph", _comment_urls(message)),):
-            found = run_checks(message.msgid, message.msgstr, context, kind, urls, policy, ignored, allowed)
+            found = run_checks(
+                message.msgid, message.msgstr, context, kind, urls, policy, ignored, allowed, skipped=True
+            )
             for finding in found:
                 if finding not in seen:
                     seen.add(finding)

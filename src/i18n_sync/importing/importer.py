@@ -561,7 +561,7 @@ def import_translation(
 
 
 def _load(path: Path, name: str) -> Document:
-    data = read_bytes(Path(), str(path))
+    data = read_bytes(Path(), str(path), confine=False)  # named on the command line
     if data is None:
         raise MarkdownError("no such file", name)
     return load_document(decode_utf8(data, name, MarkdownError), name)

@@ -864,6 +864,25 @@ def _outline_parser() -> MarkdownIt:
     return blocks
 
 
+def block_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """The lines of each top-level block, a list split into its items: (start, end), 0-based.
+
+    End-exclusive, like `Token.map`. Each span parses alone much as it does in place;
+    the document guard checks translations span by span before it checks the whole.
+    """
+    tokens = _outline_parser().parse(text.removeprefix("\ufeff"), {})
+    spans: list[tuple[int, int]] = []
+    in_list = False
+    for token in tokens:
+        if token.level == 0 and token.type in ("bullet_list_open", "ordered_list_open"):
+            in_list = True
+        elif token.level == 0 and token.type in ("bullet_list_close", "ordered_list_close"):
+            in_list = False
+        elif token.map and token.nesting >= 0 and token.level == (1 if in_list else 0):
+            spans.append((token.map[0], token.map[1]))
+    return tuple(spans)
+
+
 def document_outline(text: str) -> Outline:
     """The outline of a whole document (a byte order mark is not text), inlines not parsed.
 

@@ -53,6 +53,8 @@ class Settings:
     fail_under_by_language: tuple[tuple[str, int], ...] = ()
     wrap_width: int = 0
     checks: tuple[tuple[str, str], ...] = ()
+    # Check id → the msgids of the entries it is switched off for: the maintainer's opt-out.
+    checks_off: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # Bytes; a larger source or catalogue is refused (see files.read_bytes).
     max_file_size: int = 2_000_000
     # Seconds a run waits for another run in the same repository to finish.
@@ -151,6 +153,16 @@ def _coerce_checks(value: Any) -> tuple[tuple[str, str], ...]:
     return tuple((str(key), level) for key, level in value.items())
 
 
+def _coerce_checks_off(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``checks_off = { "html-tags" = ["Press <kbd>Ctrl</kbd>."] }``: check id → msgids."""
+    if not isinstance(value, dict):
+        raise TypeError("'checks_off' must be a table: check id = a list of msgids")
+    for key, msgids in value.items():
+        if not isinstance(msgids, list) or not all(isinstance(m, str) for m in msgids):
+            raise TypeError(f"'checks_off.{key}' must be a list of msgids (strings)")
+    return tuple((str(key), tuple(msgids)) for key, msgids in value.items())
+
+
 _PERCENT_TABLES = ("publish_threshold_by_language", "fail_under_by_language")
 
 
@@ -209,6 +221,7 @@ _TABLES: dict[str, Callable[[str, Any], Any]] = {
     "publish_threshold_by_language": _coerce_percent_table,
     "fail_under_by_language": _coerce_percent_table,
     "checks": lambda name, value: _coerce_checks(value),
+    "checks_off": lambda name, value: _coerce_checks_off(value),
 }
 
 

@@ -9,6 +9,7 @@ second run in the same repository wait until the first has finished.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import sys
@@ -43,6 +44,7 @@ _BAD_CHARACTERS = frozenset('<>:"|?*\\/')
 _BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _MAX_NAME_BYTES = 255  # the longest file name ext4, APFS and NTFS all accept
 _WAIT_STEP = 0.05  # seconds between two tries to take a busy lock
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows, where symlinks need privileges
 
 
 def decode_utf8(data: bytes, path: str, error: type[I18nSyncError]) -> str:
@@ -62,23 +64,35 @@ def decode_utf8(data: bytes, path: str, error: type[I18nSyncError]) -> str:
 
 
 def read_bytes(
-    root: Path, relative: str, limit: int | None = None, error: type[I18nSyncError] = WriteError
+    root: Path,
+    relative: str,
+    limit: int | None = None,
+    error: type[I18nSyncError] = WriteError,
+    confine: bool = True,
 ) -> bytes | None:
     """The file's bytes, or None when there is no such file.
 
     A file larger than `limit` bytes raises `error`, before it is read: the
     limit is what keeps a huge or endless input (a symlink to ``/dev/zero``)
-    from filling the memory or keeping the parser busy for minutes.
+    from filling the memory or keeping the parser busy for minutes. With
+    `confine` (for every file the configuration names), a symlink that leads
+    out of `root` raises `error` too; a file the user names on the command line
+    may be anywhere.
     """
     # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    # O_NOFOLLOW: the path is resolved first (`_real_path`), so a symlink put in its
+    # place after that is refused instead of followed.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | _NOFOLLOW
     try:
-        handle = os.open(root / relative, flags)
+        where = _real_path(root, relative, error) if confine else os.path.realpath(root / relative)
+        handle = os.open(where, flags)
     except FileNotFoundError:
         return None
     except IsADirectoryError:
         raise WriteError("is a folder, not a file; move it away", relative) from None
     except OSError as problem:
+        if problem.errno == errno.ELOOP:
+            raise error("became a symlink while being read; refusing to follow it", relative) from None
         raise WriteError(f"cannot read: {problem.strerror}", relative) from None
     try:
         return _read_regular(handle, relative, limit, error)
@@ -86,6 +100,22 @@ def read_bytes(
         raise WriteError(f"cannot read: {problem.strerror}", relative) from None
     finally:
         os.close(handle)
+
+
+def _real_path(root: Path, relative: str, error: type[I18nSyncError]) -> str:
+    """Where `relative` really is; `error` when a symlink takes it out of the repository.
+
+    A pull request can add a symlink: a source or catalogue that is one (or lies in a
+    folder that is one) may point at another file of the repository, never outside it.
+    """
+    path = os.path.realpath(root / relative)
+    if not Path(path).is_relative_to(os.path.realpath(root)):
+        raise error(
+            "is a symlink (or in a folder that is one) to a file outside the repository; "
+            "refusing to read it: put the file itself in the repository",
+            relative,
+        )
+    return path
 
 
 def _read_regular(handle: int, relative: str, limit: int | None, error: type[I18nSyncError]) -> bytes:
@@ -325,6 +355,17 @@ def _flush(temps: dict[str, Path]) -> None:
         list(pool.map(_flush_one, temps.items()))
 
 
+READ_ONLY = "is read-only, so it is left as it is; make it writable (chmod u+w) to let the tool update it"
+
+
+def _is_read_only(target: Path) -> bool:
+    """Whether someone made the file read-only: a wish the tool respects, even as root."""
+    try:
+        return not os.lstat(target).st_mode & stat.S_IWUSR
+    except FileNotFoundError:
+        return False
+
+
 def apply_changes(root: Path, changes: Iterable[FileChange]) -> Applied:
     """Write each change whose bytes differ from the file's; say what was done.
 
@@ -334,7 +375,7 @@ def apply_changes(root: Path, changes: Iterable[FileChange]) -> Applied:
     show up while writing) leave every original untouched; the error is
     raised as ``path: cannot write: reason``. A guarded change (a catalogue)
     is skipped and reported in `Applied.errors` when its file changed since
-    the run read it.
+    the run read it, and so is a change to a read-only file.
     """
     changes = list(changes)
     inside: dict[Path, bool] = {}
@@ -342,9 +383,11 @@ def apply_changes(root: Path, changes: Iterable[FileChange]) -> Applied:
         check_target(root, change.path, inside)
     removed = remove_stale_temps(root, {PurePosixPath(c.path).parent.as_posix() for c in changes})
     due = [change for change in changes if not is_current(root, change)]
+    errors = [WriteError(READ_ONLY, change.path) for change in due if _is_read_only(root / change.path)]
+    refused = {error.path for error in errors}
+    due = [change for change in due if change.path not in refused]
     temps: dict[str, Path] = {}
     written: list[str] = []
-    errors: list[WriteError] = []
     try:
         for change in due:
             with _reporting(change.path):
@@ -407,8 +450,16 @@ def _is_same_file(handle: int, path: Path) -> bool:
 
 
 def _open_lock(path: Path) -> int:
-    with _reporting(LOCK_FILE):
-        return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o644)
+    except OSError as problem:
+        if problem.errno == errno.ELOOP:
+            raise WriteError(
+                "is a symlink; the tool writes its lock only to a file of its own: remove the symlink",
+                LOCK_FILE,
+            ) from None
+        with _reporting(LOCK_FILE):
+            raise
 
 
 def _acquire(path: Path, timeout: float, waiting: Callable[[str], None] | None) -> int:

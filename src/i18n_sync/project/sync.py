@@ -107,8 +107,22 @@ class _Combined:
     planned: set[str] = field(default_factory=set)
 
     def add_change(self, group: str, change: FileChange | None) -> None:
-        if change is not None:
-            self.changes.setdefault(group, []).append(change)
+        if change is None:
+            return
+        limit = self.config.settings.max_file_size
+        if change.kind in ("template", "catalog") and len(change.content) > limit:
+            # Never write a file the next run would refuse to read.
+            self.errors.append(
+                CatalogError(
+                    f"would be {len(change.content):,} bytes, more than max_file_size ({limit:,}), "
+                    "so the tool could not read it back; split the source, or raise max_file_size",
+                    change.path,
+                )
+            )
+            if group in self.reports:
+                self.reports[group] = _replace_report(self.reports[group], failed=True)
+            return
+        self.changes.setdefault(group, []).append(change)
 
     def add_all(
         self,
@@ -451,9 +465,10 @@ def _catalogue_jobs(
 def check_policy(config: Config) -> Policy:
     """The project's check levels; `ConfigError` for an unknown check or a lowered mandatory one."""
     try:
-        return make_policy(config.settings.checks)
+        return make_policy(config.settings.checks, config.settings.checks_off)
     except ValueError as error:
-        raise ConfigError(f"{error}; fix 'checks'", config.file) from None
+        key = "checks_off" if "'checks_off'" in str(error) else "checks"
+        raise ConfigError(f"{error}; fix '{key}'", config.file) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,11 +75,12 @@ def build_site(prepared: Sequence[Prepared], unpublished_homes: Sequence[str] = 
 def _with_english_anchors(prepared: Prepared, anchors: dict[str, str]) -> Accepted:
     """Keep deep links to English anchors working: an empty ``<a id>`` before translated headings."""
     english = unique_anchors(h.text for h in prepared.extraction.headings)
-    texts = dict(prepared.accepted.texts)
+    texts = prepared.accepted.texts
+    prefixes = {}
     for heading, anchor in zip(prepared.extraction.headings, english, strict=True):
         if heading.unit is not None and heading.unit in texts and anchor in anchors:
-            texts[heading.unit] = f'<a id="{html.escape(anchor)}"></a>{texts[heading.unit]}'
-    return replace(prepared.accepted, texts=texts)
+            prefixes[heading.unit] = f'<a id="{html.escape(anchor)}"></a>'
+    return replace(prepared.accepted, prefixes=prefixes)
 
 
 def publish(

@@ -10,32 +10,39 @@ reported.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import partial
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
+from i18n_sync.checks.guard import GITHUB_CHECKS, guard_document, guard_shown
 from i18n_sync.checks.translation import (
     DEFAULT_POLICY,
-    OFF,
+    ERROR,
     Finding,
     Policy,
     errors_of,
     format_findings,
-    guard_document,
     has_english_link_targets,
     run_checks,
+    too_long_finding,
 )
 from i18n_sync.errors import Diagnostic
 from i18n_sync.markdown.document import Document
 from i18n_sync.markdown.html import escape_attribute, url_marks
 from i18n_sync.markdown.msgid import PLACEHOLDER, apply_edits, fill_placeholders
-from i18n_sync.markdown.parser import Outline, ParseContext, scan_inline
+from i18n_sync.markdown.parser import Outline, ParseContext, block_spans, scan_inline
 from i18n_sync.model import Region, Unit
 
-_YAML_NEEDS_QUOTES = re.compile(r"^[\s\[\]{}>|*&!%@`#,?:'\"-]|: | #|\s$")
+# A front-matter value YAML reads as a plain string: it starts with a letter and holds
+# only letters, digits, marks, single spaces and harmless punctuation, and ends with no ':'.
+_YAML_PLAIN = re.compile(r"[^\W\d_](?:[\w .,()'/?!-]*[\w.)'?!])?")
+# Words YAML 1.1 (which many front-matter readers still follow) reads as booleans or null.
+_YAML_WORDS = frozenset({"y", "n", "yes", "no", "true", "false", "on", "off", "null"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,14 +137,32 @@ def _reconcile_links(
     return apply_edits(text, edits), replaced
 
 
+def _yaml_escape(char: str) -> str:
+    if char in '\\"':
+        return "\\" + char
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _yaml_double_quoted(text: str) -> str:
+    """`text` as the inside of a YAML double-quoted scalar: backslash escapes for all else."""
+    return "".join(_yaml_escape(c) if c in '\\"' or not c.isprintable() else c for c in text)
+
+
 def _quote_yaml(text: str, quote: str) -> str:
+    """A translated front-matter value, written so that YAML reads back exactly `text`.
+
+    An unquoted English value stays unquoted only while the translation is plainly a
+    string to YAML (`_YAML_PLAIN`): a value ending in ':', starting with '-' or '@',
+    holding ' #' or reading as a boolean or null is double-quoted instead.
+    """
     if quote == "'":
         return text.replace("'", "''")
     if quote == '"':
-        return text.replace("\\", "\\\\").replace('"', '\\"')
-    if _YAML_NEEDS_QUOTES.search(text):
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return text
+        return _yaml_double_quoted(text)
+    if _YAML_PLAIN.fullmatch(text) and text.lower() not in _YAML_WORDS:
+        return text
+    return f'"{_yaml_double_quoted(text)}"'
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,13 +228,21 @@ class Accepted:
 
     Each text holds the English URLs; `render_accepted` rewrites them for the
     output it writes. `structure_exempt` are the units whose entries switch the
-    ``block-structure`` check off: the document guard lets them change blocks.
+    ``block-structure`` check off: the document guard lets them change blocks;
+    `shown_exempt` those the configuration lets show on GitHub what the English does
+    not. `allowed_hosts` and `policy` are those the translations were checked with.
+    `prefixes` is HTML the tool itself puts before a unit's text (an anchor), which
+    the guards do not judge.
     """
 
     texts: Mapping[Unit, str]
     diagnostics: tuple[Diagnostic, ...] = ()
     rejected: tuple[Rejection, ...] = ()
     structure_exempt: frozenset[Unit] = frozenset()
+    shown_exempt: frozenset[Unit] = frozenset()
+    allowed_hosts: tuple[str, ...] = ()
+    policy: Policy = DEFAULT_POLICY
+    prefixes: Mapping[Unit, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +285,12 @@ def accept_translations(
         if not msgstr or msgstr == unit.msgid:
             continue
         line = entry_lines.get(unit.msgid, unit.line) if entry_lines else unit.line
+        too_long = too_long_finding(unit.msgid, msgstr, policy)
+        if too_long is not None:  # refused before anything parses it
+            rejected.append(Rejection(unit, (too_long,)))
+            message = f"translation of {unit.msgid[:40]!r} not used: {format_findings([too_long])}"
+            diagnostics.append(Diagnostic(path, line, message))
+            continue
         try:
             checked = check_translation(unit, msgstr, context, allowed_hosts)
         except _Rejected as reason:
@@ -270,12 +309,22 @@ def accept_translations(
             targets = ", ".join(checked.replaced)
             message = f"translation of {unit.msgid[:40]!r}: link to {targets} replaced by the English one"
             diagnostics.append(Diagnostic(path, line, message))
-    exempt = frozenset(
-        unit
-        for unit in texts
-        if policy.level_of("block-structure") == OFF or "block-structure" in ignored.get(unit.msgid, ())
+    # Only the configuration lets a unit through the document guards, never a translator.
+    if policy.level_of("block-structure") != ERROR:
+        exempt = frozenset(texts)
+    else:
+        exempt = frozenset(unit for unit in texts if ("block-structure", unit.msgid) in policy.entries_off)
+    off = {msgid for check, msgid in policy.entries_off if check in GITHUB_CHECKS}
+    shown_exempt = frozenset(unit for unit in texts if unit.msgid in off)
+    return Accepted(
+        texts,
+        tuple(diagnostics),
+        tuple(rejected),
+        exempt,
+        shown_exempt,
+        tuple(allowed_hosts),
+        policy,
     )
-    return Accepted(texts, tuple(diagnostics), tuple(rejected), exempt)
 
 
 def _check_errors(
@@ -329,7 +378,7 @@ def render_accepted(
     Untranslated units keep their text; only URLs that `resolve` changes are
     replaced in them. `insertions` add whole lines (generated notices).
 
-    The translated document is guarded (`checks.guard_document`): a translation that,
+    The translated document is guarded (`checks.guard`): a translation that,
     in its place in the document, changes the block skeleton or the link reference
     definitions is not used, and is reported. `outline` is the source's, from its
     extraction; without it the guard parses the source once more. What the guard sees
@@ -348,19 +397,69 @@ def render_accepted(
         return renderings[key]
 
     translated = [unit for unit in units if unit in accepted.texts]
-    broken = dict(guard_document(translated, translated_only, accepted.structure_exempt, outline))
+    parts = partial(_parts, doc, translated, texts)
+    broken = dict(guard_document(translated, translated_only, accepted.structure_exempt, outline, parts))
+    sound = [unit for unit in translated if unit not in broken]
+    broken.update(
+        guard_shown(
+            sound,
+            translated_only,
+            accepted.shown_exempt,
+            lambda url: is_allowed_link(url, accepted.allowed_hosts),
+            accepted.policy,
+            partial(_parts, doc, sound, texts),
+        )
+    )
     diagnostics = []
     for unit, finding in broken.items():
         message = f"translation of {unit.msgid[:40]!r} not used: {format_findings([finding])}"
         diagnostics.append(Diagnostic(doc.path, unit.line, message))
     rejected = (*accepted.rejected, *(Rejection(unit, (finding,)) for unit, finding in broken.items()))
     kept = [unit for unit in translated if unit not in broken]
-    if resolve is _keep and not insertions:
+    if resolve is _keep and not insertions and not accepted.prefixes:
         text = translated_only(kept)
     else:
-        finals = {unit: _final_text(unit, accepted.texts[unit], context, resolve) for unit in kept}
+        finals = {
+            unit: accepted.prefixes.get(unit, "") + _final_text(unit, accepted.texts[unit], context, resolve)
+            for unit in kept
+        }
         text = _splice_output(doc, units, finals, resolve, insertions)
     return Rendered(text, len(kept), (*accepted.diagnostics, *diagnostics), rejected)
+
+
+def _parts(
+    doc: Document, translated: Sequence[Unit], texts: Mapping[Unit, str]
+) -> list[tuple[list[Unit], Callable[[Collection[Unit]], str]]]:
+    """The translated units by the block they stand in (a list item, a top-level block).
+
+    Each part renders alone, from its own source lines: the guards try the parts one by
+    one when the whole document is broken, each with parses as small as the part.
+    """
+    spans = block_spans(doc.parse_text)
+    starts = [start for start, _ in spans]
+    members: dict[int, list[Unit]] = {}
+    for unit in translated:
+        index = bisect_right(starts, unit.region.start_line) - 1
+        if index >= 0 and unit.region.end_line < spans[index][1]:
+            members.setdefault(index, []).append(unit)
+    return [(found, _part_renderer(doc, spans[index], texts)) for index, found in members.items()]
+
+
+def _part_renderer(
+    doc: Document, span: tuple[int, int], texts: Mapping[Unit, str]
+) -> Callable[[Collection[Unit]], str]:
+    start, end = span
+    part = Document(doc.path, doc.lines[start:end], doc.endings[start:end])
+
+    def render(chosen: Collection[Unit]) -> str:
+        splices = []
+        for unit in chosen:
+            old = unit.region
+            moved = Region(old.start_line - start, old.start_col, old.end_line - start, old.end_col)
+            splices.append(Splice(moved, unit.indent, texts[unit]))
+        return splice(part, splices)
+
+    return render
 
 
 def _splice_output(

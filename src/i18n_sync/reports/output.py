@@ -96,6 +96,7 @@ def run_data(
 def check_data(report: CheckReport) -> dict[str, Any]:
     """``check``: each finding with its catalogue line, and the counts."""
     errors = sum(1 for item in report.findings if item.finding.level == "error")
+    warnings = sum(1 for item in report.findings if item.finding.level == "warning")
     findings = [
         {
             "path": item.path,
@@ -109,7 +110,9 @@ def check_data(report: CheckReport) -> dict[str, Any]:
     ]
     summary = {
         "errors": errors,
-        "warnings": len(report.findings) - errors,
+        "warnings": warnings,
+        # Findings the configuration switched off ('checks', 'checks_off'): listed, level "off".
+        "skipped": len(report.findings) - errors - warnings,
         "entries": report.checked,
         "catalogs": list(report.catalogs),
     }
