@@ -138,8 +138,10 @@ def test_an_english_edit_changes_only_its_entry(
         old, new = _entries(before[name]), _entries(after)
         gone, added = set(old) - set(new), set(new) - set(old)
         assert len(gone) == 1 and len(added) == 1, (name, gone, added)
-        (key,) = added
-        assert "fuzzy" in parse_po(after, name).messages[list(new).index(key)].flags
+        (key,), (was,) = added, gone
+        translated = parse_po(before[name], name).messages[list(old).index(was)].msgstr
+        # The old translation comes along as fuzzy; an untranslated entry stays untranslated.
+        assert ("fuzzy" in parse_po(after, name).messages[list(new).index(key)].flags) == bool(translated)
         assert _without(after, added) == _without(before[name], gone), name
 
 
