@@ -13,7 +13,7 @@ import sys
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -305,9 +305,18 @@ def test_the_editing_page_shows_translations_as_text(session: ReviewSession) -> 
 # --- the command ---------------------------------------------------------------------------------
 
 
-def test_the_review_command_prints_its_address_and_stops_on_ctrl_c(project: Path) -> None:
+def _ignore_ctrl_c() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as for a job a script starts in the background
+
+
+@pytest.mark.parametrize("started", [None, _ignore_ctrl_c], ids=["in-a-terminal", "sigint-ignored"])
+def test_the_review_command_prints_its_address_and_stops_on_ctrl_c(
+    project: Path, started: Callable[[], None] | None
+) -> None:
     command = [sys.executable, "-m", "i18n_sync", "review", "--no-browser", "--root", str(project)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=started
+    )
     try:
         assert process.stdout is not None
         first = process.stdout.readline()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import webbrowser
 from collections import Counter
@@ -796,6 +797,17 @@ def badge(root: Path, output_dir: str, check: bool, output_format: str) -> None:
         sys.exit(1)
 
 
+def _listen_for_ctrl_c() -> None:
+    """Make Ctrl-C (SIGINT) stop the server even where it was started with SIGINT ignored or blocked.
+
+    A process started in the background by a non-interactive shell inherits SIGINT
+    ignored, and a blocked signal mask survives fork and exec; the promise is Ctrl-C.
+    """
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 @main.command()
 @root_option
 @click.option(
@@ -809,6 +821,7 @@ def badge(root: Path, output_dir: str, check: bool, output_format: str) -> None:
 def review(root: Path, port: int, no_browser: bool) -> None:
     """Serve a local page to review and edit the translations, with checks and a preview. Ctrl-C stops it."""
     server = start_review(load_config(root), port)
+    _listen_for_ctrl_c()
     click.echo(f"Review page: {server.url}")
     click.echo("Only this address (with its token) opens the page; Ctrl-C stops the server.")
     if not no_browser:
