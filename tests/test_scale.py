@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import posixpath
 import sys
 from dataclasses import replace
@@ -14,6 +15,7 @@ import pytest
 from helpers import invoke
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.config import load_config
+from i18n_sync.project.files import read_many
 from i18n_sync.project.sync import RunReport, run
 
 CONFIG = """languages = ["tr", "zh-CN", "de"]
@@ -240,3 +242,20 @@ def test_progress_bars_show_only_the_long_stages(monkeypatch: pytest.MonkeyPatch
     bars.close()
     shown = stream.getvalue()
     assert "extracting" in shown and "rendering" in shown and "merging" not in shown
+
+
+@pytest.mark.skipif(not hasattr(os, "O_NOFOLLOW"), reason="needs O_NOFOLLOW")
+def test_the_cache_snapshot_gives_up_on_symlinks_and_reads_plain_files(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text("A\n", encoding="utf-8")
+    assert read_many(tmp_path, ["docs/a.md", "docs/missing.md"]) == {
+        "docs/a.md": b"A\n",
+        "docs/missing.md": None,
+    }
+    (tmp_path / "docs" / "b.md").symlink_to(tmp_path / "docs" / "a.md")
+    assert read_many(tmp_path, ["docs/a.md", "docs/b.md"]) is None
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir()
+    (outside / "c.md").write_text("C\n", encoding="utf-8")
+    (tmp_path / "linked").symlink_to(outside)
+    assert read_many(tmp_path, ["linked/c.md"]) is None

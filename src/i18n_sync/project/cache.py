@@ -29,7 +29,7 @@ from pathlib import Path
 from i18n_sync.errors import I18nSyncError
 from i18n_sync.model import FileChange
 from i18n_sync.project.config import Config
-from i18n_sync.project.files import read_bytes, write_atomic
+from i18n_sync.project.files import read_bytes, read_many, write_atomic
 
 CACHE_VARIABLE = "I18N_SYNC_CACHE_DIR"
 _FORMAT = b"i18n-sync run cache 1\n"
@@ -114,16 +114,15 @@ def open_memo(
     if folder is None or folder.resolve().is_relative_to(root):
         # Inside the repository a pull request could plant a record: only ever outside.
         return None
-    snapshot: dict[str, bytes | None] = {}
     digest = hashlib.sha256()
     digest.update(_tool_fingerprint().encode())
     digest.update(repr((config.file, config.settings, sorted(steps))).encode())
-    for path in sorted(set(paths)):
-        try:
-            data = read_bytes(config.root, path)
-        except I18nSyncError:
-            return None  # a folder or a device where a file should be: the run says what is wrong
-        snapshot[path] = data
+    wanted = sorted(set(paths))
+    snapshot = read_many(config.root, wanted, config.settings.max_file_size)
+    if snapshot is None:
+        return None  # a symlink, a folder or a device where a file should be: the run says what is wrong
+    for path in wanted:
+        data = snapshot[path]
         digest.update(path.encode() + b"\0")
         digest.update(b"-" if data is None else hashlib.sha256(data).digest())
     project = hashlib.sha256(str(root).encode()).hexdigest()[:24]
