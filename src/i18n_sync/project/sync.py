@@ -321,15 +321,6 @@ def untranslated_notice(code: str) -> str:
         f"turn 'notice' off, or contribute src/i18n_sync/messages/{code}.po to i18n-sync"
     )
 
-    def manifest_change(self, changes: Sequence[FileChange]) -> FileChange | None:
-        """The record of the outputs this run writes: kept with the header off, or once it exists."""
-        if self.manifest is None:  # nothing rendered
-            return None
-        if self.config.settings.generated_header and self.manifest_bytes is None:
-            return None
-        outputs = {c.path: c.content for c in changes if c.kind == "output"}
-        return manifest_change(self.manifest, self.manifest_bytes, outputs, self.planned)
-
 
 def _replace_report(report: LanguageReport, failed: bool) -> LanguageReport:
     return LanguageReport(report.language, report.counts, report.merge, report.rendered, failed)
