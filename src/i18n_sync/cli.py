@@ -752,7 +752,7 @@ def status(
     elif output_format == "markdown":
         click.echo(format_markdown(report, stale, documents), nl=False)
     elif output_format == "table":
-        style = terminal_style(click.get_text_stream("stdout"), os.environ)
+        style = terminal_style(sys.stdout, os.environ)
         click.echo(format_table(report, stale, style, documents))
     for error in report.errors:
         click.echo(f"Error: {error}", err=True)
