@@ -151,3 +151,17 @@ def test_import_needs_source_when_the_project_has_several(project: Path) -> None
     chosen = invoke(project, "import", "de", hand_made, "--source", str(project / "content" / "README.md"))
     assert chosen.exit_code == 0, chosen.output
     assert 'msgstr "Gartenwerkzeuge"' in catalogue(project)
+
+
+def test_import_writes_over_the_catalogue_as_its_editor_laid_it_out(project: Path) -> None:
+    # A translator's tool saved the catalogue with its own layout: a comment of its own and
+    # the header's lines re-flowed. Import fills entries; what it leaves alone keeps its bytes.
+    path = project / "locales" / "de" / "README.po"
+    text = catalogue(project)
+    saved = text.replace('msgid ""\nmsgstr ""\n', '# Poedit was here.\nmsgid ""\nmsgstr ""\n""\n', 1)
+    path.write_text(saved, encoding="utf-8")
+    result = invoke(project, "import", "de", str(project / "README.hand.de.md"))
+    assert result.exit_code == 0, result.output
+    after = catalogue(project)
+    assert after.startswith(saved.split("\n\n")[0] + "\n\n"), "the header was laid out anew"
+    assert 'msgstr "Gartenwerkzeuge"' in after

@@ -33,7 +33,7 @@ from i18n_sync.checks.translation import DEFAULT_POLICY, Policy, format_findings
 from i18n_sync.errors import CatalogError, Diagnostic, MarkdownError, UsageError
 from i18n_sync.gettext.catalog import build_template, creation_date, new_catalog, with_language
 from i18n_sync.gettext.merge import merge_catalog
-from i18n_sync.gettext.po import format_po, parse_po
+from i18n_sync.gettext.po import Layout
 from i18n_sync.importing.align import Alignment, Pair, align_units
 from i18n_sync.importing.cues import is_localized_copy
 from i18n_sync.locales import Language, parse_language
@@ -45,6 +45,7 @@ from i18n_sync.markdown.parser import InlineMarks, ParseContext, scan_inline
 from i18n_sync.model import Catalog, FileChange, Message, Unit
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import decode_utf8, read_bytes
+from i18n_sync.project.jobs import format_catalog, parse_catalog_layout
 from i18n_sync.project.plan import SourceDocument, find_sources, plan_documents
 from i18n_sync.project.sync import check_policy
 from i18n_sync.render.splice import accept_translations, render_accepted
@@ -611,15 +612,20 @@ def _language(config: Config, tag: str) -> Language:
     return language
 
 
-def _base_catalog(config: Config, path: str, template: Catalog, language: Language, source: str) -> Catalog:
-    """The existing catalogue updated to the template, or a new one."""
-    data = read_bytes(config.root, path)
-    if data is None:
-        old = new_catalog(template, language, source)
-    else:
-        old = parse_po(decode_utf8(data, path, CatalogError).removeprefix("\ufeff"), path)
+def _base_catalog(
+    config: Config, path: str, template: Catalog, language: Language, source: str
+) -> tuple[Catalog, tuple[Catalog, Layout] | None]:
+    """The existing catalogue updated to the template (or a new one), and the file as read.
+
+    Read as a run reads it (size limit, charset, layout), so that the import is
+    written over the file like any update: entries it does not fill keep the
+    bytes the translator's tool wrote.
+    """
+    data = read_bytes(config.root, path, config.settings.max_file_size, CatalogError)
+    read = parse_catalog_layout(data, path, [])
+    old = read[0] if read is not None else new_catalog(template, language, source)
     merged, _ = merge_catalog(with_language(old, language), template)
-    return merged
+    return merged, read
 
 
 def plan_import(
@@ -640,11 +646,12 @@ def plan_import(
     template = build_template(
         extraction.units, document.source, settings.project or document.name, None, creation_date(environ)
     )
-    base = _base_catalog(config, target.catalog, template, language, document.source)
+    base, read = _base_catalog(config, target.catalog, template, language, document.source)
     hand_made = _load(translated, _display(translated, config.root))
     acceptance = Acceptance(check_policy(config), tuple(settings.allowed_hosts(language.tag)))
     catalog, report = import_translation(
         english, hand_made, base, overwrite, settings.front_matter_keys, acceptance
     )
-    change = FileChange(target.catalog, format_po(catalog).encode("utf-8"), "catalog")
+    text = format_catalog(config, catalog, target.catalog, read)
+    change = FileChange(target.catalog, text.encode("utf-8"), "catalog")
     return ImportRun(language, target.catalog, (change,), report, extraction.diagnostics)

@@ -186,7 +186,7 @@ class _Combined:
     ) -> None:
         """Render every output; each language's site is laid out first so links between outputs resolve."""
         by_source = {d.source: d for d in documents}
-        published = self.published_states(documents)
+        published = self.published_states()
         planned: list[PublishJob | Diagnostic] = []
         for tag, prepared in self.prepared.items():
             if tag and (tag not in self.chosen or self.reports[tag].failed):
@@ -235,7 +235,7 @@ class _Combined:
             return
         self.add_change(tag, change)
 
-    def published_states(self, documents: Sequence[SourceDocument]) -> dict[tuple[str, str], bool]:
+    def published_states(self) -> dict[tuple[str, str], bool]:
         """Whether each language's output of each document is complete enough to write."""
         states = {}
         for (tag, source), counts in self.counts.items():
