@@ -161,13 +161,14 @@ def _writing(project: Config, check: bool, waiting: Waiting | None) -> Iterator[
 
 def write_changes(root: Path, changes: Sequence[FileChange], check: bool) -> Files:
     """Write the changes whose bytes differ from the disk (nothing with `check`); say what happened."""
-    pending = tuple(change.path for change in changes if not is_current(root, change))
-    due = set(pending)  # a set: a docs tree in many languages has thousands of files
-    current = tuple(change.path for change in changes if change.path not in due)
     if check:
-        return Files(pending, current=current)
-    applied = apply_changes(root, changes)
-    return Files(pending, applied.written, applied.removed, applied.errors, current)
+        pending = tuple(change.path for change in changes if not is_current(root, change))
+        due = set(pending)  # a set: a docs tree in many languages has thousands of files
+        return Files(pending, current=tuple(change.path for change in changes if change.path not in due))
+    applied = apply_changes(root, changes)  # it reads each file once, to tell which are due
+    done = set(applied.current)
+    pending = tuple(change.path for change in changes if change.path not in done)
+    return Files(pending, applied.written, applied.removed, applied.errors, applied.current)
 
 
 def finish_run(root: Path, report: RunReport, check: bool) -> SyncResult:

@@ -151,6 +151,9 @@ class FileChange:
     A `guarded` change carries the bytes the run read the file as in
     `original` (None: there was no file); the writer leaves the file alone when
     it holds something else by then, because someone changed it meanwhile.
+    A `current` change is one whose file the run read and found holding exactly
+    `content`: the writer has nothing to do and need not read it again (a run
+    over a docs tree in many languages has thousands).
     """
 
     path: str
@@ -158,3 +161,4 @@ class FileChange:
     kind: str
     original: bytes | None = field(default=None, repr=False)
     guarded: bool = False
+    current: bool = False

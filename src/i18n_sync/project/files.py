@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -175,8 +175,8 @@ def _read_regular(handle: int, relative: str, limit: int | None, error: type[I18
 
 
 def is_current(root: Path, change: FileChange) -> bool:
-    """Whether the file already holds exactly these bytes."""
-    return read_bytes(root, change.path) == change.content
+    """Whether the file already holds exactly these bytes (as the run found, or as it is now)."""
+    return change.current or read_bytes(root, change.path) == change.content
 
 
 def is_own_file(name: str) -> bool:
@@ -237,7 +237,7 @@ def _shown(relative: str) -> str:
     return "".join(repr(char)[1:-1] if _is_control(char) else char for char in relative)
 
 
-def check_target(root: Path, relative: str, inside: dict[Path, bool] | None = None) -> None:
+def check_target(root: Path, relative: str, inside: dict[str, bool] | None = None) -> None:
     """Raise `WriteError` unless the tool may write `relative` inside `root`.
 
     Beyond `path_problem`: the path must still be inside the repository once
@@ -249,13 +249,13 @@ def check_target(root: Path, relative: str, inside: dict[Path, bool] | None = No
     problem = path_problem(relative)
     if problem is not None:
         raise WriteError(f"{problem}; fix the configuration or rename the source", _shown(relative))
-    target = root / relative
+    folder = relative.rpartition("/")[0]
     folders = {} if inside is None else inside
-    if target.parent not in folders:
-        folders[target.parent] = target.parent.resolve().is_relative_to(root.resolve())
-    if not folders[target.parent]:
+    if folder not in folders:
+        folders[folder] = Path(os.path.realpath(root / folder)).is_relative_to(os.path.realpath(root))
+    if not folders[folder]:
         raise WriteError("is in a folder outside the repository (a symlink); refusing to write", relative)
-    if target.is_symlink():
+    if os.path.islink(os.path.join(root, relative)):
         raise WriteError("is a symlink; refusing to write", relative)
 
 
@@ -269,12 +269,14 @@ class Applied:
 
     `written`: the files replaced; `removed`: temporary files an interrupted
     run had left, now deleted; `errors`: files left alone because they changed
-    on disk after the run read them.
+    on disk after the run read them; `current`: the files that already held
+    their bytes.
     """
 
     written: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     errors: tuple[WriteError, ...] = ()
+    current: tuple[str, ...] = ()
 
 
 @contextmanager
@@ -287,9 +289,10 @@ def _reporting(path: str) -> Iterator[None]:
         raise WriteError(f"cannot write: {reason}; the file is unchanged", path) from None
 
 
-def _mode_for(target: Path) -> int:
+def _mode_of(target: Path) -> int:
+    """The permissions of `target`, which a new version keeps (0o644 for a new file)."""
     try:
-        return target.stat().st_mode & 0o7777
+        return os.lstat(target).st_mode & 0o7777
     except FileNotFoundError:
         return 0o644
 
@@ -300,9 +303,11 @@ def _discard(temp: Path) -> None:
         temp.unlink(missing_ok=True)
 
 
-def _write_temp(target: Path, content: bytes, flush: bool = True) -> Path:
-    """Write `content` to a new temporary file beside `target`, flushed to the disk unless not `flush`."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+def _write_temp(target: Path, content: bytes, mode: int | None = None, flush: bool = False) -> Path:
+    """Write `content` to a new temporary file beside `target`, flushed to the disk if `flush`.
+
+    Its permissions are `mode`, or those `target` has now. The folder must exist.
+    """
     handle, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=target.parent)
     temp = Path(name)
     try:
@@ -316,7 +321,7 @@ def _write_temp(target: Path, content: bytes, flush: bool = True) -> Path:
                 os.fsync(handle)
         finally:
             os.close(handle)
-        os.chmod(temp, _mode_for(target))
+        os.chmod(temp, _mode_of(target) if mode is None else mode)
     except BaseException:
         _discard(temp)
         raise
@@ -329,7 +334,8 @@ def write_atomic(target: Path, content: bytes) -> None:
     The bytes go to a temporary file in the same folder (a name no source or
     output pattern matches), are flushed to disk, then renamed over the target.
     """
-    temp = _write_temp(target, content)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = _write_temp(target, content, flush=True)
     try:
         os.replace(temp, target)
     except BaseException:
@@ -396,14 +402,6 @@ def _flush(temps: dict[str, Path]) -> None:
 READ_ONLY = "is read-only, so it is left as it is; make it writable (chmod u+w) to let the tool update it"
 
 
-def _is_read_only(target: Path) -> bool:
-    """Whether someone made the file read-only: a wish the tool respects, even as root."""
-    try:
-        return not os.lstat(target).st_mode & stat.S_IWUSR
-    except FileNotFoundError:
-        return False
-
-
 def apply_changes(root: Path, changes: Iterable[FileChange]) -> Applied:
     """Write each change whose bytes differ from the file's; say what was done.
 
@@ -416,20 +414,29 @@ def apply_changes(root: Path, changes: Iterable[FileChange]) -> Applied:
     the run read it, and so is a change to a read-only file.
     """
     changes = list(changes)
-    inside: dict[Path, bool] = {}
+    inside: dict[str, bool] = {}
     for change in changes:
         check_target(root, change.path, inside)
     removed = remove_stale_temps(root, {PurePosixPath(c.path).parent.as_posix() for c in changes})
-    due = [change for change in changes if not is_current(root, change)]
-    errors = [WriteError(READ_ONLY, change.path) for change in due if _is_read_only(root / change.path)]
+    due = _due(root, changes)
+    late = {change.path for change in due}
+    current = tuple(change.path for change in changes if change.path not in late)
+    modes = {change.path: _mode_of(root / change.path) for change in due}
+    # Someone made the file read-only: a wish the tool respects, even as root.
+    errors = [WriteError(READ_ONLY, c.path) for c in due if not modes[c.path] & stat.S_IWUSR]
     refused = {error.path for error in errors}
     due = [change for change in due if change.path not in refused]
     temps: dict[str, Path] = {}
     written: list[str] = []
+    made: set[Path] = set()  # thousands of files share a few folders
     try:
         for change in due:
+            target = root / change.path
             with _reporting(change.path):
-                temps[change.path] = _write_temp(root / change.path, change.content, flush=False)
+                if target.parent not in made:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    made.add(target.parent)
+                temps[change.path] = _write_temp(target, change.content, modes[change.path])
         _flush(temps)
         for change in due:
             # Checked as late as possible: the window for an editor's save is the rename.
@@ -444,7 +451,20 @@ def apply_changes(root: Path, changes: Iterable[FileChange]) -> Applied:
     finally:
         for temp in temps.values():
             _discard(temp)
-    return Applied(tuple(written), removed, tuple(errors))
+    return Applied(tuple(written), removed, tuple(errors), current)
+
+
+def _due(root: Path, changes: Sequence[FileChange]) -> list[FileChange]:
+    """The changes whose files do not hold their bytes yet, each file read once.
+
+    The files are read folder by folder (`read_many`); where one is not a plain
+    file, file by file, so that `read_bytes` says what is wrong.
+    """
+    unknown = [change for change in changes if not change.current]
+    found = read_many(root, [change.path for change in unknown])
+    if found is None:
+        return [change for change in unknown if not is_current(root, change)]
+    return [change for change in unknown if found[change.path] != change.content]
 
 
 # ---------------------------------------------------------------------------

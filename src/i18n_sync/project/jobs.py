@@ -27,13 +27,14 @@ from i18n_sync.gettext.po import Layout, decode_po, parse_po_layout, translation
 from i18n_sync.gettext.stats import Counts, count_messages
 from i18n_sync.markdown.document import Document, load_document
 from i18n_sync.markdown.extract import Extraction, extract_units
-from i18n_sync.markdown.links import Site
+from i18n_sync.markdown.links import Site, relative_link
 from i18n_sync.markdown.parser import MAX_INLINE_LENGTH
 from i18n_sync.model import Catalog, FileChange
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import decode_utf8, read_bytes
+from i18n_sync.project.ownership import is_owned
 from i18n_sync.project.plan import SourceDocument, Target
-from i18n_sync.render.decorate import Decorations
+from i18n_sync.render.decorate import Decorations, SwitcherEntry, switcher_line
 from i18n_sync.render.publish import Prepared, publish
 from i18n_sync.render.splice import accept_translations
 
@@ -122,21 +123,34 @@ class CatalogueResult:
 
 @dataclass(frozen=True, slots=True)
 class PublishJob:
-    """One output to render: the document prepared for it, its language's site, its decorations."""
+    """One output to render: the document prepared for it, its language's site, its decorations.
+
+    `switcher` lists the language switcher's entries, (label, file), whose links
+    the job makes relative to its output; `recorded` is the output's line in the
+    ownership manifest (`project.ownership`).
+    """
 
     group: str
     prepared: Prepared
     site: Site
     decorations: Decorations
     english_anchors: bool
+    switcher: tuple[tuple[str, str], ...] = ()
+    recorded: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Published:
-    """A rendered output, and what the document guard refused in it."""
+    """A rendered output, what the document guard refused in it, and whether the file there is the tool's.
+
+    `owned` is False when the output exists and the tool did not write it (see
+    `project.ownership`); `error` is set when the existing file cannot be read.
+    """
 
     change: FileChange
     diagnostics: tuple[Diagnostic, ...]
+    owned: bool = True
+    error: I18nSyncError | None = None
 
 
 def read_document(config: Config, path: str, limit: int | None = None) -> Document:
@@ -201,6 +215,7 @@ def extract_source(context: RunContext, plan: SourceDocument) -> SourceResult:
 def build_template_file(context: RunContext, path: str, sources: Sequence[SourceResult]) -> TemplateResult:
     """The template at `path` for the documents it serves, in document order."""
     diagnostics: list[Diagnostic] = []
+    data = None
     try:
         data = read_bytes(context.config.root, path, context.limit, CatalogError)
         read = parse_catalog_layout(data, path, diagnostics)
@@ -214,14 +229,14 @@ def build_template_file(context: RunContext, path: str, sources: Sequence[Source
     template = build_shared_template(members, project, read[0] if read else None, context.date)
     change = None
     if "extract" in context.steps:
-        change = _change(path, format_catalog(context.config, template, path, read), "template")
+        change = _change(path, format_catalog(context.config, template, path, read), "template", data)
     return TemplateResult(path, template, change, tuple(diagnostics))
 
 
-def _change(
-    path: str, text: str, kind: str, original: bytes | None = None, guarded: bool = False
-) -> FileChange:
-    return FileChange(path, text.encode("utf-8"), kind, original, guarded)
+def _change(path: str, text: str, kind: str, read_as: bytes | None, guarded: bool = False) -> FileChange:
+    """The file at `path` with `text`; `read_as` is what the job read there (None: no file)."""
+    content = text.encode("utf-8")
+    return FileChange(path, content, kind, read_as if guarded else None, guarded, content == read_as)
 
 
 def process_catalogue(context: RunContext, job: CatalogueJob) -> CatalogueResult:
@@ -308,13 +323,36 @@ def _prepare(
     return TargetResult(target, prepared, count_messages(catalog), accepted.diagnostics)
 
 
-def publish_output(job: PublishJob) -> Published:
-    """Render one output; report what the document guard refused beyond the checks before it."""
+def publish_output(context: RunContext, job: PublishJob) -> Published:
+    """Render one output; report what the document guard refused beyond the checks before it.
+
+    The file already at the output is read here too, in the job, to tell whether
+    it is the tool's to replace and whether it already holds the new text.
+    """
     item = job.prepared
-    rendered = publish(item, job.site, job.decorations, job.english_anchors)
+    decorations = job.decorations
+    if job.switcher:
+        line = switcher_line(switcher_entries(job.switcher, item.output))
+        decorations = replace(decorations, switcher=line)
+    rendered = publish(item, job.site, decorations, job.english_anchors)
     diagnostics = tuple(
         Diagnostic(d.path, d.line, f"{d.message} (in {item.output})", d.level)
         for d in rendered.diagnostics
         if d not in item.accepted.diagnostics
     )
-    return Published(_change(item.output, rendered.text, "output"), diagnostics)
+    content = rendered.text.encode("utf-8")
+    try:
+        existing = read_bytes(context.config.root, item.output, context.limit)
+    except I18nSyncError as problem:
+        return Published(FileChange(item.output, content, "output"), diagnostics, error=problem)
+    owned = existing is None or is_owned(existing, content, job.recorded, item.doc.text.encode("utf-8"))
+    change = FileChange(item.output, content, "output", current=existing == content)
+    return Published(change, diagnostics, owned)
+
+
+def switcher_entries(targets: Sequence[tuple[str, str]], output: str) -> list[SwitcherEntry]:
+    """The switcher of one output: a link to every other language's file, none to its own."""
+    entries = []
+    for label, path in targets:
+        entries.append(SwitcherEntry(label, None if path == output else relative_link(path, output)))
+    return entries

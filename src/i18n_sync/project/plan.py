@@ -11,7 +11,7 @@ import posixpath
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from i18n_sync.errors import ConfigError, I18nSyncError, WriteError
 from i18n_sync.locales import Language
@@ -125,7 +125,7 @@ def _check_targets(documents: list[SourceDocument], config: Config) -> None:
     folded = {document.source.casefold(): document.source for document in documents}
     # A compact layout's template and catalogues are shared by every document on purpose.
     shared = _shared_paths(documents) if is_compact(config.settings) else set()
-    inside: dict[Path, bool] = {}
+    inside: dict[str, bool] = {}
     for path in _written_paths(documents):
         if path in written and path in shared:
             continue

@@ -32,6 +32,7 @@ from i18n_sync.project.jobs import (
     CatalogueJob,
     CatalogueResult,
     Member,
+    Published,
     PublishJob,
     RunContext,
     SourceResult,
@@ -45,17 +46,10 @@ from i18n_sync.project.jobs import (
     used_by,
 )
 from i18n_sync.project.memory import compendium_paths, gather_memories
-from i18n_sync.project.ownership import MANIFEST, is_owned, manifest_change, read_manifest, refusal
+from i18n_sync.project.ownership import MANIFEST, manifest_change, read_manifest, refusal
 from i18n_sync.project.plan import SourceDocument, Target, find_sources, output_paths, plan_documents
 from i18n_sync.project.pool import map_jobs, worker_count
-from i18n_sync.render.decorate import (
-    Decorations,
-    SwitcherEntry,
-    generated_header,
-    notice_template,
-    notice_text,
-    switcher_line,
-)
+from i18n_sync.render.decorate import Decorations, generated_header, notice_template, notice_text
 from i18n_sync.render.publish import Prepared, build_site
 from i18n_sync.render.splice import Accepted, is_allowed_link, render_document
 from i18n_sync.reports.history import find_in_sync
@@ -180,6 +174,7 @@ class _Combined:
 
     def publish_all(
         self,
+        context: RunContext,
         documents: Sequence[SourceDocument],
         workers: int,
         progress: Callable[[int, int], None] | None = None,
@@ -195,45 +190,45 @@ class _Combined:
             hidden = [p.home for p in prepared if not published.get((tag, p.source), True)]
             site = build_site(shown, hidden)
             english_anchors = self.config.settings.english_anchors and bool(tag)
-            switchers: dict[str, list[tuple[str, str]]] = {}
+            switchers: dict[str, tuple[tuple[str, str], ...]] = {}
             for item in prepared:
                 if not published.get((tag, item.source), True):
                     planned.append(self.unpublished(tag, item))
                     continue
                 plan = by_source[item.source]
+                if self.config.settings.language_switcher != "off" and plan.source not in switchers:
+                    switchers[plan.source] = self.switcher_targets(plan, published)
                 warnings: list[Diagnostic] = []
-                decorations = self.decorations(plan, tag, published, switchers, warnings)
+                decorations = self.decorations(plan, tag, warnings)
                 planned += warnings
-                planned.append(PublishJob(tag, item, site, decorations, english_anchors))
+                switcher = switchers.get(plan.source, ())
+                planned.append(PublishJob(tag, item, site, decorations, english_anchors, switcher))
         jobs = [job for job in planned if isinstance(job, PublishJob)]
-        outputs = iter(map_jobs(publish_output, jobs, workers, progress))
+        if not jobs:
+            return
+        try:
+            self.manifest, self.manifest_bytes = read_manifest(self.config.root)
+        except I18nSyncError as problem:
+            self.errors.append(problem)  # without it no output can be told the tool's
+            return
+        jobs = [replace(job, recorded=self.manifest.get(job.prepared.output)) for job in jobs]
+        outputs = iter(map_jobs(partial(publish_output, context), jobs, workers, progress))
         for entry in planned:
             if isinstance(entry, Diagnostic):
                 self.diagnostics.append(entry)
                 continue
             output = next(outputs)
-            self.add_output(entry.group, entry.prepared, output.change)
+            self.add_output(entry.group, entry.prepared, output)
             self.diagnostics.extend(output.diagnostics)
 
-    def add_output(self, tag: str, item: Prepared, change: FileChange) -> None:
+    def add_output(self, tag: str, item: Prepared, output: Published) -> None:
         """Add an output, unless it would replace a file the tool did not write (see `ownership`)."""
-        try:
-            existing = read_bytes(self.config.root, item.output, self.config.settings.max_file_size)
-            if self.manifest is None:
-                self.manifest, self.manifest_bytes = read_manifest(self.config.root)
-        except I18nSyncError as problem:
-            self.errors.append(problem)
-            return
-        recorded = self.manifest.get(item.output)
-        source = item.doc.text.encode("utf-8")
-        if (
-            existing is not None
-            and not self.force
-            and not is_owned(existing, change.content, recorded, source)
-        ):
+        if output.error is not None:
+            self.errors.append(output.error)
+        elif output.owned or self.force:
+            self.add_change(tag, output.change)
+        else:
             self.errors.append(refusal(item.output, tag, item.source, len(self.prepared.get(tag, ())) > 1))
-            return
-        self.add_change(tag, change)
 
     def published_states(self) -> dict[tuple[str, str], bool]:
         """Whether each language's output of each document is complete enough to write."""
@@ -248,24 +243,13 @@ class _Combined:
         message = f"not published: {percent}% translated, below the publish threshold of {threshold}%"
         return Diagnostic(item.output, None, message)
 
-    def decorations(
-        self,
-        plan: SourceDocument,
-        tag: str,
-        published: Mapping[tuple[str, str], bool],
-        switchers: dict[str, list[tuple[str, str]]],
-        warnings: list[Diagnostic],
-    ) -> Decorations:
+    def decorations(self, plan: SourceDocument, tag: str, warnings: list[Diagnostic]) -> Decorations:
+        """The output's header and notice; its switcher's links are made by its job."""
         settings = self.config.settings
         target = next((t for t in plan.targets if t.language.tag == tag), None)
         output = target.output if target else plan.source_output or ""
         catalog = target.catalog if target else None
         header = generated_header(plan.source, catalog) if settings.generated_header else ""
-        switcher = ""
-        if settings.language_switcher != "off":
-            if plan.source not in switchers:
-                switchers[plan.source] = self.switcher_targets(plan, published)
-            switcher = switcher_line(_switcher_entries(switchers[plan.source], output))
         notice = ""
         if settings.notice and target is not None:
             code = target.language.code
@@ -273,11 +257,11 @@ class _Combined:
             notice = notice_text(code, counts, relative_link(target.catalog, output))
             if notice and notice_template(code) is None:
                 warnings.append(Diagnostic(output, None, untranslated_notice(code)))
-        return Decorations(header, switcher, notice, settings.language_switcher == "top")
+        return Decorations(header, "", notice, settings.language_switcher == "top")
 
     def switcher_targets(
         self, plan: SourceDocument, published: Mapping[tuple[str, str], bool]
-    ) -> list[tuple[str, str]]:
+    ) -> tuple[tuple[str, str], ...]:
         """The switcher's languages for one document: (label, file), English first, once per document."""
         settings = self.config.settings
         entries = [(settings.language_name("en") or "English", plan.source_output or plan.source)]
@@ -285,7 +269,7 @@ class _Combined:
             if published.get((target.language.tag, plan.source), True):
                 label = settings.language_name(target.language.tag) or target.language.native_name
                 entries.append((label, target.output))
-        return entries
+        return tuple(entries)
 
     def result(self) -> RunReport:
         dropped = {tag for tag, report in self.reports.items() if report.failed or tag not in self.chosen}
@@ -304,14 +288,6 @@ class _Combined:
             return None
         outputs = {c.path: c.content for c in changes if c.kind == "output"}
         return manifest_change(self.manifest, self.manifest_bytes, outputs, self.planned)
-
-
-def _switcher_entries(targets: Sequence[tuple[str, str]], output: str) -> list[SwitcherEntry]:
-    """The switcher of one output: a link to every other language's file, none to its own."""
-    entries = []
-    for label, path in targets:
-        entries.append(SwitcherEntry(label, None if path == output else relative_link(path, output)))
-    return entries
 
 
 def untranslated_notice(code: str) -> str:
@@ -414,7 +390,7 @@ def _execute(
     }
     combined.add_all(sources, templates, catalogues)
     if "render" in steps:
-        combined.publish_all(documents, workers, told("render"))
+        combined.publish_all(context, documents, workers, told("render"))
     return combined
 
 
