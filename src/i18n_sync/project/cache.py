@@ -30,6 +30,7 @@ from i18n_sync.errors import I18nSyncError
 from i18n_sync.model import FileChange
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import read_bytes, read_many, write_atomic
+from i18n_sync.project.jobcache import JobCache, open_job_cache
 
 CACHE_VARIABLE = "I18N_SYNC_CACHE_DIR"
 _FORMAT = b"i18n-sync run cache 1\n"
@@ -47,7 +48,7 @@ def cache_folder(environ: Mapping[str, str]) -> Path | None:
 
 
 @cache
-def _tool_fingerprint() -> str:
+def tool_fingerprint() -> str:
     """The package's own code and its libraries' versions: a new release never reuses a cache."""
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parents[1]
@@ -69,6 +70,12 @@ class RunMemo:
     file: Path
     key: str
     snapshot: Mapping[str, bytes | None]
+
+    def jobs(self, config: Config) -> JobCache:
+        """The cache of single jobs' results, for a run this memo could not answer."""
+        base = f"{tool_fingerprint()}\0{config.file}\0{config.settings!r}".encode()
+        file = self.file.with_name("jobs-" + self.file.name.removeprefix("run-"))
+        return open_job_cache(file, base, self.snapshot)
 
     def recall(self) -> object | None:
         """The report of an earlier run with the same key, or None."""
@@ -115,7 +122,7 @@ def open_memo(
         # Inside the repository a pull request could plant a record: only ever outside.
         return None
     digest = hashlib.sha256()
-    digest.update(_tool_fingerprint().encode())
+    digest.update(tool_fingerprint().encode())
     digest.update(repr((config.file, config.settings, sorted(steps))).encode())
     wanted = sorted(set(paths))
     snapshot = read_many(config.root, wanted, config.settings.max_file_size)

@@ -328,14 +328,15 @@ def _write_temp(target: Path, content: bytes, mode: int | None = None, flush: bo
     return temp
 
 
-def write_atomic(target: Path, content: bytes) -> None:
+def write_atomic(target: Path, content: bytes, flush: bool = True) -> None:
     """Replace `target` with `content` so that readers see the old or the new file, never a mix.
 
     The bytes go to a temporary file in the same folder (a name no source or
-    output pattern matches), are flushed to disk, then renamed over the target.
+    output pattern matches), are flushed to disk (unless not `flush`: a cache
+    that can tell a torn file), then renamed over the target.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    temp = _write_temp(target, content, flush=True)
+    temp = _write_temp(target, content, flush=flush)
     try:
         os.replace(temp, target)
     except BaseException:

@@ -36,7 +36,7 @@ from i18n_sync.project.ownership import is_owned
 from i18n_sync.project.plan import SourceDocument, Target
 from i18n_sync.render.decorate import Decorations, SwitcherEntry, switcher_line
 from i18n_sync.render.publish import Prepared, publish
-from i18n_sync.render.splice import accept_translations
+from i18n_sync.render.splice import Accepted, accept_translations
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +126,9 @@ class PublishJob:
     """One output to render: the document prepared for it, its language's site, its decorations.
 
     `switcher` lists the language switcher's entries, (label, file), whose links
-    the job makes relative to its output; `recorded` is the output's line in the
-    ownership manifest (`project.ownership`).
+    the job makes relative to its output; `origin` names the job that prepared
+    the document (`project.jobcache`; empty for English); `recorded` is the
+    output's line in the ownership manifest (`project.ownership`).
     """
 
     group: str
@@ -136,6 +137,7 @@ class PublishJob:
     decorations: Decorations
     english_anchors: bool
     switcher: tuple[tuple[str, str], ...] = ()
+    origin: str = ""
     recorded: str | None = None
 
 
@@ -317,18 +319,27 @@ def _prepare(
         ignores,
         entry_lines,
     )
-    plan = source.plan
-    home = plan.source_output or plan.source
-    prepared = Prepared(plan.source, home, target.output, source.doc, extraction, accepted)
-    return TargetResult(target, prepared, count_messages(catalog), accepted.diagnostics)
+    return TargetResult(target, prepared_for(member, accepted), count_messages(catalog), accepted.diagnostics)
 
 
-def publish_output(context: RunContext, job: PublishJob) -> Published:
-    """Render one output; report what the document guard refused beyond the checks before it.
+def prepared_for(member: Member, accepted: Accepted) -> Prepared:
+    """One document of a catalogue, ready to render with the translations `accepted` for it."""
+    source = member.source
+    assert source.doc is not None and source.extraction is not None
+    home = source.plan.source_output or source.plan.source
+    return Prepared(source.plan.source, home, member.target.output, source.doc, source.extraction, accepted)
 
-    The file already at the output is read here too, in the job, to tell whether
-    it is the tool's to replace and whether it already holds the new text.
-    """
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """An output's text, and what the document guard refused in it beyond the checks before it."""
+
+    content: bytes
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def render_output(job: PublishJob) -> Rendered:
+    """Render one output, with its language switcher."""
     item = job.prepared
     decorations = job.decorations
     if job.switcher:
@@ -340,14 +351,26 @@ def publish_output(context: RunContext, job: PublishJob) -> Published:
         for d in rendered.diagnostics
         if d not in item.accepted.diagnostics
     )
-    content = rendered.text.encode("utf-8")
+    return Rendered(rendered.text.encode("utf-8"), diagnostics)
+
+
+def judge_output(context: RunContext, job: PublishJob, rendered: Rendered) -> Published:
+    """The rendered output, told whether the file now there is the tool's and already holds it."""
+    item = job.prepared
     try:
         existing = read_bytes(context.config.root, item.output, context.limit)
     except I18nSyncError as problem:
-        return Published(FileChange(item.output, content, "output"), diagnostics, error=problem)
-    owned = existing is None or is_owned(existing, content, job.recorded, item.doc.text.encode("utf-8"))
-    change = FileChange(item.output, content, "output", current=existing == content)
-    return Published(change, diagnostics, owned)
+        change = FileChange(item.output, rendered.content, "output")
+        return Published(change, rendered.diagnostics, error=problem)
+    source = item.doc.text.encode("utf-8")
+    owned = existing is None or is_owned(existing, rendered.content, job.recorded, source)
+    change = FileChange(item.output, rendered.content, "output", current=existing == rendered.content)
+    return Published(change, rendered.diagnostics, owned)
+
+
+def publish_output(context: RunContext, job: PublishJob) -> Published:
+    """Render one output and judge the file it replaces (see `judge_output`)."""
+    return judge_output(context, job, render_output(job))
 
 
 def switcher_entries(targets: Sequence[tuple[str, str]], output: str) -> list[SwitcherEntry]:

@@ -11,7 +11,7 @@ its translations were only ever suggestions.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from i18n_sync.errors import CatalogError, ConfigError, Diagnostic, I18nSyncError
@@ -27,37 +27,54 @@ _PLACEHOLDERS = ("{lang}", "{locale}")
 
 
 def gather_memories(
-    config: Config, documents: Sequence[SourceDocument], diagnostics: list[Diagnostic]
+    config: Config,
+    documents: Sequence[SourceDocument],
+    diagnostics: list[Diagnostic],
+    own: Mapping[str, Sequence[Suggestion]] | None = None,
 ) -> dict[str, Memory]:
-    """Each language's memory, by BCP 47 tag; warnings about compendia go to `diagnostics`."""
+    """Each language's memory, by BCP 47 tag; warnings about compendia go to `diagnostics`.
+
+    `own` holds the suggestions of each catalogue of `memory_catalogues`, when
+    the caller has read them already (on every core; see `catalogue_suggestions`).
+    """
+    if own is None:
+        own = {path: catalogue_suggestions(config, path) for path in memory_catalogues(config, documents)}
     memories = {}
     for language in config.languages:
-        suggestions = _own(config, documents, language)
+        suggestions: list[Suggestion] = []
+        for path in _catalogues_of(documents, language):
+            suggestions += own.get(path, ())
         for path, named in compendium_paths(config, language, diagnostics):
             suggestions += _compendium(config, path, named, language, diagnostics)
         memories[language.tag] = Memory(suggestions)
     return memories
 
 
-def _own(config: Config, documents: Sequence[SourceDocument], language: Language) -> list[Suggestion]:
-    """The translated entries of every catalogue of the language, in document order."""
-    mode = config.settings.translation_memory
-    if mode == "off" or len(documents) < 2:
+def memory_catalogues(config: Config, documents: Sequence[SourceDocument]) -> list[str]:
+    """The catalogues whose translations make the memory, every language's, in document order."""
+    if config.settings.translation_memory == "off":
         return []
-    found: list[Suggestion] = []
-    limit = config.settings.max_file_size
-    for document in documents:
-        for target in document.targets:
-            if target.language.tag != language.tag:
-                continue
-            try:
-                data = read_bytes(config.root, target.catalog, limit, CatalogError)
-                if data is not None:
-                    catalog = parse_po(decode_po(data, target.catalog), target.catalog)
-                    found += suggestions_of(catalog, target.catalog, fill=mode == "fill")
-            except I18nSyncError:
-                continue  # reported when the run merges this catalogue
-    return found
+    return [path for language in config.languages for path in _catalogues_of(documents, language)]
+
+
+def _catalogues_of(documents: Sequence[SourceDocument], language: Language) -> list[str]:
+    """A language's catalogues, once each; none when it has only one (a catalogue never feeds itself)."""
+    found = list(
+        dict.fromkeys(t.catalog for d in documents for t in d.targets if t.language.tag == language.tag)
+    )
+    return found if len(found) > 1 else []
+
+
+def catalogue_suggestions(config: Config, path: str) -> list[Suggestion]:
+    """The translated entries of one catalogue; none when it cannot be read (the run says why)."""
+    try:
+        data = read_bytes(config.root, path, config.settings.max_file_size, CatalogError)
+        if data is None:
+            return []
+        catalog = parse_po(decode_po(data, path), path)
+    except I18nSyncError:
+        return []  # reported when the run merges this catalogue
+    return suggestions_of(catalog, path, fill=config.settings.translation_memory == "fill")
 
 
 def compendium_paths(

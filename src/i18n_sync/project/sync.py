@@ -28,6 +28,14 @@ from i18n_sync.model import Catalog, FileChange
 from i18n_sync.project.cache import open_memo
 from i18n_sync.project.config import Config, is_compact
 from i18n_sync.project.files import is_current, read_bytes
+from i18n_sync.project.jobcache import (
+    JobCache,
+    catalogue_stage,
+    map_cached,
+    memory_stage,
+    publish_stage,
+    source_stage,
+)
 from i18n_sync.project.jobs import (
     CatalogueJob,
     CatalogueResult,
@@ -45,7 +53,12 @@ from i18n_sync.project.jobs import (
     read_document,
     used_by,
 )
-from i18n_sync.project.memory import compendium_paths, gather_memories
+from i18n_sync.project.memory import (
+    catalogue_suggestions,
+    compendium_paths,
+    gather_memories,
+    memory_catalogues,
+)
 from i18n_sync.project.ownership import MANIFEST, manifest_change, read_manifest, refusal
 from i18n_sync.project.plan import SourceDocument, Target, find_sources, output_paths, plan_documents
 from i18n_sync.project.pool import map_jobs, worker_count
@@ -99,6 +112,9 @@ class _Combined:
     manifest: dict[str, str] | None = None
     manifest_bytes: bytes | None = None
     planned: set[str] = field(default_factory=set)
+    cache: JobCache | None = None
+    # The key of the catalogue job that prepared each (language, document), with a cache.
+    origins: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def add_change(self, group: str, change: FileChange | None) -> None:
         if change is None:
@@ -202,7 +218,8 @@ class _Combined:
                 decorations = self.decorations(plan, tag, warnings)
                 planned += warnings
                 switcher = switchers.get(plan.source, ())
-                planned.append(PublishJob(tag, item, site, decorations, english_anchors, switcher))
+                origin = self.origins.get((tag, item.source), "")
+                planned.append(PublishJob(tag, item, site, decorations, english_anchors, switcher, origin))
         jobs = [job for job in planned if isinstance(job, PublishJob)]
         if not jobs:
             return
@@ -212,7 +229,9 @@ class _Combined:
             self.errors.append(problem)  # without it no output can be told the tool's
             return
         jobs = [replace(job, recorded=self.manifest.get(job.prepared.output)) for job in jobs]
-        outputs = iter(map_jobs(partial(publish_output, context), jobs, workers, progress))
+        publish = partial(map_jobs, partial(publish_output, context), workers=workers, progress=progress)
+        how = publish_stage(self.cache, context) if self.cache else None
+        outputs = iter(map_cached(self.cache, how, publish, jobs)[0])
         for entry in planned:
             if isinstance(entry, Diagnostic):
                 self.diagnostics.append(entry)
@@ -333,9 +352,12 @@ def run(
         remembered = memo.recall()
         if isinstance(remembered, RunReport):
             return remembered
-    report = _execute(config, steps, environ, workers, documents, languages, progress, force).result()
+    cache = memo.jobs(config) if memo is not None else None
+    report = _execute(config, steps, environ, workers, documents, languages, progress, force, cache).result()
     if memo is not None:
         memo.remember(report.changes, bool(report.errors), replace(report, changes=()))
+    if cache is not None:
+        cache.save()
     return report
 
 
@@ -362,14 +384,20 @@ def _execute(
     languages: Collection[str] = (),
     progress: Progress | None = None,
     force: bool = False,
+    cache: JobCache | None = None,
 ) -> _Combined:
     if documents is None:
         documents = plan_documents(config, find_sources(config))
-    warnings: list[Diagnostic] = []
-    memories = gather_memories(config, documents, warnings) if "update" in steps else {}
-    context = RunContext(config, frozenset(steps), creation_date(environ), check_policy(config), memories)
     if workers is None:
         workers = worker_count(dict(environ))
+    warnings: list[Diagnostic] = []
+    memories = {}
+    if "update" in steps:
+        paths = memory_catalogues(config, documents)
+        read = partial(map_jobs, partial(catalogue_suggestions, config), workers=workers)
+        found, _ = map_cached(cache, memory_stage(cache, config) if cache else None, read, paths)
+        memories = gather_memories(config, documents, warnings, dict(zip(paths, found, strict=True)))
+    context = RunContext(config, frozenset(steps), creation_date(environ), check_policy(config), memories)
     chosen = set(languages) or {language.tag for language in config.languages}
     # Another language matters to a narrowed run only through its switcher entry, which
     # needs its figures when it has a publish threshold.
@@ -377,17 +405,23 @@ def _execute(
         language.tag for language in config.languages if config.settings.publish_threshold_for(language.tag)
     }
     told = _stage(progress)
-    sources = map_jobs(partial(extract_source, context), documents, workers, told("extract"))
+    extract = partial(map_jobs, partial(extract_source, context), workers=workers, progress=told("extract"))
+    sources, _ = map_cached(cache, source_stage(cache) if cache else None, extract, documents)
     templates = _build_templates(context, sources)
     jobs = _catalogue_jobs(sources, templates, needed) if context.steps & {"update", "render"} else []
-    results = map_jobs(partial(process_catalogue, context), jobs, workers, told("update"))
-    combined = _Combined(config, chosen, force, planned=output_paths(documents))
+    update = partial(map_jobs, partial(process_catalogue, context), workers=workers, progress=told("update"))
+    results, keys = map_cached(cache, catalogue_stage(cache, context) if cache else None, update, jobs)
+    combined = _Combined(config, chosen, force, planned=output_paths(documents), cache=cache)
     combined.diagnostics += warnings
     combined.reports = {language.tag: LanguageReport(language) for language in config.languages}
     catalogues = {
         (job.members[0].target.language.tag, job.path): (job, result)
         for job, result in zip(jobs, results, strict=True)
     }
+    # What each document's rendering in each language is made from, for the job cache.
+    for job, key in zip(jobs, keys, strict=False):
+        for index, member in enumerate(job.members):
+            combined.origins[(member.target.language.tag, member.source.plan.source)] = f"{key}:{index}"
     combined.add_all(sources, templates, catalogues)
     if "render" in steps:
         combined.publish_all(context, documents, workers, told("render"))

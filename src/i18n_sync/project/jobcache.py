@@ -1,0 +1,284 @@
+"""Remember each job's result under the digest of its inputs, so that a run redoes only what changed.
+
+A job (`project.jobs`) is a pure function of what it is given and of the
+bytes of the files it reads. Its key hashes all of that: the tool's own code
+and libraries (`cache.tool_fingerprint`), the configuration, and the job's
+own inputs, which the run names with the SHA-256 of each file it read (from
+the run memo's snapshot) and with the keys of the jobs it depends on. A job
+whose key is in the cache is not run again: editing one document of a docs
+tree in twenty languages redoes that document's jobs (and the outputs whose
+language's headings changed), not the tree's.
+
+The results live in one file per project beside the run memo, outside the
+repository, rewritten at the end of each run with the entries that run used:
+it never grows past one run's worth. It carries a checksum; a damaged,
+foreign or stale file is ignored and rebuilt, and deleting it is always safe.
+Nothing in it is trusted without its key: a changed byte in any input gives
+another key, and so a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from i18n_sync.errors import Diagnostic, I18nSyncError
+from i18n_sync.gettext.memory import Suggestion
+from i18n_sync.gettext.stats import Counts
+from i18n_sync.project.config import Config
+from i18n_sync.project.files import read_bytes, write_atomic
+from i18n_sync.project.jobs import (
+    CatalogueJob,
+    CatalogueResult,
+    Published,
+    PublishJob,
+    Rendered,
+    RunContext,
+    SourceResult,
+    TargetResult,
+    judge_output,
+    prepared_for,
+)
+from i18n_sync.project.plan import SourceDocument
+from i18n_sync.render.splice import Accepted
+
+T = TypeVar("T")
+R = TypeVar("R")
+S = TypeVar("S")
+
+_FORMAT = b"i18n-sync job cache 1\n"
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
+
+
+class JobCache:
+    """The results of earlier jobs by key, and those this run used or made (the next file)."""
+
+    def __init__(
+        self, file: Path, base: bytes, entries: Mapping[str, bytes], files: Mapping[str, bytes | None]
+    ) -> None:
+        self.file = file
+        self._base = base
+        self._entries = entries
+        self._files = files
+        self._digests: dict[str, str] = {}
+        self._kept: dict[str, bytes] = {}
+        self._added = False
+
+    def file_digest(self, path: str) -> str:
+        """The SHA-256 of a file as the run found it ("-": no such file)."""
+        found = self._digests.get(path)
+        if found is None:
+            data = self._files.get(path)
+            found = "-" if data is None else hashlib.sha256(data).hexdigest()
+            self._digests[path] = found
+        return found
+
+    def key(self, *parts: object) -> str:
+        """The key of a job given by `parts`: file digests (not contents) and the project's records.
+
+        A part is spelled by its `repr`, which for the frozen dataclasses, tuples,
+        dicts and strings the jobs take is complete and the same in every process.
+        Not a pickle: that depends on which equal objects happen to be one object.
+        """
+        return hashlib.sha256(self._base + repr(parts).encode("utf-8", "backslashreplace")).hexdigest()
+
+    def get(self, key: str) -> object | None:
+        data = self._entries.get(key)
+        if data is None:
+            return None
+        try:
+            value: object = pickle.loads(data)
+        except Exception:  # a record from another version of a class: a miss
+            return None
+        self._kept[key] = data
+        return value
+
+    def put(self, key: str, value: object) -> None:
+        self._kept[key] = pickle.dumps(value, _PROTOCOL)
+        self._added = True
+
+    def save(self) -> bool:
+        """Write the entries this run used or made, unless they are the file's already."""
+        if not self._added and self._kept.keys() == self._entries.keys():
+            return False
+        payload = pickle.dumps(self._kept, _PROTOCOL)
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            # Not flushed to the disk: a torn file fails its checksum and is rebuilt.
+            write_atomic(self.file, _FORMAT + hashlib.sha256(payload).digest() + payload, flush=False)
+        except OSError:
+            return False  # a cache that cannot be written is only a slower next run
+        return True
+
+
+def open_job_cache(file: Path, base: bytes, files: Mapping[str, bytes | None]) -> JobCache:
+    """The job cache in `file` (empty when missing or damaged); `files` are the run's input bytes."""
+    return JobCache(file, base, _load(file), files)
+
+
+def _load(file: Path) -> dict[str, bytes]:
+    try:
+        data = read_bytes(file.parent, file.name) if file.parent.is_dir() else None
+    except I18nSyncError:
+        return {}
+    if data is None or not data.startswith(_FORMAT):
+        return {}
+    body = data[len(_FORMAT) :]
+    checksum, payload = body[:32], body[32:]
+    if hashlib.sha256(payload).digest() != checksum:
+        return {}  # damaged: rebuilt by this run
+    try:
+        entries = pickle.loads(payload)
+    except Exception:
+        return {}
+    if not isinstance(entries, dict):
+        return {}
+    return entries
+
+
+class Cached(Generic[T, R, S]):
+    """How one stage's jobs meet the cache: each job's key, and how a result is stored and restored.
+
+    `store` turns a result into what is kept (None: not kept, e.g. an error
+    that may be the disk's); `restore` turns a kept value back into the result,
+    given the job (a kept result need not repeat what the job already holds).
+    """
+
+    def __init__(
+        self,
+        key: Callable[[T], str],
+        store: Callable[[R], S | None],
+        restore: Callable[[T, S], R],
+    ):
+        self.key = key
+        self.store = store
+        self.restore = restore
+
+
+def map_cached(
+    cache: JobCache | None,
+    how: Cached[T, R, S] | None,
+    run: Callable[[Sequence[T]], list[R]],
+    jobs: Sequence[T],
+) -> tuple[list[R], list[str]]:
+    """Each job's result, from the cache where its key is there, else from `run` (given the others).
+
+    Returns the results in job order, and each job's key (none without a cache).
+    """
+    if cache is None or how is None:
+        return run(jobs), []
+    keys = [how.key(job) for job in jobs]
+    results: list[R | None] = [None] * len(jobs)
+    missing = []
+    for index, (job, key) in enumerate(zip(jobs, keys, strict=True)):
+        kept = cache.get(key)
+        if kept is None:
+            missing.append(index)
+        else:
+            results[index] = how.restore(job, kept)  # type: ignore[arg-type]
+    for index, result in zip(missing, run([jobs[i] for i in missing]), strict=True):
+        results[index] = result
+        stored = how.store(result)
+        if stored is not None:
+            cache.put(keys[index], stored)
+    return results, keys  # type: ignore[return-value]
+
+
+# --- What each kind of job's key holds -----------------------------------------------------------
+# Every input a job reads or is given, as digests: a file by its SHA-256, a record by its pickle.
+
+
+def source_stage(cache: JobCache) -> Cached[SourceDocument, SourceResult, SourceResult]:
+    """Extraction: the source's bytes (and the configuration, in every key)."""
+    return Cached(
+        lambda plan: cache.key("source", plan.source, cache.file_digest(plan.source)),
+        lambda result: None if result.error is not None else result,
+        lambda plan, kept: replace(kept, plan=plan),
+    )
+
+
+_Members = tuple[tuple[Accepted, Counts, tuple[Diagnostic, ...]], ...]
+
+
+def catalogue_stage(
+    cache: JobCache, context: RunContext
+) -> Cached[CatalogueJob, CatalogueResult, tuple[CatalogueResult, _Members]]:
+    """Merge and check: the catalogue's bytes, its template, its language's memory, its documents."""
+    memories: dict[str, str] = {}
+
+    def memory(tag: str) -> str:
+        if tag not in memories:
+            found = context.memories.get(tag)
+            memories[tag] = cache.key("memory", tuple(found.suggestions)) if found else ""
+        return memories[tag]
+
+    def key(job: CatalogueJob) -> str:
+        digest = cache.file_digest(job.path)
+        members = [(m.target, cache.file_digest(m.source.plan.source)) for m in job.members]
+        # A new catalogue's header carries the run's date; an existing one keeps its own.
+        date = context.date if digest == "-" else ""
+        steps = sorted(context.steps)
+        tag = job.members[0].target.language.tag
+        return cache.key("catalogue", steps, job.path, digest, job.template, memory(tag), members, date)
+
+    def store(result: CatalogueResult) -> tuple[CatalogueResult, _Members] | None:
+        if result.error is not None:
+            return None
+        # The documents are the job's already: keep what each member adds to them.
+        members = tuple((m.prepared.accepted, m.counts, m.diagnostics) for m in result.members)
+        return replace(result, members=()), members
+
+    def restore(job: CatalogueJob, kept: tuple[CatalogueResult, _Members]) -> CatalogueResult:
+        result, members = kept
+        rebuilt = tuple(
+            TargetResult(member.target, prepared_for(member, accepted), counts, diagnostics)
+            for member, (accepted, counts, diagnostics) in zip(job.members, members, strict=True)
+        )
+        return replace(result, members=rebuilt)
+
+    return Cached(key, store, restore)
+
+
+def publish_stage(cache: JobCache, context: RunContext) -> Cached[PublishJob, Published, Rendered]:
+    """Rendering: the source, the accepted translations, the language's site, the decorations.
+
+    Only the rendering is kept: whether the file at the output is the tool's is
+    read anew each run (`jobs.judge_output`).
+    """
+    sites: dict[int, str] = {}  # a language's site is one object shared by its jobs
+
+    def site(job: PublishJob) -> str:
+        if id(job.site) not in sites:
+            sites[id(job.site)] = cache.key("site", job.site)
+        return sites[id(job.site)]
+
+    def key(job: PublishJob) -> str:
+        item = job.prepared
+        # The translations accepted are those of the catalogue job named by `origin`:
+        # its key stands for them (their sets have no fixed order from one process to
+        # the next, so no spelling of them would do). English has none.
+        made_from = job.origin or cache.file_digest(item.source)
+        parts = (item.home, item.output, job.decorations, job.switcher, job.english_anchors)
+        return cache.key("publish", item.source, made_from, parts, site(job))
+
+    def store(published: Published) -> Rendered | None:
+        if published.error is not None:
+            return None
+        return Rendered(published.change.content, published.diagnostics)
+
+    return Cached(key, store, partial(judge_output, context))
+
+
+def memory_stage(cache: JobCache, config: Config) -> Cached[str, list[Suggestion], list[Suggestion]]:
+    """Translation memory: each catalogue's translated entries, by the catalogue's bytes."""
+    mode = config.settings.translation_memory
+    return Cached(
+        lambda path: cache.key("suggestions", path, cache.file_digest(path), mode),
+        lambda found: found,
+        lambda path, kept: kept,
+    )

@@ -1,0 +1,108 @@
+"""The job cache: a run redoes only the jobs whose inputs changed, and never trusts a record blindly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers import invoke
+from i18n_sync.project import cache as run_cache_module
+from i18n_sync.project.cache import CACHE_VARIABLE
+from i18n_sync.project.config import load_config
+from i18n_sync.project.sync import RunReport, run
+from test_scale import TR, make_docs, report_bytes
+
+# A fixed date: a template's creation date is the minute it was made, and the runs
+# compared below may fall on either side of a minute.
+DATE = {"SOURCE_DATE_EPOCH": "1764000000"}
+NO_CACHE = {CACHE_VARIABLE: "off", **DATE}
+
+
+@pytest.fixture(autouse=True)
+def fixed_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", DATE["SOURCE_DATE_EPOCH"])
+
+
+def counted(root: Path) -> tuple[RunReport, dict[str, int]]:
+    """A run (with the test's cache) and how many jobs each stage ran; a stage with none is left out."""
+    totals: dict[str, int] = {}
+    report = run(load_config(root), progress=lambda stage, done, total: totals.__setitem__(stage, total))
+    return report, totals
+
+
+def synced(tmp_path: Path) -> Path:
+    """A docs tree of 12 documents in 3 languages, synced, every file up to date."""
+    root = make_docs(tmp_path)
+    assert invoke(root, "sync").exit_code == 0
+    assert invoke(root, "sync", "--check").exit_code == 0
+    return root
+
+
+def without_cache(root: Path) -> list[tuple[str, bytes]]:
+    return report_bytes(run(load_config(root), environ=NO_CACHE))
+
+
+def test_an_edited_document_redoes_its_own_jobs_only(tmp_path: Path, run_cache: Path) -> None:
+    root = synced(tmp_path)
+    source = root / "docs" / "guide4.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
+    report, totals = counted(root)
+    # One document read, its catalogue merged and its output rendered in each of 3 languages.
+    assert totals == {"extract": 1, "update": 3, "render": 3}
+    assert report_bytes(report) == without_cache(root)
+    assert any(path == "locales/tr/guide4.po" for path, _ in report_bytes(report))
+
+
+def test_a_translated_catalogue_redoes_its_language_only(tmp_path: Path, run_cache: Path) -> None:
+    root = synced(tmp_path)
+    (root / "locales" / "tr" / "part" / "guide1.po").write_text(TR.format(number=1), encoding="utf-8")
+    report, totals = counted(root)
+    # The Turkish memory changed, so every Turkish catalogue is merged again; the translated
+    # heading moves an anchor, so every Turkish output is rendered again. Nothing else is.
+    assert totals == {"update": 12, "render": 12}
+    assert report_bytes(report) == without_cache(root)
+    outputs = dict(report_bytes(report))
+    assert "# Kılavuz 1" in outputs["site/tr/part/guide1.md"].decode("utf-8")
+
+
+def test_a_damaged_job_cache_is_ignored_and_rebuilt(tmp_path: Path, run_cache: Path) -> None:
+    root = synced(tmp_path)
+    (record,) = run_cache.glob("jobs-*")
+    good = record.read_bytes()
+    source = root / "docs" / "guide4.md"
+    for number, damaged in enumerate((good[:-7], good[:40] + bytes([good[40] ^ 1]) + good[41:], b"", b"junk")):
+        record.write_bytes(damaged)
+        source.write_text(source.read_text(encoding="utf-8") + f"\nParagraph {number}.\n", encoding="utf-8")
+        report, totals = counted(root)
+        assert totals == {"extract": 12, "update": 36, "render": 36}, "a damaged record was trusted"
+        assert report_bytes(report) == without_cache(root)
+        # Rebuilt: the next change redoes its own jobs only.
+        source.write_text(source.read_text(encoding="utf-8") + "\nOne more.\n", encoding="utf-8")
+        assert counted(root)[1] == {"extract": 1, "update": 3, "render": 3}
+
+
+def test_a_new_version_of_the_tool_redoes_everything(
+    tmp_path: Path, run_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = synced(tmp_path)
+    source = root / "docs" / "guide4.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
+    monkeypatch.setattr(run_cache_module, "tool_fingerprint", lambda: "another version")
+    assert counted(root)[1] == {"extract": 12, "update": 36, "render": 36}
+
+
+def test_the_same_files_with_and_without_the_cache_after_many_changes(tmp_path: Path, run_cache: Path) -> None:
+    root = synced(tmp_path)
+    edits = [
+        ("docs/guide2.md", "# Guide 2 renamed\n\nSee [the next guide](part/guide3.md).\n"),
+        ("locales/tr/guide0.po", TR.format(number=0)),
+        ("docs/part/guide5.md", "# Guide 5\n\nNew text, and a link [home](../guide0.md#guide-0).\n"),
+        ("i18n-sync.toml", (root / "i18n-sync.toml").read_text(encoding="utf-8") + "notice = false\n"),
+    ]
+    for path, text in edits:
+        (root / path).write_text(text, encoding="utf-8")
+        cached = run(load_config(root))
+        assert report_bytes(cached) == without_cache(root), f"after editing {path}"
+        assert invoke(root, "sync").exit_code == 0
+        assert invoke(root, "sync", "--check").exit_code == 0
