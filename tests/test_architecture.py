@@ -100,12 +100,18 @@ def imports_of(path: Path) -> tuple[set[str], set[str]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             assert not node.level, f"{path.name}: write package imports as 'from i18n_sync.x import'"
-            if node.module and node.module.startswith("i18n_sync."):
+            if node.module == "i18n_sync":  # from i18n_sync import api
+                local.update(alias.name for alias in node.names)
+            elif node.module and node.module.startswith("i18n_sync."):
                 local.add(node.module.removeprefix("i18n_sync."))
             elif node.module:
                 external.add(node.module.split(".")[0])
         elif isinstance(node, ast.Import):
-            external.update(alias.name.split(".")[0] for alias in node.names)
+            for alias in node.names:
+                if alias.name.startswith("i18n_sync."):
+                    local.add(alias.name.removeprefix("i18n_sync."))
+                else:
+                    external.add(alias.name.split(".")[0])
     return local, external
 
 
