@@ -1,7 +1,8 @@
-"""Bringing translations in: `init` writes the configuration and adopts the hand-made
-translations it finds; `import` fills a catalogue from one hand-made file.
+"""`init` and `import`: bring a project's hand-made translations under the tool.
 
-The name follows `project.adopt`, which finds those translations and plans `init`.
+`init` writes the configuration and imports the translations it finds; `import`
+fills a catalogue from one hand-made file. The name follows `project.adopt`,
+which finds those translations and plans `init`.
 """
 
 from __future__ import annotations
