@@ -7,7 +7,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "i18n_sync"
 
-# Each third-party library is imported by exactly one module.
+# Each third-party library is imported by exactly one module, or by the modules of one package.
 OWNERS = {
     "markdown_it": "markdown.parser",
     "mdit_py_plugins": "markdown.parser",
@@ -63,16 +63,28 @@ LAYERS = [
     {"importing.importer", "reports.review"},
     {"reports.output", "reports.page"},
     {"api", "reports.server"},
+    {"cli.options"},
+    {"cli.display"},
+    {"cli.run", "cli.adopt", "cli.reports"},
+    {"cli.group"},
     {"cli", "__init__", "__main__"},
 ]
 
-# The stage subpackages; a newcomer finds a feature by these names.
+# The stage subpackages; a newcomer finds a feature by these names. The cli is the edge, not a stage.
 STAGES = {"markdown", "gettext", "checks", "render", "project", "reports", "importing"}
 
 
 def name_of(path: Path) -> str:
-    """`markdown.parser` for ``src/i18n_sync/markdown/parser.py``."""
-    return ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+    """`markdown.parser` for ``markdown/parser.py``; a package's ``__init__.py`` is the package (`cli`)."""
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    if len(parts) > 1 and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def is_in(module: str, owner: str) -> bool:
+    """Whether `module` is `owner` or, for a package such as `cli`, one of its modules."""
+    return module == owner or module.startswith(owner + ".")
 
 
 def layer_of(module: str) -> int:
@@ -90,24 +102,30 @@ def imports_of(path: Path) -> tuple[set[str], set[str]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             assert not node.level, f"{path.name}: write package imports as 'from i18n_sync.x import'"
-            if node.module and node.module.startswith("i18n_sync."):
+            if node.module == "i18n_sync":  # from i18n_sync import api
+                local.update(alias.name for alias in node.names)
+            elif node.module and node.module.startswith("i18n_sync."):
                 local.add(node.module.removeprefix("i18n_sync."))
             elif node.module:
                 external.add(node.module.split(".")[0])
         elif isinstance(node, ast.Import):
-            external.update(alias.name.split(".")[0] for alias in node.names)
+            for alias in node.names:
+                if alias.name.startswith("i18n_sync."):
+                    local.add(alias.name.removeprefix("i18n_sync."))
+                else:
+                    external.add(alias.name.split(".")[0])
     return local, external
 
 
 def modules() -> list[Path]:
-    return sorted(p for p in PACKAGE.rglob("*.py") if p.name != "__init__.py" or p.parent == PACKAGE)
+    return sorted(PACKAGE.rglob("*.py"))
 
 
 def test_modules_live_in_stage_subpackages() -> None:
     top = {p.stem for p in PACKAGE.glob("*.py")}
-    assert top <= {"__init__", "__main__", "api", "cli", "errors", "model", "locales"}, top
+    assert top <= {"__init__", "__main__", "api", "errors", "model", "locales"}, top
     folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
-    assert folders - {"messages"} == STAGES
+    assert folders - {"messages"} == STAGES | {"cli"}
 
 
 def test_each_third_party_library_has_one_owner() -> None:
@@ -115,7 +133,7 @@ def test_each_third_party_library_has_one_owner() -> None:
         _, external = imports_of(path)
         for library, owner in OWNERS.items():
             if library in external:
-                assert name_of(path) == owner, f"{name_of(path)} imports {library}; only {owner} may"
+                assert is_in(name_of(path), owner), f"{name_of(path)} imports {library}; only {owner} may"
 
 
 def test_polib_is_not_trusted_at_run_time() -> None:
@@ -137,7 +155,7 @@ def test_imports_run_one_way() -> None:
 
 def test_library_code_never_prints() -> None:
     for path in modules():
-        if name_of(path) in ("cli", "__main__"):
+        if is_in(name_of(path), "cli") or name_of(path) == "__main__":
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         calls = [

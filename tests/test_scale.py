@@ -234,11 +234,11 @@ def test_a_long_list_of_files_is_summed_up_unless_verbose(tmp_path: Path) -> Non
 
 
 def test_progress_bars_show_only_the_long_stages(monkeypatch: pytest.MonkeyPatch) -> None:
-    from i18n_sync import cli
+    from i18n_sync.cli import display
 
     stream = io.StringIO()
     monkeypatch.setattr(sys, "stderr", stream)
-    bars = cli._ProgressBars()
+    bars = display._ProgressBars()
     for stage, total in (("extract", 150), ("update", 10), ("render", 120)):
         for done in range(1, total + 1):
             bars(stage, done, total)
