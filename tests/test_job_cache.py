@@ -71,7 +71,9 @@ def test_a_damaged_job_cache_is_ignored_and_rebuilt(tmp_path: Path, run_cache: P
     (record,) = run_cache.glob("jobs-*")
     good = record.read_bytes()
     source = root / "docs" / "guide4.md"
-    for number, damaged in enumerate((good[:-7], good[:40] + bytes([good[40] ^ 1]) + good[41:], b"", b"junk")):
+    for number, damaged in enumerate(
+        (good[:-7], good[:40] + bytes([good[40] ^ 1]) + good[41:], b"", b"junk")
+    ):
         record.write_bytes(damaged)
         source.write_text(source.read_text(encoding="utf-8") + f"\nParagraph {number}.\n", encoding="utf-8")
         report, totals = counted(root)
@@ -92,7 +94,9 @@ def test_a_new_version_of_the_tool_redoes_everything(
     assert counted(root)[1] == {"extract": 12, "update": 36, "render": 36}
 
 
-def test_the_same_files_with_and_without_the_cache_after_many_changes(tmp_path: Path, run_cache: Path) -> None:
+def test_the_same_files_with_and_without_the_cache_after_many_changes(
+    tmp_path: Path, run_cache: Path
+) -> None:
     root = synced(tmp_path)
     edits = [
         ("docs/guide2.md", "# Guide 2 renamed\n\nSee [the next guide](part/guide3.md).\n"),
