@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-import html5lib
 from cmarkgfm import cmark
 from cmarkgfm.cmark import Options
 
@@ -175,6 +174,10 @@ def _read_own_html(rendered: str) -> Shown | None:
 
 def _read_html(rendered: str) -> Shown:
     """Read any HTML as a browser does (html5lib: the WHATWG parsing algorithm)."""
+    # Imported on first use: html5lib brings http.client and ssl along (a fifth of the
+    # tool's start-up), and most documents never need it (`_read_own_html` does).
+    import html5lib
+
     root = html5lib.parseFragment(rendered, container="div", treebuilder="etree", namespaceHTMLElements=False)
     found = _Collector()
     found.text(root.text or "")
