@@ -52,6 +52,13 @@ def test_an_edited_document_redoes_its_own_jobs_only(tmp_path: Path, run_cache: 
     assert totals == {"extract": 1, "update": 3, "render": 3}
     assert report_bytes(report) == without_cache(root)
     assert any(path == "locales/tr/guide4.po" for path, _ in report_bytes(report))
+    # Once those files are written, the next run merges the three catalogues it wrote (their
+    # bytes changed) and finds nothing else to do; the run after that is the run memo's.
+    assert invoke(root, "sync").exit_code == 0
+    report, totals = counted(root)
+    assert totals == {"update": 3, "render": 3}
+    assert all(change.current for change in report.changes)
+    assert counted(root)[1] == {}
 
 
 def test_a_translated_catalogue_redoes_its_language_only(tmp_path: Path, run_cache: Path) -> None:
