@@ -30,6 +30,8 @@ from typing import Generic, TypeVar
 from i18n_sync.errors import Diagnostic, I18nSyncError
 from i18n_sync.gettext.memory import Suggestion
 from i18n_sync.gettext.stats import Counts
+from i18n_sync.markdown.links import Site
+from i18n_sync.model import Catalog
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import read_bytes, write_atomic
 from i18n_sync.project.jobs import (
@@ -217,6 +219,13 @@ def catalogue_stage(
             memories[tag] = cache.key("memory", tuple(found.suggestions)) if found else ""
         return memories[tag]
 
+    templates: dict[int, tuple[Catalog, str]] = {}  # a template serves every language's job
+
+    def template(job: CatalogueJob) -> str:
+        if id(job.template) not in templates:  # the template is kept too, so its id stays its own
+            templates[id(job.template)] = (job.template, cache.key("template", job.template))
+        return templates[id(job.template)][1]
+
     def key(job: CatalogueJob) -> str:
         digest = cache.file_digest(job.path)
         members = [(m.target, cache.file_digest(m.source.plan.source)) for m in job.members]
@@ -224,7 +233,7 @@ def catalogue_stage(
         date = context.date if digest == "-" else ""
         steps = sorted(context.steps)
         tag = job.members[0].target.language.tag
-        return cache.key("catalogue", steps, job.path, digest, job.template, memory(tag), members, date)
+        return cache.key("catalogue", steps, job.path, digest, template(job), memory(tag), members, date)
 
     def store(result: CatalogueResult) -> tuple[CatalogueResult, _Members] | None:
         if result.error is not None:
@@ -250,12 +259,12 @@ def publish_stage(cache: JobCache, context: RunContext) -> Cached[PublishJob, Pu
     Only the rendering is kept: whether the file at the output is the tool's is
     read anew each run (`jobs.judge_output`).
     """
-    sites: dict[int, str] = {}  # a language's site is one object shared by its jobs
+    sites: dict[int, tuple[Site, str]] = {}  # a language's site is one object shared by its jobs
 
     def site(job: PublishJob) -> str:
         if id(job.site) not in sites:
-            sites[id(job.site)] = cache.key("site", job.site)
-        return sites[id(job.site)]
+            sites[id(job.site)] = (job.site, cache.key("site", job.site))
+        return sites[id(job.site)][1]
 
     def key(job: PublishJob) -> str:
         item = job.prepared
