@@ -27,9 +27,8 @@ from functools import partial
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from i18n_sync.errors import Diagnostic, I18nSyncError
+from i18n_sync.errors import I18nSyncError
 from i18n_sync.gettext.memory import Suggestion
-from i18n_sync.gettext.stats import Counts
 from i18n_sync.markdown.links import Site
 from i18n_sync.model import Catalog
 from i18n_sync.project.config import Config
@@ -42,12 +41,9 @@ from i18n_sync.project.jobs import (
     Rendered,
     RunContext,
     SourceResult,
-    TargetResult,
     judge_output,
-    prepared_for,
 )
 from i18n_sync.project.plan import SourceDocument
-from i18n_sync.render.splice import Accepted
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -204,12 +200,9 @@ def source_stage(cache: JobCache) -> Cached[SourceDocument, SourceResult, Source
     )
 
 
-_Members = tuple[tuple[Accepted, Counts, tuple[Diagnostic, ...]], ...]
-
-
 def catalogue_stage(
     cache: JobCache, context: RunContext
-) -> Cached[CatalogueJob, CatalogueResult, tuple[CatalogueResult, _Members]]:
+) -> Cached[CatalogueJob, CatalogueResult, CatalogueResult]:
     """Merge and check: the catalogue's bytes, its template, its language's memory, its documents."""
     memories: dict[str, str] = {}
 
@@ -235,22 +228,10 @@ def catalogue_stage(
         tag = job.members[0].target.language.tag
         return cache.key("catalogue", steps, job.path, digest, template(job), memory(tag), members, date)
 
-    def store(result: CatalogueResult) -> tuple[CatalogueResult, _Members] | None:
-        if result.error is not None:
-            return None
-        # The documents are the job's already: keep what each member adds to them.
-        members = tuple((m.prepared.accepted, m.counts, m.diagnostics) for m in result.members)
-        return replace(result, members=()), members
+    def store(result: CatalogueResult) -> CatalogueResult | None:
+        return None if result.error is not None else result
 
-    def restore(job: CatalogueJob, kept: tuple[CatalogueResult, _Members]) -> CatalogueResult:
-        result, members = kept
-        rebuilt = tuple(
-            TargetResult(member.target, prepared_for(member, accepted), counts, diagnostics)
-            for member, (accepted, counts, diagnostics) in zip(job.members, members, strict=True)
-        )
-        return replace(result, members=rebuilt)
-
-    return Cached(key, store, restore)
+    return Cached(key, store, lambda job, kept: kept)
 
 
 def publish_stage(cache: JobCache, context: RunContext) -> Cached[PublishJob, Published, Rendered]:

@@ -96,10 +96,15 @@ class CatalogueJob:
 
 @dataclass(frozen=True, slots=True)
 class TargetResult:
-    """One document in one language: what may be rendered, and its own counts."""
+    """One document in one language: the translations that may be rendered, and its own counts.
+
+    Not the document itself: the run has it already (`prepared_for` puts the two
+    together), and sending it back from every language's job would cost more
+    than the merge.
+    """
 
     target: Target
-    prepared: Prepared
+    accepted: Accepted
     counts: Counts
     diagnostics: tuple[Diagnostic, ...] = ()
 
@@ -319,7 +324,7 @@ def _prepare(
         ignores,
         entry_lines,
     )
-    return TargetResult(target, prepared_for(member, accepted), count_messages(catalog), accepted.diagnostics)
+    return TargetResult(target, accepted, count_messages(catalog), accepted.diagnostics)
 
 
 def prepared_for(member: Member, accepted: Accepted) -> Prepared:

@@ -48,6 +48,7 @@ from i18n_sync.project.jobs import (
     build_template_file,
     extract_source,
     parse_catalog,
+    prepared_for,
     process_catalogue,
     publish_output,
     read_document,
@@ -185,8 +186,8 @@ class _Combined:
         member = result.members[index]
         self.diagnostics.extend(member.diagnostics)
         self.counts[(tag, plan.source)] = member.counts
-        self.prepared.setdefault(tag, []).append(member.prepared)
-        self.reports[tag] = replace(report, rendered=report.rendered + len(member.prepared.accepted.texts))
+        self.prepared.setdefault(tag, []).append(prepared_for(job.members[index], member.accepted))
+        self.reports[tag] = replace(report, rendered=report.rendered + len(member.accepted.texts))
 
     def publish_all(
         self,
