@@ -157,13 +157,24 @@ def _real_path(root: Path, relative: str, error: type[I18nSyncError]) -> str:
 
 
 def _read_regular(handle: int, relative: str, limit: int | None, error: type[I18nSyncError]) -> bytes:
-    mode = os.fstat(handle).st_mode
-    if stat.S_ISDIR(mode):
+    status = os.fstat(handle)
+    if stat.S_ISDIR(status.st_mode):
         raise WriteError("is a folder, not a file; move it away", relative)
-    if not stat.S_ISREG(mode):
+    if not stat.S_ISREG(status.st_mode):
         raise WriteError("is not a regular file (a device or a pipe); replace it with a file", relative)
-    with os.fdopen(handle, "rb", closefd=False) as file:
-        data = file.read() if limit is None else file.read(limit + 1)
+    # Plain os.read calls, not a file object: a run reads thousands of small files.
+    wanted = None if limit is None else limit + 1
+    chunks = []
+    size = 0
+    while wanted is None or size < wanted:
+        # The size fstat gave, and one byte more to see the end; then on, for a file that grows.
+        ask = status.st_size + 1 - size if size <= status.st_size else 65536
+        chunk = os.read(handle, ask if wanted is None else min(ask, wanted - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     if limit is not None and len(data) > limit:
         size = max(len(data), os.fstat(handle).st_size)
         raise error(
