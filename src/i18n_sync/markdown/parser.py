@@ -31,6 +31,7 @@ from mdit_py_plugins.gfm import gfm_plugin
 from i18n_sync.errors import MarkdownError
 
 MAX_NESTING = 20
+"""markdown-it's commonmark preset drops blocks nested deeper than this."""
 
 MAX_INLINE_LENGTH = 100_000
 """The longest inline text (a paragraph, heading or table cell) parsed, in characters.
@@ -40,7 +41,6 @@ markdown-it-py is linear on most input, but scans unclosed ``<![CDATA[`` or
 a 110 000-character paragraph of them and 18 s for 880 000 (time grows with
 the square of the length). Real paragraphs are a few thousand characters.
 """
-"""markdown-it's commonmark preset drops blocks nested deeper than this."""
 
 _META = "i18n_sync"
 
