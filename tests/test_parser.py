@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from i18n_sync.markdown import parser as markdown
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import extract_units
-from i18n_sync.markdown.parser import ParseContext, document_outline, text_facts, unit_facts
+from i18n_sync.markdown.parser import document_outline, text_facts, unit_facts
+from i18n_sync.markdown.records import ParseContext
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures").rglob("*.md"))
 

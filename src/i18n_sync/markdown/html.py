@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
 
-from i18n_sync.markdown.parser import BlockNode, HtmlTag, Mark, TextFacts, html_tags
+from i18n_sync.markdown.parser import html_tags
+from i18n_sync.markdown.records import BlockNode, HtmlTag, Mark, TextFacts
 
 # Phrasing content: elements that stay inside the sentence around them.
 INLINE = frozenset(

@@ -7,14 +7,13 @@ those tokens are wrapped: after the library's own rule succeeds, the wrapper
 notes the source offsets on the token it made. Nothing here re-implements
 Markdown syntax; positions are recovered with the library's own helpers.
 
-Callers get frozen records (`TextBlock`, `InlineMarks`), never tokens.
+Callers get the frozen records of `markdown.records` (`TextBlock`, `InlineMarks`), never tokens.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from html.parser import HTMLParser
 from typing import Any
@@ -29,6 +28,18 @@ from markdown_it.token import Token
 from mdit_py_plugins.gfm import gfm_plugin
 
 from i18n_sync.errors import MarkdownError
+from i18n_sync.markdown.records import (
+    BlockNode,
+    FrontMatter,
+    HtmlTag,
+    InlineMarks,
+    Mark,
+    Outline,
+    ParseContext,
+    ParsedDocument,
+    TextBlock,
+    TextFacts,
+)
 
 MAX_NESTING = 20
 """markdown-it's commonmark preset drops blocks nested deeper than this."""
@@ -43,77 +54,6 @@ the square of the length). Real paragraphs are a few thousand characters.
 """
 
 _META = "i18n_sync"
-
-
-@dataclass(frozen=True, slots=True)
-class Mark:
-    """A stretch `start` to `end` (end-exclusive offsets) of an inline text."""
-
-    kind: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True, slots=True)
-class InlineMarks:
-    """What a unit's inline text holds, by offsets into that text.
-
-    `urls` are link and image destinations and autolinked URLs, in text order;
-    `hard_breaks` the offsets of line feeds that are hard line breaks;
-    `verbatim` the code spans, raw HTML, entities, footnote references and
-    linked images (badges) whose letters are not prose; `html` the raw HTML.
-    """
-
-    urls: tuple[Mark, ...] = ()
-    hard_breaks: tuple[int, ...] = ()
-    verbatim: tuple[Mark, ...] = ()
-    html: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ParseContext:
-    """Document-wide definitions that change how inline text parses."""
-
-    references: tuple[str, ...] = ()
-    footnotes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class TextBlock:
-    """A block whose inline text may be translatable.
-
-    `start` and `end` are 0-based source lines, end-exclusive (`Token.map`).
-    `content` is the inline text as markdown-it saw it (an ``html-block``'s raw HTML,
-    without its container's prefix); `cell` is the column
-    of a table cell and -1 otherwise; `plain` is a heading's text content, as
-    a browser would show it (see `heading_text`).
-    """
-
-    kind: str
-    start: int
-    end: int
-    content: str
-    marks: InlineMarks
-    level: int = 0
-    setext: bool = False
-    cell: int = -1
-    plain: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class FrontMatter:
-    """The YAML front matter: its text lines `start` to `end` (0-based, exclusive)."""
-
-    start: int
-    end: int
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedDocument:
-    blocks: tuple[TextBlock, ...]
-    context: ParseContext
-    front_matter: FrontMatter | None
-    outline: Outline
 
 
 # Which inline rule makes which token, and what its marks mean.
@@ -597,69 +537,6 @@ def split_table_row(text: str) -> tuple[tuple[int, int], ...]:
 
 
 # --- Facts for translation checks ---------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class BlockNode:
-    """One block of a text's skeleton: its token kind, nesting depth and what else decides it.
-
-    `kind` is markdown-it's token type without ``_open`` (``heading``, ``bullet_list``,
-    ``list_item``, ``blockquote``, ``tr``, ``td``, ``html_block``...); `detail` is a heading's
-    tag, ``task`` for a task list item, an alert's kind, ``tight`` for a paragraph of a tight list.
-    """
-
-    kind: str
-    depth: int
-    detail: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class HtmlTag:
-    """One tag of raw HTML: lower-case name, attributes with entity-decoded values.
-
-    Comments, declarations (and CDATA) and processing instructions are tags named
-    ``!--``, ``!`` and ``?``. A valueless attribute has the value "".
-    """
-
-    name: str
-    attrs: tuple[tuple[str, str], ...] = ()
-    closing: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class TextFacts:
-    """What a text holds once parsed, for comparing a translation with its English.
-
-    `blocks` is the block skeleton; `links` the destinations of inline links, images and
-    autolinks as the parser resolved them (entities and escapes decoded); `definitions`
-    the link reference definitions the text makes, as (label, destination), also those
-    whose label was taken already; `html` the tags of its raw HTML, inline and block;
-    `code` the content of its code spans; `labels` the normalized labels that its
-    reference links and images use, and ``^label`` for footnote references; `unmatched`
-    one marker character (``*``, ``_``, ``~``) per emphasis or strikethrough delimiter
-    that could open or close but found no partner.
-    """
-
-    blocks: tuple[BlockNode, ...]
-    links: tuple[str, ...] = ()
-    definitions: tuple[tuple[str, str], ...] = ()
-    html: tuple[HtmlTag, ...] = ()
-    code: tuple[str, ...] = ()
-    labels: tuple[str, ...] = ()
-    unmatched: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Outline:
-    """A document's block structure: its skeleton and the link reference definitions in force.
-
-    `definitions` are (label, destination), one per label (the first definition wins),
-    in the order they are made. A translation that changes either changes the document
-    beyond its own text: where other blocks stand, or where other links go.
-    """
-
-    blocks: tuple[BlockNode, ...]
-    definitions: tuple[tuple[str, str], ...] = ()
 
 
 _OUTLINE = _META + "_outline"
