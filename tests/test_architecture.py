@@ -20,7 +20,7 @@ OWNERS = {
 
 # Imports run one way: a module may import only modules of a lower layer.
 LAYERS = [
-    {"errors", "model", "reports.sanitize", "markdown.records"},
+    {"errors", "model", "reports.sanitize", "markdown.records", "markdown.dispatch"},
     {
         "markdown.document",
         "markdown.parser",

@@ -28,6 +28,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.gfm import gfm_plugin
 
 from i18n_sync.errors import MarkdownError
+from i18n_sync.markdown.dispatch import block_dispatch, fewer_text_stops, inline_dispatch
 from i18n_sync.markdown.records import (
     BlockNode,
     FrontMatter,
@@ -62,40 +63,6 @@ _VERBATIM_RULES = {
     "backticks": "code_inline",
     "html_inline": "html_inline",
     "footnote_ref": "footnote_ref",
-}
-
-# The characters each inline rule can match at. markdown-it tries every rule at every
-# character its text rule stops at; `_dispatch_by_character` tries only these. A rule
-# missing here (a library upgrade may bring one) is tried everywhere, as before.
-_RULE_STARTS = {
-    "newline": "\n",
-    "escape": "\\",
-    "backticks": "`",
-    "strikethrough": "~",
-    "emphasis": "_*",
-    "link": "[",
-    "image": "!",
-    "footnote_ref": "[",
-    "autolink": "<",
-    "html_inline": "<",
-    "entity": "&",
-    "gfm_autolink_www": "w",
-    "gfm_autolink_protocol": ":",
-    "gfm_autolink_email": "@",
-}
-
-# The characters a line must start with (after its indentation) for each block rule to
-# match it; a rule missing here (code, table, lheading, paragraph) is tried at every line.
-# Front matter is too: it looks at the document's first character, not the line's.
-_BLOCK_RULE_STARTS = {
-    "fence": "`~",
-    "blockquote": ">",
-    "hr": "*-_",
-    "list": "*-+0123456789",
-    "footnote_def": "[",
-    "reference": "[",
-    "html_block": "<",
-    "heading": "#",
 }
 
 # Which block token opens a block of which translatable kind.
@@ -231,58 +198,27 @@ def _install_marks(md: MarkdownIt) -> None:
 
 
 def _dispatch_by_character(md: MarkdownIt) -> None:
-    """Replace the inline rules by one that tries only those that can match the character.
+    """Make each chain of inline and block rules one rule that tries only those that can match.
 
-    The same rules in the same order, so the same tokens (a test compares them with the
-    library's own parser on every fixture): markdown-it tries each of its sixteen
-    rules at every character that stops its text rule.
+    The same rules in the same order, so the same tokens; `markdown.dispatch` says which
+    rules can match at which character.
     """
     rules = [(rule.name, rule.fn) for rule in md.inline.ruler.__rules__ if rule.enabled]
     stops = md.inline.terminator_re
-
-    def tried_at(char: str) -> tuple[InlineRule, ...]:
-        return tuple(
-            fn
-            for name, fn in rules
-            if char in _RULE_STARTS.get(name, char) and (name != "text" or not stops.match(char))
-        )
-
-    table = {char: tried_at(char) for char in "".join(_RULE_STARTS.values())}
-    elsewhere = tuple(fn for name, fn in rules if name not in _RULE_STARTS)
-    rules_at = table.get
-
-    def dispatch(state: StateInline, silent: bool) -> bool:
-        # A loop, not any(): this runs at every markup character of every text.
-        for rule in rules_at(state.src[state.pos], elsewhere):  # noqa: SIM110
-            if rule(state, silent):
-                return True
-        return False
-
+    dispatch = inline_dispatch(rules, stops)
     md.inline.ruler.disable([name for name, _ in rules])
     md.inline.ruler.push(_META + "_dispatch", dispatch)
-    if "gfm_autolink_www" in _RULE_STARTS and stops.match("w"):
-        # GFM makes the text rule stop at every "w", for the ``www.`` rule, which needs
-        # "www." to match: stop only there. Stopping where no rule matches just hands
-        # the character on as text, so the tokens stay the same.
-        md.inline.terminator_re = re.compile(f"(?!w)(?:{stops.pattern})|w(?=ww\\.)")
-
-
-class _TooComplex(Exception):
-    """Raised inside the parser; `parse_document` turns it into a `MarkdownError`."""
-
-    def __init__(self, message: str, line: int) -> None:
-        super().__init__(message)
-        self.line = line
+    md.inline.terminator_re = fewer_text_stops(stops)
+    md.block.ruler = _DispatchingRuler(md.block.ruler)
 
 
 class _DispatchingRuler(Ruler[BlockRule]):
-    """Block rules, each chain of them tried only where the line can start that block.
+    """Block rules whose every chain (`getRules`) is one rule made by `block_dispatch`.
 
-    markdown-it tries every block rule at every line, and every rule of a terminator
-    chain at every line of a paragraph, list or quote; each rule first looks at the
-    line's first character and gives up. Here each chain is one rule that tries, in
-    the chain's own order, only those rules that can start with that character
-    (`_BLOCK_RULE_STARTS`), so the tokens are the same (tests compare them).
+    A chain is all the block rules, or those that may end a paragraph, list, quote or
+    reference definition; each is tried, rule by rule, at every line it covers. The
+    library compiles a chain anew after any change to the rules, so a dispatcher is
+    made again only when its chain is new.
     """
 
     def __init__(self, ruler: Ruler[BlockRule]) -> None:
@@ -295,28 +231,17 @@ class _DispatchingRuler(Ruler[BlockRule]):
         known = self._chains.get(chainName)
         if known is None or known[0] is not rules:
             names = {rule.fn: rule.name for rule in self.__rules__}
-            known = (rules, [_block_dispatch([(names[fn], fn) for fn in rules])])
+            known = (rules, [block_dispatch([(names[fn], fn) for fn in rules])])
             self._chains[chainName] = known
         return known[1]
 
 
-def _block_dispatch(rules: Sequence[tuple[str, BlockRule]]) -> BlockRule:
-    def tried_at(char: str) -> tuple[BlockRule, ...]:
-        return tuple(fn for name, fn in rules if char in _BLOCK_RULE_STARTS.get(name, char))
+class _TooComplex(Exception):
+    """Raised inside the parser; `parse_document` turns it into a `MarkdownError`."""
 
-    table = {char: tried_at(char) for char in "".join(_BLOCK_RULE_STARTS.values())}
-    elsewhere = tuple(fn for name, fn in rules if name not in _BLOCK_RULE_STARTS)
-    rules_at = table.get
-
-    def dispatch(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-        pos = state.bMarks[start] + state.tShift[start]
-        first = state.src[pos : pos + 1]  # "\n" on an empty line, "" at the end
-        for rule in rules_at(first, elsewhere):  # noqa: SIM110 (a loop, not any(): hot)
-            if rule(state, start, end, silent):
-                return True
-        return False
-
-    return dispatch
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 def _refuse_what_would_be_lost(state: StateCore) -> None:
@@ -383,7 +308,6 @@ def _build_parser(dispatch: bool = True) -> MarkdownIt:
     md.block.ruler.at("reference", _definitions_of_any_url(reference.fn), {"alt": list(reference.alt)})
     if dispatch:
         _dispatch_by_character(md)
-        md.block.ruler = _DispatchingRuler(md.block.ruler)
     md.core.ruler.after("block", "i18n_sync_limits", _refuse_what_would_be_lost)
     md.core.ruler.after("i18n_sync_limits", "i18n_sync_outline", _note_outline)
     return md
@@ -642,7 +566,6 @@ def _build_facts_parser(dispatch: bool = True) -> MarkdownIt:
     md.core.ruler.disable("footnote_tail")
     if dispatch:
         _dispatch_by_character(md)
-        md.block.ruler = _DispatchingRuler(md.block.ruler)
     return md
 
 
