@@ -70,9 +70,9 @@ from types import MappingProxyType
 from urllib.parse import unquote
 
 from i18n_sync.checks.github import Difference, differences, shown_in
+from i18n_sync.markdown.facts import unit_facts
 from i18n_sync.markdown.html import HTML_KINDS, VOID, html_facts, unfinished_markup
 from i18n_sync.markdown.msgid import PLACEHOLDER, fill_placeholders
-from i18n_sync.markdown.parser import unit_facts
 from i18n_sync.markdown.records import BlockNode, ParseContext, TextFacts
 from i18n_sync.model import Message
 

@@ -1,4 +1,4 @@
-"""Parsing Markdown with source positions: the one module that imports markdown-it-py.
+"""The product's Markdown parser: markdown-it-py, its inline rules wrapped to note positions.
 
 markdown-it-py's tokens say which lines a block covers, but not where inside
 its inline text a link destination, an autolink or a hard line break stands.
@@ -7,19 +7,20 @@ those tokens are wrapped: after the library's own rule succeeds, the wrapper
 notes the source offsets on the token it made. Nothing here re-implements
 Markdown syntax; positions are recovered with the library's own helpers.
 
-Callers get the frozen records of `markdown.records` (`TextBlock`, `InlineMarks`), never tokens.
+Callers get the frozen records of `markdown.records` (`TextBlock`, `InlineMarks`),
+never tokens. Only this module and `markdown.facts`, the checks' parser, which starts
+from `new_markdown_it` and `dispatch_by_character` here, import markdown-it.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from functools import cache, lru_cache
 from html.parser import HTMLParser
 from typing import Any
 
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import MD_TRIM_CHARS, normalizeReference
+from markdown_it.common.utils import MD_TRIM_CHARS
 from markdown_it.ruler import Ruler
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
@@ -39,7 +40,6 @@ from i18n_sync.markdown.records import (
     ParseContext,
     ParsedDocument,
     TextBlock,
-    TextFacts,
 )
 
 MAX_NESTING = 20
@@ -55,7 +55,7 @@ the square of the length). Real paragraphs are a few thousand characters.
 """
 
 _META = "i18n_sync"
-
+_OUTLINE = _META + "_outline"
 
 # Which inline rule makes which token, and what its marks mean.
 _URL_RULES = {"autolink", "gfm_autolink_www", "gfm_autolink_protocol", "gfm_autolink_email"}
@@ -77,7 +77,8 @@ InlineRule = Callable[[StateInline, bool], bool]
 BlockRule = Callable[[StateBlock, int, int, bool], bool]
 
 
-def _first_new(state: StateInline, first: int, types: Sequence[str]) -> Token | None:
+def first_new_token(state: StateInline, first: int, types: Sequence[str]) -> Token | None:
+    """The first token of one of `types` that a rule added after the first `first` tokens."""
     for token in state.tokens[first:]:
         if token.type in types:
             return token
@@ -115,7 +116,7 @@ def _mark_link(rule: InlineRule, opener: str, helpers: _RecordingHelpers) -> Inl
             destinations = helpers.frames.pop()
         if not found or silent:
             return found
-        token = _first_new(state, first, (opener,))
+        token = first_new_token(state, first, (opener,))
         if token is not None:
             token.meta[_META] = ("link", start, state.pos)
             # An inline link ends with ")"; one that fell back to a reference
@@ -134,7 +135,7 @@ def _mark_autolink(rule: InlineRule) -> InlineRule:
             return False
         if silent:
             return True
-        opener = _first_new(state, first, ("link_open",))
+        opener = first_new_token(state, first, ("link_open",))
         if opener is None:
             return True
         index = state.tokens.index(opener)
@@ -160,7 +161,7 @@ def _mark_break(rule: InlineRule) -> InlineRule:
         if not rule(state, silent):
             return False
         if not silent:
-            token = _first_new(state, first, ("hardbreak",))
+            token = first_new_token(state, first, ("hardbreak",))
             if token is not None:
                 newline = state.src.find("\n", start)
                 token.meta[_META] = ("hardbreak", newline, newline + 1)
@@ -175,7 +176,7 @@ def _mark_verbatim(rule: InlineRule, token_type: str) -> InlineRule:
         if not rule(state, silent):
             return False
         if not silent:
-            token = _first_new(state, first, (token_type,))
+            token = first_new_token(state, first, (token_type,))
             if token is not None and _META not in token.meta:
                 token.meta[_META] = ("verbatim", start, state.pos)
         return True
@@ -197,7 +198,7 @@ def _install_marks(md: MarkdownIt) -> None:
         md.inline.ruler.at(name, _mark_verbatim(rules[name], token_type))
 
 
-def _dispatch_by_character(md: MarkdownIt) -> None:
+def dispatch_by_character(md: MarkdownIt) -> None:
     """Make each chain of inline and block rules one rule that tries only those that can match.
 
     The same rules in the same order, so the same tokens; `markdown.dispatch` says which
@@ -269,6 +270,11 @@ def _refuse_what_would_be_lost(state: StateCore) -> None:
             )
 
 
+def accept_any_url(url: str) -> bool:
+    """A `validateLink` under which a link is a link whatever its URL."""
+    return True
+
+
 def _definitions_of_any_url(rule: BlockRule) -> BlockRule:
     """Make a reference definition of every definition line, whatever its destination.
 
@@ -279,7 +285,7 @@ def _definitions_of_any_url(rule: BlockRule) -> BlockRule:
 
     def wrapped(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         md = state.md
-        md.validateLink = _accept_any_url  # type: ignore[method-assign]
+        md.validateLink = accept_any_url  # type: ignore[method-assign]
         try:
             return rule(state, start, end, silent)
         finally:
@@ -294,6 +300,17 @@ def _note_outline(state: StateCore) -> None:
         state.env[_OUTLINE] = _outline(state.tokens, state.env)
 
 
+def new_markdown_it() -> MarkdownIt:
+    """A parser of the Markdown the tool reads: CommonMark, GFM and front matter.
+
+    Every parser here and in `markdown.facts` starts from it, so that all read the
+    same syntax.
+    """
+    md = MarkdownIt("commonmark").use(gfm_plugin, front_matter=True)
+    md.options["maxNesting"] = MAX_NESTING
+    return md
+
+
 @cache
 def _parser() -> MarkdownIt:
     return _build_parser()
@@ -301,13 +318,12 @@ def _parser() -> MarkdownIt:
 
 def _build_parser(dispatch: bool = True) -> MarkdownIt:
     """The product's parser: CommonMark and GFM, recording positions (tests compare dispatch)."""
-    md = MarkdownIt("commonmark").use(gfm_plugin, front_matter=True)
-    md.options["maxNesting"] = MAX_NESTING
+    md = new_markdown_it()
     _install_marks(md)
     reference = next(rule for rule in md.block.ruler.__rules__ if rule.name == "reference")
     md.block.ruler.at("reference", _definitions_of_any_url(reference.fn), {"alt": list(reference.alt)})
     if dispatch:
-        _dispatch_by_character(md)
+        dispatch_by_character(md)
     md.core.ruler.after("block", "i18n_sync_limits", _refuse_what_would_be_lost)
     md.core.ruler.after("i18n_sync_limits", "i18n_sync_outline", _note_outline)
     return md
@@ -343,7 +359,7 @@ def _collect_marks(children: Sequence[Token]) -> InlineMarks:
     return InlineMarks(tuple(urls), tuple(breaks), tuple(verbatim), tuple(html))
 
 
-def _env_for(context: ParseContext) -> dict[str, Any]:
+def env_for(context: ParseContext) -> dict[str, Any]:
     env: dict[str, Any] = {}
     if context.references:
         env["references"] = {label: {"href": "", "title": ""} for label in context.references}
@@ -354,7 +370,7 @@ def _env_for(context: ParseContext) -> dict[str, Any]:
 
 def scan_inline(text: str, context: ParseContext = ParseContext()) -> InlineMarks:
     """Parse `text` as inline Markdown in a document's context and mark it."""
-    tokens = _parser().parseInline(text, _env_for(context))
+    tokens = _parser().parseInline(text, env_for(context))
     return _collect_marks(tokens[0].children or [])
 
 
@@ -375,7 +391,7 @@ def _plain_text(children: Sequence[Token]) -> str:
 
 def heading_text(text: str, context: ParseContext = ParseContext()) -> str:
     """The text content of inline Markdown: what a heading's anchor is computed from."""
-    tokens = _parser().parseInline(text, _env_for(context))
+    tokens = _parser().parseInline(text, env_for(context))
     return _plain_text(tokens[0].children or [])
 
 
@@ -460,115 +476,6 @@ def split_table_row(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(cells)
 
 
-# --- Facts for translation checks ---------------------------------------------------------------
-
-
-_OUTLINE = _META + "_outline"
-_LABEL = _META + "_label"
-_DEFINITIONS = _META + "_definitions"
-_UNMATCHED = _META + "_unmatched"
-_DELIMITER_MARKERS = {ord(char): char for char in "*_~"}
-
-
-def _accept_any_url(url: str) -> bool:
-    return True
-
-
-def _reference_label(state: StateInline, start: int) -> str | None:
-    """The normalized label of the reference link whose text starts at `start`, if it is one."""
-    src = state.src
-    label_end = state.md.helpers.parseLinkLabel(state, start, True)
-    pos = label_end + 1
-    if label_end < 0 or (pos < len(src) and src[pos] == "("):
-        return None
-    label = ""
-    if pos < len(src) and src[pos] == "[":
-        close = state.md.helpers.parseLinkLabel(state, pos)
-        label = src[pos + 1 : close] if close >= 0 else ""
-    return normalizeReference(label or src[start + 1 : label_end])
-
-
-def _note_label(rule: InlineRule, offset: int) -> InlineRule:
-    def wrapped(state: StateInline, silent: bool) -> bool:
-        start, first, pos = state.pos, len(state.tokens), state.pos
-        if not rule(state, silent):
-            return False
-        if not silent:
-            token = _first_new(state, first, ("link_open", "image"))
-            end, state.pos = state.pos, pos
-            label = _reference_label(state, start + offset)
-            state.pos = end
-            if token is not None and label is not None:
-                token.meta[_LABEL] = label
-        return True
-
-    return wrapped
-
-
-def _note_definitions(rule: BlockRule) -> BlockRule:
-    """Record every reference definition; the library keeps only a label's first one."""
-
-    def wrapped(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-        env = state.env
-        known = env.get("references", {})
-        env["references"] = {}
-        try:
-            found = rule(state, start, end, silent)
-        finally:
-            made, env["references"] = env["references"], known
-        for label, reference in made.items():
-            known.setdefault(label, reference)
-            env.setdefault(_DEFINITIONS, []).append((label, reference["href"]))
-        return bool(found)
-
-    return wrapped
-
-
-def _note_unmatched(state: StateInline) -> None:
-    """After emphasis is paired: the delimiters that could pair but stayed text."""
-    found = state.env.setdefault(_UNMATCHED, [])
-    nested = [meta["delimiters"] for meta in state.tokens_meta if meta and "delimiters" in meta]
-    for delimiters in (state.delimiters, *nested):
-        for delimiter in delimiters:
-            marker = _DELIMITER_MARKERS.get(delimiter.marker)
-            token = state.tokens[delimiter.token] if delimiter.token < len(state.tokens) else None
-            # A strong pair turns its second markers into empty text, not into tags.
-            if token is None or token.type != "text" or not token.content:
-                continue
-            if marker and (delimiter.open or delimiter.close):
-                found.append(marker)
-
-
-@cache
-def _facts_parser() -> MarkdownIt:
-    return _build_facts_parser()
-
-
-def _build_facts_parser(dispatch: bool = True) -> MarkdownIt:
-    """The product's parser settings, except that every link is a link.
-
-    markdown-it turns a link whose URL fails its `validateLink` (``javascript:`` and
-    others) back into text; GitHub and other renderers make it a link, so the checks
-    must see it as one.
-    """
-    md = MarkdownIt("commonmark").use(gfm_plugin, front_matter=True)
-    md.options["maxNesting"] = MAX_NESTING
-    md.validateLink = _accept_any_url  # type: ignore[method-assign]
-    inline: dict[str, Any] = {rule.name: rule.fn for rule in md.inline.ruler.__rules__}
-    md.inline.ruler.at("link", _note_label(inline["link"], 0))
-    md.inline.ruler.at("image", _note_label(inline["image"], 1))
-    md.inline.ruler2.before("fragments_join", _UNMATCHED, _note_unmatched)
-    block = {rule.name: rule for rule in md.block.ruler.__rules__}
-    reference = block["reference"]
-    md.block.ruler.at("reference", _note_definitions(reference.fn), {"alt": list(reference.alt)})
-    # Footnote definitions stay where they stand, used or not, instead of moving to an
-    # end block that a footnote reference of the document's context would add.
-    md.core.ruler.disable("footnote_tail")
-    if dispatch:
-        _dispatch_by_character(md)
-    return md
-
-
 class _TagCollector(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -616,7 +523,7 @@ def _block_detail(token: Token) -> str:
     return ""
 
 
-def _skeleton(tokens: Sequence[Token]) -> tuple[BlockNode, ...]:
+def block_skeleton(tokens: Sequence[Token]) -> tuple[BlockNode, ...]:
     """The block tokens as nodes, in source order (footnote definitions where they stand)."""
     return tuple(
         BlockNode(token.type.removesuffix("_open"), token.level, _block_detail(token))
@@ -625,27 +532,9 @@ def _skeleton(tokens: Sequence[Token]) -> tuple[BlockNode, ...]:
     )
 
 
-def _inline_facts(children: Sequence[Token], facts: dict[str, list[Any]]) -> None:
-    for token in children:
-        if _LABEL in token.meta:  # a reference: its destination is the definition's
-            facts["labels"].append(token.meta[_LABEL])
-        elif token.type == "link_open":
-            facts["links"].append(str(token.attrs.get("href", "")))
-        elif token.type == "image":
-            facts["links"].append(str(token.attrs.get("src", "")))
-        if token.type == "image":
-            _inline_facts(token.children or [], facts)
-        elif token.type == "code_inline":
-            facts["code"].append(token.content)
-        elif token.type == "html_inline":
-            facts["html"].extend(html_tags(token.content))
-        elif token.type == "footnote_ref":
-            facts["labels"].append("^" + str(token.meta.get("label", "")))
-
-
 def _outline(tokens: Sequence[Token], env: MutableMapping[str, Any]) -> Outline:
     references = env.get("references", {})
-    return Outline(_skeleton(tokens), tuple((label, ref["href"]) for label, ref in references.items()))
+    return Outline(block_skeleton(tokens), tuple((label, ref["href"]) for label, ref in references.items()))
 
 
 @cache
@@ -656,8 +545,7 @@ def _outline_parser() -> MarkdownIt:
     referenced ones to the end and drops the others, needs the inline pass).
     """
     md = _parser()
-    blocks = MarkdownIt("commonmark").use(gfm_plugin, front_matter=True)
-    blocks.options["maxNesting"] = MAX_NESTING
+    blocks = new_markdown_it()
     blocks.block = md.block
     blocks.validateLink = md.validateLink  # type: ignore[method-assign]
     blocks.core.ruler.disable(["inline", "footnote_tail", "text_join"])
@@ -692,92 +580,3 @@ def document_outline(text: str) -> Outline:
     env: dict[str, Any] = {}
     tokens = _outline_parser().parse(text.removeprefix("\ufeff"), env)
     return _outline(tokens, env)
-
-
-# What a unit's text is wrapped in to parse it as the block it stands in.
-_BLOCK_WRAPPERS = {"paragraph": "{}", "heading": "# {}", "table-cell": "|{}|\n|-|\n"}
-
-
-# How a line can start a block other than a paragraph, in the product's parser settings
-# (CommonMark, GFM tables, footnotes, front matter): a loose superset, so that a line it
-# does not match is certainly a paragraph. Tables and setext headings need two lines.
-_OTHER_BLOCK_START = re.compile(
-    r"""[ \t>]                   # indented code, or a block quote (and GitHub alert)
-      | \#{1,6}(?:[ \t]|$)       # ATX heading
-      | [-+*](?:[ \t]|$)         # bullet list item
-      | \d{1,9}[.)](?:[ \t]|$)   # ordered list item
-      | [-*_][-*_ \t]*$          # thematic break, front matter
-      | ```|~~~                  # fence
-      | <                        # HTML block
-      | \[.*\]:                  # link reference or footnote definition
-    """,
-    re.VERBOSE,
-)
-
-
-def _one_block(kind: str, text: str) -> bool:
-    """Whether `text` parses, wrapped for its kind, as that one block whatever its words.
-
-    It has no line feed nor whitespace at either end, and: a heading line is a heading;
-    a cell without ``|`` nor a final backslash is one cell; a paragraph line is a
-    paragraph unless it starts like another block.
-    """
-    if not text or "\n" in text or "\r" in text:
-        return False
-    if text[0] in MD_TRIM_CHARS or text[-1] in MD_TRIM_CHARS:
-        return False  # the block trims it (no-break spaces too), which can make a link of a URL
-    if kind == "heading":
-        return True
-    if kind == "table-cell":
-        return "|" not in text and not text.endswith("\\")  # which would escape the wrapper's '|'
-    return _OTHER_BLOCK_START.match(text) is None
-
-
-@cache
-def _one_block_skeleton(wrapper: str) -> tuple[BlockNode, ...]:
-    return text_facts(wrapper.format("x")).blocks
-
-
-def unit_facts(text: str, kind: str, context: ParseContext = ParseContext()) -> TextFacts:
-    """`text_facts` of a unit's text wrapped as the block it stands in, at less cost.
-
-    Most texts are one line that can only be that one block (`_one_block`): for them
-    the block pass is skipped and the inline text parsed alone, which finds the same
-    facts (the block would hand the inline pass the same text, trimmed).
-    """
-    wrapper = _BLOCK_WRAPPERS.get(kind, "{}")
-    if not _one_block(kind, text):
-        return text_facts(wrapper.format(text), context)
-    env = _env_for(context)
-    tokens = _facts_parser().parseInline(text, env)
-    facts: dict[str, list[Any]] = {"links": [], "html": [], "code": [], "labels": []}
-    _inline_facts(tokens[0].children or [], facts)
-    return TextFacts(
-        blocks=_one_block_skeleton(wrapper),
-        links=tuple(facts["links"]),
-        html=tuple(facts["html"]),
-        code=tuple(facts["code"]),
-        labels=tuple(facts["labels"]),
-        unmatched=tuple(env.get(_UNMATCHED, ())),
-    )
-
-
-def text_facts(text: str, context: ParseContext = ParseContext()) -> TextFacts:
-    """Parse `text` as a Markdown document in a document's context and say what it holds."""
-    env = _env_for(context)
-    tokens = _facts_parser().parse(text, env)
-    facts: dict[str, list[Any]] = {"links": [], "html": [], "code": [], "labels": []}
-    for token in tokens:
-        if token.type == "inline":
-            _inline_facts(token.children or [], facts)
-        elif token.type == "html_block":
-            facts["html"].extend(html_tags(token.content))
-    return TextFacts(
-        blocks=_skeleton(tokens),
-        links=tuple(facts["links"]),
-        definitions=tuple(env.get(_DEFINITIONS, ())),
-        html=tuple(facts["html"]),
-        code=tuple(facts["code"]),
-        labels=tuple(facts["labels"]),
-        unmatched=tuple(env.get(_UNMATCHED, ())),
-    )

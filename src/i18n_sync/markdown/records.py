@@ -1,9 +1,9 @@
 """The frozen records that parsing Markdown hands out, and nothing that makes them.
 
-`markdown.parser` turns markdown-it's tokens into these, so that no token leaves it;
-extraction, splicing and the checks import the records from here. The module imports
-nothing but the standard library: a module that only reads records (`markdown.msgid`)
-does not load markdown-it.
+`markdown.parser` and `markdown.facts` turn markdown-it's tokens into these, so that no
+token leaves them; extraction, splicing and the checks import the records from here.
+The module imports nothing but the standard library: a module that only reads records
+(`markdown.msgid`) does not load markdown-it.
 """
 
 from __future__ import annotations
