@@ -26,6 +26,7 @@ LAYERS = [
     {
         "markdown.document",
         "markdown.parser",
+        "markdown.html",
         "locales",
         "gettext.stats",
         "markdown.anchors",
@@ -36,7 +37,6 @@ LAYERS = [
     },
     {
         "markdown.msgid",
-        "markdown.html",
         "markdown.facts",
         "project.files",
         "gettext.po_write",

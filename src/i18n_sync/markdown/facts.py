@@ -26,6 +26,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
+from i18n_sync.markdown.html import html_tags
 from i18n_sync.markdown.parser import (
     BlockRule,
     InlineRule,
@@ -34,7 +35,6 @@ from i18n_sync.markdown.parser import (
     dispatch_by_character,
     env_for,
     first_new_token,
-    html_tags,
     new_markdown_it,
 )
 from i18n_sync.markdown.records import BlockNode, ParseContext, TextFacts

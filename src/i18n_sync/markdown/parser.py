@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from functools import cache, lru_cache
-from html.parser import HTMLParser
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -33,7 +32,6 @@ from i18n_sync.markdown.dispatch import block_dispatch, fewer_text_stops, inline
 from i18n_sync.markdown.records import (
     BlockNode,
     FrontMatter,
-    HtmlTag,
     InlineMarks,
     Mark,
     Outline,
@@ -474,41 +472,6 @@ def split_table_row(text: str) -> tuple[tuple[int, int], ...]:
         lead = len(piece) - len(piece.lstrip(MD_TRIM_CHARS))
         cells.append((start + lead, start + len(piece.rstrip(MD_TRIM_CHARS))))
     return tuple(cells)
-
-
-class _TagCollector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[HtmlTag] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(HtmlTag(tag, tuple((name, value or "") for name, value in attrs)))
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-
-    def handle_endtag(self, tag: str) -> None:
-        self.tags.append(HtmlTag(tag, closing=True))
-
-    def handle_comment(self, data: str) -> None:
-        self.tags.append(HtmlTag("!--"))
-
-    def handle_decl(self, decl: str) -> None:
-        self.tags.append(HtmlTag("!"))
-
-    def unknown_decl(self, data: str) -> None:
-        self.tags.append(HtmlTag("!"))
-
-    def handle_pi(self, data: str) -> None:
-        self.tags.append(HtmlTag("?"))
-
-
-def html_tags(html: str) -> tuple[HtmlTag, ...]:
-    """The tags of a piece of raw HTML, as Python's HTML parser reads them."""
-    collector = _TagCollector()
-    collector.feed(html)
-    collector.close()
-    return tuple(collector.tags)
 
 
 def _block_detail(token: Token) -> str:
