@@ -75,6 +75,9 @@ InlineRule = Callable[[StateInline, bool], bool]
 BlockRule = Callable[[StateBlock, int, int, bool], bool]
 
 
+# --- Noting source positions: wrappers of markdown-it's inline rules ----------------------------
+
+
 def first_new_token(state: StateInline, first: int, types: Sequence[str]) -> Token | None:
     """The first token of one of `types` that a rule added after the first `first` tokens."""
     for token in state.tokens[first:]:
@@ -194,6 +197,9 @@ def _install_marks(md: MarkdownIt) -> None:
         md.inline.ruler.at(name, _mark_autolink(rules[name]))
     for name, token_type in _VERBATIM_RULES.items():
         md.inline.ruler.at(name, _mark_verbatim(rules[name], token_type))
+
+
+# --- Assembling the product's parser: dispatch, limits, definitions, outline --------------------
 
 
 def dispatch_by_character(md: MarkdownIt) -> None:
@@ -327,6 +333,9 @@ def _build_parser(dispatch: bool = True) -> MarkdownIt:
     return md
 
 
+# --- Documents and inline text into records -----------------------------------------------------
+
+
 def _collect_marks(children: Sequence[Token]) -> InlineMarks:
     urls: list[Mark] = []
     breaks: list[int] = []
@@ -358,6 +367,7 @@ def _collect_marks(children: Sequence[Token]) -> InlineMarks:
 
 
 def env_for(context: ParseContext) -> dict[str, Any]:
+    """markdown-it's env for inline text of a document: its references and footnotes defined."""
     env: dict[str, Any] = {}
     if context.references:
         env["references"] = {label: {"href": "", "title": ""} for label in context.references}
@@ -472,6 +482,9 @@ def split_table_row(text: str) -> tuple[tuple[int, int], ...]:
         lead = len(piece) - len(piece.lstrip(MD_TRIM_CHARS))
         cells.append((start + lead, start + len(piece.rstrip(MD_TRIM_CHARS))))
     return tuple(cells)
+
+
+# --- The outline: a document's block skeleton and the definitions in force ----------------------
 
 
 def _block_detail(token: Token) -> str:
