@@ -4,7 +4,7 @@ A PO file comes back from a volunteer or a machine, and its text ends up in a RE
 that many people read. Every check parses the msgid and the msgstr with the product's
 parser settings, in the document's context (reference definitions, footnotes), with the
 English URLs put back in place of the ``{n}`` placeholders, and compares what the parser
-found in the two (`markdown.unit_facts`, each text parsed once): Markdown is never matched
+found in the two (`markdown.facts.unit_facts`, each text parsed once): Markdown is never matched
 with regular expressions. Links count as links even where markdown-it would refuse their URL, since
 other renderers do not refuse them. ``i18n-sync check`` runs every check over every
 catalogue; render and sync run them before they use a translation.
