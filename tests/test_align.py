@@ -33,7 +33,7 @@ from i18n_sync.importing.importer import (
 from i18n_sync.locales import parse_language
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import extract_units
-from i18n_sync.markdown.parser import ParseContext
+from i18n_sync.markdown.records import ParseContext
 from i18n_sync.model import Catalog, Message, Region, Unit
 
 CASES = sorted(p for p in (FIXTURES / "align").iterdir() if p.is_dir())

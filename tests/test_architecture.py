@@ -7,23 +7,27 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "i18n_sync"
 
-# Each third-party library is imported by exactly one module, or by the modules of one package.
+# Each third-party library is imported by one module, or by the modules of one package
+# (click: the cli). markdown-it by two: the product's parser and the checks' parser, whose
+# rule wrappers and token walkers go together (markdown/facts.py says why); markdown_it
+# types and tokens stay inside the two.
 OWNERS = {
-    "markdown_it": "markdown.parser",
-    "mdit_py_plugins": "markdown.parser",
-    "babel": "locales",
-    "click": "cli",
-    "cmarkgfm": "checks.github",
-    "polib": "gettext.compendium",
-    "html5lib": "checks.github",
+    "markdown_it": ("markdown.parser", "markdown.facts"),
+    "mdit_py_plugins": ("markdown.parser",),
+    "babel": ("locales",),
+    "click": ("cli",),
+    "cmarkgfm": ("checks.github",),
+    "polib": ("gettext.compendium",),
+    "html5lib": ("checks.github",),
 }
 
 # Imports run one way: a module may import only modules of a lower layer.
 LAYERS = [
-    {"errors", "model", "reports.sanitize"},
+    {"errors", "model", "reports.sanitize", "markdown.records", "markdown.dispatch"},
     {
         "markdown.document",
         "markdown.parser",
+        "markdown.html",
         "locales",
         "gettext.stats",
         "markdown.anchors",
@@ -34,7 +38,7 @@ LAYERS = [
     },
     {
         "markdown.msgid",
-        "markdown.html",
+        "markdown.facts",
         "project.files",
         "gettext.po_write",
         "project.config",
@@ -131,16 +135,17 @@ def test_modules_live_in_stage_subpackages() -> None:
 def test_each_third_party_library_has_one_owner() -> None:
     for path in modules():
         _, external = imports_of(path)
-        for library, owner in OWNERS.items():
+        for library, owners in OWNERS.items():
             if library in external:
-                assert is_in(name_of(path), owner), f"{name_of(path)} imports {library}; only {owner} may"
+                allowed = any(is_in(name_of(path), owner) for owner in owners)
+                assert allowed, f"{name_of(path)} imports {library}; only {owners} may"
 
 
 def test_polib_is_not_trusted_at_run_time() -> None:
     # Only compendia, whose translations are suggestions, are read with polib; gettext.po reads ours.
     for path in modules():
         if "polib" in imports_of(path)[1]:
-            assert name_of(path) == OWNERS["polib"], f"{path.name} imports polib; gettext.po reads PO files"
+            assert name_of(path) in OWNERS["polib"], f"{path.name} imports polib; gettext.po reads PO files"
 
 
 def test_imports_run_one_way() -> None:

@@ -27,7 +27,7 @@ from i18n_sync.checks.translation import (
 )
 from i18n_sync.cli import main
 from i18n_sync.errors import ConfigError
-from i18n_sync.markdown.parser import ParseContext
+from i18n_sync.markdown.records import ParseContext
 from i18n_sync.project.config import load_config
 from i18n_sync.project.sync import check_project
 

@@ -30,7 +30,7 @@ from i18n_sync.checks.translation import (
 )
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import extract_units
-from i18n_sync.markdown.parser import text_facts
+from i18n_sync.markdown.facts import text_facts
 from i18n_sync.project.config import load_config
 from i18n_sync.project.sync import run
 from i18n_sync.render.splice import Rendered, accept_translations, render_accepted, render_document

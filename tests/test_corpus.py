@@ -41,7 +41,8 @@ from corpus import (
 from i18n_sync.markdown.document import Document, load_document
 from i18n_sync.markdown.extract import Extraction, extract_units
 from i18n_sync.markdown.msgid import PLACEHOLDER, fill_placeholders
-from i18n_sync.markdown.parser import ParseContext, scan_inline
+from i18n_sync.markdown.parser import scan_inline
+from i18n_sync.markdown.records import ParseContext
 from i18n_sync.render.splice import Splice, prepare_translation, render_document, splice
 
 pytestmark = pytest.mark.corpus

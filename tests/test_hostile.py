@@ -23,7 +23,7 @@ from i18n_sync.cli import main
 from i18n_sync.gettext.po import format_po, parse_po
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import extract_units
-from i18n_sync.markdown.parser import Outline
+from i18n_sync.markdown.records import Outline
 from i18n_sync.project.config import load_config
 from i18n_sync.project.sync import run
 from i18n_sync.render.splice import render_document

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from helpers import accented
 from i18n_sync.checks.translation import unsafe_urls
 from i18n_sync.cli import main
-from i18n_sync.markdown.parser import document_outline, text_facts
+from i18n_sync.markdown.facts import text_facts
+from i18n_sync.markdown.parser import document_outline
 from i18n_sync.project.config import Settings, format_config
 from links_check import anchors_of, explicit_anchors, link_targets
 

@@ -2,7 +2,7 @@
 
 Three shortcuts make parsing cheaper, and each must change no result:
 
-- inline rules are tried only at the characters they can match (`_dispatch_by_character`);
+- rules are tried only at the characters they can match (`dispatch_by_character`);
 - the source's outline comes from the extraction's parse, not from a second one;
 - a unit's facts skip the block pass for text that can only be its own block (`unit_facts`).
 
@@ -18,10 +18,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from i18n_sync.markdown import facts
 from i18n_sync.markdown import parser as markdown
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import extract_units
-from i18n_sync.markdown.parser import ParseContext, document_outline, text_facts, unit_facts
+from i18n_sync.markdown.facts import text_facts, unit_facts
+from i18n_sync.markdown.parser import document_outline
+from i18n_sync.markdown.records import ParseContext
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures").rglob("*.md"))
 
@@ -63,7 +66,7 @@ DOCUMENTS = st.lists(st.sampled_from(_PIECES)).map("".join)
 
 
 _PLAIN = markdown._build_parser(dispatch=False)
-_PLAIN_FACTS = markdown._build_facts_parser(dispatch=False)
+_PLAIN_FACTS = facts._build_facts_parser(dispatch=False)
 
 
 def _tokens(parser: Any, text: str) -> list[dict[str, Any]]:
@@ -73,7 +76,7 @@ def _tokens(parser: Any, text: str) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: str(p.relative_to(p.parents[2])))
 def test_dispatch_makes_the_same_tokens_on_every_fixture(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
-    for build in (markdown._build_parser, markdown._build_facts_parser):
+    for build in (markdown._build_parser, facts._build_facts_parser):
         assert _tokens(build(), text) == _tokens(build(dispatch=False), text)
 
 
@@ -86,12 +89,12 @@ def test_dispatch_makes_the_same_tokens_on_every_fixture(path: Path) -> None:
     ],
 )
 def test_dispatch_makes_the_same_tokens_where_rules_look_elsewhere(text: str) -> None:
-    for fast, plain in ((markdown._parser(), _PLAIN), (markdown._facts_parser(), _PLAIN_FACTS)):
+    for fast, plain in ((markdown._parser(), _PLAIN), (facts._facts_parser(), _PLAIN_FACTS)):
         assert _tokens(fast, text) == _tokens(plain, text)
 
 
 def test_dispatch_makes_the_same_tokens_for_every_inline_construct() -> None:
-    for build in (markdown._build_parser, markdown._build_facts_parser):
+    for build in (markdown._build_parser, facts._build_facts_parser):
         tokens = _tokens(build(), MIXED)
         assert tokens == _tokens(build(dispatch=False), MIXED)
         kinds = {child["type"] for token in tokens for child in token.get("children") or []}
@@ -103,7 +106,7 @@ def test_dispatch_makes_the_same_tokens_for_every_inline_construct() -> None:
 @settings(max_examples=500, deadline=None)
 @given(DOCUMENTS)
 def test_dispatch_makes_the_same_tokens_for_any_markup(text: str) -> None:
-    for fast, plain in ((markdown._parser(), _PLAIN), (markdown._facts_parser(), _PLAIN_FACTS)):
+    for fast, plain in ((markdown._parser(), _PLAIN), (facts._facts_parser(), _PLAIN_FACTS)):
         assert _tokens(fast, text) == _tokens(plain, text)
 
 
@@ -130,7 +133,7 @@ def test_extraction_outline_of_every_construct() -> None:
 @given(text=MARKUP)
 def test_unit_facts_equal_the_full_parse(kind: str, text: str) -> None:
     context = ParseContext(references=("LABEL",), footnotes=("1",))
-    wrapped = markdown._BLOCK_WRAPPERS[kind].format(text)
+    wrapped = facts._BLOCK_WRAPPERS[kind].format(text)
     assert unit_facts(text, kind, context) == text_facts(wrapped, context)
 
 

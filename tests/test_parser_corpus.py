@@ -9,11 +9,13 @@ import pytest
 
 from corpus import SKIP_REASON, all_samples, available
 from helpers import accented
+from i18n_sync.markdown import facts
 from i18n_sync.markdown import parser as markdown
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import extract_units
+from i18n_sync.markdown.facts import text_facts, unit_facts
 from i18n_sync.markdown.msgid import fill_placeholders
-from i18n_sync.markdown.parser import document_outline, text_facts, unit_facts
+from i18n_sync.markdown.parser import document_outline
 
 pytestmark = pytest.mark.corpus
 
@@ -23,7 +25,7 @@ if not available():
 
 def test_dispatch_makes_the_same_tokens_on_every_document() -> None:
     pairs = [
-        (build(), build(dispatch=False)) for build in (markdown._build_parser, markdown._build_facts_parser)
+        (build(), build(dispatch=False)) for build in (markdown._build_parser, facts._build_facts_parser)
     ]
     differ = [
         sample.name
@@ -53,9 +55,9 @@ def test_unit_facts_equal_the_full_parse_for_every_unit_and_its_translation() ->
         for unit in extraction.units:
             for text in (unit.msgid, accented(unit.msgid)):
                 filled = fill_placeholders(text, unit.urls, strict=False)
-                wrapped = markdown._BLOCK_WRAPPERS.get(unit.kind, "{}").format(filled)
+                wrapped = facts._BLOCK_WRAPPERS.get(unit.kind, "{}").format(filled)
                 compared += 1
-                fast += markdown._one_block(unit.kind, filled)
+                fast += facts._one_block(unit.kind, filled)
                 if unit_facts(filled, unit.kind, extraction.context) != text_facts(
                     wrapped, extraction.context
                 ):

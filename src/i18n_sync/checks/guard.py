@@ -16,7 +16,8 @@ from typing import TypeVar
 
 from i18n_sync.checks.github import differences, shown_in, without_front_matter
 from i18n_sync.checks.translation import DEFAULT_POLICY, ERROR, Finding, Policy, describe_blocks
-from i18n_sync.markdown.parser import Outline, document_outline
+from i18n_sync.markdown.parser import document_outline
+from i18n_sync.markdown.records import Outline
 
 
 def _nothing_allowed(url: str) -> bool:

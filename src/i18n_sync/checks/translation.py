@@ -4,7 +4,7 @@ A PO file comes back from a volunteer or a machine, and its text ends up in a RE
 that many people read. Every check parses the msgid and the msgstr with the product's
 parser settings, in the document's context (reference definitions, footnotes), with the
 English URLs put back in place of the ``{n}`` placeholders, and compares what the parser
-found in the two (`markdown.unit_facts`, each text parsed once): Markdown is never matched
+found in the two (`markdown.facts.unit_facts`, each text parsed once): Markdown is never matched
 with regular expressions. Links count as links even where markdown-it would refuse their URL, since
 other renderers do not refuse them. ``i18n-sync check`` runs every check over every
 catalogue; render and sync run them before they use a translation.
@@ -70,14 +70,10 @@ from types import MappingProxyType
 from urllib.parse import unquote
 
 from i18n_sync.checks.github import Difference, differences, shown_in
+from i18n_sync.markdown.facts import unit_facts
 from i18n_sync.markdown.html import HTML_KINDS, VOID, html_facts, unfinished_markup
 from i18n_sync.markdown.msgid import PLACEHOLDER, fill_placeholders
-from i18n_sync.markdown.parser import (
-    BlockNode,
-    ParseContext,
-    TextFacts,
-    unit_facts,
-)
+from i18n_sync.markdown.records import BlockNode, ParseContext, TextFacts
 from i18n_sync.model import Message
 
 ERROR = "error"

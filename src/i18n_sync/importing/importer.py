@@ -41,7 +41,8 @@ from i18n_sync.markdown.document import Document, load_document
 from i18n_sync.markdown.extract import DEFAULT_FRONT_MATTER_KEYS, Extraction, extract_units
 from i18n_sync.markdown.html import url_marks
 from i18n_sync.markdown.msgid import PLACEHOLDER, apply_edits, layout_edits
-from i18n_sync.markdown.parser import InlineMarks, ParseContext, scan_inline
+from i18n_sync.markdown.parser import scan_inline
+from i18n_sync.markdown.records import InlineMarks, ParseContext
 from i18n_sync.model import Catalog, FileChange, Message, Unit
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import decode_utf8, read_bytes

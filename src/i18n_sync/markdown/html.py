@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
 
-from i18n_sync.markdown.parser import BlockNode, HtmlTag, Mark, TextFacts, html_tags
+from i18n_sync.markdown.records import BlockNode, HtmlTag, Mark, TextFacts
 
 # Phrasing content: elements that stay inside the sentence around them.
 INLINE = frozenset(
@@ -400,6 +400,43 @@ def escape_attribute(value: str, quote: str) -> str:
         return value.replace("'", "&#39;")
     escaped = value.replace('"', "&quot;")
     return escaped if quote else f'"{escaped}"'
+
+
+class _TagCollector(HTMLParser):
+    """Collects tags, attribute values decoded; unlike `_Tokenizer`, no offsets (the checks need none)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[HtmlTag] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(HtmlTag(tag, tuple((name, value or "") for name, value in attrs)))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.tags.append(HtmlTag(tag, closing=True))
+
+    def handle_comment(self, data: str) -> None:
+        self.tags.append(HtmlTag("!--"))
+
+    def handle_decl(self, decl: str) -> None:
+        self.tags.append(HtmlTag("!"))
+
+    def unknown_decl(self, data: str) -> None:
+        self.tags.append(HtmlTag("!"))
+
+    def handle_pi(self, data: str) -> None:
+        self.tags.append(HtmlTag("?"))
+
+
+def html_tags(text: str) -> tuple[HtmlTag, ...]:
+    """The tags of a piece of raw HTML, as Python's HTML parser reads them."""
+    collector = _TagCollector()
+    collector.feed(text)
+    collector.close()
+    return tuple(collector.tags)
 
 
 _HTML_UNIT = (BlockNode("html_unit", 0),)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 
-from i18n_sync.markdown.parser import InlineMarks
+from i18n_sync.markdown.records import InlineMarks
 
 PLACEHOLDER = re.compile(r"\{(\d+)\}")
 _LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*")

@@ -1,4 +1,4 @@
-"""Parsing Markdown with source positions: the one module that imports markdown-it-py.
+"""The product's Markdown parser: markdown-it-py, its inline rules wrapped to note positions.
 
 markdown-it-py's tokens say which lines a block covers, but not where inside
 its inline text a link destination, an autolink or a hard line break stands.
@@ -7,20 +7,19 @@ those tokens are wrapped: after the library's own rule succeeds, the wrapper
 notes the source offsets on the token it made. Nothing here re-implements
 Markdown syntax; positions are recovered with the library's own helpers.
 
-Callers get frozen records (`TextBlock`, `InlineMarks`), never tokens.
+Callers get the frozen records of `markdown.records` (`TextBlock`, `InlineMarks`),
+never tokens. Only this module and `markdown.facts`, the checks' parser, which starts
+from `new_markdown_it` and `dispatch_by_character` here, import markdown-it.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
-from dataclasses import dataclass
 from functools import cache, lru_cache
-from html.parser import HTMLParser
 from typing import Any
 
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import MD_TRIM_CHARS, normalizeReference
+from markdown_it.common.utils import MD_TRIM_CHARS
 from markdown_it.ruler import Ruler
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
@@ -29,8 +28,20 @@ from markdown_it.token import Token
 from mdit_py_plugins.gfm import gfm_plugin
 
 from i18n_sync.errors import MarkdownError
+from i18n_sync.markdown.dispatch import block_dispatch, fewer_text_stops, inline_dispatch
+from i18n_sync.markdown.records import (
+    BlockNode,
+    FrontMatter,
+    InlineMarks,
+    Mark,
+    Outline,
+    ParseContext,
+    ParsedDocument,
+    TextBlock,
+)
 
 MAX_NESTING = 20
+"""markdown-it's commonmark preset drops blocks nested deeper than this."""
 
 MAX_INLINE_LENGTH = 100_000
 """The longest inline text (a paragraph, heading or table cell) parsed, in characters.
@@ -40,81 +51,9 @@ markdown-it-py is linear on most input, but scans unclosed ``<![CDATA[`` or
 a 110 000-character paragraph of them and 18 s for 880 000 (time grows with
 the square of the length). Real paragraphs are a few thousand characters.
 """
-"""markdown-it's commonmark preset drops blocks nested deeper than this."""
 
 _META = "i18n_sync"
-
-
-@dataclass(frozen=True, slots=True)
-class Mark:
-    """A stretch `start` to `end` (end-exclusive offsets) of an inline text."""
-
-    kind: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True, slots=True)
-class InlineMarks:
-    """What a unit's inline text holds, by offsets into that text.
-
-    `urls` are link and image destinations and autolinked URLs, in text order;
-    `hard_breaks` the offsets of line feeds that are hard line breaks;
-    `verbatim` the code spans, raw HTML, entities, footnote references and
-    linked images (badges) whose letters are not prose; `html` the raw HTML.
-    """
-
-    urls: tuple[Mark, ...] = ()
-    hard_breaks: tuple[int, ...] = ()
-    verbatim: tuple[Mark, ...] = ()
-    html: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ParseContext:
-    """Document-wide definitions that change how inline text parses."""
-
-    references: tuple[str, ...] = ()
-    footnotes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class TextBlock:
-    """A block whose inline text may be translatable.
-
-    `start` and `end` are 0-based source lines, end-exclusive (`Token.map`).
-    `content` is the inline text as markdown-it saw it (an ``html-block``'s raw HTML,
-    without its container's prefix); `cell` is the column
-    of a table cell and -1 otherwise; `plain` is a heading's text content, as
-    a browser would show it (see `heading_text`).
-    """
-
-    kind: str
-    start: int
-    end: int
-    content: str
-    marks: InlineMarks
-    level: int = 0
-    setext: bool = False
-    cell: int = -1
-    plain: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class FrontMatter:
-    """The YAML front matter: its text lines `start` to `end` (0-based, exclusive)."""
-
-    start: int
-    end: int
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedDocument:
-    blocks: tuple[TextBlock, ...]
-    context: ParseContext
-    front_matter: FrontMatter | None
-    outline: Outline
-
+_OUTLINE = _META + "_outline"
 
 # Which inline rule makes which token, and what its marks mean.
 _URL_RULES = {"autolink", "gfm_autolink_www", "gfm_autolink_protocol", "gfm_autolink_email"}
@@ -122,40 +61,6 @@ _VERBATIM_RULES = {
     "backticks": "code_inline",
     "html_inline": "html_inline",
     "footnote_ref": "footnote_ref",
-}
-
-# The characters each inline rule can match at. markdown-it tries every rule at every
-# character its text rule stops at; `_dispatch_by_character` tries only these. A rule
-# missing here (a library upgrade may bring one) is tried everywhere, as before.
-_RULE_STARTS = {
-    "newline": "\n",
-    "escape": "\\",
-    "backticks": "`",
-    "strikethrough": "~",
-    "emphasis": "_*",
-    "link": "[",
-    "image": "!",
-    "footnote_ref": "[",
-    "autolink": "<",
-    "html_inline": "<",
-    "entity": "&",
-    "gfm_autolink_www": "w",
-    "gfm_autolink_protocol": ":",
-    "gfm_autolink_email": "@",
-}
-
-# The characters a line must start with (after its indentation) for each block rule to
-# match it; a rule missing here (code, table, lheading, paragraph) is tried at every line.
-# Front matter is too: it looks at the document's first character, not the line's.
-_BLOCK_RULE_STARTS = {
-    "fence": "`~",
-    "blockquote": ">",
-    "hr": "*-_",
-    "list": "*-+0123456789",
-    "footnote_def": "[",
-    "reference": "[",
-    "html_block": "<",
-    "heading": "#",
 }
 
 # Which block token opens a block of which translatable kind.
@@ -170,7 +75,11 @@ InlineRule = Callable[[StateInline, bool], bool]
 BlockRule = Callable[[StateBlock, int, int, bool], bool]
 
 
-def _first_new(state: StateInline, first: int, types: Sequence[str]) -> Token | None:
+# --- Noting source positions: wrappers of markdown-it's inline rules ----------------------------
+
+
+def first_new_token(state: StateInline, first: int, types: Sequence[str]) -> Token | None:
+    """The first token of one of `types` that a rule added after the first `first` tokens."""
     for token in state.tokens[first:]:
         if token.type in types:
             return token
@@ -208,7 +117,7 @@ def _mark_link(rule: InlineRule, opener: str, helpers: _RecordingHelpers) -> Inl
             destinations = helpers.frames.pop()
         if not found or silent:
             return found
-        token = _first_new(state, first, (opener,))
+        token = first_new_token(state, first, (opener,))
         if token is not None:
             token.meta[_META] = ("link", start, state.pos)
             # An inline link ends with ")"; one that fell back to a reference
@@ -227,7 +136,7 @@ def _mark_autolink(rule: InlineRule) -> InlineRule:
             return False
         if silent:
             return True
-        opener = _first_new(state, first, ("link_open",))
+        opener = first_new_token(state, first, ("link_open",))
         if opener is None:
             return True
         index = state.tokens.index(opener)
@@ -253,7 +162,7 @@ def _mark_break(rule: InlineRule) -> InlineRule:
         if not rule(state, silent):
             return False
         if not silent:
-            token = _first_new(state, first, ("hardbreak",))
+            token = first_new_token(state, first, ("hardbreak",))
             if token is not None:
                 newline = state.src.find("\n", start)
                 token.meta[_META] = ("hardbreak", newline, newline + 1)
@@ -268,7 +177,7 @@ def _mark_verbatim(rule: InlineRule, token_type: str) -> InlineRule:
         if not rule(state, silent):
             return False
         if not silent:
-            token = _first_new(state, first, (token_type,))
+            token = first_new_token(state, first, (token_type,))
             if token is not None and _META not in token.meta:
                 token.meta[_META] = ("verbatim", start, state.pos)
         return True
@@ -290,59 +199,31 @@ def _install_marks(md: MarkdownIt) -> None:
         md.inline.ruler.at(name, _mark_verbatim(rules[name], token_type))
 
 
-def _dispatch_by_character(md: MarkdownIt) -> None:
-    """Replace the inline rules by one that tries only those that can match the character.
+# --- Assembling the product's parser: dispatch, limits, definitions, outline --------------------
 
-    The same rules in the same order, so the same tokens (a test compares them with the
-    library's own parser on every fixture): markdown-it tries each of its sixteen
-    rules at every character that stops its text rule.
+
+def dispatch_by_character(md: MarkdownIt) -> None:
+    """Make each chain of inline and block rules one rule that tries only those that can match.
+
+    The same rules in the same order, so the same tokens; `markdown.dispatch` says which
+    rules can match at which character.
     """
     rules = [(rule.name, rule.fn) for rule in md.inline.ruler.__rules__ if rule.enabled]
     stops = md.inline.terminator_re
-
-    def tried_at(char: str) -> tuple[InlineRule, ...]:
-        return tuple(
-            fn
-            for name, fn in rules
-            if char in _RULE_STARTS.get(name, char) and (name != "text" or not stops.match(char))
-        )
-
-    table = {char: tried_at(char) for char in "".join(_RULE_STARTS.values())}
-    elsewhere = tuple(fn for name, fn in rules if name not in _RULE_STARTS)
-    rules_at = table.get
-
-    def dispatch(state: StateInline, silent: bool) -> bool:
-        # A loop, not any(): this runs at every markup character of every text.
-        for rule in rules_at(state.src[state.pos], elsewhere):  # noqa: SIM110
-            if rule(state, silent):
-                return True
-        return False
-
+    dispatch = inline_dispatch(rules, stops)
     md.inline.ruler.disable([name for name, _ in rules])
     md.inline.ruler.push(_META + "_dispatch", dispatch)
-    if "gfm_autolink_www" in _RULE_STARTS and stops.match("w"):
-        # GFM makes the text rule stop at every "w", for the ``www.`` rule, which needs
-        # "www." to match: stop only there. Stopping where no rule matches just hands
-        # the character on as text, so the tokens stay the same.
-        md.inline.terminator_re = re.compile(f"(?!w)(?:{stops.pattern})|w(?=ww\\.)")
-
-
-class _TooComplex(Exception):
-    """Raised inside the parser; `parse_document` turns it into a `MarkdownError`."""
-
-    def __init__(self, message: str, line: int) -> None:
-        super().__init__(message)
-        self.line = line
+    md.inline.terminator_re = fewer_text_stops(stops)
+    md.block.ruler = _DispatchingRuler(md.block.ruler)
 
 
 class _DispatchingRuler(Ruler[BlockRule]):
-    """Block rules, each chain of them tried only where the line can start that block.
+    """Block rules whose every chain (`getRules`) is one rule made by `block_dispatch`.
 
-    markdown-it tries every block rule at every line, and every rule of a terminator
-    chain at every line of a paragraph, list or quote; each rule first looks at the
-    line's first character and gives up. Here each chain is one rule that tries, in
-    the chain's own order, only those rules that can start with that character
-    (`_BLOCK_RULE_STARTS`), so the tokens are the same (tests compare them).
+    A chain is all the block rules, or those that may end a paragraph, list, quote or
+    reference definition; each is tried, rule by rule, at every line it covers. The
+    library compiles a chain anew after any change to the rules, so a dispatcher is
+    made again only when its chain is new.
     """
 
     def __init__(self, ruler: Ruler[BlockRule]) -> None:
@@ -355,28 +236,17 @@ class _DispatchingRuler(Ruler[BlockRule]):
         known = self._chains.get(chainName)
         if known is None or known[0] is not rules:
             names = {rule.fn: rule.name for rule in self.__rules__}
-            known = (rules, [_block_dispatch([(names[fn], fn) for fn in rules])])
+            known = (rules, [block_dispatch([(names[fn], fn) for fn in rules])])
             self._chains[chainName] = known
         return known[1]
 
 
-def _block_dispatch(rules: Sequence[tuple[str, BlockRule]]) -> BlockRule:
-    def tried_at(char: str) -> tuple[BlockRule, ...]:
-        return tuple(fn for name, fn in rules if char in _BLOCK_RULE_STARTS.get(name, char))
+class _TooComplex(Exception):
+    """Raised inside the parser; `parse_document` turns it into a `MarkdownError`."""
 
-    table = {char: tried_at(char) for char in "".join(_BLOCK_RULE_STARTS.values())}
-    elsewhere = tuple(fn for name, fn in rules if name not in _BLOCK_RULE_STARTS)
-    rules_at = table.get
-
-    def dispatch(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-        pos = state.bMarks[start] + state.tShift[start]
-        first = state.src[pos : pos + 1]  # "\n" on an empty line, "" at the end
-        for rule in rules_at(first, elsewhere):  # noqa: SIM110 (a loop, not any(): hot)
-            if rule(state, start, end, silent):
-                return True
-        return False
-
-    return dispatch
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 def _refuse_what_would_be_lost(state: StateCore) -> None:
@@ -404,6 +274,11 @@ def _refuse_what_would_be_lost(state: StateCore) -> None:
             )
 
 
+def accept_any_url(url: str) -> bool:
+    """A `validateLink` under which a link is a link whatever its URL."""
+    return True
+
+
 def _definitions_of_any_url(rule: BlockRule) -> BlockRule:
     """Make a reference definition of every definition line, whatever its destination.
 
@@ -414,7 +289,7 @@ def _definitions_of_any_url(rule: BlockRule) -> BlockRule:
 
     def wrapped(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         md = state.md
-        md.validateLink = _accept_any_url  # type: ignore[method-assign]
+        md.validateLink = accept_any_url  # type: ignore[method-assign]
         try:
             return rule(state, start, end, silent)
         finally:
@@ -429,6 +304,17 @@ def _note_outline(state: StateCore) -> None:
         state.env[_OUTLINE] = _outline(state.tokens, state.env)
 
 
+def new_markdown_it() -> MarkdownIt:
+    """A parser of the Markdown the tool reads: CommonMark, GFM and front matter.
+
+    Every parser here and in `markdown.facts` starts from it, so that all read the
+    same syntax.
+    """
+    md = MarkdownIt("commonmark").use(gfm_plugin, front_matter=True)
+    md.options["maxNesting"] = MAX_NESTING
+    return md
+
+
 @cache
 def _parser() -> MarkdownIt:
     return _build_parser()
@@ -436,17 +322,18 @@ def _parser() -> MarkdownIt:
 
 def _build_parser(dispatch: bool = True) -> MarkdownIt:
     """The product's parser: CommonMark and GFM, recording positions (tests compare dispatch)."""
-    md = MarkdownIt("commonmark").use(gfm_plugin, front_matter=True)
-    md.options["maxNesting"] = MAX_NESTING
+    md = new_markdown_it()
     _install_marks(md)
     reference = next(rule for rule in md.block.ruler.__rules__ if rule.name == "reference")
     md.block.ruler.at("reference", _definitions_of_any_url(reference.fn), {"alt": list(reference.alt)})
     if dispatch:
-        _dispatch_by_character(md)
-        md.block.ruler = _DispatchingRuler(md.block.ruler)
+        dispatch_by_character(md)
     md.core.ruler.after("block", "i18n_sync_limits", _refuse_what_would_be_lost)
     md.core.ruler.after("i18n_sync_limits", "i18n_sync_outline", _note_outline)
     return md
+
+
+# --- Documents and inline text into records -----------------------------------------------------
 
 
 def _collect_marks(children: Sequence[Token]) -> InlineMarks:
@@ -479,7 +366,8 @@ def _collect_marks(children: Sequence[Token]) -> InlineMarks:
     return InlineMarks(tuple(urls), tuple(breaks), tuple(verbatim), tuple(html))
 
 
-def _env_for(context: ParseContext) -> dict[str, Any]:
+def env_for(context: ParseContext) -> dict[str, Any]:
+    """markdown-it's env for inline text of a document: its references and footnotes defined."""
     env: dict[str, Any] = {}
     if context.references:
         env["references"] = {label: {"href": "", "title": ""} for label in context.references}
@@ -490,7 +378,7 @@ def _env_for(context: ParseContext) -> dict[str, Any]:
 
 def scan_inline(text: str, context: ParseContext = ParseContext()) -> InlineMarks:
     """Parse `text` as inline Markdown in a document's context and mark it."""
-    tokens = _parser().parseInline(text, _env_for(context))
+    tokens = _parser().parseInline(text, env_for(context))
     return _collect_marks(tokens[0].children or [])
 
 
@@ -511,7 +399,7 @@ def _plain_text(children: Sequence[Token]) -> str:
 
 def heading_text(text: str, context: ParseContext = ParseContext()) -> str:
     """The text content of inline Markdown: what a heading's anchor is computed from."""
-    tokens = _parser().parseInline(text, _env_for(context))
+    tokens = _parser().parseInline(text, env_for(context))
     return _plain_text(tokens[0].children or [])
 
 
@@ -596,212 +484,7 @@ def split_table_row(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(cells)
 
 
-# --- Facts for translation checks ---------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class BlockNode:
-    """One block of a text's skeleton: its token kind, nesting depth and what else decides it.
-
-    `kind` is markdown-it's token type without ``_open`` (``heading``, ``bullet_list``,
-    ``list_item``, ``blockquote``, ``tr``, ``td``, ``html_block``...); `detail` is a heading's
-    tag, ``task`` for a task list item, an alert's kind, ``tight`` for a paragraph of a tight list.
-    """
-
-    kind: str
-    depth: int
-    detail: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class HtmlTag:
-    """One tag of raw HTML: lower-case name, attributes with entity-decoded values.
-
-    Comments, declarations (and CDATA) and processing instructions are tags named
-    ``!--``, ``!`` and ``?``. A valueless attribute has the value "".
-    """
-
-    name: str
-    attrs: tuple[tuple[str, str], ...] = ()
-    closing: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class TextFacts:
-    """What a text holds once parsed, for comparing a translation with its English.
-
-    `blocks` is the block skeleton; `links` the destinations of inline links, images and
-    autolinks as the parser resolved them (entities and escapes decoded); `definitions`
-    the link reference definitions the text makes, as (label, destination), also those
-    whose label was taken already; `html` the tags of its raw HTML, inline and block;
-    `code` the content of its code spans; `labels` the normalized labels that its
-    reference links and images use, and ``^label`` for footnote references; `unmatched`
-    one marker character (``*``, ``_``, ``~``) per emphasis or strikethrough delimiter
-    that could open or close but found no partner.
-    """
-
-    blocks: tuple[BlockNode, ...]
-    links: tuple[str, ...] = ()
-    definitions: tuple[tuple[str, str], ...] = ()
-    html: tuple[HtmlTag, ...] = ()
-    code: tuple[str, ...] = ()
-    labels: tuple[str, ...] = ()
-    unmatched: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Outline:
-    """A document's block structure: its skeleton and the link reference definitions in force.
-
-    `definitions` are (label, destination), one per label (the first definition wins),
-    in the order they are made. A translation that changes either changes the document
-    beyond its own text: where other blocks stand, or where other links go.
-    """
-
-    blocks: tuple[BlockNode, ...]
-    definitions: tuple[tuple[str, str], ...] = ()
-
-
-_OUTLINE = _META + "_outline"
-_LABEL = _META + "_label"
-_DEFINITIONS = _META + "_definitions"
-_UNMATCHED = _META + "_unmatched"
-_DELIMITER_MARKERS = {ord(char): char for char in "*_~"}
-
-
-def _accept_any_url(url: str) -> bool:
-    return True
-
-
-def _reference_label(state: StateInline, start: int) -> str | None:
-    """The normalized label of the reference link whose text starts at `start`, if it is one."""
-    src = state.src
-    label_end = state.md.helpers.parseLinkLabel(state, start, True)
-    pos = label_end + 1
-    if label_end < 0 or (pos < len(src) and src[pos] == "("):
-        return None
-    label = ""
-    if pos < len(src) and src[pos] == "[":
-        close = state.md.helpers.parseLinkLabel(state, pos)
-        label = src[pos + 1 : close] if close >= 0 else ""
-    return normalizeReference(label or src[start + 1 : label_end])
-
-
-def _note_label(rule: InlineRule, offset: int) -> InlineRule:
-    def wrapped(state: StateInline, silent: bool) -> bool:
-        start, first, pos = state.pos, len(state.tokens), state.pos
-        if not rule(state, silent):
-            return False
-        if not silent:
-            token = _first_new(state, first, ("link_open", "image"))
-            end, state.pos = state.pos, pos
-            label = _reference_label(state, start + offset)
-            state.pos = end
-            if token is not None and label is not None:
-                token.meta[_LABEL] = label
-        return True
-
-    return wrapped
-
-
-def _note_definitions(rule: BlockRule) -> BlockRule:
-    """Record every reference definition; the library keeps only a label's first one."""
-
-    def wrapped(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-        env = state.env
-        known = env.get("references", {})
-        env["references"] = {}
-        try:
-            found = rule(state, start, end, silent)
-        finally:
-            made, env["references"] = env["references"], known
-        for label, reference in made.items():
-            known.setdefault(label, reference)
-            env.setdefault(_DEFINITIONS, []).append((label, reference["href"]))
-        return bool(found)
-
-    return wrapped
-
-
-def _note_unmatched(state: StateInline) -> None:
-    """After emphasis is paired: the delimiters that could pair but stayed text."""
-    found = state.env.setdefault(_UNMATCHED, [])
-    nested = [meta["delimiters"] for meta in state.tokens_meta if meta and "delimiters" in meta]
-    for delimiters in (state.delimiters, *nested):
-        for delimiter in delimiters:
-            marker = _DELIMITER_MARKERS.get(delimiter.marker)
-            token = state.tokens[delimiter.token] if delimiter.token < len(state.tokens) else None
-            # A strong pair turns its second markers into empty text, not into tags.
-            if token is None or token.type != "text" or not token.content:
-                continue
-            if marker and (delimiter.open or delimiter.close):
-                found.append(marker)
-
-
-@cache
-def _facts_parser() -> MarkdownIt:
-    return _build_facts_parser()
-
-
-def _build_facts_parser(dispatch: bool = True) -> MarkdownIt:
-    """The product's parser settings, except that every link is a link.
-
-    markdown-it turns a link whose URL fails its `validateLink` (``javascript:`` and
-    others) back into text; GitHub and other renderers make it a link, so the checks
-    must see it as one.
-    """
-    md = MarkdownIt("commonmark").use(gfm_plugin, front_matter=True)
-    md.options["maxNesting"] = MAX_NESTING
-    md.validateLink = _accept_any_url  # type: ignore[method-assign]
-    inline: dict[str, Any] = {rule.name: rule.fn for rule in md.inline.ruler.__rules__}
-    md.inline.ruler.at("link", _note_label(inline["link"], 0))
-    md.inline.ruler.at("image", _note_label(inline["image"], 1))
-    md.inline.ruler2.before("fragments_join", _UNMATCHED, _note_unmatched)
-    block = {rule.name: rule for rule in md.block.ruler.__rules__}
-    reference = block["reference"]
-    md.block.ruler.at("reference", _note_definitions(reference.fn), {"alt": list(reference.alt)})
-    # Footnote definitions stay where they stand, used or not, instead of moving to an
-    # end block that a footnote reference of the document's context would add.
-    md.core.ruler.disable("footnote_tail")
-    if dispatch:
-        _dispatch_by_character(md)
-        md.block.ruler = _DispatchingRuler(md.block.ruler)
-    return md
-
-
-class _TagCollector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[HtmlTag] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append(HtmlTag(tag, tuple((name, value or "") for name, value in attrs)))
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-
-    def handle_endtag(self, tag: str) -> None:
-        self.tags.append(HtmlTag(tag, closing=True))
-
-    def handle_comment(self, data: str) -> None:
-        self.tags.append(HtmlTag("!--"))
-
-    def handle_decl(self, decl: str) -> None:
-        self.tags.append(HtmlTag("!"))
-
-    def unknown_decl(self, data: str) -> None:
-        self.tags.append(HtmlTag("!"))
-
-    def handle_pi(self, data: str) -> None:
-        self.tags.append(HtmlTag("?"))
-
-
-def html_tags(html: str) -> tuple[HtmlTag, ...]:
-    """The tags of a piece of raw HTML, as Python's HTML parser reads them."""
-    collector = _TagCollector()
-    collector.feed(html)
-    collector.close()
-    return tuple(collector.tags)
+# --- The outline: a document's block skeleton and the definitions in force ----------------------
 
 
 def _block_detail(token: Token) -> str:
@@ -816,7 +499,7 @@ def _block_detail(token: Token) -> str:
     return ""
 
 
-def _skeleton(tokens: Sequence[Token]) -> tuple[BlockNode, ...]:
+def block_skeleton(tokens: Sequence[Token]) -> tuple[BlockNode, ...]:
     """The block tokens as nodes, in source order (footnote definitions where they stand)."""
     return tuple(
         BlockNode(token.type.removesuffix("_open"), token.level, _block_detail(token))
@@ -825,27 +508,9 @@ def _skeleton(tokens: Sequence[Token]) -> tuple[BlockNode, ...]:
     )
 
 
-def _inline_facts(children: Sequence[Token], facts: dict[str, list[Any]]) -> None:
-    for token in children:
-        if _LABEL in token.meta:  # a reference: its destination is the definition's
-            facts["labels"].append(token.meta[_LABEL])
-        elif token.type == "link_open":
-            facts["links"].append(str(token.attrs.get("href", "")))
-        elif token.type == "image":
-            facts["links"].append(str(token.attrs.get("src", "")))
-        if token.type == "image":
-            _inline_facts(token.children or [], facts)
-        elif token.type == "code_inline":
-            facts["code"].append(token.content)
-        elif token.type == "html_inline":
-            facts["html"].extend(html_tags(token.content))
-        elif token.type == "footnote_ref":
-            facts["labels"].append("^" + str(token.meta.get("label", "")))
-
-
 def _outline(tokens: Sequence[Token], env: MutableMapping[str, Any]) -> Outline:
     references = env.get("references", {})
-    return Outline(_skeleton(tokens), tuple((label, ref["href"]) for label, ref in references.items()))
+    return Outline(block_skeleton(tokens), tuple((label, ref["href"]) for label, ref in references.items()))
 
 
 @cache
@@ -856,8 +521,7 @@ def _outline_parser() -> MarkdownIt:
     referenced ones to the end and drops the others, needs the inline pass).
     """
     md = _parser()
-    blocks = MarkdownIt("commonmark").use(gfm_plugin, front_matter=True)
-    blocks.options["maxNesting"] = MAX_NESTING
+    blocks = new_markdown_it()
     blocks.block = md.block
     blocks.validateLink = md.validateLink  # type: ignore[method-assign]
     blocks.core.ruler.disable(["inline", "footnote_tail", "text_join"])
@@ -892,92 +556,3 @@ def document_outline(text: str) -> Outline:
     env: dict[str, Any] = {}
     tokens = _outline_parser().parse(text.removeprefix("\ufeff"), env)
     return _outline(tokens, env)
-
-
-# What a unit's text is wrapped in to parse it as the block it stands in.
-_BLOCK_WRAPPERS = {"paragraph": "{}", "heading": "# {}", "table-cell": "|{}|\n|-|\n"}
-
-
-# How a line can start a block other than a paragraph, in the product's parser settings
-# (CommonMark, GFM tables, footnotes, front matter): a loose superset, so that a line it
-# does not match is certainly a paragraph. Tables and setext headings need two lines.
-_OTHER_BLOCK_START = re.compile(
-    r"""[ \t>]                   # indented code, or a block quote (and GitHub alert)
-      | \#{1,6}(?:[ \t]|$)       # ATX heading
-      | [-+*](?:[ \t]|$)         # bullet list item
-      | \d{1,9}[.)](?:[ \t]|$)   # ordered list item
-      | [-*_][-*_ \t]*$          # thematic break, front matter
-      | ```|~~~                  # fence
-      | <                        # HTML block
-      | \[.*\]:                  # link reference or footnote definition
-    """,
-    re.VERBOSE,
-)
-
-
-def _one_block(kind: str, text: str) -> bool:
-    """Whether `text` parses, wrapped for its kind, as that one block whatever its words.
-
-    It has no line feed nor whitespace at either end, and: a heading line is a heading;
-    a cell without ``|`` nor a final backslash is one cell; a paragraph line is a
-    paragraph unless it starts like another block.
-    """
-    if not text or "\n" in text or "\r" in text:
-        return False
-    if text[0] in MD_TRIM_CHARS or text[-1] in MD_TRIM_CHARS:
-        return False  # the block trims it (no-break spaces too), which can make a link of a URL
-    if kind == "heading":
-        return True
-    if kind == "table-cell":
-        return "|" not in text and not text.endswith("\\")  # which would escape the wrapper's '|'
-    return _OTHER_BLOCK_START.match(text) is None
-
-
-@cache
-def _one_block_skeleton(wrapper: str) -> tuple[BlockNode, ...]:
-    return text_facts(wrapper.format("x")).blocks
-
-
-def unit_facts(text: str, kind: str, context: ParseContext = ParseContext()) -> TextFacts:
-    """`text_facts` of a unit's text wrapped as the block it stands in, at less cost.
-
-    Most texts are one line that can only be that one block (`_one_block`): for them
-    the block pass is skipped and the inline text parsed alone, which finds the same
-    facts (the block would hand the inline pass the same text, trimmed).
-    """
-    wrapper = _BLOCK_WRAPPERS.get(kind, "{}")
-    if not _one_block(kind, text):
-        return text_facts(wrapper.format(text), context)
-    env = _env_for(context)
-    tokens = _facts_parser().parseInline(text, env)
-    facts: dict[str, list[Any]] = {"links": [], "html": [], "code": [], "labels": []}
-    _inline_facts(tokens[0].children or [], facts)
-    return TextFacts(
-        blocks=_one_block_skeleton(wrapper),
-        links=tuple(facts["links"]),
-        html=tuple(facts["html"]),
-        code=tuple(facts["code"]),
-        labels=tuple(facts["labels"]),
-        unmatched=tuple(env.get(_UNMATCHED, ())),
-    )
-
-
-def text_facts(text: str, context: ParseContext = ParseContext()) -> TextFacts:
-    """Parse `text` as a Markdown document in a document's context and say what it holds."""
-    env = _env_for(context)
-    tokens = _facts_parser().parse(text, env)
-    facts: dict[str, list[Any]] = {"links": [], "html": [], "code": [], "labels": []}
-    for token in tokens:
-        if token.type == "inline":
-            _inline_facts(token.children or [], facts)
-        elif token.type == "html_block":
-            facts["html"].extend(html_tags(token.content))
-    return TextFacts(
-        blocks=_skeleton(tokens),
-        links=tuple(facts["links"]),
-        definitions=tuple(env.get(_DEFINITIONS, ())),
-        html=tuple(facts["html"]),
-        code=tuple(facts["code"]),
-        labels=tuple(facts["labels"]),
-        unmatched=tuple(env.get(_UNMATCHED, ())),
-    )
