@@ -146,11 +146,13 @@ class Catalog:
 
 @dataclass(frozen=True, slots=True)
 class FileChange:
-    """A file the run wants to have these exact bytes.
+    """A file the run wants to have these exact bytes, or, when `delete`, to be gone.
 
     A `guarded` change carries the bytes the run read the file as in
     `original` (None: there was no file); the writer leaves the file alone when
     it holds something else by then, because someone changed it meanwhile.
+    A deletion (`deletion`) has no content and is always guarded: only the
+    file as it was read is ever deleted.
     """
 
     path: str
@@ -158,3 +160,9 @@ class FileChange:
     kind: str
     original: bytes | None = field(default=None, repr=False)
     guarded: bool = False
+    delete: bool = False
+
+    @classmethod
+    def deletion(cls, path: str, kind: str, original: bytes) -> FileChange:
+        """The change that deletes `path`, provided it still holds `original`."""
+        return cls(path, b"", kind, original, guarded=True, delete=True)

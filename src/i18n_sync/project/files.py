@@ -175,8 +175,9 @@ def _read_regular(handle: int, relative: str, limit: int | None, error: type[I18
 
 
 def is_current(root: Path, change: FileChange) -> bool:
-    """Whether the file already holds exactly these bytes."""
-    return read_bytes(root, change.path) == change.content
+    """Whether the file already holds exactly these bytes (for a deletion: whether it is gone)."""
+    found = read_bytes(root, change.path)
+    return found is None if change.delete else found == change.content
 
 
 def is_own_file(name: str) -> bool:
@@ -269,12 +270,14 @@ class Applied:
 
     `written`: the files replaced; `removed`: temporary files an interrupted
     run had left, now deleted; `errors`: files left alone because they changed
-    on disk after the run read them.
+    on disk after the run read them; `deleted`: the files deleted as asked
+    (`FileChange.deletion`).
     """
 
     written: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     errors: tuple[WriteError, ...] = ()
+    deleted: tuple[str, ...] = ()
 
 
 @contextmanager
@@ -414,6 +417,10 @@ def apply_changes(root: Path, changes: Iterable[FileChange]) -> Applied:
     raised as ``path: cannot write: reason``. A guarded change (a catalogue)
     is skipped and reported in `Applied.errors` when its file changed since
     the run read it, and so is a change to a read-only file.
+
+    Deletions (`FileChange.deletion`) come last, and only when every file was
+    written: a file is deleted only once what replaces it is on disk. A folder
+    that a deletion leaves empty goes too (git keeps no empty folders either).
     """
     changes = list(changes)
     inside: dict[Path, bool] = {}
@@ -424,6 +431,8 @@ def apply_changes(root: Path, changes: Iterable[FileChange]) -> Applied:
     errors = [WriteError(READ_ONLY, change.path) for change in due if _is_read_only(root / change.path)]
     refused = {error.path for error in errors}
     due = [change for change in due if change.path not in refused]
+    deletions = [change for change in due if change.delete]
+    due = [change for change in due if not change.delete]
     temps: dict[str, Path] = {}
     written: list[str] = []
     try:
@@ -444,7 +453,36 @@ def apply_changes(root: Path, changes: Iterable[FileChange]) -> Applied:
     finally:
         for temp in temps.values():
             _discard(temp)
-    return Applied(tuple(written), removed, tuple(errors))
+    deleted = _delete(root, deletions, errors) if not errors else []
+    return Applied(tuple(written), removed, tuple(errors), tuple(deleted))
+
+
+def _delete(root: Path, deletions: Iterable[FileChange], errors: list[WriteError]) -> list[str]:
+    """Delete each file that still holds what was read, and the folders that leaves empty;
+    the files that changed meanwhile go to `errors`."""
+    deleted: list[str] = []
+    for change in deletions:
+        problem = _changed_since_read(root, change)
+        if problem is not None:
+            errors.append(problem)
+            continue
+        try:
+            (root / change.path).unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            reason = error.strerror or str(error)
+            errors.append(WriteError(f"cannot delete: {reason}; delete it by hand", change.path))
+            continue
+        deleted.append(change.path)
+    for folder in sorted({PurePosixPath(path).parent for path in deleted}, key=lambda f: -len(f.parts)):
+        while folder.parts:
+            try:
+                (root / folder).rmdir()  # only ever an empty folder
+            except OSError:
+                break
+            folder = folder.parent
+    return deleted
 
 
 # ---------------------------------------------------------------------------
