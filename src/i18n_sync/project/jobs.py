@@ -48,6 +48,9 @@ class RunContext:
     policy: Policy
     # Each language's translation memory (its other catalogues, its compendia), by tag.
     memories: Mapping[str, Memory] = field(default_factory=dict)
+    # Catalogues read from these bytes instead of their files (None: as if there were no
+    # file), by path: the catalogues of another layout, before they exist (`relayout`).
+    seeds: Mapping[str, bytes | None] = field(default_factory=dict)
 
     @property
     def limit(self) -> int:
@@ -232,7 +235,7 @@ def process_catalogue(context: RunContext, job: CatalogueJob) -> CatalogueResult
     try:
         # Kept to check, before replacing the file, that nobody changed it meanwhile.
         read_as = read_bytes(config.root, job.path, context.limit, CatalogError)
-        read = parse_catalog_layout(read_as, job.path, diagnostics)
+        read = parse_catalog_layout(context.seeds.get(job.path, read_as), job.path, diagnostics)
     except CatalogError as problem:
         return CatalogueResult(job.path, error=problem)
     old = read[0] if read else None

@@ -11,7 +11,7 @@ its translations were only ever suggestions.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from i18n_sync.errors import CatalogError, ConfigError, Diagnostic, I18nSyncError
@@ -27,19 +27,30 @@ _PLACEHOLDERS = ("{lang}", "{locale}")
 
 
 def gather_memories(
-    config: Config, documents: Sequence[SourceDocument], diagnostics: list[Diagnostic]
+    config: Config,
+    documents: Sequence[SourceDocument],
+    diagnostics: list[Diagnostic],
+    seeds: Mapping[str, bytes | None] | None = None,
 ) -> dict[str, Memory]:
-    """Each language's memory, by BCP 47 tag; warnings about compendia go to `diagnostics`."""
+    """Each language's memory, by BCP 47 tag; warnings about compendia go to `diagnostics`.
+
+    `seeds` are catalogues to read from these bytes instead of their files (see `jobs.RunContext`).
+    """
     memories = {}
     for language in config.languages:
-        suggestions = _own(config, documents, language)
+        suggestions = _own(config, documents, language, seeds or {})
         for path, named in compendium_paths(config, language, diagnostics):
             suggestions += _compendium(config, path, named, language, diagnostics)
         memories[language.tag] = Memory(suggestions)
     return memories
 
 
-def _own(config: Config, documents: Sequence[SourceDocument], language: Language) -> list[Suggestion]:
+def _own(
+    config: Config,
+    documents: Sequence[SourceDocument],
+    language: Language,
+    seeds: Mapping[str, bytes | None],
+) -> list[Suggestion]:
     """The translated entries of every catalogue of the language, in document order."""
     mode = config.settings.translation_memory
     if mode == "off" or len(documents) < 2:
@@ -51,7 +62,10 @@ def _own(config: Config, documents: Sequence[SourceDocument], language: Language
             if target.language.tag != language.tag:
                 continue
             try:
-                data = read_bytes(config.root, target.catalog, limit, CatalogError)
+                if target.catalog in seeds:
+                    data = seeds[target.catalog]
+                else:
+                    data = read_bytes(config.root, target.catalog, limit, CatalogError)
                 if data is not None:
                     catalog = parse_po(decode_po(data, target.catalog), target.catalog)
                     found += suggestions_of(catalog, target.catalog, fill=mode == "fill")

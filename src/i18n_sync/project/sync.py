@@ -334,6 +334,7 @@ def run(
     languages: Collection[str] = (),
     progress: Progress | None = None,
     force: bool = False,
+    seeds: Mapping[str, bytes | None] | None = None,
 ) -> RunReport:
     """Run the given steps over every document of the project.
 
@@ -344,20 +345,25 @@ def run(
     earlier one that found nothing to do returns that run's report
     (`project.cache`). `progress` hears of every finished job. An output that
     exists and was not written by the tool is left alone and reported as an
-    error, unless `force` is set (see `ownership`).
+    error, unless `force` is set (see `ownership`). `seeds` gives catalogues
+    to read from these bytes instead of their files (see `jobs.RunContext`);
+    such a run is never cached.
     """
     documents = plan_documents(config, find_sources(config))
-    memo = open_memo(
-        config,
-        (*steps, *(f"lang:{tag}" for tag in languages), *(("force",) if force else ())),
-        _read_paths(config, documents),
-        environ,
-    )
+    memo = None
+    if seeds is None:
+        memo = open_memo(
+            config,
+            (*steps, *(f"lang:{tag}" for tag in languages), *(("force",) if force else ())),
+            _read_paths(config, documents),
+            environ,
+        )
     if memo is not None:
         remembered = memo.recall()
         if isinstance(remembered, RunReport):
             return remembered
-    report = _execute(config, steps, environ, workers, documents, languages, progress, force).result()
+    combined = _execute(config, steps, environ, workers, documents, languages, progress, force, seeds or {})
+    report = combined.result()
     if memo is not None:
         memo.remember(report.changes, bool(report.errors), replace(report, changes=()))
     return report
@@ -386,12 +392,14 @@ def _execute(
     languages: Collection[str] = (),
     progress: Progress | None = None,
     force: bool = False,
+    seeds: Mapping[str, bytes | None] | None = None,
 ) -> _Combined:
     if documents is None:
         documents = plan_documents(config, find_sources(config))
     warnings: list[Diagnostic] = []
-    memories = gather_memories(config, documents, warnings) if "update" in steps else {}
-    context = RunContext(config, frozenset(steps), creation_date(environ), check_policy(config), memories)
+    memories = gather_memories(config, documents, warnings, seeds) if "update" in steps else {}
+    policy = check_policy(config)
+    context = RunContext(config, frozenset(steps), creation_date(environ), policy, memories, seeds or {})
     if workers is None:
         workers = worker_count(dict(environ))
     chosen = set(languages) or {language.tag for language in config.languages}
