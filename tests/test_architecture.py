@@ -58,7 +58,7 @@ LAYERS = [
     {"project.memory"},
     {"project.jobs"},
     {"project.sync", "project.adopt"},
-    {"importing.importer", "reports.review"},
+    {"importing.importer", "reports.review", "project.relayout"},
     {"reports.output", "reports.page"},
     {"api", "reports.server"},
     {"cli", "__init__", "__main__"},
