@@ -335,6 +335,21 @@ def test_what_the_tool_keeps_as_it_is_moves_along(tmp_path: Path) -> None:
     assert set(files_of(root)) == set(before)
 
 
+def test_a_new_folder_for_the_same_layout_moves_every_file_as_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path)
+    before = files_of(root)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1798761600")  # a year later: no date is rewritten
+    assert relayout(root, "po/{path}.pot", "po/{locale}/{path}.po").ok
+    after = files_of(root)
+    moved = {path.replace("locales/", "po/", 1): content for path, content in before.items()}
+    assert {path: content for path, content in after.items() if path != "i18n-sync.toml"} == {
+        path: content for path, content in moved.items() if path != "i18n-sync.toml"
+    }
+    assert not (root / "locales").exists()
+
+
 # --- conflicts --------------------------------------------------------------------------------------
 
 

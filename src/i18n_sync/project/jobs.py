@@ -48,8 +48,8 @@ class RunContext:
     policy: Policy
     # Each language's translation memory (its other catalogues, its compendia), by tag.
     memories: Mapping[str, Memory] = field(default_factory=dict)
-    # Catalogues read from these bytes instead of their files (None: as if there were no
-    # file), by path: the catalogues of another layout, before they exist (`relayout`).
+    # Catalogues and templates read from these bytes instead of their files (None: as if
+    # there were no file), by path: those of another layout, before they exist (`relayout`).
     seeds: Mapping[str, bytes | None] = field(default_factory=dict)
 
     @property
@@ -206,7 +206,7 @@ def build_template_file(context: RunContext, path: str, sources: Sequence[Source
     diagnostics: list[Diagnostic] = []
     try:
         data = read_bytes(context.config.root, path, context.limit, CatalogError)
-        read = parse_catalog_layout(data, path, diagnostics)
+        read = parse_catalog_layout(context.seeds.get(path, data), path, diagnostics)
     except CatalogError as problem:
         where = problem.path or path
         diagnostics.append(Diagnostic(where, problem.line, f"{problem.message}; it is regenerated"))

@@ -34,7 +34,9 @@ Where each entry goes:
 A new catalogue's header is that of the first old catalogue it takes entries
 from; a header comment the tool wrote (``tr translation of X.``) is rewritten
 to name the new catalogue's documents. An entry that moves unchanged keeps its
-bytes, as an update keeps them (`layout.write_po`).
+bytes, as an update keeps them (`layout.write_po`), and a template that serves
+the same documents as before moves as it is; so a catalogue or template that
+only changes its name (a new folder) keeps every byte.
 
 Nothing is deleted but the old layout's templates and catalogues of the
 project's documents and languages that parse as PO files and that the new
@@ -424,11 +426,13 @@ def plan_relayout(
     old = read_catalogues(config, places_of(before, settings.project), diagnostics)
     new = places_of(after, settings.project)
     seeds = seed_catalogues([item for item, _ in old], new, settings.wrap_width, settings.source_root)
-    report = run(moved, STEPS, environ, seeds=seeds.catalogues)
+    templates = _templates(config, before, diagnostics)
+    # A template that serves the same documents as before moves as it is, its date too.
+    moving = _same_documents(before, after, templates)
+    report = run(moved, STEPS, environ, seeds={**moving, **seeds.catalogues})
     if report.errors:
         raise report.errors[0]
     _check_in_the_way(config, report, _layout_paths(before))
-    templates = _templates(config, before, diagnostics)
     kept = _layout_paths(after)
     catalogues = {item.place.path: content for item, content in old}
     deletions = tuple(
@@ -477,6 +481,20 @@ def _templates(
             continue
         found[path] = data
     return found
+
+
+def _same_documents(
+    before: Sequence[SourceDocument], after: Sequence[SourceDocument], templates: Mapping[str, bytes]
+) -> dict[str, bytes | None]:
+    """Each new template that serves the documents an old one served, with that old one's bytes."""
+    old: dict[str, list[str]] = {}
+    for document in before:
+        old.setdefault(document.template, []).append(document.source)
+    new: dict[str, list[str]] = {}
+    for document in after:
+        new.setdefault(document.template, []).append(document.source)
+    served = {tuple(sources): path for path, sources in old.items() if path in templates}
+    return {path: templates[served[tuple(s)]] for path, s in new.items() if tuple(s) in served}
 
 
 def _layout_paths(documents: Sequence[SourceDocument]) -> set[str]:

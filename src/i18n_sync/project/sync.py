@@ -346,8 +346,8 @@ def run(
     (`project.cache`). `progress` hears of every finished job. An output that
     exists and was not written by the tool is left alone and reported as an
     error, unless `force` is set (see `ownership`). `seeds` gives catalogues
-    to read from these bytes instead of their files (see `jobs.RunContext`);
-    such a run is never cached.
+    and templates to read from these bytes instead of their files (see
+    `jobs.RunContext`); such a run is never cached.
     """
     documents = plan_documents(config, find_sources(config))
     memo = None
