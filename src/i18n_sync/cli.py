@@ -797,6 +797,39 @@ def badge(root: Path, output_dir: str, check: bool, output_format: str) -> None:
         sys.exit(1)
 
 
+@main.command()
+@click.option("--template", required=True, metavar="PATTERN", help="The new template pattern.")
+@click.option("--catalog", required=True, metavar="PATTERN", help="The new catalogue pattern.")
+@root_option
+@check_option
+@group_options
+@reports_errors
+def relayout(template: str, catalog: str, root: Path, check: bool) -> None:
+    """Move the catalogues to another layout, such as one per language, keeping every translation.
+
+    Example: --template locales/messages.pot --catalog 'locales/{locale}.po'.
+    """
+    result = api.relayout(
+        api.load_project(root), template=template, catalog=catalog, check=check, waiting=_waiting
+    )
+    files, plan = result.files, result.plan
+    if check:
+        deleting = {change.path for change in plan.deletions}
+        for path in files.pending:
+            click.echo(f"{'would delete' if path in deleting else 'would write'} {path}")
+    else:
+        _show_files(files, check, {change.path: change.kind for change in plan.changes})
+        for path in files.deleted:
+            _note(f"deleted {path}")
+        for language in plan.run.languages:
+            _note(_summary(language))
+    _show_diagnostics(result.diagnostics)
+    for error in files.errors:
+        click.echo(f"Error: {error}", err=True)
+    if not result.ok:
+        sys.exit(1)
+
+
 def _listen_for_ctrl_c() -> None:
     """Make Ctrl-C (SIGINT) stop the server even where it was started with SIGINT ignored or blocked.
 
