@@ -208,3 +208,27 @@ def test_python_dash_m_runs_the_cli() -> None:
     )
     assert completed.returncode == 0
     assert "sync" in completed.stdout
+
+
+def test_relayout_moves_the_catalogues_and_says_what_it_did(project: Path) -> None:
+    (project / "locales" / "tr" / "README.po").write_text(TR_PO, encoding="utf-8")
+    assert invoke(project, "sync").exit_code == 0
+    compact = ("relayout", "--template", "locales/messages.pot", "--catalog", "locales/{locale}.po")
+    before = snapshot(project)
+    checked = invoke(project, *compact, "--check")
+    assert checked.exit_code == 1, checked.output
+    assert "would write locales/tr.po\n" in checked.stdout
+    assert "would delete locales/tr/README.po\n" in checked.stdout
+    assert snapshot(project) == before
+    moved = invoke(project, *compact)
+    assert moved.exit_code == 0, moved.output
+    assert "wrote locales/tr.po\n" in moved.stdout and "deleted locales/README.pot\n" in moved.stdout
+    assert "tr: 2 translated" in moved.stdout
+    assert 'msgstr "Proje"' in (project / "locales" / "tr.po").read_text(encoding="utf-8")
+    assert invoke(project, "sync", "--check").exit_code == 0
+    again = invoke(project, *compact)
+    assert again.exit_code == 2 and "has these patterns already" in again.stderr
+    bad = invoke(project, "relayout", "--template", "locales/{path}.pot", "--catalog", "locales/all.po")
+    assert bad.exit_code == 1
+    assert bad.stderr.startswith("Error: i18n-sync.toml:")
+    assert "'catalog' must contain {lang} or {locale}" in bad.stderr

@@ -155,6 +155,37 @@ def test_a_catalogue_created_since_the_run_found_none_is_left_alone(tmp_path: Pa
     assert (tmp_path / "a.po").read_bytes() == b"made by hand meanwhile"
 
 
+def test_a_deletion_comes_after_the_writes_and_only_of_the_file_as_read(tmp_path: Path) -> None:
+    (tmp_path / "old" / "tr").mkdir(parents=True)
+    (tmp_path / "old" / "tr" / "a.po").write_bytes(b"read")
+    (tmp_path / "old" / "keep.txt").write_bytes(b"someone else's")
+    (tmp_path / "b.po").write_bytes(b"read too")
+    changes = [
+        FileChange.deletion("old/tr/a.po", "catalog", b"read"),
+        FileChange.deletion("b.po", "catalog", b"what the run read"),  # changed since
+        FileChange("new.po", b"merged", "catalog"),
+    ]
+    applied = apply_changes(tmp_path, changes)
+    assert applied.written == ("new.po",) and applied.deleted == ("old/tr/a.po",)
+    assert [e.path for e in applied.errors] == ["b.po"]
+    assert (tmp_path / "b.po").read_bytes() == b"read too"
+    # The folder the deletion emptied goes, the one with another file in it stays.
+    assert not (tmp_path / "old" / "tr").exists()
+    assert (tmp_path / "old" / "keep.txt").read_bytes() == b"someone else's"
+
+
+def test_nothing_is_deleted_when_a_write_failed(tmp_path: Path) -> None:
+    (tmp_path / "a.po").write_bytes(b"old layout")
+    (tmp_path / "b.po").write_bytes(b"made by hand meanwhile")
+    changes = [
+        FileChange("b.po", b"new layout", "catalog", original=None, guarded=True),
+        FileChange.deletion("a.po", "catalog", b"old layout"),
+    ]
+    applied = apply_changes(tmp_path, changes)
+    assert applied.deleted == () and len(applied.errors) == 1
+    assert (tmp_path / "a.po").read_bytes() == b"old layout"
+
+
 def test_sync_says_which_catalogue_changed_and_exits_1(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

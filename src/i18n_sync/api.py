@@ -33,6 +33,7 @@ from i18n_sync.project.config import Config, load_config
 from i18n_sync.project.files import apply_changes, hold_lock, is_current
 from i18n_sync.project.ownership import adoption
 from i18n_sync.project.plan import find_sources, output_paths, plan_documents
+from i18n_sync.project.relayout import Conflict, Relayout, plan_relayout
 from i18n_sync.project.sync import (
     STEPS,
     CheckReport,
@@ -51,6 +52,7 @@ __all__ = [
     "BadgeResult",
     "CheckReport",
     "Config",
+    "Conflict",
     "Diagnostic",
     "Files",
     "I18nSyncError",
@@ -58,6 +60,8 @@ __all__ = [
     "ImportRun",
     "LanguageReport",
     "Progress",
+    "Relayout",
+    "RelayoutResult",
     "RunReport",
     "StatusReport",
     "SyncResult",
@@ -65,6 +69,7 @@ __all__ = [
     "check",
     "import_translation",
     "load_project",
+    "relayout",
     "status",
     "sync",
 ]
@@ -77,11 +82,12 @@ Waiting = Callable[[str], None]
 class Files:
     """The files a command wants to change, repository-relative.
 
-    `pending`: those whose bytes differ from the disk (what ``--check`` lists);
-    `written`: those written (none with ``check=True``); `removed`: temporary
-    files an interrupted run had left, now deleted; `errors`: files left alone
-    because someone changed them while the command ran; `current`: those
-    already up to date.
+    `pending`: those whose bytes differ from the disk (what ``--check`` lists),
+    or that are to be deleted and still exist; `written`: those written (none
+    with ``check=True``); `removed`: temporary files an interrupted run had
+    left, now deleted; `errors`: files left alone because someone changed them
+    while the command ran; `current`: those already up to date; `deleted`: the
+    files deleted as the command asked (`relayout`'s old layout).
     """
 
     pending: tuple[str, ...] = ()
@@ -89,6 +95,7 @@ class Files:
     removed: tuple[str, ...] = ()
     errors: tuple[WriteError, ...] = ()
     current: tuple[str, ...] = ()
+    deleted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +133,25 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         """Nothing failed to be written and, with ``check=True``, the catalogue is current."""
+        return not self.files.errors and not (self.check and self.files.pending)
+
+
+@dataclass(frozen=True, slots=True)
+class RelayoutResult:
+    """What `relayout` planned (`plan`: the project in the new layout, its run, the conflicts) and did."""
+
+    plan: Relayout
+    files: Files
+    check: bool = False
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        """The warnings: the run's, the conflicts between documents, old files left in place."""
+        return self.plan.diagnostics
+
+    @property
+    def ok(self) -> bool:
+        """Every file written and, with ``check=True``, nothing to do: exit code 0."""
         return not self.files.errors and not (self.check and self.files.pending)
 
 
@@ -168,7 +194,7 @@ def write_changes(root: Path, changes: Sequence[FileChange], check: bool) -> Fil
     applied = apply_changes(root, changes)  # it reads each file once, to tell which are due
     done = set(applied.current)
     pending = tuple(change.path for change in changes if change.path not in done)
-    return Files(pending, applied.written, applied.removed, applied.errors, applied.current)
+    return Files(pending, applied.written, applied.removed, applied.errors, applied.current, applied.deleted)
 
 
 def finish_run(root: Path, report: RunReport, check: bool) -> SyncResult:
@@ -281,3 +307,40 @@ def badges(
     with _writing(project, check, waiting):
         report = project_status(project, history=False)
         return BadgeResult(report, write_changes(project.root, badge_files(report, output_dir), check), check)
+
+
+def relayout(
+    project: Config, *, template: str, catalog: str, check: bool = False, waiting: Waiting | None = None
+) -> RelayoutResult:
+    """Move the project's catalogues to the `template` and `catalog` patterns, every translation kept.
+
+    Writes the new layout's templates, catalogues and outputs (as `sync` would
+    with the new patterns, each entry keeping its translation, flags and
+    comments), then the two patterns into the configuration file, then deletes
+    the old layout's templates and catalogues. When a file cannot be written,
+    the configuration and the old files stay as they are. Raises `UsageError`
+    when nothing would change or a file is in the way, `ConfigError` for
+    patterns the configuration may not hold, and any problem of a catalogue or
+    source, before writing anything. See `project.relayout` for where entries go.
+    """
+    with _writing(project, check, waiting):
+        plan = plan_relayout(project, template, catalog)
+        if check:
+            return RelayoutResult(plan, write_changes(project.root, plan.changes, check=True), check=True)
+        first = write_changes(project.root, plan.run.changes, check=False)
+        if first.errors:  # the old layout stays whole; a second run picks up what was written
+            return RelayoutResult(plan, first)
+        then = write_changes(project.root, (plan.edit, *plan.deletions), check=False)
+        return RelayoutResult(plan, _joined(first, then))
+
+
+def _joined(first: Files, then: Files) -> Files:
+    """The files of two writes in a row, as one record."""
+    return Files(
+        pending=first.pending + then.pending,
+        written=first.written + then.written,
+        removed=first.removed + then.removed,
+        errors=first.errors + then.errors,
+        current=first.current + then.current,
+        deleted=first.deleted + then.deleted,
+    )

@@ -146,7 +146,7 @@ class Catalog:
 
 @dataclass(frozen=True, slots=True)
 class FileChange:
-    """A file the run wants to have these exact bytes.
+    """A file the run wants to have these exact bytes, or, when `delete`, to be gone.
 
     A `guarded` change carries the bytes the run read the file as in
     `original` (None: there was no file); the writer leaves the file alone when
@@ -154,6 +154,8 @@ class FileChange:
     A `current` change is one whose file the run read and found holding exactly
     `content`: the writer has nothing to do and need not read it again (a run
     over a docs tree in many languages has thousands).
+    A deletion (`deletion`) has no content and is always guarded: only the
+    file as it was read is ever deleted.
     """
 
     path: str
@@ -162,3 +164,9 @@ class FileChange:
     original: bytes | None = field(default=None, repr=False)
     guarded: bool = False
     current: bool = False
+    delete: bool = False
+
+    @classmethod
+    def deletion(cls, path: str, kind: str, original: bytes) -> FileChange:
+        """The change that deletes `path`, provided it still holds `original`."""
+        return cls(path, b"", kind, original, guarded=True, delete=True)

@@ -2,7 +2,7 @@
 
 `group` holds `main`, the ``i18n-sync`` group, and lists its subcommands; they
 live by concern in `run` (extract, update, render, sync), `adopt` (init,
-import) and `reports` (check, status, badge, review). `options` has what the
+import), `layout` (relayout) and `reports` (check, status, badge, review). `options` has what the
 commands share (options, validators, decorators) and `display` what they print.
 """
 

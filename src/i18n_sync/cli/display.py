@@ -101,7 +101,7 @@ def progress_bars(output_format: str) -> Iterator[api.Progress | None]:
         bars.close()
 
 
-def _summary(report: LanguageReport) -> str:
+def language_summary(report: LanguageReport) -> str:
     if report.failed:
         return f"{report.language.tag}: nothing written: a catalogue of this language has errors"
     counts, merge = report.counts, report.merge
@@ -144,7 +144,7 @@ def show_sync(result: api.SyncResult, output_format: str, summary: bool) -> None
         show_files(result.files, check, {change.path: change.kind for change in report.changes})
         if summary:
             for language in report.languages:
-                note(_summary(language))
+                note(language_summary(language))
         show_diagnostics(report.diagnostics)
         for error in report.errors:
             click.echo(f"Error: {error}", err=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from i18n_sync.cli.adopt import import_, init
+from i18n_sync.cli.layout import relayout
 from i18n_sync.cli.options import GroupOptions, quiet_option, verbose_option
 from i18n_sync.cli.reports import badge, check_translations, review, status
 from i18n_sync.cli.run import extract, render, sync, update
@@ -39,5 +40,17 @@ def main(
 
 
 # `--help` lists them by name, whatever the order here.
-for _command in (init, import_, extract, update, render, sync, check_translations, status, badge, review):
+for _command in (
+    init,
+    import_,
+    extract,
+    update,
+    render,
+    sync,
+    relayout,
+    check_translations,
+    status,
+    badge,
+    review,
+):
     main.add_command(_command)

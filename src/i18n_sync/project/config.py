@@ -340,6 +340,14 @@ def load_config(root: Path) -> Config:
     )
 
 
+def config_from_text(root: Path, file: str, text: str) -> Config:
+    """The configuration `file` would hold with this (parsing) text, checked as `load_config` checks it.
+
+    For a command that edits the configuration: it checks the result before writing it.
+    """
+    return _make_config(root, file, _table(text, file), text)
+
+
 def _make_config(root: Path, file: str, table: dict[str, Any], text: str) -> Config:
     settings = settings_from_table(table, text, file)
     _check_layout(settings, text, file)
@@ -405,25 +413,29 @@ def _toml_value(name: str, value: Any) -> str:
 
 
 def _toml_string(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04X}", escaped) + '"'
 
 
-# --- adding languages to an existing configuration -----------------------------------------------
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # what a TOML basic string must escape
+
+
+# --- editing an existing configuration: languages, layout patterns -------------------------------
 
 
 def _value_end(text: str, start: int) -> int:
-    """Where the list that starts at `start` ends: after the first "]" where it parses whole.
+    """Where the value that starts at `start` ends: after the first "]" or quote where it parses whole.
 
-    A comment after it on the same line stays; a value that is no list ends with its line.
+    A comment after it on the same line stays; a value that is no list or string ends with its line.
     """
-    end = text.find("]", start)
-    while end >= 0:
+    for match in re.finditer(r"[\]\"']", text[start:]):
+        end = start + match.end()
         try:
-            tomllib.loads("value = " + text[start : end + 1])
+            parsed = tomllib.loads("value = " + text[start:end])
         except tomllib.TOMLDecodeError:
-            end = text.find("]", end + 1)
             continue
-        return end + 1
+        if len(parsed) == 1:  # not a value followed by more keys
+            return end
     line_end = text.find("\n", start)
     return len(text) if line_end < 0 else line_end
 
@@ -449,24 +461,54 @@ def _table(text: str, file: str) -> dict[str, Any]:
     return table if isinstance(table, dict) else {}
 
 
+def _set_value(text: str, file: str, key: str, value: str) -> str:
+    """The text with `key` set to the TOML `value`: in place, or in a new first line of the table."""
+    start, end = _table_span(text, file)
+    match = re.search(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=[ \t]*", text[start:end], re.M)
+    if match is None:
+        return text[:start] + f"{key} = {value}\n" + text[start:]
+    begin = start + match.end()
+    return text[:begin] + value + text[_value_end(text, begin) :]
+
+
+def _with_values(text: str, file: str, values: Mapping[str, str | tuple[str, ...]]) -> str | None:
+    """The text with each key of `values` set, every other byte kept; None when the edit
+    would change anything else (an unusual layout, such as a dotted key)."""
+    edited = text
+    for key, value in reversed(list(values.items())):  # keys added at the top come in the order given
+        edited = _set_value(edited, file, key, _toml_value(key, value))
+    before, after = _table(text, file), _table(edited, file)
+    blank = dict.fromkeys(values)
+    wanted = {key: list(value) if isinstance(value, tuple) else value for key, value in values.items()}
+    if before | blank != after | blank or any(after.get(key) != value for key, value in wanted.items()):
+        return None
+    return edited
+
+
 def with_languages(text: str, file: str, languages: tuple[str, ...]) -> str:
     """The configuration text with `languages` set to these tags, every other byte kept.
 
     `ConfigError` when the edit would change anything else (an unusual layout):
     then the file is left for the user to edit by hand.
     """
-    start, end = _table_span(text, file)
-    value = "[" + ", ".join(_toml_string(tag) for tag in languages) + "]"
-    match = re.search(r"^[ \t]*[\"']?languages[\"']?[ \t]*=[ \t]*", text[start:end], re.M)
-    if match is None:
-        edited = text[:start] + f"languages = {value}\n" + text[start:]
-    else:
-        begin = start + match.end()
-        edited = text[:begin] + value + text[_value_end(text, begin) :]
-    before, after = _table(text, file), _table(edited, file)
-    if before | {"languages": None} != after | {"languages": None} or after.get("languages") != list(
-        languages
-    ):
+    edited = _with_values(text, file, {"languages": languages})
+    if edited is None:
         names = ", ".join(languages)
         raise ConfigError(f"cannot set 'languages' here by itself; set it to {names} by hand", file)
+    return edited
+
+
+def with_layout(text: str, file: str, template: str, catalog: str) -> str:
+    """The configuration text with the `template` and `catalog` patterns replaced, every other byte kept.
+
+    `ConfigError` when the edit would change anything else; then the file is left
+    for the user to edit by hand.
+    """
+    edited = _with_values(text, file, {"template": template, "catalog": catalog})
+    if edited is None:
+        raise ConfigError(
+            f"cannot set 'template' and 'catalog' here by themselves; set them to {template!r} and "
+            f"{catalog!r} by hand",
+            file,
+        )
     return edited

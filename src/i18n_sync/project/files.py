@@ -186,8 +186,16 @@ def _read_regular(handle: int, relative: str, limit: int | None, error: type[I18
 
 
 def is_current(root: Path, change: FileChange) -> bool:
-    """Whether the file already holds exactly these bytes (as the run found, or as it is now)."""
-    return change.current or read_bytes(root, change.path) == change.content
+    """Whether the file already holds exactly these bytes, as the run found or as it is now
+    (for a deletion: whether it is gone)."""
+    if change.current:
+        return True
+    return _holds(read_bytes(root, change.path), change)
+
+
+def _holds(found: bytes | None, change: FileChange) -> bool:
+    """Whether a file holding `found` (None: no file) is as `change` wants it."""
+    return found is None if change.delete else found == change.content
 
 
 def is_own_file(name: str) -> bool:
@@ -281,13 +289,14 @@ class Applied:
     `written`: the files replaced; `removed`: temporary files an interrupted
     run had left, now deleted; `errors`: files left alone because they changed
     on disk after the run read them; `current`: the files that already held
-    their bytes.
+    their bytes; `deleted`: the files deleted as asked (`FileChange.deletion`).
     """
 
     written: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     errors: tuple[WriteError, ...] = ()
     current: tuple[str, ...] = ()
+    deleted: tuple[str, ...] = ()
 
 
 @contextmanager
@@ -424,6 +433,10 @@ def apply_changes(root: Path, changes: Iterable[FileChange]) -> Applied:
     raised as ``path: cannot write: reason``. A guarded change (a catalogue)
     is skipped and reported in `Applied.errors` when its file changed since
     the run read it, and so is a change to a read-only file.
+
+    Deletions (`FileChange.deletion`) come last, and only when every file was
+    written: a file is deleted only once what replaces it is on disk. A folder
+    that a deletion leaves empty goes too (git keeps no empty folders either).
     """
     changes = list(changes)
     inside: dict[str, bool] = {}
@@ -438,6 +451,8 @@ def apply_changes(root: Path, changes: Iterable[FileChange]) -> Applied:
     errors = [WriteError(READ_ONLY, c.path) for c in due if not modes[c.path] & stat.S_IWUSR]
     refused = {error.path for error in errors}
     due = [change for change in due if change.path not in refused]
+    deletions = [change for change in due if change.delete]
+    due = [change for change in due if not change.delete]
     temps: dict[str, Path] = {}
     written: list[str] = []
     made: set[Path] = set()  # thousands of files share a few folders
@@ -463,7 +478,36 @@ def apply_changes(root: Path, changes: Iterable[FileChange]) -> Applied:
     finally:
         for temp in temps.values():
             _discard(temp)
-    return Applied(tuple(written), removed, tuple(errors), current)
+    deleted = _delete(root, deletions, errors) if not errors else []
+    return Applied(tuple(written), removed, tuple(errors), current, tuple(deleted))
+
+
+def _delete(root: Path, deletions: Iterable[FileChange], errors: list[WriteError]) -> list[str]:
+    """Delete each file that still holds what was read, and the folders that leaves empty;
+    the files that changed meanwhile go to `errors`."""
+    deleted: list[str] = []
+    for change in deletions:
+        problem = _changed_since_read(root, change)
+        if problem is not None:
+            errors.append(problem)
+            continue
+        try:
+            (root / change.path).unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            reason = error.strerror or str(error)
+            errors.append(WriteError(f"cannot delete: {reason}; delete it by hand", change.path))
+            continue
+        deleted.append(change.path)
+    for folder in sorted({PurePosixPath(path).parent for path in deleted}, key=lambda f: -len(f.parts)):
+        while folder.parts:
+            try:
+                (root / folder).rmdir()  # only ever an empty folder
+            except OSError:
+                break
+            folder = folder.parent
+    return deleted
 
 
 def _due(root: Path, changes: Sequence[FileChange]) -> list[FileChange]:
@@ -476,7 +520,7 @@ def _due(root: Path, changes: Sequence[FileChange]) -> list[FileChange]:
     found = read_many(root, [change.path for change in unknown])
     if found is None:
         return [change for change in unknown if not is_current(root, change)]
-    return [change for change in unknown if found[change.path] != change.content]
+    return [change for change in unknown if not _holds(found[change.path], change)]
 
 
 # ---------------------------------------------------------------------------

@@ -49,6 +49,9 @@ class RunContext:
     policy: Policy
     # Each language's translation memory (its other catalogues, its compendia), by tag.
     memories: Mapping[str, Memory] = field(default_factory=dict)
+    # Catalogues and templates read from these bytes instead of their files (None: as if
+    # there were no file), by path: those of another layout, before they exist (`relayout`).
+    seeds: Mapping[str, bytes | None] = field(default_factory=dict)
 
     @property
     def limit(self) -> int:
@@ -225,7 +228,7 @@ def build_template_file(context: RunContext, path: str, sources: Sequence[Source
     data = None
     try:
         data = read_bytes(context.config.root, path, context.limit, CatalogError)
-        read = parse_catalog_layout(data, path, diagnostics)
+        read = parse_catalog_layout(context.seeds.get(path, data), path, diagnostics)
     except CatalogError as problem:
         where = problem.path or path
         diagnostics.append(Diagnostic(where, problem.line, f"{problem.message}; it is regenerated"))
@@ -254,7 +257,7 @@ def process_catalogue(context: RunContext, job: CatalogueJob) -> CatalogueResult
     try:
         # Kept to check, before replacing the file, that nobody changed it meanwhile.
         read_as = read_bytes(config.root, job.path, context.limit, CatalogError)
-        read = parse_catalog_layout(read_as, job.path, diagnostics)
+        read = parse_catalog_layout(context.seeds.get(job.path, read_as), job.path, diagnostics)
     except CatalogError as problem:
         return CatalogueResult(job.path, error=problem)
     old = read[0] if read else None

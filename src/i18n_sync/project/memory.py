@@ -31,14 +31,18 @@ def gather_memories(
     documents: Sequence[SourceDocument],
     diagnostics: list[Diagnostic],
     own: Mapping[str, Sequence[Suggestion]] | None = None,
+    seeds: Mapping[str, bytes | None] | None = None,
 ) -> dict[str, Memory]:
     """Each language's memory, by BCP 47 tag; warnings about compendia go to `diagnostics`.
 
     `own` holds the suggestions of each catalogue of `memory_catalogues`, when
     the caller has read them already (on every core; see `catalogue_suggestions`).
+    `seeds` are catalogues to read from these bytes instead of their files (see
+    `jobs.RunContext`).
     """
     if own is None:
-        own = {path: catalogue_suggestions(config, path) for path in memory_catalogues(config, documents)}
+        paths = memory_catalogues(config, documents)
+        own = {path: catalogue_suggestions(config, path, seeds or {}) for path in paths}
     memories = {}
     for language in config.languages:
         suggestions: list[Suggestion] = []
@@ -65,10 +69,18 @@ def _catalogues_of(documents: Sequence[SourceDocument], language: Language) -> l
     return found if len(found) > 1 else []
 
 
-def catalogue_suggestions(config: Config, path: str) -> list[Suggestion]:
-    """The translated entries of one catalogue; none when it cannot be read (the run says why)."""
+def catalogue_suggestions(
+    config: Config, path: str, seeds: Mapping[str, bytes | None] | None = None
+) -> list[Suggestion]:
+    """The translated entries of one catalogue; none when it cannot be read (the run says why).
+
+    A catalogue in `seeds` is read from those bytes instead of its file.
+    """
     try:
-        data = read_bytes(config.root, path, config.settings.max_file_size, CatalogError)
+        if seeds and path in seeds:
+            data = seeds[path]
+        else:
+            data = read_bytes(config.root, path, config.settings.max_file_size, CatalogError)
         if data is None:
             return []
         catalog = parse_po(decode_po(data, path), path)

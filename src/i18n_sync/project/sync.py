@@ -330,6 +330,7 @@ def run(
     languages: Collection[str] = (),
     progress: Progress | None = None,
     force: bool = False,
+    seeds: Mapping[str, bytes | None] | None = None,
 ) -> RunReport:
     """Run the given steps over every document of the project.
 
@@ -340,21 +341,28 @@ def run(
     earlier one that found nothing to do returns that run's report
     (`project.cache`). `progress` hears of every finished job. An output that
     exists and was not written by the tool is left alone and reported as an
-    error, unless `force` is set (see `ownership`).
+    error, unless `force` is set (see `ownership`). `seeds` gives catalogues
+    and templates to read from these bytes instead of their files (see
+    `jobs.RunContext`); such a run is never cached.
     """
     documents = plan_documents(config, find_sources(config))
-    memo = open_memo(
-        config,
-        (*steps, *(f"lang:{tag}" for tag in languages), *(("force",) if force else ())),
-        _read_paths(config, documents),
-        environ,
-    )
+    memo = None
+    if seeds is None:
+        memo = open_memo(
+            config,
+            (*steps, *(f"lang:{tag}" for tag in languages), *(("force",) if force else ())),
+            _read_paths(config, documents),
+            environ,
+        )
     if memo is not None:
         remembered = memo.recall()
         if isinstance(remembered, RunReport):
             return remembered
     cache = memo.jobs(config) if memo is not None else None
-    report = _execute(config, steps, environ, workers, documents, languages, progress, force, cache).result()
+    combined = _execute(
+        config, steps, environ, workers, documents, languages, progress, force, cache, seeds or {}
+    )
+    report = combined.result()
     if memo is not None:
         memo.remember(report.changes, bool(report.errors), replace(report, changes=()))
     if cache is not None:
@@ -386,6 +394,7 @@ def _execute(
     progress: Progress | None = None,
     force: bool = False,
     cache: JobCache | None = None,
+    seeds: Mapping[str, bytes | None] | None = None,
 ) -> _Combined:
     if documents is None:
         documents = plan_documents(config, find_sources(config))
@@ -395,10 +404,11 @@ def _execute(
     memories = {}
     if "update" in steps:
         paths = memory_catalogues(config, documents)
-        read = partial(map_jobs, partial(catalogue_suggestions, config), workers=workers)
+        read = partial(map_jobs, partial(catalogue_suggestions, config, seeds=seeds), workers=workers)
         found, _ = map_cached(cache, memory_stage(cache, config) if cache else None, read, paths)
         memories = gather_memories(config, documents, warnings, dict(zip(paths, found, strict=True)))
-    context = RunContext(config, frozenset(steps), creation_date(environ), check_policy(config), memories)
+    policy = check_policy(config)
+    context = RunContext(config, frozenset(steps), creation_date(environ), policy, memories, seeds or {})
     chosen = set(languages) or {language.tag for language in config.languages}
     # Another language matters to a narrowed run only through its switcher entry, which
     # needs its figures when it has a publish threshold.
