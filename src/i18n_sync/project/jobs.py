@@ -25,12 +25,13 @@ from i18n_sync.gettext.memory import Memory
 from i18n_sync.gettext.merge import MergeReport, merge_catalog
 from i18n_sync.gettext.po import Layout, decode_po, parse_po_layout, translations_of
 from i18n_sync.gettext.stats import Counts, count_messages
+from i18n_sync.locales import Language
 from i18n_sync.markdown.document import Document, load_document
 from i18n_sync.markdown.extract import Extraction, extract_units
 from i18n_sync.markdown.links import Site, relative_link
 from i18n_sync.markdown.parser import MAX_INLINE_LENGTH
 from i18n_sync.model import Catalog, FileChange
-from i18n_sync.project.config import Config
+from i18n_sync.project.config import Config, Settings
 from i18n_sync.project.files import decode_utf8, read_bytes
 from i18n_sync.project.ownership import is_owned
 from i18n_sync.project.plan import SourceDocument, Target
@@ -133,8 +134,8 @@ class CatalogueResult:
 class PublishJob:
     """One output to render: the document prepared for it, its language's site, its decorations.
 
-    `switcher` lists the language switcher's entries, (label, file), whose links
-    the job makes relative to its output; `origin` names the job that prepared
+    `switcher` lists the language switcher's entries, (language, file), English
+    (None) first, whose labels and links the job makes; `origin` names the job that prepared
     the document (`project.jobcache`; empty for English); `recorded` is the
     output's line in the ownership manifest (`project.ownership`).
     """
@@ -144,7 +145,7 @@ class PublishJob:
     site: Site
     decorations: Decorations
     english_anchors: bool
-    switcher: tuple[tuple[str, str], ...] = ()
+    switcher: tuple[tuple[Language | None, str], ...] = ()
     origin: str = ""
     recorded: str | None = None
 
@@ -346,12 +347,12 @@ class Rendered:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def render_output(job: PublishJob) -> Rendered:
+def render_output(context: RunContext, job: PublishJob) -> Rendered:
     """Render one output, with its language switcher."""
     item = job.prepared
     decorations = job.decorations
     if job.switcher:
-        line = switcher_line(switcher_entries(job.switcher, item.output))
+        line = switcher_line(switcher_entries(context.config.settings, job.switcher, item.output))
         decorations = replace(decorations, switcher=line)
     rendered = publish(item, job.site, decorations, job.english_anchors)
     diagnostics = tuple(
@@ -378,12 +379,20 @@ def judge_output(context: RunContext, job: PublishJob, rendered: Rendered) -> Pu
 
 def publish_output(context: RunContext, job: PublishJob) -> Published:
     """Render one output and judge the file it replaces (see `judge_output`)."""
-    return judge_output(context, job, render_output(job))
+    return judge_output(context, job, render_output(context, job))
 
 
-def switcher_entries(targets: Sequence[tuple[str, str]], output: str) -> list[SwitcherEntry]:
-    """The switcher of one output: a link to every other language's file, none to its own."""
+def switcher_entries(
+    settings: Settings, targets: Sequence[tuple[Language | None, str]], output: str
+) -> list[SwitcherEntry]:
+    """The switcher of one output: a link to every other language's file, none to its own.
+
+    Each language is named as the configuration says, or as its speakers do;
+    English (None) is "English" unless the configuration names it.
+    """
     entries = []
-    for label, path in targets:
+    for language, path in targets:
+        tag = "en" if language is None else language.tag
+        label = settings.language_name(tag) or ("English" if language is None else language.native_name)
         entries.append(SwitcherEntry(label, None if path == output else relative_link(path, output)))
     return entries

@@ -200,6 +200,7 @@ class _Combined:
         by_source = {d.source: d for d in documents}
         published = self.published_states()
         planned: list[PublishJob | Diagnostic] = []
+        switchers: dict[str, tuple[tuple[Language | None, str], ...]] = {}  # one per document
         for tag, prepared in self.prepared.items():
             if tag and (tag not in self.chosen or self.reports[tag].failed):
                 continue  # the English output ("") is always written
@@ -207,7 +208,6 @@ class _Combined:
             hidden = [p.home for p in prepared if not published.get((tag, p.source), True)]
             site = build_site(shown, hidden)
             english_anchors = self.config.settings.english_anchors and bool(tag)
-            switchers: dict[str, tuple[tuple[str, str], ...]] = {}
             for item in prepared:
                 if not published.get((tag, item.source), True):
                     planned.append(self.unpublished(tag, item))
@@ -281,14 +281,17 @@ class _Combined:
 
     def switcher_targets(
         self, plan: SourceDocument, published: Mapping[tuple[str, str], bool]
-    ) -> tuple[tuple[str, str], ...]:
-        """The switcher's languages for one document: (label, file), English first, once per document."""
-        settings = self.config.settings
-        entries = [(settings.language_name("en") or "English", plan.source_output or plan.source)]
+    ) -> tuple[tuple[Language | None, str], ...]:
+        """The switcher's languages for one document: (language, file), English (None) first.
+
+        The labels are the publish job's to look up (`jobs.switcher_entries`):
+        CLDR's names cost a data file per language, which a run whose every
+        output is in the job cache never needs.
+        """
+        entries: list[tuple[Language | None, str]] = [(None, plan.source_output or plan.source)]
         for target in plan.targets:
             if published.get((target.language.tag, plan.source), True):
-                label = settings.language_name(target.language.tag) or target.language.native_name
-                entries.append((label, target.output))
+                entries.append((target.language, target.output))
         return tuple(entries)
 
     def result(self) -> RunReport:
