@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +21,7 @@ from i18n_sync.project.files import (
     LOCK_FILE,
     TEMP_PREFIX,
     TEMP_SUFFIX,
+    Staging,
     apply_changes,
     check_target,
     hold_lock,
@@ -344,3 +348,55 @@ def test_a_folder_symlinked_out_of_the_repository_is_refused(tmp_path: Path) -> 
     with pytest.raises(WriteError, match="outside the repository"):
         apply_changes(repo, [FileChange("locales/tr/README.po", b"x", "catalog")])
     assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_files_staged_ahead_are_renamed_and_the_rest_discarded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path.parent)
+    tmp_path = Path(tmp_path.name)  # a relative root, as --root gives one
+    (tmp_path / "locales").mkdir()
+    (tmp_path / "locales" / "same.po").write_bytes(b"as it is")
+    stale = tmp_path / "locales" / f"{TEMP_PREFIX}killed{TEMP_SUFFIX}"
+    stale.write_bytes(b"left by a killed run")
+    staging = Staging(tmp_path)
+    staged = [
+        FileChange("locales/a.po", b"a", "catalog"),
+        FileChange("locales/b.po", b"b", "catalog"),  # its language fails: not given to apply
+        FileChange("locales/c.po", b"c, first", "catalog"),  # wanted with other bytes in the end
+        FileChange("locales/same.po", b"as it is", "catalog"),  # nothing to stage
+    ]
+    staging.stage(staged)
+    assert len(temps_in(tmp_path)) == 4  # a, b, c and the stale one
+    wanted = [staged[0], FileChange("locales/c.po", b"c, last", "catalog"), staged[3]]
+    applied = apply_changes(tmp_path, wanted, staging)
+    assert applied.written == ("locales/a.po", "locales/c.po")
+    assert applied.current == ("locales/same.po",)
+    assert applied.removed == (f"locales/{stale.name}",)  # the stale file; this run's staged ones are kept
+    assert (tmp_path / "locales" / "a.po").read_bytes() == b"a"
+    assert (tmp_path / "locales" / "c.po").read_bytes() == b"c, last"
+    assert not (tmp_path / "locales" / "b.po").exists()
+    assert temps_in(tmp_path) == []
+
+
+def test_a_file_that_cannot_be_staged_fails_the_write_before_any_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a.po").write_bytes(b"old")
+    (tmp_path / "full").mkdir()
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        if str(kwargs.get("dir", "")).endswith("full"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    changes = [FileChange("a.po", b"new", "catalog"), FileChange("full/b.po", b"b", "catalog")]
+    staging = Staging(tmp_path)
+    staging.stage(changes)
+    assert staging.failure is not None and staging.failure.path == "full/b.po"
+    with pytest.raises(WriteError, match=r"full/b\.po: cannot write: No space left on device"):
+        apply_changes(tmp_path, changes, staging)
+    assert (tmp_path / "a.po").read_bytes() == b"old"
+    assert temps_in(tmp_path) == []

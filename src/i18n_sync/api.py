@@ -30,7 +30,7 @@ from i18n_sync.errors import Diagnostic, I18nSyncError, UsageError, WriteError
 from i18n_sync.importing.importer import ImportRun, plan_import
 from i18n_sync.model import FileChange
 from i18n_sync.project.config import Config, load_config
-from i18n_sync.project.files import apply_changes, hold_lock, is_current
+from i18n_sync.project.files import Staging, apply_changes, hold_lock, is_current
 from i18n_sync.project.ownership import adoption
 from i18n_sync.project.plan import find_sources, output_paths, plan_documents
 from i18n_sync.project.relayout import Conflict, Relayout, plan_relayout
@@ -185,21 +185,26 @@ def _writing(project: Config, check: bool, waiting: Waiting | None) -> Iterator[
         yield
 
 
-def write_changes(root: Path, changes: Sequence[FileChange], check: bool) -> Files:
-    """Write the changes whose bytes differ from the disk (nothing with `check`); say what happened."""
+def write_changes(
+    root: Path, changes: Sequence[FileChange], check: bool, staging: Staging | None = None
+) -> Files:
+    """Write the changes whose bytes differ from the disk (nothing with `check`); say what happened.
+
+    `staging` holds those a run wrote to temporary files already (`files.Staging`).
+    """
     if check:
         pending = tuple(change.path for change in changes if not is_current(root, change))
         due = set(pending)  # a set: a docs tree in many languages has thousands of files
         return Files(pending, current=tuple(change.path for change in changes if change.path not in due))
-    applied = apply_changes(root, changes)  # it reads each file once, to tell which are due
+    applied = apply_changes(root, changes, staging)  # it reads each file once, to tell which are due
     done = set(applied.current)
     pending = tuple(change.path for change in changes if change.path not in done)
     return Files(pending, applied.written, applied.removed, applied.errors, applied.current, applied.deleted)
 
 
-def finish_run(root: Path, report: RunReport, check: bool) -> SyncResult:
+def finish_run(root: Path, report: RunReport, check: bool, staging: Staging | None = None) -> SyncResult:
     """Write what a run wants (nothing with `check`); write errors join the run's errors."""
-    files = write_changes(root, report.changes, check)
+    files = write_changes(root, report.changes, check, staging)
     return SyncResult(replace(report, errors=(*report.errors, *files.errors)), files, check)
 
 
@@ -237,8 +242,13 @@ def sync(
         settings = project.settings
         project = replace(project, settings=replace(settings, compendia=(*settings.compendia, *compendia)))
     with _writing(project, check, waiting):
-        report = run(project, steps, languages=languages, progress=progress, force=force)
-        return finish_run(project.root, report, check)
+        staging = None if check else Staging(project.root)
+        try:
+            report = run(project, steps, languages=languages, progress=progress, force=force, staging=staging)
+            return finish_run(project.root, report, check, staging)
+        finally:
+            if staging is not None:
+                staging.discard()  # what a failed run staged
 
 
 def require_languages(project: Config, languages: Collection[str]) -> None:

@@ -95,8 +95,7 @@ def inline_dispatch(
         return tuple(
             fn
             for name, fn in rules
-            if char in INLINE_RULE_STARTS.get(name, char)
-            and (name != "text" or not text_stops.match(char))
+            if char in INLINE_RULE_STARTS.get(name, char) and (name != "text" or not text_stops.match(char))
         )
 
     table = {char: tried_at(char) for char in "".join(INLINE_RULE_STARTS.values())}

@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -313,7 +313,7 @@ def _mode_of(target: Path) -> int:
     """The permissions of `target`, which a new version keeps (0o644 for a new file)."""
     try:
         return os.lstat(target).st_mode & 0o7777
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # the second: writing says what is wrong
         return 0o644
 
 
@@ -364,12 +364,13 @@ def write_atomic(target: Path, content: bytes, flush: bool = True) -> None:
         raise
 
 
-def remove_stale_temps(root: Path, folders: Iterable[str]) -> tuple[str, ...]:
+def remove_stale_temps(root: Path, folders: Iterable[str], keep: Collection[Path] = ()) -> tuple[str, ...]:
     """Delete the temporary files a killed run left in these folders; return their paths.
 
     Call it only while holding `hold_lock`: then no other run is writing, and
-    every temporary file is a leftover.
+    every temporary file is a leftover, but those in `keep` (this run's own).
     """
+    kept = {os.path.abspath(path) for path in keep}  # a temporary file's name is absolute
     removed = []
     for folder in sorted(set(folders)):
         try:
@@ -377,7 +378,9 @@ def remove_stale_temps(root: Path, folders: Iterable[str]) -> tuple[str, ...]:
         except (FileNotFoundError, NotADirectoryError):
             continue
         for entry in sorted(entries, key=lambda e: e.name):
-            if entry.name != LOCK_FILE and is_own_file(entry.name) and entry.is_file(follow_symlinks=False):
+            if entry.name == LOCK_FILE or os.path.abspath(entry.path) in kept:
+                continue
+            if is_own_file(entry.name) and entry.is_file(follow_symlinks=False):
                 path = (PurePosixPath(folder) / entry.name).as_posix()
                 with _reporting(path):
                     Path(entry.path).unlink(missing_ok=True)
@@ -423,7 +426,7 @@ def _flush(temps: dict[str, Path]) -> None:
 READ_ONLY = "is read-only, so it is left as it is; make it writable (chmod u+w) to let the tool update it"
 
 
-def apply_changes(root: Path, changes: Iterable[FileChange]) -> Applied:
+def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | None = None) -> Applied:
     """Write each change whose bytes differ from the file's; say what was done.
 
     Call it while holding `hold_lock`. All new contents are written to
@@ -437,12 +440,15 @@ def apply_changes(root: Path, changes: Iterable[FileChange]) -> Applied:
     Deletions (`FileChange.deletion`) come last, and only when every file was
     written: a file is deleted only once what replaces it is on disk. A folder
     that a deletion leaves empty goes too (git keeps no empty folders either).
+    A change already written to a temporary file by `staging` uses that file;
+    the others that `staging` holds are discarded.
     """
     changes = list(changes)
     inside: dict[str, bool] = {}
     for change in changes:
         check_target(root, change.path, inside)
-    removed = remove_stale_temps(root, {PurePosixPath(c.path).parent.as_posix() for c in changes})
+    folders = {PurePosixPath(c.path).parent.as_posix() for c in changes}
+    removed = remove_stale_temps(root, folders, staging.staged() if staging is not None else ())
     due = _due(root, changes)
     late = {change.path for change in due}
     current = tuple(change.path for change in changes if change.path not in late)
@@ -457,14 +463,22 @@ def apply_changes(root: Path, changes: Iterable[FileChange]) -> Applied:
     written: list[str] = []
     made: set[Path] = set()  # thousands of files share a few folders
     try:
+        if staging is not None and staging.failure is not None:
+            raise staging.failure
+        flushed: set[str] = set()
         for change in due:
             target = root / change.path
+            staged = staging.take(change) if staging is not None else None
+            if staged is not None:
+                temps[change.path] = staged
+                flushed.add(change.path)
+                continue
             with _reporting(change.path):
                 if target.parent not in made:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     made.add(target.parent)
                 temps[change.path] = _write_temp(target, change.content, modes[change.path])
-        _flush(temps)
+        _flush({path: temp for path, temp in temps.items() if path not in flushed})
         for change in due:
             # Checked as late as possible: the window for an editor's save is the rename.
             problem = _changed_since_read(root, change)
@@ -478,6 +492,8 @@ def apply_changes(root: Path, changes: Iterable[FileChange]) -> Applied:
     finally:
         for temp in temps.values():
             _discard(temp)
+        if staging is not None:
+            staging.discard()
     deleted = _delete(root, deletions, errors) if not errors else []
     return Applied(tuple(written), removed, tuple(errors), current, tuple(deleted))
 
@@ -508,6 +524,73 @@ def _delete(root: Path, deletions: Iterable[FileChange], errors: list[WriteError
                 break
             folder = folder.parent
     return deleted
+
+
+class Staging:
+    """Temporary files written ahead of `apply_changes`, while a run still works on the rest.
+
+    A run knows its catalogues and templates before it renders its outputs;
+    writing them to temporary files while the workers render takes that writing
+    off the end of the run. Nothing is renamed here: `apply_changes` does that,
+    for the changes it is given, using a staged file whose bytes it still
+    wants. `discard` deletes the rest (a language that failed after all). Use
+    it while holding `hold_lock`; a file that cannot be staged is simply written
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._temps: dict[str, tuple[bytes, Path]] = {}
+        self.failure: WriteError | None = None
+
+    def stage(self, changes: Iterable[FileChange]) -> None:
+        """Write each change that is due to a temporary file beside its target."""
+        inside: dict[str, bool] = {}
+        made: set[Path] = set()
+        for change in changes:
+            if self.failure is not None:
+                return
+            if change.delete or change.current or change.path in self._temps:
+                continue
+            target = self.root / change.path
+            try:
+                check_target(self.root, change.path, inside)
+                mode = _mode_of(target)
+                if not mode & stat.S_IWUSR or is_current(self.root, change):
+                    continue
+            except I18nSyncError:
+                continue  # `apply_changes` refuses it, and says why
+            try:
+                with _reporting(change.path):
+                    if target.parent not in made:
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        made.add(target.parent)
+                    self._temps[change.path] = (change.content, _write_temp(target, change.content, mode))
+            except WriteError as problem:
+                self.failure = problem
+                return
+        try:
+            # Flushed here too, all at once (`_flush`), while the workers still run.
+            _flush({path: temp for path, (_, temp) in self._temps.items()})
+        except WriteError as problem:
+            self.failure = problem
+
+    def staged(self) -> set[Path]:
+        """The temporary files staged and not yet taken."""
+        return {temp for _, temp in self._temps.values()}
+
+    def take(self, change: FileChange) -> Path | None:
+        """The staged temporary file holding `change`'s bytes, now the caller's; None if there is none."""
+        staged = self._temps.get(change.path)
+        if staged is None or staged[0] != change.content:
+            return None
+        del self._temps[change.path]
+        return staged[1]
+
+    def discard(self) -> None:
+        """Delete every staged file nobody took."""
+        for _, temp in self._temps.values():
+            _discard(temp)
+        self._temps.clear()
 
 
 def _due(root: Path, changes: Sequence[FileChange]) -> list[FileChange]:

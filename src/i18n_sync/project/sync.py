@@ -27,7 +27,7 @@ from i18n_sync.markdown.links import relative_link
 from i18n_sync.model import Catalog, FileChange
 from i18n_sync.project.cache import open_memo
 from i18n_sync.project.config import Config, is_compact
-from i18n_sync.project.files import is_current, read_bytes
+from i18n_sync.project.files import Staging, is_current, read_bytes
 from i18n_sync.project.jobcache import (
     JobCache,
     catalogue_stage,
@@ -195,8 +195,38 @@ class _Combined:
         documents: Sequence[SourceDocument],
         workers: int,
         progress: Callable[[int, int], None] | None = None,
+        meanwhile: Callable[[], object] | None = None,
     ) -> None:
-        """Render every output; each language's site is laid out first so links between outputs resolve."""
+        """Render every output; each language's site is laid out first so links between outputs resolve.
+
+        `meanwhile` is called while the outputs are rendered (see `pool.map_jobs`).
+        """
+        planned = self.plan_outputs(documents)
+        jobs = [job for job in planned if isinstance(job, PublishJob)]
+        if not jobs:
+            if meanwhile is not None:
+                meanwhile()
+            return
+        try:
+            self.manifest, self.manifest_bytes = read_manifest(self.config.root)
+        except I18nSyncError as problem:
+            self.errors.append(problem)  # without it no output can be told the tool's
+            return
+        jobs = [replace(job, recorded=self.manifest.get(job.prepared.output)) for job in jobs]
+        job = partial(publish_output, context)
+        publish = partial(map_jobs, job, workers=workers, progress=progress, meanwhile=meanwhile)
+        how = publish_stage(self.cache, context) if self.cache else None
+        outputs = iter(map_cached(self.cache, how, publish, jobs)[0])
+        for entry in planned:
+            if isinstance(entry, Diagnostic):
+                self.diagnostics.append(entry)
+                continue
+            output = next(outputs)
+            self.add_output(entry.group, entry.prepared, output)
+            self.diagnostics.extend(output.diagnostics)
+
+    def plan_outputs(self, documents: Sequence[SourceDocument]) -> list[PublishJob | Diagnostic]:
+        """A job for each output to render, in document order, and why the others are not."""
         by_source = {d.source: d for d in documents}
         published = self.published_states()
         planned: list[PublishJob | Diagnostic] = []
@@ -221,25 +251,7 @@ class _Combined:
                 switcher = switchers.get(plan.source, ())
                 origin = self.origins.get((tag, item.source), "")
                 planned.append(PublishJob(tag, item, site, decorations, english_anchors, switcher, origin))
-        jobs = [job for job in planned if isinstance(job, PublishJob)]
-        if not jobs:
-            return
-        try:
-            self.manifest, self.manifest_bytes = read_manifest(self.config.root)
-        except I18nSyncError as problem:
-            self.errors.append(problem)  # without it no output can be told the tool's
-            return
-        jobs = [replace(job, recorded=self.manifest.get(job.prepared.output)) for job in jobs]
-        publish = partial(map_jobs, partial(publish_output, context), workers=workers, progress=progress)
-        how = publish_stage(self.cache, context) if self.cache else None
-        outputs = iter(map_cached(self.cache, how, publish, jobs)[0])
-        for entry in planned:
-            if isinstance(entry, Diagnostic):
-                self.diagnostics.append(entry)
-                continue
-            output = next(outputs)
-            self.add_output(entry.group, entry.prepared, output)
-            self.diagnostics.extend(output.diagnostics)
+        return planned
 
     def add_output(self, tag: str, item: Prepared, output: Published) -> None:
         """Add an output, unless it would replace a file the tool did not write (see `ownership`)."""
@@ -294,9 +306,13 @@ class _Combined:
                 entries.append((target.language, target.output))
         return tuple(entries)
 
-    def result(self) -> RunReport:
+    def settled(self) -> list[FileChange]:
+        """The changes wanted so far, of the languages that have not failed: final but for outputs."""
         dropped = {tag for tag, report in self.reports.items() if report.failed or tag not in self.chosen}
-        changes = [c for group, items in self.changes.items() if group not in dropped for c in items]
+        return [c for group, items in self.changes.items() if group not in dropped for c in items]
+
+    def result(self) -> RunReport:
+        changes = self.settled()
         manifest = self.manifest_change(changes)
         if manifest is not None:
             changes.append(manifest)
@@ -334,6 +350,7 @@ def run(
     progress: Progress | None = None,
     force: bool = False,
     seeds: Mapping[str, bytes | None] | None = None,
+    staging: Staging | None = None,
 ) -> RunReport:
     """Run the given steps over every document of the project.
 
@@ -346,7 +363,9 @@ def run(
     exists and was not written by the tool is left alone and reported as an
     error, unless `force` is set (see `ownership`). `seeds` gives catalogues
     and templates to read from these bytes instead of their files (see
-    `jobs.RunContext`); such a run is never cached.
+    `jobs.RunContext`); such a run is never cached. With `staging`, the files
+    known before the outputs are written to temporary files while the outputs
+    are rendered; give it to `files.apply_changes`, which renames them.
     """
     documents = plan_documents(config, find_sources(config))
     memo = None
@@ -363,7 +382,7 @@ def run(
             return remembered
     cache = memo.jobs(config) if memo is not None else None
     combined = _execute(
-        config, steps, environ, workers, documents, languages, progress, force, cache, seeds or {}
+        config, steps, environ, workers, documents, languages, progress, force, cache, seeds or {}, staging
     )
     report = combined.result()
     if memo is not None:
@@ -398,6 +417,7 @@ def _execute(
     force: bool = False,
     cache: JobCache | None = None,
     seeds: Mapping[str, bytes | None] | None = None,
+    staging: Staging | None = None,
 ) -> _Combined:
     if documents is None:
         documents = plan_documents(config, find_sources(config))
@@ -438,7 +458,10 @@ def _execute(
             combined.origins[(member.target.language.tag, member.source.plan.source)] = f"{key}:{index}"
     combined.add_all(sources, templates, catalogues)
     if "render" in steps:
-        combined.publish_all(context, documents, workers, told("render"))
+        # The templates and catalogues are settled: written to temporary files while
+        # the workers render (`files.Staging`), they cost the run's end nothing.
+        early = None if staging is None else partial(staging.stage, combined.settled())
+        combined.publish_all(context, documents, workers, told("render"), early)
     return combined
 
 
