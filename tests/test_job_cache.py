@@ -117,3 +117,14 @@ def test_the_same_files_with_and_without_the_cache_after_many_changes(
         assert report_bytes(cached) == without_cache(root), f"after editing {path}"
         assert invoke(root, "sync").exit_code == 0
         assert invoke(root, "sync", "--check").exit_code == 0
+
+
+def test_results_outlive_a_run_that_did_not_need_them(tmp_path: Path, run_cache: Path) -> None:
+    root = synced(tmp_path)
+    source = root / "docs" / "guide4.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
+    totals: dict[str, int] = {}
+    run(load_config(root), languages=("tr",), progress=lambda s, d, t: totals.__setitem__(s, t))
+    assert totals == {"extract": 1, "update": 1, "render": 1}  # a CI job for Turkish only
+    # The whole run after it still finds the other languages' results: only guide4 is new.
+    assert counted(root)[1] == {"update": 2, "render": 2}

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 import sys
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -35,7 +36,7 @@ from i18n_sync.project.jobcache import JobCache, open_job_cache
 CACHE_VARIABLE = "I18N_SYNC_CACHE_DIR"
 _FORMAT = b"i18n-sync run cache 1\n"
 # The libraries whose data or parsing shapes the output.
-_LIBRARIES = ("babel", "markdown-it-py", "mdit-py-plugins", "cmarkgfm", "rapidfuzz")
+_LIBRARIES = ("babel", "markdown-it-py", "mdit-py-plugins", "cmarkgfm", "html5lib", "polib", "rapidfuzz")
 
 
 def cache_folder(environ: Mapping[str, str]) -> Path | None:
@@ -49,12 +50,15 @@ def cache_folder(environ: Mapping[str, str]) -> Path | None:
 
 @cache
 def tool_fingerprint() -> str:
-    """The package's own code and its libraries' versions: a new release never reuses a cache."""
+    """The package's own code, its libraries' versions and the Python running it: a new
+    release, or another interpreter, never reuses a cache."""
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parents[1]
     for path in sorted(package.rglob("*")):
         if path.is_file() and path.suffix in (".py", ".po", ".pot", ".json"):
             digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    # The interpreter too: its Unicode tables shape anchors and checks (`unicodedata`).
+    digest.update(f"{sys.version}\0{unicodedata.unidata_version}\0".encode())
     for name in _LIBRARIES:
         try:
             digest.update(f"{name}={metadata.version(name)}\0".encode())

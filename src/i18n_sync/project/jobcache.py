@@ -10,11 +10,14 @@ tree in twenty languages redoes that document's jobs (and the outputs whose
 language's headings changed), not the tree's.
 
 The results live in one file per project beside the run memo, outside the
-repository, rewritten at the end of each run with the entries that run used:
-it never grows past one run's worth. It carries a checksum; a damaged,
-foreign or stale file is ignored and rebuilt, and deleting it is always safe.
-Nothing in it is trusted without its key: a changed byte in any input gives
-another key, and so a miss.
+repository, rewritten at the end of each run that made new ones, with the
+entries used in the last few runs: it stays near one run's worth. It carries a
+checksum; a damaged, foreign or stale file is ignored and rebuilt, and deleting
+it is always safe. Nothing in it is trusted without its key: a changed byte in
+any input gives another key, and so a miss. The file holds pickles, which run
+code when read: like everything under the user's cache folder, it must be
+writable by that user alone (do not point ``I18N_SYNC_CACHE_DIR`` at a folder
+others can write).
 """
 
 from __future__ import annotations
@@ -49,22 +52,29 @@ T = TypeVar("T")
 R = TypeVar("R")
 S = TypeVar("S")
 
-_FORMAT = b"i18n-sync job cache 1\n"
+_FORMAT = b"i18n-sync job cache 2\n"
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
-class JobCache:
-    """The results of earlier jobs by key, and those this run used or made (the next file)."""
+# An entry no run has used for this many saves is dropped: long enough for a few runs of
+# other kinds in between (``update`` then ``sync``, CI jobs sharing out ``--lang``), short
+# enough that the file stays near one run's worth.
+_KEPT_FOR = 4
 
-    def __init__(
-        self, file: Path, base: bytes, entries: Mapping[str, bytes], files: Mapping[str, bytes | None]
-    ) -> None:
+_Entries = dict[str, tuple[int, bytes]]  # key -> (the save that last used it, the pickled result)
+
+
+class JobCache:
+    """The results of earlier jobs by key, and which of them this run used or made."""
+
+    def __init__(self, file: Path, base: bytes, entries: _Entries, files: Mapping[str, bytes | None]) -> None:
         self.file = file
         self._base = base
         self._entries = entries
         self._files = files
         self._digests: dict[str, str] = {}
-        self._kept: dict[str, bytes] = {}
+        self._generation = 1 + max((generation for generation, _ in entries.values()), default=0)
+        self._used: _Entries = {}
         self._added = False
 
     def file_digest(self, path: str) -> str:
@@ -86,25 +96,31 @@ class JobCache:
         return hashlib.sha256(self._base + repr(parts).encode("utf-8", "backslashreplace")).hexdigest()
 
     def get(self, key: str) -> object | None:
-        data = self._entries.get(key)
-        if data is None:
+        found = self._entries.get(key)
+        if found is None:
             return None
         try:
-            value: object = pickle.loads(data)
+            value: object = pickle.loads(found[1])
         except Exception:  # a record from another version of a class: a miss
             return None
-        self._kept[key] = data
+        self._used[key] = (self._generation, found[1])
         return value
 
     def put(self, key: str, value: object) -> None:
-        self._kept[key] = pickle.dumps(value, _PROTOCOL)
+        self._used[key] = (self._generation, pickle.dumps(value, _PROTOCOL))
         self._added = True
 
     def save(self) -> bool:
-        """Write the entries this run used or made, unless they are the file's already."""
-        if not self._added and self._kept.keys() == self._entries.keys():
+        """Write the entries this run used or made, and those used lately; not when nothing is new."""
+        if not self._added:
             return False
-        payload = pickle.dumps(self._kept, _PROTOCOL)
+        kept = {
+            key: entry
+            for key, entry in self._entries.items()
+            if key not in self._used and entry[0] > self._generation - _KEPT_FOR
+        }
+        kept.update(self._used)
+        payload = pickle.dumps(kept, _PROTOCOL)
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             # Not flushed to the disk: a torn file fails its checksum and is rebuilt.
@@ -119,7 +135,7 @@ def open_job_cache(file: Path, base: bytes, files: Mapping[str, bytes | None]) -
     return JobCache(file, base, _load(file), files)
 
 
-def _load(file: Path) -> dict[str, bytes]:
+def _load(file: Path) -> _Entries:
     try:
         data = read_bytes(file.parent, file.name) if file.parent.is_dir() else None
     except I18nSyncError:
@@ -224,9 +240,9 @@ def catalogue_stage(
         members = [(m.target, cache.file_digest(m.source.plan.source)) for m in job.members]
         # A new catalogue's header carries the run's date; an existing one keeps its own.
         date = context.date if digest == "-" else ""
-        steps = sorted(context.steps)
+        writes = "update" in context.steps  # the steps matter only through this
         tag = job.members[0].target.language.tag
-        return cache.key("catalogue", steps, job.path, digest, template(job), memory(tag), members, date)
+        return cache.key("catalogue", writes, job.path, digest, template(job), memory(tag), members, date)
 
     def store(result: CatalogueResult) -> CatalogueResult | None:
         return None if result.error is not None else result

@@ -53,11 +53,21 @@ class RunContext:
     # Catalogues and templates read from these bytes instead of their files (None: as if
     # there were no file), by path: those of another layout, before they exist (`relayout`).
     seeds: Mapping[str, bytes | None] = field(default_factory=dict)
+    # The files as the run memo read them before any job (`cache.RunMemo.snapshot`): the
+    # jobs read them from here, so that a result is made from the very bytes its key
+    # names, even if an editor saves a file meanwhile.
+    files: Mapping[str, bytes | None] = field(default_factory=dict)
 
     @property
     def limit(self) -> int:
         """The size cap of every file the run reads."""
         return self.config.settings.max_file_size
+
+    def read(self, path: str, error: type[I18nSyncError]) -> bytes | None:
+        """A file the run reads: as the run's snapshot holds it, or from the disk (None: no file)."""
+        if path in self.files:
+            return self.files[path]
+        return read_bytes(self.config.root, path, self.limit, error)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,9 +174,13 @@ class Published:
     error: I18nSyncError | None = None
 
 
-def read_document(config: Config, path: str, limit: int | None = None) -> Document:
-    """Read and decode a source document; `MarkdownError` when it is missing or not UTF-8."""
-    data = read_bytes(config.root, path, limit, MarkdownError)
+def read_document(config: Config, path: str, limit: int | None = None, data: bytes | None = None) -> Document:
+    """Read and decode a source document; `MarkdownError` when it is missing or not UTF-8.
+
+    `data` is its bytes, when the caller has read them already.
+    """
+    if data is None:
+        data = read_bytes(config.root, path, limit, MarkdownError)
     if data is None:
         raise MarkdownError("no such file", path)
     return load_document(decode_utf8(data, path, MarkdownError), path)
@@ -216,7 +230,8 @@ def format_catalog(
 def extract_source(context: RunContext, plan: SourceDocument) -> SourceResult:
     """Read one source document and extract its units."""
     try:
-        doc = read_document(context.config, plan.source, context.limit)
+        data = context.read(plan.source, MarkdownError)
+        doc = read_document(context.config, plan.source, context.limit, data)
         extraction = extract_units(doc, context.config.settings.front_matter_keys)
     except I18nSyncError as problem:
         return SourceResult(plan, error=problem)
@@ -228,7 +243,7 @@ def build_template_file(context: RunContext, path: str, sources: Sequence[Source
     diagnostics: list[Diagnostic] = []
     data = None
     try:
-        data = read_bytes(context.config.root, path, context.limit, CatalogError)
+        data = context.read(path, CatalogError)
         read = parse_catalog_layout(context.seeds.get(path, data), path, diagnostics)
     except CatalogError as problem:
         where = problem.path or path
@@ -257,7 +272,7 @@ def process_catalogue(context: RunContext, job: CatalogueJob) -> CatalogueResult
     diagnostics: list[Diagnostic] = []
     try:
         # Kept to check, before replacing the file, that nobody changed it meanwhile.
-        read_as = read_bytes(config.root, job.path, context.limit, CatalogError)
+        read_as = context.read(job.path, CatalogError)
         read = parse_catalog_layout(context.seeds.get(job.path, read_as), job.path, diagnostics)
     except CatalogError as problem:
         return CatalogueResult(job.path, error=problem)

@@ -381,8 +381,20 @@ def run(
         if isinstance(remembered, RunReport):
             return remembered
     cache = memo.jobs(config) if memo is not None else None
+    files = memo.snapshot if memo is not None else {}
     combined = _execute(
-        config, steps, environ, workers, documents, languages, progress, force, cache, seeds or {}, staging
+        config,
+        steps,
+        environ,
+        workers,
+        documents,
+        languages,
+        progress,
+        force,
+        cache,
+        seeds or {},
+        staging,
+        files,
     )
     report = combined.result()
     if memo is not None:
@@ -418,6 +430,7 @@ def _execute(
     cache: JobCache | None = None,
     seeds: Mapping[str, bytes | None] | None = None,
     staging: Staging | None = None,
+    files: Mapping[str, bytes | None] | None = None,
 ) -> _Combined:
     if documents is None:
         documents = plan_documents(config, find_sources(config))
@@ -427,11 +440,13 @@ def _execute(
     memories = {}
     if "update" in steps:
         paths = memory_catalogues(config, documents)
-        read = partial(map_jobs, partial(catalogue_suggestions, config, seeds=seeds), workers=workers)
+        given = {**(files or {}), **(seeds or {})}  # read as the jobs read them (`RunContext`)
+        read = partial(map_jobs, partial(catalogue_suggestions, config, seeds=given), workers=workers)
         found, _ = map_cached(cache, memory_stage(cache, config) if cache else None, read, paths)
         memories = gather_memories(config, documents, warnings, dict(zip(paths, found, strict=True)))
     policy = check_policy(config)
-    context = RunContext(config, frozenset(steps), creation_date(environ), policy, memories, seeds or {})
+    date = creation_date(environ)
+    context = RunContext(config, frozenset(steps), date, policy, memories, seeds or {}, files or {})
     chosen = set(languages) or {language.tag for language in config.languages}
     # Another language matters to a narrowed run only through its switcher entry, which
     # needs its figures when it has a publish threshold.
