@@ -237,7 +237,9 @@ class _Reader:
         """
         number, position = 1, 0
         while position <= len(self.text):
-            if self.header is not None and not self.entry.started and not self.entry.has_comments:
+            # Only between entries: a comment line read before this block (even an empty
+            # "#: ") has begun the next entry, and its line is where that entry starts.
+            if self.header is not None and not self.entry.line:
                 number, position = self.read_matches(number, position)
             end = self.text.find("\n\n", position)
             end = len(self.text) if end < 0 else end
