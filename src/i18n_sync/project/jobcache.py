@@ -263,13 +263,20 @@ def publish_stage(cache: JobCache, context: RunContext) -> Cached[PublishJob, Pu
             sites[id(job.site)] = (job.site, cache.key("site", job.site))
         return sites[id(job.site)][1]
 
+    switchers: dict[int, tuple[object, str]] = {}  # one per document, shared by its languages
+
+    def switcher(job: PublishJob) -> str:
+        if id(job.switcher) not in switchers:
+            switchers[id(job.switcher)] = (job.switcher, cache.key("switcher", job.switcher))
+        return switchers[id(job.switcher)][1]
+
     def key(job: PublishJob) -> str:
         item = job.prepared
         # The translations accepted are those of the catalogue job named by `origin`:
         # its key stands for them (their sets have no fixed order from one process to
         # the next, so no spelling of them would do). English has none.
         made_from = job.origin or cache.file_digest(item.source)
-        parts = (item.home, item.output, job.decorations, job.switcher, job.english_anchors)
+        parts = (item.home, item.output, job.decorations, switcher(job), job.english_anchors)
         return cache.key("publish", item.source, made_from, parts, site(job))
 
     def store(published: Published) -> Rendered | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from i18n_sync.checks.translation import Policy, ignores_of
-from i18n_sync.errors import CatalogError, Diagnostic, I18nSyncError, MarkdownError
+from i18n_sync.errors import CatalogError, Diagnostic, I18nSyncError, MarkdownError, WriteError
 from i18n_sync.gettext.catalog import build_shared_template, new_catalog, with_language, without_retired_flags
 from i18n_sync.gettext.layout import update_po, write_po
 from i18n_sync.gettext.memory import Memory
@@ -382,7 +382,7 @@ def judge_output(context: RunContext, job: PublishJob, rendered: Rendered) -> Pu
     """The rendered output, told whether the file now there is the tool's and already holds it."""
     item = job.prepared
     try:
-        existing = read_bytes(context.config.root, item.output, context.limit)
+        existing = context.read(item.output, WriteError)
     except I18nSyncError as problem:
         change = FileChange(item.output, rendered.content, "output")
         return Published(change, rendered.diagnostics, error=problem)
