@@ -64,6 +64,7 @@ LAYERS = [
     {"project.jobcache"},
     {"project.cache"},
     {"project.sync", "project.adopt"},
+    {"project.inspect"},
     {"importing.importer", "reports.review", "project.relayout"},
     {"reports.output", "reports.page"},
     {"api", "reports.server"},

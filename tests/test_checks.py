@@ -29,7 +29,7 @@ from i18n_sync.cli import main
 from i18n_sync.errors import ConfigError
 from i18n_sync.markdown.records import ParseContext
 from i18n_sync.project.config import load_config
-from i18n_sync.project.sync import check_project
+from i18n_sync.project.inspect import check_project
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 CONTEXT = ParseContext(references=("REF", "DOCS"), footnotes=(":1", ":note"))

@@ -23,7 +23,7 @@ from i18n_sync.cli.options import (
     validate_folder,
 )
 from i18n_sync.project.config import load_config
-from i18n_sync.project.sync import CheckReport, EntryFinding
+from i18n_sync.project.inspect import CheckReport, EntryFinding
 from i18n_sync.reports.output import badge_data, check_data, status_output
 from i18n_sync.reports.page import format_page
 from i18n_sync.reports.review import review_report

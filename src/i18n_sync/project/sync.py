@@ -14,20 +14,17 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 
-from i18n_sync.checks.translation import Finding, Policy, check_messages, ignores_of, make_policy
+from i18n_sync.checks.translation import Policy, make_policy
 from i18n_sync.errors import CatalogError, ConfigError, Diagnostic, I18nSyncError
 from i18n_sync.gettext.catalog import creation_date
 from i18n_sync.gettext.merge import MergeReport
-from i18n_sync.gettext.po import parse_po, translations_of
 from i18n_sync.gettext.stats import Counts
 from i18n_sync.locales import Language
-from i18n_sync.markdown.document import Document
-from i18n_sync.markdown.extract import Extraction, extract_units
 from i18n_sync.markdown.links import relative_link
-from i18n_sync.model import Catalog, FileChange
+from i18n_sync.model import FileChange
 from i18n_sync.project.cache import open_memo
-from i18n_sync.project.config import Config, is_compact
-from i18n_sync.project.files import Staging, is_current, read_bytes
+from i18n_sync.project.config import Config
+from i18n_sync.project.files import Staging
 from i18n_sync.project.jobcache import (
     JobCache,
     catalogue_stage,
@@ -47,12 +44,9 @@ from i18n_sync.project.jobs import (
     TemplateResult,
     build_template_file,
     extract_source,
-    parse_catalog,
     prepared_for,
     process_catalogue,
     publish_output,
-    read_document,
-    used_by,
 )
 from i18n_sync.project.memory import (
     catalogue_suggestions,
@@ -61,13 +55,11 @@ from i18n_sync.project.memory import (
     memory_catalogues,
 )
 from i18n_sync.project.ownership import MANIFEST, manifest_change, read_manifest, refusal
-from i18n_sync.project.plan import SourceDocument, Target, find_sources, output_paths, plan_documents
+from i18n_sync.project.plan import SourceDocument, find_sources, output_paths, plan_documents
 from i18n_sync.project.pool import map_jobs, worker_count
 from i18n_sync.render.decorate import Decorations, generated_header, notice_template, notice_text
 from i18n_sync.render.publish import Prepared, build_site
-from i18n_sync.render.splice import Accepted, is_allowed_link, render_document
-from i18n_sync.reports.history import find_in_sync
-from i18n_sync.reports.status import InSync, LanguageStatus, StatusReport, document_status, with_since
+from i18n_sync.render.splice import Accepted
 
 STEPS = ("extract", "update", "render")
 
@@ -382,7 +374,7 @@ def run(
             return remembered
     cache = memo.jobs(config) if memo is not None else None
     files = memo.snapshot if memo is not None else {}
-    combined = _execute(
+    combined = execute(
         config,
         steps,
         environ,
@@ -418,7 +410,7 @@ def _read_paths(config: Config, documents: Sequence[SourceDocument]) -> list[str
     return paths
 
 
-def _execute(
+def execute(
     config: Config,
     steps: Collection[str],
     environ: Mapping[str, str],
@@ -432,6 +424,10 @@ def _execute(
     staging: Staging | None = None,
     files: Mapping[str, bytes | None] | None = None,
 ) -> _Combined:
+    """The run's jobs, combined: `run` without its memo (for `status`, which wants every record).
+
+    `cache`, `seeds`, `staging` and `files` are `run`'s; see there.
+    """
     if documents is None:
         documents = plan_documents(config, find_sources(config))
     if workers is None:
@@ -522,164 +518,3 @@ def check_policy(config: Config) -> Policy:
     except ValueError as error:
         key = "checks_off" if "'checks_off'" in str(error) else "checks"
         raise ConfigError(f"{error}; fix '{key}'", config.file) from None
-
-
-@dataclass(frozen=True, slots=True)
-class EntryFinding:
-    """A check finding on one PO entry: its catalogue, the entry's line (1-based), its msgid."""
-
-    path: str
-    line: int
-    msgid: str
-    finding: Finding
-
-
-@dataclass(frozen=True, slots=True)
-class CheckReport:
-    """What `check_project` found: findings in catalogue order, how much it checked, problems."""
-
-    findings: tuple[EntryFinding, ...]
-    checked: int
-    catalogs: tuple[str, ...]
-    errors: tuple[I18nSyncError, ...] = ()
-
-
-def _check_target(
-    config: Config, target: Target, catalog: Catalog, doc: Document, extraction: Extraction, policy: Policy
-) -> list[EntryFinding]:
-    """Every entry's checks, then the whole-document guard for what only shows in place."""
-    hosts = config.settings.allowed_hosts(target.language.tag)
-    kinds: dict[str, set[tuple[str, tuple[str, ...]]]] = {}
-    for unit in extraction.units:
-        kinds.setdefault(unit.msgid, set()).add((unit.kind, unit.urls))
-    found = [
-        EntryFinding(target.catalog, message.line, message.msgid, finding)
-        for message, finding in check_messages(
-            catalog.active, extraction.context, kinds, policy, lambda url: is_allowed_link(url, hosts)
-        )
-    ]
-    reported = {(item.msgid, item.finding.check) for item in found}
-    lines = {message.msgid: message.line for message in catalog.active}
-    translations, ignores = translations_of(catalog), ignores_of(catalog.active)
-    rendered = render_document(
-        doc, extraction.units, translations, extraction.context, policy, ignores, extraction.outline
-    )
-    for rejection in rendered.rejected:
-        for finding in rejection.findings:
-            key = (rejection.unit.msgid, finding.check)
-            if key not in reported:
-                reported.add(key)
-                found.append(EntryFinding(target.catalog, lines[key[0]], key[0], finding))
-    return found
-
-
-def check_project(config: Config, languages: Collection[str] = ()) -> CheckReport:
-    """Run the translation checks over the catalogue of every document and language.
-
-    `languages` (BCP 47 tags) narrows the run; a catalogue that does not exist yet
-    has nothing to check. A source or catalogue that cannot be read is an error of
-    the report, and the others are still checked.
-    """
-    policy = check_policy(config)
-    findings: dict[EntryFinding, None] = {}  # a shared catalogue's entry is checked once per document
-    errors: list[I18nSyncError] = []
-    parsed: dict[str, Catalog | None] = {}
-    checked = 0
-    shared = is_compact(config.settings)
-    for document in plan_documents(config, find_sources(config)):
-        targets = [t for t in document.targets if not languages or t.language.tag in languages]
-        try:
-            doc = read_document(config, document.source, config.settings.max_file_size)
-            extraction = extract_units(doc, config.settings.front_matter_keys)
-        except I18nSyncError as problem:
-            errors.append(problem)
-            continue
-        for target in targets:
-            if target.catalog not in parsed:
-                try:
-                    data = read_bytes(
-                        config.root, target.catalog, config.settings.max_file_size, CatalogError
-                    )
-                    parsed[target.catalog] = parse_catalog(data, target.catalog, [])
-                except CatalogError as problem:
-                    errors.append(problem)
-                    parsed[target.catalog] = None
-                    continue
-                read = parsed[target.catalog]
-                checked += sum(1 for message in read.active if message.is_translated) if read else 0
-            catalog = parsed[target.catalog]
-            if catalog is not None:
-                catalog = used_by(catalog, extraction) if shared else catalog
-                findings.update(
-                    dict.fromkeys(_check_target(config, target, catalog, doc, extraction, policy))
-                )
-    catalogs = tuple(path for path, catalog in parsed.items() if catalog is not None)
-    return CheckReport(tuple(findings), checked, catalogs, tuple(errors))
-
-
-# --- i18n-sync status --------------------------------------------------------------------------
-
-
-def project_status(
-    config: Config, languages: Collection[str] = (), fail_under: float | None = None, history: bool = True
-) -> StatusReport:
-    """How far behind each language is, against the current English.
-
-    Each catalogue is merged with its document's current template first (as
-    ``update`` would; nothing is written), so the figures and the entries'
-    lines are those of the updated file. `languages` (BCP 47 tags) narrows the
-    report; `fail_under` replaces the configured gates; `history` adds, from
-    git, the last source revision each catalogue was fully in sync with.
-    """
-    documents = plan_documents(config, find_sources(config))
-    # Not `run`: it drops every change of a language with one bad catalogue, and the
-    # language's other documents still belong in the report.
-    state = _execute(config, ("update",), os.environ)
-    changes = (change for group in state.changes.values() for change in group)
-    merged = {change.path: change for change in changes if change.kind == "catalog"}
-    catalogs: dict[tuple[str, str], Catalog] = {}
-    compact = is_compact(config.settings)
-    report = []
-    for language in config.languages:
-        if languages and language.tag not in languages:
-            continue
-        found = []
-        for document in documents:
-            target = next(t for t in document.targets if t.language == language)
-            change = merged.get(target.catalog)
-            if change is None:  # unreadable: the run's errors say why
-                continue
-            catalog = parse_po(change.content.decode("utf-8"), target.catalog)
-            if compact:
-                catalog = _referring_to(catalog, document.source)
-            catalogs[(language.tag, document.source)] = catalog
-            pending = not is_current(config.root, change)
-            found.append(document_status(document.source, target.catalog, catalog, pending))
-        name = config.settings.language_name(language.tag) or language.native_name
-        gate = fail_under if fail_under is not None else config.settings.fail_under_for(language.tag)
-        report.append(LanguageStatus(language.tag, name, tuple(found), gate))
-    errors = tuple(state.errors)
-    status = StatusReport(tuple(report), tuple(str(error) for error in errors), problems=errors)
-    return _with_history(config, status, catalogs) if history else status
-
-
-def _referring_to(catalog: Catalog, source: str) -> Catalog:
-    """The entries of a shared catalogue whose references name `source`, obsolete ones included."""
-    return replace(catalog, messages=tuple(m for m in catalog.messages if source in m.references))
-
-
-def _with_history(
-    config: Config, status: StatusReport, catalogs: Mapping[tuple[str, str], Catalog]
-) -> StatusReport:
-    """The report with each document's "last fully in sync" revision; unchanged without git."""
-    if not catalogs:
-        return status
-    since: dict[tuple[str, str], InSync] = {}
-    for source in dict.fromkeys(source for _, source in catalogs):
-        keys = [key for key in catalogs if key[1] == source]
-        keywords = config.settings.front_matter_keys
-        found = find_in_sync(config.root, source, [catalogs[key] for key in keys], keywords)
-        if found is None:
-            return status
-        since.update(zip(keys, found, strict=True))
-    return with_since(status, since)

@@ -14,7 +14,8 @@ from typing import Any
 
 from i18n_sync.errors import Diagnostic, I18nSyncError
 from i18n_sync.importing.importer import ImportRun
-from i18n_sync.project.sync import CheckReport, LanguageReport, RunReport
+from i18n_sync.project.inspect import CheckReport
+from i18n_sync.project.sync import LanguageReport, RunReport
 from i18n_sync.reports.status import SCHEMA_VERSION, StatusReport, status_data
 
 SCHEMA = "output.schema.json"
