@@ -52,6 +52,7 @@ LAYERS = [
         "reports.badge",
         "gettext.matcher",
         "project.ownership",
+        "project.writing",
     },
     {"gettext.memory", "importing.cues", "checks.guard"},
     {"gettext.merge", "gettext.layout", "render.splice", "reports.history", "gettext.compendium"},

@@ -21,17 +21,14 @@ from i18n_sync.project.files import (
     LOCK_FILE,
     TEMP_PREFIX,
     TEMP_SUFFIX,
-    Staging,
-    apply_changes,
     check_target,
     hold_lock,
     is_own_file,
     path_problem,
     read_bytes,
-    remove_stale_temps,
-    write_atomic,
 )
 from i18n_sync.project.plan import find_sources
+from i18n_sync.project.writing import Staging, apply_changes, remove_stale_temps, write_atomic
 
 SOURCE = "# Project\n\nA tool that does one thing well.\n"
 

@@ -28,17 +28,12 @@ from typing import Any
 import pytest
 
 import i18n_sync.project.files as files
+import i18n_sync.project.writing as writing
 from helpers import invoke
 from i18n_sync.markdown.parser import MAX_INLINE_LENGTH
 from i18n_sync.model import FileChange
-from i18n_sync.project.files import (
-    LOCK_FILE,
-    TEMP_PREFIX,
-    TEMP_SUFFIX,
-    apply_changes,
-    hold_lock,
-    remove_stale_temps,
-)
+from i18n_sync.project.files import LOCK_FILE, TEMP_PREFIX, TEMP_SUFFIX, hold_lock
+from i18n_sync.project.writing import apply_changes, remove_stale_temps
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork and POSIX signals")
 
@@ -152,17 +147,19 @@ class ProbedOs:
 
 
 def install(probe: ProbedOs) -> None:
-    """Make `i18n_sync.project.files` use the probe (in a child process, for good)."""
-    files.os = probe  # type: ignore[assignment]
-    files.tempfile = SimpleNamespace(mkstemp=probe.mkstemp)  # type: ignore[assignment]
+    """Make the file system edge (`files`, `writing`) use the probe (in a child process, for good)."""
+    for module in (files, writing):
+        module.os = probe  # type: ignore[assignment]
+    writing.tempfile = SimpleNamespace(mkstemp=probe.mkstemp)  # type: ignore[assignment]
 
 
 @pytest.fixture
 def probe(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[[str], None]], ProbedOs]:
     def patch(on_step: Callable[[str], None]) -> ProbedOs:
         stand_in = ProbedOs(on_step)
-        monkeypatch.setattr(files, "os", stand_in)
-        monkeypatch.setattr(files, "tempfile", SimpleNamespace(mkstemp=stand_in.mkstemp))
+        for module in (files, writing):
+            monkeypatch.setattr(module, "os", stand_in)
+        monkeypatch.setattr(writing, "tempfile", SimpleNamespace(mkstemp=stand_in.mkstemp))
         return stand_in
 
     return patch
@@ -350,7 +347,7 @@ def test_a_failing_write_step_changes_nothing_and_says_so(
     else:
         assert fault.count == nth, "the fault was not reached"
         # The template and catalogues are written while the outputs are rendered
-        # (files.Staging), so theirs are the first files made; renames keep the run's order.
+        # (writing.Staging), so theirs are the first files made; renames keep the run's order.
         outputs = [path for path in pending if path.endswith(".md")]
         made = [path for path in pending if path not in outputs] + outputs
         order = pending if step == "replace" else made

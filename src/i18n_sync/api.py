@@ -30,12 +30,13 @@ from i18n_sync.errors import Diagnostic, I18nSyncError, UsageError, WriteError
 from i18n_sync.importing.importer import ImportRun, plan_import
 from i18n_sync.model import FileChange
 from i18n_sync.project.config import Config, load_config
-from i18n_sync.project.files import Staging, apply_changes, hold_lock, is_current
+from i18n_sync.project.files import hold_lock, is_current
 from i18n_sync.project.inspect import CheckReport, check_project, project_status
 from i18n_sync.project.ownership import adoption
 from i18n_sync.project.plan import find_sources, output_paths, plan_documents
 from i18n_sync.project.relayout import Conflict, Relayout, plan_relayout
 from i18n_sync.project.sync import STEPS, LanguageReport, Progress, RunReport, run
+from i18n_sync.project.writing import Staging, apply_changes
 from i18n_sync.reports.badge import badge_files
 from i18n_sync.reports.status import StatusReport
 
@@ -182,7 +183,7 @@ def write_changes(
 ) -> Files:
     """Write the changes whose bytes differ from the disk (nothing with `check`); say what happened.
 
-    `staging` holds those a run wrote to temporary files already (`files.Staging`).
+    `staging` holds those a run wrote to temporary files already (`writing.Staging`).
     """
     if check:
         pending = tuple(change.path for change in changes if not is_current(root, change))

@@ -28,9 +28,9 @@ from i18n_sync.errors import I18nSyncError, UsageError
 from i18n_sync.importing.importer import STATE_MEANINGS, STATES, ImportRun, plan_import
 from i18n_sync.project.adopt import Found, Proposal, import_command, plan_init
 from i18n_sync.project.config import Config, load_config
-from i18n_sync.project.files import write_atomic
 from i18n_sync.project.ownership import recording
 from i18n_sync.project.sync import RunReport, run
+from i18n_sync.project.writing import write_atomic
 from i18n_sync.reports.output import import_data
 
 

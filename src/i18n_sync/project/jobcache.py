@@ -35,7 +35,7 @@ from i18n_sync.gettext.memory import Suggestion
 from i18n_sync.markdown.links import Site
 from i18n_sync.model import Catalog
 from i18n_sync.project.config import Config
-from i18n_sync.project.files import read_bytes, write_atomic
+from i18n_sync.project.files import read_bytes
 from i18n_sync.project.jobs import (
     CatalogueJob,
     CatalogueResult,
@@ -47,6 +47,7 @@ from i18n_sync.project.jobs import (
     judge_output,
 )
 from i18n_sync.project.plan import SourceDocument
+from i18n_sync.project.writing import write_atomic
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -4,7 +4,7 @@
 every core, `project.pool`), combines their records here, in one place, and
 then publishes every output, again as independent jobs. It returns the files
 it wants written as `FileChange`s: the caller writes them
-(`files.apply_changes`) or, for ``--check``, only compares them.
+(`writing.apply_changes`) or, for ``--check``, only compares them.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from i18n_sync.markdown.links import relative_link
 from i18n_sync.model import FileChange
 from i18n_sync.project.cache import open_memo
 from i18n_sync.project.config import Config
-from i18n_sync.project.files import Staging
 from i18n_sync.project.jobcache import (
     JobCache,
     catalogue_stage,
@@ -57,6 +56,7 @@ from i18n_sync.project.memory import (
 from i18n_sync.project.ownership import MANIFEST, manifest_change, read_manifest, refusal
 from i18n_sync.project.plan import SourceDocument, find_sources, output_paths, plan_documents
 from i18n_sync.project.pool import map_jobs, worker_count
+from i18n_sync.project.writing import Staging
 from i18n_sync.render.decorate import Decorations, generated_header, notice_template, notice_text
 from i18n_sync.render.publish import Prepared, build_site
 from i18n_sync.render.splice import Accepted
@@ -357,7 +357,7 @@ def run(
     and templates to read from these bytes instead of their files (see
     `jobs.RunContext`); such a run is never cached. With `staging`, the files
     known before the outputs are written to temporary files while the outputs
-    are rendered; give it to `files.apply_changes`, which renames them.
+    are rendered; give it to `writing.apply_changes`, which renames them.
     """
     documents = plan_documents(config, find_sources(config))
     memo = None
@@ -470,7 +470,7 @@ def execute(
     combined.add_all(sources, templates, catalogues)
     if "render" in steps:
         # The templates and catalogues are settled: written to temporary files while
-        # the workers render (`files.Staging`), they cost the run's end nothing.
+        # the workers render (`writing.Staging`), they cost the run's end nothing.
         early = None if staging is None else partial(staging.stage, combined.settled())
         combined.publish_all(context, documents, workers, told("render"), early)
     return combined

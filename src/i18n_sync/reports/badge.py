@@ -1,7 +1,7 @@
 """One small SVG badge per language: its name and how much is translated, coloured by level.
 
 Deterministic bytes: the same counts always give the same file, so
-``files.apply_changes`` rewrites a badge only when its figure changes. The
+``writing.apply_changes`` rewrites a badge only when its figure changes. The
 layout is shields.io's flat style; text widths are estimated from a small
 table (no font is read), so a badge looks the same on every machine.
 """

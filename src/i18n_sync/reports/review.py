@@ -9,7 +9,7 @@ of the document with it, and saves one entry.
 
 Paths only ever come from the project's plan: a request names a catalogue, and
 a catalogue the plan does not have is refused before anything is read. A save
-writes through `files.apply_changes` under `files.hold_lock`, the catalogue
+writes through `writing.apply_changes` under `files.hold_lock`, the catalogue
 laid out by `jobs.format_catalog`, as ``sync`` writes it; it is refused when the
 file changed since the page read it (its SHA-256 `digest`).
 """
@@ -29,11 +29,12 @@ from i18n_sync.markdown.document import Document, load_document
 from i18n_sync.markdown.extract import Extraction, extract_units
 from i18n_sync.model import Catalog, FileChange, Message
 from i18n_sync.project.config import Config
-from i18n_sync.project.files import apply_changes, decode_utf8, hold_lock, read_bytes
+from i18n_sync.project.files import decode_utf8, hold_lock, read_bytes
 from i18n_sync.project.inspect import CheckReport, check_project, project_status
 from i18n_sync.project.jobs import format_catalog, parse_catalog_layout
 from i18n_sync.project.plan import SourceDocument, Target, find_sources, plan_documents
 from i18n_sync.project.sync import check_policy
+from i18n_sync.project.writing import apply_changes
 from i18n_sync.render.splice import Rendered, accept_translations, is_allowed_link, render_accepted
 from i18n_sync.reports.sanitize import sanitize_html
 from i18n_sync.reports.status import DiffPart, DocumentStatus, StatusReport, word_diff
