@@ -435,8 +435,9 @@ def execute(
     warnings: list[Diagnostic] = []
     memories = {}
     if "update" in steps:
-        paths = memory_catalogues(config, documents)
         given = {**(files or {}), **(seeds or {})}  # read as the jobs read them (`RunContext`)
+        # A catalogue the snapshot found missing has nothing to give: no job for it (a first run).
+        paths = [path for path in memory_catalogues(config, documents) if given.get(path, b"") is not None]
         read = partial(map_jobs, partial(catalogue_suggestions, config, seeds=given), workers=workers)
         found, _ = map_cached(cache, memory_stage(cache, config) if cache else None, read, paths)
         memories = gather_memories(config, documents, warnings, dict(zip(paths, found, strict=True)))
