@@ -47,6 +47,7 @@ from i18n_sync.project.jobs import (
     judge_output,
 )
 from i18n_sync.project.plan import SourceDocument
+from i18n_sync.project.pool import map_jobs
 from i18n_sync.project.writing import write_atomic
 
 T = TypeVar("T")
@@ -108,7 +109,11 @@ class JobCache:
         return value
 
     def put(self, key: str, value: object) -> None:
-        self._used[key] = (self._generation, pickle.dumps(value, _PROTOCOL))
+        self.put_pickled(key, pickle.dumps(value, _PROTOCOL))
+
+    def put_pickled(self, key: str, data: bytes) -> None:
+        """Keep a result pickled already (by the job that made it)."""
+        self._used[key] = (self._generation, data)
         self._added = True
 
     def save(self) -> bool:
@@ -178,15 +183,19 @@ class Cached(Generic[T, R, S]):
 def map_cached(
     cache: JobCache | None,
     how: Cached[T, R, S] | None,
-    run: Callable[[Sequence[T]], list[R]],
+    function: Callable[[T], R],
     jobs: Sequence[T],
+    workers: int,
+    progress: Callable[[int, int], None] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> tuple[list[R], list[str]]:
-    """Each job's result, from the cache where its key is there, else from `run` (given the others).
+    """Each job's result, from the cache where its key is there, else from `function` on `workers`.
 
     Returns the results in job order, and each job's key (none without a cache).
+    `progress` and `meanwhile` are `pool.map_jobs`'s, for the jobs that run.
     """
     if cache is None or how is None:
-        return run(jobs), []
+        return map_jobs(function, jobs, workers, progress, meanwhile), []
     keys = [how.key(job) for job in jobs]
     results: list[R | None] = [None] * len(jobs)
     missing = []
@@ -196,12 +205,22 @@ def map_cached(
             missing.append(index)
         else:
             results[index] = how.restore(job, kept)  # type: ignore[arg-type]
-    for index, result in zip(missing, run([jobs[i] for i in missing]), strict=True):
+    # Each job pickles what the cache keeps of its result itself, on its own core.
+    made = map_jobs(
+        partial(_made, function, how.store), [jobs[i] for i in missing], workers, progress, meanwhile
+    )
+    for index, (result, kept_bytes) in zip(missing, made, strict=True):
         results[index] = result
-        stored = how.store(result)
-        if stored is not None:
-            cache.put(keys[index], stored)
+        if kept_bytes is not None:
+            cache.put_pickled(keys[index], kept_bytes)
     return results, keys  # type: ignore[return-value]
+
+
+def _made(function: Callable[[T], R], store: Callable[[R], S | None], job: T) -> tuple[R, bytes | None]:
+    """A job's result, and what the cache keeps of it, pickled (None: not kept)."""
+    result = function(job)
+    kept = store(result)
+    return result, None if kept is None else pickle.dumps(kept, _PROTOCOL)
 
 
 # --- What each kind of job's key holds -----------------------------------------------------------

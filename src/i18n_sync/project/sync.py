@@ -55,7 +55,7 @@ from i18n_sync.project.memory import (
 )
 from i18n_sync.project.ownership import MANIFEST, manifest_change, read_manifest, refusal
 from i18n_sync.project.plan import SourceDocument, find_sources, output_paths, plan_documents
-from i18n_sync.project.pool import map_jobs, worker_count
+from i18n_sync.project.pool import worker_count
 from i18n_sync.project.writing import Staging
 from i18n_sync.render.decorate import Decorations, generated_header, notice_template, notice_text
 from i18n_sync.render.publish import Prepared, build_site
@@ -205,10 +205,9 @@ class _Combined:
             self.errors.append(problem)  # without it no output can be told the tool's
             return
         jobs = [replace(job, recorded=self.manifest.get(job.prepared.output)) for job in jobs]
-        job = partial(publish_output, context)
-        publish = partial(map_jobs, job, workers=workers, progress=progress, meanwhile=meanwhile)
         how = publish_stage(self.cache, context) if self.cache else None
-        outputs = iter(map_cached(self.cache, how, publish, jobs)[0])
+        job = partial(publish_output, context)
+        outputs = iter(map_cached(self.cache, how, job, jobs, workers, progress, meanwhile)[0])
         for entry in planned:
             if isinstance(entry, Diagnostic):
                 self.diagnostics.append(entry)
@@ -438,8 +437,8 @@ def execute(
         given = {**(files or {}), **(seeds or {})}  # read as the jobs read them (`RunContext`)
         # A catalogue the snapshot found missing has nothing to give: no job for it (a first run).
         paths = [path for path in memory_catalogues(config, documents) if given.get(path, b"") is not None]
-        read = partial(map_jobs, partial(catalogue_suggestions, config, seeds=given), workers=workers)
-        found, _ = map_cached(cache, memory_stage(cache, config) if cache else None, read, paths)
+        read = partial(catalogue_suggestions, config, seeds=given)
+        found, _ = map_cached(cache, memory_stage(cache, config) if cache else None, read, paths, workers)
         memories = gather_memories(config, documents, warnings, dict(zip(paths, found, strict=True)))
     policy = check_policy(config)
     date = creation_date(environ)
@@ -451,12 +450,14 @@ def execute(
         language.tag for language in config.languages if config.settings.publish_threshold_for(language.tag)
     }
     told = _stage(progress)
-    extract = partial(map_jobs, partial(extract_source, context), workers=workers, progress=told("extract"))
-    sources, _ = map_cached(cache, source_stage(cache) if cache else None, extract, documents)
+    extract = partial(extract_source, context)
+    how = source_stage(cache) if cache else None
+    sources, _ = map_cached(cache, how, extract, documents, workers, told("extract"))
     templates = _build_templates(context, sources)
     jobs = _catalogue_jobs(sources, templates, needed) if context.steps & {"update", "render"} else []
-    update = partial(map_jobs, partial(process_catalogue, context), workers=workers, progress=told("update"))
-    results, keys = map_cached(cache, catalogue_stage(cache, context) if cache else None, update, jobs)
+    merge = partial(process_catalogue, context)
+    stage = catalogue_stage(cache, context) if cache else None
+    results, keys = map_cached(cache, stage, merge, jobs, workers, told("update"))
     combined = _Combined(config, chosen, force, planned=output_paths(documents), cache=cache)
     combined.diagnostics += warnings
     combined.reports = {language.tag: LanguageReport(language) for language in config.languages}
