@@ -188,14 +188,16 @@ def map_cached(
     workers: int,
     progress: Callable[[int, int], None] | None = None,
     meanwhile: Callable[[], object] | None = None,
+    each: Callable[[R], object] | None = None,
 ) -> tuple[list[R], list[str]]:
     """Each job's result, from the cache where its key is there, else from `function` on `workers`.
 
     Returns the results in job order, and each job's key (none without a cache).
-    `progress` and `meanwhile` are `pool.map_jobs`'s, for the jobs that run.
+    `progress`, `meanwhile` and `each` are `pool.map_jobs`'s; `each` is also
+    given each result the cache has.
     """
     if cache is None or how is None:
-        return map_jobs(function, jobs, workers, progress, meanwhile), []
+        return map_jobs(function, jobs, workers, progress, meanwhile, each), []
     keys = [how.key(job) for job in jobs]
     results: list[R | None] = [None] * len(jobs)
     missing = []
@@ -205,10 +207,19 @@ def map_cached(
             missing.append(index)
         else:
             results[index] = how.restore(job, kept)  # type: ignore[arg-type]
+    hits = [result for result in results if result is not None]
+
+    def first() -> None:  # while the workers run: `meanwhile`, then the results the cache had
+        if meanwhile is not None:
+            meanwhile()
+        if each is not None:
+            for result in hits:
+                each(result)
+
     # Each job pickles what the cache keeps of its result itself, on its own core.
-    made = map_jobs(
-        partial(_made, function, how.store), [jobs[i] for i in missing], workers, progress, meanwhile
-    )
+    run = partial(_made, function, how.store)
+    told = None if each is None else lambda made: each(made[0])
+    made = map_jobs(run, [jobs[i] for i in missing], workers, progress, first, told)
     for index, (result, kept_bytes) in zip(missing, made, strict=True):
         results[index] = result
         if kept_bytes is not None:

@@ -70,32 +70,40 @@ def map_jobs(
     workers: int,
     progress: Callable[[int, int], None] | None = None,
     meanwhile: Callable[[], object] | None = None,
+    each: Callable[[R], object] | None = None,
 ) -> list[R]:
     """``[function(item) for item in items]``, on up to `workers` processes.
 
     `progress` is told ``(done, total)`` after each result, in order.
     `meanwhile` is called once, in this process, while the workers run: work
     of the parent's own (writing files) that would otherwise wait for them.
+    `each` is given each result as it arrives, in order, while the workers go on.
     """
     context = _context()
     if workers <= 1 or len(items) < _MIN_JOBS or context is None:
-        results = _collect((function(item) for item in items), len(items), progress)
         if meanwhile is not None:
             meanwhile()
-        return results
+        return _collect((function(item) for item in items), len(items), progress, each)
     workers = min(workers, len(items))
     chunk = max(1, len(items) // (workers * 4))
     with ProcessPoolExecutor(workers, context, initializer=_install, initargs=(function, items)) as pool:
         pending = pool.map(_run_one, range(len(items)), chunksize=chunk)  # every job is handed out
         if meanwhile is not None:
             meanwhile()
-        return _collect(pending, len(items), progress)  # type: ignore[arg-type]
+        return _collect(pending, len(items), progress, each)  # type: ignore[arg-type]
 
 
-def _collect(results: Iterable[R], total: int, progress: Callable[[int, int], None] | None) -> list[R]:
+def _collect(
+    results: Iterable[R],
+    total: int,
+    progress: Callable[[int, int], None] | None,
+    each: Callable[[R], object] | None = None,
+) -> list[R]:
     collected = []
     for result in results:
         collected.append(result)
+        if each is not None:
+            each(result)
         if progress is not None:
             progress(len(collected), total)
     return collected

@@ -106,6 +106,7 @@ class _Combined:
     manifest_bytes: bytes | None = None
     planned: set[str] = field(default_factory=set)
     cache: JobCache | None = None
+    staging: Staging | None = None
     # The key of the catalogue job that prepared each (language, document), with a cache.
     origins: dict[tuple[str, str], str] = field(default_factory=dict)
 
@@ -187,12 +188,14 @@ class _Combined:
         documents: Sequence[SourceDocument],
         workers: int,
         progress: Callable[[int, int], None] | None = None,
-        meanwhile: Callable[[], object] | None = None,
     ) -> None:
         """Render every output; each language's site is laid out first so links between outputs resolve.
 
-        `meanwhile` is called while the outputs are rendered (see `pool.map_jobs`).
+        With `staging`, the templates and catalogues, which are settled by now,
+        are written to temporary files while the workers render, and each output
+        as soon as it comes (`writing.Staging`): they cost the run's end nothing.
         """
+        meanwhile = None if self.staging is None else partial(self.staging.stage, self.settled())
         planned = self.plan_outputs(documents)
         jobs = [job for job in planned if isinstance(job, PublishJob)]
         if not jobs:
@@ -207,7 +210,8 @@ class _Combined:
         jobs = [replace(job, recorded=self.manifest.get(job.prepared.output)) for job in jobs]
         how = publish_stage(self.cache, context) if self.cache else None
         job = partial(publish_output, context)
-        outputs = iter(map_cached(self.cache, how, job, jobs, workers, progress, meanwhile)[0])
+        each = None if self.staging is None else self.stage_output
+        outputs = iter(map_cached(self.cache, how, job, jobs, workers, progress, meanwhile, each)[0])
         for entry in planned:
             if isinstance(entry, Diagnostic):
                 self.diagnostics.append(entry)
@@ -243,6 +247,12 @@ class _Combined:
                 origin = self.origins.get((tag, item.source), "")
                 planned.append(PublishJob(tag, item, site, decorations, english_anchors, switcher, origin))
         return planned
+
+    def stage_output(self, output: Published) -> None:
+        """Write an output that `add_output` will add to its temporary file, not flushed yet."""
+        assert self.staging is not None
+        if output.error is None and (output.owned or self.force):
+            self.staging.stage((output.change,), flush=False)
 
     def add_output(self, tag: str, item: Prepared, output: Published) -> None:
         """Add an output, unless it would replace a file the tool did not write (see `ownership`)."""
@@ -458,7 +468,8 @@ def execute(
     merge = partial(process_catalogue, context)
     stage = catalogue_stage(cache, context) if cache else None
     results, keys = map_cached(cache, stage, merge, jobs, workers, told("update"))
-    combined = _Combined(config, chosen, force, planned=output_paths(documents), cache=cache)
+    planned = output_paths(documents)
+    combined = _Combined(config, chosen, force, planned=planned, cache=cache, staging=staging)
     combined.diagnostics += warnings
     combined.reports = {language.tag: LanguageReport(language) for language in config.languages}
     catalogues = {
@@ -471,10 +482,7 @@ def execute(
             combined.origins[(member.target.language.tag, member.source.plan.source)] = f"{key}:{index}"
     combined.add_all(sources, templates, catalogues)
     if "render" in steps:
-        # The templates and catalogues are settled: written to temporary files while
-        # the workers render (`writing.Staging`), they cost the run's end nothing.
-        early = None if staging is None else partial(staging.stage, combined.settled())
-        combined.publish_all(context, documents, workers, told("render"), early)
+        combined.publish_all(context, documents, workers, told("render"))
     return combined
 
 

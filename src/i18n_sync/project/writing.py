@@ -202,23 +202,10 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
     due = [change for change in due if not change.delete]
     temps: dict[str, Path] = {}
     written: list[str] = []
-    made: set[Path] = set()  # thousands of files share a few folders
     try:
         if staging is not None and staging.failure is not None:
             raise staging.failure
-        flushed: set[str] = set()
-        for change in due:
-            target = root / change.path
-            staged = staging.take(change) if staging is not None else None
-            if staged is not None:
-                temps[change.path] = staged
-                flushed.add(change.path)
-                continue
-            with reporting(change.path):
-                if target.parent not in made:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    made.add(target.parent)
-                temps[change.path] = _write_temp(target, change.content, modes[change.path])
+        flushed = _write_temps(root, due, modes, staging, temps)
         _flush({path: temp for path, temp in temps.items() if path not in flushed})
         for change in due:
             # Checked as late as possible: the window for an editor's save is the rename.
@@ -237,6 +224,35 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
             staging.discard()
     deleted = _delete(root, deletions, errors) if not errors else []
     return Applied(tuple(written), removed, tuple(errors), current, tuple(deleted))
+
+
+def _write_temps(
+    root: Path,
+    due: Sequence[FileChange],
+    modes: dict[str, int],
+    staging: Staging | None,
+    temps: dict[str, Path],
+) -> set[str]:
+    """Put each change's bytes in a temporary file (`staging`'s, or a new one), adding it to `temps`.
+
+    Returns the paths whose temporary files are flushed already (staged ones).
+    """
+    flushed: set[str] = set()
+    made: set[Path] = set()  # thousands of files share a few folders
+    for change in due:
+        target = root / change.path
+        staged = staging.take(change) if staging is not None else None
+        if staged is not None:
+            temps[change.path] = staged[0]
+            if staged[1]:
+                flushed.add(change.path)
+            continue
+        with reporting(change.path):
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            temps[change.path] = _write_temp(target, change.content, modes[change.path])
+    return flushed
 
 
 def _delete(root: Path, deletions: Iterable[FileChange], errors: list[WriteError]) -> list[str]:
@@ -270,23 +286,27 @@ def _delete(root: Path, deletions: Iterable[FileChange], errors: list[WriteError
 class Staging:
     """Temporary files written ahead of `apply_changes`, while a run still works on the rest.
 
-    A run knows its catalogues and templates before it renders its outputs;
-    writing them to temporary files while the workers render takes that writing
-    off the end of the run. Nothing is renamed here: `apply_changes` does that,
-    for the changes it is given, using a staged file whose bytes it still
-    wants. `discard` deletes the rest (a language that failed after all). Use
-    it while holding `hold_lock`; a file that cannot be staged is simply written
+    A run knows its catalogues and templates before it renders its outputs, and
+    each output as soon as its job is done; writing them to temporary files
+    while the workers render takes that writing off the end of the run. Nothing
+    is renamed here: `apply_changes` does that, for the changes it is given,
+    using a staged file whose bytes it still wants. `discard` deletes the rest
+    (a language that failed after all). Use it while holding `hold_lock`. A path
+    the tool may not write is left for `apply_changes` to refuse; an error
+    writing a file stops the staging and is raised by `apply_changes`, before
+    it renames anything.
     """
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._temps: dict[str, tuple[bytes, Path]] = {}
         self.failure: WriteError | None = None
+        self._temps: dict[str, tuple[bytes, Path]] = {}
+        self._unflushed: set[str] = set()
+        self._inside: dict[str, bool] = {}  # `check_target`'s folders
+        self._made: set[Path] = set()
 
-    def stage(self, changes: Iterable[FileChange]) -> None:
-        """Write each change that is due to a temporary file beside its target."""
-        inside: dict[str, bool] = {}
-        made: set[Path] = set()
+    def stage(self, changes: Iterable[FileChange], flush: bool = True) -> None:
+        """Write each change that is due to a temporary file beside its target; `flush` them all."""
         for change in changes:
             if self.failure is not None:
                 return
@@ -294,7 +314,7 @@ class Staging:
                 continue
             target = self.root / change.path
             try:
-                check_target(self.root, change.path, inside)
+                check_target(self.root, change.path, self._inside)
                 mode = _mode_of(target)
                 if not mode & stat.S_IWUSR or is_current(self.root, change):
                     continue
@@ -302,36 +322,46 @@ class Staging:
                 continue  # `apply_changes` refuses it, and says why
             try:
                 with reporting(change.path):
-                    if target.parent not in made:
+                    if target.parent not in self._made:
                         target.parent.mkdir(parents=True, exist_ok=True)
-                        made.add(target.parent)
+                        self._made.add(target.parent)
                     self._temps[change.path] = (change.content, _write_temp(target, change.content, mode))
+                    self._unflushed.add(change.path)
             except WriteError as problem:
                 self.failure = problem
                 return
+        if flush:
+            self.flush()
+
+    def flush(self) -> None:
+        """Flush every staged file not flushed yet, all at once (`_flush`)."""
         try:
-            # Flushed here too, all at once (`_flush`), while the workers still run.
-            _flush({path: temp for path, (_, temp) in self._temps.items()})
+            _flush({path: self._temps[path][1] for path in self._unflushed if path in self._temps})
         except WriteError as problem:
             self.failure = problem
+        self._unflushed.clear()
 
     def staged(self) -> set[Path]:
         """The temporary files staged and not yet taken."""
         return {temp for _, temp in self._temps.values()}
 
-    def take(self, change: FileChange) -> Path | None:
-        """The staged temporary file holding `change`'s bytes, now the caller's; None if there is none."""
+    def take(self, change: FileChange) -> tuple[Path, bool] | None:
+        """The staged temporary file holding `change`'s bytes, now the caller's, and whether it
+        is flushed; None if there is none."""
         staged = self._temps.get(change.path)
         if staged is None or staged[0] != change.content:
             return None
         del self._temps[change.path]
-        return staged[1]
+        flushed = change.path not in self._unflushed
+        self._unflushed.discard(change.path)
+        return staged[1], flushed
 
     def discard(self) -> None:
         """Delete every staged file nobody took."""
         for _, temp in self._temps.values():
             _discard(temp)
         self._temps.clear()
+        self._unflushed.clear()
 
 
 def _due(root: Path, changes: Sequence[FileChange]) -> list[FileChange]:
