@@ -44,6 +44,7 @@ LAYERS = [
         "project.config",
         "reports.status",
     },
+    {"checks.compare"},
     {
         "markdown.extract",
         "gettext.po",

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from i18n_sync.checks.compare import is_unsafe_url
 from i18n_sync.checks.translation import (
     CHECK_IDS,
     CHECKS,
@@ -21,7 +22,6 @@ from i18n_sync.checks.translation import (
     OFF,
     WARNING,
     ignored_checks,
-    is_unsafe_url,
     make_policy,
     run_checks,
 )

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from i18n_sync.checks.compare import unsafe_urls
 from i18n_sync.checks.guard import guard_document
 from i18n_sync.checks.translation import (
     CHECK_IDS,
@@ -26,7 +27,6 @@ from i18n_sync.checks.translation import (
     Policy,
     make_policy,
     run_checks,
-    unsafe_urls,
 )
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import extract_units

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from helpers import accented
-from i18n_sync.checks.translation import unsafe_urls
+from i18n_sync.checks.compare import unsafe_urls
 from i18n_sync.cli import main
 from i18n_sync.markdown.facts import text_facts
 from i18n_sync.markdown.parser import document_outline

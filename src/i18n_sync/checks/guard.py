@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Hashable, Sequence
 from typing import TypeVar
 
+from i18n_sync.checks.compare import describe_blocks
 from i18n_sync.checks.github import differences, shown_in, without_front_matter
-from i18n_sync.checks.translation import DEFAULT_POLICY, ERROR, Finding, Policy, describe_blocks
+from i18n_sync.checks.translation import DEFAULT_POLICY, ERROR, Finding, Policy
 from i18n_sync.markdown.parser import document_outline
 from i18n_sync.markdown.records import Outline
 
