@@ -29,9 +29,9 @@ reference-labels   error    reference links or footnote references use other lab
 control-chars      error    bidi overrides/embeddings/isolates or control characters
 newlines           error    a leading or trailing line feed where the English has none, or
                             the reverse
+invisible-chars    error    zero-width characters, direction marks, soft hyphens, tabs...
 inline-code        warning  a code span changed (translators rightly translate some terms)
 emphasis           warning  an emphasis or strikethrough marker left unclosed
-invisible-chars    warning  zero-width characters, direction marks, soft hyphens, tabs...
 =================  =======  ==============================================================
 
 `CHECKS` is that table; each row runs a comparison from `checks.compare`, and this module
