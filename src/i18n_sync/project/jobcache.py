@@ -108,9 +108,6 @@ class JobCache:
         self._used[key] = (self._generation, found[1])
         return value
 
-    def put(self, key: str, value: object) -> None:
-        self.put_pickled(key, pickle.dumps(value, _PROTOCOL))
-
     def put_pickled(self, key: str, data: bytes) -> None:
         """Keep a result pickled already (by the job that made it)."""
         self._used[key] = (self._generation, data)

@@ -30,19 +30,13 @@ def gather_memories(
     config: Config,
     documents: Sequence[SourceDocument],
     diagnostics: list[Diagnostic],
-    own: Mapping[str, Sequence[Suggestion]] | None = None,
-    seeds: Mapping[str, bytes | None] | None = None,
+    own: Mapping[str, Sequence[Suggestion]],
 ) -> dict[str, Memory]:
     """Each language's memory, by BCP 47 tag; warnings about compendia go to `diagnostics`.
 
-    `own` holds the suggestions of each catalogue of `memory_catalogues`, when
-    the caller has read them already (on every core; see `catalogue_suggestions`).
-    `seeds` are catalogues to read from these bytes instead of their files (see
-    `jobs.RunContext`).
+    `own` holds the suggestions of each catalogue of `memory_catalogues`, read
+    by the caller (on every core, from the run's snapshot; see `catalogue_suggestions`).
     """
-    if own is None:
-        paths = memory_catalogues(config, documents)
-        own = {path: catalogue_suggestions(config, path, seeds or {}) for path in paths}
     memories = {}
     for language in config.languages:
         suggestions: list[Suggestion] = []
