@@ -26,10 +26,8 @@ import difflib
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -46,66 +44,15 @@ CORPUS_SOURCES = (
     "nodebestpractices/README.en.fedb0bd.md",
 )
 
-Writer = Callable[[Path, Path], None]  # (catalogue, its template)
+# The editors' round trips, as the tests run them (tests/po_writers.py).
+sys.path.insert(0, str(ROOT / "tests"))
+from po_writers import WRITERS, Writer, is_available  # noqa: E402
 
 
 def sync(root: Path, *args: str) -> None:
     result = CliRunner().invoke(main, ["sync", *args, "--root", str(root)])
     if result.exit_code not in (0, 1) or (result.exception and not isinstance(result.exception, SystemExit)):
         raise RuntimeError(f"sync failed in {root}: {result.output}")
-
-
-def _gnu(*command: str) -> Writer:
-    def write(path: Path, template: Path) -> None:
-        args = [a.replace("{po}", str(path)).replace("{pot}", str(template)) for a in command]
-        subprocess.run([*args, "-o", str(path)], check=True, capture_output=True)
-
-    return write
-
-
-def _translate_toolkit(path: Path, template: Path) -> None:
-    from translate.storage import pypo
-
-    store = pypo.pofile(width=77)
-    store.parse(path.read_bytes())
-    for unit in store.units:
-        if not unit.isheader():
-            unit.source = unit.source  # what Weblate does to a unit it saves
-            unit.target = unit.target
-    path.write_bytes(bytes(store))
-
-
-def _polib(path: Path, template: Path) -> None:
-    import polib
-
-    polib.pofile(str(path)).save(str(path))
-
-
-def _ours(path: Path, template: Path) -> None:
-    """Nothing: the file as i18n-sync left it."""
-
-
-WRITERS: dict[str, tuple[Writer, str | None]] = {
-    "i18n-sync": (_ours, None),
-    "msgcat --no-wrap": (_gnu("msgcat", "--no-wrap", "{po}"), "msgcat"),
-    "msgcat (79)": (_gnu("msgcat", "{po}"), "msgcat"),
-    "msgcat --width=76": (_gnu("msgcat", "--width=76", "{po}"), "msgcat"),
-    "msgmerge": (_gnu("msgmerge", "--quiet", "--previous", "{po}", "{pot}"), "msgmerge"),
-    "Translate Toolkit": (_translate_toolkit, "translate"),
-    "polib": (_polib, "polib"),
-}
-
-
-def is_available(requirement: str | None) -> bool:
-    if requirement is None:
-        return True
-    if requirement in ("msgcat", "msgmerge"):
-        return shutil.which(requirement) is not None
-    try:
-        __import__(requirement)
-    except ImportError:
-        return False
-    return True
 
 
 def catalogues(root: Path) -> list[tuple[Path, Path]]:
