@@ -20,25 +20,49 @@ built on these functions, so the two never disagree.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from i18n_sync.errors import Diagnostic, I18nSyncError, UsageError, WriteError
-from i18n_sync.importing.importer import ImportRun, plan_import
 from i18n_sync.model import FileChange
 from i18n_sync.project.config import Config, load_config
 from i18n_sync.project.files import hold_lock, is_current
-from i18n_sync.project.inspect import CheckReport, check_project, project_status
 from i18n_sync.project.ownership import adoption
 from i18n_sync.project.plan import find_sources, output_paths, plan_documents
-from i18n_sync.project.relayout import Conflict, Relayout, plan_relayout
 from i18n_sync.project.sync import STEPS, LanguageReport, Progress, RunReport, run
 from i18n_sync.project.writing import Staging, apply_changes
-from i18n_sync.reports.badge import badge_files
-from i18n_sync.reports.status import StatusReport
+
+if TYPE_CHECKING:
+    from i18n_sync.importing.importer import ImportRun
+    from i18n_sync.project.inspect import CheckReport
+    from i18n_sync.project.relayout import Conflict, Relayout
+    from i18n_sync.reports.status import StatusReport
+
+# What only some commands need is imported by the function that needs it: the
+# aligner of `import`, the reports of `status` and `check`, `relayout`'s planner.
+# Every command starts faster for it; `sync` and `render` use none of them.
+# Their records are still names of this module, imported when first used.
+_LAZY = {
+    "CheckReport": "i18n_sync.project.inspect",
+    "Conflict": "i18n_sync.project.relayout",
+    "ImportRun": "i18n_sync.importing.importer",
+    "Relayout": "i18n_sync.project.relayout",
+    "StatusReport": "i18n_sync.reports.status",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'i18n_sync.api' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "STEPS",
@@ -266,12 +290,16 @@ def status(
     for the last source revision each catalogue fully translated. Writes nothing.
     """
     require_languages(project, languages)
+    from i18n_sync.project.inspect import project_status
+
     return project_status(project, languages, fail_under, history)
 
 
 def check(project: Config, languages: Collection[str] = ()) -> CheckReport:
     """Run the translation checks on every catalogue (or those of `languages`); writes nothing."""
     require_languages(project, languages)
+    from i18n_sync.project.inspect import check_project
+
     return check_project(project, languages)
 
 
@@ -292,6 +320,8 @@ def import_translation(
     translations are kept unless `overwrite`. Raises `UsageError` for a language
     or source the project does not have.
     """
+    from i18n_sync.importing.importer import plan_import
+
     english = Path(source) if source is not None else None
     with _writing(project, check, waiting):
         found = plan_import(project, language, Path(translated), english, overwrite)
@@ -307,6 +337,9 @@ def badges(
     project: Config, output_dir: str = "badges", *, check: bool = False, waiting: Waiting | None = None
 ) -> BadgeResult:
     """Write one SVG badge per language into `output_dir` (repository-relative)."""
+    from i18n_sync.project.inspect import project_status
+    from i18n_sync.reports.badge import badge_files
+
     with _writing(project, check, waiting):
         report = project_status(project, history=False)
         return BadgeResult(report, write_changes(project.root, badge_files(report, output_dir), check), check)
@@ -326,6 +359,8 @@ def relayout(
     patterns the configuration may not hold, and any problem of a catalogue or
     source, before writing anything. See `project.relayout` for where entries go.
     """
+    from i18n_sync.project.relayout import plan_relayout
+
     with _writing(project, check, waiting):
         plan = plan_relayout(project, template, catalog)
         if check:

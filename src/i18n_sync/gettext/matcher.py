@@ -47,8 +47,8 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from fractions import Fraction
 
-from rapidfuzz import process
-from rapidfuzz.distance import Indel, LCSseq
+# rapidfuzz (20 ms to import) is imported by the functions that use it: a run
+# whose every entry matches exactly, as most runs are, never needs it.
 
 from i18n_sync.markdown.msgid import PLACEHOLDER
 
@@ -131,12 +131,16 @@ def _stems(tokens: list[str]) -> list[str]:
 
 def word_similarity(a: Sequence[str], b: Sequence[str]) -> Fraction:
     """Word-level Indel similarity: ``2 * LCS / (len(a) + len(b))``, 0 for two empty texts."""
+    from rapidfuzz.distance import LCSseq
+
     total = len(a) + len(b)
     return Fraction(2 * LCSseq.similarity(a, b), total) if total else Fraction(0)
 
 
 def character_similarity(a: str, b: str) -> Fraction:
     """``2 * shared / (len(a) + len(b))``, counting only runs of `RUN` or more shared characters."""
+    from rapidfuzz.distance import LCSseq
+
     total = len(a) + len(b)
     if not total:
         return Fraction(0)
@@ -239,6 +243,9 @@ class Matcher:
 
     def _by_characters(self, joined: str) -> set[int]:
         """Short candidates whose plain Indel similarity reaches the threshold (an upper bound)."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import Indel
+
         shortest, longest = _window(len(joined))
         start = bisect_left(self.short_lengths, shortest)
         end = bisect_right(self.short_lengths, longest, start)
@@ -253,6 +260,9 @@ class Matcher:
 
     def matches(self, text: str) -> list[tuple[Fraction, int]]:
         """(similarity, candidate) for every candidate at or above the threshold, in no order."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import Indel
+
         words = tokens_of(text)
         if not words:
             return []

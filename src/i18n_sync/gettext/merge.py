@@ -43,8 +43,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from fractions import Fraction
 
-from rapidfuzz import fuzz
-
 from i18n_sync.gettext.matcher import Matcher
 from i18n_sync.gettext.memory import Memory, Suggestion
 from i18n_sync.model import Catalog, Message
@@ -92,6 +90,8 @@ class _FuzzyIndex:
 
     def best(self, msgid: str) -> tuple[Fraction, int] | None:
         """(similarity, position) of the most similar old entry at or above the threshold, or None."""
+        from rapidfuzz import fuzz  # here, not above: most runs never look for a similar entry
+
         ranked = [
             (score, fuzz.ratio(msgid, self.sources[i]), not self.old[self.positions[i]].obsolete, -i)
             for score, i in self.matcher.matches(msgid)
@@ -244,6 +244,8 @@ class _Merge:
         """The memory's most similar suggestion, when it is more similar than `beaten`."""
         if not self.memory:
             return None
+        from rapidfuzz import fuzz
+
         ranked = [
             (score, fuzz.ratio(new.msgid, suggestion.msgid), rank, suggestion)
             for score, rank, suggestion in self.memory.similar(new, self.origin)

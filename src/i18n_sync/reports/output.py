@@ -10,13 +10,15 @@ always given them. Every object carries the schema ``version`` and the
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from i18n_sync.errors import Diagnostic, I18nSyncError
-from i18n_sync.importing.importer import ImportRun
-from i18n_sync.project.inspect import CheckReport
 from i18n_sync.project.sync import LanguageReport, RunReport
 from i18n_sync.reports.status import SCHEMA_VERSION, StatusReport, status_data
+
+if TYPE_CHECKING:  # only named: a run of `sync` need not import the aligner or the checks' report
+    from i18n_sync.importing.importer import ImportRun
+    from i18n_sync.project.inspect import CheckReport
 
 SCHEMA = "output.schema.json"
 """The JSON Schema of every command's JSON output, shipped beside this module."""
