@@ -126,13 +126,22 @@ def test_the_fingerprint_changes_with_html5lib(monkeypatch: pytest.MonkeyPatch) 
     """`checks.github.render_html` parses raw HTML with html5lib to decide what GitHub shows;
     the document guard's verdict decides which translations are accepted and rendered."""
     before = run_cache_module.tool_fingerprint.__wrapped__()
-    real = run_cache_module.metadata.version
+    real = run_cache_module.installed_version
     monkeypatch.setattr(
-        run_cache_module.metadata,
-        "version",
-        lambda name: "999.0" if name.lower() == "html5lib" else real(name),
+        run_cache_module,
+        "installed_version",
+        lambda name, module: "999.0" if name == "html5lib" else real(name, module),
     )
     assert run_cache_module.tool_fingerprint.__wrapped__() != before
+
+
+def test_installed_versions_are_those_importlib_metadata_finds() -> None:
+    """The versions in the fingerprint, read off the ``.dist-info`` folders, are the installed ones."""
+    from importlib import metadata
+
+    for name, module in run_cache_module._LIBRARIES:
+        assert run_cache_module.installed_version(name, module) == metadata.version(name), name
+    assert run_cache_module.installed_version("no-such-distribution", "no_such_module") == "none"
 
 
 # --- Controls: inputs checked and found in the keys --------------------------------------------
