@@ -9,9 +9,11 @@ shared state is not even copied until a worker writes to it.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from typing import Generic, TypeVar
 
@@ -86,11 +88,28 @@ def map_jobs(
         return _collect((function(item) for item in items), len(items), progress, each)
     workers = min(workers, len(items))
     chunk = max(1, len(items) // (workers * 4))
-    with ProcessPoolExecutor(workers, context, initializer=_install, initargs=(function, items)) as pool:
+    with _frozen(), ProcessPoolExecutor(workers, context, initializer=_install, initargs=(function, items)) as pool:
         pending = pool.map(_run_one, range(len(items)), chunksize=chunk)  # every job is handed out
         if meanwhile is not None:
             meanwhile()
         return _collect(pending, len(items), progress, each)  # type: ignore[arg-type]
+
+
+@contextmanager
+def _frozen() -> Iterator[None]:
+    """Keep the garbage collector away from what the workers inherit, while they run.
+
+    A forked worker shares the parent's memory until it writes to it, and a
+    collection writes to every object it looks at: in each worker it would
+    walk (and copy) everything the parent made, the parsed documents first.
+    Frozen, those objects are left out of every collection (Python's advice
+    for fork, see `gc.freeze`); they go back to the oldest generation after.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _collect(
