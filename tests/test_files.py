@@ -21,6 +21,7 @@ from i18n_sync.project.files import (
     LOCK_FILE,
     TEMP_PREFIX,
     TEMP_SUFFIX,
+    Folders,
     check_target,
     hold_lock,
     is_own_file,
@@ -397,3 +398,74 @@ def test_a_file_that_cannot_be_staged_fails_the_write_before_any_rename(
         apply_changes(tmp_path, changes, staging)
     assert (tmp_path / "a.po").read_bytes() == b"old"
     assert temps_in(tmp_path) == []
+
+
+# --- Reads through remembered folders (`Folders`) ---------------------------------------------
+
+
+def test_reads_through_remembered_folders_follow_the_same_rules(tmp_path: Path) -> None:
+    """A batch resolves each folder once; what it reads, and refuses, is what a plain read does."""
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "secret.md").write_bytes(b"not the repository's")
+    repo = tmp_path / "repo"
+    (repo / "docs").mkdir(parents=True)
+    (repo / "docs" / "a.md").write_bytes(b"a")
+    (repo / "docs" / "alias.md").symlink_to("a.md")  # a symlink inside the repository: allowed
+    (repo / "docs" / "leak.md").symlink_to(tmp_path / "elsewhere" / "secret.md")
+    (repo / "linked").symlink_to(tmp_path / "elsewhere")
+    folders = Folders(repo)
+    for relative, expected in (("docs/a.md", b"a"), ("docs/alias.md", b"a"), ("docs/none.md", None)):
+        assert read_bytes(repo, relative, folders=folders) == expected == read_bytes(repo, relative)
+    for relative in ("docs/leak.md", "linked/secret.md"):
+        with pytest.raises(CatalogError, match="outside the repository"):
+            read_bytes(repo, relative, error=CatalogError, folders=folders)
+        with pytest.raises(CatalogError, match="outside the repository"):
+            read_bytes(repo, relative, error=CatalogError)
+    assert folders.place("docs") == os.path.realpath(repo / "docs")
+    assert folders.place("linked") is None
+
+
+def test_check_target_with_remembered_folders_refuses_what_it_refuses_alone(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    repo = tmp_path / "repo"
+    (repo / "site").mkdir(parents=True)
+    (repo / "out").symlink_to(tmp_path / "elsewhere")
+    (repo / "site" / "link.md").symlink_to(tmp_path / "elsewhere")
+    folders = Folders(repo)
+    check_target(repo, "site/new.md", folders)
+    for relative, message in (("out/a.md", "outside the repository"), ("site/link.md", "is a symlink")):
+        with pytest.raises(WriteError, match=message):
+            check_target(repo, relative, folders)
+        with pytest.raises(WriteError, match=message):
+            check_target(repo, relative)
+
+
+def test_staging_writes_only_what_is_due(tmp_path: Path) -> None:
+    """Not staged: the bytes already there (same size, so read), a read-only file, a symlink,
+    a folder out of the repository; staged: a new file and one of another size or bytes."""
+    (tmp_path / "elsewhere").mkdir()
+    repo = tmp_path / "repo"
+    (repo / "site").mkdir(parents=True)
+    (repo / "site" / "same.md").write_bytes(b"same")
+    (repo / "site" / "other.md").write_bytes(b"diff")  # the same size as the new bytes
+    (repo / "site" / "short.md").write_bytes(b"x")
+    (repo / "site" / "locked.md").write_bytes(b"old")
+    (repo / "site" / "locked.md").chmod(0o444)
+    (repo / "site" / "link.md").symlink_to(repo / "site" / "short.md")
+    (repo / "out").symlink_to(tmp_path / "elsewhere")
+    changes = [
+        FileChange(f"site/{name}.md", content, "output")
+        for name, content in (("same", b"same"), ("other", b"new!"), ("short", b"longer"), ("new", b"n"))
+    ] + [
+        FileChange("site/locked.md", b"new", "output"),
+        FileChange("site/link.md", b"new", "output"),
+        FileChange("out/a.md", b"new", "output"),
+    ]
+    staging = Staging(repo)
+    staging.stage(changes)
+    assert staging.failure is None
+    taken = {change.path: staging.take(change) for change in changes}
+    staged = {path: found[0] for path, found in taken.items() if found is not None}
+    assert set(staged) == {"site/other.md", "site/short.md", "site/new.md"}
+    assert temps_in(repo) == sorted(map(Path, staged.values()))  # each beside its target, nothing else
+    assert list((tmp_path / "elsewhere").iterdir()) == []

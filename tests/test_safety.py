@@ -368,14 +368,14 @@ def test_a_folder_that_cannot_be_created_is_reported(tmp_path: Path, monkeypatch
     config = root / "i18n-sync.toml"
     config.write_text(config.read_text().replace('"zh-CN"]', '"zh-CN", "pt-BR"]'), encoding="utf-8")
     before = snapshot(root)
-    real_mkdir = Path.mkdir
+    real_mkdir = os.mkdir
 
-    def mkdir(self: Path, *args: Any, **kwargs: Any) -> None:
-        if self.name == "pt_BR":
+    def mkdir(path: Any, *args: Any, **kwargs: Any) -> None:  # what Path.mkdir and os.makedirs call
+        if os.path.basename(path) == "pt_BR":
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
-        real_mkdir(self, *args, **kwargs)
+        real_mkdir(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "mkdir", mkdir)
+    monkeypatch.setattr(os, "mkdir", mkdir)
     result = invoke(root, "sync")
     assert result.exit_code == 1
     assert (

@@ -41,6 +41,7 @@ _BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u20
 _MAX_NAME_BYTES = 255  # the longest file name ext4, APFS and NTFS all accept
 _WAIT_STEP = 0.05  # seconds between two tries to take a busy lock
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows, where symlinks need privileges
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | _NOFOLLOW
 
 
 def decode_utf8(data: bytes, path: str, error: type[I18nSyncError]) -> str:
@@ -65,6 +66,7 @@ def read_bytes(
     limit: int | None = None,
     error: type[I18nSyncError] = WriteError,
     confine: bool = True,
+    folders: Folders | None = None,
 ) -> bytes | None:
     """The file's bytes, or None when there is no such file.
 
@@ -73,15 +75,18 @@ def read_bytes(
     from filling the memory or keeping the parser busy for minutes. With
     `confine` (for every file the configuration names), a symlink that leads
     out of `root` raises `error` too; a file the user names on the command line
-    may be anywhere.
+    may be anywhere. `folders` remembers, for a batch of reads, where each
+    folder really is: a run reads and writes thousands of files in a few folders.
     """
     # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
     # O_NOFOLLOW: the path is resolved first (`_real_path`), so a symlink put in its
     # place after that is refused instead of followed.
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | _NOFOLLOW
     try:
-        where = _real_path(root, relative, error) if confine else os.path.realpath(root / relative)
-        handle = os.open(where, flags)
+        if confine and folders is not None and _NOFOLLOW:
+            handle = _open_in_folder(root, relative, error, folders)
+        else:
+            where = _real_path(root, relative, error) if confine else os.path.realpath(root / relative)
+            handle = os.open(where, _READ_FLAGS)
     except FileNotFoundError:
         return None
     except IsADirectoryError:
@@ -98,30 +103,73 @@ def read_bytes(
         os.close(handle)
 
 
+class Folders:
+    """Where the folders of one repository really are, each found once for a batch of paths.
+
+    A run reads and writes thousands of files in a few folders; following the
+    symlinks of every path again (`os.path.realpath`) would cost more than
+    reading the files. Use one for a batch, not for ever: a folder replaced by
+    a symlink later is seen by the next batch.
+    """
+
+    __slots__ = ("root", "_base", "_places")
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._base: str | None = None
+        self._places: dict[str, str | None] = {}
+
+    def place(self, folder: str) -> str | None:
+        """Where repository-relative `folder` ("" for the root) really is, symlinks followed;
+        None when that is out of the repository."""
+        if folder not in self._places:
+            if self._base is None:
+                self._base = os.path.realpath(self.root)
+            real = os.path.realpath(os.path.join(self.root, folder))
+            inside = real == self._base or real.startswith(self._base.rstrip(os.sep) + os.sep)
+            self._places[folder] = real if inside else None
+        return self._places[folder]
+
+
+def _open_in_folder(root: Path, relative: str, error: type[I18nSyncError], folders: Folders) -> int:
+    """Open `relative` through its folder's remembered place, the last part with O_NOFOLLOW.
+
+    A file that is itself a symlink (allowed when it stays in the repository) is
+    opened the slow way, through `_real_path`.
+    """
+    folder, _, name = relative.rpartition("/")
+    where = folders.place(folder)
+    if where is None:
+        _real_path(root, relative, error)  # raises, saying why
+        raise error("is in a folder outside the repository (a symlink); refusing to read it", relative)
+    try:
+        return os.open(os.path.join(where, name), _READ_FLAGS)
+    except OSError as problem:
+        if problem.errno != errno.ELOOP:
+            raise
+    return os.open(_real_path(root, relative, error), _READ_FLAGS)
+
+
 def read_many(
-    root: Path, relatives: Iterable[str], limit: int | None = None
+    root: Path, relatives: Iterable[str], limit: int | None = None, folders: Folders | None = None
 ) -> dict[str, bytes | None] | None:
     """Many files' bytes at once (None for a missing one), or None when any is not a plain file.
 
-    As `read_bytes` with `confine`, but each folder is resolved once: a run's snapshot
-    reads thousands of files in a few folders. The last part of each path is opened
-    with O_NOFOLLOW, so a symlink there is a reason to give up, as is a folder that
-    leads out of `root`; the caller then reads file by file and says what is wrong.
+    As `read_bytes` with `confine`, but each folder is resolved once (`Folders`): a
+    run's snapshot reads thousands of files in a few folders. The last part of each
+    path is opened with O_NOFOLLOW, so a symlink there is a reason to give up, as is
+    a folder that leads out of `root`; the caller then reads file by file and says
+    what is wrong.
     """
-    base = os.path.realpath(root)
-    folders: dict[str, str | None] = {}
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | _NOFOLLOW
+    folders = Folders(root) if folders is None else folders
     found: dict[str, bytes | None] = {}
     for relative in relatives:
         folder, _, name = relative.rpartition("/")
-        if folder not in folders:
-            real = os.path.realpath(root / folder)
-            folders[folder] = real if Path(real).is_relative_to(base) else None
-        where = folders[folder]
+        where = folders.place(folder)
         if where is None or not _NOFOLLOW:
             return None
         try:
-            handle = os.open(os.path.join(where, name), flags)
+            handle = os.open(os.path.join(where, name), _READ_FLAGS)
         except FileNotFoundError:
             found[relative] = None
             continue
@@ -181,12 +229,12 @@ def _read_regular(handle: int, relative: str, limit: int | None, error: type[I18
     return data
 
 
-def is_current(root: Path, change: FileChange) -> bool:
+def is_current(root: Path, change: FileChange, folders: Folders | None = None) -> bool:
     """Whether the file already holds exactly these bytes, as the run found or as it is now
-    (for a deletion: whether it is gone)."""
+    (for a deletion: whether it is gone). `folders`: see `read_bytes`."""
     if change.current:
         return True
-    return holds(read_bytes(root, change.path), change)
+    return holds(read_bytes(root, change.path, folders=folders), change)
 
 
 def holds(found: bytes | None, change: FileChange) -> bool:
@@ -262,23 +310,20 @@ def _shown(relative: str) -> str:
     return "".join(repr(char)[1:-1] if _is_control(char) else char for char in relative)
 
 
-def check_target(root: Path, relative: str, inside: dict[str, bool] | None = None) -> None:
+def check_target(root: Path, relative: str, folders: Folders | None = None) -> None:
     """Raise `WriteError` unless the tool may write `relative` inside `root`.
 
     Beyond `path_problem`: the path must still be inside the repository once
     symbolic links in its folders are followed, and the file itself must not
     be a symbolic link (writing through one changes a file somewhere else).
-    `inside` may remember, for one batch of paths, which folders were found
-    inside the repository: thousands of outputs share a few folders.
+    `folders` may remember, for one batch of paths, where their folders are:
+    thousands of outputs share a few folders.
     """
     problem = path_problem(relative)
     if problem is not None:
         raise WriteError(f"{problem}; fix the configuration or rename the source", _shown(relative))
     folder = relative.rpartition("/")[0]
-    folders = {} if inside is None else inside
-    if folder not in folders:
-        folders[folder] = Path(os.path.realpath(root / folder)).is_relative_to(os.path.realpath(root))
-    if not folders[folder]:
+    if (Folders(root) if folders is None else folders).place(folder) is None:
         raise WriteError("is in a folder outside the repository (a symlink); refusing to write", relative)
     if os.path.islink(os.path.join(root, relative)):
         raise WriteError("is a symlink; refusing to write", relative)

@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 from i18n_sync.errors import ConfigError, I18nSyncError, WriteError
 from i18n_sync.locales import Language
 from i18n_sync.project.config import Config, is_compact
-from i18n_sync.project.files import check_target, is_own_file
+from i18n_sync.project.files import Folders, check_target, is_own_file
 from i18n_sync.project.ownership import is_generated, read_manifest
 
 
@@ -125,11 +125,11 @@ def _check_targets(documents: list[SourceDocument], config: Config) -> None:
     folded = {document.source.casefold(): document.source for document in documents}
     # A compact layout's template and catalogues are shared by every document on purpose.
     shared = _shared_paths(documents) if is_compact(config.settings) else set()
-    inside: dict[str, bool] = {}
+    folders = Folders(config.root)
     for path in _written_paths(documents):
         if path in written and path in shared:
             continue
-        check_target(config.root, path, inside)
+        check_target(config.root, path, folders)
         if path in written:
             raise ConfigError(f"two documents would write {path}; rename one of their sources", config.file)
         written.add(path)

@@ -23,10 +23,12 @@ from i18n_sync.project.files import (
     LOCK_FILE,
     TEMP_PREFIX,
     TEMP_SUFFIX,
+    Folders,
     check_target,
     holds,
     is_current,
     is_own_file,
+    path_problem,
     read_bytes,
     read_many,
     reporting,
@@ -50,7 +52,7 @@ class Applied:
     deleted: tuple[str, ...] = ()
 
 
-def _mode_of(target: Path) -> int:
+def _mode_of(target: str | Path) -> int:
     """The permissions of `target`, which a new version keeps (0o644 for a new file)."""
     try:
         return os.lstat(target).st_mode & 0o7777
@@ -58,19 +60,19 @@ def _mode_of(target: Path) -> int:
         return 0o644
 
 
-def _discard(temp: Path) -> None:
+def _discard(temp: str) -> None:
     """Delete a temporary file; if even that fails, the next run removes it (with a notice)."""
     with suppress(OSError):
-        temp.unlink(missing_ok=True)
+        os.unlink(temp)
 
 
-def _write_temp(target: Path, content: bytes, mode: int | None = None, flush: bool = False) -> Path:
+def _write_temp(target: str | Path, content: bytes, mode: int | None = None, flush: bool = False) -> str:
     """Write `content` to a new temporary file beside `target`, flushed to the disk if `flush`.
 
     Its permissions are `mode`, or those `target` has now. The folder must exist.
     """
-    handle, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=target.parent)
-    temp = Path(name)
+    # Strings, not `Path`s, here and for every temporary file: a run writes thousands.
+    handle, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=os.path.dirname(target))
     try:
         try:
             view = memoryview(content)
@@ -105,23 +107,28 @@ def write_atomic(target: Path, content: bytes, flush: bool = True) -> None:
         raise
 
 
-def remove_stale_temps(root: Path, folders: Iterable[str], keep: Collection[Path] = ()) -> tuple[str, ...]:
+def remove_stale_temps(
+    root: Path, folders: Iterable[str], keep: Collection[str | Path] = ()
+) -> tuple[str, ...]:
     """Delete the temporary files a killed run left in these folders; return their paths.
 
     Call it only while holding `hold_lock`: then no other run is writing, and
     every temporary file is a leftover, but those in `keep` (this run's own).
     """
-    kept = {os.path.abspath(path) for path in keep}  # a temporary file's name is absolute
+    kept = {os.path.abspath(path) for path in keep}  # already absolute: `tempfile.mkstemp` makes them so
     removed = []
     for folder in sorted(set(folders)):
+        base = os.path.abspath(root / folder)
         try:
-            entries = list(os.scandir(root / folder))
+            entries = list(os.scandir(base))
         except (FileNotFoundError, NotADirectoryError):
             continue
         for entry in sorted(entries, key=lambda e: e.name):
-            if entry.name == LOCK_FILE or os.path.abspath(entry.path) in kept:
+            if entry.name == LOCK_FILE or not is_own_file(entry.name):
                 continue
-            if is_own_file(entry.name) and entry.is_file(follow_symlinks=False):
+            if os.path.join(base, entry.name) in kept:
+                continue
+            if entry.is_file(follow_symlinks=False):
                 path = (PurePosixPath(folder) / entry.name).as_posix()
                 with reporting(path):
                     Path(entry.path).unlink(missing_ok=True)
@@ -129,8 +136,8 @@ def remove_stale_temps(root: Path, folders: Iterable[str], keep: Collection[Path
     return tuple(removed)
 
 
-def _changed_since_read(root: Path, change: FileChange) -> WriteError | None:
-    if not change.guarded or read_bytes(root, change.path) == change.original:
+def _changed_since_read(root: Path, change: FileChange, folders: Folders) -> WriteError | None:
+    if not change.guarded or read_bytes(root, change.path, folders=folders) == change.original:
         return None
     return WriteError(
         "changed on disk while i18n-sync was running (an editor saved it?); "
@@ -144,7 +151,7 @@ def _changed_since_read(root: Path, change: FileChange) -> WriteError | None:
 _FLUSH_THREADS = 32
 
 
-def _flush_one(item: tuple[str, Path]) -> None:
+def _flush_one(item: tuple[str, str]) -> None:
     path, temp = item
     with reporting(path):
         handle = os.open(temp, os.O_RDWR | getattr(os, "O_BINARY", 0))
@@ -154,14 +161,22 @@ def _flush_one(item: tuple[str, Path]) -> None:
             os.close(handle)
 
 
-def _flush(temps: dict[str, Path]) -> None:
+def _flush(temps: dict[str, str]) -> None:
     """Flush every temporary file to the disk, all at once, before any is renamed."""
-    if len(temps) <= 1:
-        for item in temps.items():
-            _flush_one(item)
+    items = list(temps.items())
+    if len(items) <= 1:
+        _flush_all(items)
         return
-    with ThreadPoolExecutor(min(_FLUSH_THREADS, len(temps))) as pool:
-        list(pool.map(_flush_one, temps.items()))
+    # One task per thread, each with its share of the files: a task per file cost more
+    # in the pool's own locking than the flushing itself on a fast disk.
+    count = min(_FLUSH_THREADS, len(items))
+    with ThreadPoolExecutor(count) as pool:
+        list(pool.map(_flush_all, [items[start::count] for start in range(count)]))
+
+
+def _flush_all(items: Sequence[tuple[str, str]]) -> None:
+    for item in items:
+        _flush_one(item)
 
 
 READ_ONLY = "is read-only, so it is left as it is; make it writable (chmod u+w) to let the tool update it"
@@ -185,22 +200,22 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
     the others that `staging` holds are discarded.
     """
     changes = list(changes)
-    inside: dict[str, bool] = {}
+    folders = Folders(root)
     for change in changes:
-        check_target(root, change.path, inside)
-    folders = {PurePosixPath(c.path).parent.as_posix() for c in changes}
-    removed = remove_stale_temps(root, folders, staging.staged() if staging is not None else ())
-    due = _due(root, changes)
+        check_target(root, change.path, folders)
+    parents = {c.path.rpartition("/")[0] or "." for c in changes}
+    removed = remove_stale_temps(root, parents, staging.staged() if staging is not None else ())
+    due = _due(root, changes, folders)
     late = {change.path for change in due}
     current = tuple(change.path for change in changes if change.path not in late)
-    modes = {change.path: _mode_of(root / change.path) for change in due}
+    modes = {change.path: _mode_of(os.path.join(root, change.path)) for change in due}
     # Someone made the file read-only: a wish the tool respects, even as root.
     errors = [WriteError(READ_ONLY, c.path) for c in due if not modes[c.path] & stat.S_IWUSR]
     refused = {error.path for error in errors}
     due = [change for change in due if change.path not in refused]
     deletions = [change for change in due if change.delete]
     due = [change for change in due if not change.delete]
-    temps: dict[str, Path] = {}
+    temps: dict[str, str] = {}
     written: list[str] = []
     try:
         if staging is not None and staging.failure is not None:
@@ -209,12 +224,12 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
         _flush({path: temp for path, temp in temps.items() if path not in flushed})
         for change in due:
             # Checked as late as possible: the window for an editor's save is the rename.
-            problem = _changed_since_read(root, change)
+            problem = _changed_since_read(root, change, folders)
             if problem is not None:
                 errors.append(problem)
                 continue  # its temporary file goes below
             with reporting(change.path):
-                os.replace(temps[change.path], root / change.path)
+                os.replace(temps[change.path], os.path.join(root, change.path))
             del temps[change.path]
             written.append(change.path)
     finally:
@@ -222,7 +237,7 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
             _discard(temp)
         if staging is not None:
             staging.discard()
-    deleted = _delete(root, deletions, errors) if not errors else []
+    deleted = _delete(root, deletions, errors, folders) if not errors else []
     return Applied(tuple(written), removed, tuple(errors), current, tuple(deleted))
 
 
@@ -231,7 +246,7 @@ def _write_temps(
     due: Sequence[FileChange],
     modes: dict[str, int],
     staging: Staging | None,
-    temps: dict[str, Path],
+    temps: dict[str, str],
 ) -> set[str]:
     """Put each change's bytes in a temporary file (`staging`'s, or a new one), adding it to `temps`.
 
@@ -240,13 +255,13 @@ def _write_temps(
     flushed: set[str] = set()
     made: set[Path] = set()  # thousands of files share a few folders
     for change in due:
-        target = root / change.path
         staged = staging.take(change) if staging is not None else None
         if staged is not None:
             temps[change.path] = staged[0]
             if staged[1]:
                 flushed.add(change.path)
             continue
+        target = root / change.path
         with reporting(change.path):
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -255,12 +270,14 @@ def _write_temps(
     return flushed
 
 
-def _delete(root: Path, deletions: Iterable[FileChange], errors: list[WriteError]) -> list[str]:
+def _delete(
+    root: Path, deletions: Iterable[FileChange], errors: list[WriteError], folders: Folders
+) -> list[str]:
     """Delete each file that still holds what was read, and the folders that leaves empty;
     the files that changed meanwhile go to `errors`."""
     deleted: list[str] = []
     for change in deletions:
-        problem = _changed_since_read(root, change)
+        problem = _changed_since_read(root, change, folders)
         if problem is not None:
             errors.append(problem)
             continue
@@ -300,10 +317,10 @@ class Staging:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.failure: WriteError | None = None
-        self._temps: dict[str, tuple[bytes, Path]] = {}
+        self._temps: dict[str, tuple[bytes, str]] = {}
         self._unflushed: set[str] = set()
-        self._inside: dict[str, bool] = {}  # `check_target`'s folders
-        self._made: set[Path] = set()
+        self._folders = Folders(root)
+        self._made: set[str] = set()
 
     def stage(self, changes: Iterable[FileChange], flush: bool = True) -> None:
         """Write each change that is due to a temporary file beside its target; `flush` them all."""
@@ -312,19 +329,16 @@ class Staging:
                 return
             if change.delete or change.current or change.path in self._temps:
                 continue
-            target = self.root / change.path
-            try:
-                check_target(self.root, change.path, self._inside)
-                mode = _mode_of(target)
-                if not mode & stat.S_IWUSR or is_current(self.root, change):
-                    continue
-            except I18nSyncError:
-                continue  # `apply_changes` refuses it, and says why
+            mode = self._mode_for(change)
+            if mode is None:
+                continue
+            target = os.path.join(self.root, change.path)
             try:
                 with reporting(change.path):
-                    if target.parent not in self._made:
-                        target.parent.mkdir(parents=True, exist_ok=True)
-                        self._made.add(target.parent)
+                    folder = os.path.dirname(target)
+                    if folder not in self._made:
+                        os.makedirs(folder, exist_ok=True)
+                        self._made.add(folder)
                     self._temps[change.path] = (change.content, _write_temp(target, change.content, mode))
                     self._unflushed.add(change.path)
             except WriteError as problem:
@@ -332,6 +346,35 @@ class Staging:
                 return
         if flush:
             self.flush()
+
+    def _mode_for(self, change: FileChange) -> int | None:
+        """The permissions to stage `change` with; None when it is not for staging.
+
+        Not staged: a path `apply_changes` refuses (it says why), a read-only file,
+        and a file that holds these bytes already. One `lstat` tells most cases
+        (a first run's files do not exist; a file of another size differs); only
+        a file of the same size is read.
+        """
+        if path_problem(change.path) is not None:
+            return None
+        folder, _, name = change.path.rpartition("/")
+        where = self._folders.place(folder)
+        if where is None:
+            return None
+        try:
+            found = os.lstat(os.path.join(where, name))
+        except FileNotFoundError:
+            return 0o644
+        except OSError:
+            return None
+        if not stat.S_ISREG(found.st_mode) or not found.st_mode & stat.S_IWUSR:
+            return None
+        try:
+            if found.st_size == len(change.content) and is_current(self.root, change, self._folders):
+                return None
+        except I18nSyncError:
+            return None
+        return found.st_mode & 0o7777
 
     def flush(self) -> None:
         """Flush every staged file not flushed yet, all at once (`_flush`)."""
@@ -341,11 +384,11 @@ class Staging:
             self.failure = problem
         self._unflushed.clear()
 
-    def staged(self) -> set[Path]:
+    def staged(self) -> set[str]:
         """The temporary files staged and not yet taken."""
         return {temp for _, temp in self._temps.values()}
 
-    def take(self, change: FileChange) -> tuple[Path, bool] | None:
+    def take(self, change: FileChange) -> tuple[str, bool] | None:
         """The staged temporary file holding `change`'s bytes, now the caller's, and whether it
         is flushed; None if there is none."""
         staged = self._temps.get(change.path)
@@ -364,14 +407,14 @@ class Staging:
         self._unflushed.clear()
 
 
-def _due(root: Path, changes: Sequence[FileChange]) -> list[FileChange]:
+def _due(root: Path, changes: Sequence[FileChange], folders: Folders) -> list[FileChange]:
     """The changes whose files do not hold their bytes yet, each file read once.
 
     The files are read folder by folder (`read_many`); where one is not a plain
     file, file by file, so that `read_bytes` says what is wrong.
     """
     unknown = [change for change in changes if not change.current]
-    found = read_many(root, [change.path for change in unknown])
+    found = read_many(root, [change.path for change in unknown], folders=folders)
     if found is None:
-        return [change for change in unknown if not is_current(root, change)]
+        return [change for change in unknown if not is_current(root, change, folders)]
     return [change for change in unknown if not holds(found[change.path], change)]
