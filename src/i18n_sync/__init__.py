@@ -35,7 +35,20 @@ _LAZY = {
     "render_document": "i18n_sync.render.splice",
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = [
+    "Diagnostic",
+    "I18nSyncError",
+    "__version__",
+    "api",
+    "check",
+    "compute_msgid",
+    "extract_units",
+    "import_translation",
+    "load_project",
+    "render_document",
+    "status",
+    "sync",
+]
 
 
 def __getattr__(name: str) -> object:

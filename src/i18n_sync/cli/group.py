@@ -46,7 +46,7 @@ class LazyGroup(click.Group):
         if name in self.commands or name not in COMMANDS:
             return super().get_command(context, name)
         module, attribute = COMMANDS[name]
-        command = getattr(importlib.import_module(f"i18n_sync.cli.{module}"), attribute)
+        command: click.Command = getattr(importlib.import_module(f"i18n_sync.cli.{module}"), attribute)
         self.add_command(command, name)
         return command
 

@@ -49,7 +49,6 @@ from fractions import Fraction
 
 # rapidfuzz (20 ms to import) is imported by the functions that use it: a run
 # whose every entry matches exactly, as most runs are, never needs it.
-
 from i18n_sync.markdown.msgid import PLACEHOLDER
 
 SIMILARITY_THRESHOLD = Fraction(3, 4)

@@ -112,7 +112,7 @@ class Folders:
     a symlink later is seen by the next batch.
     """
 
-    __slots__ = ("root", "_base", "_places")
+    __slots__ = ("_base", "_places", "root")
 
     def __init__(self, root: Path) -> None:
         self.root = root

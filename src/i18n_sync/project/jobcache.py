@@ -47,7 +47,7 @@ from i18n_sync.project.jobs import (
     judge_output,
 )
 from i18n_sync.project.plan import SourceDocument
-from i18n_sync.project.pool import map_jobs
+from i18n_sync.project.pool import forks, map_jobs
 from i18n_sync.project.writing import write_atomic
 
 T = TypeVar("T")
@@ -213,10 +213,7 @@ def map_cached(
             for result in hits:
                 each(result)
 
-    # Each job pickles what the cache keeps of its result itself, on its own core.
-    run = partial(_made, function, how.store)
-    told = None if each is None else lambda made: each(made[0])
-    made = map_jobs(run, [jobs[i] for i in missing], workers, progress, first, told)
+    made = _run_missing(function, how, [jobs[i] for i in missing], workers, progress, first, each)
     for index, (result, kept_bytes) in zip(missing, made, strict=True):
         results[index] = result
         if kept_bytes is not None:
@@ -224,11 +221,48 @@ def map_cached(
     return results, keys  # type: ignore[return-value]
 
 
-def _made(function: Callable[[T], R], store: Callable[[R], S | None], job: T) -> tuple[R, bytes | None]:
-    """A job's result, and what the cache keeps of it, pickled (None: not kept)."""
+def _run_missing(
+    function: Callable[[T], R],
+    how: Cached[T, R, S],
+    jobs: Sequence[T],
+    workers: int,
+    progress: Callable[[int, int], None] | None,
+    first: Callable[[], object],
+    each: Callable[[R], object] | None,
+) -> list[tuple[R, bytes | None]]:
+    """Run the jobs the cache lacks: each result, with what the cache is to keep of it, pickled."""
+    # Each job pickles what the cache keeps of its result itself, on its own core.
+    run = partial(_made, function, how.store, forks(workers, len(jobs)))
+    arrived: list[tuple[R, bytes | None]] = []
+
+    def take(made: tuple[R | None, bytes | None]) -> None:
+        result, kept_bytes = made
+        if result is None:
+            assert kept_bytes is not None
+            result = pickle.loads(kept_bytes)
+        arrived.append((result, kept_bytes))
+        if each is not None:
+            each(arrived[-1][0])
+
+    map_jobs(run, jobs, workers, progress, first, take)
+    return arrived
+
+
+def _made(
+    function: Callable[[T], R], store: Callable[[R], S | None], forked: bool, job: T
+) -> tuple[R | None, bytes | None]:
+    """A job's result, and what the cache keeps of it, pickled (None: not kept).
+
+    On a worker (`forked`), when the cache keeps the whole result, only its pickle
+    is returned (the result is None): the result goes to the parent pickled, and
+    pickling it twice cost as much as the extraction it carries.
+    """
     result = function(job)
     kept = store(result)
-    return result, None if kept is None else pickle.dumps(kept, _PROTOCOL)
+    if kept is None:
+        return result, None
+    data = pickle.dumps(kept, _PROTOCOL)
+    return (None if forked and kept is result else result), data
 
 
 # --- What each kind of job's key holds -----------------------------------------------------------

@@ -13,8 +13,8 @@ import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -58,6 +58,11 @@ def worker_count(environ: dict[str, str] | None = None) -> int:
         return os.cpu_count() or 1
 
 
+def forks(workers: int, jobs: int) -> bool:
+    """Whether `map_jobs` runs this many jobs on worker processes (else in this one)."""
+    return workers > 1 and jobs >= _MIN_JOBS and _context() is not None
+
+
 def _context() -> multiprocessing.context.BaseContext | None:
     # fork shares the parent's memory; elsewhere (Windows, macOS) each worker
     # would import the package and unpickle the inputs, and the loop is as fast.
@@ -82,13 +87,14 @@ def map_jobs(
     `each` is given each result as it arrives, in order, while the workers go on.
     """
     context = _context()
-    if workers <= 1 or len(items) < _MIN_JOBS or context is None:
+    if not forks(workers, len(items)) or context is None:
         if meanwhile is not None:
             meanwhile()
         return _collect((function(item) for item in items), len(items), progress, each)
     workers = min(workers, len(items))
     chunk = max(1, len(items) // (workers * 4))
-    with _frozen(), ProcessPoolExecutor(workers, context, initializer=_install, initargs=(function, items)) as pool:
+    executor = ProcessPoolExecutor(workers, context, initializer=_install, initargs=(function, items))
+    with _frozen(), executor as pool:
         pending = pool.map(_run_one, range(len(items)), chunksize=chunk)  # every job is handed out
         if meanwhile is not None:
             meanwhile()

@@ -205,12 +205,16 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
         check_target(root, change.path, folders)
     parents = {c.path.rpartition("/")[0] or "." for c in changes}
     removed = remove_stale_temps(root, parents, staging.staged() if staging is not None else ())
-    due = _due(root, changes, folders)
-    late = {change.path for change in due}
+    # A staged change is due: staging found its file missing, or writable and different.
+    ahead = staging.holding(changes) if staging is not None else set()
+    late = ahead | {c.path for c in _due(root, [c for c in changes if c.path not in ahead], folders)}
+    due = [change for change in changes if change.path in late]
     current = tuple(change.path for change in changes if change.path not in late)
-    modes = {change.path: _mode_of(os.path.join(root, change.path)) for change in due}
+    modes = {c.path: _mode_of(os.path.join(root, c.path)) for c in due if c.path not in ahead}
     # Someone made the file read-only: a wish the tool respects, even as root.
-    errors = [WriteError(READ_ONLY, c.path) for c in due if not modes[c.path] & stat.S_IWUSR]
+    errors = [
+        WriteError(READ_ONLY, c.path) for c in due if not modes.get(c.path, stat.S_IWUSR) & stat.S_IWUSR
+    ]
     refused = {error.path for error in errors}
     due = [change for change in due if change.path not in refused]
     deletions = [change for change in due if change.delete]
@@ -383,6 +387,10 @@ class Staging:
         except WriteError as problem:
             self.failure = problem
         self._unflushed.clear()
+
+    def holding(self, changes: Iterable[FileChange]) -> set[str]:
+        """The paths of `changes` staged with the bytes they want."""
+        return {c.path for c in changes if c.path in self._temps and self._temps[c.path][0] == c.content}
 
     def staged(self) -> set[str]:
         """The temporary files staged and not yet taken."""
