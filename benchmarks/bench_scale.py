@@ -12,11 +12,11 @@ system of the child):
 - start-up: ``i18n-sync --version``;
 - first sync with 2 and with 21 languages (no catalogues, no outputs, no
   cache), then a no-op sync of each (the median is a run the run memo
-  answers);
+  answers), taking turns with start-up;
 - the first sync after one that wrote files (the job cache answers), and a
   sync after one paragraph was added to one document, in 21 languages;
 - ``render --lang tr`` of a fully translated language (every msgstr filled),
-  with no cache;
+  with no cache, taking turns with the floor;
 - 16 times the files (the tree copied into 16 folders): CPU of a first
   sync with 2 languages against the same with one copy.
 
@@ -83,22 +83,29 @@ class Cost:
 
 def measure(command: Sequence[str], cwd: Path, repeat: int, prepare: object = None) -> Cost:
     """Run `command` `repeat` times; the median wall and CPU time of the child."""
-    walls, cpus = [], []
+    return alternately([(command, cwd, prepare)], repeat)[0]
+
+
+def alternately(runs: Sequence[tuple[Sequence[str], Path, object]], repeat: int) -> list[Cost]:
+    """Each of `runs` (command, folder, prepare) `repeat` times, taking turns: a machine that is
+    slower for a while slows each of them alike, and their ratio holds."""
+    walls: list[list[float]] = [[] for _ in runs]
+    cpus: list[list[float]] = [[] for _ in runs]
     for _ in range(repeat):
-        if callable(prepare):
-            prepare()
-        before = os.times()
-        start = _now()
-        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
-        wall = _now() - start
-        after = os.times()
-        if done.returncode != 0:
-            raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
-        walls.append(wall)
-        cpus.append(
-            (after.children_user - before.children_user) + (after.children_system - before.children_system)
-        )
-    return Cost(statistics.median(walls), statistics.median(cpus))
+        for index, (command, cwd, prepare) in enumerate(runs):
+            if callable(prepare):
+                prepare()
+            before = os.times()
+            start = _now()
+            done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+            wall = _now() - start
+            after = os.times()
+            if done.returncode != 0:
+                raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+            walls[index].append(wall)
+            user = after.children_user - before.children_user
+            cpus[index].append(user + after.children_system - before.children_system)
+    return [Cost(statistics.median(w), statistics.median(c)) for w, c in zip(walls, cpus, strict=True)]
 
 
 def _now() -> float:
@@ -112,7 +119,8 @@ def compile_package(folder: Path) -> None:
     import i18n_sync
 
     package = Path(i18n_sync.__file__).parent
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True, stdout=subprocess.DEVNULL)
+    command = [sys.executable, "-m", "compileall", "-q", str(package)]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
 
 
 def make_project(root: Path, sections: Path, languages: Sequence[str], copies: int = 1) -> Path:
@@ -185,8 +193,10 @@ def main() -> None:
         print(f"input: {files} English files, {size / 1e6:.2f} MB, from {sections}")
         print(f"scratch: {work} ({_file_system(work)})")
         print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
-        floor = measure([sys.executable, "-c", FLOOR, str(two / "docs")], work, args.repeat)
-        startup = measure([*tool, "--version"], work, args.repeat)
+        parse = [sys.executable, "-c", FLOOR, str(two / "docs")]
+        # Short processes, and what they are compared with, take turns, five times at least.
+        short = max(args.repeat, 5)
+        floor, startup = alternately([(parse, work, None), ([*tool, "--version"], work, None)], short)
 
         def wipe(project: Path) -> object:
             """A first run: no catalogues, no outputs, no cache."""
@@ -213,13 +223,16 @@ def main() -> None:
                 file.write(f"\nOne more paragraph, number {next(edits)}.\n")
 
         first_two = measure([*tool, "sync"], two, args.repeat, wipe(two))
-        noop_two = measure([*tool, "sync"], two, args.repeat)
+        version = ([*tool, "--version"], work, None)
+        noop_two, startup_two = alternately([([*tool, "sync"], two, None), version], short)
         first_many = measure([*tool, "sync"], many, args.repeat, wipe(many))
-        noop_many = measure([*tool, "sync"], many, args.repeat)
+        noop_many, startup_many = alternately([([*tool, "sync"], many, None), version], short)
         after_many = measure([*tool, "sync"], many, args.repeat, run_memo_only)
         edit_many = measure([*tool, "sync"], many, args.repeat, edit_one)
         filled = fill_catalogues(two / "locales" / "tr")
-        render_one = measure([*tool, "render", "--lang", "tr"], two, args.repeat, forget)
+        render_one, floor_beside = alternately(
+            [([*tool, "render", "--lang", "tr"], two, forget), (parse, work, None)], short
+        )
         big = make_project(work / "big", sections, TWO, copies=16)
         first_big = measure([*tool, "sync"], big, 1, wipe(big))
         first_one = measure([*tool, "sync"], two, 1, wipe(two))
@@ -228,15 +241,18 @@ def main() -> None:
         ("floor: bare parse of every file", floor, None),
         ("i18n-sync --version", startup, None),
         ("first sync, 2 languages", first_two, None),
-        ("no-op sync, 2 languages", noop_two, ("start-up", startup, 2.0)),
+        ("i18n-sync --version, taking turns with the no-op sync below", startup_two, None),
+        ("no-op sync, 2 languages", noop_two, ("start-up", startup_two, 2.0)),
         ("first sync, 21 languages", first_many, ("floor", floor, 20.0)),
-        ("no-op sync, 21 languages", noop_many, ("start-up", startup, 2.0)),
+        ("i18n-sync --version, taking turns with the no-op sync below", startup_many, None),
+        ("no-op sync, 21 languages", noop_many, ("start-up", startup_many, 2.0)),
         ("sync after a sync that wrote, 21 languages", after_many, ("start-up", startup, None)),
         ("sync after one document changed, 21 languages", edit_many, ("start-up", startup, None)),
+        ("floor, measured again taking turns with render", floor_beside, None),
         (
             f"render --lang tr, fully translated ({filled} entries), no cache",
             render_one,
-            ("floor", floor, 3.0),
+            ("floor", floor_beside, 3.0),
         ),
     ]
     print(f"\n{'process':<66} {'wall s':>7} {'cpu s':>7} {'cpu/wall':>8}  ratio (target)")
