@@ -69,7 +69,10 @@ class MergeReport:
     memory: int = 0
 
     def __add__(self, other: MergeReport) -> MergeReport:
-        return MergeReport(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+        return MergeReport(*(getattr(self, name) + getattr(other, name) for name in _MERGE_COUNTS))
+
+
+_MERGE_COUNTS = tuple(f.name for f in fields(MergeReport))  # summed for every catalogue of a run
 
 
 def source_of(message: Message) -> tuple[str | None, str]:

@@ -25,7 +25,7 @@ class Counts:
     obsolete_words: int = 0
 
     def __add__(self, other: Counts) -> Counts:
-        return Counts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+        return Counts(*(getattr(self, name) + getattr(other, name) for name in _COUNTS))
 
     @property
     def total(self) -> int:
@@ -50,7 +50,12 @@ class Counts:
     def is_below(self, threshold: float) -> bool:
         """Whether the share translated by entries is below `threshold` percent (exact, no rounding)."""
         # Compared in integers: 99.99% must not pass a threshold of 100 through float rounding.
+        if threshold <= 0:  # the default: nothing is below it (and a run asks for every output)
+            return False
         return self.total > 0 and Fraction(100 * self.translated, self.total) < Fraction(str(threshold))
+
+
+_COUNTS = tuple(f.name for f in fields(Counts))  # summed for every document of a run
 
 
 def floor_percent(part: int, whole: int) -> str:

@@ -172,15 +172,18 @@ class _Combined:
                 self.errors.append(result.error)
             self.reports[tag] = _replace_report(report, failed=True)
             return
+        counts, merge = report.counts, report.merge
         if index == 0:
             self.add_change(tag, result.change)
             self.diagnostics.extend(result.diagnostics)
-            report = replace(report, counts=report.counts + result.counts, merge=report.merge + result.merge)
+            counts, merge = counts + result.counts, merge + result.merge
         member = result.members[index]
         self.diagnostics.extend(member.diagnostics)
         self.counts[(tag, plan.source)] = member.counts
         self.prepared.setdefault(tag, []).append(prepared_for(job.members[index], member.accepted))
-        self.reports[tag] = replace(report, rendered=report.rendered + len(member.accepted.texts))
+        rendered = report.rendered + len(member.accepted.texts)
+        # The constructor, not `replace`: a docs tree in many languages adds thousands.
+        self.reports[tag] = LanguageReport(report.language, counts, merge, rendered, report.failed)
 
     def publish_all(
         self,
