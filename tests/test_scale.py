@@ -262,3 +262,34 @@ def test_the_cache_snapshot_gives_up_on_symlinks_and_reads_plain_files(tmp_path:
     (outside / "c.md").write_text("C\n", encoding="utf-8")
     (tmp_path / "linked").symlink_to(outside)
     assert read_many(tmp_path, ["linked/c.md"]) is None
+
+
+# --- The pool and the garbage collector ---------------------------------------------------------
+
+
+def _freeze_count(_: int) -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the pool forks only where there is fork")
+def test_the_pool_freezes_what_workers_inherit_and_then_unfreezes_it() -> None:
+    """Workers see the parent's objects frozen (a collection there would copy every page it
+    walks); after the batch the parent's are collectable again, unless the program had frozen
+    objects of its own, which stay frozen."""
+    import gc
+
+    from i18n_sync.project.pool import map_jobs
+
+    assert gc.get_freeze_count() == 0
+    seen = map_jobs(_freeze_count, list(range(16)), workers=2)
+    assert min(seen) > 0  # in every worker
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        map_jobs(_freeze_count, list(range(16)), workers=2)
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()

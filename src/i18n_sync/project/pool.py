@@ -111,11 +111,13 @@ def _frozen() -> Iterator[None]:
     Frozen, those objects are left out of every collection (Python's advice
     for fork, see `gc.freeze`); they go back to the oldest generation after.
     """
+    ours = gc.get_freeze_count() == 0  # else the program froze objects of its own: leave them be
     gc.freeze()
     try:
         yield
     finally:
-        gc.unfreeze()
+        if ours:
+            gc.unfreeze()
 
 
 def _collect(
