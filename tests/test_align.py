@@ -20,16 +20,8 @@ from i18n_sync.gettext.catalog import build_template, new_catalog
 from i18n_sync.gettext.merge import merge_catalog
 from i18n_sync.gettext.po import format_po
 from i18n_sync.importing.align import WHY_SWAP, Block, Weights, make_block, score_pair, url_similarity
-from i18n_sync.importing.importer import (
-    Acceptance,
-    Aligned,
-    _checked_by_render,
-    _Proposal,
-    align_documents,
-    import_translation,
-    prepare_msgstr,
-    split_merged,
-)
+from i18n_sync.importing.importer import Acceptance, _checked_by_render, import_translation
+from i18n_sync.importing.proposals import Aligned, Proposal, align_documents, prepare_msgstr, split_merged
 from i18n_sync.locales import parse_language
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import extract_units
@@ -253,7 +245,7 @@ def test_line_breaks_render_would_refuse_are_dropped() -> None:
     extraction = extract_units(doc)
     msgid = "Keep the lid closed and the stove off."
     # Kept as the translator broke it, the second line would open a heading in the English output.
-    proposal = _Proposal("Kapağı kapalı tut,\n# ocağı kapat.", True, flat="Kapağı kapalı tut, # ocağı kapat.")
+    proposal = Proposal("Kapağı kapalı tut,\n# ocağı kapat.", True, flat="Kapağı kapalı tut, # ocağı kapat.")
     checked = _checked_by_render(doc, extraction, {msgid: proposal}, Acceptance())
     assert checked[msgid].msgstr == "Kapağı kapalı tut, # ocağı kapat."
     assert checked[msgid].sure and not checked[msgid].refused

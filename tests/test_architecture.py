@@ -58,6 +58,7 @@ LAYERS = [
     {"gettext.memory", "importing.cues", "checks.guard"},
     {"gettext.merge", "gettext.layout", "render.splice", "reports.history", "gettext.compendium"},
     {"importing.align"},
+    {"importing.proposals"},
     {"render.decorate"},
     {"render.publish"},
     {"project.plan", "project.pool"},

@@ -31,7 +31,8 @@ import pytest
 from i18n_sync.gettext.catalog import build_template, new_catalog
 from i18n_sync.gettext.merge import merge_catalog
 from i18n_sync.gettext.po import translations_of
-from i18n_sync.importing.importer import Aligned, align_documents, import_translation
+from i18n_sync.importing.importer import import_translation
+from i18n_sync.importing.proposals import Aligned, align_documents
 from i18n_sync.locales import parse_language
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import extract_units
