@@ -44,7 +44,7 @@ LAYERS = [
         "project.config",
         "reports.status",
     },
-    {"checks.compare"},
+    {"checks.compare", "gettext.po_read"},
     {
         "markdown.extract",
         "gettext.po",

@@ -391,9 +391,9 @@ def test_reading_keeps_the_line_of_each_entry() -> None:
 
 def _read(text: str, fast: bool) -> object:
     """The entries the reader finds, or the error it raises, with or without its fast path."""
-    from i18n_sync.gettext.po import _Reader
+    from i18n_sync.gettext.po_read import Reader
 
-    reader = _Reader(text, "x.po")
+    reader = Reader(text, "x.po")
     try:
         reader.read(fast=fast)
     except CatalogError as error:
@@ -499,11 +499,11 @@ def test_the_fast_path_reads_exactly_what_the_line_reader_reads_in_any_written_c
 
 
 def test_entries_in_msgcats_layout_skip_the_line_reader(monkeypatch: pytest.MonkeyPatch) -> None:
-    from i18n_sync.gettext import po
+    from i18n_sync.gettext import po_read
 
     slow: list[object] = []
-    to_message = po._to_message
-    monkeypatch.setattr(po, "_to_message", lambda entry: slow.append(entry) or to_message(entry))
+    to_message = po_read.to_message
+    monkeypatch.setattr(po_read, "to_message", lambda entry: slow.append(entry) or to_message(entry))
     catalog = catalog_of(
         Message("a", "A", flags=("fuzzy", "markdown-text"), previous_msgid="b\n", references=("x.md",)),
         Message('c\n"d"\te\\', "", msgctxt="menu", comments=("", "note"), extracted=("{1}: url",)),
