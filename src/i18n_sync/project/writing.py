@@ -60,6 +60,17 @@ def _mode_of(target: str | Path) -> int:
         return 0o644
 
 
+def _still_writable(target: str) -> bool:
+    """Whether `target` is missing, or a plain file its owner may write (one `lstat`)."""
+    try:
+        found = os.lstat(target)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return stat.S_ISREG(found.st_mode) and bool(found.st_mode & stat.S_IWUSR)
+
+
 def _discard(temp: str) -> None:
     """Delete a temporary file; if even that fails, the next run removes it (with a notice)."""
     with suppress(OSError):
@@ -208,7 +219,11 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
     parents = {c.path.rpartition("/")[0] or "." for c in changes}
     removed = remove_stale_temps(root, parents, staging.staged() if staging is not None else ())
     # A staged change is due: staging found its file missing, or writable and different.
+    # But staging ran while the workers rendered: the file may since have been made
+    # read-only, or a folder or FIFO taken its place. One lstat now tells; a staged path
+    # that is no longer missing or a writable plain file is judged as any other below.
     ahead = staging.holding(changes) if staging is not None else set()
+    ahead = {path for path in ahead if _still_writable(os.path.join(root, path))}
     late = ahead | {c.path for c in _due(root, [c for c in changes if c.path not in ahead], folders)}
     due = [change for change in changes if change.path in late]
     current = tuple(change.path for change in changes if change.path not in late)

@@ -1,0 +1,75 @@
+"""A hostile review of the write path: staging ahead, remembered folders, the job cache."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from i18n_sync.errors import WriteError
+from i18n_sync.model import FileChange
+from i18n_sync.project.files import TEMP_PREFIX, TEMP_SUFFIX
+from i18n_sync.project.writing import READ_ONLY, Staging, apply_changes
+
+
+def temps_in(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob(f"{TEMP_PREFIX}*") if p.name.endswith(TEMP_SUFFIX))
+
+
+# --- A file staged while the workers render, then changed before the renames -------------------
+
+
+def test_a_staged_file_made_read_only_during_the_run_is_left_alone(tmp_path: Path) -> None:
+    """Staging runs while the workers render; a user who makes the file read-only meanwhile
+    asks the tool to leave it as it is, exactly as for a file read-only from the start."""
+    (tmp_path / "locales").mkdir()
+    target = tmp_path / "locales" / "tr.po"
+    target.write_bytes(b"old")
+    other = FileChange("locales/de.po", b"de", "catalog")
+    change = FileChange("locales/tr.po", b"new bytes", "catalog")
+    staging = Staging(tmp_path)
+    staging.stage([change, other])
+    assert len(temps_in(tmp_path)) == 2
+    target.chmod(0o444)  # meanwhile, the user locks it
+    try:
+        applied = apply_changes(tmp_path, [change, other], staging)
+        assert target.read_bytes() == b"old"
+        assert stat.S_IMODE(target.stat().st_mode) == 0o444
+        assert [(e.path, e.message) for e in applied.errors] == [("locales/tr.po", READ_ONLY)]
+        assert "locales/tr.po" not in applied.written
+        assert temps_in(tmp_path) == []
+    finally:
+        target.chmod(0o644)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_staged_new_file_whose_path_became_a_fifo_is_refused_before_any_rename(tmp_path: Path) -> None:
+    """A file that is not a plain file is never replaced (it is not the tool's), and the
+    refusal comes before anything is renamed: all or nothing."""
+    first = FileChange("a.md", b"a", "output")
+    change = FileChange("b.md", b"b", "output")
+    staging = Staging(tmp_path)
+    staging.stage([first, change])  # both new: staged with 0o644
+    os.mkfifo(tmp_path / "b.md")  # meanwhile, something else takes the path
+    with pytest.raises(WriteError, match=r"not a regular file"):
+        apply_changes(tmp_path, [first, change], staging)
+    staging.discard()  # as `api.sync` does after a failed write
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "b.md").st_mode)
+    assert not (tmp_path / "a.md").exists()
+    assert temps_in(tmp_path) == []
+
+
+def test_a_staged_new_file_whose_path_became_a_folder_is_refused_before_any_rename(tmp_path: Path) -> None:
+    first = FileChange("a.md", b"a", "output")
+    change = FileChange("b.md", b"b", "output")
+    staging = Staging(tmp_path)
+    staging.stage([first, change])
+    (tmp_path / "b.md").mkdir()
+    with pytest.raises(WriteError, match=r"b\.md: "):
+        apply_changes(tmp_path, [first, change], staging)
+    staging.discard()
+    assert (tmp_path / "b.md").is_dir()
+    assert not (tmp_path / "a.md").exists()
+    assert temps_in(tmp_path) == []
