@@ -340,7 +340,7 @@ class Staging:
         self.failure: WriteError | None = None
         self._temps: dict[str, tuple[bytes, str]] = {}
         self._unflushed: set[str] = set()
-        self._folders = Folders(root)
+        self._folders = Folders(root)  # one run is one batch; apply_changes looks again with its own
         self._made: set[str] = set()
 
     def stage(self, changes: Iterable[FileChange], flush: bool = True) -> None:
