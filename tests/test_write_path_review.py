@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import invoke
 from i18n_sync.errors import WriteError
 from i18n_sync.model import FileChange
 from i18n_sync.project.files import TEMP_PREFIX, TEMP_SUFFIX
@@ -73,3 +74,34 @@ def test_a_staged_new_file_whose_path_became_a_folder_is_refused_before_any_rena
     assert (tmp_path / "b.md").is_dir()
     assert not (tmp_path / "a.md").exists()
     assert temps_in(tmp_path) == []
+
+
+def test_two_written_folders_that_are_one_folder_are_refused_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    """A pull request adds ``site/fr`` as a symlink to ``site/de``: the French outputs would
+    overwrite the German ones, and one language's temporary files would look stale from the
+    other's folder name and be deleted while the run still needed them."""
+    root = tmp_path / "repo"
+    (root / "docs").mkdir(parents=True)
+    (root / "docs" / "guide.md").write_text("# Guide\n\nSome text.\n", encoding="utf-8")
+    (root / "i18n-sync.toml").write_text(
+        'languages = ["de", "fr"]\n'
+        'sources = ["docs/**/*.md"]\n'
+        'source_root = "docs"\n'
+        'template = "locales/{path}.pot"\n'
+        'catalog = "locales/{locale}/{path}.po"\n'
+        'output = "site/{lang}/{path}.md"\n'
+        'source_output = ""\n',
+        encoding="utf-8",
+    )
+    (root / "site" / "de").mkdir(parents=True)
+    (root / "site" / "fr").symlink_to("de")
+    before = sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+    result = invoke(root, "sync")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: site/fr/guide.md: its folder is the folder site/de under another name (a symlink); "
+        "remove the symlink or change the patterns\n"
+    )
+    assert sorted(str(p.relative_to(root)) for p in root.rglob("*")) == before

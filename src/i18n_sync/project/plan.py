@@ -126,10 +126,21 @@ def _check_targets(documents: list[SourceDocument], config: Config) -> None:
     # A compact layout's template and catalogues are shared by every document on purpose.
     shared = _shared_paths(documents) if is_compact(config.settings) else set()
     folders = Folders(config.root)
+    places: dict[str | None, str] = {}  # where each written folder really is: its first name
     for path in _written_paths(documents):
         if path in written and path in shared:
             continue
         check_target(config.root, path, folders)
+        folder = path.rpartition("/")[0]
+        first = places.setdefault(folders.place(folder), folder)
+        if first != folder:
+            # Two names for one folder (a symlink a pull request can add): two languages could
+            # write one file, and one file's temporary file would look stale from the other name.
+            raise WriteError(
+                f"its folder is the folder {first or '.'} under another name (a symlink); "
+                "remove the symlink or change the patterns",
+                path,
+            )
         if path in written:
             raise ConfigError(f"two documents would write {path}; rename one of their sources", config.file)
         written.add(path)
