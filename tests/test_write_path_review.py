@@ -83,18 +83,10 @@ def test_two_written_folders_that_are_one_folder_are_refused_before_anything_is_
     overwrite the German ones, and one language's temporary files would look stale from the
     other's folder name and be deleted while the run still needed them."""
     root = tmp_path / "repo"
-    (root / "docs").mkdir(parents=True)
-    (root / "docs" / "guide.md").write_text("# Guide\n\nSome text.\n", encoding="utf-8")
-    (root / "i18n-sync.toml").write_text(
-        'languages = ["de", "fr"]\n'
-        'sources = ["docs/**/*.md"]\n'
-        'source_root = "docs"\n'
-        'template = "locales/{path}.pot"\n'
-        'catalog = "locales/{locale}/{path}.po"\n'
-        'output = "site/{lang}/{path}.md"\n'
-        'source_output = ""\n',
-        encoding="utf-8",
-    )
+    (root / "content").mkdir(parents=True)
+    (root / "content" / "guide.md").write_text("# Guide\n\nSome text.\n", encoding="utf-8")
+    config = 'languages = ["de", "fr"]\noutput = "site/{lang}/{path}.md"\n'
+    (root / "i18n-sync.toml").write_text(config, encoding="utf-8")
     (root / "site" / "de").mkdir(parents=True)
     (root / "site" / "fr").symlink_to("de")
     before = sorted(str(p.relative_to(root)) for p in root.rglob("*"))
@@ -105,3 +97,24 @@ def test_two_written_folders_that_are_one_folder_are_refused_before_anything_is_
         "remove the symlink or change the patterns\n"
     )
     assert sorted(str(p.relative_to(root)) for p in root.rglob("*")) == before
+
+
+def test_writing_through_two_names_of_one_folder_keeps_the_runs_own_temporary_files(
+    tmp_path: Path,
+) -> None:
+    """`apply_changes` on its own (the API) with ``site/fr`` a symlink to ``site/de``: sweeping
+    ``site/fr`` must not take the file staged in ``site/de`` for a killed run's, and a real
+    leftover is removed, and reported, once."""
+    root = tmp_path / "repo"
+    (root / "site" / "de").mkdir(parents=True)
+    (root / "site" / "fr").symlink_to("de")
+    stale = root / "site" / "de" / f"{TEMP_PREFIX}killed{TEMP_SUFFIX}"
+    stale.write_bytes(b"left by a killed run")
+    staging = Staging(root)
+    german = FileChange("site/de/a.md", b"a", "output")
+    staging.stage([german])
+    applied = apply_changes(root, [german, FileChange("site/fr/b.md", b"b", "output")], staging)
+    assert applied.errors == ()
+    assert applied.written == ("site/de/a.md", "site/fr/b.md")
+    assert applied.removed == (f"site/de/{stale.name}",)
+    assert sorted(p.name for p in (root / "site" / "de").iterdir()) == ["a.md", "b.md"]

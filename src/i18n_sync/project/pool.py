@@ -86,13 +86,13 @@ def map_jobs(
     of the parent's own (writing files) that would otherwise wait for them.
     `each` is given each result as it arrives, in order, while the workers go on.
     """
-    context = _context()
-    if not forks(workers, len(items)) or context is None:
+    if not forks(workers, len(items)):
         if meanwhile is not None:
             meanwhile()
         return _collect((function(item) for item in items), len(items), progress, each)
     workers = min(workers, len(items))
     chunk = max(1, len(items) // (workers * 4))
+    context = _context()
     executor = ProcessPoolExecutor(workers, context, initializer=_install, initargs=(function, items))
     with _frozen(), executor as pool:
         pending = pool.map(_run_one, range(len(items)), chunksize=chunk)  # every job is handed out

@@ -60,15 +60,18 @@ def _mode_of(target: str | Path) -> int:
         return 0o644
 
 
-def _still_writable(target: str) -> bool:
-    """Whether `target` is missing, or a plain file its owner may write (one `lstat`)."""
+def _writable(target: str) -> tuple[int, int | None] | None:
+    """(permissions, size) of `target` when it is a plain file its owner may write, with
+    the permissions of a new file and no size when it is missing; else None (one `lstat`)."""
     try:
         found = os.lstat(target)
     except FileNotFoundError:
-        return True
+        return 0o644, None
     except OSError:
-        return False
-    return stat.S_ISREG(found.st_mode) and bool(found.st_mode & stat.S_IWUSR)
+        return None
+    if not stat.S_ISREG(found.st_mode) or not found.st_mode & stat.S_IWUSR:
+        return None
+    return found.st_mode & 0o7777, found.st_size
 
 
 def _discard(temp: str) -> None:
@@ -119,17 +122,25 @@ def write_atomic(target: Path, content: bytes, flush: bool = True) -> None:
 
 
 def remove_stale_temps(
-    root: Path, folders: Iterable[str], keep: Collection[str | Path] = ()
+    root: Path, folders: Iterable[str], keep: Collection[str] = (), places: Folders | None = None
 ) -> tuple[str, ...]:
     """Delete the temporary files a killed run left in these folders; return their paths.
 
     Call it only while holding `hold_lock`: then no other run is writing, and
-    every temporary file is a leftover, but those in `keep` (this run's own).
+    every temporary file is a leftover, but those in `keep` (this run's own,
+    named where they really are, as `Staging.staged` gives them). Folders are
+    swept where they really are (`places`), each once: a symlink can give one
+    folder two names, and this run's files must not look stale under the other.
     """
-    kept = {os.path.abspath(path) for path in keep}  # already absolute: `tempfile.mkstemp` makes them so
+    places = Folders(root) if places is None else places
+    kept = set(keep)
+    swept: set[str] = set()
     removed = []
     for folder in sorted(set(folders)):
-        base = os.path.abspath(root / folder)
+        base = places.place("" if folder == "." else folder)
+        if base is None or base in swept:  # out of the repository, or swept under another name
+            continue
+        swept.add(base)
         try:
             entries = list(os.scandir(base))
         except (FileNotFoundError, NotADirectoryError):
@@ -142,7 +153,7 @@ def remove_stale_temps(
             if entry.is_file(follow_symlinks=False):
                 path = (PurePosixPath(folder) / entry.name).as_posix()
                 with reporting(path):
-                    Path(entry.path).unlink(missing_ok=True)
+                    os.unlink(entry.path)
                 removed.append(path)
     return tuple(removed)
 
@@ -217,21 +228,19 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
     for change in changes:
         check_target(root, change.path, folders)
     parents = {c.path.rpartition("/")[0] or "." for c in changes}
-    removed = remove_stale_temps(root, parents, staging.staged() if staging is not None else ())
+    removed = remove_stale_temps(root, parents, staging.staged() if staging is not None else (), folders)
     # A staged change is due: staging found its file missing, or writable and different.
     # But staging ran while the workers rendered: the file may since have been made
     # read-only, or a folder or FIFO taken its place. One lstat now tells; a staged path
     # that is no longer missing or a writable plain file is judged as any other below.
     ahead = staging.holding(changes) if staging is not None else set()
-    ahead = {path for path in ahead if _still_writable(os.path.join(root, path))}
+    ahead = {path for path in ahead if _writable(os.path.join(root, path)) is not None}
     late = ahead | {c.path for c in _due(root, [c for c in changes if c.path not in ahead], folders)}
     due = [change for change in changes if change.path in late]
     current = tuple(change.path for change in changes if change.path not in late)
     modes = {c.path: _mode_of(os.path.join(root, c.path)) for c in due if c.path not in ahead}
     # Someone made the file read-only: a wish the tool respects, even as root.
-    errors = [
-        WriteError(READ_ONLY, c.path) for c in due if not modes.get(c.path, stat.S_IWUSR) & stat.S_IWUSR
-    ]
+    errors = [WriteError(READ_ONLY, path) for path, mode in modes.items() if not mode & stat.S_IWUSR]
     refused = {error.path for error in errors}
     due = [change for change in due if change.path not in refused]
     deletions = [change for change in due if change.delete]
@@ -356,14 +365,17 @@ class Staging:
             mode = self._mode_for(change)
             if mode is None:
                 continue
-            target = os.path.join(self.root, change.path)
+            folder, _, name = change.path.rpartition("/")
+            where = self._folders.place(folder)  # known by now: `_mode_for` found it
+            assert where is not None
             try:
                 with reporting(change.path):
-                    folder = os.path.dirname(target)
-                    if folder not in self._made:
-                        os.makedirs(folder, exist_ok=True)
-                        self._made.add(folder)
-                    self._temps[change.path] = (change.content, _write_temp(target, change.content, mode))
+                    if where not in self._made:
+                        os.makedirs(where, exist_ok=True)
+                        self._made.add(where)
+                    # Named where the folder really is, as `remove_stale_temps` compares them.
+                    temp = _write_temp(os.path.join(where, name), change.content, mode)
+                    self._temps[change.path] = (change.content, temp)
                     self._unflushed.add(change.path)
             except WriteError as problem:
                 self.failure = problem
@@ -385,20 +397,16 @@ class Staging:
         where = self._folders.place(folder)
         if where is None:
             return None
-        try:
-            found = os.lstat(os.path.join(where, name))
-        except FileNotFoundError:
-            return 0o644
-        except OSError:
+        found = _writable(os.path.join(where, name))
+        if found is None:
             return None
-        if not stat.S_ISREG(found.st_mode) or not found.st_mode & stat.S_IWUSR:
-            return None
+        mode, size = found
         try:
-            if found.st_size == len(change.content) and is_current(self.root, change, self._folders):
+            if size == len(change.content) and is_current(self.root, change, self._folders):
                 return None
         except I18nSyncError:
             return None
-        return found.st_mode & 0o7777
+        return mode
 
     def flush(self) -> None:
         """Flush every staged file not flushed yet, all at once (`_flush`)."""
@@ -413,7 +421,7 @@ class Staging:
         return {c.path for c in changes if c.path in self._temps and self._temps[c.path][0] == c.content}
 
     def staged(self) -> set[str]:
-        """The temporary files staged and not yet taken."""
+        """The temporary files staged and not yet taken, named where they really are."""
         return {temp for _, temp in self._temps.values()}
 
     def take(self, change: FileChange) -> tuple[str, bool] | None:
