@@ -8,6 +8,7 @@ import pytest
 
 from helpers import invoke
 from i18n_sync.project import cache as run_cache_module
+from i18n_sync.project import jobcache as jobcache_module
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.config import load_config
 from i18n_sync.project.sync import RunReport, run
@@ -128,3 +129,28 @@ def test_results_outlive_a_run_that_did_not_need_them(tmp_path: Path, run_cache:
     assert totals == {"extract": 1, "update": 1, "render": 1}  # a CI job for Turkish only
     # The whole run after it still finds the other languages' results: only guide4 is new.
     assert counted(root)[1] == {"update": 2, "render": 2}
+
+
+def kept_entries(run_cache: Path) -> int:
+    (record,) = run_cache.glob("jobs-*")
+    return len(jobcache_module._load(record))
+
+
+def test_a_sync_does_not_keep_what_its_own_writes_make_stale(tmp_path: Path, run_cache: Path) -> None:
+    # A catalogue the sync rewrites has other bytes next run, so its merge has another key,
+    # and so do the renderings made from it: kept, they would only fill the cache.
+    root = make_docs(tmp_path)
+    assert invoke(root, "sync").exit_code == 0
+    # A first sync writes every catalogue: it keeps the 12 extractions, not the 36 merges
+    # and 36 renderings, which no later run asks for.
+    assert kept_entries(run_cache) == 12
+    assert counted(root)[1] == {"update": 36, "render": 36}
+    # A run that writes nothing (status, --check) keeps all it made, the files staying as it
+    # found them: 36 merges, 36 renderings, and each catalogue's translation memory.
+    assert kept_entries(run_cache) == 12 + 36 + 36 + 36
+    source = root / "docs" / "guide4.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
+    assert invoke(root, "sync").exit_code == 0
+    # The sync keeps guide4's new extraction; its three merges it wrote over are not kept.
+    assert kept_entries(run_cache) == 12 + 36 + 36 + 36 + 1
+    assert counted(root)[1] == {"update": 3, "render": 3}

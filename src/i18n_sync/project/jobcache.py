@@ -161,15 +161,17 @@ def _load(file: Path) -> _Entries:
 class Cached(Generic[T, R, S]):
     """How one stage's jobs meet the cache: each job's key, and how a result is stored and restored.
 
-    `store` turns a result into what is kept (None: not kept, e.g. an error
-    that may be the disk's); `restore` turns a kept value back into the result,
-    given the job (a kept result need not repeat what the job already holds).
+    `store` turns a job's result into what is kept (None: not kept, e.g. an
+    error that may be the disk's, or a result whose key names a file the run
+    rewrites, which no later run would ask for); `restore` turns a kept value
+    back into the result, given the job (a kept result need not repeat what
+    the job already holds).
     """
 
     def __init__(
         self,
         key: Callable[[T], str],
-        store: Callable[[R], S | None],
+        store: Callable[[T, R], S | None],
         restore: Callable[[T, S], R],
     ):
         self.key = key
@@ -186,10 +188,11 @@ def map_cached(
     progress: Callable[[int, int], None] | None = None,
     meanwhile: Callable[[], object] | None = None,
     each: Callable[[R], object] | None = None,
-) -> tuple[list[R], list[str]]:
+) -> tuple[list[R], list[str | None]]:
     """Each job's result, from the cache where its key is there, else from `function` on `workers`.
 
-    Returns the results in job order, and each job's key (none without a cache).
+    Returns the results in job order, and each job's key (none without a
+    cache); a result the cache did not keep has None, the key of nothing.
     `progress`, `meanwhile` and `each` are `pool.map_jobs`'s; `each` is also
     given each result the cache has.
     """
@@ -214,11 +217,14 @@ def map_cached(
                 each(result)
 
     made = _run_missing(function, how, [jobs[i] for i in missing], workers, progress, first, each)
+    unkept = set()
     for index, (result, kept_bytes) in zip(missing, made, strict=True):
         results[index] = result
-        if kept_bytes is not None:
+        if kept_bytes is None:
+            unkept.add(index)
+        else:
             cache.put_pickled(keys[index], kept_bytes)
-    return results, keys  # type: ignore[return-value]
+    return results, [None if index in unkept else key for index, key in enumerate(keys)]  # type: ignore[return-value]
 
 
 def _run_missing(
@@ -249,7 +255,7 @@ def _run_missing(
 
 
 def _made(
-    function: Callable[[T], R], store: Callable[[R], S | None], forked: bool, job: T
+    function: Callable[[T], R], store: Callable[[T, R], S | None], forked: bool, job: T
 ) -> tuple[R | None, bytes | None]:
     """A job's result, and what the cache keeps of it, pickled (None: not kept).
 
@@ -258,7 +264,7 @@ def _made(
     pickling it twice cost as much as the extraction it carries.
     """
     result = function(job)
-    kept = store(result)
+    kept = store(job, result)
     if kept is None:
         return result, None
     data = pickle.dumps(kept, _PROTOCOL)
@@ -273,15 +279,21 @@ def source_stage(cache: JobCache) -> Cached[SourceDocument, SourceResult, Source
     """Extraction: the source's bytes (and the configuration, in every key)."""
     return Cached(
         lambda plan: cache.key("source", plan.source, cache.file_digest(plan.source)),
-        lambda result: None if result.error is not None else result,
+        lambda plan, result: None if result.error is not None else result,
         lambda plan, kept: replace(kept, plan=plan),
     )
 
 
 def catalogue_stage(
-    cache: JobCache, context: RunContext
+    cache: JobCache, context: RunContext, rewrites: bool = False
 ) -> Cached[CatalogueJob, CatalogueResult, CatalogueResult]:
-    """Merge and check: the catalogue's bytes, its template, its language's memory, its documents."""
+    """Merge and check: the catalogue's bytes, its template, its language's memory, its documents.
+
+    With `rewrites` (the run writes the catalogues it changes), a result that
+    changes its catalogue is not kept: the file will have other bytes, and so
+    the job another key. A run that writes nothing (``--check``, ``status``)
+    keeps it, for the next run that finds the same bytes.
+    """
     memories: dict[str, str] = {}
 
     def memory(tag: str) -> str:
@@ -306,8 +318,12 @@ def catalogue_stage(
         tag = job.members[0].target.language.tag
         return cache.key("catalogue", writes, job.path, digest, template(job), memory(tag), members, date)
 
-    def store(result: CatalogueResult) -> CatalogueResult | None:
-        return None if result.error is not None else result
+    def store(job: CatalogueJob, result: CatalogueResult) -> CatalogueResult | None:
+        if result.error is not None:
+            return None
+        # Kept, a first run's every result would only fill the cache.
+        rewritten = rewrites and result.change is not None and not result.change.current
+        return None if rewritten else result
 
     return Cached(key, store, lambda job, kept: kept)
 
@@ -336,13 +352,15 @@ def publish_stage(cache: JobCache, context: RunContext) -> Cached[PublishJob, Pu
         item = job.prepared
         # The translations accepted are those of the catalogue job named by `origin`:
         # its key stands for them (their sets have no fixed order from one process to
-        # the next, so no spelling of them would do). English has none.
-        made_from = job.origin or cache.file_digest(item.source)
+        # the next, so no spelling of them would do).
+        # English has none. None: translations the cache did not keep, so neither is
+        # their rendering, and its key must match nothing that is kept.
+        made_from = "not kept" if job.origin is None else job.origin or cache.file_digest(item.source)
         parts = (item.home, item.output, job.decorations, switcher(job), job.english_anchors)
         return cache.key("publish", item.source, made_from, parts, site(job))
 
-    def store(published: Published) -> Rendered | None:
-        if published.error is not None:
+    def store(job: PublishJob, published: Published) -> Rendered | None:
+        if published.error is not None or job.origin is None:  # None: see `PublishJob`
             return None
         return Rendered(published.change.content, published.diagnostics)
 
@@ -354,6 +372,6 @@ def memory_stage(cache: JobCache, config: Config) -> Cached[str, list[Suggestion
     mode = config.settings.translation_memory
     return Cached(
         lambda path: cache.key("suggestions", path, cache.file_digest(path), mode),
-        lambda found: found,
+        lambda path, found: found,
         lambda path, kept: kept,
     )

@@ -146,7 +146,8 @@ class PublishJob:
 
     `switcher` lists the language switcher's entries, (language, file), English
     (None) first, whose labels and links the job makes; `origin` names the job that prepared
-    the document (`project.jobcache`; empty for English); `recorded` is the
+    the document (`project.jobcache`; empty for English, None when the cache did not keep that
+    job's result, and so keeps no rendering made from it); `recorded` is the
     output's line in the ownership manifest (`project.ownership`).
     """
 
@@ -156,7 +157,7 @@ class PublishJob:
     decorations: Decorations
     english_anchors: bool
     switcher: tuple[tuple[Language | None, str], ...] = ()
-    origin: str = ""
+    origin: str | None = ""
     recorded: str | None = None
 
 

@@ -107,8 +107,9 @@ class _Combined:
     planned: set[str] = field(default_factory=set)
     cache: JobCache | None = None
     staging: Staging | None = None
-    # The key of the catalogue job that prepared each (language, document), with a cache.
-    origins: dict[tuple[str, str], str] = field(default_factory=dict)
+    # The key of the catalogue job that prepared each (language, document), with a cache
+    # (None: its result was not kept).
+    origins: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
     def add_change(self, group: str, change: FileChange | None) -> None:
         if change is None:
@@ -469,7 +470,7 @@ def execute(
     templates = _build_templates(context, sources)
     jobs = _catalogue_jobs(sources, templates, needed) if context.steps & {"update", "render"} else []
     merge = partial(process_catalogue, context)
-    stage = catalogue_stage(cache, context) if cache else None
+    stage = catalogue_stage(cache, context, rewrites=staging is not None) if cache else None
     results, keys = map_cached(cache, stage, merge, jobs, workers, told("update"))
     planned = output_paths(documents)
     combined = _Combined(config, chosen, force, planned=planned, cache=cache, staging=staging)
@@ -482,7 +483,8 @@ def execute(
     # What each document's rendering in each language is made from, for the job cache.
     for job, key in zip(jobs, keys, strict=False):
         for index, member in enumerate(job.members):
-            combined.origins[(member.target.language.tag, member.source.plan.source)] = f"{key}:{index}"
+            origin = None if key is None else f"{key}:{index}"
+            combined.origins[(member.target.language.tag, member.source.plan.source)] = origin
     combined.add_all(sources, templates, catalogues)
     if "render" in steps:
         combined.publish_all(context, documents, workers, told("render"))
