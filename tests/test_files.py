@@ -27,6 +27,7 @@ from i18n_sync.project.files import (
     is_own_file,
     path_problem,
     read_bytes,
+    read_many,
 )
 from i18n_sync.project.plan import find_sources
 from i18n_sync.project.writing import Staging, apply_changes, remove_stale_temps, write_atomic
@@ -438,6 +439,30 @@ def test_check_target_with_remembered_folders_refuses_what_it_refuses_alone(tmp_
             check_target(repo, relative, folders)
         with pytest.raises(WriteError, match=message):
             check_target(repo, relative)
+
+
+def test_a_missing_folder_holds_no_file_in_one_batch(tmp_path: Path) -> None:
+    """A first run's outputs are in folders not made yet: one look at the folder answers for
+    every file in it, and a dangling folder symlink counts as missing, as the disk would say."""
+    repo = tmp_path / "repo"
+    (repo / "site").mkdir(parents=True)
+    (repo / "site" / "a.md").write_bytes(b"a")
+    (repo / "dangling").symlink_to(repo / "nowhere")
+    folders = Folders(repo)
+    wanted = ["site/a.md", "site/b.md", "locales/tr/x.po", "dangling/y.po"]
+    assert read_many(repo, wanted, folders=folders) == {
+        "site/a.md": b"a",
+        "site/b.md": None,
+        "locales/tr/x.po": None,
+        "dangling/y.po": None,
+    }
+    assert [folders.absent(f) for f in ("site", "locales/tr", "dangling", "")] == [False, True, True, False]
+    check_target(repo, "locales/tr/x.po", folders)  # nothing there to refuse
+    # Another batch sees the folder made since, and what is in it.
+    (repo / "locales" / "tr").mkdir(parents=True)
+    (repo / "locales" / "tr" / "x.po").symlink_to(repo / "site" / "a.md")
+    with pytest.raises(WriteError, match="is a symlink"):
+        check_target(repo, "locales/tr/x.po", Folders(repo))
 
 
 def test_staging_writes_only_what_is_due(tmp_path: Path) -> None:

@@ -112,12 +112,13 @@ class Folders:
     a symlink later is seen by the next batch.
     """
 
-    __slots__ = ("_base", "_places", "root")
+    __slots__ = ("_absent", "_base", "_places", "root")
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self._base: str | None = None
         self._places: dict[str, str | None] = {}
+        self._absent: dict[str, bool] = {}
 
     def place(self, folder: str) -> str | None:
         """Where repository-relative `folder` ("" for the root) really is, symlinks followed;
@@ -129,6 +130,14 @@ class Folders:
             inside = real == self._base or real.startswith(self._base.rstrip(os.sep) + os.sep)
             self._places[folder] = real if inside else None
         return self._places[folder]
+
+    def absent(self, folder: str) -> bool:
+        """Whether repository-relative `folder` does not exist, nor so any file in it: a first
+        run's thousands of catalogues and outputs are in folders it has not made yet."""
+        if folder not in self._absent:
+            where = self.place(folder)
+            self._absent[folder] = where is not None and not os.path.lexists(where)
+        return self._absent[folder]
 
 
 def _open_in_folder(root: Path, relative: str, error: type[I18nSyncError], folders: Folders) -> int:
@@ -168,6 +177,9 @@ def read_many(
         where = folders.place(folder)
         if where is None or not _NOFOLLOW:
             return None
+        if folders.absent(folder):
+            found[relative] = None
+            continue
         try:
             handle = os.open(os.path.join(where, name), _READ_FLAGS)
         except FileNotFoundError:
@@ -323,9 +335,10 @@ def check_target(root: Path, relative: str, folders: Folders | None = None) -> N
     if problem is not None:
         raise WriteError(f"{problem}; fix the configuration or rename the source", _shown(relative))
     folder = relative.rpartition("/")[0]
-    if (Folders(root) if folders is None else folders).place(folder) is None:
+    folders = Folders(root) if folders is None else folders
+    if folders.place(folder) is None:
         raise WriteError("is in a folder outside the repository (a symlink); refusing to write", relative)
-    if os.path.islink(os.path.join(root, relative)):
+    if not folders.absent(folder) and os.path.islink(os.path.join(root, relative)):
         raise WriteError("is a symlink; refusing to write", relative)
 
 
