@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,26 @@ def test_a_sync_does_not_keep_what_its_own_writes_make_stale(tmp_path: Path, run
     # The sync keeps guide4's new extraction; its three merges it wrote over are not kept.
     assert kept_entries(run_cache) == 12 + 36 + 36 + 36 + 1
     assert counted(root)[1] == {"update": 3, "render": 3}
+
+
+def test_a_render_reads_no_template(tmp_path: Path, run_cache: Path) -> None:
+    # A run that writes neither templates nor catalogues never shows a template's header:
+    # it takes the entries from the sources and reads no template file, so it has nothing
+    # to say of a damaged one, and the run's date does not move its job cache's keys.
+    root = synced(tmp_path)
+    (root / "locales" / "tr" / "part" / "guide1.po").write_text(TR.format(number=1), encoding="utf-8")
+    rendered = run(load_config(root), ("render",), NO_CACHE)
+    for template in (root / "locales").rglob("*.pot"):
+        template.write_text('msgid "damaged\n', encoding="utf-8")
+    totals: dict[str, int] = {}
+    for date in ("1764000000", "1764999999"):
+        for record in run_cache.glob("run-*"):
+            record.unlink()  # the run memo forgotten: each job meets the job cache
+        totals.clear()
+        environ = {**os.environ, "SOURCE_DATE_EPOCH": date}
+        report = run(
+            load_config(root), ("render",), environ, progress=lambda s, d, t: totals.__setitem__(s, t)
+        )
+        assert report_bytes(report) == report_bytes(rendered)
+        assert report.diagnostics == rendered.diagnostics
+    assert totals == {}  # the second run, at another date: every result from the cache

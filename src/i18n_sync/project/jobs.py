@@ -240,20 +240,29 @@ def extract_source(context: RunContext, plan: SourceDocument) -> SourceResult:
 
 
 def build_template_file(context: RunContext, path: str, sources: Sequence[SourceResult]) -> TemplateResult:
-    """The template at `path` for the documents it serves, in document order."""
+    """The template at `path` for the documents it serves, in document order.
+
+    The file is read only by a run that writes it or catalogues (whose new
+    headers come from it): to keep its header when its entries are the same.
+    A run that only renders uses the template's entries alone.
+    """
     diagnostics: list[Diagnostic] = []
     data = None
-    try:
-        data = context.read(path, CatalogError)
-        read = parse_catalog_layout(context.seeds.get(path, data), path, diagnostics)
-    except CatalogError as problem:
-        where = problem.path or path
-        diagnostics.append(Diagnostic(where, problem.line, f"{problem.message}; it is regenerated"))
-        read = None
+    read = None
+    writes = bool(context.steps & {"extract", "update"})
+    if writes:
+        try:
+            data = context.read(path, CatalogError)
+            read = parse_catalog_layout(context.seeds.get(path, data), path, diagnostics)
+        except CatalogError as problem:
+            where = problem.path or path
+            diagnostics.append(Diagnostic(where, problem.line, f"{problem.message}; it is regenerated"))
     members = [(s.extraction.units, s.plan.source) for s in sources if s.extraction is not None]
     name = sources[0].plan.name if len(sources) == 1 else PurePosixPath(path).stem
     project = context.config.settings.project or name
-    template = build_shared_template(members, project, read[0] if read else None, context.date)
+    # Unseen, the header needs no date; a fixed one keeps the job cache's keys from run to run.
+    date = context.date if writes else ""
+    template = build_shared_template(members, project, read[0] if read else None, date)
     change = None
     if "extract" in context.steps:
         change = _change(path, format_catalog(context.config, template, path, read), "template", data)
