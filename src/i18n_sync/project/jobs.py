@@ -311,11 +311,12 @@ def process_catalogue(context: RunContext, job: CatalogueJob) -> CatalogueResult
     entry_lines = {msgid: line for (msgctxt, msgid), line in lines.items() if msgctxt is None and line}
     translations = translations_of(merged)
     ignores = ignores_of(merged.active)
+    counts = count_messages(merged)
     members = tuple(
-        _prepare(context, member, _own(merged, member, job), translations, ignores, entry_lines)
+        _prepare(context, member, _own(merged, counts, member, job), translations, ignores, entry_lines)
         for member in job.members
     )
-    return CatalogueResult(job.path, change, members, count_messages(merged), merge, tuple(diagnostics))
+    return CatalogueResult(job.path, change, members, counts, merge, tuple(diagnostics))
 
 
 def used_by(catalog: Catalog, extraction: Extraction) -> Catalog:
@@ -324,18 +325,18 @@ def used_by(catalog: Catalog, extraction: Extraction) -> Catalog:
     return replace(catalog, messages=tuple(m for m in catalog.active if m.msgid in msgids))
 
 
-def _own(catalog: Catalog, member: Member, job: CatalogueJob) -> Catalog:
-    """What one document's figures count: the whole catalogue, or its part of a shared one."""
+def _own(catalog: Catalog, counts: Counts, member: Member, job: CatalogueJob) -> Counts:
+    """One document's figures: the whole catalogue's `counts`, or its part of a shared one's."""
     if len(job.members) == 1:
-        return catalog
+        return counts
     assert member.source.extraction is not None
-    return used_by(catalog, member.source.extraction)
+    return count_messages(used_by(catalog, member.source.extraction))
 
 
 def _prepare(
     context: RunContext,
     member: Member,
-    catalog: Catalog,
+    counts: Counts,
     translations: Mapping[str, str],
     ignores: Mapping[str, frozenset[str]],
     entry_lines: Mapping[str, int],
@@ -353,7 +354,7 @@ def _prepare(
         ignores,
         entry_lines,
     )
-    return TargetResult(target, accepted, count_messages(catalog), accepted.diagnostics)
+    return TargetResult(target, accepted, counts, accepted.diagnostics)
 
 
 def prepared_for(member: Member, accepted: Accepted) -> Prepared:
