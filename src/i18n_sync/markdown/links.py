@@ -23,6 +23,7 @@ import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import unquote
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -64,14 +65,23 @@ def _relative(target: str, start_folder: str) -> str:
     A run asks for one link per language pair and document (the switcher), so
     this is on the hot path; a start above the repository is left to `relpath`.
     """
-    start = [part for part in posixpath.normpath(start_folder or ".").split("/") if part != "."]
+    start = _parts(start_folder)
     if ".." in start or target.startswith("/"):
         return posixpath.relpath(target, start_folder or ".")
-    parts = [part for part in posixpath.normpath(target).split("/") if part != "."]
+    parts = _parts(target)
     common = 0
-    while common < min(len(start), len(parts)) and start[common] == parts[common]:
+    limit = min(len(start), len(parts))
+    while common < limit and start[common] == parts[common]:
         common += 1
-    return "/".join([".."] * (len(start) - common) + parts[common:]) or "."
+    return "/".join([".."] * (len(start) - common) + list(parts[common:])) or "."
+
+
+# A switcher links each output of a document to the same paths in every language,
+# and the outputs of a language share their folders: each path is split once.
+@lru_cache(maxsize=1 << 16)
+def _parts(path: str) -> tuple[str, ...]:
+    """A path's parts once normalized, without "." ("" and "." have none)."""
+    return tuple(part for part in posixpath.normpath(path or ".").split("/") if part != ".")
 
 
 # What a link destination cannot hold as it is: a space ends it, "#" and "?" start a
