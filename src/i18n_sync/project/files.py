@@ -322,14 +322,16 @@ def _shown(relative: str) -> str:
     return "".join(repr(char)[1:-1] if _is_control(char) else char for char in relative)
 
 
-def check_target(root: Path, relative: str, folders: Folders | None = None) -> None:
+def check_target(root: Path, relative: str, folders: Folders | None = None, plain: bool = False) -> None:
     """Raise `WriteError` unless the tool may write `relative` inside `root`.
 
     Beyond `path_problem`: the path must still be inside the repository once
     symbolic links in its folders are followed, and the file itself must not
     be a symbolic link (writing through one changes a file somewhere else).
     `folders` may remember, for one batch of paths, where their folders are:
-    thousands of outputs share a few folders.
+    thousands of outputs share a few folders. With `plain`, the caller has just
+    seen (with `os.lstat`) that the file is missing or a plain file: it is not
+    looked at again.
     """
     problem = path_problem(relative)
     if problem is not None:
@@ -338,7 +340,7 @@ def check_target(root: Path, relative: str, folders: Folders | None = None) -> N
     folders = Folders(root) if folders is None else folders
     if folders.place(folder) is None:
         raise WriteError("is in a folder outside the repository (a symlink); refusing to write", relative)
-    if not folders.absent(folder) and os.path.islink(os.path.join(root, relative)):
+    if not plain and not folders.absent(folder) and os.path.islink(os.path.join(root, relative)):
         raise WriteError("is a symlink; refusing to write", relative)
 
 

@@ -225,16 +225,16 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
     """
     changes = list(changes)
     folders = Folders(root)
-    for change in changes:
-        check_target(root, change.path, folders)
-    parents = {c.path.rpartition("/")[0] or "." for c in changes}
-    removed = remove_stale_temps(root, parents, staging.staged() if staging is not None else (), folders)
     # A staged change is due: staging found its file missing, or writable and different.
     # But staging ran while the workers rendered: the file may since have been made
     # read-only, or a folder or FIFO taken its place. One lstat now tells; a staged path
     # that is no longer missing or a writable plain file is judged as any other below.
     ahead = staging.holding(changes) if staging is not None else set()
     ahead = {path for path in ahead if _writable(os.path.join(root, path)) is not None}
+    for change in changes:
+        check_target(root, change.path, folders, plain=change.path in ahead)
+    parents = {c.path.rpartition("/")[0] or "." for c in changes}
+    removed = remove_stale_temps(root, parents, staging.staged() if staging is not None else (), folders)
     late = ahead | {c.path for c in _due(root, [c for c in changes if c.path not in ahead], folders)}
     due = [change for change in changes if change.path in late]
     current = tuple(change.path for change in changes if change.path not in late)
