@@ -441,6 +441,38 @@ def test_check_target_with_remembered_folders_refuses_what_it_refuses_alone(tmp_
             check_target(repo, relative)
 
 
+def test_many_files_are_staged_by_two_threads_each_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A first run's templates and catalogues come in one batch of thousands; two threads
+    # stage them. Each is staged once, and a failure in either thread stops the write.
+    changes = [FileChange(f"locales/l{n % 7}/d{n}.po", f"entry {n}".encode(), "catalog") for n in range(300)]
+    staging = Staging(tmp_path)
+    staging.stage(changes)
+    assert staging.failure is None and len(temps_in(tmp_path)) == 300
+    applied = apply_changes(tmp_path, changes, staging)
+    assert applied.written == tuple(change.path for change in changes)
+    assert all((tmp_path / c.path).read_bytes() == c.content for c in changes)
+    assert temps_in(tmp_path) == []
+
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        if str(kwargs.get("dir", "")).endswith("l3"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    again = [FileChange(c.path, c.content + b" changed", "catalog") for c in changes]
+    staging = Staging(tmp_path)
+    staging.stage(again)
+    assert staging.failure is not None and "/l3/" in staging.failure.path
+    with pytest.raises(WriteError, match="No space left on device"):
+        apply_changes(tmp_path, again, staging)
+    assert all((tmp_path / c.path).read_bytes() == c.content for c in changes)  # none renamed
+    assert temps_in(tmp_path) == []
+
+
 def test_a_missing_folder_holds_no_file_in_one_batch(tmp_path: Path) -> None:
     """A first run's outputs are in folders not made yet: one look at the folder answers for
     every file in it, and a dangling folder symlink counts as missing, as the disk would say."""

@@ -330,6 +330,13 @@ def _delete(
     return deleted
 
 
+# A first run creates thousands of files, and creating one is kernel time: 0.5 ms on the
+# ext4 of a 2-core virtual machine (4,000 files: 2.2 s in one thread, 1.2 s in two).
+_STAGING_THREADS = 2
+# Fewer files than this are staged by the caller's thread (an output at a time).
+_STAGING_SHARE = 64
+
+
 class Staging:
     """Temporary files written ahead of `apply_changes`, while a run still works on the rest.
 
@@ -357,6 +364,19 @@ class Staging:
         all now, or with `flush` false a batch at a time as they add up (the rest are flushed
         by `apply_changes`). Outputs come one by one while the workers render: flushed in
         batches, they are on the disk by the end of the run without a flush each."""
+        changes = list(changes)
+        if len(changes) < _STAGING_SHARE:
+            self._stage(changes)
+        else:
+            # Creating a file is kernel time, which two threads share between two cores.
+            # Each writes its own paths; a dict or set is changed one whole step at a time.
+            count = min(_STAGING_THREADS, len(changes) // _STAGING_SHARE)
+            with ThreadPoolExecutor(count) as pool:
+                list(pool.map(self._stage, [changes[start::count] for start in range(count)]))
+        if flush or len(self._unflushed) >= _FLUSH_BATCH:
+            self.flush()
+
+    def _stage(self, changes: Sequence[FileChange]) -> None:
         for change in changes:
             if self.failure is not None:
                 return
@@ -380,8 +400,6 @@ class Staging:
             except WriteError as problem:
                 self.failure = problem
                 return
-        if flush or len(self._unflushed) >= _FLUSH_BATCH:
-            self.flush()
 
     def _mode_for(self, change: FileChange) -> int | None:
         """The permissions to stage `change` with; None when it is not for staging.
