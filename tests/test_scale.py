@@ -15,7 +15,7 @@ import pytest
 from helpers import invoke
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.config import load_config
-from i18n_sync.project.files import read_many
+from i18n_sync.project.files import TEMP_PREFIX, read_many
 from i18n_sync.project.sync import RunReport, run
 
 CONFIG = """languages = ["tr", "zh-CN", "de"]
@@ -77,6 +77,21 @@ def test_one_worker_and_many_give_the_same_run(tmp_path: Path, monkeypatch: pyte
     assert serial.languages == parallel.languages
     output = dict(report_bytes(parallel))["site/tr/part/guide1.md"].decode()
     assert "# Kılavuz 1" in output and "[Sonraki kılavuza](../guide2.md)" in output
+
+
+def test_a_sync_writes_what_the_run_reports_when_outputs_are_staged_in_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 150 outputs: staged a batch at a time while the workers render, and the last ones
+    # after; every file holds what a run that writes nothing reports, and no temporary
+    # file is left behind.
+    monkeypatch.setenv(CACHE_VARIABLE, "off")
+    root = make_docs(tmp_path, count=50)
+    expected = report_bytes(run(load_config(root)))
+    assert sum(path.startswith("site/") for path, _ in expected) == 150
+    assert invoke(root, "sync").exit_code == 0
+    assert all((root / path).read_bytes() == content for path, content in expected)
+    assert not [p for p in root.rglob("*") if p.name.startswith(TEMP_PREFIX)]
 
 
 def test_a_run_with_nothing_to_do_is_remembered_and_its_report_reused(

@@ -88,6 +88,11 @@ class RunReport:
     errors: tuple[I18nSyncError, ...] = ()
 
 
+# Outputs are staged this many at a time: enough for `Staging` to share them between its
+# threads, few enough that the first are written while the workers still render.
+_OUTPUT_BATCH = 128
+
+
 @dataclass(slots=True)
 class _Combined:
     """The records of every job, gathered in document order: the one place results meet."""
@@ -107,6 +112,8 @@ class _Combined:
     planned: set[str] = field(default_factory=set)
     cache: JobCache | None = None
     staging: Staging | None = None
+    # Outputs to stage, in a batch (`stage_output`).
+    unstaged: list[FileChange] = field(default_factory=list)
     # The key of the catalogue job that prepared each (language, document), with a cache
     # (None: its result was not kept).
     origins: dict[tuple[str, str], str | None] = field(default_factory=dict)
@@ -216,6 +223,9 @@ class _Combined:
         job = partial(publish_output, context)
         each = None if self.staging is None else self.stage_output
         outputs = iter(map_cached(self.cache, how, job, jobs, workers, progress, meanwhile, each)[0])
+        if self.staging is not None:
+            self.staging.stage(self.unstaged, flush=False)
+            self.unstaged = []
         for entry in planned:
             if isinstance(entry, Diagnostic):
                 self.diagnostics.append(entry)
@@ -253,10 +263,17 @@ class _Combined:
         return planned
 
     def stage_output(self, output: Published) -> None:
-        """Write an output that `add_output` will add to its temporary file, not flushed yet."""
+        """Write an output that `add_output` will add to its temporary file, not flushed yet.
+
+        Outputs are written a batch at a time (`_OUTPUT_BATCH`), which `Staging`
+        shares between its threads; `publish_all` stages the last ones.
+        """
         assert self.staging is not None
         if output.error is None and (output.owned or self.force):
-            self.staging.stage((output.change,), flush=False)
+            self.unstaged.append(output.change)
+        if len(self.unstaged) >= _OUTPUT_BATCH:
+            self.staging.stage(self.unstaged, flush=False)
+            self.unstaged = []
 
     def add_output(self, tag: str, item: Prepared, output: Published) -> None:
         """Add an output, unless it would replace a file the tool did not write (see `ownership`)."""
