@@ -352,9 +352,9 @@ def publish_stage(cache: JobCache, context: RunContext) -> Cached[PublishJob, Pu
         item = job.prepared
         # The translations accepted are those of the catalogue job named by `origin`:
         # its key stands for them (their sets have no fixed order from one process to
-        # the next, so no spelling of them would do).
-        # English has none. None: translations the cache did not keep, so neither is
-        # their rendering, and its key must match nothing that is kept.
+        # the next, so no spelling of them would do). English has none (""). None: the
+        # cache did not keep those translations, nor so their rendering; its key is one
+        # nothing kept has.
         made_from = "not kept" if job.origin is None else job.origin or cache.file_digest(item.source)
         parts = (item.home, item.output, job.decorations, switcher(job), job.english_anchors)
         return cache.key("publish", item.source, made_from, parts, site(job))

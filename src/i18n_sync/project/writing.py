@@ -362,8 +362,9 @@ class Staging:
     def stage(self, changes: Iterable[FileChange], flush: bool = True) -> None:
         """Write each change that is due to a temporary file beside its target, and flush them:
         all now, or with `flush` false a batch at a time as they add up (the rest are flushed
-        by `apply_changes`). Outputs come one by one while the workers render: flushed in
-        batches, they are on the disk by the end of the run without a flush each."""
+        by `apply_changes`). Outputs come a batch at a time while the workers render: flushed
+        in batches, they are on the disk by the end of the run without a flush each. Many
+        changes at once are shared between two threads."""
         changes = list(changes)
         if len(changes) < _STAGING_SHARE:
             self._stage(changes)
