@@ -374,7 +374,7 @@ class Staging:
             count = min(_STAGING_THREADS, len(changes) // _STAGING_SHARE)
             with ThreadPoolExecutor(count) as pool:
                 list(pool.map(self._stage, [changes[start::count] for start in range(count)]))
-        if flush or len(self._unflushed) >= _FLUSH_BATCH:
+        if self.failure is None and (flush or len(self._unflushed) >= _FLUSH_BATCH):
             self.flush()
 
     def _stage(self, changes: Sequence[FileChange]) -> None:
