@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 import tempfile
+import threading
 from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
@@ -358,6 +360,9 @@ class Staging:
         self._unflushed: set[str] = set()
         self._folders = Folders(root)  # one run is one batch; apply_changes looks again with its own
         self._made: set[str] = set()
+        # Where in the batch being staged the kept failure is (none: past every position).
+        self._failed_at = sys.maxsize
+        self._failing = threading.Lock()
 
     def stage(self, changes: Iterable[FileChange], flush: bool = True) -> None:
         """Write each change that is due to a temporary file beside its target, and flush them:
@@ -365,21 +370,29 @@ class Staging:
         by `apply_changes`). Outputs come a batch at a time while the workers render: flushed
         in batches, they are on the disk by the end of the run without a flush each. Many
         changes at once are shared between two threads."""
-        changes = list(changes)
-        if len(changes) < _STAGING_SHARE:
-            self._stage(changes)
+        if self.failure is not None:
+            return
+        # A path given twice is staged once, with its first change, as one thread would.
+        first: dict[str, FileChange] = {}
+        for change in changes:
+            first.setdefault(change.path, change)
+        batch = list(enumerate(first.values()))
+        if len(batch) < _STAGING_SHARE:
+            self._stage(batch)
         else:
             # Creating a file is kernel time, which two threads share between two cores.
             # Each writes its own paths; a dict or set is changed one whole step at a time.
-            count = min(_STAGING_THREADS, len(changes) // _STAGING_SHARE)
+            count = min(_STAGING_THREADS, len(batch) // _STAGING_SHARE)
             with ThreadPoolExecutor(count) as pool:
-                list(pool.map(self._stage, [changes[start::count] for start in range(count)]))
+                list(pool.map(self._stage, [batch[start::count] for start in range(count)]))
         if self.failure is None and (flush or len(self._unflushed) >= _FLUSH_BATCH):
             self.flush()
 
-    def _stage(self, changes: Sequence[FileChange]) -> None:
-        for change in changes:
-            if self.failure is not None:
+    def _stage(self, batch: Sequence[tuple[int, FileChange]]) -> None:
+        """Stage each (position, change) of a batch, in order, until a change at an earlier
+        position failed: the failure kept is the earliest, the one a single thread reports."""
+        for position, change in batch:
+            if self._failed_at <= position:
                 return
             if change.delete or change.current or change.path in self._temps:
                 continue
@@ -399,7 +412,9 @@ class Staging:
                     self._temps[change.path] = (change.content, temp)
                     self._unflushed.add(change.path)
             except WriteError as problem:
-                self.failure = problem
+                with self._failing:
+                    if position < self._failed_at:
+                        self.failure, self._failed_at = problem, position
                 return
 
     def _mode_for(self, change: FileChange) -> int | None:
