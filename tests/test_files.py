@@ -378,19 +378,24 @@ def test_files_staged_ahead_are_renamed_and_the_rest_discarded(
     assert temps_in(tmp_path) == []
 
 
+def fill_disk_in(monkeypatch: pytest.MonkeyPatch, folder: str) -> None:
+    """Make creating a temporary file fail (no space left) in folders whose path ends with `folder`."""
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        if str(kwargs.get("dir", "")).endswith(folder):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+
+
 def test_a_file_that_cannot_be_staged_fails_the_write_before_any_rename(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "a.po").write_bytes(b"old")
     (tmp_path / "full").mkdir()
-    real_mkstemp = tempfile.mkstemp
-
-    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
-        if str(kwargs.get("dir", "")).endswith("full"):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real_mkstemp(*args, **kwargs)
-
-    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    fill_disk_in(monkeypatch, "full")
     changes = [FileChange("a.po", b"new", "catalog"), FileChange("full/b.po", b"b", "catalog")]
     staging = Staging(tmp_path)
     staging.stage(changes)
@@ -455,14 +460,7 @@ def test_many_files_are_staged_by_two_threads_each_once(
     assert all((tmp_path / c.path).read_bytes() == c.content for c in changes)
     assert temps_in(tmp_path) == []
 
-    real_mkstemp = tempfile.mkstemp
-
-    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
-        if str(kwargs.get("dir", "")).endswith("l3"):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real_mkstemp(*args, **kwargs)
-
-    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    fill_disk_in(monkeypatch, "l3")
     again = [FileChange(c.path, c.content + b" changed", "catalog") for c in changes]
     staging = Staging(tmp_path)
     staging.stage(again)
