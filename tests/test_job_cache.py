@@ -178,3 +178,24 @@ def test_a_render_reads_no_template(tmp_path: Path, run_cache: Path) -> None:
         assert report_bytes(report) == report_bytes(rendered)
         assert report.diagnostics == rendered.diagnostics
     assert totals == {}  # the second run, at another date: every result from the cache
+
+
+def test_the_run_memo_of_a_render_reads_no_template(
+    tmp_path: Path, run_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The run memo keys a run by the files its result depends on: a render's do not include
+    # the templates, so it neither reads them nor runs again when only a template changed.
+    root = synced(tmp_path)
+    wanted: list[str] = []
+    real = run_cache_module.read_many
+
+    def read_many(root: Path, relatives: list[str], *args: object) -> object:
+        wanted.extend(relatives)
+        return real(root, relatives, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(run_cache_module, "read_many", read_many)
+    run(load_config(root), ("render",))
+    assert wanted and not [path for path in wanted if path.endswith(".pot")]
+    wanted.clear()
+    run(load_config(root), ("update",))  # new catalogues take their header from the template
+    assert len([path for path in wanted if path.endswith(".pot")]) == 12

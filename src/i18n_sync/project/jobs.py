@@ -13,7 +13,7 @@ the records of both in one place.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
@@ -239,17 +239,23 @@ def extract_source(context: RunContext, plan: SourceDocument) -> SourceResult:
     return SourceResult(plan, doc, extraction, extraction.diagnostics)
 
 
+def reads_templates(steps: Collection[str]) -> bool:
+    """Whether a run of `steps` reads the template files: one that writes them, or catalogues
+    (whose new headers come from them). A run that only renders uses their entries alone,
+    which come from the sources."""
+    return not {"extract", "update"}.isdisjoint(steps)
+
+
 def build_template_file(context: RunContext, path: str, sources: Sequence[SourceResult]) -> TemplateResult:
     """The template at `path` for the documents it serves, in document order.
 
-    The file is read only by a run that writes it or catalogues (whose new
-    headers come from it): to keep its header when its entries are the same.
-    A run that only renders uses the template's entries alone.
+    The file is read to keep its header when its entries are the same, and
+    only by a run that needs the header (`reads_templates`).
     """
     diagnostics: list[Diagnostic] = []
     data = None
     read = None
-    writes = bool(context.steps & {"extract", "update"})
+    writes = reads_templates(context.steps)
     if writes:
         try:
             data = context.read(path, CatalogError)
@@ -313,7 +319,7 @@ def process_catalogue(context: RunContext, job: CatalogueJob) -> CatalogueResult
     ignores = ignores_of(merged.active)
     counts = count_messages(merged)
     members = tuple(
-        _prepare(context, member, _own(merged, counts, member, job), translations, ignores, entry_lines)
+        _prepare(context, member, _counts_of(merged, counts, member, job), translations, ignores, entry_lines)
         for member in job.members
     )
     return CatalogueResult(job.path, change, members, counts, merge, tuple(diagnostics))
@@ -325,7 +331,7 @@ def used_by(catalog: Catalog, extraction: Extraction) -> Catalog:
     return replace(catalog, messages=tuple(m for m in catalog.active if m.msgid in msgids))
 
 
-def _own(catalog: Catalog, counts: Counts, member: Member, job: CatalogueJob) -> Counts:
+def _counts_of(catalog: Catalog, counts: Counts, member: Member, job: CatalogueJob) -> Counts:
     """One document's figures: the whole catalogue's `counts`, or its part of a shared one's."""
     if len(job.members) == 1:
         return counts

@@ -46,6 +46,7 @@ from i18n_sync.project.jobs import (
     prepared_for,
     process_catalogue,
     publish_output,
+    reads_templates,
 )
 from i18n_sync.project.memory import (
     catalogue_suggestions,
@@ -395,7 +396,7 @@ def run(
         memo = open_memo(
             config,
             (*steps, *(f"lang:{tag}" for tag in languages), *(("force",) if force else ())),
-            _read_paths(config, documents),
+            _read_paths(config, documents, steps),
             environ,
         )
     if memo is not None:
@@ -426,13 +427,14 @@ def run(
     return report
 
 
-def _read_paths(config: Config, documents: Sequence[SourceDocument]) -> list[str]:
-    """Every file a run reads or may write: what its result depends on."""
+def _read_paths(config: Config, documents: Sequence[SourceDocument], steps: Collection[str]) -> list[str]:
+    """Every file a run of `steps` reads or may write: what its result depends on."""
     paths = [config.file, MANIFEST]
     for language in config.languages:
         paths += [path for path, _ in compendium_paths(config, language, [])]
+    templates = reads_templates(steps)
     for document in documents:
-        paths += [document.source, document.template]
+        paths += [document.source, document.template] if templates else [document.source]
         if document.source_output:
             paths.append(document.source_output)
         for target in document.targets:
