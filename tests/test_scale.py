@@ -7,16 +7,19 @@ import json
 import os
 import posixpath
 import sys
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from helpers import invoke
+from i18n_sync.model import FileChange
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.config import load_config
 from i18n_sync.project.files import TEMP_PREFIX, read_many
 from i18n_sync.project.sync import RunReport, run
+from i18n_sync.project.writing import Staging
 
 CONFIG = """languages = ["tr", "zh-CN", "de"]
 sources = ["docs/**/*.md"]
@@ -79,17 +82,28 @@ def test_one_worker_and_many_give_the_same_run(tmp_path: Path, monkeypatch: pyte
     assert "# Kılavuz 1" in output and "[Sonraki kılavuza](../guide2.md)" in output
 
 
-def test_a_sync_writes_what_the_run_reports_when_outputs_are_staged_in_batches(
+def test_every_output_is_staged_before_the_writes_batch_or_not(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # 150 outputs: staged a batch at a time while the workers render, and the last ones
-    # after; every file holds what a run that writes nothing reports, and no temporary
-    # file is left behind.
+    # 150 outputs: 128 staged as one batch while the workers render, the last 22 after them.
+    # Every one is staged by the time the files are written, each file holds what a run that
+    # writes nothing reports, and no temporary file is left behind.
     monkeypatch.setenv(CACHE_VARIABLE, "off")
     root = make_docs(tmp_path, count=50)
     expected = report_bytes(run(load_config(root)))
-    assert sum(path.startswith("site/") for path, _ in expected) == 150
+    outputs = {path for path, _ in expected if path.startswith("site/")}
+    assert len(outputs) == 150
+    held: set[str] = set()
+    real = Staging.holding
+
+    def holding(self: Staging, changes: Iterable[FileChange]) -> set[str]:
+        found = real(self, changes)
+        held.update(found)
+        return found
+
+    monkeypatch.setattr(Staging, "holding", holding)
     assert invoke(root, "sync").exit_code == 0
+    assert outputs <= held
     assert all((root / path).read_bytes() == content for path, content in expected)
     assert not [p for p in root.rglob("*") if p.name.startswith(TEMP_PREFIX)]
 
