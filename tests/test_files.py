@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -404,6 +405,43 @@ def test_a_file_that_cannot_be_staged_fails_the_write_before_any_rename(
         apply_changes(tmp_path, changes, staging)
     assert (tmp_path / "a.po").read_bytes() == b"old"
     assert temps_in(tmp_path) == []
+
+
+def test_staged_files_flush_while_the_run_goes_on_and_before_any_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Flushing is the disk's time: `Staging` starts it and returns to the run (which
+    # collects the workers' results meanwhile); `apply_changes` waits for it to end.
+    events: list[str] = []
+    flushing = threading.Event()
+    disk_done = threading.Event()
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(handle: int) -> None:
+        flushing.set()
+        disk_done.wait(timeout=10)
+        events.append("fsync")
+        real_fsync(handle)
+
+    def replace(source: str, target: str) -> None:
+        events.append("rename")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    changes = [FileChange(f"locales/{name}.po", name.encode(), "catalog") for name in ("a", "b", "c")]
+    staging = Staging(tmp_path)
+    staging.stage(changes)
+    assert flushing.wait(timeout=10)
+    assert events == []  # the flushes are under way, and the caller is not held by them
+    disk_done.set()
+    applied = apply_changes(tmp_path, changes, staging)
+    assert events == ["fsync"] * 3 + ["rename"] * 3
+    assert applied.written == tuple(change.path for change in changes)
+    assert (tmp_path / "locales" / "b.po").read_bytes() == b"b"
+    assert temps_in(tmp_path) == []
+    staging.discard()
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("i18n-sync-write")]
 
 
 # --- Reads through remembered folders (`Folders`) ---------------------------------------------

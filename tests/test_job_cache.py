@@ -199,3 +199,41 @@ def test_the_run_memo_of_a_render_reads_no_template(
     wanted.clear()
     run(load_config(root), ("update",))  # new catalogues take their header from the template
     assert len([path for path in wanted if path.endswith(".pot")]) == 12
+
+
+def test_a_first_run_spells_only_the_keys_of_what_it_keeps(tmp_path: Path) -> None:
+    # A key hashes the job's inputs (a whole template, a whole site): a run with an empty
+    # cache has nothing to look up, and spells the key of a result only to keep it.
+    spelled: list[int] = []
+    ran: list[int] = []
+
+    def key(job: int) -> str:
+        spelled.append(job)
+        return f"job {job}"
+
+    def work(job: int) -> int:
+        ran.append(job)
+        return job * 10
+
+    # Even jobs are kept; odd ones are not (as a merge whose catalogue the run rewrites).
+    how = jobcache_module.Cached(
+        key, lambda job, result: result if job % 2 == 0 else None, lambda job, kept: kept
+    )
+    file = tmp_path / "jobs.cache"
+    cache = jobcache_module.open_job_cache(file, b"base", {})
+    assert cache.empty
+    results, keys = jobcache_module.map_cached(cache, how, work, list(range(6)), workers=1)
+    assert results == [0, 10, 20, 30, 40, 50]
+    assert spelled == [0, 2, 4]
+    assert keys == ["job 0", None, "job 2", None, "job 4", None]
+    assert cache.save()
+    # The next run looks every job up, and runs only those the cache lacks.
+    spelled.clear()
+    ran.clear()
+    cache = jobcache_module.open_job_cache(file, b"base", {})
+    assert not cache.empty
+    results, keys = jobcache_module.map_cached(cache, how, work, list(range(6)), workers=1)
+    assert results == [0, 10, 20, 30, 40, 50]
+    assert spelled == [0, 1, 2, 3, 4, 5]
+    assert ran == [1, 3, 5]
+    assert keys == ["job 0", None, "job 2", None, "job 4", None]

@@ -79,6 +79,11 @@ class JobCache:
         self._used: _Entries = {}
         self._added = False
 
+    @property
+    def empty(self) -> bool:
+        """Whether the cache holds no earlier result (a first run, or one after it was deleted)."""
+        return not self._entries
+
     def file_digest(self, path: str) -> str:
         """The SHA-256 of a file as the run found it ("-": no such file)."""
         found = self._digests.get(path)
@@ -198,15 +203,7 @@ def map_cached(
     """
     if cache is None or how is None:
         return map_jobs(function, jobs, workers, progress, meanwhile, each), []
-    keys = [how.key(job) for job in jobs]
-    results: list[R | None] = [None] * len(jobs)
-    missing = []
-    for index, (job, key) in enumerate(zip(jobs, keys, strict=True)):
-        kept = cache.get(key)
-        if kept is None:
-            missing.append(index)
-        else:
-            results[index] = how.restore(job, kept)  # type: ignore[arg-type]
+    results, keys, missing = _look_up(cache, how, jobs)
     hits = [result for result in results if result is not None]
 
     def first() -> None:  # while the workers run: `meanwhile`, then the results the cache had
@@ -217,14 +214,38 @@ def map_cached(
                 each(result)
 
     made = _run_missing(function, how, [jobs[i] for i in missing], workers, progress, first, each)
-    unkept = set()
     for index, (result, kept_bytes) in zip(missing, made, strict=True):
         results[index] = result
         if kept_bytes is None:
-            unkept.add(index)
+            keys[index] = None
         else:
-            cache.put_pickled(keys[index], kept_bytes)
-    return results, [None if index in unkept else key for index, key in enumerate(keys)]  # type: ignore[return-value]
+            keys[index] = key = keys[index] or how.key(jobs[index])
+            cache.put_pickled(key, kept_bytes)
+    return results, keys  # type: ignore[return-value]
+
+
+def _look_up(
+    cache: JobCache, how: Cached[T, R, S], jobs: Sequence[T]
+) -> tuple[list[R | None], list[str | None], list[int]]:
+    """What the cache has: each job's result (None: missing) and key, and the missing jobs' indexes.
+
+    An empty cache (a first run) has nothing to find, and spelling a key (a template's
+    or a site's whole text, hashed) costs: no key is spelled; `map_cached` spells the
+    key of a result the cache is to keep.
+    """
+    results: list[R | None] = [None] * len(jobs)
+    keys: list[str | None] = [None] * len(jobs)
+    if cache.empty:
+        return results, keys, list(range(len(jobs)))
+    missing = []
+    for index, job in enumerate(jobs):
+        keys[index] = key = how.key(job)
+        kept = cache.get(key)
+        if kept is None:
+            missing.append(index)
+        else:
+            results[index] = how.restore(job, kept)  # type: ignore[arg-type]
+    return results, keys, missing
 
 
 def _run_missing(

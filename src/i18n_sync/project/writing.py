@@ -14,7 +14,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Collection, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -193,11 +193,16 @@ def _flush(temps: dict[str, str]) -> None:
     if len(items) <= 1:
         _flush_all(items)
         return
-    # One task per thread, each with its share of the files: a task per file cost more
-    # in the pool's own locking than the flushing itself on a fast disk.
+    with ThreadPoolExecutor(min(_FLUSH_THREADS, len(items))) as pool:
+        for share in _flush_shares(pool, items):
+            share.result()
+
+
+def _flush_shares(pool: ThreadPoolExecutor, items: Sequence[tuple[str, str]]) -> list[Future[None]]:
+    """Flush `items` on `pool`'s threads, each with its share of the files: a task per file
+    cost more in the pool's own locking than the flushing itself on a fast disk."""
     count = min(_FLUSH_THREADS, len(items))
-    with ThreadPoolExecutor(count) as pool:
-        list(pool.map(_flush_all, [items[start::count] for start in range(count)]))
+    return [pool.submit(_flush_all, items[start::count]) for start in range(count)]
 
 
 def _flush_all(items: Sequence[tuple[str, str]]) -> None:
@@ -250,8 +255,10 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
     temps: dict[str, str] = {}
     written: list[str] = []
     try:
-        if staging is not None and staging.failure is not None:
-            raise staging.failure
+        if staging is not None:
+            staging.settle()
+            if staging.failure is not None:
+                raise staging.failure
         flushed = _write_temps(root, due, modes, staging, temps)
         _flush({path: temp for path, temp in temps.items() if path not in flushed})
         for change in due:
@@ -363,6 +370,10 @@ class Staging:
         # Where in the batch being staged the kept failure is (none: past every position).
         self._failed_at = sys.maxsize
         self._failing = threading.Lock()
+        # One set of threads for the whole run: starting threads for every batch cost the
+        # thread collecting the workers' results more than the writing, on busy cores.
+        self._threads: ThreadPoolExecutor | None = None
+        self._flushing: list[Future[None]] = []  # flushes under way, waited for by `settle`
 
     def stage(self, changes: Iterable[FileChange], flush: bool = True) -> None:
         """Write each change that is due to a temporary file beside its target, and flush them:
@@ -383,8 +394,9 @@ class Staging:
             # Creating a file is kernel time, which two threads share between two cores.
             # Each writes its own paths; a dict or set is changed one whole step at a time.
             count = min(_STAGING_THREADS, len(batch) // _STAGING_SHARE)
-            with ThreadPoolExecutor(count) as pool:
-                list(pool.map(self._stage, [batch[start::count] for start in range(count)]))
+            threads = self._pool()
+            for share in [threads.submit(self._stage, batch[start::count]) for start in range(count)]:
+                share.result()
         if self.failure is None and (flush or len(self._unflushed) >= _FLUSH_BATCH):
             self.flush()
 
@@ -442,13 +454,28 @@ class Staging:
             return None
         return mode
 
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(_FLUSH_THREADS, thread_name_prefix="i18n-sync-write")
+        return self._threads
+
     def flush(self) -> None:
-        """Flush every staged file not flushed yet, all at once (`_flush`)."""
-        try:
-            _flush({path: self._temps[path][1] for path in self._unflushed if path in self._temps})
-        except WriteError as problem:
-            self.failure = problem
+        """Start flushing every staged file not flushed yet, all at once, and return: the
+        run goes on while the disk works. `settle` waits for the flushes."""
+        items = [(path, self._temps[path][1]) for path in self._unflushed if path in self._temps]
+        if items:
+            self._flushing += _flush_shares(self._pool(), items)
         self._unflushed.clear()
+
+    def settle(self) -> None:
+        """Wait for the flushes under way; the first that failed is the staging's failure."""
+        flushing, self._flushing = self._flushing, []
+        for share in flushing:
+            try:
+                share.result()
+            except WriteError as problem:
+                if self.failure is None:
+                    self.failure = problem
 
     def holding(self, changes: Iterable[FileChange]) -> set[str]:
         """The paths of `changes` staged with the bytes they want."""
@@ -470,11 +497,15 @@ class Staging:
         return staged[1], flushed
 
     def discard(self) -> None:
-        """Delete every staged file nobody took."""
+        """Delete every staged file nobody took, once no thread works on one; stop the threads."""
+        self.settle()
         for _, temp in self._temps.values():
             _discard(temp)
         self._temps.clear()
         self._unflushed.clear()
+        if self._threads is not None:
+            self._threads.shutdown()
+            self._threads = None
 
 
 def _due(root: Path, changes: Sequence[FileChange], folders: Folders) -> list[FileChange]:
