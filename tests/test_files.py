@@ -367,7 +367,11 @@ def test_files_staged_ahead_are_renamed_and_the_rest_discarded(
         FileChange("locales/same.po", b"as it is", "catalog"),  # nothing to stage
     ]
     staging.stage(staged)
-    assert len(temps_in(tmp_path)) == 4  # a, b, c and the stale one
+    # a, b and c: the stale one went before the run wrote in its folder
+    assert sorted(temps_in(tmp_path)) == sorted(
+        (tmp_path / "locales" / Path(temp).name) for temp in staging.staged()
+    )
+    assert len(temps_in(tmp_path)) == 3
     wanted = [staged[0], FileChange("locales/c.po", b"c, last", "catalog"), staged[3]]
     applied = apply_changes(tmp_path, wanted, staging)
     assert applied.written == ("locales/a.po", "locales/c.po")

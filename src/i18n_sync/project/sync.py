@@ -89,11 +89,6 @@ class RunReport:
     errors: tuple[I18nSyncError, ...] = ()
 
 
-# Outputs are staged this many at a time: enough for `Staging` to share them between its
-# threads, few enough that the first are written while the workers still render.
-_OUTPUT_BATCH = 128
-
-
 @dataclass(slots=True)
 class _Combined:
     """The records of every job, gathered in document order: the one place results meet."""
@@ -113,8 +108,6 @@ class _Combined:
     planned: set[str] = field(default_factory=set)
     cache: JobCache | None = None
     staging: Staging | None = None
-    # Outputs to stage, in a batch (`stage_output`).
-    unstaged: list[FileChange] = field(default_factory=list)
     # The key of the catalogue job that prepared each (language, document), with a cache
     # (None: its result was not kept).
     origins: dict[tuple[str, str], str | None] = field(default_factory=dict)
@@ -203,9 +196,10 @@ class _Combined:
     ) -> None:
         """Render every output; each language's site is laid out first so links between outputs resolve.
 
-        With `staging`, the templates and catalogues, which are settled by now,
-        are written to temporary files while the workers render, and each output
-        as soon as it comes (`writing.Staging`): they cost the run's end nothing.
+        With `staging`, the templates and catalogues not staged during the merge,
+        which are settled by now, are written to temporary files while the workers
+        render, and the outputs as they come (`writing.Staging`): they cost the
+        run's end nothing.
         """
         meanwhile = None if self.staging is None else partial(self.staging.stage, self.settled())
         planned = self.plan_outputs(documents)
@@ -225,8 +219,7 @@ class _Combined:
         each = None if self.staging is None else self.stage_output
         outputs = iter(map_cached(self.cache, how, job, jobs, workers, progress, meanwhile, each)[0])
         if self.staging is not None:
-            self.staging.stage(self.unstaged, flush=False)
-            self.unstaged = []
+            self.staging.stage_added()
         for entry in planned:
             if isinstance(entry, Diagnostic):
                 self.diagnostics.append(entry)
@@ -264,17 +257,10 @@ class _Combined:
         return planned
 
     def stage_output(self, output: Published) -> None:
-        """Write an output that `add_output` will add to its temporary file, not flushed yet.
-
-        Outputs are written a batch at a time (`_OUTPUT_BATCH`), which `Staging`
-        shares between its threads; `publish_all` stages the last ones.
-        """
+        """Write an output that `add_output` will add to its temporary file (`Staging.add`)."""
         assert self.staging is not None
         if output.error is None and (output.owned or self.force):
-            self.unstaged.append(output.change)
-        if len(self.unstaged) >= _OUTPUT_BATCH:
-            self.staging.stage(self.unstaged, flush=False)
-            self.unstaged = []
+            self.staging.add(output.change)
 
     def add_output(self, tag: str, item: Prepared, output: Published) -> None:
         """Add an output, unless it would replace a file the tool did not write (see `ownership`)."""
@@ -490,7 +476,13 @@ def execute(
     jobs = _catalogue_jobs(sources, templates, needed) if context.steps & {"update", "render"} else []
     merge = partial(process_catalogue, context)
     stage = catalogue_stage(cache, context, rewrites=staging is not None) if cache else None
-    results, keys = map_cached(cache, stage, merge, jobs, workers, told("update"))
+    # While the workers merge, this process has little to do: it writes the templates, then
+    # each catalogue as it comes, to temporary files (`writing.Staging`).
+    meanwhile = each = None
+    if staging is not None:
+        meanwhile = partial(staging.stage, [t.change for t in templates.values() if t.change], flush=False)
+        each = partial(_stage_catalogue, staging)
+    results, keys = map_cached(cache, stage, merge, jobs, workers, told("update"), meanwhile, each)
     planned = output_paths(documents)
     combined = _Combined(config, chosen, force, planned=planned, cache=cache, staging=staging)
     combined.diagnostics += warnings
@@ -508,6 +500,11 @@ def execute(
     if "render" in steps:
         combined.publish_all(context, documents, workers, told("render"))
     return combined
+
+
+def _stage_catalogue(staging: Staging, result: CatalogueResult) -> None:
+    if result.error is None and result.change is not None:
+        staging.add(result.change)
 
 
 def _stage(progress: Progress | None) -> Callable[[str], Callable[[int, int], None] | None]:

@@ -76,6 +76,30 @@ def _writable(target: str) -> tuple[int, int | None] | None:
     return found.st_mode & 0o7777, found.st_size
 
 
+def _still_writable(paths: Iterable[str], folders: Folders) -> set[str]:
+    """Those of `paths` (repository-relative) whose files are missing or writable plain files,
+    as `_writable` tells, with one listing of each folder: a first run stages thousands of
+    files whose targets do not exist, and a failing `lstat` costs more than a listed name."""
+    by_folder: dict[str, list[str]] = {}
+    for path in paths:
+        by_folder.setdefault(path.rpartition("/")[0], []).append(path)
+    found = set()
+    for folder, members in by_folder.items():
+        where = folders.place(folder)
+        if where is None:
+            continue  # out of the repository: `check_target` says so
+        try:
+            with os.scandir(where) as listing:
+                entries = {entry.name: entry for entry in listing}
+        except OSError:  # the folder is gone, or a file now: those paths are judged as any other
+            continue
+        for path in members:
+            entry = entries.get(path.rpartition("/")[2])
+            if entry is None or _writable(entry.path) is not None:
+                found.add(path)
+    return found
+
+
 def _discard(temp: str) -> None:
     """Delete a temporary file; if even that fails, the next run removes it (with a notice)."""
     with suppress(OSError):
@@ -124,7 +148,11 @@ def write_atomic(target: Path, content: bytes, flush: bool = True) -> None:
 
 
 def remove_stale_temps(
-    root: Path, folders: Iterable[str], keep: Collection[str] = (), places: Folders | None = None
+    root: Path,
+    folders: Iterable[str],
+    keep: Collection[str] = (),
+    places: Folders | None = None,
+    swept: Collection[str] = (),
 ) -> tuple[str, ...]:
     """Delete the temporary files a killed run left in these folders; return their paths.
 
@@ -133,10 +161,11 @@ def remove_stale_temps(
     named where they really are, as `Staging.staged` gives them). Folders are
     swept where they really are (`places`), each once: a symlink can give one
     folder two names, and this run's files must not look stale under the other.
+    Folders in `swept` (where they really are) were swept already this run.
     """
     places = Folders(root) if places is None else places
     kept = set(keep)
-    swept: set[str] = set()
+    swept = set(swept)
     removed = []
     for folder in sorted(set(folders)):
         base = places.place("" if folder == "." else folder)
@@ -236,12 +265,16 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
     # But staging ran while the workers rendered: the file may since have been made
     # read-only, or a folder or FIFO taken its place. One lstat now tells; a staged path
     # that is no longer missing or a writable plain file is judged as any other below.
-    ahead = staging.holding(changes) if staging is not None else set()
-    ahead = {path for path in ahead if _writable(os.path.join(root, path)) is not None}
+    ahead = _still_writable(staging.holding(changes), folders) if staging is not None else set()
     for change in changes:
         check_target(root, change.path, folders, plain=change.path in ahead)
     parents = {c.path.rpartition("/")[0] or "." for c in changes}
-    removed = remove_stale_temps(root, parents, staging.staged() if staging is not None else (), folders)
+    removed: tuple[str, ...] = ()
+    if staging is None:
+        removed = remove_stale_temps(root, parents, (), folders)
+    else:  # staging swept the folders it wrote in as it first did
+        removed = staging.removed
+        removed += remove_stale_temps(root, parents, staging.staged(), folders, staging.swept)
     late = ahead | {c.path for c in _due(root, [c for c in changes if c.path not in ahead], folders)}
     due = [change for change in changes if change.path in late]
     current = tuple(change.path for change in changes if change.path not in late)
@@ -344,6 +377,9 @@ def _delete(
 _STAGING_THREADS = 2
 # Fewer files than this are staged by the caller's thread (an output at a time).
 _STAGING_SHARE = 64
+# Changes that come one at a time (`Staging.add`) are staged this many at a time: enough to
+# share between the threads, few enough that the first are written while the workers work.
+_ADDED_BATCH = 128
 
 
 class Staging:
@@ -374,6 +410,11 @@ class Staging:
         # thread collecting the workers' results more than the writing, on busy cores.
         self._threads: ThreadPoolExecutor | None = None
         self._flushing: list[Future[None]] = []  # flushes under way, waited for by `settle`
+        self._added: list[FileChange] = []  # for the next batch (`add`)
+        # The folders swept of a killed run's temporary files (where they really are), each
+        # before this run wrote in it, and what was removed; `apply_changes` sweeps the rest.
+        self.swept: set[str] = set()
+        self.removed: tuple[str, ...] = ()
 
     def stage(self, changes: Iterable[FileChange], flush: bool = True) -> None:
         """Write each change that is due to a temporary file beside its target, and flush them:
@@ -388,6 +429,9 @@ class Staging:
         for change in changes:
             first.setdefault(change.path, change)
         batch = list(enumerate(first.values()))
+        self._sweep({change.path.rpartition("/")[0] for change in first.values()})
+        if self.failure is not None:
+            return
         if len(batch) < _STAGING_SHARE:
             self._stage(batch)
         else:
@@ -399,6 +443,32 @@ class Staging:
                 share.result()
         if self.failure is None and (flush or len(self._unflushed) >= _FLUSH_BATCH):
             self.flush()
+
+    def _sweep(self, folders: Iterable[str]) -> None:
+        """Remove a killed run's temporary files from the folders not swept yet, before
+        this run writes its own there (so none of them is this run's)."""
+        for folder in sorted(folders):
+            where = self._folders.place(folder)
+            if where is None or where in self.swept:
+                continue
+            try:
+                self.removed += remove_stale_temps(self.root, [folder or "."], (), self._folders)
+            except WriteError as problem:
+                self.failure = problem
+                return
+            self.swept.add(where)
+
+    def add(self, change: FileChange) -> None:
+        """Stage `change` with the next batch, not flushed yet: for changes that come one at a
+        time, as the workers' results do. `stage_added` stages the last batch."""
+        self._added.append(change)
+        if len(self._added) >= _ADDED_BATCH:
+            self.stage_added()
+
+    def stage_added(self) -> None:
+        """Stage the changes `add` holds (the rest are flushed by `apply_changes`)."""
+        added, self._added = self._added, []
+        self.stage(added, flush=False)
 
     def _stage(self, batch: Sequence[tuple[int, FileChange]]) -> None:
         """Stage each (position, change) of a batch, in order, until a change at an earlier
