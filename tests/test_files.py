@@ -438,6 +438,7 @@ def test_staged_files_flush_while_the_run_goes_on_and_before_any_rename(
     staging.stage(changes)
     assert flushing.wait(timeout=10)
     assert events == []  # the flushes are under way, and the caller is not held by them
+    assert [thread for thread in threading.enumerate() if thread.name.startswith("i18n-sync-")]
     disk_done.set()
     applied = apply_changes(tmp_path, changes, staging)
     assert events == ["fsync"] * 3 + ["rename"] * 3
@@ -445,7 +446,7 @@ def test_staged_files_flush_while_the_run_goes_on_and_before_any_rename(
     assert (tmp_path / "locales" / "b.po").read_bytes() == b"b"
     assert temps_in(tmp_path) == []
     staging.discard()
-    assert not [thread for thread in threading.enumerate() if thread.name.startswith("i18n-sync-write")]
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("i18n-sync-")]
 
 
 # --- Reads through remembered folders (`Folders`) ---------------------------------------------

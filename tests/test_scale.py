@@ -96,7 +96,7 @@ def test_every_output_is_staged_before_the_writes_batch_or_not(
     held: set[str] = set()
     real = Staging.holding
 
-    def holding(self: Staging, changes: Iterable[FileChange]) -> set[str]:
+    def holding(self: Staging, changes: Iterable[FileChange]) -> dict[str, str]:
         found = real(self, changes)
         held.update(found)
         return found

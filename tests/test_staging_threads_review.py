@@ -75,7 +75,7 @@ def test_a_path_twice_in_one_threaded_batch_is_staged_once_and_leaks_nothing(
     staging.stage(changes, flush=False)
     try:
         assert calls == ["first\n"], "the same path was written to two temporary files"
-        assert staging.holding([first]) == {"site/dup.md"}  # as staged one by one: the first wins
+        assert set(staging.holding([first])) == {"site/dup.md"}  # as staged one by one: the first wins
         assert len(temps_in(tmp_path)) == 127
     finally:
         staging.discard()
@@ -169,7 +169,7 @@ def test_threads_and_one_by_one_stage_the_same_files(tmp_path: Path) -> None:
         staging = Staging(root)
         for part in parts:
             staging.stage(part, flush=False)
-        assert staging.holding(changes) == {c.path for c in changes}
+        assert set(staging.holding(changes)) == {c.path for c in changes}
         applied = apply_changes(root, changes, staging)
         assert applied.written == tuple(c.path for c in changes)
         assert temps_in(root) == []

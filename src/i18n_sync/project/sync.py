@@ -215,6 +215,8 @@ class _Combined:
             return
         jobs = [replace(job, recorded=self.manifest.get(job.prepared.output)) for job in jobs]
         how = publish_stage(self.cache, context) if self.cache else None
+        if self.staging is not None:
+            self.staging.pause()  # no thread while the workers are forked
         job = partial(publish_output, context)
         each = None if self.staging is None else self.stage_output
         outputs = iter(map_cached(self.cache, how, job, jobs, workers, progress, meanwhile, each)[0])
@@ -481,7 +483,9 @@ def execute(
     meanwhile = each = None
     if staging is not None:
         meanwhile = partial(staging.stage, [t.change for t in templates.values() if t.change], flush=False)
-        each = partial(_stage_catalogue, staging)
+        # Not a language merged only for its figures (`needed`): the run writes nothing of it.
+        written = {job.path for job in jobs if job.members[0].target.language.tag in chosen}
+        each = partial(_stage_catalogue, staging, written)
     results, keys = map_cached(cache, stage, merge, jobs, workers, told("update"), meanwhile, each)
     planned = output_paths(documents)
     combined = _Combined(config, chosen, force, planned=planned, cache=cache, staging=staging)
@@ -502,8 +506,8 @@ def execute(
     return combined
 
 
-def _stage_catalogue(staging: Staging, result: CatalogueResult) -> None:
-    if result.error is None and result.change is not None:
+def _stage_catalogue(staging: Staging, written: Collection[str], result: CatalogueResult) -> None:
+    if result.error is None and result.change is not None and result.path in written:
         staging.add(result.change)
 
 

@@ -13,8 +13,8 @@ import stat
 import sys
 import tempfile
 import threading
-from collections.abc import Collection, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -76,12 +76,13 @@ def _writable(target: str) -> tuple[int, int | None] | None:
     return found.st_mode & 0o7777, found.st_size
 
 
-def _still_writable(paths: Iterable[str], folders: Folders) -> set[str]:
-    """Those of `paths` (repository-relative) whose files are missing or writable plain files,
-    as `_writable` tells, with one listing of each folder: a first run stages thousands of
-    files whose targets do not exist, and a failing `lstat` costs more than a listed name."""
+def _still_writable(staged: Mapping[str, str], folders: Folders) -> set[str]:
+    """Those of the `staged` paths (repository-relative, each with its temporary file) whose
+    temporary file is still there and whose file is missing or a writable plain file, as
+    `_writable` tells, with one listing of each folder: a first run stages thousands of files
+    whose targets do not exist, and a failing `lstat` costs more than a listed name."""
     by_folder: dict[str, list[str]] = {}
-    for path in paths:
+    for path in staged:
         by_folder.setdefault(path.rpartition("/")[0], []).append(path)
     found = set()
     for folder, members in by_folder.items():
@@ -94,10 +95,18 @@ def _still_writable(paths: Iterable[str], folders: Folders) -> set[str]:
         except OSError:  # the folder is gone, or a file now: those paths are judged as any other
             continue
         for path in members:
+            if os.path.basename(staged[path]) not in entries:
+                continue  # gone with its folder (deleted and made again?): written afresh
             entry = entries.get(path.rpartition("/")[2])
             if entry is None or _writable(entry.path) is not None:
                 found.add(path)
     return found
+
+
+def _folder_then_name(path: str) -> tuple[str, str]:
+    """How `remove_stale_temps` orders what it removed: by folder, then by name."""
+    folder, _, name = path.rpartition("/")
+    return folder or ".", name
 
 
 def _discard(temp: str) -> None:
@@ -157,14 +166,14 @@ def remove_stale_temps(
     """Delete the temporary files a killed run left in these folders; return their paths.
 
     Call it only while holding `hold_lock`: then no other run is writing, and
-    every temporary file is a leftover, but those in `keep` (this run's own,
-    named where they really are, as `Staging.staged` gives them). Folders are
-    swept where they really are (`places`), each once: a symlink can give one
-    folder two names, and this run's files must not look stale under the other.
-    Folders in `swept` (where they really are) were swept already this run.
+    every temporary file is a leftover, but those named in `keep` (this run's
+    own, by file name: each name is unique, made with ``O_EXCL``, so one folder
+    seen under two names, through a symlink or a bind mount, keeps them too).
+    Folders are swept where they really are (`places`), each once. Folders in
+    `swept` (where they really are) were swept already this run.
     """
     places = Folders(root) if places is None else places
-    kept = set(keep)
+    kept = keep if isinstance(keep, (set, frozenset)) else set(keep)
     swept = set(swept)
     removed = []
     for folder in sorted(set(folders)):
@@ -179,7 +188,7 @@ def remove_stale_temps(
         for entry in sorted(entries, key=lambda e: e.name):
             if entry.name == LOCK_FILE or not is_own_file(entry.name):
                 continue
-            if os.path.join(base, entry.name) in kept:
+            if entry.name in kept:
                 continue
             if entry.is_file(follow_symlinks=False):
                 path = (PurePosixPath(folder) / entry.name).as_posix()
@@ -222,16 +231,11 @@ def _flush(temps: dict[str, str]) -> None:
     if len(items) <= 1:
         _flush_all(items)
         return
-    with ThreadPoolExecutor(min(_FLUSH_THREADS, len(items))) as pool:
-        for share in _flush_shares(pool, items):
-            share.result()
-
-
-def _flush_shares(pool: ThreadPoolExecutor, items: Sequence[tuple[str, str]]) -> list[Future[None]]:
-    """Flush `items` on `pool`'s threads, each with its share of the files: a task per file
-    cost more in the pool's own locking than the flushing itself on a fast disk."""
+    # One task per thread, each with its share of the files: a task per file cost more
+    # in the pool's own locking than the flushing itself on a fast disk.
     count = min(_FLUSH_THREADS, len(items))
-    return [pool.submit(_flush_all, items[start::count]) for start in range(count)]
+    with ThreadPoolExecutor(count) as pool:
+        list(pool.map(_flush_all, [items[start::count] for start in range(count)]))
 
 
 def _flush_all(items: Sequence[tuple[str, str]]) -> None:
@@ -263,18 +267,18 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
     folders = Folders(root)
     # A staged change is due: staging found its file missing, or writable and different.
     # But staging ran while the workers rendered: the file may since have been made
-    # read-only, or a folder or FIFO taken its place. One lstat now tells; a staged path
+    # read-only, or a folder or FIFO taken its place. A look now tells; a staged path
     # that is no longer missing or a writable plain file is judged as any other below.
+    # (One listing of each folder tells, not an lstat per file: `_still_writable`.)
     ahead = _still_writable(staging.holding(changes), folders) if staging is not None else set()
     for change in changes:
         check_target(root, change.path, folders, plain=change.path in ahead)
     parents = {c.path.rpartition("/")[0] or "." for c in changes}
-    removed: tuple[str, ...] = ()
     if staging is None:
         removed = remove_stale_temps(root, parents, (), folders)
-    else:  # staging swept the folders it wrote in as it first did
-        removed = staging.removed
-        removed += remove_stale_temps(root, parents, staging.staged(), folders, staging.swept)
+    else:  # staging swept the folders it wrote in as it first did; listed in the same order
+        own = remove_stale_temps(root, parents, staging.staged_names(), folders, staging.swept)
+        removed = tuple(sorted((*staging.removed, *own), key=_folder_then_name))
     late = ahead | {c.path for c in _due(root, [c for c in changes if c.path not in ahead], folders)}
     due = [change for change in changes if change.path in late]
     current = tuple(change.path for change in changes if change.path not in late)
@@ -292,7 +296,7 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
             staging.settle()
             if staging.failure is not None:
                 raise staging.failure
-        flushed = _write_temps(root, due, modes, staging, temps)
+        flushed = _write_temps(root, due, modes, staging, temps, ahead)
         _flush({path: temp for path, temp in temps.items() if path not in flushed})
         for change in due:
             # Checked as late as possible: the window for an editor's save is the rename.
@@ -319,15 +323,17 @@ def _write_temps(
     modes: dict[str, int],
     staging: Staging | None,
     temps: dict[str, str],
+    ahead: Collection[str] = (),
 ) -> set[str]:
     """Put each change's bytes in a temporary file (`staging`'s, or a new one), adding it to `temps`.
 
+    A staged file is used for the paths `ahead` (still as staged, `_still_writable`).
     Returns the paths whose temporary files are flushed already (staged ones).
     """
     flushed: set[str] = set()
     made: set[Path] = set()  # thousands of files share a few folders
     for change in due:
-        staged = staging.take(change) if staging is not None else None
+        staged = staging.take(change) if staging is not None and change.path in ahead else None
         if staged is not None:
             temps[change.path] = staged[0]
             if staged[1]:
@@ -385,30 +391,39 @@ _ADDED_BATCH = 128
 class Staging:
     """Temporary files written ahead of `apply_changes`, while a run still works on the rest.
 
-    A run knows its catalogues and templates before it renders its outputs, and
-    each output as soon as its job is done; writing them to temporary files
-    while the workers render takes that writing off the end of the run. Nothing
-    is renamed here: `apply_changes` does that, for the changes it is given,
-    using a staged file whose bytes it still wants. `discard` deletes the rest
-    (a language that failed after all). Use it while holding `hold_lock`. A path
-    the tool may not write is left for `apply_changes` to refuse; an error
-    writing a file stops the staging and is raised by `apply_changes`, before
-    it renames anything.
+    A run knows each template once its document is extracted, each catalogue
+    once it is merged, each output once it is rendered; writing them to
+    temporary files while the workers go on takes that writing off the end of
+    the run. Flushes run in the background (`settle` waits for them). Before it
+    first writes in a folder, the staging removes the temporary files a killed
+    run left there (`removed`). Nothing is renamed here: `apply_changes` does
+    that, for the changes it is given, using a staged file whose bytes it
+    still wants. `discard` deletes the rest (a language that failed after all)
+    and stops the threads. Use it while holding `hold_lock`. A path the tool may
+    not write is left for `apply_changes` to refuse; an error writing a file
+    stops the staging and is raised by `apply_changes`, before it renames
+    anything.
     """
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.failure: WriteError | None = None
         self._temps: dict[str, tuple[bytes, str]] = {}
-        self._unflushed: set[str] = set()
+        # The staged paths not flushed yet, each with its place in the run's staging order.
+        self._unflushed: dict[str, int] = {}
         self._folders = Folders(root)  # one run is one batch; apply_changes looks again with its own
         self._made: set[str] = set()
-        # Where in the batch being staged the kept failure is (none: past every position).
+        # Each change staged has its place in the run's staging order (`_staged_so_far`): the
+        # failure kept is the one at the earliest place (none: past every place), the one that
+        # staging and flushing every file one after the other would have met first.
+        self._staged_so_far = 0
         self._failed_at = sys.maxsize
         self._failing = threading.Lock()
-        # One set of threads for the whole run: starting threads for every batch cost the
-        # thread collecting the workers' results more than the writing, on busy cores.
-        self._threads: ThreadPoolExecutor | None = None
+        # Threads kept for the run (`pause` stops them): starting threads for every batch cost
+        # the thread collecting the workers' results more than the writing, on busy cores. Two
+        # stage, more flush: a batch to stage never waits behind the disk.
+        self._stagers: ThreadPoolExecutor | None = None
+        self._flushers: ThreadPoolExecutor | None = None
         self._flushing: list[Future[None]] = []  # flushes under way, waited for by `settle`
         self._added: list[FileChange] = []  # for the next batch (`add`)
         # The folders swept of a killed run's temporary files (where they really are), each
@@ -428,7 +443,8 @@ class Staging:
         first: dict[str, FileChange] = {}
         for change in changes:
             first.setdefault(change.path, change)
-        batch = list(enumerate(first.values()))
+        batch = list(enumerate(first.values(), self._staged_so_far))
+        self._staged_so_far += len(batch)
         self._sweep({change.path.rpartition("/")[0] for change in first.values()})
         if self.failure is not None:
             return
@@ -438,8 +454,11 @@ class Staging:
             # Creating a file is kernel time, which two threads share between two cores.
             # Each writes its own paths; a dict or set is changed one whole step at a time.
             count = min(_STAGING_THREADS, len(batch) // _STAGING_SHARE)
-            threads = self._pool()
-            for share in [threads.submit(self._stage, batch[start::count]) for start in range(count)]:
+            if self._stagers is None:
+                self._stagers = ThreadPoolExecutor(_STAGING_THREADS, thread_name_prefix="i18n-sync-stage")
+            shares = [self._stagers.submit(self._stage, batch[start::count]) for start in range(count)]
+            wait(shares)  # both, even when one raised: no thread writes on after this returns
+            for share in shares:
                 share.result()
         if self.failure is None and (flush or len(self._unflushed) >= _FLUSH_BATCH):
             self.flush()
@@ -452,7 +471,8 @@ class Staging:
             if where is None or where in self.swept:
                 continue
             try:
-                self.removed += remove_stale_temps(self.root, [folder or "."], (), self._folders)
+                kept = self.staged_names()  # none in this folder, unless it has two real paths
+                self.removed += remove_stale_temps(self.root, [folder or "."], kept, self._folders)
             except WriteError as problem:
                 self.failure = problem
                 return
@@ -492,12 +512,16 @@ class Staging:
                     # Named where the folder really is, as `remove_stale_temps` compares them.
                     temp = _write_temp(os.path.join(where, name), change.content, mode)
                     self._temps[change.path] = (change.content, temp)
-                    self._unflushed.add(change.path)
+                    self._unflushed[change.path] = position
             except WriteError as problem:
-                with self._failing:
-                    if position < self._failed_at:
-                        self.failure, self._failed_at = problem, position
+                self._fail(position, problem)
                 return
+
+    def _fail(self, position: int, problem: WriteError) -> None:
+        """Keep `problem` if it is the failure at the earliest place in the staging order."""
+        with self._failing:
+            if position < self._failed_at:
+                self.failure, self._failed_at = problem, position
 
     def _mode_for(self, change: FileChange) -> int | None:
         """The permissions to stage `change` with; None when it is not for staging.
@@ -524,32 +548,58 @@ class Staging:
             return None
         return mode
 
-    def _pool(self) -> ThreadPoolExecutor:
-        if self._threads is None:
-            self._threads = ThreadPoolExecutor(_FLUSH_THREADS, thread_name_prefix="i18n-sync-write")
-        return self._threads
-
     def flush(self) -> None:
         """Start flushing every staged file not flushed yet, all at once, and return: the
         run goes on while the disk works. `settle` waits for the flushes."""
-        items = [(path, self._temps[path][1]) for path in self._unflushed if path in self._temps]
-        if items:
-            self._flushing += _flush_shares(self._pool(), items)
+        items = [
+            (at, path, self._temps[path][1]) for path, at in self._unflushed.items() if path in self._temps
+        ]
         self._unflushed.clear()
+        if not items:
+            return
+        if self._flushers is None:
+            self._flushers = ThreadPoolExecutor(_FLUSH_THREADS, thread_name_prefix="i18n-sync-flush")
+        count = min(_FLUSH_THREADS, len(items))  # each thread its share, as `_flush` does
+        shares = [items[start::count] for start in range(count)]
+        self._flushing += [self._flushers.submit(self._flush_share, share) for share in shares]
+
+    def _flush_share(self, items: Sequence[tuple[int, str, str]]) -> None:
+        for position, path, temp in items:
+            if self._failed_at <= position:
+                return
+            try:
+                _flush_one((path, temp))
+            except WriteError as problem:
+                self._fail(position, problem)
+                return
 
     def settle(self) -> None:
-        """Wait for the flushes under way; the first that failed is the staging's failure."""
+        """Wait for the flushes under way; a failure is kept as `failure` (see `_fail`)."""
         flushing, self._flushing = self._flushing, []
+        wait(flushing)
         for share in flushing:
-            try:
-                share.result()
-            except WriteError as problem:
-                if self.failure is None:
-                    self.failure = problem
+            share.result()  # a flush records its WriteError; anything else is raised here
 
-    def holding(self, changes: Iterable[FileChange]) -> set[str]:
-        """The paths of `changes` staged with the bytes they want."""
-        return {c.path for c in changes if c.path in self._temps and self._temps[c.path][0] == c.content}
+    def pause(self) -> None:
+        """Wait for the flushes under way and stop the threads, which the next batch starts
+        again: call it before the run forks worker processes, as a fork copies no thread
+        but every lock a thread may hold."""
+        self.settle()
+        for threads in (self._stagers, self._flushers):
+            if threads is not None:
+                threads.shutdown()
+        self._stagers = self._flushers = None
+
+    def staged_names(self) -> set[str]:
+        """The file names of the temporary files staged and not yet taken."""
+        return {os.path.basename(temp) for _, temp in self._temps.values()}
+
+    def holding(self, changes: Iterable[FileChange]) -> dict[str, str]:
+        """The paths of `changes` staged with the bytes they want, each with its temporary file."""
+        temps = self._temps
+        return {
+            c.path: temps[c.path][1] for c in changes if c.path in temps and temps[c.path][0] == c.content
+        }
 
     def staged(self) -> set[str]:
         """The temporary files staged and not yet taken, named where they really are."""
@@ -562,20 +612,18 @@ class Staging:
         if staged is None or staged[0] != change.content:
             return None
         del self._temps[change.path]
-        flushed = change.path not in self._unflushed
-        self._unflushed.discard(change.path)
+        flushed = self._unflushed.pop(change.path, None) is None
         return staged[1], flushed
 
     def discard(self) -> None:
         """Delete every staged file nobody took, once no thread works on one; stop the threads."""
-        self.settle()
-        for _, temp in self._temps.values():
-            _discard(temp)
-        self._temps.clear()
-        self._unflushed.clear()
-        if self._threads is not None:
-            self._threads.shutdown()
-            self._threads = None
+        try:
+            self.pause()
+        finally:
+            for _, temp in self._temps.values():
+                _discard(temp)
+            self._temps.clear()
+            self._unflushed.clear()
 
 
 def _due(root: Path, changes: Sequence[FileChange], folders: Folders) -> list[FileChange]:
