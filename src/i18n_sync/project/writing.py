@@ -426,6 +426,7 @@ class Staging:
         self._flushers: ThreadPoolExecutor | None = None
         self._flushing: list[Future[None]] = []  # flushes under way, waited for by `settle`
         self._added: list[FileChange] = []  # for the next batch (`add`)
+        self._names: set[str] = set()  # `staged_names`
         # The folders swept of a killed run's temporary files (where they really are), each
         # before this run wrote in it, and what was removed; `apply_changes` sweeps the rest.
         self.swept: set[str] = set()
@@ -512,6 +513,7 @@ class Staging:
                     # Named where the folder really is, as `remove_stale_temps` compares them.
                     temp = _write_temp(os.path.join(where, name), change.content, mode)
                     self._temps[change.path] = (change.content, temp)
+                    self._names.add(os.path.basename(temp))
                     self._unflushed[change.path] = position
             except WriteError as problem:
                 self._fail(position, problem)
@@ -591,8 +593,9 @@ class Staging:
         self._stagers = self._flushers = None
 
     def staged_names(self) -> set[str]:
-        """The file names of the temporary files staged and not yet taken."""
-        return {os.path.basename(temp) for _, temp in self._temps.values()}
+        """The file names of the temporary files this run staged (taken ones too: a name is
+        made once, with ``O_EXCL``). Not a copy: thousands of files, asked of at every folder."""
+        return self._names
 
     def holding(self, changes: Iterable[FileChange]) -> dict[str, str]:
         """The paths of `changes` staged with the bytes they want, each with its temporary file."""
