@@ -259,39 +259,6 @@ def test_the_sweep_reports_each_stale_file_once_in_the_order_of_its_folders(tmp_
     )
 
 
-def test_a_sync_reports_the_same_removed_files_with_and_without_the_cache(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The same output with or without the cache: a killed run's files in several output
-    folders are reported in the same order by a sync that finds its renderings in the cache
-    (staged first) as by one without it."""
-    monkeypatch.setenv("I18N_SYNC_JOBS", "1")
-    outputs = []
-    for cached in (False, True):
-        root = tmp_path / str(cached)
-        root.mkdir()
-        make_docs(root, 12)
-        if cached:
-            assert invoke(root, "sync").exit_code == 0
-        else:
-            monkeypatch.setenv(CACHE_VARIABLE, "off")
-            assert invoke(root, "sync").exit_code == 0
-        # a change that renders every output again, but the Turkish catalogue of guide 11
-        for number in range(12):
-            folder = "docs/part" if number % 2 else "docs"
-            source = root / folder / f"guide{number}.md"
-            if number != 11:
-                source.write_text(source.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
-        for folder in ("site/tr", "site/tr/part", "site/de", "site/zh-CN/part", "locales/tr"):
-            stale(root / folder)
-        result = invoke(root, "sync")
-        monkeypatch.delenv(CACHE_VARIABLE, raising=False)
-        assert result.exit_code == 0, result.output
-        outputs.append(result.output)
-        assert temps_in(root) == []
-    assert outputs[0] == outputs[1]
-
-
 def test_the_sweep_keeps_a_run_own_files_under_a_second_name_for_the_folder(tmp_path: Path) -> None:
     """This run's own temporary files are never swept: a symlinked folder staged under two
     names (the API allows it) is swept once, before the first write, and every staged file
