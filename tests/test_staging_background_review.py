@@ -419,6 +419,34 @@ def _staged_beside(root: Path, paths: list[str]) -> dict[str, str]:
     return staged
 
 
+def test_still_writable_judges_a_file_listed_under_another_spelling_by_its_own_lstat(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a file system that ignores case (macOS, Windows), ``site/guide.md`` is the file
+    listed as ``Guide.md``: a read-only one is not writable, as one `lstat` of the path says,
+    though the listing has no ``guide.md``. (Simulated here: `lstat` of the lower-case path
+    finds the file, as such a file system would.)"""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "Guide.md").write_bytes(b"hand-made")
+    (site / "Guide.md").chmod(0o444)
+    (site / "Other.md").write_bytes(b"writable")
+    real_lstat = os.lstat
+
+    def lstat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        folder, _, name = str(path).rpartition("/")
+        if folder == str(site) and name in ("guide.md", "other.md"):
+            path = f"{folder}/{name[0].upper()}{name[1:]}"
+        return real_lstat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "lstat", lstat)
+    staged = _staged_beside(tmp_path, ["site/guide.md", "site/other.md", "site/new.md"])
+    try:
+        assert writing_module._still_writable(staged, Folders(tmp_path)) == {"site/other.md", "site/new.md"}
+    finally:
+        (site / "Guide.md").chmod(0o644)
+
+
 def test_still_writable_judges_a_path_in_a_missing_folder_as_any_other(tmp_path: Path) -> None:
     """The one disagreement with `_writable` (which calls a path in a missing folder writable):
     the path is not "ahead", so `apply_changes` looks at it as at any other. Only slower."""

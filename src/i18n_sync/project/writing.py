@@ -13,6 +13,7 @@ import stat
 import sys
 import tempfile
 import threading
+import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import suppress
@@ -94,13 +95,23 @@ def _still_writable(staged: Mapping[str, str], folders: Folders) -> set[str]:
                 entries = {entry.name: entry for entry in listing}
         except OSError:  # the folder is gone, or a file now: those paths are judged as any other
             continue
+        # Where the file system ignores case or folds Unicode forms (macOS, Windows), a file
+        # listed under another spelling is the same file: its own `lstat` judges it.
+        spellings = {_folded(name) for name in entries if not is_own_file(name)}
         for path in members:
             if os.path.basename(staged[path]) not in entries:
                 continue  # gone with its folder (deleted and made again?): written afresh
-            entry = entries.get(path.rpartition("/")[2])
-            if entry is None or _writable(entry.path) is not None:
+            name = path.rpartition("/")[2]
+            entry = entries.get(name)
+            if entry is None and _folded(name) not in spellings:
+                found.add(path)  # missing
+            elif _writable(os.path.join(where, name) if entry is None else entry.path) is not None:
                 found.add(path)
     return found
+
+
+def _folded(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def _folder_then_name(path: str) -> tuple[str, str]:
@@ -433,11 +444,11 @@ class Staging:
         self.removed: tuple[str, ...] = ()
 
     def stage(self, changes: Iterable[FileChange], flush: bool = True) -> None:
-        """Write each change that is due to a temporary file beside its target, and flush them:
-        all now, or with `flush` false a batch at a time as they add up (the rest are flushed
-        by `apply_changes`). Outputs come a batch at a time while the workers render: flushed
-        in batches, they are on the disk by the end of the run without a flush each. Many
-        changes at once are shared between two threads."""
+        """Write each change that is due to a temporary file beside its target, and start
+        flushing them (`flush`): all now, or with `flush` false a batch at a time as they add
+        up (the rest are flushed by `apply_changes`). Outputs come a batch at a time while the
+        workers render: flushed in batches, they are on the disk by the end of the run without
+        a flush each. Many changes at once are shared between two threads."""
         if self.failure is not None:
             return
         # A path given twice is staged once, with its first change, as one thread would.
