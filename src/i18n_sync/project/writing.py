@@ -184,7 +184,6 @@ def remove_stale_temps(
     `swept` (where they really are) were swept already this run.
     """
     places = Folders(root) if places is None else places
-    kept = keep if isinstance(keep, (set, frozenset)) else set(keep)
     swept = set(swept)
     removed = []
     for folder in sorted(set(folders)):
@@ -199,7 +198,7 @@ def remove_stale_temps(
         for entry in sorted(entries, key=lambda e: e.name):
             if entry.name == LOCK_FILE or not is_own_file(entry.name):
                 continue
-            if entry.name in kept:
+            if entry.name in keep:
                 continue
             if entry.is_file(follow_symlinks=False):
                 path = (PurePosixPath(folder) / entry.name).as_posix()
@@ -476,19 +475,20 @@ class Staging:
             self.flush()
 
     def _sweep(self, folders: Iterable[str]) -> None:
-        """Remove a killed run's temporary files from the folders not swept yet, before
-        this run writes its own there (so none of them is this run's)."""
-        for folder in sorted(folders):
-            where = self._folders.place(folder)
-            if where is None or where in self.swept:
-                continue
-            try:
-                kept = self.staged_names()  # none in this folder, unless it has two real paths
-                self.removed += remove_stale_temps(self.root, [folder or "."], kept, self._folders)
-            except WriteError as problem:
-                self.failure = problem
-                return
-            self.swept.add(where)
+        """Remove a killed run's temporary files from the folders not swept yet, before this
+        run writes its own there (this run's are kept by name all the same: a folder can have
+        two real paths, through a bind mount)."""
+        places = {folder: self._folders.place(folder) for folder in folders}
+        fresh = {folder: where for folder, where in places.items() if where and where not in self.swept}
+        if not fresh:
+            return
+        try:
+            named = [folder or "." for folder in fresh]
+            self.removed += remove_stale_temps(self.root, named, self._names, self._folders)
+        except WriteError as problem:
+            self.failure = problem
+            return
+        self.swept.update(fresh.values())
 
     def add(self, change: FileChange) -> None:
         """Stage `change` with the next batch, not flushed yet: for changes that come one at a
@@ -614,10 +614,6 @@ class Staging:
         return {
             c.path: temps[c.path][1] for c in changes if c.path in temps and temps[c.path][0] == c.content
         }
-
-    def staged(self) -> set[str]:
-        """The temporary files staged and not yet taken, named where they really are."""
-        return {temp for _, temp in self._temps.values()}
 
     def take(self, change: FileChange) -> tuple[str, bool] | None:
         """The staged temporary file holding `change`'s bytes, now the caller's, and whether it
