@@ -1,7 +1,7 @@
 """Safe on disk: killed runs, failing disks, concurrent runs, hostile names, inputs that would hang.
 
 Faults are injected at the one place that writes files: `i18n_sync.project.files` sees
-a stand-in for `os` (and `tempfile`) that notices each step of writing a
+a stand-in for `os` that notices each step of writing a
 temporary file (create, write, fsync, close, chmod, replace) and can fail it
 or report it to a parent process that kills the writer at that point.
 """
@@ -17,12 +17,10 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -38,7 +36,7 @@ from i18n_sync.project.writing import apply_changes, remove_stale_temps
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork and POSIX signals")
 
 EPOCH = "1767225600"
-STEPS = ("create", "write", "fsync", "close", "chmod", "replace")
+STEPS = ("create", "write", "fsync", "chmod", "close", "replace")
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -106,15 +104,11 @@ class ProbedOs:
     def _is_temp(self, path: Any) -> bool:
         return Path(path).name.startswith(TEMP_PREFIX)
 
-    def mkstemp(self, **kwargs: Any) -> tuple[int, str]:
-        self.on_step("create")
-        handle, name = tempfile.mkstemp(**kwargs)
-        self.temp_fds.add(handle)
-        return handle, name
-
     def open(self, path: Any, flags: int, *args: Any) -> int:
+        if self._is_temp(path) and flags & os.O_CREAT:
+            self.on_step("create")
         handle = os.open(path, flags, *args)
-        if self._is_temp(path):  # reopened to be flushed
+        if self._is_temp(path):  # created, or reopened to be flushed
             self.temp_fds.add(handle)
         return handle
 
@@ -136,7 +130,7 @@ class ProbedOs:
             self.on_step("close")  # a failing close (NFS) has closed the file all the same
 
     def chmod(self, path: Any, mode: int) -> None:
-        if self._is_temp(path):
+        if path in self.temp_fds if isinstance(path, int) else self._is_temp(path):
             self.on_step("chmod")
         os.chmod(path, mode)
 
@@ -150,7 +144,6 @@ def install(probe: ProbedOs) -> None:
     """Make the file system edge (`files`, `writing`) use the probe (in a child process, for good)."""
     for module in (files, writing):
         module.os = probe  # type: ignore[assignment]
-    writing.tempfile = SimpleNamespace(mkstemp=probe.mkstemp)  # type: ignore[assignment]
 
 
 @pytest.fixture
@@ -159,7 +152,6 @@ def probe(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[[str], None]], 
         stand_in = ProbedOs(on_step)
         for module in (files, writing):
             monkeypatch.setattr(module, "os", stand_in)
-        monkeypatch.setattr(writing, "tempfile", SimpleNamespace(mkstemp=stand_in.mkstemp))
         return stand_in
 
     return patch

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import errno
 import os
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -88,14 +87,13 @@ def test_a_full_disk_reports_the_file_one_thread_would_report(
     """With every write failing (a full disk), one thread stops at the batch's first file and
     reports it; two threads each fail on their own first file, and the earlier in the batch is
     the one reported, whichever fails last (here the odd thread's, made to fail later)."""
-    real_mkstemp = tempfile.mkstemp
+    real_create = writing_module._create_temp
 
-    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
-        folder = str(kwargs.get("dir", ""))
+    def create_temp(folder: str) -> tuple[int, str]:
         time.sleep(0.2 if folder.endswith("/odd") else 0.05)
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(writing_module, "_create_temp", create_temp)
     changes = [
         FileChange(f"site/{'odd' if n % 2 else 'even'}/doc{n}.md", f"output {n}\n".encode(), "output")
         for n in range(128)
@@ -104,7 +102,7 @@ def test_a_full_disk_reports_the_file_one_thread_would_report(
     staging.stage(changes)
     assert staging.failure is not None
     assert staging.failure.path == changes[0].path  # what a sequential stage (and a small batch) reports
-    monkeypatch.setattr(tempfile, "mkstemp", real_mkstemp)
+    monkeypatch.setattr(writing_module, "_create_temp", real_create)
     with pytest.raises(WriteError):
         apply_changes(tmp_path, changes, staging)
     assert temps_in(tmp_path) == []
@@ -115,10 +113,10 @@ def test_a_full_disk_names_one_file_whatever_the_scheduling(
 ) -> None:
     """The same as above without any forced timing: twenty runs on a full disk."""
 
-    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
+    def create_temp(folder: str) -> tuple[int, str]:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(writing_module, "_create_temp", create_temp)
     changes = batch(256)
     named = set()
     for _ in range(20):
@@ -333,14 +331,14 @@ def test_a_sync_that_fills_the_disk_while_staging_outputs_writes_nothing(
     run fails, renames nothing, and leaves no temporary file."""
     root = make_docs(tmp_path, count=70)
     before = {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
-    real_mkstemp = tempfile.mkstemp
+    real_create = writing_module._create_temp
 
-    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
-        if "/site/de" in str(kwargs.get("dir", "")):
+    def create_temp(folder: str) -> tuple[int, str]:
+        if "/site/de" in folder:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real_mkstemp(*args, **kwargs)
+        return real_create(folder)
 
-    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(writing_module, "_create_temp", create_temp)
     result = invoke(root, "sync")
     assert result.exit_code != 0
     assert "No space left on device" in result.stderr
@@ -356,10 +354,10 @@ def test_a_sync_on_a_full_disk_names_the_same_file_every_time(
     monkeypatch.setenv(CACHE_VARIABLE, "off")
     root = make_docs(tmp_path, count=70)
 
-    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
+    def create_temp(folder: str) -> tuple[int, str]:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(writing_module, "_create_temp", create_temp)
     errors = set()
     for _ in range(20):
         result = invoke(root, "sync")

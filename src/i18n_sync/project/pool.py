@@ -3,7 +3,7 @@
 Jobs are pure functions of their input, so the results are the same, in the
 same order, whatever the number of workers. The state every job shares is
 handed to each worker once, when it starts (`initializer`), and a job's
-argument is only its index; with the ``fork`` start method (Linux) the
+argument is only its index (a span of them: `spans`); with the ``fork`` start method (Linux) the
 shared state is not even copied until a worker writes to it.
 """
 
@@ -26,6 +26,10 @@ JOBS_VARIABLE = "I18N_SYNC_JOBS"
 # Below this many jobs a pool costs more to start than it saves.
 _MIN_JOBS = 8
 
+# The shortest span of jobs handed to a worker at once (`spans`): each span costs a
+# message each way, worth a few of the smallest jobs.
+_MIN_SPAN = 4
+
 
 class _Shared(Generic[T, R]):
     """The function and the inputs of one batch, installed in each worker as it starts."""
@@ -42,9 +46,30 @@ def _install(function: Callable[[T], R], items: Sequence[T]) -> None:
     _shared.items = items
 
 
-def _run_one(index: int) -> object:
-    assert _shared.function is not None
-    return _shared.function(_shared.items[index])
+def _run_span(span: tuple[int, int]) -> list[object]:
+    """The results of the jobs ``items[start:stop]``, run in this worker."""
+    function = _shared.function
+    assert function is not None
+    return [function(item) for item in _shared.items[span[0] : span[1]]]
+
+
+def spans(total: int, workers: int) -> list[tuple[int, int]]:
+    """The jobs ``0 .. total - 1`` cut into (start, stop) spans, each handed to a worker at once.
+
+    Long spans cost less to hand out and to send back, but the last ones decide
+    when the pool ends: a worker ending a long span alone keeps the others
+    idle, and its results, arriving all at once, leave this process their whole
+    handling to do after the workers are done. So each span is a share of what
+    is left, the first long, the last short (guided scheduling): about a
+    third of an even share per worker, never under `_MIN_SPAN` jobs.
+    """
+    cut = []
+    start = 0
+    while start < total:
+        size = max(_MIN_SPAN, (total - start) // (workers * 3))
+        cut.append((start, min(total, start + size)))
+        start += size
+    return cut
 
 
 def worker_count(environ: dict[str, str] | None = None) -> int:
@@ -91,14 +116,14 @@ def map_jobs(
             meanwhile()
         return _collect((function(item) for item in items), len(items), progress, each)
     workers = min(workers, len(items))
-    chunk = max(1, len(items) // (workers * 4))
     context = _context()
     executor = ProcessPoolExecutor(workers, context, initializer=_install, initargs=(function, items))
     with _frozen(), executor as pool:
-        pending = pool.map(_run_one, range(len(items)), chunksize=chunk)  # every job is handed out
+        pending = pool.map(_run_span, spans(len(items), workers))  # every span is handed out
         if meanwhile is not None:
             meanwhile()
-        return _collect(pending, len(items), progress, each)  # type: ignore[arg-type]
+        results = (result for span in pending for result in span)
+        return _collect(results, len(items), progress, each)  # type: ignore[arg-type]
 
 
 @contextmanager

@@ -202,18 +202,22 @@ class _Combined:
         run's end nothing.
         """
         meanwhile = None if self.staging is None else partial(self.staging.stage, self.settled())
-        planned = self.plan_outputs(documents)
+        # Read first, so that each job is made with its output's record, once: thousands.
+        unreadable = None
+        try:
+            manifest, manifest_bytes = read_manifest(self.config.root)
+        except I18nSyncError as problem:
+            manifest, manifest_bytes, unreadable = {}, None, problem
+        planned = self.plan_outputs(documents, manifest)
         jobs = [job for job in planned if isinstance(job, PublishJob)]
         if not jobs:
             if meanwhile is not None:
                 meanwhile()
             return
-        try:
-            self.manifest, self.manifest_bytes = read_manifest(self.config.root)
-        except I18nSyncError as problem:
-            self.errors.append(problem)  # without it no output can be told the tool's
+        if unreadable is not None:
+            self.errors.append(unreadable)  # without it no output can be told the tool's
             return
-        jobs = [replace(job, recorded=self.manifest.get(job.prepared.output)) for job in jobs]
+        self.manifest, self.manifest_bytes = manifest, manifest_bytes
         how = publish_stage(self.cache, context) if self.cache else None
         if self.staging is not None:
             self.staging.pause()  # no thread while the workers are forked
@@ -230,8 +234,13 @@ class _Combined:
             self.add_output(entry.group, entry.prepared, output)
             self.diagnostics.extend(output.diagnostics)
 
-    def plan_outputs(self, documents: Sequence[SourceDocument]) -> list[PublishJob | Diagnostic]:
-        """A job for each output to render, in document order, and why the others are not."""
+    def plan_outputs(
+        self, documents: Sequence[SourceDocument], manifest: Mapping[str, str]
+    ) -> list[PublishJob | Diagnostic]:
+        """A job for each output to render, in document order, and why the others are not.
+
+        `manifest` is the ownership manifest's record of each output (`project.ownership`).
+        """
         by_source = {d.source: d for d in documents}
         published = self.published_states()
         planned: list[PublishJob | Diagnostic] = []
@@ -255,7 +264,10 @@ class _Combined:
                 planned += warnings
                 switcher = switchers.get(plan.source, ())
                 origin = self.origins.get((tag, item.source), "")
-                planned.append(PublishJob(tag, item, site, decorations, english_anchors, switcher, origin))
+                recorded = manifest.get(item.output)
+                planned.append(
+                    PublishJob(tag, item, site, decorations, english_anchors, switcher, origin, recorded)
+                )
         return planned
 
     def stage_output(self, output: Published) -> None:

@@ -8,10 +8,11 @@ of a run's files ahead, while the run still works on the rest.
 
 from __future__ import annotations
 
+import errno
 import os
+import secrets
 import stat
 import sys
-import tempfile
 import threading
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -126,13 +127,41 @@ def _discard(temp: str) -> None:
         os.unlink(temp)
 
 
+# As `tempfile.mkstemp` opens its files: a new file only, never through a symlink, readable by
+# its owner alone until its permissions are set.
+_TEMP_FLAGS = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+_FCHMOD = os.chmod in os.supports_fd  # not on Windows before Python 3.13
+
+
+def _create_temp(folder: str) -> tuple[int, str]:
+    """A new, empty temporary file in `folder`, opened for writing: its handle and its path.
+
+    What `tempfile.mkstemp` does, for the tool's own names and at half its cost (a first
+    run creates thousands): a random name, created with ``O_EXCL``, another on a clash.
+    """
+    for _ in range(100):
+        temp = os.path.join(folder, f"{TEMP_PREFIX}{secrets.token_hex(6)}{TEMP_SUFFIX}")
+        try:
+            return os.open(temp, _TEMP_FLAGS, 0o600), temp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", folder)
+
+
 def _write_temp(target: str | Path, content: bytes, mode: int | None = None, flush: bool = False) -> str:
     """Write `content` to a new temporary file beside `target`, flushed to the disk if `flush`.
 
     Its permissions are `mode`, or those `target` has now. The folder must exist.
     """
     # Strings, not `Path`s, here and for every temporary file: a run writes thousands.
-    handle, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=os.path.dirname(target))
+    handle, temp = _create_temp(os.path.dirname(target))
     try:
         try:
             view = memoryview(content)
@@ -142,9 +171,12 @@ def _write_temp(target: str | Path, content: bytes, mode: int | None = None, flu
             # file under the target's name (the rename reaches the disk first).
             if flush:
                 os.fsync(handle)
+            if _FCHMOD:
+                os.chmod(handle, _mode_of(target) if mode is None else mode)
         finally:
             os.close(handle)
-        os.chmod(temp, _mode_of(target) if mode is None else mode)
+        if not _FCHMOD:
+            os.chmod(temp, _mode_of(target) if mode is None else mode)
     except BaseException:
         _discard(temp)
         raise
