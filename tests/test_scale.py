@@ -325,10 +325,6 @@ def test_the_pool_freezes_what_workers_inherit_and_then_unfreezes_it() -> None:
         gc.unfreeze()
 
 
-def _worker_and_item(item: int) -> tuple[int, int]:
-    return os.getpid(), item * item
-
-
 @pytest.mark.parametrize("workers", [1, 2, 3, 8])
 def test_spans_hand_out_every_job_once_in_order_the_last_ones_short(workers: int) -> None:
     """Each job is in one span, in order; a span is never longer than the one before it, and
@@ -343,14 +339,3 @@ def test_spans_hand_out_every_job_once_in_order_the_last_ones_short(workers: int
         if total >= 1000:
             assert sizes[0] > 8 * sizes[-1]  # first long, last short
             assert sizes[-1] <= 4
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="the pool forks only where there is fork")
-def test_a_pool_gives_each_result_in_job_order_from_its_workers() -> None:
-    from i18n_sync.project.pool import map_jobs
-
-    seen: list[tuple[int, int]] = []
-    results = map_jobs(_worker_and_item, list(range(500)), workers=2, each=seen.append)
-    assert [square for _, square in results] == [n * n for n in range(500)]
-    assert seen == results  # `each` hears them in order too
-    assert os.getpid() not in {pid for pid, _ in results}  # run by workers, not by this process

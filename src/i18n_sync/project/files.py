@@ -225,14 +225,13 @@ def _read_regular(handle: int, relative: str, limit: int | None, error: type[I18
     while wanted is None or size < wanted:
         # The size fstat gave, and one byte more to see the end; then on, for a file that grows.
         ask = status.st_size + 1 - size if size <= status.st_size else 65536
-        asked = ask if wanted is None else min(ask, wanted - size)
-        chunk = os.read(handle, asked)
+        # Until a read gives nothing: a short one is not the end on every file system
+        # (FUSE, NFS, CIFS, a signal), and a file cut short would be published cut short.
+        chunk = os.read(handle, ask if wanted is None else min(ask, wanted - size))
         if not chunk:
             break
         chunks.append(chunk)
         size += len(chunk)
-        if len(chunk) < asked:
-            break  # a plain file reads short only at its end: no second call to see it
     data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     if limit is not None and len(data) > limit:
         size = max(len(data), os.fstat(handle).st_size)

@@ -61,12 +61,14 @@ def spans(total: int, workers: int) -> list[tuple[int, int]]:
     idle, and its results, arriving all at once, leave this process their whole
     handling to do after the workers are done. So each span is a share of what
     is left, the first long, the last short (guided scheduling): about a
-    third of an even share per worker, never under `_MIN_SPAN` jobs.
+    third of an even share per worker, never under `_MIN_SPAN` jobs, nor so long
+    that a worker is left without one.
     """
+    shortest = max(1, min(_MIN_SPAN, total // workers))
     cut = []
     start = 0
     while start < total:
-        size = max(_MIN_SPAN, (total - start) // (workers * 3))
+        size = max(shortest, (total - start) // (workers * 3))
         cut.append((start, min(total, start + size)))
         start += size
     return cut
