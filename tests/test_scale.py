@@ -339,3 +339,24 @@ def test_spans_hand_out_every_job_once_in_order_the_last_ones_short(workers: int
         if total >= 1000:
             assert sizes[0] > 8 * sizes[-1]  # first long, last short
             assert sizes[-1] <= 4
+
+
+def test_a_pool_queues_every_span_at_once_and_puts_the_executors_knob_back() -> None:
+    """A worker done with a span finds the next one queued, not waiting for the thread that
+    tops the queue up; the executor's module is left as it was, also when making one fails."""
+    import concurrent.futures.process as process
+    from concurrent.futures import ProcessPoolExecutor
+
+    from i18n_sync.project.pool import _queueing
+
+    before = process.EXTRA_QUEUED_CALLS
+    with _queueing(50):
+        executor = ProcessPoolExecutor(2)
+    try:
+        assert executor._call_queue._maxsize >= 2 + 50  # type: ignore[attr-defined]
+    finally:
+        executor.shutdown()
+    assert before == process.EXTRA_QUEUED_CALLS
+    with pytest.raises(RuntimeError), _queueing(9):
+        raise RuntimeError
+    assert before == process.EXTRA_QUEUED_CALLS
