@@ -3,9 +3,10 @@
 This machine's speed moves from one minute to the next, by more than most
 changes are worth: two single runs a minute apart say little. Here each round
 runs a first sync in 21 languages (no catalogues, no outputs, an empty cache)
-with each version in turn, on a fresh copy of the same project; a slow spell
-slows both. Each version is a ``src`` folder (a checkout, or a worktree of an
-older commit: ``git worktree add /tmp/old HEAD~3``)::
+with each version in turn, on a fresh copy of the same project, the order
+reversed from one round to the next; a slow spell slows both. Each version is a
+``src`` folder (a checkout, or a worktree of an older commit:
+``git worktree add /tmp/old HEAD~3``)::
 
     python benchmarks/bench_turns.py /tmp/old/src src [--rounds 9] [--scratch /dev/shm]
 
@@ -98,9 +99,13 @@ def main() -> None:
             command = [sys.executable, "-m", "compileall", "-q", str(version / "i18n_sync")]
             subprocess.run(command, env=compiled, check=True, stdout=subprocess.DEVNULL)
         runs: list[list[dict[str, float]]] = [[] for _ in args.versions]
+        order = list(enumerate(args.versions))
         for _ in range(args.rounds):
-            for index, version in enumerate(args.versions):
+            # Each round in the other order: on a real disk a run's writes are flushed
+            # while the next one runs, and always going second would cost one version.
+            for index, version in order:
                 runs[index].append(_first_sync(work, source, version, index, environ))
+            order.reverse()
         print(f"first sync of {sections} in {len(TWENTY_ONE)} languages, {args.rounds} rounds, medians (ms):")
         for version, measured in zip(args.versions, runs, strict=True):
             print(f"\n{version}")
