@@ -65,15 +65,6 @@ def test_a_short_read_in_the_middle_of_a_file_is_not_its_end(
     assert read_bytes(tmp_path, "doc.md") == content  # not its first 4096 bytes
 
 
-def test_a_short_read_does_not_slip_a_large_file_past_max_file_size(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (tmp_path / "big.md").write_bytes(b"x" * 10_000)
-    short_reads(monkeypatch, 512)
-    with pytest.raises(WriteError, match=r"is 10,000 bytes, more than max_file_size \(1,000\)"):
-        read_bytes(tmp_path, "big.md", 1000)
-
-
 def test_read_many_does_not_truncate_at_a_short_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "a.md").write_bytes(b"a" * 3000)
     (tmp_path / "b.md").write_bytes(b"b" * 10)
@@ -119,13 +110,20 @@ def test_a_file_that_grew_after_fstat_is_read_whole(tmp_path: Path, monkeypatch:
     assert read_bytes(tmp_path, "doc.md") == content
 
 
-def test_a_file_that_grew_past_the_limit_after_fstat_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("size", "disturb"),
+    [(10_000, lambda patch: short_reads(patch, 512)), (5000, lambda patch: _stale_size(patch, 10))],
+    ids=["short reads", "grew after fstat"],
+)
+def test_a_file_over_the_limit_is_refused_however_its_reads_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int, disturb: Any
 ) -> None:
-    (tmp_path / "doc.md").write_bytes(b"g" * 5000)
-    _stale_size(monkeypatch, 10)
-    with pytest.raises(WriteError, match=r"is 5,000 bytes, more than max_file_size \(1,000\)"):
-        read_bytes(tmp_path, "doc.md", 1000)
+    """Neither reads that come back short nor a size that `fstat` gave too small let a file
+    past max_file_size: it is refused with the size it has."""
+    (tmp_path / "big.md").write_bytes(b"x" * size)
+    disturb(monkeypatch)
+    with pytest.raises(WriteError, match=rf"is {size:,} bytes, more than max_file_size \(1,000\)"):
+        read_bytes(tmp_path, "big.md", 1000)
 
 
 def test_a_file_that_shrank_after_fstat_is_read_as_it_is(
