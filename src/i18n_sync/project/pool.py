@@ -3,8 +3,8 @@
 Jobs are pure functions of their input, so the results are the same, in the
 same order, whatever the number of workers. The state every job shares is
 handed to each worker once, when it starts (`initializer`), and a job's
-argument is only its index (a span of them: `spans`); with the ``fork`` start method (Linux) the
-shared state is not even copied until a worker writes to it.
+argument is only its index (a span of them: `spans`); with the ``fork`` start
+method (Linux) the shared state is not even copied until a worker writes to it.
 """
 
 from __future__ import annotations
