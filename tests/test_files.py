@@ -380,26 +380,6 @@ def test_files_staged_ahead_are_renamed_and_the_rest_discarded(
     assert temps_in(tmp_path) == []
 
 
-def test_a_temporary_file_never_takes_a_name_that_is_there(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A name already taken, by a file or by a symlink, is passed over for another: nothing
-    there is written, and no symlink is followed."""
-    names = iter(["a" * 12, "b" * 12, "c" * 12])
-    monkeypatch.setattr(writing_module.secrets, "token_hex", lambda size: next(names))
-    taken = tmp_path / f"{TEMP_PREFIX}{'a' * 12}{TEMP_SUFFIX}"
-    taken.write_bytes(b"someone's")
-    outside = tmp_path.parent / f"{tmp_path.name}-outside"
-    outside.write_bytes(b"elsewhere")
-    (tmp_path / f"{TEMP_PREFIX}{'b' * 12}{TEMP_SUFFIX}").symlink_to(outside)
-    temp = writing_module._write_temp(str(tmp_path / "doc.md"), b"new", 0o640)
-    assert temp == str(tmp_path / f"{TEMP_PREFIX}{'c' * 12}{TEMP_SUFFIX}")
-    assert Path(temp).read_bytes() == b"new"
-    assert os.stat(temp).st_mode & 0o7777 == 0o640
-    assert taken.read_bytes() == b"someone's"
-    assert outside.read_bytes() == b"elsewhere"
-
-
 def fill_disk_in(monkeypatch: pytest.MonkeyPatch, full: str) -> None:
     """Make creating a temporary file fail (no space left) in folders whose path ends with `full`."""
     real_create = writing_module._create_temp

@@ -148,20 +148,34 @@ def _temp(folder: Path, token: str) -> Path:
 
 
 @POSIX
-def test_a_name_taken_by_a_folder_or_symlinks_is_passed_over(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "taker", ["file", "folder", "symlink to a file", "dangling symlink", "symlink to a folder"]
+)
+def test_a_temporary_file_never_takes_a_name_that_is_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, taker: str
 ) -> None:
+    """A name already taken is passed over for another: nothing there is written, no
+    symlink is followed, and the new file has the bytes and the mode asked."""
     outside = tmp_path.parent / f"{tmp_path.name}-elsewhere"
     outside.mkdir()
-    _temp(tmp_path, "a" * 12).mkdir()
-    _temp(tmp_path, "b" * 12).symlink_to(outside / "missing")  # dangling: O_CREAT would make it
-    _temp(tmp_path, "c" * 12).symlink_to(outside)  # to a folder
-    _names(monkeypatch, "a" * 12, "b" * 12, "c" * 12, "d" * 12)
-    temp = writing_module._write_temp(str(tmp_path / "doc.md"), b"new", 0o644)
-    assert temp == str(_temp(tmp_path, "d" * 12))
-    assert list(outside.iterdir()) == []
-    assert _temp(tmp_path, "a" * 12).is_dir()
+    (outside / "file").write_bytes(b"elsewhere")
+    taken = _temp(tmp_path, "a" * 12)
+    if taker == "file":
+        taken.write_bytes(b"someone's")
+    elif taker == "folder":
+        taken.mkdir()
+    else:
+        pointed = {"symlink to a file": "file", "dangling symlink": "missing", "symlink to a folder": ""}
+        taken.symlink_to(outside / pointed[taker])  # dangling: O_CREAT alone would make it
+    _names(monkeypatch, "a" * 12, "b" * 12)
+    temp = writing_module._write_temp(str(tmp_path / "doc.md"), b"new", 0o640)
+    assert temp == str(_temp(tmp_path, "b" * 12))
     assert Path(temp).read_bytes() == b"new"
+    assert os.stat(temp).st_mode & 0o7777 == 0o640
+    assert sorted(p.name for p in outside.iterdir()) == ["file"]
+    assert (outside / "file").read_bytes() == b"elsewhere"
+    if taker == "file":
+        assert taken.read_bytes() == b"someone's"
 
 
 def test_a_hundred_clashes_give_up_creating_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

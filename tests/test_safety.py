@@ -2,7 +2,7 @@
 
 Faults are injected at the one place that writes files: `i18n_sync.project.files` sees
 a stand-in for `os` that notices each step of writing a
-temporary file (create, write, fsync, close, chmod, replace) and can fail it
+temporary file (create, write, fsync, chmod, close, replace) and can fail it
 or report it to a parent process that kills the writer at that point.
 """
 
@@ -36,7 +36,6 @@ from i18n_sync.project.writing import apply_changes, remove_stale_temps
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork and POSIX signals")
 
 EPOCH = "1767225600"
-STEPS = ("create", "write", "fsync", "chmod", "close", "replace")
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

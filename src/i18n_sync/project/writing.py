@@ -161,6 +161,7 @@ def _write_temp(target: str | Path, content: bytes, mode: int | None = None, flu
     Its permissions are `mode`, or those `target` has now. The folder must exist.
     """
     # Strings, not `Path`s, here and for every temporary file: a run writes thousands.
+    mode = _mode_of(target) if mode is None else mode
     handle, temp = _create_temp(os.path.dirname(target))
     try:
         try:
@@ -172,11 +173,11 @@ def _write_temp(target: str | Path, content: bytes, mode: int | None = None, flu
             if flush:
                 os.fsync(handle)
             if _FCHMOD:
-                os.chmod(handle, _mode_of(target) if mode is None else mode)
+                os.chmod(handle, mode)
         finally:
             os.close(handle)
         if not _FCHMOD:
-            os.chmod(temp, _mode_of(target) if mode is None else mode)
+            os.chmod(temp, mode)
     except BaseException:
         _discard(temp)
         raise
