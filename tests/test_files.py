@@ -471,6 +471,42 @@ def test_reads_through_remembered_folders_follow_the_same_rules(tmp_path: Path) 
     assert folders.place("linked") is None
 
 
+@pytest.mark.skipif(os.name != "posix", reason="folders are found part by part on POSIX only")
+def test_a_remembered_folder_is_where_realpath_finds_it(tmp_path: Path) -> None:
+    """Found from its parent's place, each folder is where `realpath` says, whatever the
+    symlinks, loops, missing parts and files on the way (and in whichever order asked)."""
+    (tmp_path / "elsewhere" / "deep").mkdir(parents=True)
+    repo = tmp_path / "repo"
+    (repo / "docs" / "guide").mkdir(parents=True)
+    (repo / "docs" / "file.md").write_bytes(b"a file where a folder is asked for")
+    (repo / "docs" / "up").symlink_to("..")  # a link back up, inside the repository
+    (repo / "docs" / "same").symlink_to("guide")
+    (repo / "docs" / "guide" / "chain").symlink_to("../same")  # a link to a link
+    (repo / "out").symlink_to(tmp_path / "elsewhere")
+    (repo / "loop").symlink_to("loop")
+    (repo / "dangling").symlink_to("nowhere/at/all")
+    folders = [
+        "",
+        "docs/guide/chain/new/deeper",
+        "docs",
+        "docs/up/docs/same",
+        "docs/up/out/deep",
+        "docs/file.md/inside",
+        "missing/and/more",
+        "out",
+        "out/deep/new",
+        "loop/x",
+        "dangling/y",
+        "docs/guide/chain",
+    ]
+    for order in (folders, folders[::-1]):
+        remembered = Folders(repo)
+        for folder in order:
+            real = os.path.realpath(os.path.join(repo, folder))
+            inside = real == os.path.realpath(repo) or real.startswith(os.path.realpath(repo) + os.sep)
+            assert remembered.place(folder) == (real if inside else None), folder
+
+
 def test_check_target_with_remembered_folders_refuses_what_it_refuses_alone(tmp_path: Path) -> None:
     (tmp_path / "elsewhere").mkdir()
     repo = tmp_path / "repo"

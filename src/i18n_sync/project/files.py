@@ -112,12 +112,13 @@ class Folders:
     a symlink later is seen by the next batch.
     """
 
-    __slots__ = ("_absent", "_base", "_places", "root")
+    __slots__ = ("_absent", "_base", "_places", "_reals", "root")
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self._base: str | None = None
         self._places: dict[str, str | None] = {}
+        self._reals: dict[str, str] = {}
         self._absent: dict[str, bool] = {}
 
     def place(self, folder: str) -> str | None:
@@ -126,10 +127,31 @@ class Folders:
         if folder not in self._places:
             if self._base is None:
                 self._base = os.path.realpath(self.root)
-            real = os.path.realpath(os.path.join(self.root, folder))
+            real = self._real(folder)
             inside = real == self._base or real.startswith(self._base.rstrip(os.sep) + os.sep)
             self._places[folder] = real if inside else None
         return self._places[folder]
+
+    def _real(self, folder: str) -> str:
+        """``os.path.realpath(root / folder)``, from its parent's: one `lstat`, where
+        `realpath` takes one per part (a docs tree has hundreds of folders, each a few
+        levels deep). A part that is a symlink is followed by `realpath` itself."""
+        found = self._reals.get(folder)
+        if found is None:
+            parent, _, name = folder.rpartition("/")
+            if not folder:
+                found = self._base or os.path.realpath(self.root)
+            elif name in ("", ".", "..") or os.name != "posix":  # Windows: `realpath`'s own rules
+                found = os.path.realpath(os.path.join(self.root, folder))
+            else:
+                candidate = os.path.join(self._real(parent), name)
+                try:
+                    link = stat.S_ISLNK(os.lstat(candidate).st_mode)
+                except OSError:  # missing (a first run's folders), or under a file: as `realpath`
+                    link = False
+                found = os.path.realpath(candidate) if link else candidate
+            self._reals[folder] = found
+        return found
 
     def absent(self, folder: str) -> bool:
         """Whether repository-relative `folder` does not exist, nor so any file in it: a first
