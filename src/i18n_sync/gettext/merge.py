@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from i18n_sync.gettext.matcher import Matcher
@@ -69,10 +69,16 @@ class MergeReport:
     memory: int = 0
 
     def __add__(self, other: MergeReport) -> MergeReport:
-        return MergeReport(*(getattr(self, name) + getattr(other, name) for name in _MERGE_COUNTS))
-
-
-_MERGE_COUNTS = tuple(f.name for f in fields(MergeReport))  # summed for every catalogue of a run
+        # Spelled out, as `Counts.__add__`: a run sums thousands.
+        return MergeReport(
+            self.kept + other.kept,
+            self.added + other.added,
+            self.obsolete + other.obsolete,
+            self.revived + other.revived,
+            self.fuzzy + other.fuzzy,
+            self.pruned + other.pruned,
+            self.memory + other.memory,
+        )
 
 
 def source_of(message: Message) -> tuple[str | None, str]:

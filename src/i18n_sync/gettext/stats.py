@@ -26,7 +26,17 @@ class Counts:
     obsolete_words: int = 0
 
     def __add__(self, other: Counts) -> Counts:
-        return Counts(*(getattr(self, name) + getattr(other, name) for name in _COUNTS))
+        # Spelled out: a run sums thousands, and a loop over the fields cost four times as much.
+        return Counts(
+            self.translated + other.translated,
+            self.fuzzy + other.fuzzy,
+            self.untranslated + other.untranslated,
+            self.obsolete + other.obsolete,
+            self.translated_words + other.translated_words,
+            self.fuzzy_words + other.fuzzy_words,
+            self.untranslated_words + other.untranslated_words,
+            self.obsolete_words + other.obsolete_words,
+        )
 
     @property
     def total(self) -> int:
@@ -54,9 +64,6 @@ class Counts:
         if threshold <= 0:  # the default: nothing is below it (and a run asks for every output)
             return False
         return self.total > 0 and Fraction(100 * self.translated, self.total) < Fraction(str(threshold))
-
-
-_COUNTS = tuple(f.name for f in fields(Counts))  # summed for every document of a run
 
 
 def floor_percent(part: int, whole: int) -> str:
@@ -88,6 +95,9 @@ def is_kept_in_english(message: Message) -> bool:
     if message.is_fuzzy:
         return message.previous_msgid is not None and message.msgstr == message.previous_msgid
     return bool(message.msgstr) and message.msgstr == message.msgid
+
+
+_COUNTS = tuple(f.name for f in fields(Counts))
 
 
 def _state(message: Message) -> str:

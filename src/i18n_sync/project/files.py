@@ -289,8 +289,13 @@ def reporting(path: str) -> Iterator[None]:
     try:
         yield
     except OSError as problem:
-        reason = problem.strerror or str(problem)
-        raise WriteError(f"cannot write: {reason}; the file is unchanged", path) from None
+        raise write_failure(path, problem) from None
+
+
+def write_failure(path: str, problem: OSError) -> WriteError:
+    """``path: cannot write: reason``, for an `OSError` met writing `path` (see `reporting`)."""
+    reason = problem.strerror or str(problem)
+    return WriteError(f"cannot write: {reason}; the file is unchanged", path)
 
 
 # ---------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from i18n_sync.project.files import (
     read_bytes,
     read_many,
     reporting,
+    write_failure,
 )
 
 
@@ -242,13 +243,32 @@ def remove_stale_temps(
 
 
 def _changed_since_read(root: Path, change: FileChange, folders: Folders) -> WriteError | None:
-    if not change.guarded or read_bytes(root, change.path, folders=folders) == change.original:
+    if not change.guarded:
+        return None
+    if change.original is None and _still_missing(change.path, folders):
+        return None  # a first run's thousands of catalogues: one lstat each, no read
+    if read_bytes(root, change.path, folders=folders) == change.original:
         return None
     return WriteError(
         "changed on disk while i18n-sync was running (an editor saved it?); "
         "left as it is, run the command again to include that change",
         change.path,
     )
+
+
+def _still_missing(path: str, folders: Folders) -> bool:
+    """Whether there is no file at `path` (False when that cannot be told: a read says why)."""
+    folder, _, name = path.rpartition("/")
+    where = folders.place(folder)
+    if where is None:
+        return False
+    try:
+        os.lstat(os.path.join(where, name))
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 # fsync one file after the other costs a disk commit each (2.7 s for 500 small files on
@@ -336,21 +356,14 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
     written: list[str] = []
     try:
         if staging is not None:
+            if staging.failure is None:
+                staging.flush(ahead)  # the last staged files, on the threads flushing the others
             staging.settle()
             if staging.failure is not None:
                 raise staging.failure
         flushed = _write_temps(root, due, modes, staging, temps, ahead)
         _flush({path: temp for path, temp in temps.items() if path not in flushed})
-        for change in due:
-            # Checked as late as possible: the window for an editor's save is the rename.
-            problem = _changed_since_read(root, change, folders)
-            if problem is not None:
-                errors.append(problem)
-                continue  # its temporary file goes below
-            with reporting(change.path):
-                os.replace(temps[change.path], os.path.join(root, change.path))
-            del temps[change.path]
-            written.append(change.path)
+        _rename_all(root, due, temps, folders, errors, written)
     finally:
         for temp in temps.values():
             _discard(temp)
@@ -358,6 +371,31 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
             staging.discard()
     deleted = _delete(root, deletions, errors, folders) if not errors else []
     return Applied(tuple(written), removed, tuple(errors), current, tuple(deleted))
+
+
+def _rename_all(
+    root: Path,
+    due: Sequence[FileChange],
+    temps: dict[str, str],
+    folders: Folders,
+    errors: list[WriteError],
+    written: list[str],
+) -> None:
+    """Rename each change's temporary file over its file, in order, taking each renamed one
+    from `temps` into `written`; a file changed since the run read it goes to `errors`."""
+    base = os.fspath(root)
+    for change in due:
+        # Checked as late as possible: the window for an editor's save is the rename.
+        problem = _changed_since_read(root, change, folders)
+        if problem is not None:
+            errors.append(problem)
+            continue  # its temporary file is the caller's to discard
+        try:
+            os.replace(temps[change.path], os.path.join(base, change.path))
+        except OSError as failure:
+            raise write_failure(change.path, failure) from None
+        del temps[change.path]
+        written.append(change.path)
 
 
 def _write_temps(
@@ -594,13 +632,19 @@ class Staging:
             return None
         return mode
 
-    def flush(self) -> None:
-        """Start flushing every staged file not flushed yet, all at once, and return: the
-        run goes on while the disk works. `settle` waits for the flushes."""
-        items = [
-            (at, path, self._temps[path][1]) for path, at in self._unflushed.items() if path in self._temps
-        ]
-        self._unflushed.clear()
+    def flush(self, only: Collection[str] | None = None) -> None:
+        """Start flushing every staged file not flushed yet (of the paths `only`, when given),
+        all at once, and return: the run goes on while the disk works. `settle` waits for the
+        flushes."""
+        chosen = self._unflushed
+        if only is not None:
+            chosen = {path: at for path, at in chosen.items() if path in only}
+        items = [(at, path, self._temps[path][1]) for path, at in chosen.items() if path in self._temps]
+        if only is None:
+            self._unflushed.clear()
+        else:
+            for path in chosen:
+                del self._unflushed[path]
         if not items:
             return
         if self._flushers is None:
