@@ -302,6 +302,7 @@ def write_failure(path: str, problem: OSError) -> WriteError:
 # Where the tool may write
 
 
+@lru_cache(maxsize=32768)  # pure; a run asks of each of its thousands of paths two or three times
 def path_problem(relative: str) -> str | None:
     """Why a repository-relative path may not be written, or None when it may.
 

@@ -38,9 +38,10 @@ def gather_memories(
     by the caller (on every core, from the run's snapshot; see `catalogue_suggestions`).
     """
     memories = {}
+    catalogues = _catalogues_by_language(documents)
     for language in config.languages:
         suggestions: list[Suggestion] = []
-        for path in _catalogues_of(documents, language):
+        for path in catalogues.get(language.tag, ()):
             suggestions += own.get(path, ())
         for path, named in compendium_paths(config, language, diagnostics):
             suggestions += _compendium(config, path, named, language, diagnostics)
@@ -52,15 +53,19 @@ def memory_catalogues(config: Config, documents: Sequence[SourceDocument]) -> li
     """The catalogues whose translations make the memory, every language's, in document order."""
     if config.settings.translation_memory == "off":
         return []
-    return [path for language in config.languages for path in _catalogues_of(documents, language)]
+    catalogues = _catalogues_by_language(documents)
+    return [path for language in config.languages for path in catalogues.get(language.tag, ())]
 
 
-def _catalogues_of(documents: Sequence[SourceDocument], language: Language) -> list[str]:
-    """A language's catalogues, once each; none when it has only one (a catalogue never feeds itself)."""
-    found = list(
-        dict.fromkeys(t.catalog for d in documents for t in d.targets if t.language.tag == language.tag)
-    )
-    return found if len(found) > 1 else []
+def _catalogues_by_language(documents: Sequence[SourceDocument]) -> dict[str, list[str]]:
+    """Each language's catalogues by tag, once each, in document order; none for a language
+    with only one (a catalogue never feeds itself). One pass: a docs tree in many languages
+    has thousands of targets."""
+    found: dict[str, dict[str, None]] = {}
+    for document in documents:
+        for target in document.targets:
+            found.setdefault(target.language.tag, {})[target.catalog] = None
+    return {tag: list(paths) if len(paths) > 1 else [] for tag, paths in found.items()}
 
 
 def catalogue_suggestions(

@@ -485,8 +485,9 @@ def execute(
     told = _stage(progress)
     extract = partial(extract_source, context)
     how = source_stage(cache) if cache else None
-    sources, _ = map_cached(cache, how, extract, documents, workers, told("extract"))
-    templates = _build_templates(context, sources)
+    early, build_early = _early_templates(context, documents)
+    sources, _ = map_cached(cache, how, extract, documents, workers, told("extract"), each=build_early)
+    templates = _build_templates(context, sources, early)
     jobs = _catalogue_jobs(sources, templates, needed) if context.steps & {"update", "render"} else []
     merge = partial(process_catalogue, context)
     stage = catalogue_stage(cache, context, rewrites=staging is not None) if cache else None
@@ -528,13 +529,37 @@ def _stage(progress: Progress | None) -> Callable[[str], Callable[[int, int], No
     return lambda stage: None if progress is None else partial(progress, stage)
 
 
-def _build_templates(context: RunContext, sources: Sequence[SourceResult]) -> dict[str, TemplateResult]:
-    """Each template file, from the documents it serves (one, or every one for a shared template)."""
+def _early_templates(
+    context: RunContext, documents: Sequence[SourceDocument]
+) -> tuple[dict[str, TemplateResult], Callable[[SourceResult], None]]:
+    """The templates built so far, and what builds each template that serves one document as
+    its extraction comes, while the workers extract the others (a shared template, a compact
+    layout's, is built by `_build_templates` once all of its documents are in)."""
+    users: dict[str, int] = {}
+    for document in documents:
+        users[document.template] = users.get(document.template, 0) + 1
+    built: dict[str, TemplateResult] = {}
+
+    def build(source: SourceResult) -> None:
+        if source.error is None and users[source.plan.template] == 1:
+            built[source.plan.template] = build_template_file(context, source.plan.template, [source])
+
+    return built, build
+
+
+def _build_templates(
+    context: RunContext, sources: Sequence[SourceResult], built: Mapping[str, TemplateResult]
+) -> dict[str, TemplateResult]:
+    """Each template file, from the documents it serves (one, or every one for a shared template),
+    in document order; those `built` already are taken as they are."""
     groups: dict[str, list[SourceResult]] = {}
     for source in sources:
         if source.error is None:
             groups.setdefault(source.plan.template, []).append(source)
-    return {path: build_template_file(context, path, members) for path, members in groups.items()}
+    return {
+        path: built[path] if path in built else build_template_file(context, path, members)
+        for path, members in groups.items()
+    }
 
 
 def _catalogue_jobs(
