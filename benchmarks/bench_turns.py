@@ -21,8 +21,10 @@ the workers' included) and their ratio, and where the process's own time went:
 - exit: the interpreter's start and end, and printing the report.
 
 All but the pools are time the run spends on one core: they decide how far CPU/wall
-can rise. The timestamps come from wrapping `pool.map_jobs` and `apply_changes` in
-the measured process (`_MEASURED`), so the versions compared must both have them.
+can rise. The timestamps come from wrapping `pool.map_jobs` (as `jobcache` and,
+where a version has it, `merging` call it) and `apply_changes` in the measured
+process (`_MEASURED`), so the versions compared must both have them. A first sync
+runs two pools where a version extracts and merges in document jobs, three before.
 """
 
 from __future__ import annotations
@@ -61,6 +63,11 @@ def timed_map(function, items, workers, *args, **kwargs):
         mark(f"pool{pools[0]} end")
     return results
 jobcache.map_jobs = timed_map
+try:  # the first two stages in one pool of document jobs, where a version has them
+    import i18n_sync.project.merging as merging
+    merging.map_jobs = timed_map
+except ImportError:
+    pass
 apply_changes = api.apply_changes
 def timed_apply(*args, **kwargs):
     mark("apply start")

@@ -65,7 +65,7 @@ LAYERS = [
     {"project.memory"},
     {"project.jobs"},
     {"project.jobcache"},
-    {"project.cache"},
+    {"project.merging", "project.cache"},
     {"project.sync", "project.adopt"},
     {"project.inspect"},
     {"importing.importer", "reports.review", "project.relayout"},

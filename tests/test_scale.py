@@ -7,6 +7,7 @@ import itertools
 import json
 import os
 import posixpath
+import shutil
 import sys
 from collections.abc import Iterable
 from dataclasses import replace
@@ -14,6 +15,10 @@ from pathlib import Path
 
 import pytest
 
+try:
+    import fcntl as fcntl_module
+except ImportError:  # Windows
+    fcntl_module = None  # type: ignore[assignment]
 from helpers import invoke
 from i18n_sync.model import FileChange
 from i18n_sync.project.cache import CACHE_VARIABLE
@@ -237,18 +242,23 @@ def test_languages_shared_out_between_jobs_write_what_one_run_writes(
     assert invoke(root, "sync", "--lang", "xx").exit_code == 2
 
 
-def test_progress_is_told_every_job_of_every_stage_in_order(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(CACHE_VARIABLE, "off")  # with the job cache, the second run has no jobs to run
+def test_progress_is_told_every_job_of_every_stage_in_order(tmp_path: Path, run_cache: Path) -> None:
+    """Told of every job, in order, stage after stage. A first run merges as it extracts (in
+    document jobs, `merging`): its merges are what it is told of; a run whose extractions the
+    job cache has (one source changed since) is told of the extraction, then of the merges."""
     root = make_docs(tmp_path, count=10)
     heard: list[tuple[str, int, int]] = []
-    for workers in (1, 2):
+    for workers, extractions in ((1, 0), (2, 0), (1, 1), (2, 1)):
         heard.clear()
+        if extractions:  # the cache has every extraction but one; its merges and renderings too
+            (root / "docs" / "guide0.md").write_text(f"# Guide zero, {workers}\n", encoding="utf-8")
+        else:
+            shutil.rmtree(run_cache)
         run(load_config(root), workers=workers, progress=lambda *told: heard.append(told))
+        merged, rendered = (3, 3) if extractions else (30, 30)
         stages = [stage for stage, _, _ in heard]
-        assert stages == ["extract"] * 10 + ["update"] * 30 + ["render"] * 30
-        for stage, total in (("extract", 10), ("update", 30), ("render", 30)):
+        assert stages == ["extract"] * extractions + ["update"] * merged + ["render"] * rendered
+        for stage, total in (("extract", extractions), ("update", merged), ("render", rendered)):
             assert [(d, t) for s, d, t in heard if s == stage] == [(n, total) for n in range(1, total + 1)]
 
 
@@ -336,9 +346,39 @@ def test_spans_hand_out_every_job_once_in_order_the_last_ones_short(workers: int
         assert [index for start, stop in cut for index in range(start, stop)] == list(range(total))
         sizes = [stop - start for start, stop in cut]
         assert all(later <= earlier for earlier, later in itertools.pairwise(sizes))
+        assert max(sizes, default=0) <= 32  # a span's results come back as one message
         if total >= 1000:
-            assert sizes[0] > 8 * sizes[-1]  # first long, last short
+            assert sizes[0] >= 8 * sizes[-1]  # first long, last short
             assert sizes[-1] <= 4
+
+
+@pytest.mark.skipif(not hasattr(fcntl_module, "F_GETPIPE_SZ"), reason="pipe sizes are Linux's")
+def test_a_pools_results_go_through_a_pipe_that_holds_a_whole_span(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker sending a span's results does not wait for this process to read them 64 KiB at
+    a time: the pipe holds a megabyte where the system allows; where it does not, the pool
+    runs with the pipe as it was."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from i18n_sync.project.pool import _widen_results, map_jobs
+
+    limit = int(Path("/proc/sys/fs/pipe-max-size").read_text(encoding="ascii"))
+    executor = ProcessPoolExecutor(2)
+    try:
+        reader = executor._result_queue._reader  # type: ignore[attr-defined]
+        _widen_results(executor)
+        assert fcntl_module.fcntl(reader.fileno(), fcntl_module.F_GETPIPE_SZ) == min(1 << 20, limit)
+    finally:
+        executor.shutdown()
+
+    def refused(*args: object) -> int:
+        raise PermissionError(1, "over the limit")
+
+    monkeypatch.setattr(fcntl_module, "fcntl", refused)
+    assert map_jobs(_big_result, list(range(16)), workers=2) == [_big_result(n) for n in range(16)]
+
+
+def _big_result(number: int) -> bytes:
+    return bytes([number]) * 200_000
 
 
 def test_a_pool_queues_every_span_at_once_and_puts_the_executors_knob_back() -> None:
@@ -360,3 +400,80 @@ def test_a_pool_queues_every_span_at_once_and_puts_the_executors_knob_back() -> 
     with pytest.raises(RuntimeError), _queueing(9):
         raise RuntimeError
     assert before == process.EXTRA_QUEUED_CALLS
+
+
+# --- Extracting and merging in one pool of document jobs (`merging`) ---------------------------
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_first_sync_in_document_jobs_writes_what_two_stages_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: str
+) -> None:
+    """A first sync extracts and merges in one pool of document jobs; the same project run
+    in two stages (extract everything, then merge) writes the same bytes, job cache and all,
+    and says the same. Its next run, with the cache, takes the two stages: same bytes again."""
+    from i18n_sync.project import jobcache, merging
+
+    monkeypatch.setenv("I18N_SYNC_JOBS", workers)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    real_fits = merging._one_pool_fits
+    runs = {}
+    for path_taken in ("one pool", "two stages"):
+        (tmp_path / path_taken).mkdir()
+        root = make_docs(tmp_path / path_taken, count=20)
+        (root / "locales" / "tr" / "part").mkdir(parents=True)
+        (root / "locales" / "tr" / "part" / "guide1.po").write_text(TR.format(number=1), encoding="utf-8")
+        monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path / f"{path_taken} cache"))
+        taken: list[bool] = []
+
+        def fits(*args: object, path_taken: str = path_taken, taken: list[bool] = taken) -> bool:
+            taken.append(path_taken == "one pool" and real_fits(*args))  # type: ignore[arg-type]
+            return taken[-1]
+
+        monkeypatch.setattr(merging, "_one_pool_fits", fits)
+        first = invoke(root, "sync")
+        assert first.exit_code == 0, first.output
+        assert taken == [path_taken == "one pool"]
+        (root / "docs" / "guide0.md").write_text("# Guide 0\n\nA new paragraph.\n", encoding="utf-8")
+        monkeypatch.setattr(merging, "_one_pool_fits", real_fits)
+        again = invoke(root, "sync")
+        assert again.exit_code == 0, again.output
+        (kept,) = (tmp_path / f"{path_taken} cache").glob("jobs-*.cache")
+        # The keys name the project's folder; what is kept under them must be the same.
+        results = sorted(pickled for _, pickled in jobcache._load(kept).values())
+        runs[path_taken] = (first.output, again.output, _tree(root), results)
+    assert runs["one pool"] == runs["two stages"]
+    output = runs["one pool"][2]["site/tr/part/guide1.md"].decode()
+    assert "# Kılavuz 1" in output and "[Sonraki kılavuza](../guide2.md)" in output
+
+
+def test_document_jobs_only_where_each_document_has_its_own_catalogues(tmp_path: Path) -> None:
+    """One pool of document jobs needs each document's template and catalogues to be its own,
+    and no extraction already in the job cache; else the two stages run."""
+    from i18n_sync.project.jobcache import open_job_cache, source_stage
+    from i18n_sync.project.merging import _one_pool_fits
+    from i18n_sync.project.plan import find_sources, plan_documents
+
+    (tmp_path / "own").mkdir()
+    (tmp_path / "compact").mkdir()
+    root = make_docs(tmp_path / "own", count=3)
+    documents = plan_documents(load_config(root), find_sources(load_config(root)))
+    assert _one_pool_fits(documents, None)
+    files = {d.source: (root / d.source).read_bytes() for d in documents}
+    cache = open_job_cache(tmp_path / "jobs.cache", b"", files)
+    assert _one_pool_fits(documents, cache)  # empty
+    cache.put_pickled(source_stage(cache).key(documents[1]), b"kept")
+    cache.save()
+    assert not _one_pool_fits(documents, open_job_cache(tmp_path / "jobs.cache", b"", files))
+    compact = make_docs(tmp_path / "compact", count=3)
+    config = (compact / "i18n-sync.toml").read_text(encoding="utf-8")
+    config = config.replace("locales/{path}.pot", "locales/docs.pot").replace(
+        "{locale}/{path}.po", "{locale}.po"
+    )
+    (compact / "i18n-sync.toml").write_text(config, encoding="utf-8")
+    shared = plan_documents(load_config(compact), find_sources(load_config(compact)))
+    assert not _one_pool_fits(shared, None)

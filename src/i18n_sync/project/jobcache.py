@@ -55,7 +55,7 @@ R = TypeVar("R")
 S = TypeVar("S")
 
 _FORMAT = b"i18n-sync job cache 2\n"
-_PROTOCOL = pickle.HIGHEST_PROTOCOL
+PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
 # An entry no run has used for this many saves is dropped: long enough for a few runs of
@@ -102,6 +102,10 @@ class JobCache:
         """
         return hashlib.sha256(self._base + repr(parts).encode("utf-8", "backslashreplace")).hexdigest()
 
+    def has(self, key: str) -> bool:
+        """Whether an earlier run kept a result under `key` (not read: see `get`)."""
+        return key in self._entries
+
     def get(self, key: str) -> object | None:
         found = self._entries.get(key)
         if found is None:
@@ -128,7 +132,7 @@ class JobCache:
             if key not in self._used and entry[0] > self._generation - _KEPT_FOR
         }
         kept.update(self._used)
-        payload = pickle.dumps(kept, _PROTOCOL)
+        payload = pickle.dumps(kept, PROTOCOL)
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             # Not flushed to the disk: a torn file fails its checksum and is rebuilt.
@@ -259,7 +263,7 @@ def _run_missing(
 ) -> list[tuple[R, bytes | None]]:
     """Run the jobs the cache lacks: each result, with what the cache is to keep of it, pickled."""
     # Each job pickles what the cache keeps of its result itself, on its own core.
-    run = partial(_made, function, how.store, forks(workers, len(jobs)))
+    run = partial(made_and_kept, function, how.store, forks(workers, len(jobs)))
     arrived: list[tuple[R, bytes | None]] = []
 
     def take(made: tuple[R | None, bytes | None]) -> None:
@@ -275,20 +279,21 @@ def _run_missing(
     return arrived
 
 
-def _made(
-    function: Callable[[T], R], store: Callable[[T, R], S | None], forked: bool, job: T
+def made_and_kept(
+    function: Callable[[T], R], store: Callable[[T, R], S | None] | None, forked: bool, job: T
 ) -> tuple[R | None, bytes | None]:
-    """A job's result, and what the cache keeps of it, pickled (None: not kept).
+    """A job's result, and what the cache keeps of it (`store`; none without), pickled (None:
+    not kept).
 
     On a worker (`forked`), when the cache keeps the whole result, only its pickle
     is returned (the result is None): the result goes to the parent pickled, and
     pickling it twice cost as much as the extraction it carries.
     """
     result = function(job)
-    kept = store(job, result)
+    kept = None if store is None else store(job, result)
     if kept is None:
         return result, None
-    data = pickle.dumps(kept, _PROTOCOL)
+    data = pickle.dumps(kept, PROTOCOL)
     return (None if forked and kept is result else result), data
 
 

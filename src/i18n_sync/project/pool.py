@@ -15,8 +15,13 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Generic, TypeVar
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows, which has no fork and so no pool either
+    fcntl = None  # type: ignore[assignment]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -30,6 +35,16 @@ _MIN_JOBS = 8
 # The shortest span of jobs handed to a worker at once (`spans`): each span costs a
 # message each way, worth a few of the smallest jobs.
 _MIN_SPAN = 4
+# The longest span (`spans`): its results come back as one message, which this process gets
+# only once the whole span is done. A sixth of 2,000 merges (guided scheduling's first span
+# on two workers) kept it waiting for 50 ms, then busy with 3 MB at once.
+_MAX_SPAN = 32
+
+# How much a worker may write to the pipe of results before this process reads it (Linux).
+# The pipe holds 64 KiB by default: a worker sending a span's results waited while this
+# process read them a chunk at a time, each read waiting its turn at the interpreter lock
+# (up to 5 ms) behind the run's own work. Both workers waited so at times, on two cores.
+_RESULT_PIPE = 1 << 20
 
 
 class _Shared(Generic[T, R]):
@@ -63,13 +78,13 @@ def spans(total: int, workers: int) -> list[tuple[int, int]]:
     handling to do after the workers are done. So each span is a share of what
     is left, the first long, the last short (guided scheduling): about a
     third of an even share per worker, never under `_MIN_SPAN` jobs, nor so long
-    that a worker is left without one.
+    that a worker is left without one, nor over `_MAX_SPAN`.
     """
     shortest = max(1, min(_MIN_SPAN, total // workers))
     cut = []
     start = 0
     while start < total:
-        size = max(shortest, (total - start) // (workers * 3))
+        size = min(_MAX_SPAN, max(shortest, (total - start) // (workers * 3)))
         cut.append((start, min(total, start + size)))
         start += size
     return cut
@@ -123,6 +138,7 @@ def map_jobs(
     context = _context()
     with _queueing(len(cut)):
         executor = ProcessPoolExecutor(workers, context, initializer=_install, initargs=(function, items))
+    _widen_results(executor)
     with _frozen(), executor as pool:
         pending = pool.map(_run_span, cut)  # every span is handed out, and queued (`_queueing`)
         if meanwhile is not None:
@@ -154,6 +170,21 @@ def _queueing(calls: int) -> Iterator[None]:
         yield
     finally:
         setattr(process, "EXTRA_QUEUED_CALLS", extra)  # noqa: B010
+
+
+def _widen_results(executor: ProcessPoolExecutor) -> None:
+    """Let the pipe the workers send their results through hold `_RESULT_PIPE` bytes, where
+    the system allows (Linux, and up to ``/proc/sys/fs/pipe-max-size``); else leave it be.
+
+    The pipe is the executor's own (its queue of results, made when it is): CPython keeps
+    it under private names, looked up here without assuming them.
+    """
+    reader = getattr(getattr(executor, "_result_queue", None), "_reader", None)
+    resize = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if reader is None or resize is None:
+        return
+    with suppress(OSError, ValueError):  # over the system's limit, or no such pipe: as it was
+        fcntl.fcntl(reader.fileno(), resize, _RESULT_PIPE)
 
 
 @contextmanager
