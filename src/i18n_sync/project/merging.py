@@ -6,8 +6,9 @@ language's catalogue is merged with it. Or one pool, when each document has a
 template and catalogues of its own and the job cache has none of its
 extractions (a first run): a document job extracts its document, builds its
 template and merges its catalogues (`document_job`), so that no worker waits
-for the others, nor for this process, between the two stages. The run gets
-the same records either way (`Extracted`).
+for the others, nor for this process, between the two stages; this process
+gathers each document's records as its job comes (`Stages.gather`). The run
+gets the same records, in the same order, either way.
 """
 
 from __future__ import annotations
@@ -45,20 +46,32 @@ from i18n_sync.project.writing import Staging
 Told = Callable[[str], Callable[[int, int], None] | None]
 """The run's progress for a stage ("extract", "update"), as `map_jobs` hears it."""
 
+Gather = Callable[
+    [
+        SourceResult,
+        Mapping[str, TemplateResult],
+        Mapping[tuple[str, str], tuple[CatalogueJob, CatalogueResult]],
+    ],
+    None,
+]
+"""Given each document's records, in document order: its extraction, the templates (its own
+among them), and its part of each catalogue by (language, path), with the catalogue's job."""
+
 
 @dataclass(frozen=True, slots=True)
-class Extracted:
-    """The two stages' records: each document's extraction and template, each catalogue's merge.
+class Stages:
+    """What the two stages are given: the run's context and cache, the number of workers, the
+    languages to merge and those whose catalogues to write (to `staging`, as they come), where
+    progress goes (`told`) and where each document's records go (`gather`)."""
 
-    `jobs` and `results` go together, in document order; `keys` are the merges'
-    job-cache keys (None: the cache did not keep the result; none without a cache).
-    """
-
-    sources: list[SourceResult]
-    templates: dict[str, TemplateResult]
-    jobs: list[CatalogueJob]
-    results: list[CatalogueResult]
-    keys: list[str | None]
+    context: RunContext
+    cache: JobCache | None
+    workers: int
+    languages: Collection[str]
+    written: Collection[str]
+    staging: Staging | None
+    told: Told
+    gather: Gather
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,42 +89,44 @@ class DocumentOutcome:
 
 
 def extract_and_merge(
-    context: RunContext,
-    documents: Sequence[SourceDocument],
-    cache: JobCache | None,
-    workers: int,
-    languages: Collection[str],
-    written: Collection[str],
-    staging: Staging | None,
-    told: Told,
-) -> Extracted:
-    """Extract every document and merge each of its catalogues in `languages`.
+    stages: Stages, documents: Sequence[SourceDocument]
+) -> tuple[list[CatalogueJob], list[str | None]]:
+    """Extract every document and merge each of its catalogues in the stages' languages.
 
-    With `staging`, each template and each catalogue of a language in `written`
-    is written to a temporary file as it comes (`writing.Staging`), while the
-    workers go on.
+    Each document's records go to `Stages.gather`, in document order. Returns every
+    catalogue job, in document order, and the job-cache key of each one's result
+    (None: the cache did not keep it; none without a cache). With `Stages.staging`,
+    each template and each catalogue of a language in `Stages.written` is written
+    to a temporary file as it comes (`writing.Staging`), while the workers go on.
     """
-    merges = context.steps & {"update", "render"}
+    context, cache, staging = stages.context, stages.cache, stages.staging
+    languages = stages.languages if context.steps & {"update", "render"} else ()
     if _one_pool_fits(documents, cache):
-        return _in_one_pool(
-            context, documents, cache, workers, languages if merges else (), written, staging, told
-        )
+        return _in_one_pool(stages, documents, languages)
     how = source_stage(cache) if cache else None
     early, build_early = _early_templates(context, documents)
     extract = partial(extract_source, context)
-    sources, _ = map_cached(cache, how, extract, documents, workers, told("extract"), each=build_early)
+    told = stages.told("extract")
+    sources, _ = map_cached(cache, how, extract, documents, stages.workers, told, each=build_early)
     templates = _build_templates(context, sources, early)
-    jobs = _catalogue_jobs(sources, templates, languages) if merges else []
+    jobs = _catalogue_jobs(sources, templates, languages)
     stage = catalogue_stage(cache, context, rewrites=staging is not None) if cache else None
     # While the workers merge, this process has little to do: it writes the templates, then
     # each catalogue as it comes, to temporary files.
     meanwhile = each = None
     if staging is not None:
         meanwhile = partial(staging.stage, [t.change for t in templates.values() if t.change], flush=False)
-        each = partial(_stage_catalogue, staging, {job.path for job in jobs if _language(job) in written})
+        written = {job.path for job in jobs if _language(job) in stages.written}
+        each = partial(_stage_catalogue, staging, written)
     merge = partial(process_catalogue, context)
-    results, keys = map_cached(cache, stage, merge, jobs, workers, told("update"), meanwhile, each)
-    return Extracted(list(sources), templates, jobs, results, keys)
+    told = stages.told("update")
+    results, keys = map_cached(cache, stage, merge, jobs, stages.workers, told, meanwhile, each)
+    catalogues = {
+        (_language(job), job.path): (job, result) for job, result in zip(jobs, results, strict=True)
+    }
+    for source in sources:
+        stages.gather(source, templates, catalogues)
+    return jobs, keys
 
 
 def _one_pool_fits(documents: Sequence[SourceDocument], cache: JobCache | None) -> bool:
@@ -128,44 +143,38 @@ def _one_pool_fits(documents: Sequence[SourceDocument], cache: JobCache | None) 
 
 
 def _in_one_pool(
-    context: RunContext,
-    documents: Sequence[SourceDocument],
-    cache: JobCache | None,
-    workers: int,
-    languages: Collection[str],
-    written: Collection[str],
-    staging: Staging | None,
-    told: Told,
-) -> Extracted:
+    stages: Stages, documents: Sequence[SourceDocument], languages: Collection[str]
+) -> tuple[list[CatalogueJob], list[str | None]]:
     """The two stages as one pool of document jobs (see the module's docstring)."""
+    cache = stages.cache
     sources_how = source_stage(cache) if cache else None
-    merges_how = catalogue_stage(cache, context, rewrites=staging is not None) if cache else None
+    rewrites = stages.staging is not None
+    merges_how = catalogue_stage(cache, stages.context, rewrites=rewrites) if cache else None
     job = partial(
         document_job,
-        context,
+        stages.context,
         frozenset(languages),
         sources_how.store if sources_how else None,
         merges_how.store if merges_how else None,
-        forks(workers, len(documents)),
+        forks(stages.workers, len(documents)),
     )
+    gathered = _Gathered(stages, sources_how, languages)
     # Progress is told of each merge (of each extraction, when there are no merges): the
     # extractions, made along with them, are not a stage of their own here.
-    total = sum(1 for d in documents for t in d.targets if t.language.tag in languages)
-    gathered = _Gathered(cache, sources_how, languages, written, staging)
-    gathered.progress = told("update") if total else told("extract")
-    gathered.by_merge, gathered.total = bool(total), total or len(documents)
+    merges = sum(1 for d in documents for t in d.targets if t.language.tag in languages)
+    gathered.progress = stages.told("update") if merges else stages.told("extract")
+    gathered.by_merge, gathered.total = bool(merges), merges or len(documents)
     # The last catalogues added to the staging (`Staging.add`) are written with the other
     # settled files while the workers render.
-    map_jobs(job, documents, workers, each=gathered.take)
-    jobs = _catalogue_jobs(gathered.sources, gathered.templates, languages)
+    map_jobs(job, documents, stages.workers, each=gathered.take)
     keys: list[str | None] = []
-    for catalogue, kept in zip(jobs, gathered.kept, strict=True):
+    for catalogue, kept in zip(gathered.jobs, gathered.kept, strict=True):
         key = None
         if cache is not None and merges_how is not None and kept is not None:
             key = merges_how.key(catalogue)
             cache.put_pickled(key, kept)
         keys.append(key)
-    return Extracted(gathered.sources, gathered.templates, jobs, gathered.results, keys)
+    return gathered.jobs, keys
 
 
 class _Gathered:
@@ -173,17 +182,13 @@ class _Gathered:
 
     def __init__(
         self,
-        cache: JobCache | None,
+        stages: Stages,
         sources_how: Cached[SourceDocument, SourceResult, SourceResult] | None,
         languages: Collection[str],
-        written: Collection[str],
-        staging: Staging | None,
     ) -> None:
-        self.cache, self.sources_how, self.staging = cache, sources_how, staging
-        self.languages, self.written = languages, written
-        self.sources: list[SourceResult] = []
-        self.templates: dict[str, TemplateResult] = {}
-        self.results: list[CatalogueResult] = []
+        self.stages, self.sources_how, self.languages = stages, sources_how, languages
+        self.documents = 0
+        self.jobs: list[CatalogueJob] = []
         self.kept: list[bytes | None] = []  # each merge's pickle, when the cache keeps it
         # Told of each merge, or of each document when there are no merges (`by_merge`).
         self.progress: Callable[[int, int], object] | None = None
@@ -192,26 +197,36 @@ class _Gathered:
 
     def take(self, outcome: DocumentOutcome) -> None:
         """Gather one document's records; write its template and catalogues to temporary files."""
+        stages, staging = self.stages, self.stages.staging
         source = outcome.source or pickle.loads(outcome.source_kept)  # type: ignore[arg-type]
-        self.sources.append(source)
-        if self.cache is not None and self.sources_how is not None and outcome.source_kept is not None:
-            self.cache.put_pickled(self.sources_how.key(source.plan), outcome.source_kept)
+        self.documents += 1
+        if stages.cache is not None and self.sources_how is not None and outcome.source_kept is not None:
+            stages.cache.put_pickled(self.sources_how.key(source.plan), outcome.source_kept)
         template = outcome.template
-        if template is not None:
-            self.templates[template.path] = template
-            if self.staging is not None and template.change is not None:
-                self.staging.add(template.change)
-        targets = [] if source.error else [t for t in source.plan.targets if t.language.tag in self.languages]
+        if template is None:  # the extraction failed
+            stages.gather(source, {}, {})
+            self._told()
+            return
+        if staging is not None and template.change is not None:
+            staging.add(template.change)
+        catalogues = {}
+        targets = [t for t in source.plan.targets if t.language.tag in self.languages]
         for target, (result, kept) in zip(targets, outcome.merges, strict=True):
             merged = result or pickle.loads(kept)  # type: ignore[arg-type]
-            self.results.append(merged)
+            catalogue = CatalogueJob(target.catalog, template.catalog, (Member(source, target),))
+            catalogues[(target.language.tag, target.catalog)] = (catalogue, merged)
+            self.jobs.append(catalogue)
             self.kept.append(kept)
-            if self.staging is not None and target.language.tag in self.written:
-                _stage_catalogue(self.staging, {merged.path}, merged)
+            if staging is not None and target.language.tag in stages.written:
+                _stage_catalogue(staging, {merged.path}, merged)
             if self.progress is not None and self.by_merge:
-                self.progress(len(self.results), self.total)
+                self.progress(len(self.jobs), self.total)
+        stages.gather(source, {template.path: template}, catalogues)
+        self._told()
+
+    def _told(self) -> None:
         if self.progress is not None and not self.by_merge:
-            self.progress(len(self.sources), self.total)
+            self.progress(self.documents, self.total)
 
 
 def document_job(

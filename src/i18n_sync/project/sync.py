@@ -50,7 +50,7 @@ from i18n_sync.project.memory import (
     gather_memories,
     memory_catalogues,
 )
-from i18n_sync.project.merging import extract_and_merge
+from i18n_sync.project.merging import Stages, extract_and_merge
 from i18n_sync.project.ownership import MANIFEST, manifest_change, read_manifest, refusal
 from i18n_sync.project.plan import SourceDocument, find_sources, output_paths, plan_documents
 from i18n_sync.project.pool import worker_count
@@ -108,6 +108,7 @@ class _Combined:
     # The key of the catalogue job that prepared each (language, document), with a cache
     # (None: its result was not kept).
     origins: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    templates_seen: set[str] = field(default_factory=set)  # `add_document`
 
     def add_change(self, group: str, change: FileChange | None) -> None:
         if change is None:
@@ -127,39 +128,39 @@ class _Combined:
             return
         self.changes.setdefault(group, []).append(change)
 
-    def add_all(
+    def add_document(
         self,
-        sources: Sequence[SourceResult],
+        source: SourceResult,
         templates: Mapping[str, TemplateResult],
         catalogues: Mapping[tuple[str, str], tuple[CatalogueJob, CatalogueResult]],
     ) -> None:
-        """Gather every job's record, document by document, as a one-document-at-a-time run would."""
-        seen: set[str] = set()
-        for source in sources:
-            if source.error is not None:
-                self.errors.append(source.error)
-                continue
-            self.diagnostics.extend(source.diagnostics)
-            template = templates[source.plan.template]
-            if template.path not in seen:
-                seen.add(template.path)
-                self.diagnostics.extend(template.diagnostics)
-                self.add_change("", template.change)
-            plan = source.plan
-            if plan.source_output:
-                assert source.doc is not None and source.extraction is not None
-                english = Prepared(
-                    plan.source,
-                    plan.source_output,
-                    plan.source_output,
-                    source.doc,
-                    source.extraction,
-                    Accepted({}),
-                )
-                self.prepared.setdefault("", []).append(english)
-            for target in plan.targets:
-                if (target.language.tag, target.catalog) in catalogues:
-                    self.add_member(plan, *catalogues[(target.language.tag, target.catalog)])
+        """Gather one document's records: its extraction, its template (the first time it comes),
+        its part of each catalogue (by language and path). Called in document order
+        (`merging.extract_and_merge`), as a one-document-at-a-time run would gather them."""
+        if source.error is not None:
+            self.errors.append(source.error)
+            return
+        self.diagnostics.extend(source.diagnostics)
+        template = templates[source.plan.template]
+        if template.path not in self.templates_seen:
+            self.templates_seen.add(template.path)
+            self.diagnostics.extend(template.diagnostics)
+            self.add_change("", template.change)
+        plan = source.plan
+        if plan.source_output:
+            assert source.doc is not None and source.extraction is not None
+            english = Prepared(
+                plan.source,
+                plan.source_output,
+                plan.source_output,
+                source.doc,
+                source.extraction,
+                Accepted({}),
+            )
+            self.prepared.setdefault("", []).append(english)
+        for target in plan.targets:
+            if (target.language.tag, target.catalog) in catalogues:
+                self.add_member(plan, *catalogues[(target.language.tag, target.catalog)])
 
     def add_member(self, plan: SourceDocument, job: CatalogueJob, result: CatalogueResult) -> None:
         """One document's part of a catalogue; the catalogue itself counts with its first document."""
@@ -530,24 +531,19 @@ def _execute(
     needed = chosen | {
         language.tag for language in config.languages if config.settings.publish_threshold_for(language.tag)
     }
-    told = _stage(progress)
-    staged = chosen if staging is not None else ()  # not a language merged only for its figures
-    done = extract_and_merge(context, documents, cache, workers, needed, staged, staging, told)
-    sources, templates, jobs, results, keys = done.sources, done.templates, done.jobs, done.results, done.keys
     planned = output_paths(documents)
     combined = _Combined(config, chosen, force, planned=planned, cache=cache, staging=staging)
     combined.diagnostics += warnings
     combined.reports = {language.tag: LanguageReport(language) for language in config.languages}
-    catalogues = {
-        (job.members[0].target.language.tag, job.path): (job, result)
-        for job, result in zip(jobs, results, strict=True)
-    }
+    told = _stage(progress)
+    staged = chosen if staging is not None else ()  # not a language merged only for its figures
+    stages = Stages(context, cache, workers, needed, staged, staging, told, combined.add_document)
+    jobs, keys = extract_and_merge(stages, documents)
     # What each document's rendering in each language is made from, for the job cache.
     for job, key in zip(jobs, keys, strict=False):
         for index, member in enumerate(job.members):
             origin = None if key is None else f"{key}:{index}"
             combined.origins[(member.target.language.tag, member.source.plan.source)] = origin
-    combined.add_all(sources, templates, catalogues)
     if "render" in steps:
         combined.publish_all(context, documents, workers, told("render"))
     return combined
