@@ -35,11 +35,6 @@ _MIN_JOBS = 8
 # The shortest span of jobs handed to a worker at once (`spans`): each span costs a
 # message each way, worth a few of the smallest jobs.
 _MIN_SPAN = 4
-# The longest span (`spans`): its results come back as one message, which this process gets
-# only once the whole span is done. A sixth of 2,000 merges (guided scheduling's first span
-# on two workers) kept it waiting for 50 ms, then busy with 3 MB at once.
-_MAX_SPAN = 32
-
 # How much a worker may write to the pipe of results before this process reads it (Linux).
 # The pipe holds 64 KiB by default: a worker sending a span's results waited while this
 # process read them a chunk at a time, each read waiting its turn at the interpreter lock
@@ -78,13 +73,13 @@ def spans(total: int, workers: int) -> list[tuple[int, int]]:
     handling to do after the workers are done. So each span is a share of what
     is left, the first long, the last short (guided scheduling): about a
     third of an even share per worker, never under `_MIN_SPAN` jobs, nor so long
-    that a worker is left without one, nor over `_MAX_SPAN`.
+    that a worker is left without one.
     """
     shortest = max(1, min(_MIN_SPAN, total // workers))
     cut = []
     start = 0
     while start < total:
-        size = min(_MAX_SPAN, max(shortest, (total - start) // (workers * 3)))
+        size = max(shortest, (total - start) // (workers * 3))
         cut.append((start, min(total, start + size)))
         start += size
     return cut
