@@ -20,6 +20,7 @@ try:
 except ImportError:  # Windows
     fcntl_module = None  # type: ignore[assignment]
 from helpers import invoke
+from i18n_sync.errors import ConfigError
 from i18n_sync.model import FileChange
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.config import load_config
@@ -476,3 +477,49 @@ def test_document_jobs_only_where_each_document_has_its_own_catalogues(tmp_path:
     (compact / "i18n-sync.toml").write_text(config, encoding="utf-8")
     shared = plan_documents(load_config(compact), find_sources(load_config(compact)))
     assert not _one_pool_fits(shared, None)
+
+
+def test_the_cycle_collector_is_paused_while_the_jobs_run_and_put_back_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Paused during the jobs (in this process and in the workers forked meanwhile), and put back
+    as it was after: on again after a run that failed, still off where the program had it off."""
+    import gc
+
+    root = make_docs(tmp_path, count=10)
+    during: list[bool] = []
+    gc.enable()
+    run(load_config(root), workers=2, progress=lambda *told: during.append(gc.isenabled()))
+    assert during and not any(during) and gc.isenabled()
+    assert map_in_workers_while_paused() == [False] * 8
+    from i18n_sync.project import sync
+
+    def fails(*args: object) -> None:
+        raise ConfigError("no such check; fix 'checks'")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(sync, "check_policy", fails)  # in the middle of the jobs' setting up
+        with pytest.raises(ConfigError):
+            run(load_config(root), workers=1)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        (tmp_path / "again").mkdir()
+        run(load_config(make_docs(tmp_path / "again", count=2)), workers=1)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def map_in_workers_while_paused() -> list[bool]:
+    from i18n_sync.project.pool import map_jobs
+    from i18n_sync.project.sync import _collector_paused
+
+    with _collector_paused():
+        return map_jobs(_collector_on, list(range(8)), workers=2)
+
+
+def _collector_on(_: int) -> bool:
+    import gc
+
+    return gc.isenabled()

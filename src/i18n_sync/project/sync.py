@@ -440,41 +440,6 @@ def _read_paths(config: Config, documents: Sequence[SourceDocument], steps: Coll
     return paths
 
 
-def execute(
-    config: Config,
-    steps: Collection[str],
-    environ: Mapping[str, str],
-    workers: int | None = None,
-    documents: Sequence[SourceDocument] | None = None,
-    languages: Collection[str] = (),
-    progress: Progress | None = None,
-    force: bool = False,
-    cache: JobCache | None = None,
-    seeds: Mapping[str, bytes | None] | None = None,
-    staging: Staging | None = None,
-    files: Mapping[str, bytes | None] | None = None,
-) -> _Combined:
-    """The run's jobs, combined: `run` without its memo (for `status`, which wants every record).
-
-    `cache`, `seeds`, `staging` and `files` are `run`'s; see there.
-    """
-    with _collector_paused():
-        return _execute(
-            config,
-            steps,
-            environ,
-            workers,
-            documents,
-            languages,
-            progress,
-            force,
-            cache,
-            seeds,
-            staging,
-            files,
-        )
-
-
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Pause Python's cycle collector while the run's jobs make their records.
@@ -495,20 +460,26 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _execute(
+@_collector_paused()
+def execute(
     config: Config,
     steps: Collection[str],
     environ: Mapping[str, str],
-    workers: int | None,
-    documents: Sequence[SourceDocument] | None,
-    languages: Collection[str],
-    progress: Progress | None,
-    force: bool,
-    cache: JobCache | None,
-    seeds: Mapping[str, bytes | None] | None,
-    staging: Staging | None,
-    files: Mapping[str, bytes | None] | None,
+    workers: int | None = None,
+    documents: Sequence[SourceDocument] | None = None,
+    languages: Collection[str] = (),
+    progress: Progress | None = None,
+    force: bool = False,
+    cache: JobCache | None = None,
+    seeds: Mapping[str, bytes | None] | None = None,
+    staging: Staging | None = None,
+    files: Mapping[str, bytes | None] | None = None,
 ) -> _Combined:
+    """The run's jobs, combined: `run` without its memo (for `status`, which wants every record).
+
+    `cache`, `seeds`, `staging` and `files` are `run`'s; see there. Python's cycle
+    collector is paused meanwhile (`_collector_paused`).
+    """
     if documents is None:
         documents = plan_documents(config, find_sources(config))
     if workers is None:
