@@ -244,9 +244,10 @@ def test_languages_shared_out_between_jobs_write_what_one_run_writes(
 
 
 def test_progress_is_told_every_job_of_every_stage_in_order(tmp_path: Path, run_cache: Path) -> None:
-    """Told of every job, in order, stage after stage. A first run merges as it extracts (in
-    document jobs, `merging`): its merges are what it is told of; a run whose extractions the
-    job cache has (one source changed since) is told of the extraction, then of the merges."""
+    """Told of every job, in order, stage after stage. A first run merges as it extracts, in
+    a job per document (`merging`): it is told of those as the merging stage; a run whose
+    extractions the job cache has (one source changed since) is told of the extraction, then
+    of each merge."""
     root = make_docs(tmp_path, count=10)
     heard: list[tuple[str, int, int]] = []
     for workers, extractions in ((1, 0), (2, 0), (1, 1), (2, 1)):
@@ -256,7 +257,7 @@ def test_progress_is_told_every_job_of_every_stage_in_order(tmp_path: Path, run_
         else:
             shutil.rmtree(run_cache)
         run(load_config(root), workers=workers, progress=lambda *told: heard.append(told))
-        merged, rendered = (3, 3) if extractions else (30, 30)
+        merged, rendered = (3, 3) if extractions else (10, 30)
         stages = [stage for stage, _, _ in heard]
         assert stages == ["extract"] * extractions + ["update"] * merged + ["render"] * rendered
         for stage, total in (("extract", extractions), ("update", merged), ("render", rendered)):

@@ -135,7 +135,10 @@ class Folders:
     def _real(self, folder: str) -> str:
         """``os.path.realpath(root / folder)``, from its parent's: one `lstat`, where
         `realpath` takes one per part (a docs tree has hundreds of folders, each a few
-        levels deep). A part that is a symlink is followed by `realpath` itself."""
+        levels deep). A part that is a symlink is followed by `realpath` itself. Only on a
+        path that loops (symlinks that lead back to themselves) can the two differ, and
+        then this place is never inside the repository where `realpath`'s is outside: at
+        worst such a path is refused (tests/test_one_pool_review.py)."""
         found = self._reals.get(folder)
         if found is None:
             parent, _, name = folder.rpartition("/")

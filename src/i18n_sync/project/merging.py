@@ -158,12 +158,10 @@ def _in_one_pool(
         merges_how.store if merges_how else None,
         forks(stages.workers, len(documents)),
     )
-    gathered = _Gathered(stages, sources_how, languages)
-    # Progress is told of each merge (of each extraction, when there are no merges): the
-    # extractions, made along with them, are not a stage of their own here.
-    merges = sum(1 for d in documents for t in d.targets if t.language.tag in languages)
-    gathered.progress = stages.told("update") if merges else stages.told("extract")
-    gathered.by_merge, gathered.total = bool(merges), merges or len(documents)
+    gathered = _Gathered(stages, sources_how, languages, len(documents))
+    # Progress is told of each document job, as the stage that merges (extracts, when there
+    # is nothing to merge): how many merges a job makes is known only once it extracted.
+    gathered.progress = stages.told("update" if languages else "extract")
     # The last catalogues added to the staging (`Staging.add`) are written with the other
     # settled files while the workers render.
     map_jobs(job, documents, stages.workers, each=gathered.take)
@@ -185,15 +183,13 @@ class _Gathered:
         stages: Stages,
         sources_how: Cached[SourceDocument, SourceResult, SourceResult] | None,
         languages: Collection[str],
+        total: int,
     ) -> None:
         self.stages, self.sources_how, self.languages = stages, sources_how, languages
-        self.documents = 0
+        self.documents, self.total = 0, total
         self.jobs: list[CatalogueJob] = []
         self.kept: list[bytes | None] = []  # each merge's pickle, when the cache keeps it
-        # Told of each merge, or of each document when there are no merges (`by_merge`).
-        self.progress: Callable[[int, int], object] | None = None
-        self.by_merge = True
-        self.total = 0
+        self.progress: Callable[[int, int], object] | None = None  # told of each document
 
     def take(self, outcome: DocumentOutcome) -> None:
         """Gather one document's records; write its template and catalogues to temporary files."""
@@ -219,13 +215,11 @@ class _Gathered:
             self.kept.append(kept)
             if staging is not None and target.language.tag in stages.written:
                 _stage_catalogue(staging, {merged.path}, merged)
-            if self.progress is not None and self.by_merge:
-                self.progress(len(self.jobs), self.total)
         stages.gather(source, {template.path: template}, catalogues)
         self._told()
 
     def _told(self) -> None:
-        if self.progress is not None and not self.by_merge:
+        if self.progress is not None:
             self.progress(self.documents, self.total)
 
 

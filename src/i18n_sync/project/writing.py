@@ -469,6 +469,9 @@ _STAGING_SHARE = 64
 _ADDED_BATCH = 128
 
 
+_KIND_PLACES = {"template": 0, "catalog": 1}  # `Staging._place`; other kinds come after
+
+
 class Staging:
     """Temporary files written ahead of `apply_changes`, while a run still works on the rest.
 
@@ -494,9 +497,10 @@ class Staging:
         self._unflushed: dict[str, int] = {}
         self._folders = Folders(root)  # one run is one batch; apply_changes looks again with its own
         self._made: set[str] = set()
-        # Each change staged has its place in the run's staging order (`_staged_so_far`): the
-        # failure kept is the one at the earliest place (none: past every place), the one that
-        # staging and flushing every file one after the other would have met first.
+        # Each change staged has its place in the run's staging order (`_place`): the failure
+        # kept is the one at the earliest place (none: past every place; a sweep's: before
+        # every place), the one that staging and flushing every file one after the other
+        # would have met first.
         self._staged_so_far = 0
         self._failed_at = sys.maxsize
         self._failing = threading.Lock()
@@ -519,16 +523,18 @@ class Staging:
         up (the rest are flushed by `apply_changes`). Outputs come a batch at a time while the
         workers render: flushed in batches, they are on the disk by the end of the run without
         a flush each. Many changes at once are shared between two threads."""
-        if self.failure is not None:
+        if self._failed_at < 0:  # a sweep failed: nothing is staged after that
             return
         # A path given twice is staged once, with its first change, as one thread would.
         first: dict[str, FileChange] = {}
         for change in changes:
             first.setdefault(change.path, change)
-        batch = list(enumerate(first.values(), self._staged_so_far))
+        batch = [
+            (self._place(change, n), change) for n, change in enumerate(first.values(), self._staged_so_far)
+        ]
         self._staged_so_far += len(batch)
         self._sweep({change.path.rpartition("/")[0] for change in first.values()})
-        if self.failure is not None:
+        if self._failed_at < 0:
             return
         if len(batch) < _STAGING_SHARE:
             self._stage(batch)
@@ -557,7 +563,7 @@ class Staging:
             named = [folder or "." for folder in fresh]
             self.removed += remove_stale_temps(self.root, named, self._names, self._folders)
         except WriteError as problem:
-            self.failure = problem
+            self._fail(-1, problem)  # before every place: no file of the run's is staged after it
             return
         self.swept.update(fresh.values())
 
@@ -600,6 +606,14 @@ class Staging:
             except WriteError as problem:
                 self._fail(position, problem)
                 return
+
+    @staticmethod
+    def _place(change: FileChange, serial: int) -> int:
+        """A change's place in the staging order: the templates, then the catalogues, then the
+        other files (outputs), each kind in the order staged. So the failure kept is the same
+        whether a run stages all of its templates before its catalogues (two stages, one after
+        the other) or each document's template and catalogues together (`merging`)."""
+        return (_KIND_PLACES.get(change.kind, 2) << 40) + serial
 
     def _fail(self, position: int, problem: WriteError) -> None:
         """Keep `problem` if it is the failure at the earliest place in the staging order."""
