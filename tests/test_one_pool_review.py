@@ -94,15 +94,6 @@ def _assert_same(seen: dict[str, list[object]]) -> None:
 WORKERS = pytest.mark.parametrize("workers", ["1", "2"])
 
 
-@WORKERS
-def test_baseline_first_sync_same_both_paths(tmp_path, monkeypatch, workers):
-    """The plain first sync, then a second."""
-    seen = _both_paths(
-        tmp_path, monkeypatch, lambda b: make_docs(b, count=12), [("sync",), ("sync",)], workers
-    )
-    _assert_same(seen)
-
-
 def _with_config(root: Path, extra: str) -> Path:
     config = root / "i18n-sync.toml"
     config.write_text(config.read_text(encoding="utf-8") + extra, encoding="utf-8")
@@ -116,13 +107,6 @@ def _bad_sources(base: Path) -> Path:
     return root
 
 
-@WORKERS
-def test_sources_failing_mid_run_same_both_paths(tmp_path, monkeypatch, workers):
-    """A source that is not UTF-8 and one over max_file_size, mid-run."""
-    seen = _both_paths(tmp_path, monkeypatch, _bad_sources, [("sync",), ("sync",)], workers)
-    _assert_same(seen)
-
-
 def _bad_catalogues(base: Path) -> Path:
     root = make_docs(base, count=12)
     (root / "locales" / "tr" / "part").mkdir(parents=True)
@@ -133,10 +117,16 @@ def _bad_catalogues(base: Path) -> Path:
     return root
 
 
+def _plain(base: Path) -> Path:
+    return make_docs(base, count=12)
+
+
 @WORKERS
-def test_corrupt_catalogues_same_both_paths(tmp_path, monkeypatch, workers):
-    """Unparseable and non-UTF-8 catalogues mid-run."""
-    seen = _both_paths(tmp_path, monkeypatch, _bad_catalogues, [("sync",), ("sync",)], workers)
+@pytest.mark.parametrize("project", [_plain, _bad_sources, _bad_catalogues], ids=lambda make: make.__name__)
+def test_a_first_sync_and_the_next_same_both_paths(tmp_path, monkeypatch, workers, project):
+    """A plain first sync, then a second; the same with a source that is not UTF-8 and one
+    over max_file_size, or with catalogues that cannot be parsed or are not UTF-8, mid-run."""
+    seen = _both_paths(tmp_path, monkeypatch, project, [("sync",), ("sync",)], workers)
     _assert_same(seen)
 
 
