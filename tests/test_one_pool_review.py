@@ -42,12 +42,13 @@ def _both_paths(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     build: Callable[[Path], Path],
-    runs: list[tuple[str, ...]],
+    runs: list[tuple[str, ...] | Callable[[Path], object]],
     workers: str,
     expect_one_pool: bool = True,
 ) -> dict[str, list[object]]:
-    """Build the project twice and run `runs` (CLI argument lists) on each copy, once as the
-    code chooses and once with the two stages forced; what each run says and leaves."""
+    """Build the project twice and run `runs` (CLI argument lists, or edits of the project
+    between them) on each copy, once as the code chooses and once with the two stages
+    forced; what each run says and leaves."""
     monkeypatch.setenv("I18N_SYNC_JOBS", workers)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     real = merging._one_pool_fits
@@ -67,6 +68,9 @@ def _both_paths(
         monkeypatch.setattr(merging, "_one_pool_fits", fits)
         results: list[object] = []
         for args in runs:
+            if callable(args):
+                args(root)
+                continue
             outcome = invoke(root, *args)
             if outcome.exception is not None and not isinstance(outcome.exception, SystemExit):
                 raise outcome.exception
@@ -118,16 +122,29 @@ def _bad_catalogues(base: Path) -> Path:
 
 
 def _plain(base: Path) -> Path:
-    return make_docs(base, count=12)
+    root = make_docs(base, count=20)
+    (root / "locales" / "tr" / "part").mkdir(parents=True)
+    (root / "locales" / "tr" / "part" / "guide1.po").write_text(TR.format(number=1), encoding="utf-8")
+    return root
+
+
+def _edit_one(root: Path) -> None:
+    (root / "docs" / "guide0.md").write_text("# Guide 0\n\nA new paragraph.\n", encoding="utf-8")
 
 
 @WORKERS
 @pytest.mark.parametrize("project", [_plain, _bad_sources, _bad_catalogues], ids=lambda make: make.__name__)
 def test_a_first_sync_and_the_next_same_both_paths(tmp_path, monkeypatch, workers, project):
-    """A plain first sync, then a second; the same with a source that is not UTF-8 and one
-    over max_file_size, or with catalogues that cannot be parsed or are not UTF-8, mid-run."""
-    seen = _both_paths(tmp_path, monkeypatch, project, [("sync",), ("sync",)], workers)
+    """A first sync (the one pool), a sync with nothing to do, then one after a source changed
+    (the two stages, from the job cache the first sync filled): plainly, with a source that is
+    not UTF-8 and one over max_file_size, or with catalogues that cannot be parsed or are not
+    UTF-8, mid-run."""
+    runs = [("sync",), ("sync",), _edit_one, ("sync",)]
+    seen = _both_paths(tmp_path, monkeypatch, project, runs, workers)
     _assert_same(seen)
+    if project is _plain:
+        output = seen["onepool"][-3]["site/tr/part/guide1.md"].decode()  # type: ignore[index]
+        assert "# Kılavuz 1" in output and "[Sonraki kılavuza](../guide2.md)" in output
 
 
 def _thresholds(base: Path) -> Path:

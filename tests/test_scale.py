@@ -406,52 +406,6 @@ def test_a_pool_queues_every_span_at_once_and_puts_the_executors_knob_back() -> 
 # --- Extracting and merging in one pool of document jobs (`merging`) ---------------------------
 
 
-def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-@pytest.mark.parametrize("workers", ["1", "2"])
-def test_a_first_sync_in_document_jobs_writes_what_two_stages_write(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: str
-) -> None:
-    """A first sync extracts and merges in one pool of document jobs; the same project run
-    in two stages (extract everything, then merge) writes the same bytes, job cache and all,
-    and says the same. Its next run, with the cache, takes the two stages: same bytes again."""
-    from i18n_sync.project import jobcache, merging
-
-    monkeypatch.setenv("I18N_SYNC_JOBS", workers)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    real_fits = merging._one_pool_fits
-    runs = {}
-    for path_taken in ("one pool", "two stages"):
-        (tmp_path / path_taken).mkdir()
-        root = make_docs(tmp_path / path_taken, count=20)
-        (root / "locales" / "tr" / "part").mkdir(parents=True)
-        (root / "locales" / "tr" / "part" / "guide1.po").write_text(TR.format(number=1), encoding="utf-8")
-        monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path / f"{path_taken} cache"))
-        taken: list[bool] = []
-
-        def fits(*args: object, path_taken: str = path_taken, taken: list[bool] = taken) -> bool:
-            taken.append(path_taken == "one pool" and real_fits(*args))  # type: ignore[arg-type]
-            return taken[-1]
-
-        monkeypatch.setattr(merging, "_one_pool_fits", fits)
-        first = invoke(root, "sync")
-        assert first.exit_code == 0, first.output
-        assert taken == [path_taken == "one pool"]
-        (root / "docs" / "guide0.md").write_text("# Guide 0\n\nA new paragraph.\n", encoding="utf-8")
-        monkeypatch.setattr(merging, "_one_pool_fits", real_fits)
-        again = invoke(root, "sync")
-        assert again.exit_code == 0, again.output
-        (kept,) = (tmp_path / f"{path_taken} cache").glob("jobs-*.cache")
-        # The keys name the project's folder; what is kept under them must be the same.
-        results = sorted(pickled for _, pickled in jobcache._load(kept).values())
-        runs[path_taken] = (first.output, again.output, _tree(root), results)
-    assert runs["one pool"] == runs["two stages"]
-    output = runs["one pool"][2]["site/tr/part/guide1.md"].decode()
-    assert "# Kılavuz 1" in output and "[Sonraki kılavuza](../guide2.md)" in output
-
-
 def test_document_jobs_only_where_each_document_has_its_own_catalogues(tmp_path: Path) -> None:
     """One pool of document jobs needs each document's template and catalogues to be its own,
     and no extraction already in the job cache; else the two stages run."""

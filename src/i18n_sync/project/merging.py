@@ -158,10 +158,10 @@ def _in_one_pool(
         merges_how.store if merges_how else None,
         forks(stages.workers, len(documents)),
     )
-    gathered = _Gathered(stages, sources_how, languages, len(documents))
     # Progress is told of each document job, as the stage that merges (extracts, when there
     # is nothing to merge): how many merges a job makes is known only once it extracted.
-    gathered.progress = stages.told("update" if languages else "extract")
+    progress = stages.told("update" if languages else "extract")
+    gathered = _Gathered(stages, sources_how, languages, progress, len(documents))
     # The last catalogues added to the staging (`Staging.add`) are written with the other
     # settled files while the workers render.
     map_jobs(job, documents, stages.workers, each=gathered.take)
@@ -183,13 +183,13 @@ class _Gathered:
         stages: Stages,
         sources_how: Cached[SourceDocument, SourceResult, SourceResult] | None,
         languages: Collection[str],
+        progress: Callable[[int, int], object] | None,
         total: int,
     ) -> None:
         self.stages, self.sources_how, self.languages = stages, sources_how, languages
-        self.documents, self.total = 0, total
+        self.progress, self.documents, self.total = progress, 0, total  # told of each document
         self.jobs: list[CatalogueJob] = []
         self.kept: list[bytes | None] = []  # each merge's pickle, when the cache keeps it
-        self.progress: Callable[[int, int], object] | None = None  # told of each document
 
     def take(self, outcome: DocumentOutcome) -> None:
         """Gather one document's records; write its template and catalogues to temporary files."""
@@ -206,15 +206,14 @@ class _Gathered:
         if staging is not None and template.change is not None:
             staging.add(template.change)
         catalogues = {}
-        targets = [t for t in source.plan.targets if t.language.tag in self.languages]
-        for target, (result, kept) in zip(targets, outcome.merges, strict=True):
+        own = _own_catalogue_jobs(source, template, self.languages)  # as the worker made them
+        for catalogue, (result, kept) in zip(own, outcome.merges, strict=True):
             merged = result or pickle.loads(kept)  # type: ignore[arg-type]
-            catalogue = CatalogueJob(target.catalog, template.catalog, (Member(source, target),))
-            catalogues[(target.language.tag, target.catalog)] = (catalogue, merged)
+            catalogues[(_language(catalogue), catalogue.path)] = (catalogue, merged)
             self.jobs.append(catalogue)
             self.kept.append(kept)
-            if staging is not None and target.language.tag in stages.written:
-                _stage_catalogue(staging, {merged.path}, merged)
+            if staging is not None and _language(catalogue) in stages.written:
+                _stage_catalogue(staging, None, merged)
         stages.gather(source, {template.path: template}, catalogues)
         self._told()
 
@@ -244,19 +243,30 @@ def document_job(
         return DocumentOutcome(sent, source_kept, None, ())
     template = build_template_file(context, plan.template, [source])
     merge = partial(made_and_kept, partial(process_catalogue, context), merge_store, forked)
-    merges: list[tuple[CatalogueResult | None, bytes | None]] = []
-    for target in plan.targets:
-        if target.language.tag in languages:
-            merges.append(merge(CatalogueJob(target.catalog, template.catalog, (Member(source, target),))))
-    return DocumentOutcome(sent, source_kept, template, tuple(merges))
+    merges = tuple(merge(job) for job in _own_catalogue_jobs(source, template, languages))
+    return DocumentOutcome(sent, source_kept, template, merges)
+
+
+def _own_catalogue_jobs(
+    source: SourceResult, template: TemplateResult, languages: Collection[str]
+) -> list[CatalogueJob]:
+    """A document's catalogue jobs in `languages`, each catalogue its own: what
+    `_catalogue_jobs` makes of the document when no catalogue is shared (`_one_pool_fits`)."""
+    return [
+        CatalogueJob(target.catalog, template.catalog, (Member(source, target),))
+        for target in source.plan.targets
+        if target.language.tag in languages
+    ]
 
 
 def _language(job: CatalogueJob) -> str:
     return job.members[0].target.language.tag
 
 
-def _stage_catalogue(staging: Staging, written: Collection[str], result: CatalogueResult) -> None:
-    if result.error is None and result.change is not None and result.path in written:
+def _stage_catalogue(staging: Staging, written: Collection[str] | None, result: CatalogueResult) -> None:
+    """Stage a merged catalogue that changes its file, if it is one of the paths `written`
+    (None: the caller chose it already)."""
+    if result.error is None and result.change is not None and (written is None or result.path in written):
         staging.add(result.change)
 
 
@@ -266,9 +276,7 @@ def _early_templates(
     """The templates built so far, and what builds each template that serves one document as
     its extraction comes, while the workers extract the others (a shared template, a compact
     layout's, is built by `_build_templates` once all of its documents are in)."""
-    users: dict[str, int] = {}
-    for document in documents:
-        users[document.template] = users.get(document.template, 0) + 1
+    users = Counter(document.template for document in documents)
     built: dict[str, TemplateResult] = {}
 
     def build(source: SourceResult) -> None:

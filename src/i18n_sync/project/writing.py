@@ -260,15 +260,8 @@ def _still_missing(path: str, folders: Folders) -> bool:
     """Whether there is no file at `path` (False when that cannot be told: a read says why)."""
     folder, _, name = path.rpartition("/")
     where = folders.place(folder)
-    if where is None:
-        return False
-    try:
-        os.lstat(os.path.join(where, name))
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return False
-    return False
+    found = None if where is None else _writable(os.path.join(where, name))
+    return found is not None and found[1] is None  # `_writable`'s "missing"
 
 
 # fsync one file after the other costs a disk commit each (2.7 s for 500 small files on
