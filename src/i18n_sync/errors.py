@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from i18n_sync.model import quick_pickle
+
 
 class I18nSyncError(Exception):
     """A problem in the user's data or setup, with where it is and what to do.
@@ -48,6 +50,7 @@ class UsageError(I18nSyncError):
     """The command line asks for something that cannot be done (exit code 2)."""
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """A finding that does not stop the run: a warning, or a unit left in English.

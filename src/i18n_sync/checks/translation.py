@@ -95,7 +95,7 @@ from i18n_sync.markdown.facts import unit_facts
 from i18n_sync.markdown.html import HTML_KINDS, html_facts
 from i18n_sync.markdown.msgid import fill_placeholders
 from i18n_sync.markdown.records import ParseContext
-from i18n_sync.model import Message
+from i18n_sync.model import Message, quick_pickle
 
 ERROR = "error"
 WARNING = "warning"
@@ -238,6 +238,7 @@ _DEFAULT_LEVELS = {check.id: check.level for check in CHECKS}
 # --- levels and opt-outs ---------------------------------------------------------------------
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Policy:
     """The level of each check for a project: the defaults, changed by its configuration.

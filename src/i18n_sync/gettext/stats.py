@@ -7,11 +7,12 @@ from dataclasses import dataclass, fields
 from fractions import Fraction
 from functools import lru_cache
 
-from i18n_sync.model import Catalog, Message
+from i18n_sync.model import Catalog, Message, quick_pickle
 
 _WORD = re.compile(r"\{\d+\}|\S+")
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Counts:
     """Entries and English words of a catalogue, by state."""

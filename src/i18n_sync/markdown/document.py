@@ -6,11 +6,13 @@ import re
 from dataclasses import dataclass
 
 from i18n_sync.errors import MarkdownError
+from i18n_sync.model import quick_pickle
 
 _NEWLINE = re.compile(r"(\r\n|\r|\n)")
 BOM = "\ufeff"
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Document:
     """A source text split into line bodies and their endings (``""`` for none).

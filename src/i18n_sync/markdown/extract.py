@@ -19,7 +19,7 @@ from i18n_sync.markdown.html import Piece, read_html
 from i18n_sync.markdown.msgid import compute_msgid
 from i18n_sync.markdown.parser import parse_document, scan_inline, split_table_row
 from i18n_sync.markdown.records import InlineMarks, Outline, ParseContext, ParsedDocument, TextBlock
-from i18n_sync.model import Region, Unit
+from i18n_sync.model import Region, Unit, quick_pickle
 
 DEFAULT_FRONT_MATTER_KEYS = ("title", "description")
 
@@ -42,6 +42,7 @@ _YAML_SCALAR = re.compile(r"^(?P<key>[A-Za-z_][\w-]*):[ \t]+(?P<value>\S.*?)[ \t
 _YAML_SPECIAL_START = frozenset("[]{}>|*&!%@`#,?-:")
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Extraction:
     """The units of one document, in document order, and what was passed over.
@@ -56,6 +57,7 @@ class Extraction:
     headings: tuple[Heading, ...] = ()
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Heading:
     """A heading of the document, translatable or not: what its anchor comes from.

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from i18n_sync.model import quick_pickle
+
 # --- What parsing a document gives extraction and splicing --------------------------------------
 
 
@@ -38,6 +40,7 @@ class InlineMarks:
     html: tuple[str, ...] = ()
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class ParseContext:
     """Document-wide definitions that change how inline text parses."""
@@ -76,6 +79,7 @@ class FrontMatter:
     end: int
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class BlockNode:
     """One block of a text's skeleton: its token kind, nesting depth and what else decides it.
@@ -90,6 +94,7 @@ class BlockNode:
     detail: str = ""
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Outline:
     """A document's block structure: its skeleton and the link reference definitions in force.

@@ -30,7 +30,7 @@ from i18n_sync.markdown.document import Document, load_document
 from i18n_sync.markdown.extract import Extraction, extract_units
 from i18n_sync.markdown.links import Site, relative_link
 from i18n_sync.markdown.parser import MAX_INLINE_LENGTH
-from i18n_sync.model import Catalog, FileChange
+from i18n_sync.model import Catalog, FileChange, quick_pickle
 from i18n_sync.project.config import Config, Settings
 from i18n_sync.project.files import decode_utf8, read_bytes
 from i18n_sync.project.ownership import is_owned
@@ -70,6 +70,7 @@ class RunContext:
         return read_bytes(self.config.root, path, self.limit, error)
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class SourceResult:
     """One source document read and extracted (or the error that stopped it)."""
@@ -81,6 +82,7 @@ class SourceResult:
     error: I18nSyncError | None = None
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class TemplateResult:
     """One template file: built from the documents it serves, kept as it was when they did not change."""
@@ -108,6 +110,7 @@ class CatalogueJob:
     members: tuple[Member, ...]
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class TargetResult:
     """One document in one language: the translations that may be rendered, and its own counts.
@@ -123,6 +126,7 @@ class TargetResult:
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class CatalogueResult:
     """A catalogue merged with its template, and each of its documents prepared to render.
@@ -161,6 +165,7 @@ class PublishJob:
     recorded: str | None = None
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Published:
     """A rendered output, what the document guard refused in it, and whether the file there is the tool's.
@@ -371,6 +376,7 @@ def prepared_for(member: Member, accepted: Accepted) -> Prepared:
     return Prepared(source.plan.source, home, member.target.output, source.doc, source.extraction, accepted)
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Rendered:
     """An output's text, and what the document guard refused in it beyond the checks before it."""

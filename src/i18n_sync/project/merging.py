@@ -19,6 +19,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
+from i18n_sync.model import quick_pickle
 from i18n_sync.project.jobcache import (
     PROTOCOL,
     Cached,
@@ -74,6 +75,7 @@ class Stages:
     gather: Gather
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class DocumentOutcome:
     """What a document job sends back: its extraction, its template, its catalogues' merges.

@@ -37,7 +37,7 @@ from i18n_sync.markdown.html import escape_attribute, url_marks
 from i18n_sync.markdown.msgid import PLACEHOLDER, apply_edits, fill_placeholders
 from i18n_sync.markdown.parser import block_spans, scan_inline
 from i18n_sync.markdown.records import Outline, ParseContext
-from i18n_sync.model import Region, Unit
+from i18n_sync.model import Region, Unit, quick_pickle
 
 # A front-matter value YAML reads as a plain string: it starts with a letter and holds
 # only letters, digits, marks, single spaces and harmless punctuation, and ends with no ':'.
@@ -54,6 +54,7 @@ class Rejection:
     findings: tuple[Finding, ...]
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Rendered:
     """A rendered document, how many units it translated, and what fell back.
@@ -223,6 +224,7 @@ def splice(doc: Document, splices: Sequence[Splice]) -> str:
     return doc.bom + "".join(body + ending for body, ending in zip(lines, endings, strict=True))
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Accepted:
     """The translations of one document that may go into it, by unit.
