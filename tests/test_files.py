@@ -571,6 +571,53 @@ def test_a_missing_folder_holds_no_file_in_one_batch(tmp_path: Path) -> None:
         check_target(repo, "locales/tr/x.po", Folders(repo))
 
 
+def test_a_folder_is_listed_once_for_the_symlinks_of_all_its_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check_target` asks `Folders.holds_link`, which lists each folder once; a name the
+    listing holds only under another case is looked at itself (here, case matters: no link)."""
+    repo = tmp_path / "repo"
+    (repo / "site").mkdir(parents=True)
+    for name in ("a.md", "b.md", "c.md"):
+        (repo / "site" / name).write_bytes(b"x")
+    (repo / "site" / "Link.md").symlink_to(repo / "site" / "a.md")
+    listed: list[str] = []
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> object:
+        listed.append(path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    folders = Folders(repo)
+    for name in ("a.md", "b.md", "c.md", "new.md", "link.md"):
+        check_target(repo, f"site/{name}", folders)
+    with pytest.raises(WriteError, match=r"site/Link\.md: is a symlink"):
+        check_target(repo, "site/Link.md", folders)
+    assert len(listed) == 1
+    assert [folders.holds_link("site", name) for name in ("Link.md", "link.md", "a.md")] == [
+        True,
+        False,
+        False,
+    ]
+
+
+def test_a_folder_that_cannot_be_listed_has_each_file_looked_at(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / "site").mkdir(parents=True)
+    (repo / "site" / "a.md").symlink_to(tmp_path)
+
+    def refused(path: str) -> object:
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(os, "scandir", refused)
+    with pytest.raises(WriteError, match=r"site/a\.md: is a symlink"):
+        check_target(repo, "site/a.md", Folders(repo))
+    check_target(repo, "site/b.md", Folders(repo))
+
+
 def test_staging_writes_only_what_is_due(tmp_path: Path) -> None:
     """Not staged: the bytes already there (same size, so read), a read-only file, a symlink,
     a folder out of the repository; staged: a new file and one of another size or bytes."""

@@ -112,7 +112,7 @@ class Folders:
     a symlink later is seen by the next batch.
     """
 
-    __slots__ = ("_absent", "_base", "_places", "_reals", "root")
+    __slots__ = ("_absent", "_base", "_links", "_places", "_reals", "root")
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -120,6 +120,7 @@ class Folders:
         self._places: dict[str, str | None] = {}
         self._reals: dict[str, str] = {}
         self._absent: dict[str, bool] = {}
+        self._links: dict[str, frozenset[str] | None] = {}
 
     def place(self, folder: str) -> str | None:
         """Where repository-relative `folder` ("" for the root) really is, symlinks followed;
@@ -156,6 +157,22 @@ class Folders:
             self._reals[folder] = found
         return found
 
+    def holds_link(self, folder: str, name: str) -> bool:
+        """Whether the file `name` in repository-relative `folder` is a symlink.
+
+        Each folder is listed once (`os.scandir`, whose entries tell a symlink without
+        a call each): a run checks thousands of outputs in a few hundred folders, and
+        an `lstat` each cost more. A name the listing holds as a symlink, up to case
+        and Unicode form, is looked at itself: where the file system ignores those
+        (macOS, Windows), the listing spells the file as it was made, not as asked.
+        """
+        if folder not in self._links:
+            self._links[folder] = _symlinks_in(self.place(folder))
+        links = self._links[folder]
+        if links is not None and (not links or folded(name) not in links):  # mostly none at all
+            return False
+        return os.path.islink(os.path.join(self.root, folder, name))
+
     def absent(self, folder: str) -> bool:
         """Whether repository-relative `folder` does not exist, nor so any file in it: a first
         run's thousands of catalogues and outputs are in folders it has not made yet."""
@@ -163,6 +180,23 @@ class Folders:
             where = self.place(folder)
             self._absent[folder] = where is not None and not os.path.lexists(where)
         return self._absent[folder]
+
+
+def _symlinks_in(where: str | None) -> frozenset[str] | None:
+    """The names of the symlinks in the folder at `where`, folded (`folded`); None when it
+    cannot be listed (each name is then looked at itself)."""
+    if where is None:
+        return None
+    try:
+        with os.scandir(where) as entries:
+            return frozenset(folded(entry.name) for entry in entries if entry.is_symlink())
+    except OSError:
+        return None
+
+
+def folded(name: str) -> str:
+    """`name` as a file system that ignores case and Unicode forms compares it."""
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def _open_in_folder(root: Path, relative: str, error: type[I18nSyncError], folders: Folders) -> int:
@@ -373,7 +407,7 @@ def check_target(root: Path, relative: str, folders: Folders | None = None, plai
     folders = Folders(root) if folders is None else folders
     if folders.place(folder) is None:
         raise WriteError("is in a folder outside the repository (a symlink); refusing to write", relative)
-    if not plain and not folders.absent(folder) and os.path.islink(os.path.join(root, relative)):
+    if not plain and not folders.absent(folder) and folders.holds_link(folder, relative.rpartition("/")[2]):
         raise WriteError("is a symlink; refusing to write", relative)
 
 

@@ -14,7 +14,6 @@ import secrets
 import stat
 import sys
 import threading
-import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import suppress
@@ -29,6 +28,7 @@ from i18n_sync.project.files import (
     TEMP_SUFFIX,
     Folders,
     check_target,
+    folded,
     holds,
     is_current,
     is_own_file,
@@ -99,21 +99,17 @@ def _still_writable(staged: Mapping[str, str], folders: Folders) -> set[str]:
             continue
         # Where the file system ignores case or folds Unicode forms (macOS, Windows), a file
         # listed under another spelling is the same file: its own `lstat` judges it.
-        spellings = {_folded(name) for name in entries if not is_own_file(name)}
+        spellings = {folded(name) for name in entries if not is_own_file(name)}
         for path in members:
             if os.path.basename(staged[path]) not in entries:
                 continue  # gone with its folder (deleted and made again?): written afresh
             name = path.rpartition("/")[2]
             entry = entries.get(name)
-            if entry is None and _folded(name) not in spellings:
+            if entry is None and folded(name) not in spellings:
                 found.add(path)  # missing
             elif _writable(os.path.join(where, name) if entry is None else entry.path) is not None:
                 found.add(path)
     return found
-
-
-def _folded(name: str) -> str:
-    return unicodedata.normalize("NFC", name).casefold()
 
 
 def _folder_then_name(path: str) -> tuple[str, str]:
