@@ -330,11 +330,11 @@ def test_a_job_failing_in_the_one_pool_leaves_no_temporary_file_and_the_collecto
     assert not (root / "locales").exists() or not [p for p in (root / "locales").rglob("*") if p.is_file()]
 
 
-@pytest.mark.parametrize("made", ["file", "folder"])
+@pytest.mark.parametrize("made", ["file", "folder", "dangling symlink", "symlink"])
 def test_a_catalogue_made_by_hand_during_a_first_run_is_not_overwritten(tmp_path, monkeypatch, made):
-    """`_still_missing` lets a missing catalogue be written with one lstat; one
-    that appeared since the run looked (a file, a folder) is reported. (A dangling symlink made
-    in that window is replaced, as before this change: not a regression, left out.)"""
+    """`_appeared` lets a missing catalogue be written with one lstat; anything that
+    appeared since the run looked is reported and left: a file, a folder, a symlink, even
+    one to a file of the repository that does not exist (a read would find nothing there)."""
     from i18n_sync.project import writing
 
     root = make_docs(tmp_path, count=12)
@@ -345,8 +345,10 @@ def test_a_catalogue_made_by_hand_during_a_first_run_is_not_overwritten(tmp_path
         target.parent.mkdir(parents=True, exist_ok=True)
         if made == "file":
             target.write_text("mine\n", encoding="utf-8")
-        else:
+        elif made == "folder":
             target.mkdir()
+        else:
+            target.symlink_to("elsewhere.po" if made == "dangling symlink" else "../../i18n-sync.toml")
         return real(*args, **kwargs)
 
     monkeypatch.setattr(writing, "_flush", editor_first)
@@ -355,8 +357,14 @@ def test_a_catalogue_made_by_hand_during_a_first_run_is_not_overwritten(tmp_path
     assert "locales/tr/guide0.po" in outcome.output
     if made == "file":
         assert target.read_text(encoding="utf-8") == "mine\n"
-    else:
+    elif made == "folder":
         assert target.is_dir()
+    else:
+        assert target.is_symlink()
+        assert os.readlink(target) == (
+            "elsewhere.po" if made == "dangling symlink" else "../../i18n-sync.toml"
+        )
+        assert (root / "i18n-sync.toml").read_text(encoding="utf-8").startswith("languages")
     assert not [p for p in root.rglob("*") if p.name.startswith(TEMP_PREFIX)]
 
 

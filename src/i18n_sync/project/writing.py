@@ -241,9 +241,13 @@ def remove_stale_temps(
 def _changed_since_read(root: Path, change: FileChange, folders: Folders) -> WriteError | None:
     if not change.guarded:
         return None
-    if change.original is None and _still_missing(change.path, folders):
-        return None  # a first run's thousands of catalogues: one lstat each, no read
-    if read_bytes(root, change.path, folders=folders) == change.original:
+    # A first run's thousands of catalogues: one lstat each, no read. Whatever stands there
+    # now was put there meanwhile, a symlink too, even one that leads nowhere: a read would
+    # follow it, find nothing, and let the rename replace it.
+    appeared = _appeared(change.path, folders) if change.original is None else None
+    if appeared is False or (
+        appeared is None and read_bytes(root, change.path, folders=folders) == change.original
+    ):
         return None
     return WriteError(
         "changed on disk while i18n-sync was running (an editor saved it?); "
@@ -252,12 +256,20 @@ def _changed_since_read(root: Path, change: FileChange, folders: Folders) -> Wri
     )
 
 
-def _still_missing(path: str, folders: Folders) -> bool:
-    """Whether there is no file at `path` (False when that cannot be told: a read says why)."""
+def _appeared(path: str, folders: Folders) -> bool | None:
+    """Whether anything stands at `path` now, a folder or a symlink too; None when that cannot
+    be told (a folder out of the repository, a folder that cannot be searched): a read says why."""
     folder, _, name = path.rpartition("/")
     where = folders.place(folder)
-    found = None if where is None else _writable(os.path.join(where, name))
-    return found is not None and found[1] is None  # `_writable`'s "missing"
+    if where is None:
+        return None
+    try:
+        os.lstat(os.path.join(where, name))
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return None
+    return True
 
 
 # fsync one file after the other costs a disk commit each (2.7 s for 500 small files on
