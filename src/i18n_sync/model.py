@@ -22,7 +22,7 @@ def quick_pickle(cls: type[T]) -> type[T]:
     ``render`` pickle in 13 ms instead of 22, and unpickle in 18 instead of 25.
 
     The state is the fields' values in field order, as the dataclass's own (a
-    tuple, not a list; either is read back). A state of another length, from
+    tuple, not a list; either is read back); a subclass's are all its fields. A state of another length, from
     another version of the record, is refused (`ValueError`): the job cache
     takes that as a miss. What a record holds, and what it equals, do not change.
     """
@@ -32,13 +32,16 @@ def quick_pickle(cls: type[T]) -> type[T]:
     read = attrgetter(*names) if len(names) > 1 else None
 
     def __getstate__(self: Any) -> tuple[object, ...]:
+        if type(self) is not cls:  # a subclass, with fields of its own
+            return tuple(getattr(self, field.name) for field in fields(self))
         if read is not None:
             state: tuple[object, ...] = read(self)
             return state
         return tuple(getattr(self, name) for name in names)
 
     def __setstate__(self: Any, state: tuple[object, ...]) -> None:
-        for name, value in zip(names, state, strict=True):
+        own = names if type(self) is cls else tuple(field.name for field in fields(self))
+        for name, value in zip(own, state, strict=True):
             object.__setattr__(self, name, value)  # frozen: as the dataclass's own does
 
     setattr(cls, "__getstate__", __getstate__)  # noqa: B010 - a method of the class, put in

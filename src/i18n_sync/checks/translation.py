@@ -107,6 +107,7 @@ NO_CONTEXT = ParseContext()
 _IGNORE_COMMENT = re.compile(r"^\s*i18n-sync:\s*ignore\b(?P<ids>.*)$")
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Finding:
     """What one check found wrong with a translation, and how serious it is."""

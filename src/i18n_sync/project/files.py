@@ -195,8 +195,12 @@ def _symlinks_in(where: str | None) -> frozenset[str] | None:
 
 
 def folded(name: str) -> str:
-    """`name` as a file system that ignores case and Unicode forms compares it."""
-    return unicodedata.normalize("NFC", name).casefold()
+    """`name` as a file system that ignores case and Unicode forms compares it.
+
+    Unicode's canonical caseless match: casefolding can undo a composition (``ẖ``
+    folds to ``h`` and a combining mark), so the form is settled after it too.
+    """
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", name).casefold())
 
 
 def _open_in_folder(root: Path, relative: str, error: type[I18nSyncError], folders: Folders) -> int:
@@ -375,7 +379,11 @@ def _name_problem(name: str) -> str | None:
             return f"uses the device name {form.split('.')[0]!r}, which Windows reserves"
         if form.endswith((".", " ")):
             return "ends with a dot or a space, which Windows drops"
-    if len(name.encode("utf-8")) > _MAX_NAME_BYTES:
+    try:
+        size = len(name.encode("utf-8"))
+    except UnicodeEncodeError:  # bytes the file system gave that are not UTF-8 (surrogates)
+        return "is not valid UTF-8"
+    if size > _MAX_NAME_BYTES:
         return f"has a name longer than {_MAX_NAME_BYTES} bytes"
     return None
 
@@ -385,8 +393,12 @@ def _is_control(char: str) -> bool:
 
 
 def _shown(relative: str) -> str:
-    """The path as a message may print it: control characters spelled out (``\\n``, ``\\x00``)."""
-    return "".join(repr(char)[1:-1] if _is_control(char) else char for char in relative)
+    """The path as a message may print it: control characters spelled out (``\\n``, ``\\x00``),
+    and bytes that are not UTF-8 (``\\udcff``)."""
+    return "".join(
+        repr(char)[1:-1] if _is_control(char) or unicodedata.category(char) == "Cs" else char
+        for char in relative
+    )
 
 
 def check_target(root: Path, relative: str, folders: Folders | None = None, plain: bool = False) -> None:

@@ -46,6 +46,7 @@ _YAML_PLAIN = re.compile(r"[^\W\d_](?:[\w .,()'/?!-]*[\w.)'?!])?")
 _YAML_WORDS = frozenset({"y", "n", "yes", "no", "true", "false", "on", "off", "null"})
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Rejection:
     """A unit whose translation was not used, and the error-level check findings why."""

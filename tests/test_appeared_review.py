@@ -1,0 +1,120 @@
+"""Review of `writing._appeared`: a first run's catalogue is renamed into place only where
+nothing stands now; an existing catalogue is still compared byte for byte."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import invoke
+from i18n_sync.project import writing
+from i18n_sync.project.files import TEMP_PREFIX
+from test_scale import TR, make_docs
+
+
+def _hook(monkeypatch: pytest.MonkeyPatch, action) -> None:  # type: ignore[no-untyped-def]
+    """Run `action` once, after the temporary files are written, before the renames."""
+    real = writing._flush
+    done: list[bool] = []
+
+    def first(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if not done:
+            done.append(True)
+            action()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(writing, "_flush", first)
+
+
+def _no_temps(root: Path) -> bool:
+    return not [p for p in root.rglob("*") if p.name.startswith(TEMP_PREFIX)]
+
+
+def test_a_catalogue_made_in_a_symlinked_folder_during_a_first_run_is_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`locales/tr` is a symlink to a folder of the repository: the look goes where it leads."""
+    make_docs(tmp_path, count=12)
+    (tmp_path / "store" / "tr").mkdir(parents=True)
+    (tmp_path / "locales").mkdir()
+    (tmp_path / "locales" / "tr").symlink_to(tmp_path / "store" / "tr")
+    mine = tmp_path / "store" / "tr" / "guide0.po"
+    _hook(monkeypatch, lambda: mine.write_text("mine\n", encoding="utf-8"))
+    outcome = invoke(tmp_path, "sync")
+    assert outcome.exit_code != 0
+    assert "locales/tr/guide0.po" in outcome.output and "changed on disk" in outcome.output
+    assert mine.read_text(encoding="utf-8") == "mine\n"
+    assert (tmp_path / "store" / "tr" / "guide2.po").is_file()  # the others are written
+    assert _no_temps(tmp_path)
+
+
+def test_a_fifo_made_at_a_catalogues_path_during_a_first_run_is_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_docs(tmp_path, count=12)
+    target = tmp_path / "locales" / "tr" / "guide0.po"
+    _hook(monkeypatch, lambda: os.mkfifo(target))
+    outcome = invoke(tmp_path, "sync")
+    assert outcome.exit_code != 0 and "locales/tr/guide0.po" in outcome.output
+    assert target.is_fifo()
+    assert _no_temps(tmp_path)
+
+
+def test_an_existing_catalogue_is_still_compared_byte_for_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """original not None: an edit during the run (same size too) is reported and kept; the
+    catalogue beside it, unchanged meanwhile, is updated."""
+    make_docs(tmp_path, count=12)
+    (tmp_path / "locales" / "tr" / "part").mkdir(parents=True)
+    for number in (1, 3):
+        path = tmp_path / "locales" / "tr" / "part" / f"guide{number}.po"
+        path.write_text(TR.format(number=number), encoding="utf-8")
+    edited = tmp_path / "locales" / "tr" / "part" / "guide1.po"
+    theirs = TR.format(number=1).replace("Kılavuz 1", "Kılavuz 9")
+    assert len(theirs) == len(TR.format(number=1))
+    _hook(monkeypatch, lambda: edited.write_text(theirs, encoding="utf-8"))
+    outcome = invoke(tmp_path, "sync")
+    assert outcome.exit_code != 0
+    assert "locales/tr/part/guide1.po" in outcome.output and "changed on disk" in outcome.output
+    assert edited.read_text(encoding="utf-8") == theirs
+    other = (tmp_path / "locales" / "tr" / "part" / "guide3.po").read_text(encoding="utf-8")
+    assert other != TR.format(number=3) and 'msgstr "Kılavuz 3"' in other
+    assert _no_temps(tmp_path)
+
+
+def test_a_catalogue_path_that_cannot_be_looked_at_is_read_instead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`lstat` refused (EACCES): the read decides, and finds nothing there, as the run did."""
+    make_docs(tmp_path, count=12)
+    target = os.path.join(os.path.realpath(tmp_path), "locales", "tr", "guide0.po")
+    real = os.lstat
+    asked: list[str] = []
+
+    def refusing(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if os.fspath(path) == target and sys._getframe(1).f_code.co_name == "_appeared":
+            asked.append(path)
+            raise PermissionError(13, "Permission denied", path)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(writing.os, "lstat", refusing)
+    outcome = invoke(tmp_path, "sync")
+    assert outcome.exit_code == 0, outcome.output
+    assert asked and Path(target).is_file()
+
+
+def test_a_catalogue_folder_removed_during_a_first_run_is_an_error_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_docs(tmp_path, count=12)
+    folder = tmp_path / "locales" / "tr"
+    _hook(monkeypatch, lambda: shutil.rmtree(folder))
+    outcome = invoke(tmp_path, "sync")
+    assert outcome.exception is None or isinstance(outcome.exception, SystemExit), outcome.exception
+    assert outcome.exit_code != 0
+    assert "locales/tr/" in outcome.output
