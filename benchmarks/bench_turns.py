@@ -1,14 +1,21 @@
-"""Two versions of i18n-sync taking turns at a first sync: which is faster, and where the time goes.
+"""Two versions of i18n-sync taking turns at a run: which is faster, and where the time goes.
 
 This machine's speed moves from one minute to the next, by more than most
 changes are worth: two single runs a minute apart say little. Here each round
-runs a first sync in 21 languages (no catalogues, no outputs, an empty cache)
-with each version in turn, on a fresh copy of the same project, the order
-reversed from one round to the next; a slow spell slows both. Each version is a
-``src`` folder (a checkout, or a worktree of an older commit:
-``git worktree add /tmp/old HEAD~3``)::
+runs the same command with each version in turn, the order reversed from one
+round to the next; a slow spell slows both. Each version is a ``src`` folder (a
+checkout, or a worktree of an older commit: ``git worktree add /tmp/old HEAD~3``)::
 
-    python benchmarks/bench_turns.py /tmp/old/src src [--rounds 9] [--scratch /dev/shm]
+    python benchmarks/bench_turns.py /tmp/old/src src [--run first-sync] [--rounds 9] [--scratch /dev/shm]
+
+``--run`` picks the command, on the corpus tree (`bench_scale`'s projects):
+
+- ``first-sync`` (the default): a first sync in 21 languages (no catalogues, no
+  outputs, an empty cache), on a fresh copy of the project each time;
+- ``no-op``: a sync in 21 languages with nothing to do (the run memo answers); each
+  version has its own copy of the project and its own cache, synced once before;
+- ``render``: ``render --lang tr`` of a fully translated language in a project of two
+  languages, with no cache; each version has its own copy, synced and filled once.
 
 For each version it prints the medians of wall time, CPU time (user + system,
 the workers' included) and their ratio, and where the process's own time went:
@@ -20,8 +27,9 @@ the workers' included) and their ratio, and where the process's own time went:
 - tail and writes: from the last result to the writes, and `apply_changes`;
 - exit: the interpreter's start and end, and printing the report.
 
-All but the pools are time the run spends on one core: they decide how far CPU/wall
-can rise. The timestamps come from wrapping `pool.map_jobs` (as `jobcache` and,
+A run without pools (``no-op``) counts its time from the imports to the end under
+"before the pools". All but the pools are time the run spends on one core: they
+decide how far CPU/wall can rise. The timestamps come from wrapping `pool.map_jobs` (as `jobcache` and,
 where a version has it, `merging` call it) and `apply_changes` in the measured
 process (`_MEASURED`), so the versions compared must both have them. A first sync
 runs two pools where a version extracts and merges in document jobs, three before.
@@ -39,7 +47,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench_scale import DEFAULT_CORPUS, TWENTY_ONE, make_project
+from bench_scale import DEFAULT_CORPUS, TWENTY_ONE, TWO, fill_catalogues, make_project
 
 # Run in the measured process: time the stages, then run the command line as usual.
 _MEASURED = """
@@ -80,6 +88,7 @@ try:
     main(sys.argv[1:], standalone_mode=False)
 except SystemExit:
     pass
+mark("done")
 print("MARKS " + json.dumps(marks), file=sys.stderr)
 """
 
@@ -87,6 +96,7 @@ print("MARKS " + json.dumps(marks), file=sys.stderr)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("versions", nargs="+", type=Path, help="src folders to compare")
+    parser.add_argument("--run", choices=("first-sync", "no-op", "render"), default="first-sync")
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--scratch", type=Path, default=None, help="where the projects go (tmpfs: /dev/shm)")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
@@ -99,21 +109,22 @@ def main() -> None:
             raise SystemExit(f"{version} holds no i18n_sync package; give a src folder")
     with tempfile.TemporaryDirectory(dir=args.scratch) as folder:
         work = Path(folder)
-        source = make_project(work / "source", sections, TWENTY_ONE)
         environ = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
         for index, version in enumerate(args.versions):  # each with its bytecode, as installed
             compiled = {**environ, "PYTHONPYCACHEPREFIX": str(work / f"bytecode{index}")}
             command = [sys.executable, "-m", "compileall", "-q", str(version / "i18n_sync")]
             subprocess.run(command, env=compiled, check=True, stdout=subprocess.DEVNULL)
+        turns = [_Turn(work, index, version, environ) for index, version in enumerate(args.versions)]
+        title = _prepare(args.run, turns, work, sections)
         runs: list[list[dict[str, float]]] = [[] for _ in args.versions]
-        order = list(enumerate(args.versions))
+        order = list(enumerate(turns))
         for _ in range(args.rounds):
             # Each round in the other order: on a real disk a run's writes are flushed
             # while the next one runs, and always going second would cost one version.
-            for index, version in order:
-                runs[index].append(_first_sync(work, source, version, index, environ))
+            for index, turn in order:
+                runs[index].append(turn.measured(args.run))
             order.reverse()
-        print(f"first sync of {sections} in {len(TWENTY_ONE)} languages, {args.rounds} rounds, medians (ms):")
+        print(f"{title}, {args.rounds} rounds, medians (ms):")
         for version, measured in zip(args.versions, runs, strict=True):
             print(f"\n{version}")
             for name in measured[0]:
@@ -122,34 +133,81 @@ def main() -> None:
                 print(f"  {name:<16} {shown:>7}")
 
 
-def _first_sync(
-    work: Path, source: Path, version: Path, index: int, environ: dict[str, str]
-) -> dict[str, float]:
-    project, cache = work / "project", work / "cache"
-    shutil.rmtree(project, ignore_errors=True)
-    shutil.rmtree(cache, ignore_errors=True)
-    shutil.copytree(source, project)
-    child = {
-        **environ,
-        "PYTHONPATH": str(version.resolve()),
-        "PYTHONPYCACHEPREFIX": str(work / f"bytecode{index}"),
-        "I18N_SYNC_CACHE_DIR": str(cache),
-    }
-    before = os.times()
-    done = subprocess.run(
-        [sys.executable, "-c", _MEASURED, "sync"], cwd=project, env=child, capture_output=True, text=True
-    )
-    after = os.times()
-    if done.returncode != 0:
-        raise SystemExit(f"{version}: sync failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    marks = json.loads(next(line for line in done.stderr.splitlines() if line.startswith("MARKS "))[6:])
-    wall = after.elapsed - before.elapsed
-    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
-    return {"wall": wall, "cpu": cpu, "cpu/wall": cpu / wall, **_segments(marks, wall)}
+class _Turn:
+    """One version's project, cache and environment, and its measured runs."""
+
+    def __init__(self, work: Path, index: int, version: Path, environ: dict[str, str]) -> None:
+        self.version, self.source = version, work / "source"
+        self.project, self.cache = work / f"project{index}", work / f"cache{index}"
+        self.environ = {
+            **environ,
+            "PYTHONPATH": str(version.resolve()),
+            "PYTHONPYCACHEPREFIX": str(work / f"bytecode{index}"),
+            "I18N_SYNC_CACHE_DIR": str(self.cache),
+        }
+
+    def measured(self, run: str) -> dict[str, float]:
+        if run == "first-sync":  # a fresh copy, no cache
+            shutil.rmtree(self.project, ignore_errors=True)
+            shutil.copytree(self.source, self.project)
+        if run != "no-op":
+            shutil.rmtree(self.cache, ignore_errors=True)
+        command = ["render", "--lang", "tr"] if run == "render" else ["sync"]
+        before = os.times()
+        done = self.command(_MEASURED, command)
+        after = os.times()
+        marks = json.loads(next(line for line in done.stderr.splitlines() if line.startswith("MARKS "))[6:])
+        wall = after.elapsed - before.elapsed
+        cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+        return {"wall": wall, "cpu": cpu, "cpu/wall": cpu / wall, **_segments(marks, wall)}
+
+    def command(self, script: str, arguments: list[str]) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", script, *arguments],
+            cwd=self.project,
+            env=self.environ,
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            raise SystemExit(
+                f"{self.version}: {' '.join(arguments)} failed ({done.returncode}):\n{done.stderr[-2000:]}"
+            )
+        return done
+
+
+_CLI = "import sys\nfrom i18n_sync.cli import main\nmain(sys.argv[1:])"
+
+
+def _prepare(run: str, turns: list[_Turn], work: Path, sections: Path) -> str:
+    """Make the projects `run` starts from; what is measured, to print above the figures."""
+    if run == "render":
+        source = make_project(work / "source", sections, TWO)
+        for turn in turns:
+            shutil.copytree(source, turn.project)
+            turn.command(_CLI, ["sync"])
+            fill_catalogues(turn.project / "locales" / "tr")
+        return f"render --lang tr of {sections}, every entry translated, no cache"
+    source = make_project(work / "source", sections, TWENTY_ONE)
+    if run == "no-op":
+        for turn in turns:
+            shutil.copytree(source, turn.project)
+            turn.command(_CLI, ["sync"])
+            turn.command(_CLI, ["sync"])  # the first sync after one that wrote: the memo from now on
+        return f"no-op sync of {sections} in {len(TWENTY_ONE)} languages"
+    return f"first sync of {sections} in {len(TWENTY_ONE)} languages"
 
 
 def _segments(marks: dict[str, float], wall: float) -> dict[str, float]:
     pools = sum(1 for name in marks if name.endswith(" start") and name.startswith("pool"))
+    if not pools:  # a run the memo answers: no jobs, no writes
+        segments = dict.fromkeys(("gaps", "pools", "tail", "writes"), 0.0)
+        return {
+            "imports": marks["imported"],
+            "before the pools": marks["done"] - marks["imported"],
+            **segments,
+            "exit": wall - marks["done"],
+        }
     segments = {"imports": marks["imported"], "before the pools": marks["pool1 start"] - marks["imported"]}
     segments["gaps"] = sum(marks[f"pool{n + 1} start"] - marks[f"pool{n} end"] for n in range(1, pools))
     segments["pools"] = sum(marks[f"pool{n} end"] - marks[f"pool{n} start"] for n in range(1, pools + 1))
