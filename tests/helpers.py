@@ -12,6 +12,7 @@ from i18n_sync.gettext.catalog import build_template
 from i18n_sync.gettext.po import format_po
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import Extraction, extract_units
+from i18n_sync.project.files import TEMP_PREFIX, TEMP_SUFFIX
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXED_DATE = "2026-01-01 00:00+0000"
@@ -74,3 +75,8 @@ def entry_lines(text: str) -> dict[str, int]:
 def invoke(root: Path, *args: str) -> Result:
     """Run the command line on the project at `root`, as a user would, in process."""
     return CliRunner().invoke(main, [*args, "--root", str(root)])
+
+
+def temps_in(root: Path) -> list[Path]:
+    """The tool's temporary files anywhere under `root` (a finished run leaves none)."""
+    return sorted(p for p in root.rglob(f"{TEMP_PREFIX}*") if p.name.endswith(TEMP_SUFFIX))

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import invoke
+from helpers import invoke, temps_in
 from i18n_sync.project import writing
-from i18n_sync.project.files import TEMP_PREFIX
 from test_scale import TR, make_docs
 
 
@@ -30,10 +29,6 @@ def _hook(monkeypatch: pytest.MonkeyPatch, action) -> None:  # type: ignore[no-u
     monkeypatch.setattr(writing, "_flush", first)
 
 
-def _no_temps(root: Path) -> bool:
-    return not [p for p in root.rglob("*") if p.name.startswith(TEMP_PREFIX)]
-
-
 def test_a_catalogue_made_in_a_symlinked_folder_during_a_first_run_is_left(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -49,7 +44,7 @@ def test_a_catalogue_made_in_a_symlinked_folder_during_a_first_run_is_left(
     assert "locales/tr/guide0.po" in outcome.output and "changed on disk" in outcome.output
     assert mine.read_text(encoding="utf-8") == "mine\n"
     assert (tmp_path / "store" / "tr" / "guide2.po").is_file()  # the others are written
-    assert _no_temps(tmp_path)
+    assert not temps_in(tmp_path)
 
 
 def test_a_fifo_made_at_a_catalogues_path_during_a_first_run_is_left(
@@ -61,7 +56,7 @@ def test_a_fifo_made_at_a_catalogues_path_during_a_first_run_is_left(
     outcome = invoke(tmp_path, "sync")
     assert outcome.exit_code != 0 and "locales/tr/guide0.po" in outcome.output
     assert target.is_fifo()
-    assert _no_temps(tmp_path)
+    assert not temps_in(tmp_path)
 
 
 def test_an_existing_catalogue_is_still_compared_byte_for_byte(
@@ -84,7 +79,7 @@ def test_an_existing_catalogue_is_still_compared_byte_for_byte(
     assert edited.read_text(encoding="utf-8") == theirs
     other = (tmp_path / "locales" / "tr" / "part" / "guide3.po").read_text(encoding="utf-8")
     assert other != TR.format(number=3) and 'msgstr "Kılavuz 3"' in other
-    assert _no_temps(tmp_path)
+    assert not temps_in(tmp_path)
 
 
 def test_a_catalogue_path_that_cannot_be_looked_at_is_read_instead(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import invoke
+from helpers import invoke, temps_in
 from i18n_sync.errors import CatalogError, WriteError
 from i18n_sync.model import FileChange
 from i18n_sync.project import writing as writing_module
@@ -41,10 +41,6 @@ def set_setting(root: Path, line: str) -> None:
     key = line.split("=")[0].strip()
     text = re.sub(rf"^{key} = .*$", line, config.read_text(encoding="utf-8"), flags=re.MULTILINE)
     config.write_text(text, encoding="utf-8")
-
-
-def temps_in(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob(f"{TEMP_PREFIX}*") if p.name.endswith(TEMP_SUFFIX))
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import invoke
+from helpers import invoke, temps_in
 from i18n_sync.errors import WriteError
 from i18n_sync.project import pool, writing
-from i18n_sync.project.files import TEMP_PREFIX, Folders, check_target
+from i18n_sync.project.files import Folders, check_target
 from test_scale import make_docs
 
 NFC = unicodedata.normalize("NFC", "café.md")
@@ -143,7 +143,7 @@ def test_a_symlink_made_while_the_jobs_run_is_refused_when_writing(
     assert outcome.exit_code != 0
     assert f"{path}: is a symlink" in outcome.output
     assert outside.read_bytes() == b"theirs" and target.is_symlink()
-    assert not [p for p in tmp_path.rglob("*") if p.name.startswith(TEMP_PREFIX)]
+    assert not temps_in(tmp_path)
 
 
 def test_a_symlink_made_after_the_writes_listing_is_not_written_through(

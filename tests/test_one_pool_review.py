@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import invoke
+from helpers import invoke, temps_in
 from i18n_sync.project import jobcache, merging
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.files import TEMP_PREFIX
@@ -326,7 +326,7 @@ def test_a_job_failing_in_the_one_pool_leaves_no_temporary_file_and_the_collecto
     with pytest.raises(RuntimeError, match="boom"):
         sync(load_config(root))
     assert gc.isenabled()
-    assert not [p for p in root.rglob("*") if p.name.startswith(TEMP_PREFIX)]
+    assert not temps_in(root)
     assert not (root / "locales").exists() or not [p for p in (root / "locales").rglob("*") if p.is_file()]
 
 
@@ -365,7 +365,7 @@ def test_a_catalogue_made_by_hand_during_a_first_run_is_not_overwritten(tmp_path
             "elsewhere.po" if made == "dangling symlink" else "../../i18n-sync.toml"
         )
         assert (root / "i18n-sync.toml").read_text(encoding="utf-8").startswith("languages")
-    assert not [p for p in root.rglob("*") if p.name.startswith(TEMP_PREFIX)]
+    assert not temps_in(root)
 
 
 def _random_tree(rng, base: str) -> None:  # type: ignore[no-untyped-def]

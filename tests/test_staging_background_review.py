@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from helpers import invoke
+from helpers import invoke, temps_in
 from i18n_sync.errors import WriteError
 from i18n_sync.model import FileChange
 from i18n_sync.project import jobcache as jobcache_module
@@ -37,10 +37,6 @@ SRC = str(Path(writing_module.__file__).resolve().parents[2])  # the code under 
 @pytest.fixture(autouse=True)
 def fixed_date(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", DATE["SOURCE_DATE_EPOCH"])
-
-
-def temps_in(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob(f"{TEMP_PREFIX}*") if p.name.endswith(TEMP_SUFFIX))
 
 
 def stale(folder: Path, name: str = "killed") -> Path:

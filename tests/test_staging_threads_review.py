@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from helpers import invoke
+from helpers import invoke, temps_in
 from i18n_sync.errors import WriteError
 from i18n_sync.model import FileChange
 from i18n_sync.project import writing as writing_module
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.config import load_config
-from i18n_sync.project.files import TEMP_PREFIX, TEMP_SUFFIX, Folders, check_target, read_many
+from i18n_sync.project.files import Folders, check_target, read_many
 from i18n_sync.project.sync import run
 from i18n_sync.project.writing import Staging, apply_changes
 from test_scale import TR, make_docs, report_bytes
@@ -32,10 +32,6 @@ NO_CACHE = {CACHE_VARIABLE: "off", **DATE}
 @pytest.fixture(autouse=True)
 def fixed_date(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", DATE["SOURCE_DATE_EPOCH"])
-
-
-def temps_in(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob(f"{TEMP_PREFIX}*") if p.name.endswith(TEMP_SUFFIX))
 
 
 def batch(count: int, folder: str = "site") -> list[FileChange]:

@@ -8,16 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from helpers import invoke
+from helpers import invoke, temps_in
 from i18n_sync.errors import WriteError
 from i18n_sync.model import FileChange
 from i18n_sync.project.files import TEMP_PREFIX, TEMP_SUFFIX
 from i18n_sync.project.writing import READ_ONLY, Staging, apply_changes
-
-
-def temps_in(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob(f"{TEMP_PREFIX}*") if p.name.endswith(TEMP_SUFFIX))
-
 
 # --- A file staged while the workers render, then changed before the renames -------------------
 

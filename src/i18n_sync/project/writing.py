@@ -244,10 +244,10 @@ def _changed_since_read(root: Path, change: FileChange, folders: Folders) -> Wri
     # A first run's thousands of catalogues: one lstat each, no read. Whatever stands there
     # now was put there meanwhile, a symlink too, even one that leads nowhere: a read would
     # follow it, find nothing, and let the rename replace it.
-    appeared = _appeared(change.path, folders) if change.original is None else None
-    if appeared is False or (
-        appeared is None and read_bytes(root, change.path, folders=folders) == change.original
-    ):
+    changed = _appeared(change.path, folders) if change.original is None else None
+    if changed is None:  # a file the run read, or a look that could not tell: a read says
+        changed = read_bytes(root, change.path, folders=folders) != change.original
+    if not changed:
         return None
     return WriteError(
         "changed on disk while i18n-sync was running (an editor saved it?); "
