@@ -23,7 +23,7 @@ OWNERS = {
 
 # Imports run one way: a module may import only modules of a lower layer.
 LAYERS = [
-    {"model"},  # the base records, and `quick_pickle` for every module's records
+    {"model"},  # the base records, and `record`, the decorator of every module's records
     {"errors", "reports.sanitize", "markdown.records", "markdown.dispatch"},
     {
         "markdown.document",

@@ -24,12 +24,12 @@ import importlib
 import os
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from i18n_sync.errors import Diagnostic, I18nSyncError, UsageError, WriteError
-from i18n_sync.model import FileChange
+from i18n_sync.model import FileChange, record
 from i18n_sync.project.config import Config, load_config
 from i18n_sync.project.files import hold_lock, is_current
 from i18n_sync.project.ownership import adoption
@@ -95,7 +95,7 @@ Waiting = Callable[[str], None]
 """Told once, with a message, when another run holds the repository's lock."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Files:
     """The files a command wants to change, repository-relative.
 
@@ -115,7 +115,7 @@ class Files:
     deleted: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SyncResult:
     """What `sync` found and did: the run's figures and problems, and its files."""
 
@@ -134,7 +134,7 @@ class SyncResult:
         return not self.errors and not (self.check and self.files.pending)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ImportResult:
     """What `import_translation` found (its `run`: the report per English unit) and wrote.
 
@@ -153,7 +153,7 @@ class ImportResult:
         return not self.files.errors and not (self.check and self.files.pending)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RelayoutResult:
     """What `relayout` planned (`plan`: the project in the new layout, its run, the conflicts) and did."""
 
@@ -172,7 +172,7 @@ class RelayoutResult:
         return not self.files.errors and not (self.check and self.files.pending)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BadgeResult:
     """The status the badges show, and the badge files."""
 

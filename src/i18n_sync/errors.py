@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from i18n_sync.model import quick_pickle
+from i18n_sync.model import record
 
 
 class I18nSyncError(Exception):
@@ -50,8 +48,7 @@ class UsageError(I18nSyncError):
     """The command line asks for something that cannot be done (exit code 2)."""
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class Diagnostic:
     """A finding that does not stop the run: a warning, or a unit left in English.
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
@@ -12,7 +11,7 @@ from babel.languages import get_official_languages
 from babel.messages.plurals import get_plural
 from babel.numbers import format_decimal
 
-from i18n_sync.model import quick_pickle
+from i18n_sync.model import record
 
 # language, optional script, optional region: tr, zh-CN, zh-Hans, pt-BR, es-419.
 # ASCII only and matched with fullmatch (`$` would let "tr\n" through): the tag
@@ -20,8 +19,7 @@ from i18n_sync.model import quick_pickle
 _BCP47 = re.compile(r"[a-z]{2,3}(-[A-Z][a-z]{3})?(-(?:[A-Z]{2}|\d{3}))?", re.ASCII)
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class Language:
     """A target language: `tag` for file names (BCP 47), `code` for gettext folders."""
 

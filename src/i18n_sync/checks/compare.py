@@ -19,13 +19,13 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from urllib.parse import unquote
 
 from i18n_sync.checks.github import Difference
 from i18n_sync.markdown.html import VOID, unfinished_markup
 from i18n_sync.markdown.msgid import PLACEHOLDER
 from i18n_sync.markdown.records import BlockNode, TextFacts
+from i18n_sync.model import record
 
 UNSAFE_SCHEMES = ("javascript", "vbscript", "data", "file")
 
@@ -70,7 +70,7 @@ _BLOCK_NAMES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Side:
     """The msgid or the msgstr: as written, with the URLs in place of placeholders, parsed.
 
@@ -88,7 +88,7 @@ def nothing_allowed(url: str) -> bool:
     return False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Pair:
     """A translation to check: the unit's kind and URLs, the English and the translation.
 

@@ -23,12 +23,13 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
 from cmarkgfm import cmark
 from cmarkgfm.cmark import Options
+
+from i18n_sync.model import record
 
 # GitHub renders raw HTML (its sanitizer runs afterwards) and footnotes.
 _GITHUB_OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES
@@ -118,7 +119,7 @@ def is_bidi_or_control(char: str) -> bool:
     return char in _BIDI or (unicodedata.category(char) == "Cc" and char not in "\n\t\r")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Shown:
     """What a browser gets from some HTML, as sets, for comparing a translation with its English.
 
@@ -205,7 +206,7 @@ def shown_in(text: str) -> Shown:
     return _read_html(rendered)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Difference:
     """One thing a translation's rendering shows that the English one does not.
 

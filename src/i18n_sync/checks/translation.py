@@ -63,7 +63,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 
@@ -95,7 +94,7 @@ from i18n_sync.markdown.facts import unit_facts
 from i18n_sync.markdown.html import HTML_KINDS, html_facts
 from i18n_sync.markdown.msgid import fill_placeholders
 from i18n_sync.markdown.records import ParseContext
-from i18n_sync.model import Message, quick_pickle
+from i18n_sync.model import Message, record
 
 ERROR = "error"
 WARNING = "warning"
@@ -107,8 +106,7 @@ NO_CONTEXT = ParseContext()
 _IGNORE_COMMENT = re.compile(r"^\s*i18n-sync:\s*ignore\b(?P<ids>.*)$")
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class Finding:
     """What one check found wrong with a translation, and how serious it is."""
 
@@ -120,7 +118,7 @@ class Finding:
 # --- the table -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Check:
     """One row of the table: an id, a default level, a one-line explanation, the test.
 
@@ -239,8 +237,7 @@ _DEFAULT_LEVELS = {check.id: check.level for check in CHECKS}
 # --- levels and opt-outs ---------------------------------------------------------------------
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class Policy:
     """The level of each check for a project: the defaults, changed by its configuration.
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,6 +18,7 @@ import click
 
 from i18n_sync.errors import I18nSyncError, UsageError
 from i18n_sync.locales import parse_language
+from i18n_sync.model import record
 from i18n_sync.project.config import Settings, load_config
 from i18n_sync.project.files import hold_lock, path_problem
 from i18n_sync.reports.output import failure_data
@@ -63,7 +63,7 @@ quiet_option = click.option(
 verbose_option = click.option("--verbose", "-v", is_flag=True, help="Also list the files already up to date.")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GroupOptions:
     """Options given before the subcommand (``i18n-sync --root docs sync``); the subcommand's own win."""
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from itertools import pairwise
 
 from i18n_sync.gettext.linebreak import display_width
 from i18n_sync.gettext.po import Layout
 from i18n_sync.gettext.po_write import check_catalog, format_entry, format_po, header_entry, in_file_order
-from i18n_sync.model import Catalog, Message
+from i18n_sync.model import Catalog, Message, record
 
 # What precedes a string on an obsolete entry's or a previous msgid's line.
 _PREFIX = re.compile(r"#~\| |#~ |#\| ")
@@ -122,7 +122,7 @@ def _is_unchanged(old: Message, new: Message) -> bool:
     return _SPACES.sub("", "".join(old.extracted)) == _SPACES.sub("", "".join(new.extracted))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Written:
     """A catalogue's text, and the 1-based first line of each active entry in it, by key."""
 

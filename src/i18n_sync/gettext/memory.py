@@ -15,14 +15,13 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from i18n_sync.gettext.matcher import Matcher
-from i18n_sync.model import Catalog, Message, quick_pickle
+from i18n_sync.model import Catalog, Message, record
 
 FILL_CHOICES = ("fill", "fuzzy", "off")
 """What the `translation_memory` setting may say an exact match of the project's own memory does."""
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class Suggestion:
     """A translation from elsewhere: its English, its msgstr, and where it came from.
 

@@ -45,11 +45,10 @@ from fractions import Fraction
 
 from i18n_sync.gettext.matcher import Matcher
 from i18n_sync.gettext.memory import Memory, Suggestion
-from i18n_sync.model import Catalog, Message, quick_pickle
+from i18n_sync.model import Catalog, Message, record
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class MergeReport:
     """How the entries of one catalogue fared in an update.
 

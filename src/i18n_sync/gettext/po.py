@@ -18,7 +18,6 @@ whole (its header, charset and unique keys). The writer is `po_write`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from i18n_sync.errors import CatalogError, Diagnostic
 from i18n_sync.gettext.po_read import Entry, Reader, to_message
@@ -30,7 +29,7 @@ from i18n_sync.gettext.po_text import (
     split_references,
 )
 from i18n_sync.gettext.po_write import format_po, plainly_unique
-from i18n_sync.model import Catalog, Message
+from i18n_sync.model import Catalog, Message, record
 
 __all__ = [
     "Layout",
@@ -81,7 +80,7 @@ def _check_unique(messages: Sequence[Message], msgid_lines: Sequence[int], path:
         seen[message.key] = line
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Layout:
     """Where the entries of a PO text stand, so that a writer can keep their bytes.
 

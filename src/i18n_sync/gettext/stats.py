@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from fractions import Fraction
 from functools import lru_cache
 
-from i18n_sync.model import Catalog, Message, quick_pickle
+from i18n_sync.model import Catalog, Message, record
 
 _WORD = re.compile(r"\{\d+\}|\S+")
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class Counts:
     """Entries and English words of a catalogue, by state."""
 

@@ -54,7 +54,7 @@ from i18n_sync.importing.cues import (
     score_pair,
     url_similarity,
 )
-from i18n_sync.model import Unit
+from i18n_sync.model import Unit, record
 
 __all__ = [
     "Alignment",
@@ -106,7 +106,7 @@ WHY_SPLIT = "one English paragraph in two translated paragraphs"
 WHY_MOVED = "found out of order, away from its place"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Pair:
     """English units paired with translated blocks, by index into each unit list.
 
@@ -126,7 +126,7 @@ class Pair:
     why: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Alignment:
     """The pairs in English order, and the units of each side that found no partner."""
 
@@ -440,7 +440,7 @@ def _beats_neighbours(grid: _Grid, i: int, j: int, taken: _Taken) -> bool:
     return gap >= RIVAL_GAP or (gap > 0 and own.identity >= IDENTITY_SURE)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Taken:
     """The blocks of each side that anchors hold."""
 

@@ -25,10 +25,10 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from i18n_sync.markdown.msgid import PLACEHOLDER
-from i18n_sync.model import Unit
+from i18n_sync.model import Unit, record
 
 # Structure: what kind of block, at which depth. A heading of the same level is
 # rare evidence, a paragraph of the same shape common evidence.
@@ -75,7 +75,7 @@ _SENTENCE_END = re.compile(r"[.!?:;。！？：；]\s*$")
 _LEADS = (("**", "strong"), ("__", "strong"), ("![", "image"), ("[", "link"), ("`", "code"), ("<", "html"))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Block:
     """What alignment knows of one unit: its structure and the cues that survive translation.
 
@@ -443,7 +443,7 @@ def _links(english: Block, translated: Block) -> float:
     return score
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Evidence:
     """A pair's score, and the part of it that identifies the block rather than fits its place."""
 

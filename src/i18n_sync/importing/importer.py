@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from i18n_sync.checks.translation import DEFAULT_POLICY, Policy, format_findings
@@ -37,7 +37,7 @@ from i18n_sync.importing.proposals import Proposal, align_documents, proposals_o
 from i18n_sync.locales import Language, parse_language
 from i18n_sync.markdown.document import Document, load_document
 from i18n_sync.markdown.extract import DEFAULT_FRONT_MATTER_KEYS, Extraction, extract_units
-from i18n_sync.model import Catalog, FileChange, Message, Unit
+from i18n_sync.model import Catalog, FileChange, Message, Unit, record
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import decode_utf8, read_bytes
 from i18n_sync.project.jobs import format_catalog, parse_catalog_layout
@@ -60,7 +60,7 @@ IMPORT_COMMENT = "i18n-sync import: "
 _EXCERPT = 60
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnitResult:
     """One English unit: where it is, and what the import found for it."""
 
@@ -72,7 +72,7 @@ class UnitResult:
     why: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Leftover:
     """A translated block that no English unit claimed: added by the translator, or misplaced."""
 
@@ -80,7 +80,7 @@ class Leftover:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ImportReport:
     """What an import did, per English unit, and what it left over in the translation."""
 
@@ -116,7 +116,7 @@ class ImportReport:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ImportRun:
     """The catalogue an import wants written, and its report."""
 
@@ -131,7 +131,7 @@ class ImportRun:
 # What render would not use
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Acceptance:
     """How render judges translations: the checks' levels and the hosts a link may point to."""
 

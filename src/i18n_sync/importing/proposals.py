@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from i18n_sync.importing.align import Alignment, Pair, align_units
 from i18n_sync.importing.cues import is_localized_copy
@@ -25,7 +24,7 @@ from i18n_sync.markdown.html import url_marks
 from i18n_sync.markdown.msgid import PLACEHOLDER, apply_edits, layout_edits
 from i18n_sync.markdown.parser import scan_inline
 from i18n_sync.markdown.records import InlineMarks, ParseContext
-from i18n_sync.model import Unit
+from i18n_sync.model import Unit, record
 
 _SENTENCE_END = re.compile(r"[.!?;:](?=[ \t\n])|[。！？；]")
 _ANCHOR_WITH_SPACES = re.compile(r"\]\((#[^()\n]*?\s[^()\n]*?)\)")
@@ -33,7 +32,7 @@ _SUFFIX = re.compile(r"['’][^\W\d_]+")
 """A word ending after an apostrophe: the Turkish ``'da``, ``'nin``."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Proposal:
     """A translation found for an English unit.
 
@@ -49,7 +48,7 @@ class Proposal:
     refused: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Aligned:
     """Two documents, their units, and how the units pair up."""
 
@@ -129,7 +128,7 @@ def _url_numbers(content: str, marks: InlineMarks, english: Sequence[str]) -> tu
     return numbers, replaced
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PreparedText:
     """A translated text ready for a catalogue.
 

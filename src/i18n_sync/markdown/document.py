@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from i18n_sync.errors import MarkdownError
-from i18n_sync.model import quick_pickle
+from i18n_sync.model import record
 
 _NEWLINE = re.compile(r"(\r\n|\r|\n)")
 BOM = "\ufeff"
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class Document:
     """A source text split into line bodies and their endings (``""`` for none).
 

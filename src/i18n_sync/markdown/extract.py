@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 
 from i18n_sync.errors import Diagnostic
 from i18n_sync.markdown.document import Document
@@ -19,7 +18,7 @@ from i18n_sync.markdown.html import Piece, read_html
 from i18n_sync.markdown.msgid import compute_msgid
 from i18n_sync.markdown.parser import parse_document, scan_inline, split_table_row
 from i18n_sync.markdown.records import InlineMarks, Outline, ParseContext, ParsedDocument, TextBlock
-from i18n_sync.model import Region, Unit, quick_pickle
+from i18n_sync.model import Region, Unit, record
 
 DEFAULT_FRONT_MATTER_KEYS = ("title", "description")
 
@@ -42,8 +41,7 @@ _YAML_SCALAR = re.compile(r"^(?P<key>[A-Za-z_][\w-]*):[ \t]+(?P<value>\S.*?)[ \t
 _YAML_SPECIAL_START = frozenset("[]{}>|*&!%@`#,?-:")
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class Extraction:
     """The units of one document, in document order, and what was passed over.
 
@@ -57,8 +55,7 @@ class Extraction:
     headings: tuple[Heading, ...] = ()
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class Heading:
     """A heading of the document, translatable or not: what its anchor comes from.
 
@@ -69,7 +66,7 @@ class Heading:
     unit: Unit | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Located:
     """A block's text as found in the source.
 

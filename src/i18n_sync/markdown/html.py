@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
 
 from i18n_sync.markdown.records import BlockNode, HtmlTag, Mark, TextFacts
+from i18n_sync.model import record
 
 # Phrasing content: elements that stay inside the sentence around them.
 INLINE = frozenset(
@@ -49,7 +49,7 @@ HEADINGS = {f"h{level}": level for level in range(1, 7)}
 _SPACE = " \t\n\r\f"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Attribute:
     """One attribute as written: `start`/`end` bound its raw value (without quotes).
 
@@ -64,7 +64,7 @@ class Attribute:
     quote: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Token:
     """One token of raw HTML: `kind` is start, end, data, ref or other; `start`/`end` offsets."""
 
@@ -76,7 +76,7 @@ class Token:
     self_closing: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Piece:
     """A stretch a reader reads: the text of a run (`html-text`) or an attribute value.
 
@@ -91,7 +91,7 @@ class Piece:
     quote: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HtmlHeading:
     """An ``h1``-``h6`` element closed in the same HTML: its level, text content, `id`.
 
@@ -105,7 +105,7 @@ class HtmlHeading:
     id: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HtmlText:
     """What `read_html` finds: the pieces in source order and the headings."""
 

@@ -22,14 +22,16 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from urllib.parse import unquote
+
+from i18n_sync.model import record
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Page:
     """One rendered file: its repository-relative path and its anchors.
 
@@ -41,7 +43,7 @@ class Page:
     anchors: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Site:
     """The pages of one language, by the English home path of each document."""
 

@@ -8,14 +8,12 @@ The module imports nothing but the standard library: a module that only reads re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from i18n_sync.model import quick_pickle
+from i18n_sync.model import record
 
 # --- What parsing a document gives extraction and splicing --------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Mark:
     """A stretch `start` to `end` (end-exclusive offsets) of an inline text."""
 
@@ -24,7 +22,7 @@ class Mark:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InlineMarks:
     """What a unit's inline text holds, by offsets into that text.
 
@@ -40,8 +38,7 @@ class InlineMarks:
     html: tuple[str, ...] = ()
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class ParseContext:
     """Document-wide definitions that change how inline text parses."""
 
@@ -49,7 +46,7 @@ class ParseContext:
     footnotes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TextBlock:
     """A block whose inline text may be translatable.
 
@@ -71,7 +68,7 @@ class TextBlock:
     plain: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FrontMatter:
     """The YAML front matter: its text lines `start` to `end` (0-based, exclusive)."""
 
@@ -79,8 +76,7 @@ class FrontMatter:
     end: int
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class BlockNode:
     """One block of a text's skeleton: its token kind, nesting depth and what else decides it.
 
@@ -94,8 +90,7 @@ class BlockNode:
     detail: str = ""
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class Outline:
     """A document's block structure: its skeleton and the link reference definitions in force.
 
@@ -108,7 +103,7 @@ class Outline:
     definitions: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParsedDocument:
     """What `parse_document` finds in a document, in source order: all extraction needs of it."""
 
@@ -121,7 +116,7 @@ class ParsedDocument:
 # --- What the checks compare a translation with its English by ----------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HtmlTag:
     """One tag of raw HTML: lower-case name, attributes with entity-decoded values.
 
@@ -134,7 +129,7 @@ class HtmlTag:
     closing: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TextFacts:
     """What a text holds once parsed, for comparing a translation with its English.
 

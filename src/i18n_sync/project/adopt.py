@@ -21,11 +21,11 @@ import os
 import shlex
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from i18n_sync.errors import ConfigError, UsageError
 from i18n_sync.locales import Language, language_in_name, parse_language
+from i18n_sync.model import record
 from i18n_sync.project.config import (
     CONFIG_FILE,
     PYPROJECT,
@@ -41,7 +41,7 @@ _SEPARATORS = ".-_"
 _DEFAULT_OUTPUT = "{path}.{lang}.md"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Found:
     """A hand-made translation: its path, its English document, its language, its name's pattern."""
 
@@ -51,7 +51,7 @@ class Found:
     pattern: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Proposal:
     """What `init` proposes: the settings, the translations to import, the ones that do not fit."""
 
@@ -172,7 +172,7 @@ def propose(root: Path, extra: Sequence[str] = ()) -> Proposal | None:
 # --- i18n-sync init ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InitPlan:
     """What `init` writes: the configuration file and its text; what it found and adds."""
 

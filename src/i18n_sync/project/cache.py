@@ -23,13 +23,12 @@ import pickle
 import sys
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
 from i18n_sync.errors import I18nSyncError
-from i18n_sync.model import FileChange
+from i18n_sync.model import FileChange, record
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import read_bytes, read_many
 from i18n_sync.project.jobcache import JobCache, open_job_cache
@@ -115,7 +114,7 @@ def _entries(folder: str) -> tuple[str, ...]:
         return ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RunMemo:
     """The key of one run and where its record goes; `snapshot` is every file's bytes before it."""
 

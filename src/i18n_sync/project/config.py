@@ -5,19 +5,20 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from i18n_sync.errors import ConfigError
 from i18n_sync.locales import Language, normalize_tag, parse_language
+from i18n_sync.model import record
 
 CONFIG_FILE = "i18n-sync.toml"
 PYPROJECT = "pyproject.toml"
 PYPROJECT_TABLE = "tool.i18n-sync"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Settings:
     """What the configuration file says, with the defaults `init` writes.
 
@@ -86,7 +87,7 @@ class Settings:
         return dict(self.fail_under_by_language).get(tag, self.fail_under)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Config:
     """A loaded configuration: settings plus where it lives and the parsed languages."""
 

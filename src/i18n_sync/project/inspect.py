@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from i18n_sync.checks.translation import Finding, Policy, check_messages, ignores_of
 from i18n_sync.errors import CatalogError, I18nSyncError
 from i18n_sync.gettext.po import parse_po, translations_of
 from i18n_sync.markdown.document import Document
 from i18n_sync.markdown.extract import Extraction, extract_units
-from i18n_sync.model import Catalog
+from i18n_sync.model import Catalog, record
 from i18n_sync.project.config import Config, is_compact
 from i18n_sync.project.files import is_current, read_bytes
 from i18n_sync.project.jobs import parse_catalog, read_document, used_by
@@ -28,7 +28,7 @@ from i18n_sync.reports.history import find_in_sync
 from i18n_sync.reports.status import InSync, LanguageStatus, StatusReport, document_status, with_since
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EntryFinding:
     """A check finding on one PO entry: its catalogue, the entry's line (1-based), its msgid."""
 
@@ -38,7 +38,7 @@ class EntryFinding:
     finding: Finding
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CheckReport:
     """What `check_project` found: findings in catalogue order, how much it checked, problems."""
 

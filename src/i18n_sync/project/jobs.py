@@ -14,7 +14,7 @@ the records of both in one place.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import PurePosixPath
 
 from i18n_sync.checks.translation import Policy, ignores_of
@@ -30,7 +30,7 @@ from i18n_sync.markdown.document import Document, load_document
 from i18n_sync.markdown.extract import Extraction, extract_units
 from i18n_sync.markdown.links import Site, relative_link
 from i18n_sync.markdown.parser import MAX_INLINE_LENGTH
-from i18n_sync.model import Catalog, FileChange, quick_pickle
+from i18n_sync.model import Catalog, FileChange, record
 from i18n_sync.project.config import Config, Settings
 from i18n_sync.project.files import decode_utf8, read_bytes
 from i18n_sync.project.ownership import is_owned
@@ -40,7 +40,7 @@ from i18n_sync.render.publish import Prepared, publish
 from i18n_sync.render.splice import Accepted, accept_translations
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RunContext:
     """What every job of one run shares: the configuration, the steps asked for, the date."""
 
@@ -70,8 +70,7 @@ class RunContext:
         return read_bytes(self.config.root, path, self.limit, error)
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class SourceResult:
     """One source document read and extracted (or the error that stopped it)."""
 
@@ -82,8 +81,7 @@ class SourceResult:
     error: I18nSyncError | None = None
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class TemplateResult:
     """One template file: built from the documents it serves, kept as it was when they did not change."""
 
@@ -93,7 +91,7 @@ class TemplateResult:
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Member:
     """One document of a catalogue: where its translations come from and go."""
 
@@ -101,7 +99,7 @@ class Member:
     target: Target
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CatalogueJob:
     """One catalogue file of one language and the documents it holds (one, or all of them)."""
 
@@ -110,8 +108,7 @@ class CatalogueJob:
     members: tuple[Member, ...]
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class TargetResult:
     """One document in one language: the translations that may be rendered, and its own counts.
 
@@ -126,8 +123,7 @@ class TargetResult:
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class CatalogueResult:
     """A catalogue merged with its template, and each of its documents prepared to render.
 
@@ -144,7 +140,7 @@ class CatalogueResult:
     error: I18nSyncError | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PublishJob:
     """One output to render: the document prepared for it, its language's site, its decorations.
 
@@ -165,8 +161,7 @@ class PublishJob:
     recorded: str | None = None
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class Published:
     """A rendered output, what the document guard refused in it, and whether the file there is the tool's.
 
@@ -376,8 +371,7 @@ def prepared_for(member: Member, accepted: Accepted) -> Prepared:
     return Prepared(source.plan.source, home, member.target.output, source.doc, source.extraction, accepted)
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class Rendered:
     """An output's text, and what the document guard refused in it beyond the checks before it."""
 

@@ -16,10 +16,9 @@ from __future__ import annotations
 import pickle
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
 from functools import partial
 
-from i18n_sync.model import quick_pickle
+from i18n_sync.model import record
 from i18n_sync.project.jobcache import (
     PROTOCOL,
     Cached,
@@ -59,7 +58,7 @@ Gather = Callable[
 among them), and its part of each catalogue by (language, path), with the catalogue's job."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Stages:
     """What the two stages are given: the run's context and cache, the number of workers, the
     languages to merge and those whose catalogues to write (to `staging`, as they come), where
@@ -75,8 +74,7 @@ class Stages:
     gather: Gather
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class DocumentOutcome:
     """What a document job sends back: its extraction, its template, its catalogues' merges.
 

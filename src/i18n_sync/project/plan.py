@@ -9,21 +9,19 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import lru_cache
 from pathlib import PurePosixPath
 
 from i18n_sync.errors import ConfigError, I18nSyncError, WriteError
 from i18n_sync.locales import Language
-from i18n_sync.model import quick_pickle
+from i18n_sync.model import record
 from i18n_sync.project.config import Config, is_compact
 from i18n_sync.project.files import Folders, check_target, is_own_file
 from i18n_sync.project.ownership import is_generated, read_manifest
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class Target:
     """One document in one language: its catalogue and its output."""
 
@@ -32,8 +30,7 @@ class Target:
     output: str
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class SourceDocument:
     """One English source and every path derived from it (repository-relative)."""
 

@@ -56,7 +56,7 @@ from i18n_sync.gettext.matcher import Matcher
 from i18n_sync.gettext.merge import source_of
 from i18n_sync.gettext.po import Layout, parse_po
 from i18n_sync.gettext.po_write import format_entry, header_entry
-from i18n_sync.model import Catalog, FileChange, Message
+from i18n_sync.model import Catalog, FileChange, Message, record
 from i18n_sync.project.config import Config, config_from_text, with_layout
 from i18n_sync.project.files import decode_utf8, read_bytes
 from i18n_sync.project.jobs import parse_catalog_layout
@@ -64,7 +64,7 @@ from i18n_sync.project.plan import SourceDocument, find_sources, plan_documents
 from i18n_sync.project.sync import STEPS, RunReport, run
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Place:
     """One catalogue file of a layout: its path, language, documents (in document order), and
     the project name its template gives (the Project-Id-Version a new catalogue copies)."""
@@ -75,7 +75,7 @@ class Place:
     project: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OldCatalogue:
     """A catalogue of the current layout, as read strictly."""
 
@@ -84,7 +84,7 @@ class OldCatalogue:
     layout: Layout
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Conflict:
     """One English that several documents translate differently, in the new catalogue `catalog`.
 
@@ -103,7 +103,7 @@ class Conflict:
     documents: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Seeds:
     """The new layout's catalogues before the run: PO text by path (None: start empty), and conflicts."""
 
@@ -111,7 +111,7 @@ class Seeds:
     conflicts: tuple[Conflict, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Piece:
     """An old entry on its way to one new catalogue, for some of its documents.
 
@@ -379,7 +379,7 @@ def _seed_text(
 # --- reading the old layout, running the new one ----------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Relayout:
     """What moving to another layout writes and deletes, and what it found on the way.
 

@@ -23,7 +23,7 @@ from i18n_sync.gettext.merge import MergeReport
 from i18n_sync.gettext.stats import Counts
 from i18n_sync.locales import Language
 from i18n_sync.markdown.links import relative_link
-from i18n_sync.model import FileChange
+from i18n_sync.model import FileChange, record
 from i18n_sync.project.cache import open_memo
 from i18n_sync.project.config import Config
 from i18n_sync.project.jobcache import (
@@ -65,7 +65,7 @@ Progress = Callable[[str, int, int], None]
 """Told ``(stage, done, total)`` as a run's jobs finish; the stages are the `STEPS`."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LanguageReport:
     """What a run did for one language, summed over its documents."""
 
@@ -76,7 +76,7 @@ class LanguageReport:
     failed: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RunReport:
     """Everything a run found: the files it wants, per-language figures, problems."""
 

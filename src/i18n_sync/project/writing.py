@@ -17,11 +17,10 @@ import threading
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import suppress
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from i18n_sync.errors import I18nSyncError, WriteError
-from i18n_sync.model import FileChange
+from i18n_sync.model import FileChange, record
 from i18n_sync.project.files import (
     LOCK_FILE,
     TEMP_PREFIX,
@@ -40,7 +39,7 @@ from i18n_sync.project.files import (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Applied:
     """What `apply_changes` did.
 

@@ -9,7 +9,6 @@ translated through gettext like any other: catalogues in `messages/`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -17,6 +16,7 @@ from i18n_sync.gettext.po import parse_po, translations_of
 from i18n_sync.gettext.stats import Counts
 from i18n_sync.locales import localized_decimal
 from i18n_sync.markdown.document import Document
+from i18n_sync.model import record
 from i18n_sync.render.splice import Insertion
 
 SWITCHER_MARKER = "<!-- i18n-sync:languages -->"
@@ -27,7 +27,7 @@ NOTICE = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SwitcherEntry:
     """One language in the switcher: its label, and the link to it (None for the current one)."""
 
@@ -35,7 +35,7 @@ class SwitcherEntry:
     href: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Decorations:
     """What to add to one output; an empty string adds nothing."""
 

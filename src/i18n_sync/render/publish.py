@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 
 from i18n_sync.markdown.anchors import unique_anchors
@@ -20,12 +20,12 @@ from i18n_sync.markdown.extract import Extraction
 from i18n_sync.markdown.html import text_content
 from i18n_sync.markdown.links import Page, Site, resolve_url
 from i18n_sync.markdown.parser import heading_text
-from i18n_sync.model import Unit
+from i18n_sync.model import Unit, record
 from i18n_sync.render.decorate import Decorations, insertions
 from i18n_sync.render.splice import Accepted, Rendered, render_accepted
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Prepared:
     """One document ready to render in one language (English included).
 

@@ -13,7 +13,7 @@ import re
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from fnmatch import fnmatchcase
 from functools import partial
 from types import MappingProxyType
@@ -37,7 +37,7 @@ from i18n_sync.markdown.html import escape_attribute, url_marks
 from i18n_sync.markdown.msgid import PLACEHOLDER, apply_edits, fill_placeholders
 from i18n_sync.markdown.parser import block_spans, scan_inline
 from i18n_sync.markdown.records import Outline, ParseContext
-from i18n_sync.model import Region, Unit, quick_pickle
+from i18n_sync.model import Region, Unit, record
 
 # A front-matter value YAML reads as a plain string: it starts with a letter and holds
 # only letters, digits, marks, single spaces and harmless punctuation, and ends with no ':'.
@@ -46,8 +46,7 @@ _YAML_PLAIN = re.compile(r"[^\W\d_](?:[\w .,()'/?!-]*[\w.)'?!])?")
 _YAML_WORDS = frozenset({"y", "n", "yes", "no", "true", "false", "on", "off", "null"})
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class Rejection:
     """A unit whose translation was not used, and the error-level check findings why."""
 
@@ -55,8 +54,7 @@ class Rejection:
     findings: tuple[Finding, ...]
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class Rendered:
     """A rendered document, how many units it translated, and what fell back.
 
@@ -69,7 +67,7 @@ class Rendered:
     rejected: tuple[Rejection, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Splice:
     """Put `text` where `region` stands; a line feed in it continues after `indent`.
 
@@ -168,7 +166,7 @@ def _quote_yaml(text: str, quote: str) -> str:
     return f'"{_yaml_double_quoted(text)}"'
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Checked:
     """A usable translation: its text with English URLs, and link targets it had to replace."""
 
@@ -225,8 +223,7 @@ def splice(doc: Document, splices: Sequence[Splice]) -> str:
     return doc.bom + "".join(body + ending for body, ending in zip(lines, endings, strict=True))
 
 
-@quick_pickle
-@dataclass(frozen=True, slots=True)
+@record
 class Accepted:
     """The translations of one document that may go into it, by unit.
 
@@ -249,7 +246,7 @@ class Accepted:
     prefixes: Mapping[Unit, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Insertion:
     """Lines to put before source line `line` (0-based); `text` ends with a line feed.
 

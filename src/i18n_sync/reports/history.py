@@ -33,13 +33,12 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from i18n_sync.errors import I18nSyncError
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import extract_units
-from i18n_sync.model import Catalog
+from i18n_sync.model import Catalog, record
 from i18n_sync.reports.status import InSync
 
 DEFAULT_LIMIT = 100
@@ -49,7 +48,7 @@ _TIMEOUT = 60  # seconds; a git that hangs (a lock, a network file system) must 
 _FIELD, _RECORD = "\x1f", "\x1e"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Revision:
     """A commit that changed the source, and the source's bytes at it (None: not readable)."""
 
@@ -74,8 +73,8 @@ def _git(root: Path, args: Sequence[str], stdin: bytes | None = None) -> bytes |
 def _parse_log(text: str) -> list[tuple[str, str, str]]:
     """(commit, committer date, subject) of each ``--format`` record."""
     entries = []
-    for record in text.split(_RECORD):
-        fields = record.strip("\n").split(_FIELD, 2)
+    for chunk in text.split(_RECORD):
+        fields = chunk.strip("\n").split(_FIELD, 2)
         if len(fields) == 3:
             entries.append((fields[0], fields[1], fields[2]))
     return entries

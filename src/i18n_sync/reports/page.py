@@ -11,13 +11,13 @@ style are the package's ``reports/static`` files, which the server serves.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from html import escape
 from importlib.resources import files
 from urllib.parse import quote
 
 from i18n_sync.checks.translation import Finding
 from i18n_sync.gettext.stats import Counts, floor_percent
+from i18n_sync.model import record
 from i18n_sync.reports.review import Review, ReviewDocument, ReviewUnit
 from i18n_sync.reports.status import DiffPart
 
@@ -37,7 +37,7 @@ def static_file(name: str) -> str:
     return files("i18n_sync.reports").joinpath("static", name).read_text(encoding="utf-8")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Editing:
     """What the server's page needs beyond the static one: the session's token."""
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from i18n_sync.checks.github import render_html
 from i18n_sync.checks.translation import Finding, Policy, errors_of, ignored_checks, ignores_of, run_checks
@@ -27,7 +27,7 @@ from i18n_sync.gettext.po import decode_po, parse_po, translations_of
 from i18n_sync.gettext.stats import Counts
 from i18n_sync.markdown.document import Document, load_document
 from i18n_sync.markdown.extract import Extraction, extract_units
-from i18n_sync.model import Catalog, FileChange, Message
+from i18n_sync.model import Catalog, FileChange, Message, record
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import decode_utf8, hold_lock, read_bytes
 from i18n_sync.project.inspect import CheckReport, check_project, project_status
@@ -51,7 +51,7 @@ class ReviewError(I18nSyncError):
         self.conflict = conflict
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReviewUnit:
     """One entry to look at: its state, its English (and the English it was made from), its text."""
 
@@ -69,7 +69,7 @@ class ReviewUnit:
         return word_diff(self.previous_msgid, self.msgid) if self.previous_msgid is not None else ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReviewDocument:
     """One document in one language: figures, the units to work on, the catalogue's digest."""
 
@@ -88,7 +88,7 @@ class ReviewDocument:
         return "doc-" + hashlib.sha256(self.catalog.encode("utf-8")).hexdigest()[:12]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Review:
     """The whole page: every document of every language, and the status it came from."""
 
@@ -179,7 +179,7 @@ def review_report(config: Config, languages: Collection[str] = (), fail_under: f
 # --- one session of the review page ------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Saved:
     """A saved entry: the catalogue's new digest and the entry's state now."""
 
@@ -189,7 +189,7 @@ class Saved:
     written: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Preview:
     """The English and the translated document as sanitized HTML; `used`: the edit is in it."""
 
@@ -198,7 +198,7 @@ class Preview:
     used: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Entry:
     """Which entry a request is about: a source document, its catalogue in one language, a msgid.
 
@@ -210,7 +210,7 @@ class Entry:
     msgid: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Source:
     plan: SourceDocument
     target: Target

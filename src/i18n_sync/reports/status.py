@@ -20,12 +20,12 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from i18n_sync.errors import I18nSyncError
 from i18n_sync.gettext.stats import Counts, count_messages, floor_percent, is_kept_in_english
-from i18n_sync.model import Catalog, Message
+from i18n_sync.model import Catalog, Message, record
 
 SCHEMA_VERSION = 1
 """The version of the JSON output's schema (``status.schema.json``)."""
@@ -37,7 +37,7 @@ _TOKEN = re.compile(r"\{\d+\}|\w+|\s+|[^\w\s]")
 _PREVIEW = 72
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DiffPart:
     """A run of a word diff: `op` is ``equal``, ``delete`` (old only) or ``insert`` (new only)."""
 
@@ -45,7 +45,7 @@ class DiffPart:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StaleUnit:
     """A unit a translator has to work on: a fuzzy (stale) or an untranslated entry.
 
@@ -76,7 +76,7 @@ class StaleUnit:
         return word_diff(self.previous_msgid, self.msgid) if self.previous_msgid is not None else ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InSync:
     """The newest source revision a catalogue was fully in sync with (see `history`).
 
@@ -93,7 +93,7 @@ class InSync:
     capped: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DocumentStatus:
     """One document in one language: the counts, the stale units, since when.
 
@@ -109,7 +109,7 @@ class DocumentStatus:
     since: InSync | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LanguageStatus:
     """One language: its documents, and the gate it must pass (`fail_under` percent, 0: none)."""
 
@@ -129,7 +129,7 @@ class LanguageStatus:
         return self.totals.is_below(self.fail_under)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StatusReport:
     """Every language's status; `has_history` says the "since when" section exists (git).
 
