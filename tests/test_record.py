@@ -10,6 +10,7 @@ the same bytes, with the job cache cold and warm.
 from __future__ import annotations
 
 import copy
+import copyreg
 import dataclasses
 import io
 import pickle
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from helpers import invoke
+from i18n_sync import model
 from i18n_sync.errors import Diagnostic
 from i18n_sync.model import Message, Region, Unit, record
 from i18n_sync.project import pool
@@ -188,6 +190,7 @@ def _old_style(cls: type, monkeypatch: pytest.MonkeyPatch) -> None:
     """Give `cls` the dataclass's own state functions back (the code before the change)."""
     monkeypatch.setattr(cls, "__getstate__", dataclasses._dataclass_getstate)  # type: ignore[attr-defined]
     monkeypatch.setattr(cls, "__setstate__", dataclasses._dataclass_setstate)  # type: ignore[attr-defined]
+    monkeypatch.setattr(cls, "__reduce__", object.__reduce__)
 
 
 def test_pickles_of_the_code_before_read_now_and_the_other_way(
@@ -203,7 +206,7 @@ def test_pickles_of_the_code_before_read_now_and_the_other_way(
         _old_style(Message, patch)
         old = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
         read_by_old = pickle.loads(new)
-    assert old != new  # another state: a list, not a tuple
+    assert old != new  # the class called with the fields, not a state (a list) set on a blank
     for back in (pickle.loads(old), read_by_old):
         assert back == message and _fields(back) == _fields(message)
 
@@ -214,17 +217,36 @@ class _Versioned:
     second: str = ""
 
 
-def test_a_state_of_another_length_is_a_cache_miss_never_a_half_record() -> None:
-    """A record pickled when it had fewer or more fields (the same class name) is refused:
-    `JobCache.get` finds nothing, not a record with a field unset or shifted."""
-    good = pickle.dumps(_Versioned(1, "a"), pickle.HIGHEST_PROTOCOL)
-    shorter = pickle.dumps(_Versioned(1, "a"), 0).replace(b"(I1\nVa\np5\nt", b"(I1\nt")
-    longer = pickle.dumps(_Versioned(1, "a"), 0).replace(b"(I1\nVa\np5\nt", b"(I1\nVa\np5\nI3\nt")
-    assert shorter != pickle.dumps(_Versioned(1, "a"), 0) != longer
-    cache = JobCache(Path("unused"), b"", {"good": (1, good), "short": (1, shorter), "long": (1, longer)}, {})
+class _Forged:
+    """Pickles as the reduce value it is given: a record as another version of its class
+    would have pickled it."""
+
+    def __init__(self, reduced: tuple[object, ...]) -> None:
+        self.reduced = reduced
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return self.reduced
+
+
+def test_a_record_of_another_length_is_a_cache_miss_never_a_half_record() -> None:
+    """A record pickled when its class had fewer or more fields (the same class name) is
+    refused, as the class called with its fields (this code) or as a state set on a blank
+    one (the code before): `JobCache.get` finds nothing, not a record with a field left at
+    its default or shifted."""
+    pickled = {
+        "good": pickle.dumps(_Versioned(1, "a"), pickle.HIGHEST_PROTOCOL),
+        "old good": pickle.dumps(_Forged((copyreg._reconstructor, (_Versioned, object, None), (1, "a")))),
+    }
+    for values in ((1,), (1, "a", 3)):
+        pickled[f"{len(values)}"] = pickle.dumps(_Forged((model._rebuilt, (_Versioned, values))))
+        pickled[f"old {len(values)}"] = pickle.dumps(
+            _Forged((copyreg._reconstructor, (_Versioned, object, None), values))
+        )
+    assert pickle.loads(pickled["old good"]) == _Versioned(1, "a")
+    cache = JobCache(Path("unused"), b"", {key: (1, data) for key, data in pickled.items()}, {})
     assert cache.get("good") == _Versioned(1, "a")
-    assert cache.get("short") is None
-    assert cache.get("long") is None
+    for key in ("1", "3", "old 1", "old 3"):
+        assert cache.get(key) is None, key
     for state in ((1,), [1], (1, "a", 3), [1, "a", 3]):
         blank = _Versioned.__new__(_Versioned)
         with pytest.raises(ValueError):
