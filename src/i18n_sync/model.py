@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import abc
+import copy
+import sys
 from dataclasses import dataclass, field, fields, replace
 from operator import attrgetter
 from reprlib import recursive_repr
 from typing import Any, TypeVar, dataclass_transform
 
 T = TypeVar("T")
+
+# The methods `record` gives a class, unless the class writes them itself.
+_GIVEN = {"__repr__", "__eq__", "__hash__", "__getstate__", "__setstate__", "__reduce__", "__deepcopy__"}
+# The classes whose records pickle as their fields' values (`_rebuilt`), with how many fields.
+_FIELD_COUNTS: dict[type, int] = {}
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
@@ -36,13 +44,25 @@ def record(cls: type[T]) -> type[T]:
     ``__init__`` does more, and for pickles of the code before; a subclass's
     state is all its fields.
     """
-    own = vars(cls).keys() & {"__repr__", "__eq__", "__hash__", "__init__", "__reduce__"}
+    body = vars(cls)
+    # Python puts ``__hash__ = None`` in a class that writes ``__eq__`` only: no hash of its
+    # own, and the dataclass gives it one over the fields. So does `record`.
+    unhashed = body.get("__hash__", 0) is None and "__eq__" in body
+    own = {name for name in _GIVEN | {"__init__"} if name in body and not (name == "__hash__" and unhashed)}
     made: Any = dataclass(frozen=True, slots=True, repr=False, eq=False)(cls)
     every = fields(made)
     names = tuple(item.name for item in every)
-    # Remade by calling the class with every field in order, where `__init__` does no more.
-    by_init = not own & {"__init__", "__reduce__"} and not hasattr(made, "__post_init__")
-    by_init = by_init and all(item.init and not item.kw_only for item in every)
+    init = made.__init__.__code__ if "__init__" not in own else None
+    # Remade by calling the class with its fields' values in order: where `__init__` takes
+    # those and no more (no init-only variable, no keyword-only field) and does no more, and
+    # where the class has no pickling of its own.
+    by_init = (
+        init is not None
+        and not own & {"__getstate__", "__setstate__", "__reduce__"}
+        and not hasattr(made, "__post_init__")
+        and init.co_varnames[1 : init.co_argcount] == names
+        and not init.co_kwonlyargcount
+    )
     methods: dict[str, Any] = {
         "__repr__": _repr_of(tuple(item.name for item in every if item.repr)),
         "__eq__": _eq_of(_reader(tuple(item.name for item in every if item.compare))),
@@ -51,12 +71,16 @@ def record(cls: type[T]) -> type[T]:
         ),
         "__getstate__": _getstate_of(made, names),
         "__setstate__": _setstate_of(made, names),
-        **({"__reduce__": _reduce_of(made, names)} if by_init else {}),
     }
+    if by_init:
+        methods["__reduce__"] = _reduce_of(made, names)
+        methods["__deepcopy__"] = _deepcopy_of()
+        _FIELD_COUNTS[made] = len(names)
     for name, method in methods.items():
         if name not in own:
             method.__qualname__ = f"{made.__qualname__}.{name}"
             setattr(made, name, method)
+    abc.update_abstractmethods(made)  # as the dataclass does: a hash it gives may be an abstract one
     return made  # type: ignore[no-any-return]
 
 
@@ -79,13 +103,38 @@ def _repr_of(names: tuple[str, ...]) -> Any:
     return __repr__
 
 
-def _eq_of(read: Any) -> Any:
+def _eq_by_fields(read: Any) -> Any:
+    """``__eq__`` as the dataclass of Python 3.13 and later writes it: the record itself first,
+    then field by field (``self.a == other.a and ...``), where a field unequal to itself (NaN)
+    makes two records unequal."""
+
+    def __eq__(self: Any, other: object) -> Any:
+        if self is other:
+            return True
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        same: Any = True
+        for mine, theirs in zip(read(self), read(other), strict=True):
+            same = mine == theirs
+            if not same:
+                return same
+        return same
+
+    return __eq__
+
+
+def _eq_as_tuples(read: Any) -> Any:
+    """``__eq__`` as the dataclass of Python 3.11 and 3.12 writes it: the fields as tuples."""
+
     def __eq__(self: Any, other: object) -> Any:
         if other.__class__ is self.__class__:
             return read(self) == read(other)
         return NotImplemented
 
     return __eq__
+
+
+_eq_of = _eq_by_fields if sys.version_info >= (3, 13) else _eq_as_tuples
 
 
 def _hash_of(read: Any) -> Any:
@@ -121,9 +170,22 @@ def _reduce_of(cls: type, names: tuple[str, ...]) -> Any:
 def _rebuilt(cls: type[T], values: tuple[object, ...]) -> T:
     """A record of `cls` from its fields' values, all of them: one pickled when the class had
     other fields is refused (`ValueError`), never filled up with defaults."""
-    if len(values) != len(cls.__dataclass_fields__):  # type: ignore[attr-defined]
-        raise ValueError(f"{cls.__qualname__} has {len(cls.__dataclass_fields__)} fields, not {len(values)}")  # type: ignore[attr-defined]
+    if _FIELD_COUNTS.get(cls) != len(values):
+        raise ValueError(f"{cls.__qualname__} is not a record of {len(values)} fields")
     return cls(*values)
+
+
+def _deepcopy_of() -> Any:
+    def __deepcopy__(self: Any, memo: dict[int, Any]) -> Any:
+        # As `copy` remakes an object from its state: the copy is remembered before its
+        # fields are copied, so a cycle through the record leads back to the copy.
+        cls: Any = type(self)
+        made = cls.__new__(cls)
+        memo[id(self)] = made
+        made.__setstate__(copy.deepcopy(self.__getstate__(), memo))
+        return made
+
+    return __deepcopy__
 
 
 def _remade(cls: type[T], state: tuple[object, ...]) -> T:
