@@ -41,8 +41,10 @@ def record(cls: type[T]) -> type[T]:
     instead of 10. Values pickled when the class had other fields are
     refused (`ValueError`, `_rebuilt`): the job cache takes that as a miss.
     The state functions stay, quick too, for a subclass, for a class whose
-    ``__init__`` does more, and for pickles of the code before; a subclass's
-    state is all its fields.
+    ``__init__`` takes or does more than its fields or that pickles its own
+    way, and for pickles of the code before; a subclass's state is all its
+    fields. A deep copy remembers the copy before copying the fields into it,
+    so that a cycle through the record leads back to the copy.
     """
     body = vars(cls)
     # Python puts ``__hash__ = None`` in a class that writes ``__eq__`` only: no hash of its
