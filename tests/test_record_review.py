@@ -89,32 +89,27 @@ def test_a_record_with_an_init_only_variable_copies_and_pickles_whole() -> None:
         assert back == original and _values(back) == [1, 2]
 
 
-@record
-class _OwnState:
-    """Drops what it can rebuild when pickled: its own state functions."""
+def _own_state(name: str) -> type:
+    """A class that drops what it can rebuild when pickled, with its own state functions; at
+    module level as `name`, so that `pickle` finds it."""
 
-    text: str
-    cache: tuple[str, ...] = ()
+    class OwnState:
+        text: str
+        cache: tuple[str, ...] = ()
 
-    def __getstate__(self) -> tuple[object, ...]:
-        return (self.text,)
+        def __getstate__(self) -> tuple[object, ...]:
+            return (self.text,)
 
-    def __setstate__(self, state: tuple[object, ...]) -> None:
-        object.__setattr__(self, "text", state[0])
-        object.__setattr__(self, "cache", ())
+        def __setstate__(self, state: tuple[object, ...]) -> None:
+            object.__setattr__(self, "text", state[0])
+            object.__setattr__(self, "cache", ())
+
+    OwnState.__qualname__ = OwnState.__name__ = name
+    return OwnState
 
 
-@frozen_slotted
-class _OwnStateTwin:
-    text: str
-    cache: tuple[str, ...] = ()
-
-    def __getstate__(self) -> tuple[object, ...]:
-        return (self.text,)
-
-    def __setstate__(self, state: tuple[object, ...]) -> None:
-        object.__setattr__(self, "text", state[0])
-        object.__setattr__(self, "cache", ())
+_OwnState = record(_own_state("_OwnState"))
+_OwnStateTwin = frozen_slotted(_own_state("_OwnStateTwin"))
 
 
 def test_state_functions_the_class_writes_itself_are_kept_and_used() -> None:
@@ -124,6 +119,7 @@ def test_state_functions_the_class_writes_itself_are_kept_and_used() -> None:
         for back in _copies(cls("a", ("big",))):
             assert _values(back) == ["a", ()], cls.__name__
     assert _OwnState.__getstate__.__module__ == _OwnState.__setstate__.__module__ == __name__
+    assert _OwnState.__getstate__.__qualname__ == "_own_state.<locals>.OwnState.__getstate__"
 
 
 def _own_eq() -> type:
