@@ -21,7 +21,6 @@ import pytest
 
 from helpers import invoke
 from i18n_sync import model
-from i18n_sync.errors import Diagnostic
 from i18n_sync.model import Message, Region, Unit, record
 from i18n_sync.project import pool
 from i18n_sync.project.config import load_config
@@ -128,8 +127,16 @@ def test_every_record_a_runs_jobs_return_pickles_the_quick_way(
     assert slow == [], f"records pickled without record: {slow}"
 
 
-def _fields(record: object) -> list[object]:
+def fields_of(record: object) -> list[object]:
     return [getattr(record, f.name) for f in dataclasses.fields(record)]  # type: ignore[arg-type]
+
+
+def copies(value: object) -> list[object]:
+    """`value` through `copy.copy`, `copy.deepcopy` and `pickle` with every protocol."""
+    made = [copy.copy(value), copy.deepcopy(value)]
+    return made + [
+        pickle.loads(pickle.dumps(value, protocol)) for protocol in range(pickle.HIGHEST_PROTOCOL + 1)
+    ]
 
 
 def _hashable(record: object) -> bool:
@@ -153,14 +160,10 @@ def test_every_record_a_run_returns_round_trips_with_every_protocol_and_copy(
     quick = {cls: found for cls, found in seen.found.items() if _quick(cls)}
     assert len(quick) >= 20
     for cls, found in quick.items():
-        copies = [
-            pickle.loads(pickle.dumps(found, protocol)) for protocol in range(pickle.HIGHEST_PROTOCOL + 1)
-        ]
-        copies += [copy.copy(found), copy.deepcopy(found)]
-        for back in copies:
+        for back in copies(found):
             assert type(back) is cls
             assert back == found, cls
-            assert _fields(back) == _fields(found), cls
+            assert fields_of(back) == fields_of(found), cls
             if _hashable(found):
                 assert hash(back) == hash(found), cls
             with pytest.raises(dataclasses.FrozenInstanceError):
@@ -168,22 +171,8 @@ def test_every_record_a_run_returns_round_trips_with_every_protocol_and_copy(
 
 
 @dataclasses.dataclass(frozen=True)
-class _Noted(Diagnostic):
-    note: str = ""
-
-
-@dataclasses.dataclass(frozen=True)
 class _Spanned(Region):
     width: int = 0
-
-
-def test_a_subclass_of_a_quick_record_keeps_its_own_fields(tmp_path: Path) -> None:
-    """A subclass inherits the quick state functions: they read its own fields too, as the
-    dataclass's do (`Diagnostic` is public, re-exported by `api`), through `pickle` and `copy`."""
-
-    for child in (_Noted("docs/a.md", 3, "a warning", note="mine"), _Spanned(1, 2, 3, 4, width=9)):
-        for back in (pickle.loads(pickle.dumps(child, pickle.HIGHEST_PROTOCOL)), copy.copy(child)):
-            assert back == child, back
 
 
 def _old_style(cls: type, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -208,7 +197,7 @@ def test_pickles_of_the_code_before_read_now_and_the_other_way(
         read_by_old = pickle.loads(new)
     assert old != new  # the class called with the fields, not a state (a list) set on a blank
     for back in (pickle.loads(old), read_by_old):
-        assert back == message and _fields(back) == _fields(message)
+        assert back == message and fields_of(back) == fields_of(message)
 
 
 @record
@@ -296,7 +285,7 @@ def test_a_record_with_one_field_pickles_too() -> None:
     assert blank == One(5)
 
 
-def _twins(body: Callable[[], type]) -> tuple[type, type]:
+def twins(body: Callable[[], type]) -> tuple[type, type]:
     """The class `body` makes, as a `record` and as ``dataclass(frozen=True, slots=True)``."""
     return record(body()), dataclasses.dataclass(frozen=True, slots=True)(body())
 
@@ -357,15 +346,15 @@ def test_a_record_behaves_as_the_frozen_slotted_dataclass(
     """repr, ==, !=, hash and the frozen fields are the dataclass's, value for value, whatever
     the fields' options (repr=False, compare=False, hash=False, a default factory); a
     `__repr__` or `__hash__` the class writes itself is kept."""
-    ours, theirs = _twins(body)
+    ours, theirs = twins(body)
     pairs = [(ours(*values), theirs(*values)) for values in arguments]
     for mine, reference in pairs:
         assert repr(mine) == repr(reference)
         assert hash(mine) == hash(reference)
-        assert (mine == ours(*_fields(mine))) is True
+        assert (mine == ours(*fields_of(mine))) is True
         assert mine != reference  # another class: not equal, as two dataclasses are not
         assert mine.__eq__(reference) is NotImplemented
-        assert _fields(mine) == _fields(reference)
+        assert fields_of(mine) == fields_of(reference)
         assert dataclasses.replace(mine) == mine
         assert hasattr(mine, "__slots__") and not hasattr(mine, "__dict__")
         for field in dataclasses.fields(mine):
@@ -400,7 +389,7 @@ def test_a_units_own_hash_is_kept_and_methods_are_named_after_the_class() -> Non
     assert repr(region) == "Region(start_line=1, start_col=0, end_line=1, end_col=5)"
 
 
-def test_a_subclass_made_by_dataclass_or_record_compares_and_shows_its_own_fields() -> None:
+def test_a_subclass_made_by_dataclass_or_record_compares_and_shows_its_ownfields_of() -> None:
     @record
     class Child(Region):
         width: int = 0

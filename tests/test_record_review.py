@@ -21,24 +21,10 @@ import pytest
 
 from i18n_sync.errors import Diagnostic
 from i18n_sync.model import Region, record
+from test_record import copies, fields_of, twins
 
 PROTOCOLS = range(pickle.HIGHEST_PROTOCOL + 1)
 frozen_slotted = dataclasses.dataclass(frozen=True, slots=True)
-
-
-def _copies(value: object) -> list[object]:
-    """`value` through `copy.copy`, `copy.deepcopy` and `pickle` with every protocol."""
-    made = [copy.copy(value), copy.deepcopy(value)]
-    return made + [pickle.loads(pickle.dumps(value, protocol)) for protocol in PROTOCOLS]
-
-
-def _values(value: object) -> list[object]:
-    return [getattr(value, f.name) for f in dataclasses.fields(value)]  # type: ignore[arg-type]
-
-
-def _twins(body: Callable[[], type]) -> tuple[type, type]:
-    """The class `body` makes, as a `record` and as the frozen slotted dataclass."""
-    return record(body()), frozen_slotted(body())
 
 
 # --- Defects the review found, fixed -------------------------------------------------------------
@@ -57,8 +43,8 @@ def test_a_record_with_a_class_variable_copies_and_pickles() -> None:
     """A ``ClassVar`` is in ``__dataclass_fields__`` but is no field: `_rebuilt` counted it and
     refused every pickle and copy of the record (ValueError), as the dataclass does not."""
     original = _WithClassVar("a", 3)
-    for back in _copies(original):
-        assert back == original and _values(back) == ["a", 3]
+    for back in copies(original):
+        assert back == original and fields_of(back) == ["a", 3]
 
 
 def test_a_record_with_a_class_variable_is_a_job_cache_hit() -> None:
@@ -85,8 +71,8 @@ def test_a_record_with_an_init_only_variable_copies_and_pickles_whole() -> None:
     """Refused before (the InitVar was counted as a field); counted right but still remade by
     calling the class, `end` would land in `scale` and come back as its default."""
     original = _WithInitVar(1, 5, 2)
-    for back in _copies(original):
-        assert back == original and _values(back) == [1, 2]
+    for back in copies(original):
+        assert back == original and fields_of(back) == [1, 2]
 
 
 def _own_state(name: str) -> type:
@@ -116,8 +102,8 @@ def test_state_functions_the_class_writes_itself_are_kept_and_used() -> None:
     """`record` overwrote a class's own ``__getstate__``/``__setstate__`` and, with its
     ``__reduce__``, would have bypassed them anyway; the dataclass keeps and uses them."""
     for cls in (_OwnState, _OwnStateTwin):
-        for back in _copies(cls("a", ("big",))):
-            assert _values(back) == ["a", ()], cls.__name__
+        for back in copies(cls("a", ("big",))):
+            assert fields_of(back) == ["a", ()], cls.__name__
     assert _OwnState.__getstate__.__module__ == _OwnState.__setstate__.__module__ == __name__
     assert _OwnState.__getstate__.__qualname__ == "_own_state.<locals>.OwnState.__getstate__"
 
@@ -136,7 +122,7 @@ def test_a_record_that_writes_its_own_eq_only_is_hashable_as_the_dataclass() -> 
     """Writing ``__eq__`` puts ``__hash__ = None`` in the class body; the dataclass does not take
     that for a hash of the class's own and adds the fields' hash. `record` counted it as the
     class's own, and the record was unhashable."""
-    ours, theirs = _twins(_own_eq)
+    ours, theirs = twins(_own_eq)
     assert hash(theirs("a")) == hash(("a",))
     assert hash(ours("a")) == hash(theirs("a"))
 
@@ -153,7 +139,7 @@ def test_deepcopy_keeps_a_cycle_through_a_record() -> None:
     ``__reduce__`` before it makes (and remembers) the copy, so the list's copy holds a second
     copy of the record, not the copy. The dataclass (a state set on a remembered blank) keeps
     the cycle."""
-    for cls in _twins(_holder):
+    for cls in twins(_holder):
         holder = cls([1])
         holder.items.append(holder)
         back = copy.deepcopy(holder)
@@ -170,7 +156,7 @@ def _hashable() -> type:
 def test_a_record_implementing_an_abstract_hash_can_be_made() -> None:
     """The dataclass re-reads the abstract methods (`abc.update_abstractmethods`) after adding
     ``__hash__``; `record` added it after that, and the class stayed abstract."""
-    for cls in _twins(_hashable):
+    for cls in twins(_hashable):
         assert hash(cls("a")) == hash(("a",)), cls
 
 
@@ -190,7 +176,7 @@ def test_equality_with_a_field_unequal_to_itself_is_the_dataclasses() -> None:
     dataclass of 3.13 compares field by field (``a.x == b.x and ...``), and there two records
     holding one NaN are not equal: `record` compares as the running Python's dataclass does."""
     nan = float("nan")
-    ours, theirs = _twins(_floats)
+    ours, theirs = twins(_floats)
     assert (ours(nan) == ours(nan)) == (theirs(nan) == theirs(nan))
     assert (ours(nan) != ours(nan)) == (theirs(nan) != theirs(nan))
     mine, reference = ours(nan), theirs(nan)
@@ -210,7 +196,7 @@ def _kinds() -> type:
 
 
 def test_match_signature_doc_fields_and_unhashable_fields_are_the_dataclasses() -> None:
-    ours, theirs = _twins(_kinds)
+    ours, theirs = twins(_kinds)
     assert ours.__match_args__ == theirs.__match_args__ == ("name", "table", "call")
     assert str(inspect.signature(ours)) == str(inspect.signature(theirs))
     assert ours.__doc__ == theirs.__doc__
@@ -230,7 +216,7 @@ def test_match_signature_doc_fields_and_unhashable_fields_are_the_dataclasses() 
 
 
 def test_a_record_compares_with_subclasses_both_ways_as_the_dataclass() -> None:
-    ours, theirs = _twins(_floats)
+    ours, theirs = twins(_floats)
 
     class OurChild(ours):  # type: ignore[valid-type,misc]
         pass
@@ -307,8 +293,8 @@ def test_records_remade_from_state_and_subclasses_round_trip() -> None:
         _CodedDiagnostic("docs/a.md", 3, "a warning", code="X1"),
     ]
     for original in values:
-        for back in _copies(original):
+        for back in copies(original):
             assert type(back) is type(original)
-            assert back == original and _values(back) == _values(original)
+            assert back == original and fields_of(back) == fields_of(original)
             with pytest.raises(dataclasses.FrozenInstanceError):
                 setattr(back, dataclasses.fields(back)[0].name, None)  # type: ignore[arg-type]

@@ -14,7 +14,9 @@ T = TypeVar("T")
 
 # The methods `record` gives a class, unless the class writes them itself.
 _GIVEN = {"__repr__", "__eq__", "__hash__", "__getstate__", "__setstate__", "__reduce__", "__deepcopy__"}
-# The classes whose records pickle as their fields' values (`_rebuilt`), with how many fields.
+# The classes whose records pickle as their fields' values (`_rebuilt`), with how many fields:
+# a pickle that names any other class, or another count, is refused. (The count alone could be
+# read off `__init__`, but not whether `__init__` takes exactly the fields: `record` found that.)
 _FIELD_COUNTS: dict[type, int] = {}
 
 
