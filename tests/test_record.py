@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import copyreg
 import dataclasses
+import inspect
 import io
 import pickle
 from collections.abc import Callable
@@ -367,6 +368,69 @@ def test_a_record_behaves_as_the_frozen_slotted_dataclass(
         assert (left[0] != right[0]) == (left[1] != right[1])
 
 
+def _shapes() -> type:
+    class Shapes:
+        self: str  # a field named as the first parameter of a method
+        items: list[int] = dataclasses.field(default_factory=list)
+        size: int = 0
+
+    return Shapes
+
+
+def test_a_records_init_and_frozenness_are_the_dataclasses() -> None:
+    """`record` writes ``__init__`` and the frozen ``__setattr__``/``__delattr__`` itself: the
+    same signature, defaults, factories and errors as the dataclass's, and the same view
+    for a dataclass subclassing it."""
+    ours, theirs = twins(_shapes)
+    assert str(inspect.signature(ours)) == str(inspect.signature(theirs))
+    assert ours.__init__.__annotations__ == theirs.__init__.__annotations__
+    assert ours.__init__.__qualname__ == "_shapes.<locals>.Shapes.__init__"
+    assert ours.__doc__ == theirs.__doc__
+    first, second = ours("a"), ours(self="a", size=2)
+    assert first.items == [] and first.items is not ours("a").items  # the factory, each time
+    assert (second.self, second.items, second.size) == ("a", [], 2)
+    for option in ("init", "repr", "eq", "frozen"):
+        assert getattr(ours.__dataclass_params__, option) is getattr(theirs.__dataclass_params__, option)
+    for cls in (ours, theirs):
+        with pytest.raises(TypeError, match="cannot inherit non-frozen dataclass from a frozen one"):
+            dataclasses.dataclass(type("Loose", (cls,), {"__annotations__": {"more": "int"}, "more": 0}))
+        tight = type("Tight", (cls,), {"__annotations__": {"more": "int"}, "more": 0})
+        frozen = dataclasses.dataclass(frozen=True)(tight)
+        assert frozen("a", [1], 2, 3).more == 3
+        plain = type("Plain", (cls,), {})(self="a")
+        with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'self'"):
+            plain.self = "b"
+        with pytest.raises(dataclasses.FrozenInstanceError, match="cannot delete field 'size'"):
+            del plain.size
+    # A subclass without slots takes attributes of its own (the dataclass of Python 3.11
+    # fails there: its `__setattr__` names the class as it was before it had slots).
+    plain = type("Plain", (ours,), {})(self="a")
+    plain.note = 1
+    del plain.note
+    assert not hasattr(plain, "note") and plain.self == "a"
+
+
+@pytest.mark.parametrize(
+    "make", [record, dataclasses.dataclass(frozen=True, slots=True)], ids=["record", "dataclass"]
+)
+def test_a_record_refuses_what_the_frozen_dataclass_refuses(make: Callable[[type], type]) -> None:
+    class Assigns:
+        name: str
+
+        def __setattr__(self, name: str, value: object) -> None:
+            raise AssertionError
+
+    with pytest.raises(TypeError, match="Cannot overwrite attribute __setattr__ in class Assigns"):
+        make(Assigns)
+
+    class Unordered:
+        first: int = 0
+        second: int
+
+    with pytest.raises(TypeError, match="non-default argument 'second' follows default argument"):
+        make(Unordered)
+
+
 def test_a_record_repr_of_itself_does_not_recurse() -> None:
     @record
     class Holder:
@@ -404,7 +468,7 @@ def test_a_subclass_made_by_dataclass_or_record_compares_and_shows_its_ownfields
 
 def test_every_record_of_the_package_is_made_by_record() -> None:
     """No frozen dataclass of the package is made the slow way (each costs every run 0.6 ms
-    to import): each has the methods `record` gives, unless it writes its own."""
+    to import): each has the methods `record` gives, its ``__init__`` and frozenness too."""
     import importlib
     import pkgutil
 
@@ -420,7 +484,13 @@ def test_every_record_of_the_package_is_made_by_record() -> None:
                 and dataclasses.is_dataclass(value)
                 and value.__module__ == module.name
                 and value.__dataclass_params__.frozen  # type: ignore[attr-defined]
-                and vars(value).get("__eq__", None).__module__ != "i18n_sync.model"  # type: ignore[union-attr]
+                and not (
+                    all(
+                        getattr(vars(value).get(name), "__module__", "") == "i18n_sync.model"
+                        for name in ("__eq__", "__setattr__", "__delattr__")
+                    )
+                    and vars(value)["__init__"].__globals__.get("__set") is object.__setattr__  # `_init_of`
+                )
             ):
                 slow.append(value.__qualname__)
     assert slow == []

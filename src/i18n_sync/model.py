@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import abc
 import copy
+import inspect
 import sys
-from dataclasses import dataclass, field, fields, replace
+from contextlib import suppress
+from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, field, fields, replace
 from operator import attrgetter
 from reprlib import recursive_repr
 from typing import Any, TypeVar, dataclass_transform
@@ -27,12 +29,15 @@ def record(cls: type[T]) -> type[T]:
     A dataclass compiles each method it writes from source (``exec``): six a
     frozen class, 0.6 ms a class with Python 3.11. Importing the command line
     makes some 90 records, and that was 50 ms of every run, on one core, before
-    any work. Here the dataclass writes ``__init__`` and the frozen
-    ``__setattr__``/``__delattr__`` only; ``__repr__``, ``__eq__``, ``__hash__``
-    and the pickling state are closures over the field names, found once
-    (`operator.attrgetter` reads them), which cost nothing to make. They
-    return what the dataclass's own return, honouring ``field(repr=False,
-    compare=False, hash=...)``; a method the class writes itself is kept.
+    any work. Here one method is compiled, ``__init__`` (`_init_of`, as the
+    dataclass writes it for a frozen class); the dataclass only finds the
+    fields and makes the slots. The frozen ``__setattr__``/``__delattr__``,
+    ``__repr__``, ``__eq__``, ``__hash__`` and the pickling state are closures
+    over the field names, found once (`operator.attrgetter` reads them), which
+    cost nothing to make. They return what the dataclass's own return,
+    honouring ``field(repr=False, compare=False, hash=...)``; a method the class
+    writes itself is kept. A class with more than plain fields (`_is_plain`)
+    has its ``__init__`` and frozenness from the dataclass, as before.
 
     Pickling is quicker too, where it matters most: a first sync of 94 documents
     in 21 languages sends its process some 30,000 records from the workers. A
@@ -54,9 +59,25 @@ def record(cls: type[T]) -> type[T]:
     # own, and the dataclass gives it one over the fields. So does `record`.
     unhashed = body.get("__hash__", 0) is None and "__eq__" in body
     own = {name for name in _GIVEN | {"__init__"} if name in body and not (name == "__hash__" and unhashed)}
-    made: Any = dataclass(frozen=True, slots=True, repr=False, eq=False)(cls)
+    plain = _is_plain(cls)
+    documented = bool(body.get("__doc__"))  # before the dataclass writes one
+    if plain:  # as the dataclass refuses them in a frozen class
+        for name in ("__setattr__", "__delattr__"):
+            if name in body:
+                raise TypeError(f"Cannot overwrite attribute {name} in class {cls.__name__}")
+    made: Any = dataclass(init=not plain, frozen=not plain, slots=True, repr=False, eq=False)(cls)
     every = fields(made)
     names = tuple(item.name for item in every)
+    if plain:
+        if "__init__" not in own:
+            made.__init__ = _init_of(made, every)
+            if not documented:  # as the dataclass does: the class named with its signature
+                made.__doc__ = made.__name__ + str(inspect.signature(made)).replace(" -> None", "")
+        made.__setattr__, made.__delattr__ = _frozen_of(made, frozenset(names))
+        params = made.__dataclass_params__
+        # What the class now is; a dataclass subclassing it reads `frozen` (and must be frozen too).
+        with suppress(AttributeError, TypeError):  # a Python whose parameters cannot be set
+            params.init = params.frozen = params.repr = params.eq = True
     init = made.__init__.__code__ if "__init__" not in own else None
     # Remade by calling the class with its fields' values in order: where `__init__` takes
     # those and no more (no init-only variable, no keyword-only field) and does no more, and
@@ -87,6 +108,88 @@ def record(cls: type[T]) -> type[T]:
             setattr(made, name, method)
     abc.update_abstractmethods(made)  # as the dataclass does: a hash it gives may be an abstract one
     return made  # type: ignore[no-any-return]
+
+
+def _is_plain(cls: type) -> bool:
+    """Whether `record` writes the class's ``__init__`` and frozenness itself (else the dataclass
+    does): a class of plain fields, with no dataclass among its bases, no init-only or class
+    variable, no keyword-only field or field outside ``__init__``, and no ``__post_init__``.
+
+    Every record of the package is one. The others go the dataclass's way, which
+    knows them all; its annotations are read as text, where any doubt is the
+    dataclass's way too.
+    """
+    if hasattr(cls, "__post_init__"):
+        return False
+    if any(hasattr(base, "__dataclass_fields__") for base in cls.__mro__[1:]):
+        return False
+    for value in vars(cls).get("__annotations__", {}).values():
+        text = value if isinstance(value, str) else repr(value)
+        if "ClassVar" in text or "InitVar" in text or "KW_ONLY" in text:
+            return False
+    return not any(
+        isinstance(value, Field) and (value.kw_only is True or not value.init) for value in vars(cls).values()
+    )
+
+
+class _Factory:
+    """The default of a field made by its ``default_factory``, in the signature (as the dataclass's)."""
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_FACTORY = _Factory()
+
+
+def _init_of(cls: type, every: tuple[Field[Any], ...]) -> Any:
+    """``__init__`` setting each field, as the dataclass writes it for a frozen class: one
+    ``exec``, where the dataclass spends three (``__init__``, ``__setattr__``, ``__delattr__``)."""
+    own = "__dataclass_self__" if "self" in {item.name for item in every} else "self"
+    scope: dict[str, Any] = {"__name__": cls.__module__, "__set": object.__setattr__, "__factory": _FACTORY}
+    parameters, lines = [own], []
+    defaulted = None
+    for index, item in enumerate(every):
+        value = item.name
+        if item.default is not MISSING:
+            scope[f"__default_{index}"] = item.default
+            parameters.append(f"{item.name}=__default_{index}")
+        elif item.default_factory is not MISSING:
+            scope[f"__make_{index}"] = item.default_factory
+            parameters.append(f"{item.name}=__factory")
+            value = f"__make_{index}() if {item.name} is __factory else {item.name}"
+        elif defaulted is not None:
+            raise TypeError(f"non-default argument {item.name!r} follows default argument {defaulted!r}")
+        else:
+            parameters.append(item.name)
+        if item.default is not MISSING or item.default_factory is not MISSING:
+            defaulted = item.name
+        lines.append(f"    __set({own}, {item.name!r}, {value})")
+    source = f"def __init__({', '.join(parameters)}):\n" + "\n".join(lines or ["    pass"])
+    exec(source, scope)  # the source is made above, of the class's field names
+    init = scope["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__annotations__ = {**{item.name: item.type for item in every}, "return": None}
+    return init
+
+
+def _frozen_of(cls: Any, names: frozenset[str]) -> tuple[Any, Any]:
+    """``__setattr__`` and ``__delattr__`` refusing to change a field, as the dataclass writes them
+    for a frozen class (closures: nothing to compile)."""
+
+    def __setattr__(self: Any, name: str, value: object) -> None:
+        if type(self) is cls or name in names:
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+        super(cls, self).__setattr__(name, value)
+
+    def __delattr__(self: Any, name: str) -> None:
+        if type(self) is cls or name in names:
+            raise FrozenInstanceError(f"cannot delete field {name!r}")
+        super(cls, self).__delattr__(name)
+
+    __setattr__.__qualname__ = f"{cls.__qualname__}.__setattr__"
+    __delattr__.__qualname__ = f"{cls.__qualname__}.__delattr__"
+    return __setattr__, __delattr__
 
 
 def _reader(names: tuple[str, ...]) -> Any:
