@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import copy
+import dataclasses
 import inspect
 import sys
 from contextlib import suppress
@@ -37,7 +38,10 @@ def record(cls: type[T]) -> type[T]:
     cost nothing to make. They return what the dataclass's own return,
     honouring ``field(repr=False, compare=False, hash=...)``; a method the class
     writes itself is kept. A class with more than plain fields (`_is_plain`)
-    has its ``__init__`` and frozenness from the dataclass, as before.
+    has its ``__init__`` and frozenness from the dataclass, as before. One
+    difference is left: a base's ``__init_subclass__`` sees the class before
+    `record` gives it these methods (the dataclass writes its own before it
+    makes the class anew, with slots).
 
     Pickling is quicker too, where it matters most: a first sync of 94 documents
     in 21 languages sends its process some 30,000 records from the workers. A
@@ -69,10 +73,11 @@ def record(cls: type[T]) -> type[T]:
     every = fields(made)
     names = tuple(item.name for item in every)
     if plain:
+        _check_plain(made, every)
         if "__init__" not in own:
             made.__init__ = _init_of(made, every)
             if not documented:  # as the dataclass does: the class named with its signature
-                made.__doc__ = made.__name__ + str(inspect.signature(made)).replace(" -> None", "")
+                made.__doc__ = made.__name__ + _signature_text(made)
         made.__setattr__, made.__delattr__ = _frozen_of(made, frozenset(names))
         params = made.__dataclass_params__
         # What the class now is; a dataclass subclassing it reads `frozen` (and must be frozen too).
@@ -116,8 +121,9 @@ def _is_plain(cls: type) -> bool:
     variable, no keyword-only field or field outside ``__init__``, and no ``__post_init__``.
 
     Every record of the package is one. The others go the dataclass's way, which
-    knows them all; its annotations are read as text, where any doubt is the
-    dataclass's way too.
+    knows them all. Told before the dataclass reads the class, from the text of
+    its annotations, where any doubt is the dataclass's way; `_check_plain` makes
+    sure after.
     """
     if hasattr(cls, "__post_init__"):
         return False
@@ -132,45 +138,84 @@ def _is_plain(cls: type) -> bool:
     )
 
 
-class _Factory:
-    """The default of a field made by its ``default_factory``, in the signature (as the dataclass's)."""
+def _check_plain(cls: Any, every: tuple[Field[Any], ...]) -> None:
+    """Refuse what `_is_plain` could not tell from the text of the annotations (`InitVar` or
+    ``KW_ONLY`` imported under another name), and fields out of order, as the dataclass does
+    even for a class that writes ``__init__`` itself."""
+    # Besides the fields, the dataclass keeps its class variables and init-only variables.
+    kept = {item.name for item in every}
+    others = [item for name, item in cls.__dataclass_fields__.items() if name not in kept]
+    if any(getattr(item, "_field_type", None) is not _CLASS_VARIABLE for item in others) or any(
+        item.kw_only is True or not item.init for item in every
+    ):
+        raise TypeError(
+            f"record cannot make {cls.__qualname__}: spell InitVar, ClassVar and KW_ONLY by those "
+            "names, or make it with dataclass(frozen=True, slots=True)"
+        )
+    defaulted = None
+    for item in every:
+        if item.default is not MISSING or item.default_factory is not MISSING:
+            defaulted = item.name
+        elif defaulted is not None:
+            raise TypeError(f"non-default argument {item.name!r} follows default argument {defaulted!r}")
 
-    def __repr__(self) -> str:
-        return "<factory>"
 
+# The dataclass's own markers, private to it: its kind of field for a class variable, and the
+# default a field made by its ``default_factory`` shows in the signature. Tools reading
+# signatures test that default by identity.
+_CLASS_VARIABLE = getattr(dataclasses, "_FIELD_CLASSVAR", object())
+_FACTORY = getattr(dataclasses, "_HAS_DEFAULT_FACTORY", None)
+if _FACTORY is None:  # pragma: no cover - a Python whose dataclass has no such marker
 
-_FACTORY = _Factory()
+    class _Factory:
+        def __repr__(self) -> str:
+            return "<factory>"
+
+    _FACTORY = _Factory()
 
 
 def _init_of(cls: type, every: tuple[Field[Any], ...]) -> Any:
     """``__init__`` setting each field, as the dataclass writes it for a frozen class: one
-    ``exec``, where the dataclass spends three (``__init__``, ``__setattr__``, ``__delattr__``)."""
+    ``exec``, where the dataclass spends three (``__init__``, ``__setattr__``, ``__delattr__``).
+
+    Compiled, as the dataclass's, in the namespace of the class's module (its names stay
+    in a closure), so that the text annotations resolve there (`typing.get_type_hints`).
+    """
     own = "__dataclass_self__" if "self" in {item.name for item in every} else "self"
-    scope: dict[str, Any] = {"__name__": cls.__module__, "__set": object.__setattr__, "__factory": _FACTORY}
+    given: dict[str, Any] = {"__set": object.__setattr__, "__factory": _FACTORY}
     parameters, lines = [own], []
-    defaulted = None
     for index, item in enumerate(every):
         value = item.name
         if item.default is not MISSING:
-            scope[f"__default_{index}"] = item.default
+            given[f"__default_{index}"] = item.default
             parameters.append(f"{item.name}=__default_{index}")
         elif item.default_factory is not MISSING:
-            scope[f"__make_{index}"] = item.default_factory
+            given[f"__make_{index}"] = item.default_factory
             parameters.append(f"{item.name}=__factory")
             value = f"__make_{index}() if {item.name} is __factory else {item.name}"
-        elif defaulted is not None:
-            raise TypeError(f"non-default argument {item.name!r} follows default argument {defaulted!r}")
         else:
             parameters.append(item.name)
-        if item.default is not MISSING or item.default_factory is not MISSING:
-            defaulted = item.name
-        lines.append(f"    __set({own}, {item.name!r}, {value})")
-    source = f"def __init__({', '.join(parameters)}):\n" + "\n".join(lines or ["    pass"])
-    exec(source, scope)  # the source is made above, of the class's field names
-    init = scope["__init__"]
+        lines.append(f"        __set({own}, {item.name!r}, {value})")
+    source = (
+        f"def __create_fn__({', '.join(given)}):\n"
+        f"    def __init__({', '.join(parameters)}):\n" + "\n".join(lines or ["        pass"]) + "\n"
+        "    return __init__\n"
+    )
+    module = sys.modules.get(cls.__module__)
+    made: dict[str, Any] = {}
+    exec(source, vars(module) if module is not None else {}, made)  # of the field names, above
+    init = made["__create_fn__"](**given)
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__annotations__ = {**{item.name: item.type for item in every}, "return": None}
     return init
+
+
+def _signature_text(cls: type) -> str:
+    """The class's signature as the dataclass shows it in the doc it writes (none if unreadable)."""
+    try:
+        return str(inspect.signature(cls)).replace(" -> None", "")
+    except (TypeError, ValueError):
+        return ""
 
 
 def _frozen_of(cls: Any, names: frozenset[str]) -> tuple[Any, Any]:
