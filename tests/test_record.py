@@ -1,4 +1,4 @@
-"""`model.record`: a frozen slotted dataclass, made and pickled quicker, that behaves as one.
+"""`record`: a frozen slotted dataclass, made and pickled quicker, that behaves as one.
 
 Its methods return what the dataclass's own return (repr, equality, hashing, the
 fields' options, methods the class writes itself, subclasses). Every record a run's
@@ -21,12 +21,13 @@ from pathlib import Path
 import pytest
 
 from helpers import invoke
-from i18n_sync import model
-from i18n_sync.model import Message, Region, Unit, record
+from i18n_sync import record as records
+from i18n_sync.model import Message, Region, Unit
 from i18n_sync.project import pool
 from i18n_sync.project.config import load_config
 from i18n_sync.project.jobcache import JobCache
 from i18n_sync.project.sync import run
+from i18n_sync.record import record
 from test_scale import COMPACT, TR, make_docs
 
 
@@ -44,7 +45,7 @@ class _Seen(pickle.Pickler):
 
 
 def _quick(cls: type) -> bool:
-    return getattr(cls.__getstate__, "__module__", "") == "i18n_sync.model"
+    return getattr(cls.__getstate__, "__module__", "") == "i18n_sync.record"
 
 
 def _watch(monkeypatch: pytest.MonkeyPatch) -> _Seen:
@@ -228,7 +229,7 @@ def test_a_record_of_another_length_is_a_cache_miss_never_a_half_record() -> Non
         "old good": pickle.dumps(_Forged((copyreg._reconstructor, (_Versioned, object, None), (1, "a")))),
     }
     for values in ((1,), (1, "a", 3)):
-        pickled[f"{len(values)}"] = pickle.dumps(_Forged((model._rebuilt, (_Versioned, values))))
+        pickled[f"{len(values)}"] = pickle.dumps(_Forged((records._rebuilt, (_Versioned, values))))
         pickled[f"old {len(values)}"] = pickle.dumps(
             _Forged((copyreg._reconstructor, (_Versioned, object, None), values))
         )
@@ -485,7 +486,7 @@ def test_every_record_of_the_package_is_made_by_record() -> None:
                 and value.__module__ == module.name
                 and value.__dataclass_params__.frozen  # type: ignore[attr-defined]
                 and not all(  # the frozen methods are `_frozen_of`'s: `__init__` is `_init_of`'s too
-                    getattr(vars(value).get(name), "__module__", "") == "i18n_sync.model"
+                    getattr(vars(value).get(name), "__module__", "") == "i18n_sync.record"
                     for name in ("__eq__", "__setattr__", "__delattr__")
                 )
             ):

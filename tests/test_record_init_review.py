@@ -20,7 +20,8 @@ from dataclasses import field
 
 import pytest
 
-from i18n_sync.model import Region, Unit, record
+from i18n_sync.model import Region, Unit
+from i18n_sync.record import record
 from test_record import twins
 
 

@@ -1,4 +1,4 @@
-"""Review of `model.record`: a record behaves as the frozen slotted dataclass, in the corners too.
+"""Review of `record`: a record behaves as the frozen slotted dataclass, in the corners too.
 
 Each test holds a record against what ``dataclass(frozen=True, slots=True)`` does with the same
 class body (its "twin"), on the running Python. The classes pickled are at module level, so that
@@ -20,7 +20,8 @@ from typing import ClassVar
 import pytest
 
 from i18n_sync.errors import Diagnostic
-from i18n_sync.model import Region, record
+from i18n_sync.model import Region
+from i18n_sync.record import record
 from test_record import copies, fields_of, twins
 
 PROTOCOLS = range(pickle.HIGHEST_PROTOCOL + 1)

@@ -29,13 +29,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from i18n_sync.errors import Diagnostic, I18nSyncError, UsageError, WriteError
-from i18n_sync.model import FileChange, record
+from i18n_sync.model import FileChange
 from i18n_sync.project.config import Config, load_config
 from i18n_sync.project.files import hold_lock, is_current
 from i18n_sync.project.ownership import adoption
 from i18n_sync.project.plan import find_sources, output_paths, plan_documents
 from i18n_sync.project.sync import STEPS, LanguageReport, Progress, RunReport, run
 from i18n_sync.project.writing import Staging, apply_changes
+from i18n_sync.record import record
 
 if TYPE_CHECKING:
     from i18n_sync.importing.importer import ImportRun

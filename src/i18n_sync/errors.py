@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from i18n_sync.model import record
+from i18n_sync.record import record
 
 
 class I18nSyncError(Exception):

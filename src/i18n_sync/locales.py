@@ -11,7 +11,7 @@ from babel.languages import get_official_languages
 from babel.messages.plurals import get_plural
 from babel.numbers import format_decimal
 
-from i18n_sync.model import record
+from i18n_sync.record import record
 
 # language, optional script, optional region: tr, zh-CN, zh-Hans, pt-BR, es-419.
 # ASCII only and matched with fullmatch (`$` would let "tr\n" through): the tag

@@ -25,7 +25,7 @@ from i18n_sync.checks.github import Difference
 from i18n_sync.markdown.html import VOID, unfinished_markup
 from i18n_sync.markdown.msgid import PLACEHOLDER
 from i18n_sync.markdown.records import BlockNode, TextFacts
-from i18n_sync.model import record
+from i18n_sync.record import record
 
 UNSAFE_SCHEMES = ("javascript", "vbscript", "data", "file")
 

@@ -29,7 +29,7 @@ from typing import Any
 from cmarkgfm import cmark
 from cmarkgfm.cmark import Options
 
-from i18n_sync.model import record
+from i18n_sync.record import record
 
 # GitHub renders raw HTML (its sanitizer runs afterwards) and footnotes.
 _GITHUB_OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES

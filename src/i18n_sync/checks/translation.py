@@ -94,7 +94,8 @@ from i18n_sync.markdown.facts import unit_facts
 from i18n_sync.markdown.html import HTML_KINDS, html_facts
 from i18n_sync.markdown.msgid import fill_placeholders
 from i18n_sync.markdown.records import ParseContext
-from i18n_sync.model import Message, record
+from i18n_sync.model import Message
+from i18n_sync.record import record
 
 ERROR = "error"
 WARNING = "warning"

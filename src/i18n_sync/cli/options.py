@@ -18,9 +18,9 @@ import click
 
 from i18n_sync.errors import I18nSyncError, UsageError
 from i18n_sync.locales import parse_language
-from i18n_sync.model import record
 from i18n_sync.project.config import Settings, load_config
 from i18n_sync.project.files import hold_lock, path_problem
+from i18n_sync.record import record
 from i18n_sync.reports.output import failure_data
 
 F = TypeVar("F", bound=Callable[..., Any])

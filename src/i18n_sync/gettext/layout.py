@@ -20,7 +20,8 @@ from itertools import pairwise
 from i18n_sync.gettext.linebreak import display_width
 from i18n_sync.gettext.po import Layout
 from i18n_sync.gettext.po_write import check_catalog, format_entry, format_po, header_entry, in_file_order
-from i18n_sync.model import Catalog, Message, record
+from i18n_sync.model import Catalog, Message
+from i18n_sync.record import record
 
 # What precedes a string on an obsolete entry's or a previous msgid's line.
 _PREFIX = re.compile(r"#~\| |#~ |#\| ")

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from i18n_sync.gettext.matcher import Matcher
-from i18n_sync.model import Catalog, Message, record
+from i18n_sync.model import Catalog, Message
+from i18n_sync.record import record
 
 FILL_CHOICES = ("fill", "fuzzy", "off")
 """What the `translation_memory` setting may say an exact match of the project's own memory does."""

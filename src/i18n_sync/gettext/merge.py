@@ -45,7 +45,8 @@ from fractions import Fraction
 
 from i18n_sync.gettext.matcher import Matcher
 from i18n_sync.gettext.memory import Memory, Suggestion
-from i18n_sync.model import Catalog, Message, record
+from i18n_sync.model import Catalog, Message
+from i18n_sync.record import record
 
 
 @record

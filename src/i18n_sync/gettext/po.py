@@ -29,7 +29,8 @@ from i18n_sync.gettext.po_text import (
     split_references,
 )
 from i18n_sync.gettext.po_write import format_po, plainly_unique
-from i18n_sync.model import Catalog, Message, record
+from i18n_sync.model import Catalog, Message
+from i18n_sync.record import record
 
 __all__ = [
     "Layout",

@@ -7,7 +7,8 @@ from dataclasses import fields
 from fractions import Fraction
 from functools import lru_cache
 
-from i18n_sync.model import Catalog, Message, record
+from i18n_sync.model import Catalog, Message
+from i18n_sync.record import record
 
 _WORD = re.compile(r"\{\d+\}|\S+")
 

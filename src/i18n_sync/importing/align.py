@@ -54,7 +54,8 @@ from i18n_sync.importing.cues import (
     score_pair,
     url_similarity,
 )
-from i18n_sync.model import Unit, record
+from i18n_sync.model import Unit
+from i18n_sync.record import record
 
 __all__ = [
     "Alignment",

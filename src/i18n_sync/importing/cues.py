@@ -28,7 +28,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from i18n_sync.markdown.msgid import PLACEHOLDER
-from i18n_sync.model import Unit, record
+from i18n_sync.model import Unit
+from i18n_sync.record import record
 
 # Structure: what kind of block, at which depth. A heading of the same level is
 # rare evidence, a paragraph of the same shape common evidence.

@@ -37,12 +37,13 @@ from i18n_sync.importing.proposals import Proposal, align_documents, proposals_o
 from i18n_sync.locales import Language, parse_language
 from i18n_sync.markdown.document import Document, load_document
 from i18n_sync.markdown.extract import DEFAULT_FRONT_MATTER_KEYS, Extraction, extract_units
-from i18n_sync.model import Catalog, FileChange, Message, Unit, record
+from i18n_sync.model import Catalog, FileChange, Message, Unit
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import decode_utf8, read_bytes
 from i18n_sync.project.jobs import format_catalog, parse_catalog_layout
 from i18n_sync.project.plan import SourceDocument, find_sources, plan_documents
 from i18n_sync.project.sync import check_policy
+from i18n_sync.record import record
 from i18n_sync.render.splice import accept_translations, render_accepted
 
 STATE_MEANINGS = {

@@ -24,7 +24,8 @@ from i18n_sync.markdown.html import url_marks
 from i18n_sync.markdown.msgid import PLACEHOLDER, apply_edits, layout_edits
 from i18n_sync.markdown.parser import scan_inline
 from i18n_sync.markdown.records import InlineMarks, ParseContext
-from i18n_sync.model import Unit, record
+from i18n_sync.model import Unit
+from i18n_sync.record import record
 
 _SENTENCE_END = re.compile(r"[.!?;:](?=[ \t\n])|[。！？；]")
 _ANCHOR_WITH_SPACES = re.compile(r"\]\((#[^()\n]*?\s[^()\n]*?)\)")

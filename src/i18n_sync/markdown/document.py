@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from i18n_sync.errors import MarkdownError
-from i18n_sync.model import record
+from i18n_sync.record import record
 
 _NEWLINE = re.compile(r"(\r\n|\r|\n)")
 BOM = "\ufeff"

@@ -18,7 +18,8 @@ from i18n_sync.markdown.html import Piece, read_html
 from i18n_sync.markdown.msgid import compute_msgid
 from i18n_sync.markdown.parser import parse_document, scan_inline, split_table_row
 from i18n_sync.markdown.records import InlineMarks, Outline, ParseContext, ParsedDocument, TextBlock
-from i18n_sync.model import Region, Unit, record
+from i18n_sync.model import Region, Unit
+from i18n_sync.record import record
 
 DEFAULT_FRONT_MATTER_KEYS = ("title", "description")
 

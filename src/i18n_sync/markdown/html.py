@@ -23,7 +23,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 
 from i18n_sync.markdown.records import BlockNode, HtmlTag, Mark, TextFacts
-from i18n_sync.model import record
+from i18n_sync.record import record
 
 # Phrasing content: elements that stay inside the sentence around them.
 INLINE = frozenset(

@@ -26,7 +26,7 @@ from dataclasses import field
 from functools import lru_cache
 from urllib.parse import unquote
 
-from i18n_sync.model import record
+from i18n_sync.record import record
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 

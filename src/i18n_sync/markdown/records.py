@@ -8,7 +8,7 @@ The module imports nothing but the standard library: a module that only reads re
 
 from __future__ import annotations
 
-from i18n_sync.model import record
+from i18n_sync.record import record
 
 # --- What parsing a document gives extraction and splicing --------------------------------------
 

@@ -25,7 +25,6 @@ from pathlib import Path, PurePosixPath
 
 from i18n_sync.errors import ConfigError, UsageError
 from i18n_sync.locales import Language, language_in_name, parse_language
-from i18n_sync.model import record
 from i18n_sync.project.config import (
     CONFIG_FILE,
     PYPROJECT,
@@ -34,6 +33,7 @@ from i18n_sync.project.config import (
     load_config,
     with_languages,
 )
+from i18n_sync.record import record
 
 # Folders that hold no documentation, or whose Markdown is not the project's.
 _SKIPPED = frozenset({"node_modules", "vendor", "third_party", "site-packages", "venv", "locales"})

@@ -28,11 +28,12 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from i18n_sync.errors import I18nSyncError
-from i18n_sync.model import FileChange, record
+from i18n_sync.model import FileChange
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import read_bytes, read_many
 from i18n_sync.project.jobcache import JobCache, open_job_cache
 from i18n_sync.project.writing import write_atomic
+from i18n_sync.record import record
 
 CACHE_VARIABLE = "I18N_SYNC_CACHE_DIR"
 _FORMAT = b"i18n-sync run cache 1\n"

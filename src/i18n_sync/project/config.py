@@ -11,7 +11,7 @@ from typing import Any
 
 from i18n_sync.errors import ConfigError
 from i18n_sync.locales import Language, normalize_tag, parse_language
-from i18n_sync.model import record
+from i18n_sync.record import record
 
 CONFIG_FILE = "i18n-sync.toml"
 PYPROJECT = "pyproject.toml"

@@ -17,12 +17,13 @@ from i18n_sync.errors import CatalogError, I18nSyncError
 from i18n_sync.gettext.po import parse_po, translations_of
 from i18n_sync.markdown.document import Document
 from i18n_sync.markdown.extract import Extraction, extract_units
-from i18n_sync.model import Catalog, record
+from i18n_sync.model import Catalog
 from i18n_sync.project.config import Config, is_compact
 from i18n_sync.project.files import is_current, read_bytes
 from i18n_sync.project.jobs import parse_catalog, read_document, used_by
 from i18n_sync.project.plan import Target, find_sources, plan_documents
 from i18n_sync.project.sync import check_policy, execute
+from i18n_sync.record import record
 from i18n_sync.render.splice import is_allowed_link, render_document
 from i18n_sync.reports.history import find_in_sync
 from i18n_sync.reports.status import InSync, LanguageStatus, StatusReport, document_status, with_since

@@ -30,11 +30,12 @@ from i18n_sync.markdown.document import Document, load_document
 from i18n_sync.markdown.extract import Extraction, extract_units
 from i18n_sync.markdown.links import Site, relative_link
 from i18n_sync.markdown.parser import MAX_INLINE_LENGTH
-from i18n_sync.model import Catalog, FileChange, record
+from i18n_sync.model import Catalog, FileChange
 from i18n_sync.project.config import Config, Settings
 from i18n_sync.project.files import decode_utf8, read_bytes
 from i18n_sync.project.ownership import is_owned
 from i18n_sync.project.plan import SourceDocument, Target
+from i18n_sync.record import record
 from i18n_sync.render.decorate import Decorations, SwitcherEntry, switcher_line
 from i18n_sync.render.publish import Prepared, publish
 from i18n_sync.render.splice import Accepted, accept_translations

@@ -18,7 +18,6 @@ from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import partial
 
-from i18n_sync.model import record
 from i18n_sync.project.jobcache import (
     PROTOCOL,
     Cached,
@@ -42,6 +41,7 @@ from i18n_sync.project.jobs import (
 from i18n_sync.project.plan import SourceDocument
 from i18n_sync.project.pool import forks, map_jobs
 from i18n_sync.project.writing import Staging
+from i18n_sync.record import record
 
 Told = Callable[[str], Callable[[int, int], None] | None]
 """The run's progress for a stage ("extract", "update"), as `map_jobs` hears it."""

@@ -15,10 +15,10 @@ from pathlib import PurePosixPath
 
 from i18n_sync.errors import ConfigError, I18nSyncError, WriteError
 from i18n_sync.locales import Language
-from i18n_sync.model import record
 from i18n_sync.project.config import Config, is_compact
 from i18n_sync.project.files import Folders, check_target, is_own_file
 from i18n_sync.project.ownership import is_generated, read_manifest
+from i18n_sync.record import record
 
 
 @record

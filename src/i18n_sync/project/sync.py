@@ -23,7 +23,7 @@ from i18n_sync.gettext.merge import MergeReport
 from i18n_sync.gettext.stats import Counts
 from i18n_sync.locales import Language
 from i18n_sync.markdown.links import relative_link
-from i18n_sync.model import FileChange, record
+from i18n_sync.model import FileChange
 from i18n_sync.project.cache import open_memo
 from i18n_sync.project.config import Config
 from i18n_sync.project.jobcache import (
@@ -55,6 +55,7 @@ from i18n_sync.project.ownership import MANIFEST, manifest_change, read_manifest
 from i18n_sync.project.plan import SourceDocument, find_sources, output_paths, plan_documents
 from i18n_sync.project.pool import worker_count
 from i18n_sync.project.writing import Staging
+from i18n_sync.record import record
 from i18n_sync.render.decorate import Decorations, generated_header, notice_template, notice_text
 from i18n_sync.render.publish import Prepared, build_site
 from i18n_sync.render.splice import Accepted

@@ -20,7 +20,7 @@ from contextlib import suppress
 from pathlib import Path, PurePosixPath
 
 from i18n_sync.errors import I18nSyncError, WriteError
-from i18n_sync.model import FileChange, record
+from i18n_sync.model import FileChange
 from i18n_sync.project.files import (
     LOCK_FILE,
     TEMP_PREFIX,
@@ -37,6 +37,7 @@ from i18n_sync.project.files import (
     reporting,
     write_failure,
 )
+from i18n_sync.record import record
 
 
 @record

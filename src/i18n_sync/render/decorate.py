@@ -16,7 +16,7 @@ from i18n_sync.gettext.po import parse_po, translations_of
 from i18n_sync.gettext.stats import Counts
 from i18n_sync.locales import localized_decimal
 from i18n_sync.markdown.document import Document
-from i18n_sync.model import record
+from i18n_sync.record import record
 from i18n_sync.render.splice import Insertion
 
 SWITCHER_MARKER = "<!-- i18n-sync:languages -->"

@@ -20,7 +20,8 @@ from i18n_sync.markdown.extract import Extraction
 from i18n_sync.markdown.html import text_content
 from i18n_sync.markdown.links import Page, Site, resolve_url
 from i18n_sync.markdown.parser import heading_text
-from i18n_sync.model import Unit, record
+from i18n_sync.model import Unit
+from i18n_sync.record import record
 from i18n_sync.render.decorate import Decorations, insertions
 from i18n_sync.render.splice import Accepted, Rendered, render_accepted
 

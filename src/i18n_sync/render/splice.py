@@ -37,7 +37,8 @@ from i18n_sync.markdown.html import escape_attribute, url_marks
 from i18n_sync.markdown.msgid import PLACEHOLDER, apply_edits, fill_placeholders
 from i18n_sync.markdown.parser import block_spans, scan_inline
 from i18n_sync.markdown.records import Outline, ParseContext
-from i18n_sync.model import Region, Unit, record
+from i18n_sync.model import Region, Unit
+from i18n_sync.record import record
 
 # A front-matter value YAML reads as a plain string: it starts with a letter and holds
 # only letters, digits, marks, single spaces and harmless punctuation, and ends with no ':'.

@@ -38,7 +38,8 @@ from pathlib import Path
 from i18n_sync.errors import I18nSyncError
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import extract_units
-from i18n_sync.model import Catalog, record
+from i18n_sync.model import Catalog
+from i18n_sync.record import record
 from i18n_sync.reports.status import InSync
 
 DEFAULT_LIMIT = 100

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from i18n_sync.checks.translation import Finding
 from i18n_sync.gettext.stats import Counts, floor_percent
-from i18n_sync.model import record
+from i18n_sync.record import record
 from i18n_sync.reports.review import Review, ReviewDocument, ReviewUnit
 from i18n_sync.reports.status import DiffPart
 

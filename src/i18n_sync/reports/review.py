@@ -27,7 +27,7 @@ from i18n_sync.gettext.po import decode_po, parse_po, translations_of
 from i18n_sync.gettext.stats import Counts
 from i18n_sync.markdown.document import Document, load_document
 from i18n_sync.markdown.extract import Extraction, extract_units
-from i18n_sync.model import Catalog, FileChange, Message, record
+from i18n_sync.model import Catalog, FileChange, Message
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import decode_utf8, hold_lock, read_bytes
 from i18n_sync.project.inspect import CheckReport, check_project, project_status
@@ -35,6 +35,7 @@ from i18n_sync.project.jobs import format_catalog, parse_catalog_layout
 from i18n_sync.project.plan import SourceDocument, Target, find_sources, plan_documents
 from i18n_sync.project.sync import check_policy
 from i18n_sync.project.writing import apply_changes
+from i18n_sync.record import record
 from i18n_sync.render.splice import Rendered, accept_translations, is_allowed_link, render_accepted
 from i18n_sync.reports.sanitize import sanitize_html
 from i18n_sync.reports.status import DiffPart, DocumentStatus, StatusReport, word_diff

@@ -25,7 +25,8 @@ from typing import Any
 
 from i18n_sync.errors import I18nSyncError
 from i18n_sync.gettext.stats import Counts, count_messages, floor_percent, is_kept_in_english
-from i18n_sync.model import Catalog, Message, record
+from i18n_sync.model import Catalog, Message
+from i18n_sync.record import record
 
 SCHEMA_VERSION = 1
 """The version of the JSON output's schema (``status.schema.json``)."""
