@@ -22,6 +22,7 @@ except ImportError:  # Windows
 from helpers import invoke
 from i18n_sync.errors import ConfigError
 from i18n_sync.model import FileChange
+from i18n_sync.project import merging
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.config import load_config
 from i18n_sync.project.files import TEMP_PREFIX, read_many
@@ -113,6 +114,46 @@ def test_every_output_is_staged_before_the_writes_batch_or_not(
     assert outputs <= held
     assert all((root / path).read_bytes() == content for path, content in expected)
     assert not [p for p in root.rglob("*") if p.name.startswith(TEMP_PREFIX)]
+
+
+def test_the_last_documents_files_wait_for_the_render_pool_and_are_staged_all_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 32 documents, each with a template and three catalogues: the last document's files fill a
+    # batch of 128. Staged as it is taken, they kept the render pool waiting, the workers being
+    # done; they are staged with the settled files while the workers render, before the writes.
+    monkeypatch.setenv(CACHE_VARIABLE, "off")
+    root = make_docs(tmp_path, count=32)
+    expected = report_bytes(run(load_config(root)))
+    taking: list[int] = []  # the number of the document being taken
+    batches: list[int | None] = []  # the document taken when each batch was staged
+    real_take, real_stage_added, real_holding = merging._Gathered.take, Staging.stage_added, Staging.holding
+
+    def take(self: merging._Gathered, outcome: merging.DocumentOutcome) -> None:
+        taking.append(self.documents + 1)
+        try:
+            real_take(self, outcome)
+        finally:
+            taking.pop()
+
+    def stage_added(self: Staging) -> None:
+        batches.append(taking[-1] if taking else None)
+        real_stage_added(self)
+
+    held: set[str] = set()
+
+    def holding(self: Staging, changes: Iterable[FileChange]) -> dict[str, str]:
+        found = real_holding(self, changes)
+        held.update(found)
+        return found
+
+    monkeypatch.setattr(merging._Gathered, "take", take)
+    monkeypatch.setattr(Staging, "stage_added", stage_added)
+    monkeypatch.setattr(Staging, "holding", holding)
+    assert invoke(root, "sync").exit_code == 0
+    assert batches == [None]  # after the render pool: the rest of the outputs
+    assert held == {path for path, _ in expected}
+    assert all((root / path).read_bytes() == content for path, content in expected)
 
 
 def test_a_run_with_nothing_to_do_is_remembered_and_its_report_reused(

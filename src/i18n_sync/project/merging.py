@@ -203,8 +203,11 @@ class _Gathered:
             stages.gather(source, {}, {})
             self._told()
             return
+        # The last document's files wait for the settled files staged while the workers render:
+        # staging a batch now would keep the render pool waiting, the workers being done.
+        batch = self.documents < self.total
         if staging is not None and template.change is not None:
-            staging.add(template.change)
+            staging.add(template.change, batch)
         catalogues = {}
         own = _own_catalogue_jobs(source, template, self.languages)  # as the worker made them
         for catalogue, (result, kept) in zip(own, outcome.merges, strict=True):
@@ -213,7 +216,7 @@ class _Gathered:
             self.jobs.append(catalogue)
             self.kept.append(kept)
             if staging is not None and _language(catalogue) in stages.written:
-                _stage_catalogue(staging, None, merged)
+                _stage_catalogue(staging, None, merged, batch)
         stages.gather(source, {template.path: template}, catalogues)
         self._told()
 
@@ -263,11 +266,13 @@ def _language(job: CatalogueJob) -> str:
     return job.members[0].target.language.tag
 
 
-def _stage_catalogue(staging: Staging, written: Collection[str] | None, result: CatalogueResult) -> None:
+def _stage_catalogue(
+    staging: Staging, written: Collection[str] | None, result: CatalogueResult, batch: bool = True
+) -> None:
     """Stage a merged catalogue that changes its file, if it is one of the paths `written`
-    (None: the caller chose it already)."""
+    (None: the caller chose it already); `batch` is `Staging.add`'s."""
     if result.error is None and result.change is not None and (written is None or result.path in written):
-        staging.add(result.change)
+        staging.add(result.change, batch)
 
 
 def _early_templates(

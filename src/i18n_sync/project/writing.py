@@ -549,6 +549,8 @@ class Staging:
             wait(shares)  # both, even when one raised: no thread writes on after this returns
             for share in shares:
                 share.result()
+        if self._added:  # changes `add` held that were staged now: not again with the next batch
+            self._added = [change for change in self._added if change.path not in self._temps]
         if self.failure is None and (flush or len(self._unflushed) >= _FLUSH_BATCH):
             self.flush()
 
@@ -568,11 +570,13 @@ class Staging:
             return
         self.swept.update(fresh.values())
 
-    def add(self, change: FileChange) -> None:
+    def add(self, change: FileChange, batch: bool = True) -> None:
         """Stage `change` with the next batch, not flushed yet: for changes that come one at a
-        time, as the workers' results do. `stage_added` stages the last batch."""
+        time, as the workers' results do. `stage_added` stages the last batch. With `batch`
+        false, a full batch waits too: for a caller that stages the changes it holds soon, in
+        a better moment (`stage` skips a change staged already)."""
         self._added.append(change)
-        if len(self._added) >= _ADDED_BATCH:
+        if batch and len(self._added) >= _ADDED_BATCH:
             self.stage_added()
 
     def stage_added(self) -> None:
