@@ -90,17 +90,17 @@ def test_one_worker_and_many_give_the_same_run(tmp_path: Path, monkeypatch: pyte
     assert "# Kılavuz 1" in output and "[Sonraki kılavuza](../guide2.md)" in output
 
 
-def test_every_output_is_staged_before_the_writes_batch_or_not(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # 150 outputs: 128 staged as one batch while the workers render, the last 22 after them.
-    # Every one is staged by the time the files are written, each file holds what a run that
-    # writes nothing reports, and no temporary file is left behind.
+def _uncached_docs(
+    root: Path, monkeypatch: pytest.MonkeyPatch, count: int
+) -> tuple[Path, list[tuple[str, bytes]]]:
+    """`make_docs` with the cache off, and the files a first sync of it writes."""
     monkeypatch.setenv(CACHE_VARIABLE, "off")
-    root = make_docs(tmp_path, count=50)
-    expected = report_bytes(run(load_config(root)))
-    outputs = {path for path, _ in expected if path.startswith("site/")}
-    assert len(outputs) == 150
+    make_docs(root, count=count)
+    return root, report_bytes(run(load_config(root)))
+
+
+def _staged_ahead(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """The paths the writes find staged ahead (`Staging.holding`), filled in as a run writes."""
     held: set[str] = set()
     real = Staging.holding
 
@@ -110,6 +110,19 @@ def test_every_output_is_staged_before_the_writes_batch_or_not(
         return found
 
     monkeypatch.setattr(Staging, "holding", holding)
+    return held
+
+
+def test_every_output_is_staged_before_the_writes_batch_or_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 150 outputs: 128 staged as one batch while the workers render, the last 22 after them.
+    # Every one is staged by the time the files are written, each file holds what a run that
+    # writes nothing reports, and no temporary file is left behind.
+    root, expected = _uncached_docs(tmp_path, monkeypatch, count=50)
+    outputs = {path for path, _ in expected if path.startswith("site/")}
+    assert len(outputs) == 150
+    held = _staged_ahead(monkeypatch)
     assert invoke(root, "sync").exit_code == 0
     assert outputs <= held
     assert all((root / path).read_bytes() == content for path, content in expected)
@@ -122,12 +135,10 @@ def test_the_last_documents_files_wait_for_the_render_pool_and_are_staged_all_th
     # 32 documents, each with a template and three catalogues: the last document's files fill a
     # batch of 128. Staged as it is taken, they kept the render pool waiting, the workers being
     # done; they are staged with the settled files while the workers render, before the writes.
-    monkeypatch.setenv(CACHE_VARIABLE, "off")
-    root = make_docs(tmp_path, count=32)
-    expected = report_bytes(run(load_config(root)))
+    root, expected = _uncached_docs(tmp_path, monkeypatch, count=32)
     taking: list[int] = []  # the number of the document being taken
     batches: list[int | None] = []  # the document taken when each batch was staged
-    real_take, real_stage_added, real_holding = merging._Gathered.take, Staging.stage_added, Staging.holding
+    real_take, real_stage_added = merging._Gathered.take, Staging.stage_added
 
     def take(self: merging._Gathered, outcome: merging.DocumentOutcome) -> None:
         taking.append(self.documents + 1)
@@ -140,16 +151,9 @@ def test_the_last_documents_files_wait_for_the_render_pool_and_are_staged_all_th
         batches.append(taking[-1] if taking else None)
         real_stage_added(self)
 
-    held: set[str] = set()
-
-    def holding(self: Staging, changes: Iterable[FileChange]) -> dict[str, str]:
-        found = real_holding(self, changes)
-        held.update(found)
-        return found
-
     monkeypatch.setattr(merging._Gathered, "take", take)
     monkeypatch.setattr(Staging, "stage_added", stage_added)
-    monkeypatch.setattr(Staging, "holding", holding)
+    held = _staged_ahead(monkeypatch)
     assert invoke(root, "sync").exit_code == 0
     assert batches == [None]  # after the render pool: the rest of the outputs
     assert held == {path for path, _ in expected}
