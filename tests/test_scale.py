@@ -22,10 +22,11 @@ except ImportError:  # Windows
 from helpers import invoke
 from i18n_sync.errors import ConfigError
 from i18n_sync.model import FileChange
-from i18n_sync.project import merging
+from i18n_sync.project import merging, sync
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.config import load_config
 from i18n_sync.project.files import TEMP_PREFIX, read_many
+from i18n_sync.project.plan import find_sources, plan_documents
 from i18n_sync.project.sync import RunReport, run
 from i18n_sync.project.writing import Staging
 
@@ -134,11 +135,18 @@ def test_the_last_documents_files_wait_for_the_render_pool_and_are_staged_all_th
 ) -> None:
     # 32 documents, each with a template and three catalogues: the last document's files fill a
     # batch of 128. Staged as it is taken, they kept the render pool waiting, the workers being
-    # done; they are staged with the settled files while the workers render, before the writes.
+    # done; they are staged first thing while the workers render (`_stage_settled`).
     root, expected = _uncached_docs(tmp_path, monkeypatch, count=32)
+    config = load_config(root)
+    last = plan_documents(config, find_sources(config))[-1]
     taking: list[int] = []  # the number of the document being taken
-    batches: list[int | None] = []  # the document taken when each batch was staged
-    real_take, real_stage_added = merging._Gathered.take, Staging.stage_added
+    batches: list[int] = []  # the document taken when a batch was staged
+    with_the_render: set[str] = set()  # staged by the time the render stage staged the settled files
+    real_take, real_stage_added, real_settled = (
+        merging._Gathered.take,
+        Staging.stage_added,
+        sync._stage_settled,
+    )
 
     def take(self: merging._Gathered, outcome: merging.DocumentOutcome) -> None:
         taking.append(self.documents + 1)
@@ -148,14 +156,20 @@ def test_the_last_documents_files_wait_for_the_render_pool_and_are_staged_all_th
             taking.pop()
 
     def stage_added(self: Staging) -> None:
-        batches.append(taking[-1] if taking else None)
+        batches.extend(taking[-1:])
         real_stage_added(self)
+
+    def stage_settled(staging: Staging, settled: list[FileChange]) -> None:
+        real_settled(staging, settled)
+        with_the_render.update(staging.holding(settled))
 
     monkeypatch.setattr(merging._Gathered, "take", take)
     monkeypatch.setattr(Staging, "stage_added", stage_added)
+    monkeypatch.setattr(sync, "_stage_settled", stage_settled)
     held = _staged_ahead(monkeypatch)
     assert invoke(root, "sync").exit_code == 0
-    assert batches == [None]  # after the render pool: the rest of the outputs
+    assert batches == []  # none while a document is taken
+    assert {last.template, *(target.catalog for target in last.targets)} <= with_the_render
     assert held == {path for path, _ in expected}
     assert all((root / path).read_bytes() == content for path, content in expected)
 

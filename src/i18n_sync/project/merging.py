@@ -203,9 +203,11 @@ class _Gathered:
             stages.gather(source, {}, {})
             self._told()
             return
-        # The last document's files wait for the settled files staged while the workers render:
-        # staging a batch now would keep the render pool waiting, the workers being done.
-        batch = self.documents < self.total
+        # The last document's files wait for the render stage, which stages what `add` holds, in
+        # the order added, while its workers render (`_Combined.publish_all`): staging a batch
+        # now would keep the render pool waiting, the workers being done. A run without the
+        # render stage stages them now, as the other documents'.
+        batch = self.documents < self.total or "render" not in stages.context.steps
         if staging is not None and template.change is not None:
             staging.add(template.change, batch)
         catalogues = {}

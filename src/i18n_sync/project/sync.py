@@ -200,7 +200,7 @@ class _Combined:
         render, and the outputs as they come (`writing.Staging`): they cost the
         run's end nothing.
         """
-        meanwhile = None if self.staging is None else partial(self.staging.stage, self.settled())
+        meanwhile = None if self.staging is None else partial(_stage_settled, self.staging, self.settled())
         # Read first, so that each job is made with its output's record, once: thousands.
         unreadable = None
         try:
@@ -215,6 +215,8 @@ class _Combined:
             return
         if unreadable is not None:
             self.errors.append(unreadable)  # without it no output can be told the tool's
+            if meanwhile is not None:
+                meanwhile()
             return
         self.manifest, self.manifest_bytes = manifest, manifest_bytes
         how = publish_stage(self.cache, context) if self.cache else None
@@ -349,6 +351,15 @@ class _Combined:
             return None
         outputs = {c.path: c.content for c in changes if c.kind == "output"}
         return manifest_change(self.manifest, self.manifest_bytes, outputs, self.planned)
+
+
+def _stage_settled(staging: Staging, settled: list[FileChange]) -> None:
+    """Stage what `Staging.add` holds, in the order added (document by document, as every batch
+    before it), then the other settled files: the order decides which write error a run
+    reports, the earliest, and it is the same whether the run extracted and merged in one
+    pool of document jobs or in two stages (`merging`)."""
+    staging.stage_added()
+    staging.stage(settled)
 
 
 def untranslated_notice(code: str) -> str:
