@@ -62,48 +62,29 @@ def test_an_update_run_reports_the_same_write_error_on_both_paths(
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
-def test_a_sync_of_64_documents_reports_the_same_write_error_on_both_paths(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: str
+@pytest.mark.parametrize(("count", "german_at", "turkish_at"), [(64, 34, 40), (40, 10, 20)], ids=["64", "40"])
+def test_a_sync_reports_the_same_write_error_on_both_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: str, count: int, german_at: int, turkish_at: int
 ) -> None:
-    """A first sync of 64 documents in 3 languages (256 templates and catalogues, two full
-    `Staging.add` batches, the second filled by the last document), where the disk is full for
-    the German catalogue of document 34 and the Turkish one of document 40 (counted from 0, in
-    document order).
+    """A first sync of `count` documents in 3 languages, where the disk is full for the German
+    catalogue of one document and the Turkish one of a later document (counted from 0, in
+    document order); both paths must report the German one, the earlier in the staging order.
 
-    The two stages stage the catalogues by document (their 128th, document 42's, fills a batch),
-    and report the German one, as the one pool did before 989613b. The one pool now holds its
-    second batch (documents 32 to 63) for the render stage, which stages it from `settled()`,
-    language by language: Turkish first, and it reports the Turkish catalogue.
+    64 documents (256 templates and catalogues, two full `Staging.add` batches, the second
+    filled by the last document): the one pool held its second batch for the render stage,
+    which staged it from `settled()`, language by language, and reported the Turkish catalogue,
+    where the two stages report the German one. (Before 989613b the two paths agreed here.)
 
-    (Not new in kind: with 40 documents the two paths disagree before and after the commit, the
-    one pool staging documents 0-31 by document and the two stages all of the catalogues from
-    `settled()`. The commit moves the disagreement to other document counts, such as 64.)"""
+    40 documents: the one pool stages documents 0-31 in a batch, by document; the two stages
+    fill no batch with their 120 catalogues, and staged them all from `settled()`: they reported
+    the Turkish catalogue, the one pool the German one, before 989613b too.
+
+    The render stage now stages what `Staging.add` holds first, in the order added."""
     (tmp_path / "probe").mkdir()
-    probe = make_docs(tmp_path / "probe", count=64)
-    german, turkish = _catalogue(probe, 34, "de"), _catalogue(probe, 40, "tr")
+    probe = make_docs(tmp_path / "probe", count=count)
+    german, turkish = _catalogue(probe, german_at, "de"), _catalogue(probe, turkish_at, "tr")
     _disk_full_at(monkeypatch, (german, turkish))
-    seen = _both_paths(tmp_path, monkeypatch, lambda b: make_docs(b, count=64), [("sync",)], workers)
+    seen = _both_paths(tmp_path, monkeypatch, lambda b: make_docs(b, count=count), [("sync",)], workers)
     assert seen["twostage"][0][1] != 0  # type: ignore[index]
-    assert german in seen["twostage"][0][2]  # type: ignore[index]
-    _assert_same(seen)
-
-
-@pytest.mark.parametrize("workers", ["1", "2"])
-def test_a_sync_of_40_documents_reports_the_same_write_error_on_both_paths(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: str
-) -> None:
-    """A first sync of 40 documents in 3 languages, where the disk is full for the German
-    catalogue of document 10 and the Turkish one of document 20 (counted from 0).
-
-    The one pool stages documents 0-31 in a batch, by document; the two stages fill no batch
-    with their 120 catalogues. Before the mend, the render stage staged what was left from
-    `settled()`, language by language: the one pool reported the German catalogue, the two
-    stages the Turkish one. The render stage now stages what `Staging.add` holds first, in
-    the order added, and both paths report the German catalogue."""
-    (tmp_path / "probe").mkdir()
-    probe = make_docs(tmp_path / "probe", count=40)
-    german, turkish = _catalogue(probe, 10, "de"), _catalogue(probe, 20, "tr")
-    _disk_full_at(monkeypatch, (german, turkish))
-    seen = _both_paths(tmp_path, monkeypatch, lambda b: make_docs(b, count=40), [("sync",)], workers)
     assert german in seen["twostage"][0][2]  # type: ignore[index]
     _assert_same(seen)
