@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from i18n_sync.cli import main
@@ -12,6 +14,7 @@ from i18n_sync.gettext.catalog import build_template
 from i18n_sync.gettext.po import format_po
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import Extraction, extract_units
+from i18n_sync.project import staging, writing
 from i18n_sync.project.files import TEMP_PREFIX, TEMP_SUFFIX
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -80,3 +83,10 @@ def invoke(root: Path, *args: str) -> Result:
 def temps_in(root: Path) -> list[Path]:
     """The tool's temporary files anywhere under `root` (a finished run leaves none)."""
     return sorted(p for p in root.rglob(f"{TEMP_PREFIX}*") if p.name.endswith(TEMP_SUFFIX))
+
+
+def patch_write_temp(monkeypatch: pytest.MonkeyPatch, fake: Callable[..., str]) -> None:
+    """Put `fake` in place of `temps.write_temp` where a run calls it: the staging writing
+    ahead, and `apply_changes` writing what was not staged."""
+    for module in (staging, writing):
+        monkeypatch.setattr(module, "write_temp", fake)

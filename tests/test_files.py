@@ -15,7 +15,7 @@ import pytest
 from helpers import invoke, temps_in
 from i18n_sync.errors import CatalogError, WriteError
 from i18n_sync.model import FileChange
-from i18n_sync.project import writing as writing_module
+from i18n_sync.project import temps as temps_module
 from i18n_sync.project.config import load_config
 from i18n_sync.project.files import (
     LOCK_FILE,
@@ -30,7 +30,9 @@ from i18n_sync.project.files import (
     read_many,
 )
 from i18n_sync.project.plan import find_sources
-from i18n_sync.project.writing import Staging, apply_changes, remove_stale_temps, write_atomic
+from i18n_sync.project.staging import Staging
+from i18n_sync.project.temps import remove_stale_temps
+from i18n_sync.project.writing import apply_changes, write_atomic
 
 SOURCE = "# Project\n\nA tool that does one thing well.\n"
 
@@ -378,14 +380,14 @@ def test_files_staged_ahead_are_renamed_and_the_rest_discarded(
 
 def fill_disk_in(monkeypatch: pytest.MonkeyPatch, full: str) -> None:
     """Make creating a temporary file fail (no space left) in folders whose path ends with `full`."""
-    real_create = writing_module._create_temp
+    real_create = temps_module._create_temp
 
     def create_temp(folder: str) -> tuple[int, str]:
         if folder.endswith(full):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_create(folder)
 
-    monkeypatch.setattr(writing_module, "_create_temp", create_temp)
+    monkeypatch.setattr(temps_module, "_create_temp", create_temp)
 
 
 def test_a_file_that_cannot_be_staged_fails_the_write_before_any_rename(

@@ -189,16 +189,17 @@ def _disk_full_at(monkeypatch: pytest.MonkeyPatch, suffixes: tuple[str, ...]) ->
     """Every temporary file for a path ending in one of `suffixes` fails as on a full disk."""
     import errno
 
-    from i18n_sync.project import writing
+    from helpers import patch_write_temp
+    from i18n_sync.project import temps
 
-    real = writing._write_temp
+    real = temps.write_temp
 
     def failing(target, *args, **kwargs):  # type: ignore[no-untyped-def]
         if str(target).endswith(suffixes):
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(target, *args, **kwargs)
 
-    monkeypatch.setattr(writing, "_write_temp", failing)
+    patch_write_temp(monkeypatch, failing)
 
 
 @WORKERS

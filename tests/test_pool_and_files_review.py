@@ -18,11 +18,12 @@ import pytest
 from helpers import invoke
 from i18n_sync.errors import WriteError
 from i18n_sync.project import files as files_module
+from i18n_sync.project import temps as temps_module
 from i18n_sync.project import writing as writing_module
 from i18n_sync.project.files import TEMP_PREFIX, TEMP_SUFFIX, is_own_file, read_bytes, read_many
 from i18n_sync.project.ownership import MANIFEST, digest, parse_manifest
 from i18n_sync.project.pool import map_jobs, spans
-from i18n_sync.project.writing import remove_stale_temps
+from i18n_sync.project.temps import remove_stale_temps
 
 POSIX = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX only")
 
@@ -135,12 +136,12 @@ def test_a_file_that_shrank_after_fstat_is_read_as_it_is(
 
 
 # ---------------------------------------------------------------------------
-# writing._create_temp and _write_temp
+# temps._create_temp and write_temp
 
 
 def _names(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
     it = iter(names)
-    monkeypatch.setattr(writing_module.secrets, "token_hex", lambda size: next(it))
+    monkeypatch.setattr(temps_module.secrets, "token_hex", lambda size: next(it))
 
 
 def _temp(folder: Path, token: str) -> Path:
@@ -168,7 +169,7 @@ def test_a_temporary_file_never_takes_a_name_that_is_there(
         pointed = {"symlink to a file": "file", "dangling symlink": "missing", "symlink to a folder": ""}
         taken.symlink_to(outside / pointed[taker])  # dangling: O_CREAT alone would make it
     _names(monkeypatch, "a" * 12, "b" * 12)
-    temp = writing_module._write_temp(str(tmp_path / "doc.md"), b"new", 0o640)
+    temp = temps_module.write_temp(str(tmp_path / "doc.md"), b"new", 0o640)
     assert temp == str(_temp(tmp_path, "b" * 12))
     assert Path(temp).read_bytes() == b"new"
     assert os.stat(temp).st_mode & 0o7777 == 0o640
@@ -180,10 +181,10 @@ def test_a_temporary_file_never_takes_a_name_that_is_there(
 
 def test_a_hundred_clashes_give_up_creating_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _temp(tmp_path, "a" * 12).write_bytes(b"someone's")
-    monkeypatch.setattr(writing_module.secrets, "token_hex", lambda size: "a" * 12)
+    monkeypatch.setattr(temps_module.secrets, "token_hex", lambda size: "a" * 12)
     before = open_fds()
     with pytest.raises(FileExistsError):
-        writing_module._write_temp(str(tmp_path / "doc.md"), b"new", 0o644)
+        temps_module.write_temp(str(tmp_path / "doc.md"), b"new", 0o644)
     assert temps_in(tmp_path) == [_temp(tmp_path, "a" * 12).name]
     assert _temp(tmp_path, "a" * 12).read_bytes() == b"someone's"
     assert open_fds() == before
@@ -195,7 +196,7 @@ def test_a_hundred_clashes_give_up_creating_nothing(tmp_path: Path, monkeypatch:
 def test_temporary_files_get_the_mode_asked_whatever_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
     old = os.umask(umask)
     try:
-        temp = writing_module._write_temp(str(tmp_path / "doc.md"), b"content", mode)
+        temp = temps_module.write_temp(str(tmp_path / "doc.md"), b"content", mode)
     finally:
         os.umask(old)
     assert os.stat(temp).st_mode & 0o7777 == mode
@@ -225,10 +226,10 @@ def test_chmod_by_handle_or_by_path_gives_the_same_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fchmod: bool
 ) -> None:
     """Windows before 3.13: os.chmod takes no handle, the path is chmod-ed after the close."""
-    monkeypatch.setattr(writing_module, "_FCHMOD", fchmod)
+    monkeypatch.setattr(temps_module, "_FCHMOD", fchmod)
     seen: list[Any] = []
-    monkeypatch.setattr(writing_module, "os", OsProxy(chmod=lambda p, m: (seen.append(p), os.chmod(p, m))[1]))
-    temp = writing_module._write_temp(str(tmp_path / "doc.md"), b"abc", 0o640)
+    monkeypatch.setattr(temps_module, "os", OsProxy(chmod=lambda p, m: (seen.append(p), os.chmod(p, m))[1]))
+    temp = temps_module.write_temp(str(tmp_path / "doc.md"), b"abc", 0o640)
     assert os.stat(temp).st_mode & 0o777 == 0o640
     assert [isinstance(p, int) for p in seen] == [fchmod]
 
@@ -239,7 +240,7 @@ def test_chmod_by_handle_or_by_path_gives_the_same_file(
 def test_a_failing_step_leaves_no_temporary_file_and_no_open_handle(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fchmod: bool, fails: str, exception: BaseException
 ) -> None:
-    monkeypatch.setattr(writing_module, "_FCHMOD", fchmod)
+    monkeypatch.setattr(temps_module, "_FCHMOD", fchmod)
     real = getattr(os, fails)
 
     def failing(*args: Any) -> Any:
@@ -247,16 +248,16 @@ def test_a_failing_step_leaves_no_temporary_file_and_no_open_handle(
             real(*args)  # a failing close (NFS) closes the file all the same
         raise exception
 
-    monkeypatch.setattr(writing_module, "os", OsProxy(**{fails: failing}))
+    monkeypatch.setattr(temps_module, "os", OsProxy(**{fails: failing}))
     before = open_fds()
     with pytest.raises(type(exception)):
-        writing_module._write_temp(str(tmp_path / "doc.md"), b"abc" * 1000, 0o644, flush=True)
+        temps_module.write_temp(str(tmp_path / "doc.md"), b"abc" * 1000, 0o644, flush=True)
     assert temps_in(tmp_path) == []
     assert open_fds() == before
 
 
 def test_the_new_names_are_the_tools_own_and_swept_as_leftovers(tmp_path: Path) -> None:
-    temp = writing_module._write_temp(str(tmp_path / "doc.md"), b"x", 0o644)
+    temp = temps_module.write_temp(str(tmp_path / "doc.md"), b"x", 0o644)
     name = os.path.basename(temp)
     assert is_own_file(name)
     assert remove_stale_temps(tmp_path, ["."], keep={name}) == ()
@@ -271,7 +272,7 @@ def test_concurrent_threads_never_share_a_temporary_file(tmp_path: Path) -> None
 
     def work(n: int) -> None:
         for i in range(50):
-            temp = writing_module._write_temp(str(tmp_path / "doc.md"), f"{n}-{i}".encode(), 0o644)
+            temp = temps_module.write_temp(str(tmp_path / "doc.md"), f"{n}-{i}".encode(), 0o644)
             with lock:
                 made.append(temp)
 

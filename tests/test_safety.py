@@ -26,12 +26,15 @@ from typing import Any
 import pytest
 
 import i18n_sync.project.files as files
+import i18n_sync.project.staging as staging
+import i18n_sync.project.temps as temps
 import i18n_sync.project.writing as writing
 from helpers import invoke
 from i18n_sync.markdown.parser import MAX_INLINE_LENGTH
 from i18n_sync.model import FileChange
 from i18n_sync.project.files import LOCK_FILE, TEMP_PREFIX, TEMP_SUFFIX, hold_lock
-from i18n_sync.project.writing import apply_changes, remove_stale_temps
+from i18n_sync.project.temps import remove_stale_temps
+from i18n_sync.project.writing import apply_changes
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork and POSIX signals")
 
@@ -139,9 +142,13 @@ class ProbedOs:
         os.replace(source, target)
 
 
+# The file system edge: every module that opens, writes, flushes or renames a file.
+EDGE = (files, temps, staging, writing)
+
+
 def install(probe: ProbedOs) -> None:
-    """Make the file system edge (`files`, `writing`) use the probe (in a child process, for good)."""
-    for module in (files, writing):
+    """Make the file system edge (`EDGE`) use the probe (in a child process, for good)."""
+    for module in EDGE:
         module.os = probe  # type: ignore[assignment]
 
 
@@ -149,7 +156,7 @@ def install(probe: ProbedOs) -> None:
 def probe(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[[str], None]], ProbedOs]:
     def patch(on_step: Callable[[str], None]) -> ProbedOs:
         stand_in = ProbedOs(on_step)
-        for module in (files, writing):
+        for module in EDGE:
             monkeypatch.setattr(module, "os", stand_in)
         return stand_in
 
@@ -338,7 +345,7 @@ def test_a_failing_write_step_changes_nothing_and_says_so(
     else:
         assert fault.count == nth, "the fault was not reached"
         # The template and catalogues are written while the outputs are rendered
-        # (writing.Staging), so theirs are the first files made; renames keep the run's order.
+        # (staging.Staging), so theirs are the first files made; renames keep the run's order.
         outputs = [path for path in pending if path.endswith(".md")]
         made = [path for path in pending if path not in outputs] + outputs
         order = pending if step == "replace" else made

@@ -27,8 +27,8 @@ from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.config import load_config
 from i18n_sync.project.files import TEMP_PREFIX, read_many
 from i18n_sync.project.plan import find_sources, plan_documents
+from i18n_sync.project.staging import Staging
 from i18n_sync.project.sync import RunReport, run
-from i18n_sync.project.writing import Staging
 
 CONFIG = """languages = ["tr", "zh-CN", "de"]
 sources = ["docs/**/*.md"]

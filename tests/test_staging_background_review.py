@@ -17,16 +17,19 @@ from typing import Any
 
 import pytest
 
-from helpers import invoke, temps_in
+from helpers import invoke, patch_write_temp, temps_in
 from i18n_sync.errors import WriteError
 from i18n_sync.model import FileChange
 from i18n_sync.project import jobcache as jobcache_module
+from i18n_sync.project import temps as temps_module
 from i18n_sync.project import writing as writing_module
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.config import load_config
 from i18n_sync.project.files import TEMP_PREFIX, TEMP_SUFFIX, Folders
+from i18n_sync.project.staging import Staging
 from i18n_sync.project.sync import run
-from i18n_sync.project.writing import READ_ONLY, Staging, _writable, apply_changes
+from i18n_sync.project.temps import writable
+from i18n_sync.project.writing import READ_ONLY, apply_changes
 from test_scale import TR, make_docs, report_bytes
 
 DATE = {"SOURCE_DATE_EPOCH": "1764000000"}
@@ -64,7 +67,7 @@ def test_an_interrupt_in_one_staging_thread_leaves_no_temporary_file_behind(
     two threads (even and odd positions); when one of them raises something other than a
     WriteError (Ctrl-C, a bug), `stage` waits for the other before it raises, so that
     `discard` (the caller's `finally`) finds every file staged."""
-    real_mode_for, real_write = Staging._mode_for, writing_module._write_temp
+    real_mode_for, real_write = Staging._mode_for, temps_module.write_temp
 
     def mode_for(self: Staging, change: FileChange) -> int | None:
         if change.path == "site/doc0.md":  # position 0: the even thread, at once
@@ -77,7 +80,7 @@ def test_an_interrupt_in_one_staging_thread_leaves_no_temporary_file_behind(
         return real_write(target, content, mode, flush)
 
     monkeypatch.setattr(Staging, "_mode_for", mode_for)
-    monkeypatch.setattr(writing_module, "_write_temp", write_temp)
+    patch_write_temp(monkeypatch, write_temp)
     staging = Staging(tmp_path)
     with pytest.raises(KeyboardInterrupt):
         staging.stage(batch(128), flush=False)
@@ -194,7 +197,7 @@ def test_a_flush_failure_of_an_earlier_batch_is_reported_before_a_later_staging_
     """The failure reported is the first one, as one thread working in order meets it (and
     as the synchronous flush did): a batch whose flush failed stops the staging, not a
     later batch that could not be written."""
-    real_fsync, real_write = os.fsync, writing_module._write_temp
+    real_fsync, real_write = os.fsync, temps_module.write_temp
 
     def fsync(handle: int) -> None:
         raise OSError(errno.EIO, "Input/output error")
@@ -205,7 +208,7 @@ def test_a_flush_failure_of_an_earlier_batch_is_reported_before_a_later_staging_
         return real_write(target, content, mode, flush)
 
     monkeypatch.setattr(os, "fsync", fsync)
-    monkeypatch.setattr(writing_module, "_write_temp", write_temp)
+    patch_write_temp(monkeypatch, write_temp)
     first = [FileChange("early/one.po", b"one", "catalog")]
     later = [FileChange("later/two.po", b"two", "catalog")]
     staging = Staging(tmp_path)
@@ -351,11 +354,11 @@ def test_a_folder_created_after_its_sweep_is_not_swept_twice(tmp_path: Path) -> 
     assert temps_in(tmp_path) == []
 
 
-# --- 4. `_still_writable` against `_writable` ---------------------------------------------------
+# --- 4. `_still_writable` against `writable` ---------------------------------------------------
 
 
 def _cases(root: Path) -> list[str]:
-    """Staged targets, then changed under the run: each kind `_writable` tells apart."""
+    """Staged targets, then changed under the run: each kind `writable` tells apart."""
     site = root / "site"
     site.mkdir()
     (site / "plain.md").write_bytes(b"x")
@@ -386,7 +389,7 @@ def _cases(root: Path) -> list[str]:
 
 
 def test_still_writable_agrees_with_one_lstat_per_file(tmp_path: Path) -> None:
-    """`_still_writable` is `_writable` per path with one listing per folder: they must agree
+    """`_still_writable` is `writable` per path with one listing per folder: they must agree
     on every kind of target (read-only, FIFO, folder, symlinks, a file as the folder, a
     folder leading out of the repository)."""
     paths = [path for path in _cases(tmp_path) if path != "gone/x.md"]
@@ -395,7 +398,7 @@ def test_still_writable_agrees_with_one_lstat_per_file(tmp_path: Path) -> None:
         path
         for path in paths
         if folders.place(path.rpartition("/")[0]) is not None
-        and _writable(os.path.join(tmp_path, path)) is not None
+        and writable(os.path.join(tmp_path, path)) is not None
     }
     assert writing_module._still_writable(_staged_beside(tmp_path, paths), Folders(tmp_path)) == old
 
@@ -443,11 +446,11 @@ def test_still_writable_judges_a_file_listed_under_another_spelling_by_its_own_l
 
 
 def test_still_writable_judges_a_path_in_a_missing_folder_as_any_other(tmp_path: Path) -> None:
-    """The one disagreement with `_writable` (which calls a path in a missing folder writable):
+    """The one disagreement with `writable` (which calls a path in a missing folder writable):
     the path is not "ahead", so `apply_changes` looks at it as at any other. Only slower."""
     _cases(tmp_path)
     assert writing_module._still_writable(_staged_beside(tmp_path, ["gone/x.md"]), Folders(tmp_path)) == set()
-    assert _writable(str(tmp_path / "gone" / "x.md")) is not None
+    assert writable(str(tmp_path / "gone" / "x.md")) is not None
 
 
 def test_a_staged_file_made_read_only_during_the_run_is_refused_through_every_name(tmp_path: Path) -> None:
@@ -562,13 +565,13 @@ def test_a_run_narrowed_to_one_language_touches_no_other_language_folder(
         source.write_text(source.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
     german = stale(root / "locales" / "de")
     staged: list[str] = []
-    real_write = writing_module._write_temp
+    real_write = temps_module.write_temp
 
     def write_temp(target: Any, content: bytes, mode: Any = None, flush: bool = False) -> str:
         staged.append(str(target))
         return real_write(target, content, mode, flush)
 
-    monkeypatch.setattr(writing_module, "_write_temp", write_temp)
+    patch_write_temp(monkeypatch, write_temp)
     result = invoke(root, "sync", "--lang", "tr")
     assert result.exit_code == 0, result.output
     assert german.exists(), "a narrowed run swept a folder it writes nothing in"

@@ -14,15 +14,16 @@ from typing import Any
 
 import pytest
 
-from helpers import invoke, temps_in
+from helpers import invoke, patch_write_temp, temps_in
 from i18n_sync.errors import WriteError
 from i18n_sync.model import FileChange
-from i18n_sync.project import writing as writing_module
+from i18n_sync.project import temps as temps_module
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.config import load_config
 from i18n_sync.project.files import Folders, check_target, read_many
+from i18n_sync.project.staging import Staging
 from i18n_sync.project.sync import run
-from i18n_sync.project.writing import Staging, apply_changes
+from i18n_sync.project.writing import apply_changes
 from test_scale import TR, make_docs, report_bytes
 
 DATE = {"SOURCE_DATE_EPOCH": "1764000000"}
@@ -51,7 +52,7 @@ def test_a_path_twice_in_one_threaded_batch_is_staged_once_and_leaks_nothing(
     for a second one a moment, as the kernel time of creating a file would let it happen."""
     both = threading.Event()
     calls: list[str] = []
-    real = writing_module._write_temp
+    real = temps_module.write_temp
 
     def write_temp(target: Any, content: bytes, mode: Any = None, flush: bool = False) -> str:
         if str(target).endswith("/dup.md"):
@@ -62,7 +63,7 @@ def test_a_path_twice_in_one_threaded_batch_is_staged_once_and_leaks_nothing(
                 both.set()
         return real(target, content, mode, flush)
 
-    monkeypatch.setattr(writing_module, "_write_temp", write_temp)
+    patch_write_temp(monkeypatch, write_temp)
     first = FileChange("site/dup.md", b"first\n", "output")
     second = FileChange("site/dup.md", b"second\n", "output")
     changes = [first, second, *batch(126)]
@@ -83,13 +84,13 @@ def test_a_full_disk_reports_the_file_one_thread_would_report(
     """With every write failing (a full disk), one thread stops at the batch's first file and
     reports it; two threads each fail on their own first file, and the earlier in the batch is
     the one reported, whichever fails last (here the odd thread's, made to fail later)."""
-    real_create = writing_module._create_temp
+    real_create = temps_module._create_temp
 
     def create_temp(folder: str) -> tuple[int, str]:
         time.sleep(0.2 if folder.endswith("/odd") else 0.05)
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(writing_module, "_create_temp", create_temp)
+    monkeypatch.setattr(temps_module, "_create_temp", create_temp)
     changes = [
         FileChange(f"site/{'odd' if n % 2 else 'even'}/doc{n}.md", f"output {n}\n".encode(), "output")
         for n in range(128)
@@ -98,7 +99,7 @@ def test_a_full_disk_reports_the_file_one_thread_would_report(
     staging.stage(changes)
     assert staging.failure is not None
     assert staging.failure.path == changes[0].path  # what a sequential stage (and a small batch) reports
-    monkeypatch.setattr(writing_module, "_create_temp", real_create)
+    monkeypatch.setattr(temps_module, "_create_temp", real_create)
     with pytest.raises(WriteError):
         apply_changes(tmp_path, changes, staging)
     assert temps_in(tmp_path) == []
@@ -112,7 +113,7 @@ def test_a_full_disk_names_one_file_whatever_the_scheduling(
     def create_temp(folder: str) -> tuple[int, str]:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(writing_module, "_create_temp", create_temp)
+    monkeypatch.setattr(temps_module, "_create_temp", create_temp)
     changes = batch(256)
     named = set()
     for _ in range(20):
@@ -140,8 +141,8 @@ def test_a_failure_in_one_thread_stops_the_write_and_leaves_no_temporary_file(
             raise WriteError("cannot write: No space left on device; the file is unchanged", bad)
         return real_write(target, content, mode, flush)
 
-    real_write = writing_module._write_temp
-    monkeypatch.setattr(writing_module, "_write_temp", write_temp)
+    real_write = temps_module.write_temp
+    patch_write_temp(monkeypatch, write_temp)
     staging = Staging(tmp_path)
     staging.stage(changes, flush=False)
     staging.stage(batch(200, "more"), flush=False)  # a later batch stages nothing
@@ -327,14 +328,14 @@ def test_a_sync_that_fills_the_disk_while_staging_outputs_writes_nothing(
     run fails, renames nothing, and leaves no temporary file."""
     root = make_docs(tmp_path, count=70)
     before = {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
-    real_create = writing_module._create_temp
+    real_create = temps_module._create_temp
 
     def create_temp(folder: str) -> tuple[int, str]:
         if "/site/de" in folder:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_create(folder)
 
-    monkeypatch.setattr(writing_module, "_create_temp", create_temp)
+    monkeypatch.setattr(temps_module, "_create_temp", create_temp)
     result = invoke(root, "sync")
     assert result.exit_code != 0
     assert "No space left on device" in result.stderr
@@ -353,7 +354,7 @@ def test_a_sync_on_a_full_disk_names_the_same_file_every_time(
     def create_temp(folder: str) -> tuple[int, str]:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(writing_module, "_create_temp", create_temp)
+    monkeypatch.setattr(temps_module, "_create_temp", create_temp)
     errors = set()
     for _ in range(20):
         result = invoke(root, "sync")

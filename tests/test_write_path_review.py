@@ -12,7 +12,8 @@ from helpers import invoke, temps_in
 from i18n_sync.errors import WriteError
 from i18n_sync.model import FileChange
 from i18n_sync.project.files import TEMP_PREFIX, TEMP_SUFFIX
-from i18n_sync.project.writing import READ_ONLY, Staging, apply_changes
+from i18n_sync.project.staging import Staging
+from i18n_sync.project.writing import READ_ONLY, apply_changes
 
 # --- A file staged while the workers render, then changed before the renames -------------------
 

@@ -34,8 +34,9 @@ from i18n_sync.project.config import Config, load_config
 from i18n_sync.project.files import hold_lock, is_current
 from i18n_sync.project.ownership import adoption
 from i18n_sync.project.plan import find_sources, output_paths, plan_documents
+from i18n_sync.project.staging import Staging
 from i18n_sync.project.sync import STEPS, LanguageReport, Progress, RunReport, run
-from i18n_sync.project.writing import Staging, apply_changes
+from i18n_sync.project.writing import apply_changes
 from i18n_sync.record import record
 
 if TYPE_CHECKING:
@@ -208,7 +209,7 @@ def write_changes(
 ) -> Files:
     """Write the changes whose bytes differ from the disk (nothing with `check`); say what happened.
 
-    `staging` holds those a run wrote to temporary files already (`writing.Staging`).
+    `staging` holds those a run wrote to temporary files already (`staging.Staging`).
     """
     if check:
         pending = tuple(change.path for change in changes if not is_current(root, change))

@@ -3,7 +3,8 @@
 Reading confines every file the configuration names to the repository and
 caps its size (`read_bytes`, `read_many`); `check_target` and `path_problem`
 say whether a path may be written; `hold_lock` makes a second run in the same
-repository wait until the first has finished. Writing is `project.writing`.
+repository wait until the first has finished. Writing is `project.writing`
+(its temporary files `project.temps`, and those written ahead `project.staging`).
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ from i18n_sync.project.jobs import (
 )
 from i18n_sync.project.plan import SourceDocument
 from i18n_sync.project.pool import forks, map_jobs
-from i18n_sync.project.writing import Staging
+from i18n_sync.project.staging import Staging
 from i18n_sync.record import record
 
 Told = Callable[[str], Callable[[int, int], None] | None]
@@ -97,7 +97,7 @@ def extract_and_merge(
     catalogue job, in document order, and the job-cache key of each one's result
     (None: the cache did not keep it; none without a cache). With `Stages.staging`,
     each template and each catalogue of a language in `Stages.written` is written
-    to a temporary file as it comes (`writing.Staging`), while the workers go on.
+    to a temporary file as it comes (`staging.Staging`), while the workers go on.
     """
     context, cache, staging = stages.context, stages.cache, stages.staging
     languages = stages.languages if context.steps & {"update", "render"} else ()

@@ -54,7 +54,7 @@ from i18n_sync.project.merging import Stages, extract_and_merge
 from i18n_sync.project.ownership import MANIFEST, manifest_change, read_manifest, refusal
 from i18n_sync.project.plan import SourceDocument, find_sources, output_paths, plan_documents
 from i18n_sync.project.pool import worker_count
-from i18n_sync.project.writing import Staging
+from i18n_sync.project.staging import Staging
 from i18n_sync.record import record
 from i18n_sync.render.decorate import Decorations, generated_header, notice_template, notice_text
 from i18n_sync.render.publish import Prepared, build_site
@@ -197,7 +197,7 @@ class _Combined:
 
         With `staging`, the templates and catalogues not staged during the merge,
         which are settled by now, are written to temporary files while the workers
-        render, and the outputs as they come (`writing.Staging`): they cost the
+        render, and the outputs as they come (`staging.Staging`): they cost the
         run's end nothing.
         """
         meanwhile = None if self.staging is None else partial(_stage_settled, self.staging, self.settled())

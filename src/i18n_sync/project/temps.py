@@ -1,0 +1,162 @@
+"""Temporary files: made beside their targets under the tool's own names, flushed, swept.
+
+Every file the tool writes is first a temporary file in the target's folder
+(`write_temp`), which `writing` renames over the target once it is complete
+and flushed, or which `staging` writes ahead while a run still works. A
+killed run leaves such files behind; `remove_stale_temps` deletes them.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import stat
+from collections.abc import Collection, Iterable
+from contextlib import suppress
+from pathlib import Path, PurePosixPath
+
+from i18n_sync.project.files import LOCK_FILE, TEMP_PREFIX, TEMP_SUFFIX, Folders, is_own_file, reporting
+
+
+def mode_of(target: str | Path) -> int:
+    """The permissions of `target`, which a new version keeps (0o644 for a new file)."""
+    try:
+        return os.lstat(target).st_mode & 0o7777
+    except (FileNotFoundError, NotADirectoryError):  # the second: writing says what is wrong
+        return 0o644
+
+
+def writable(target: str) -> tuple[int, int | None] | None:
+    """(permissions, size) of `target` when it is a plain file its owner may write, with
+    the permissions of a new file and no size when it is missing; else None (one `lstat`)."""
+    try:
+        found = os.lstat(target)
+    except FileNotFoundError:
+        return 0o644, None
+    except OSError:
+        return None
+    if not stat.S_ISREG(found.st_mode) or not found.st_mode & stat.S_IWUSR:
+        return None
+    return found.st_mode & 0o7777, found.st_size
+
+
+def discard_temp(temp: str) -> None:
+    """Delete a temporary file; if even that fails, the next run removes it (with a notice)."""
+    with suppress(OSError):
+        os.unlink(temp)
+
+
+# As `tempfile.mkstemp` opens its files: a new file only, never through a symlink, readable by
+# its owner alone until its permissions are set.
+_TEMP_FLAGS = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+_FCHMOD = os.chmod in os.supports_fd  # not on Windows before Python 3.13
+
+
+def _create_temp(folder: str) -> tuple[int, str]:
+    """A new, empty temporary file in `folder`, opened for writing: its handle and its path.
+
+    What `tempfile.mkstemp` does, for the tool's own names and at half its cost (a first
+    run creates thousands): a random name, created with ``O_EXCL``, another on a clash.
+    """
+    for _ in range(100):
+        temp = os.path.join(folder, f"{TEMP_PREFIX}{secrets.token_hex(6)}{TEMP_SUFFIX}")
+        try:
+            return os.open(temp, _TEMP_FLAGS, 0o600), temp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", folder)
+
+
+def write_temp(target: str | Path, content: bytes, mode: int | None = None, flush: bool = False) -> str:
+    """Write `content` to a new temporary file beside `target`, flushed to the disk if `flush`.
+
+    Its permissions are `mode`, or those `target` has now. The folder must exist.
+    """
+    # Strings, not `Path`s, here and for every temporary file: a run writes thousands.
+    mode = mode_of(target) if mode is None else mode
+    handle, temp = _create_temp(os.path.dirname(target))
+    try:
+        try:
+            view = memoryview(content)
+            while view:
+                view = view[os.write(handle, view) :]
+            # Without fsync a crash soon after the rename can leave an empty
+            # file under the target's name (the rename reaches the disk first).
+            if flush:
+                os.fsync(handle)
+            if _FCHMOD:
+                os.chmod(handle, mode)
+        finally:
+            os.close(handle)
+        if not _FCHMOD:
+            os.chmod(temp, mode)
+    except BaseException:
+        discard_temp(temp)
+        raise
+    return temp
+
+
+def remove_stale_temps(
+    root: Path,
+    folders: Iterable[str],
+    keep: Collection[str] = (),
+    places: Folders | None = None,
+    swept: Collection[str] = (),
+) -> tuple[str, ...]:
+    """Delete the temporary files a killed run left in these folders; return their paths.
+
+    Call it only while holding `hold_lock`: then no other run is writing, and
+    every temporary file is a leftover, but those named in `keep` (this run's
+    own, by file name: each name is unique, made with ``O_EXCL``, so one folder
+    seen under two names, through a symlink or a bind mount, keeps them too).
+    Folders are swept where they really are (`places`), each once. Folders in
+    `swept` (where they really are) were swept already this run.
+    """
+    places = Folders(root) if places is None else places
+    swept = set(swept)
+    removed = []
+    for folder in sorted(set(folders)):
+        base = places.place("" if folder == "." else folder)
+        if base is None or base in swept:  # out of the repository, or swept under another name
+            continue
+        swept.add(base)
+        try:
+            entries = list(os.scandir(base))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.name == LOCK_FILE or not is_own_file(entry.name):
+                continue
+            if entry.name in keep:
+                continue
+            if entry.is_file(follow_symlinks=False):
+                path = (PurePosixPath(folder) / entry.name).as_posix()
+                with reporting(path):
+                    os.unlink(entry.path)
+                removed.append(path)
+    return tuple(removed)
+
+
+# fsync one file after the other costs a disk commit each (2.7 s for 500 small files on
+# ext4); issued together, the file system commits them in a few batches (0.2 s). So
+# `writing` and `staging` flush on this many threads at once.
+FLUSH_THREADS = 32
+
+
+def flush_one(item: tuple[str, str]) -> None:
+    """Flush the temporary file of (path, temporary file) to the disk; ``path: cannot write``."""
+    path, temp = item
+    with reporting(path):
+        handle = os.open(temp, os.O_RDWR | getattr(os, "O_BINARY", 0))
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
