@@ -127,6 +127,29 @@ def test_second_sync_writes_nothing(project: Path) -> None:
     assert snapshot(project) == before
 
 
+@pytest.mark.parametrize("value", ["abc", "1.5", "-1", "\u00b2", "99999999999999999999", "253402300800"])
+def test_a_malformed_source_date_epoch_is_refused_even_with_nothing_to_do(
+    project: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """The reproducible-builds convention: a malformed value stops the tool instead of quietly
+    dating the templates today, and a run the memo would answer refuses it too. "\u00b2" is
+    a digit to `str.isdigit`, and too large a number overflows `time.gmtime`: no traceback."""
+    source = project / "content" / "README.md"
+    for _ in range(2):  # the second run finds nothing to do: the memo answers the next
+        assert invoke(project, "sync").exit_code == 0
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    for text in (SOURCE, SOURCE + "\nOne more paragraph.\n"):  # nothing to do, then work
+        source.write_text(text, encoding="utf-8")
+        before = snapshot(project)
+        result = invoke(project, "sync")
+        assert result.exit_code == 2, result.output
+        assert f"Error: SOURCE_DATE_EPOCH={value!r} is not a number of seconds since 1970" in result.stderr
+        assert isinstance(result.exception, SystemExit)
+        assert snapshot(project) == before
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", " 1767225600 ")  # blanks around a number are fine
+    assert invoke(project, "sync").exit_code == 0
+
+
 def test_check_reports_work_without_writing(project: Path) -> None:
     assert invoke(project, "sync").exit_code == 0
     assert invoke(project, "sync", "--check").exit_code == 0

@@ -396,6 +396,40 @@ def test_the_pool_freezes_what_workers_inherit_and_then_unfreezes_it() -> None:
         gc.unfreeze()
 
 
+def test_the_number_of_workers_is_the_cores_or_what_the_variable_says() -> None:
+    from i18n_sync.project.pool import JOBS_VARIABLE, worker_count
+
+    cores = worker_count({})
+    assert cores >= 1
+    assert worker_count({JOBS_VARIABLE: ""}) == worker_count({JOBS_VARIABLE: "  "}) == cores
+    assert worker_count({JOBS_VARIABLE: "3"}) == 3
+    assert worker_count({JOBS_VARIABLE: " 12 "}) == 12
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-2", "2.5", "4 cores", "\u00b2", "\u0663"])
+def test_a_jobs_value_other_than_a_whole_number_of_one_or_more_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """A typo must not run on every core without a word, nor end in a traceback ("\u00b2" is a
+    digit to `str.isdigit`, not to `int`); nothing is written. A run the memo would answer
+    refuses it too."""
+    from i18n_sync.project.pool import JOBS_VARIABLE
+
+    root = make_docs(tmp_path, count=2)
+    for first in (True, False):
+        if not first:  # two runs: the second finds nothing to do, so the memo answers the next
+            monkeypatch.delenv(JOBS_VARIABLE)
+            assert invoke(root, "sync").exit_code == invoke(root, "sync").exit_code == 0
+        before = {path: path.read_bytes() for path in root.rglob("*") if path.is_file()}
+        monkeypatch.setenv(JOBS_VARIABLE, value)
+        result = invoke(root, "sync")
+        assert result.exit_code == 2, result.output
+        assert f"Error: {JOBS_VARIABLE}={value!r} is not a number of processes; " in result.stderr
+        assert "unset it to use every core" in result.stderr
+        assert isinstance(result.exception, SystemExit)  # a usage error, not a crash
+        assert {path: path.read_bytes() for path in root.rglob("*") if path.is_file()} == before
+
+
 @pytest.mark.parametrize("workers", [1, 2, 3, 8])
 def test_spans_hand_out_every_job_once_in_order_the_last_ones_short(workers: int) -> None:
     """Each job is in one span, in order; a span is never longer than the one before it, and

@@ -7,6 +7,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from i18n_sync.errors import UsageError
 from i18n_sync.locales import Language
 from i18n_sync.model import Catalog, Message, Unit
 
@@ -30,11 +31,27 @@ _TEMPLATE_HEADER = (
 )
 
 
+# The last second the header's four-digit year can hold: 9999-12-31 23:59:59 UTC.
+_LAST_EPOCH = 253402300799
+
+
 def creation_date(environ: Mapping[str, str] = os.environ) -> str:
-    """Now, or `SOURCE_DATE_EPOCH` when set, in the PO header's format (UTC)."""
+    """Now, or `SOURCE_DATE_EPOCH` when set, in the PO header's format (UTC).
+
+    `UsageError` for a value that is not a whole number of seconds up to the year
+    9999: the reproducible-builds convention asks a tool to stop on a malformed
+    one rather than quietly write the date of today.
+    """
     epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
-    seconds = int(epoch) if epoch.isdigit() else int(time.time())
-    return time.strftime("%Y-%m-%d %H:%M+0000", time.gmtime(seconds))
+    if not epoch:
+        return time.strftime("%Y-%m-%d %H:%M+0000", time.gmtime())
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if not (epoch.isascii() and epoch.isdigit() and int(epoch) <= _LAST_EPOCH):
+        raise UsageError(
+            f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds since 1970-01-01 UTC; "
+            "set it to a whole number (the last commit's: git log -1 --format=%ct), or unset it"
+        )
+    return time.strftime("%Y-%m-%d %H:%M+0000", time.gmtime(int(epoch)))
 
 
 # What a translator must know about a unit whose text is not Markdown.

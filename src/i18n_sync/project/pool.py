@@ -18,6 +18,8 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, suppress
 from typing import Generic, TypeVar
 
+from i18n_sync.errors import UsageError
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows, which has no fork and so no pool either
@@ -86,9 +88,19 @@ def spans(total: int, workers: int) -> list[tuple[int, int]]:
 
 
 def worker_count(environ: dict[str, str] | None = None) -> int:
-    """The workers a run uses: ``I18N_SYNC_JOBS`` when set, else the cores this process may use."""
+    """The workers a run uses: ``I18N_SYNC_JOBS`` when set, else the cores this process may use.
+
+    `UsageError` when it is set to anything but a whole number of 1 or more: a typo
+    would otherwise run on every core without a word.
+    """
     value = (os.environ if environ is None else environ).get(JOBS_VARIABLE, "").strip()
-    if value.isdigit() and int(value) > 0:
+    if value:
+        # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+        if not (value.isascii() and value.isdigit() and int(value) > 0):
+            raise UsageError(
+                f"{JOBS_VARIABLE}={value!r} is not a number of processes; "
+                "set it to a whole number of 1 or more, or unset it to use every core"
+            )
         return int(value)
     try:
         return len(os.sched_getaffinity(0))

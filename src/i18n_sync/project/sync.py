@@ -400,6 +400,10 @@ def run(
     known before the outputs are written to temporary files while the outputs
     are rendered; give it to `writing.apply_changes`, which renames them.
     """
+    # Read before the memo can answer: a malformed variable is refused on every run, not
+    # only on one with work to do.
+    workers = worker_count(dict(environ)) if workers is None else workers
+    date = creation_date(environ)
     documents = plan_documents(config, find_sources(config))
     memo = None
     if seeds is None:
@@ -428,6 +432,7 @@ def run(
         seeds or {},
         staging,
         files,
+        date,
     )
     report = combined.result()
     if memo is not None:
@@ -486,10 +491,12 @@ def execute(
     seeds: Mapping[str, bytes | None] | None = None,
     staging: Staging | None = None,
     files: Mapping[str, bytes | None] | None = None,
+    date: str | None = None,
 ) -> _Combined:
     """The run's jobs, combined: `run` without its memo (for `status`, which wants every record).
 
-    `cache`, `seeds`, `staging` and `files` are `run`'s; see there. Python's cycle
+    `cache`, `seeds`, `staging` and `files` are `run`'s; see there. `date` is the
+    templates' creation date (default: `creation_date` of `environ`). Python's cycle
     collector is paused meanwhile (`_collector_paused`).
     """
     if documents is None:
@@ -506,7 +513,7 @@ def execute(
         found, _ = map_cached(cache, memory_stage(cache, config) if cache else None, read, paths, workers)
         memories = gather_memories(config, documents, warnings, dict(zip(paths, found, strict=True)))
     policy = check_policy(config)
-    date = creation_date(environ)
+    date = creation_date(environ) if date is None else date
     context = RunContext(config, frozenset(steps), date, policy, memories, seeds or {}, files or {})
     chosen = set(languages) or {language.tag for language in config.languages}
     # Another language matters to a narrowed run only through its switcher entry, which
