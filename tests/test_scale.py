@@ -221,12 +221,36 @@ def test_a_damaged_or_foreign_record_is_detected_and_rebuilt(tmp_path: Path, run
     assert result.exit_code == 1 and "would write site/tr/guide0.md" in result.output
 
 
-def test_the_cache_is_never_inside_the_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("where", ["absolute", "relative", "XDG_CACHE_HOME"])
+def test_the_cache_is_never_inside_the_repository_and_the_run_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """A folder a pull request could fill is never used, and never silently: CI that keeps
+    its cache in the workspace hears why every run starts from scratch."""
     root = make_docs(tmp_path)
-    monkeypatch.setenv(CACHE_VARIABLE, str(root / ".cache"))
-    assert invoke(root, "sync").exit_code == 0
-    run(load_config(root))
+    if where == "XDG_CACHE_HOME":  # the default place, under a cache home set in the workspace
+        monkeypatch.delenv(CACHE_VARIABLE)
+        monkeypatch.setenv("XDG_CACHE_HOME", str(root / ".cache"))
+    else:
+        monkeypatch.chdir(root)
+        monkeypatch.setenv(CACHE_VARIABLE, str(root / ".cache") if where == "absolute" else ".cache")
+    for _ in range(2):
+        result = invoke(root, "sync")
+        assert result.exit_code == 0
+        assert result.stderr.startswith(f"{CACHE_VARIABLE}: warning: the cache folder ")
+        assert (
+            "is inside the repository, where a pull request could plant a record, so the run "
+            f"cache is off; set {CACHE_VARIABLE} to a folder outside it, or to 'off'\n"
+        ) in result.stderr
+    report = run(load_config(root))
+    assert [d.path for d in report.diagnostics] == [CACHE_VARIABLE]
     assert not (root / ".cache").exists()
+    quiet = invoke(root, "sync", "--quiet")
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    outside = tmp_path.parent / f"{tmp_path.name}-cache"  # used, and without a word
+    monkeypatch.setenv(CACHE_VARIABLE, str(outside))
+    assert invoke(root, "sync").stderr == ""
+    assert outside.is_dir()
 
 
 COMPACT = CONFIG.replace('template = "locales/{path}.pot"', 'template = "locales/messages.pot"').replace(

@@ -27,7 +27,7 @@ from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
-from i18n_sync.errors import I18nSyncError
+from i18n_sync.errors import Diagnostic, I18nSyncError
 from i18n_sync.model import FileChange
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import read_bytes, read_many
@@ -164,15 +164,33 @@ class RunMemo:
         return True
 
 
+def _inside(folder: Path, config: Config) -> bool:
+    # Inside the repository a pull request could plant a record: the cache is only ever outside.
+    return folder.resolve().is_relative_to(config.root.resolve())
+
+
+def cache_warning(config: Config, environ: Mapping[str, str]) -> Diagnostic | None:
+    """Why the cache is off for this repository when its folder is inside it; else None."""
+    folder = cache_folder(environ)
+    if folder is None or not _inside(folder, config):
+        return None
+    return Diagnostic(
+        CACHE_VARIABLE,
+        None,
+        f"the cache folder {folder} is inside the repository, where a pull request could plant "
+        f"a record, so the run cache is off; set {CACHE_VARIABLE} to a folder outside it, or to 'off'",
+    )
+
+
 def open_memo(
     config: Config, steps: Iterable[str], paths: Iterable[str], environ: Mapping[str, str]
 ) -> RunMemo | None:
-    """The memo of a run over these files, or None when the cache is off or a file is unreadable."""
+    """The memo of a run over these files, or None when the cache is off (or inside the
+    repository: `cache_warning`) or a file is unreadable."""
     folder = cache_folder(environ)
-    root = config.root.resolve()
-    if folder is None or folder.resolve().is_relative_to(root):
-        # Inside the repository a pull request could plant a record: only ever outside.
+    if folder is None or _inside(folder, config):
         return None
+    root = config.root.resolve()
     digest = hashlib.sha256()
     digest.update(tool_fingerprint().encode())
     digest.update(repr((config.file, config.settings, sorted(steps))).encode())

@@ -24,7 +24,7 @@ from i18n_sync.gettext.stats import Counts
 from i18n_sync.locales import Language
 from i18n_sync.markdown.links import relative_link
 from i18n_sync.model import FileChange
-from i18n_sync.project.cache import open_memo
+from i18n_sync.project.cache import cache_warning, open_memo
 from i18n_sync.project.config import Config
 from i18n_sync.project.jobcache import (
     JobCache,
@@ -405,8 +405,9 @@ def run(
     workers = worker_count(dict(environ)) if workers is None else workers
     date = creation_date(environ)
     documents = plan_documents(config, find_sources(config))
-    memo = None
+    memo = warning = None
     if seeds is None:
+        warning = cache_warning(config, environ)
         memo = open_memo(
             config,
             (*steps, *(f"lang:{tag}" for tag in languages), *(("force",) if force else ())),
@@ -435,6 +436,8 @@ def run(
         date,
     )
     report = combined.result()
+    if warning is not None:
+        report = replace(report, diagnostics=(warning, *report.diagnostics))
     if memo is not None:
         memo.remember(report.changes, bool(report.errors), replace(report, changes=()))
     if cache is not None:
