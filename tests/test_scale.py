@@ -237,10 +237,10 @@ def test_the_cache_is_never_inside_the_repository_and_the_run_says_so(
     for _ in range(2):
         result = invoke(root, "sync")
         assert result.exit_code == 0
-        assert result.stderr.startswith(f"{CACHE_VARIABLE}: warning: the cache folder ")
+        assert result.stderr.startswith(f"{CACHE_VARIABLE}: warning: the run cache is off: its folder ")
         assert (
-            "is inside the repository, where a pull request could plant a record, so the run "
-            f"cache is off; set {CACHE_VARIABLE} to a folder outside it, or to 'off'\n"
+            " is inside the repository, where a pull request could plant a record; set "
+            f"{CACHE_VARIABLE} to a folder outside the repository, or to 'off'\n"
         ) in result.stderr
     report = run(load_config(root))
     assert [d.path for d in report.diagnostics] == [CACHE_VARIABLE]
@@ -251,6 +251,32 @@ def test_the_cache_is_never_inside_the_repository_and_the_run_says_so(
     monkeypatch.setenv(CACHE_VARIABLE, str(outside))
     assert invoke(root, "sync").stderr == ""
     assert outside.is_dir()
+
+
+def test_without_a_home_folder_the_run_goes_on_without_its_cache_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A container running as a user with no account and no HOME: `Path.home()` raises. The run
+    goes on without the cache, says why; a relative XDG_CACHE_HOME is ignored, as its spec asks."""
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    root = make_docs(tmp_path)
+    monkeypatch.chdir(root)
+    monkeypatch.delenv(CACHE_VARIABLE)
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    result = invoke(root, "sync")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"{CACHE_VARIABLE}: warning: the run cache is off: there is no home folder to keep it in "
+        f"(HOME is not set); set {CACHE_VARIABLE} to a folder outside the repository, or to 'off'\n"
+    )
+    assert not (root / "relative").exists()
+    monkeypatch.setenv(CACHE_VARIABLE, "off")  # turned off on purpose: no word
+    assert invoke(root, "sync").stderr == ""
 
 
 COMPACT = CONFIG.replace('template = "locales/{path}.pot"', 'template = "locales/messages.pot"').replace(

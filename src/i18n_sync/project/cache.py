@@ -50,12 +50,19 @@ _LIBRARIES = (
 
 
 def cache_folder(environ: Mapping[str, str]) -> Path | None:
-    """Where the run cache lives, or None when it is turned off."""
+    """Where the run cache lives, or None when it is turned off, or when there is no home
+    folder to keep it in (`cache_warning` says so)."""
     chosen = environ.get(CACHE_VARIABLE)
     if chosen is not None:
         return None if chosen.strip().lower() in ("", "off", "0", "no") else Path(chosen)
     base = environ.get("XDG_CACHE_HOME") or (environ.get("LOCALAPPDATA") if sys.platform == "win32" else None)
-    return Path(base or Path.home() / ".cache") / "i18n-sync"
+    if base and os.path.isabs(base):  # the XDG rule: a relative path there is invalid, and ignored
+        return Path(base) / "i18n-sync"
+    try:
+        home = Path.home()
+    except (RuntimeError, KeyError, OSError):  # no HOME, and no account for this user (a container)
+        return None
+    return home / ".cache" / "i18n-sync"
 
 
 @cache
@@ -170,15 +177,20 @@ def _inside(folder: Path, config: Config) -> bool:
 
 
 def cache_warning(config: Config, environ: Mapping[str, str]) -> Diagnostic | None:
-    """Why the cache is off for this repository when its folder is inside it; else None."""
+    """Why the run cache is off when nobody turned it off: its folder is inside the
+    repository, or there is no home folder to keep it in; else None."""
     folder = cache_folder(environ)
-    if folder is None or not _inside(folder, config):
+    if folder is None and CACHE_VARIABLE not in environ:
+        reason = "there is no home folder to keep it in (HOME is not set)"
+    elif folder is not None and _inside(folder, config):
+        reason = f"its folder {folder} is inside the repository, where a pull request could plant a record"
+    else:
         return None
     return Diagnostic(
         CACHE_VARIABLE,
         None,
-        f"the cache folder {folder} is inside the repository, where a pull request could plant "
-        f"a record, so the run cache is off; set {CACHE_VARIABLE} to a folder outside it, or to 'off'",
+        f"the run cache is off: {reason}; set {CACHE_VARIABLE} to a folder outside the repository, "
+        "or to 'off'",
     )
 
 
