@@ -456,6 +456,62 @@ def test_the_number_of_workers_is_the_cores_or_what_the_variable_says() -> None:
     assert worker_count({JOBS_VARIABLE: " 12 "}) == 12
 
 
+def _cgroup_tree(root: Path, own: str, files: dict[str, str]) -> str:
+    """A /proc/self/cgroup saying `own`, and cgroup files under /sys/fs/cgroup: a fake root."""
+    (root / "proc" / "self").mkdir(parents=True)
+    (root / "proc" / "self" / "cgroup").write_text(own, encoding="utf-8")
+    for name, text in files.items():
+        path = root / "sys" / "fs" / "cgroup" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="ascii")
+    return str(root)
+
+
+@pytest.mark.parametrize(
+    ("own", "files", "cpus"),
+    [
+        ("0::/\n", {}, None),  # no controller files: no limit known
+        ("0::/\n", {"cpu.max": "max 100000\n"}, None),
+        ("0::/\n", {"cpu.max": "200000 100000\n"}, 2.0),  # a container's own, at the root
+        ("0::/\n", {"cpu.max": "150000 100000\n"}, 1.5),
+        ("0::/ci/job\n", {"ci/cpu.max": "100000 100000\n", "ci/job/cpu.max": "max 100000\n"}, 1.0),
+        ("0::/ci/job\n", {"ci/cpu.max": "400000 100000\n", "ci/job/cpu.max": "300000 100000\n"}, 3.0),
+        ("4:cpu,cpuacct:/docker/x\n", {"cpu,cpuacct/cpu.cfs_quota_us": "-1\n"}, None),
+        (
+            "4:cpu,cpuacct:/docker/x\n",
+            {
+                "cpu,cpuacct/docker/x/cpu.cfs_quota_us": "50000\n",
+                "cpu,cpuacct/docker/x/cpu.cfs_period_us": "100000\n",
+            },
+            0.5,
+        ),
+        ("1:cpu:/\n", {"cpu/cpu.cfs_quota_us": "300000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 3.0),
+        ("0::/\n", {"cpu.max": "lots\n"}, None),  # unreadable as a quota: ignored
+        ("0::/\n", {"cpu.max": "100000 0\n"}, None),
+        ("0::/../../etc\n", {"cpu.max": "100000 100000\n"}, 1.0),  # ".." never leaves the mount
+    ],
+)
+def test_a_containers_cpu_limit_is_read_from_its_cgroup(
+    tmp_path: Path, own: str, files: dict[str, str], cpus: float | None
+) -> None:
+    from i18n_sync.project.pool import cgroup_cpus
+
+    assert cgroup_cpus(_cgroup_tree(tmp_path, own, files)) == cpus
+
+
+def test_the_workers_are_the_cores_a_containers_cpu_limit_allows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rounded up, never more than the cores, never fewer than one; I18N_SYNC_JOBS still rules."""
+    from i18n_sync.project import pool
+
+    monkeypatch.setattr(pool.os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    for limit, workers in [(None, 64), (2.0, 2), (1.5, 2), (0.5, 1), (0.01, 1), (128.0, 64)]:
+        monkeypatch.setattr(pool, "cgroup_cpus", lambda limit=limit: limit)
+        assert pool.worker_count({}) == workers
+        assert pool.worker_count({pool.JOBS_VARIABLE: "3"}) == 3
+
+
 @pytest.mark.parametrize("value", ["abc", "0", "-2", "2.5", "4 cores", "\u00b2", "\u0663"])
 def test_a_jobs_value_other_than_a_whole_number_of_one_or_more_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str

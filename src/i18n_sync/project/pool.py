@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import concurrent.futures.process
 import gc
+import math
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -88,7 +89,8 @@ def spans(total: int, workers: int) -> list[tuple[int, int]]:
 
 
 def worker_count(environ: dict[str, str] | None = None) -> int:
-    """The workers a run uses: ``I18N_SYNC_JOBS`` when set, else the cores this process may use.
+    """The workers a run uses: ``I18N_SYNC_JOBS`` when set, else the cores this process may use,
+    as many as a container's CPU limit allows (`cgroup_cpus`), rounded up.
 
     `UsageError` when it is set to anything but a whole number of 1 or more: a typo
     would otherwise run on every core without a word.
@@ -103,9 +105,66 @@ def worker_count(environ: dict[str, str] | None = None) -> int:
             )
         return int(value)
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - macOS and Windows have no affinity call
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    allowed = cgroup_cpus()
+    return cores if allowed is None else max(1, min(cores, math.ceil(allowed)))
+
+
+def cgroup_cpus(root: str = "/") -> float | None:
+    """The CPUs a cgroup's quota lets this process use (a container with a CPU limit), or None.
+
+    A container limited to 2 CPUs on a 64-core machine still sees 64 cores, and a pool
+    of 64 workers would only queue for the 2, each worker holding its memory (a CI job
+    on Kubernetes can be killed for that). The quota is read for cgroup v2 (``cpu.max``)
+    and v1 (``cpu.cfs_quota_us`` over ``cpu.cfs_period_us``), in the process's own
+    cgroup and each one above it (the tightest wins), and at the root of the mount,
+    where a container sees its own (as joblib's loky reads it). `root` is for the tests.
+    """
+    limits = [
+        limit
+        for folder in _cgroup_folders(root)
+        for limit in (_quota(folder, "cpu.max"), _quota(folder, "cpu.cfs_quota_us", "cpu.cfs_period_us"))
+        if limit is not None
+    ]
+    return min(limits, default=None)
+
+
+def _cgroup_folders(root: str) -> list[str]:
+    """The cgroup folders whose CPU quota bounds this process (`cgroup_cpus`)."""
+    base = os.path.join(root, "sys/fs/cgroup")
+    try:
+        with open(os.path.join(root, "proc/self/cgroup"), encoding="utf-8") as lines:
+            # "0::/path" (v2), "4:cpu,cpuacct:/path" (v1): hierarchy, controllers, path.
+            own = [parts for line in lines if len(parts := line.rstrip("\n").split(":", 2)) == 3]
+    except OSError:
+        own = []
+    v2 = [path for _, controllers, path in own if not controllers]
+    v1 = [path for _, controllers, path in own if "cpu" in controllers.split(",")]
+    mounts = {base: v2, os.path.join(base, "cpu,cpuacct"): v1, os.path.join(base, "cpu"): v1}
+    folders = []
+    for mount, paths in mounts.items():
+        for path in paths:
+            parts = [part for part in path.split("/") if part not in ("", ".", "..")]
+            folders += [os.path.join(mount, *parts[:depth]) for depth in range(len(parts), 0, -1)]
+        folders.append(mount)
+    return list(dict.fromkeys(folders))
+
+
+def _quota(folder: str, quota_file: str, period_file: str | None = None) -> float | None:
+    """quota / period from a cgroup folder: both in ``cpu.max`` (v2) or a file each (v1);
+    None for no limit ("max", -1), no such file, or a file that does not read as one."""
+    try:
+        with open(os.path.join(folder, quota_file), encoding="ascii") as file:
+            words = file.read().split()
+        if period_file is not None:
+            with open(os.path.join(folder, period_file), encoding="ascii") as file:
+                words += file.read().split()
+        quota, period = int(words[0]), int(words[1])
+    except (OSError, ValueError, IndexError, UnicodeDecodeError):  # "max", missing, unreadable
+        return None
+    return quota / period if quota > 0 and period > 0 else None
 
 
 def forks(workers: int, jobs: int) -> bool:
