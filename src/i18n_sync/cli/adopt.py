@@ -29,7 +29,7 @@ from i18n_sync.importing.importer import STATE_MEANINGS, STATES, ImportRun, plan
 from i18n_sync.project.adopt import Found, Proposal, import_command, plan_init
 from i18n_sync.project.config import Config, load_config
 from i18n_sync.project.ownership import recording
-from i18n_sync.project.sync import RunReport, run
+from i18n_sync.project.sync import RunReport, check_environment, run
 from i18n_sync.project.writing import write_atomic
 from i18n_sync.reports.output import import_data
 
@@ -63,6 +63,7 @@ def init(root: Path, languages: tuple[str, ...], force: bool, dry_run: bool) -> 
     Run again with --lang to add a language: the other settings are kept.
     """
     try:
+        check_environment()  # before the configuration is written: its run would refuse them
         plan = plan_init(root, languages, force)
     except UsageError as error:
         raise click.UsageError(str(error)) from None

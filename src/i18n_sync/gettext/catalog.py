@@ -45,13 +45,20 @@ def creation_date(environ: Mapping[str, str] = os.environ) -> str:
     epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
     if not epoch:
         return time.strftime("%Y-%m-%d %H:%M+0000", time.gmtime())
-    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
-    if not (epoch.isascii() and epoch.isdigit() and int(epoch) <= _LAST_EPOCH):
+    digits = epoch.lstrip("0") or "0"
+    # ASCII digits only (str.isdigit() also takes "²", which int() refuses), and not more
+    # than the last second needs (int() refuses thousands of them).
+    if not (
+        epoch.isascii()
+        and epoch.isdigit()
+        and len(digits) <= len(str(_LAST_EPOCH))
+        and int(digits) <= _LAST_EPOCH
+    ):
         raise UsageError(
             f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds since 1970-01-01 UTC; "
             "set it to a whole number (the last commit's: git log -1 --format=%ct), or unset it"
         )
-    return time.strftime("%Y-%m-%d %H:%M+0000", time.gmtime(int(epoch)))
+    return time.strftime("%Y-%m-%d %H:%M+0000", time.gmtime(int(digits)))
 
 
 # What a translator must know about a unit whose text is not Markdown.

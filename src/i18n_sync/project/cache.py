@@ -54,7 +54,8 @@ def cache_folder(environ: Mapping[str, str]) -> Path | None:
     folder to keep it in (`cache_warning` says so)."""
     chosen = environ.get(CACHE_VARIABLE)
     if chosen is not None:
-        return None if chosen.strip().lower() in ("", "off", "0", "no") else Path(chosen)
+        chosen = chosen.strip()
+        return None if chosen.lower() in ("", "off", "0", "no", "false", "none") else Path(chosen)
     base = environ.get("XDG_CACHE_HOME") or (environ.get("LOCALAPPDATA") if sys.platform == "win32" else None)
     if base and os.path.isabs(base):  # the XDG rule: a relative path there is invalid, and ignored
         return Path(base) / "i18n-sync"
@@ -171,20 +172,37 @@ class RunMemo:
         return True
 
 
-def _inside(folder: Path, config: Config) -> bool:
-    # Inside the repository a pull request could plant a record: the cache is only ever outside.
-    return folder.resolve().is_relative_to(config.root.resolve())
+def _refusal(folder: Path, config: Config) -> str | None:
+    """Why the cache may not live in `folder`, or None when it may.
+
+    A record is a pickle, which runs code as it is read: the folder must be out of
+    reach of a pull request, so outside the project and outside the git checkout that
+    holds it (a project in ``docs/`` of a checkout whose CI keeps its cache in the
+    workspace).
+    """
+    try:
+        where = folder.resolve()
+        root = config.root.resolve()
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
+        return f"its folder {folder} cannot be resolved (a symlink loop?)"
+    checkout = next((above for above in (root, *root.parents) if (above / ".git").exists()), root)
+    if not (where.is_relative_to(root) or where.is_relative_to(checkout)):
+        return None
+    shown = str(folder) if str(folder) == str(where) else f"{folder} ({where})"
+    return f"its folder {shown} is inside the repository, where a pull request could plant a record"
 
 
 def cache_warning(config: Config, environ: Mapping[str, str]) -> Diagnostic | None:
     """Why the run cache is off when nobody turned it off: its folder is inside the
-    repository, or there is no home folder to keep it in; else None."""
+    repository (`_refusal`), or there is no home folder to keep it in; else None."""
     folder = cache_folder(environ)
-    if folder is None and CACHE_VARIABLE not in environ:
+    if folder is not None:
+        reason = _refusal(folder, config)
+    elif CACHE_VARIABLE not in environ:  # not turned off: no home
         reason = "there is no home folder to keep it in (HOME is not set)"
-    elif folder is not None and _inside(folder, config):
-        reason = f"its folder {folder} is inside the repository, where a pull request could plant a record"
     else:
+        reason = None
+    if reason is None:
         return None
     return Diagnostic(
         CACHE_VARIABLE,
@@ -197,10 +215,10 @@ def cache_warning(config: Config, environ: Mapping[str, str]) -> Diagnostic | No
 def open_memo(
     config: Config, steps: Iterable[str], paths: Iterable[str], environ: Mapping[str, str]
 ) -> RunMemo | None:
-    """The memo of a run over these files, or None when the cache is off (or inside the
-    repository: `cache_warning`) or a file is unreadable."""
+    """The memo of a run over these files, or None when the cache is off (or refused:
+    `cache_warning`) or a file is unreadable."""
     folder = cache_folder(environ)
-    if folder is None or _inside(folder, config):
+    if folder is None or _refusal(folder, config) is not None:
         return None
     root = config.root.resolve()
     digest = hashlib.sha256()

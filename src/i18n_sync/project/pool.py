@@ -32,6 +32,9 @@ R = TypeVar("R")
 JOBS_VARIABLE = "I18N_SYNC_JOBS"
 """The environment variable that sets the number of worker processes (1: no pool)."""
 
+# A million processes is more than any machine runs.
+_MAX_JOBS_DIGITS = 6
+
 # Below this many jobs a pool costs more to start than it saves.
 _MIN_JOBS = 8
 
@@ -97,13 +100,15 @@ def worker_count(environ: dict[str, str] | None = None) -> int:
     """
     value = (os.environ if environ is None else environ).get(JOBS_VARIABLE, "").strip()
     if value:
-        # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
-        if not (value.isascii() and value.isdigit() and int(value) > 0):
+        digits = value.lstrip("0")
+        # ASCII digits only (str.isdigit() also takes "²", which int() refuses), and not
+        # thousands of them, which int() refuses too.
+        if not (value.isascii() and value.isdigit() and 0 < len(digits) <= _MAX_JOBS_DIGITS):
             raise UsageError(
                 f"{JOBS_VARIABLE}={value!r} is not a number of processes; "
                 "set it to a whole number of 1 or more, or unset it to use every core"
             )
-        return int(value)
+        return int(digits)
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - macOS and Windows have no affinity call
@@ -131,11 +136,17 @@ def cgroup_cpus(root: str = "/") -> float | None:
     return min(limits, default=None)
 
 
+# Deeper cgroup paths than this are not looked into: each level is a folder to try.
+_MAX_CGROUP_DEPTH = 32
+
+
 def _cgroup_folders(root: str) -> list[str]:
     """The cgroup folders whose CPU quota bounds this process (`cgroup_cpus`)."""
     base = os.path.join(root, "sys/fs/cgroup")
+    own_file = os.path.join(root, "proc/self/cgroup")
     try:
-        with open(os.path.join(root, "proc/self/cgroup"), encoding="utf-8") as lines:
+        # A cgroup's name may hold any byte: kept as the file system gives it (surrogates).
+        with open(own_file, encoding="utf-8", errors="surrogateescape") as lines:
             # "0::/path" (v2), "4:cpu,cpuacct:/path" (v1): hierarchy, controllers, path.
             own = [parts for line in lines if len(parts := line.rstrip("\n").split(":", 2)) == 3]
     except OSError:
@@ -147,6 +158,8 @@ def _cgroup_folders(root: str) -> list[str]:
     for mount, paths in mounts.items():
         for path in paths:
             parts = [part for part in path.split("/") if part not in ("", ".", "..")]
+            if len(parts) > _MAX_CGROUP_DEPTH:  # no real one is that deep: the mount's root only
+                continue
             folders += [os.path.join(mount, *parts[:depth]) for depth in range(len(parts), 0, -1)]
         folders.append(mount)
     return list(dict.fromkeys(folders))
@@ -162,9 +175,9 @@ def _quota(folder: str, quota_file: str, period_file: str | None = None) -> floa
             with open(os.path.join(folder, period_file), encoding="ascii") as file:
                 words += file.read().split()
         quota, period = int(words[0]), int(words[1])
-    except (OSError, ValueError, IndexError, UnicodeDecodeError):  # "max", missing, unreadable
+        return quota / period if quota > 0 and period > 0 else None
+    except (OSError, ValueError, IndexError, UnicodeDecodeError, OverflowError):  # "max", missing
         return None
-    return quota / period if quota > 0 and period > 0 else None
 
 
 def forks(workers: int, jobs: int) -> bool:

@@ -401,7 +401,7 @@ def run(
     are rendered; give it to `writing.apply_changes`, which renames them.
     """
     # Read before the memo can answer: a malformed variable is refused on every run, not
-    # only on one with work to do.
+    # only on one with work to do (`check_environment` reads them the same way).
     workers = worker_count(dict(environ)) if workers is None else workers
     date = creation_date(environ)
     documents = plan_documents(config, find_sources(config))
@@ -443,6 +443,13 @@ def run(
     if cache is not None:
         cache.save()
     return report
+
+
+def check_environment(environ: Mapping[str, str] = os.environ) -> None:
+    """Raise `UsageError` for a malformed ``I18N_SYNC_JOBS`` or ``SOURCE_DATE_EPOCH``, as a run
+    would: for a command that writes or serves something before its run reads them."""
+    worker_count(dict(environ))
+    creation_date(environ)
 
 
 def _read_paths(config: Config, documents: Sequence[SourceDocument], steps: Collection[str]) -> list[str]:

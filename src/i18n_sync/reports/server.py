@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from i18n_sync.errors import I18nSyncError
 from i18n_sync.project.config import Config
+from i18n_sync.project.sync import check_environment
 from i18n_sync.reports.page import Editing, format_page, preview_page, static_file
 from i18n_sync.reports.review import Entry, ReviewError, ReviewSession
 
@@ -63,7 +64,11 @@ class ReviewServer(ThreadingHTTPServer):
 
 
 def start_review(config: Config, port: int = 0) -> ReviewServer:
-    """Listen on 127.0.0.1 (`port`, or a free one for 0); `serve_forever` then serves the page."""
+    """Listen on 127.0.0.1 (`port`, or a free one for 0); `serve_forever` then serves the page.
+
+    `UsageError` for a malformed ``I18N_SYNC_JOBS`` or ``SOURCE_DATE_EPOCH``, before it
+    listens: every page would fail on it."""
+    check_environment()
     session = ReviewSession(config, "i18nsync" + secrets.token_hex(8))
     try:
         return ReviewServer(session, port, f"Translation review: {config.root.resolve().name}")
