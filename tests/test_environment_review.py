@@ -240,6 +240,54 @@ def _warned(result: Result) -> int:
     return result.stderr.count(f"{CACHE_VARIABLE}: warning: the run cache is off")
 
 
+def test_a_cache_folder_spelt_another_way_by_the_file_system_is_still_inside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where case is ignored (macOS, Windows), ``.../REPO/.cache`` is the repository's folder,
+    which `Path.resolve` spells as given: the folders are compared by device and inode. The
+    file system here keeps case, so it is made to answer as one that ignores it."""
+    root = project(tmp_path / "repo")
+    (root / ".cache").mkdir()
+    marker = tmp_path / "PLANTED-CODE-RAN"
+    _plant(root / ".cache", root, marker)
+    real_stat = os.stat
+
+    def ignoring_case(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        spelt = os.fspath(path)  # type: ignore[call-overload]
+        return real_stat(spelt.replace(f"{os.sep}REPO", f"{os.sep}repo"), *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", ignoring_case)
+    monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path / "REPO" / ".cache"))
+    result = cli("--root", str(root), "sync")
+    assert result.exit_code == 0 and _warned(result) == 1, result.output
+    assert not marker.exists()
+
+
+def test_a_cache_folder_reached_through_a_bind_mount_is_still_inside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The repository mounted a second time elsewhere (a container's volume): another path to
+    the same folder. Needs the right to mount, which only some machines give a test."""
+    import subprocess
+
+    root = project(tmp_path / "repo")
+    (root / ".cache").mkdir()
+    alias = tmp_path / "mounted"
+    alias.mkdir()
+    mounted = subprocess.run(["mount", "--bind", str(root), str(alias)], capture_output=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip("this machine does not let a test bind-mount a folder")
+    try:
+        marker = tmp_path / "PLANTED-CODE-RAN"
+        _plant(root / ".cache", root, marker)
+        monkeypatch.setenv(CACHE_VARIABLE, str(alias / ".cache"))
+        result = cli("--root", str(root), "sync")
+        assert result.exit_code == 0 and _warned(result) == 1, result.output
+        assert not marker.exists()
+    finally:
+        subprocess.run(["umount", str(alias)], check=False)
+
+
 def test_held_a_cache_symlink_outside_leading_into_the_repository_is_refused_and_warned(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

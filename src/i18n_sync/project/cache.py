@@ -186,10 +186,33 @@ def _refusal(folder: Path, config: Config) -> str | None:
     except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
         return f"its folder {folder} cannot be resolved (a symlink loop?)"
     checkout = next((above for above in (root, *root.parents) if (above / ".git").exists()), root)
-    if not (where.is_relative_to(root) or where.is_relative_to(checkout)):
+    inside = where.is_relative_to(root) or where.is_relative_to(checkout) or _under(where, (root, checkout))
+    if not inside:
         return None
     shown = str(folder) if str(folder) == str(where) else f"{folder} ({where})"
     return f"its folder {shown} is inside the repository, where a pull request could plant a record"
+
+
+def _under(path: Path, folders: Iterable[Path]) -> bool:
+    """Whether `path` or a folder above it is one of `folders` to the file system (the same
+    device and inode): where case is ignored (macOS, Windows) or through a bind mount, one
+    folder has two spellings that `Path.resolve` keeps apart."""
+    wanted = set()
+    for folder in folders:
+        try:
+            found = os.stat(folder)
+        except OSError:
+            continue
+        if found.st_ino:  # 0 where a file system has no inode numbers: nothing to compare
+            wanted.add((found.st_dev, found.st_ino))
+    for above in (path, *path.parents):
+        try:
+            found = os.stat(above)
+        except OSError:
+            continue  # not made yet
+        if (found.st_dev, found.st_ino) in wanted:
+            return True
+    return False
 
 
 def cache_warning(config: Config, environ: Mapping[str, str]) -> Diagnostic | None:
