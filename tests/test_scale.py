@@ -385,17 +385,31 @@ def test_a_long_list_of_files_is_summed_up_unless_verbose(tmp_path: Path) -> Non
 
 
 def test_progress_bars_show_only_the_long_stages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Long: many jobs, or a while taken. A few documents in many languages are few jobs, each
+    long: their stage gets a bar once it has taken a second, timed from the stage before."""
     from i18n_sync.cli import display
 
     stream = io.StringIO()
     monkeypatch.setattr(sys, "stderr", stream)
-    bars = display._ProgressBars()
-    for stage, total in (("extract", 150), ("update", 10), ("render", 120)):
+    now = [0.0]
+    bars = display._ProgressBars(clock=lambda: now[0])
+    stages = (("extract", 150, 0.001), ("update", 10, 0.05), ("render", 120, 0.001), ("update", 8, 0.3))
+    seen, first_shown = [], []
+    for stage, total, each in stages:
+        first_shown.append(None)
         for done in range(1, total + 1):
+            now[0] += each
             bars(stage, done, total)
-    bars.close()
-    shown = stream.getvalue()
-    assert "extracting" in shown and "rendering" in shown and "merging" not in shown
+            if bars.bar is not None and first_shown[-1] is None:
+                first_shown[-1] = done
+        bars.close()
+        seen.append(stream.getvalue())
+        stream.seek(0)
+        stream.truncate()
+    assert first_shown == [1, None, 1, 4]  # the slow stage: once it has taken a second
+    extracting, quick, rendering, slow = seen
+    assert "extracting" in extracting and "rendering" in rendering and "merging" in slow
+    assert quick == ""  # 10 jobs over in half a second
 
 
 @pytest.mark.skipif(not hasattr(os, "O_NOFOLLOW"), reason="needs O_NOFOLLOW")

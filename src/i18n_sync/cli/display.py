@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import IO, Any
 
@@ -62,22 +63,36 @@ _KIND_NAMES = {"template": "templates", "catalog": "catalogues", "output": "outp
 
 
 class _ProgressBars:
-    """click's progress bar on stderr for each long stage of a run: on a terminal only."""
+    """click's progress bar on stderr for each long stage of a run: on a terminal only.
 
-    def __init__(self) -> None:
+    A stage is long when it has many jobs (`_PROGRESS_FROM`), or when it has taken a
+    while (`_PROGRESS_AFTER` seconds): a few documents in many languages are few jobs,
+    each of them long. A stage is timed from the end of the one before (from the start
+    of the run for the first): the bars hear of a job only once it is done.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
         self.stage = ""
+        self.started = clock()
         self.bar: Any = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        if total < _PROGRESS_FROM:
-            return
         if stage != self.stage:
             self.close()
             self.stage = stage
+        if self.bar is None:
+            if done >= total:  # over before a bar could help
+                self.started = self.clock()
+                return
+            if total < _PROGRESS_FROM and self.clock() - self.started < _PROGRESS_AFTER:
+                return
             label = {"extract": "extracting", "update": "merging", "render": "rendering"}.get(stage, stage)
             self.bar = click.progressbar(length=total, label=f"{label:<10}", file=sys.stderr)
             self.bar.__enter__()
         self.bar.update(done - self.bar.pos)
+        if done >= total:
+            self.started = self.clock()
 
     def close(self) -> None:
         if self.bar is not None:
@@ -85,7 +100,8 @@ class _ProgressBars:
             self.bar = None
 
 
-_PROGRESS_FROM = 100  # jobs in a stage; shorter stages finish before a bar would help
+_PROGRESS_FROM = 100  # jobs in a stage: a bar from the start
+_PROGRESS_AFTER = 1.0  # seconds a stage of fewer jobs has taken before it gets a bar
 
 
 @contextmanager
