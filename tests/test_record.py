@@ -251,8 +251,11 @@ def test_one_worker_and_two_give_the_same_bytes_cold_and_warm(
     with a cold job cache, then two with it warm (every job's result unpickled from it)."""
     root = _rejecting_project(tmp_path / "repo")
     config = load_config(root)
-    off = {"I18N_SYNC_CACHE_DIR": "off"}
-    cache = {"I18N_SYNC_CACHE_DIR": str(tmp_path / "cache")}
+    # One date for every run: the templates carry it, to the minute, and a minute can turn
+    # between two runs.
+    date = {"SOURCE_DATE_EPOCH": "1764000000"}
+    off = {"I18N_SYNC_CACHE_DIR": "off", **date}
+    cache = {"I18N_SYNC_CACHE_DIR": str(tmp_path / "cache"), **date}
     serial = run(config, environ=off, workers=1)
     cold = run(config, environ=cache, workers=2)
     # `run` writes nothing: the run memo keeps no record, the job cache answers the jobs.
