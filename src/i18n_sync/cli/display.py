@@ -81,17 +81,14 @@ class _ProgressBars:
         if stage != self.stage:
             self.close()
             self.stage = stage
-        if self.bar is None:
-            if done >= total:  # over before a bar could help
-                self.started = self.clock()
-                return
-            if total < _PROGRESS_FROM and self.clock() - self.started < _PROGRESS_AFTER:
-                return
+        long = total >= _PROGRESS_FROM or self.clock() - self.started >= _PROGRESS_AFTER
+        if self.bar is None and done < total and long:  # none for a stage already over
             label = {"extract": "extracting", "update": "merging", "render": "rendering"}.get(stage, stage)
             self.bar = click.progressbar(length=total, label=f"{label:<10}", file=sys.stderr)
             self.bar.__enter__()
-        self.bar.update(done - self.bar.pos)
-        if done >= total:
+        if self.bar is not None:
+            self.bar.update(done - self.bar.pos)
+        if done >= total:  # the next stage is timed from here
             self.started = self.clock()
 
     def close(self) -> None:

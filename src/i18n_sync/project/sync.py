@@ -209,12 +209,9 @@ class _Combined:
             manifest, manifest_bytes, unreadable = {}, None, problem
         planned = self.plan_outputs(documents, manifest)
         jobs = [job for job in planned if isinstance(job, PublishJob)]
-        if not jobs:
-            if meanwhile is not None:
-                meanwhile()
-            return
-        if unreadable is not None:
+        if jobs and unreadable is not None:
             self.errors.append(unreadable)  # without it no output can be told the tool's
+        if not jobs or unreadable is not None:
             if meanwhile is not None:
                 meanwhile()
             return
@@ -405,9 +402,8 @@ def run(
     workers = worker_count(dict(environ)) if workers is None else workers
     date = creation_date(environ)
     documents = plan_documents(config, find_sources(config))
-    memo = warning = None
+    memo = None
     if seeds is None:
-        warning = cache_warning(config, environ)
         memo = open_memo(
             config,
             (*steps, *(f"lang:{tag}" for tag in languages), *(("force",) if force else ())),
@@ -418,6 +414,8 @@ def run(
         remembered = memo.recall()
         if isinstance(remembered, RunReport):
             return remembered
+    # Why the cache is off, asked only when it is: the same look at its folder as `open_memo`.
+    warning = cache_warning(config, environ) if memo is None and seeds is None else None
     cache = memo.jobs(config) if memo is not None else None
     files = memo.snapshot if memo is not None else {}
     combined = execute(
