@@ -21,6 +21,8 @@ _GIVEN = {"__repr__", "__eq__", "__hash__", "__getstate__", "__setstate__", "__r
 # a pickle that names any other class, or another count, is refused. (The count alone could be
 # read off `__init__`, but not whether `__init__` takes exactly the fields: `record` found that.)
 _FIELD_COUNTS: dict[type, int] = {}
+# Every class `record` made (`is_record`).
+_RECORDS: set[type] = set()
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
@@ -112,7 +114,13 @@ def record(cls: type[T]) -> type[T]:
             method.__qualname__ = f"{made.__qualname__}.{name}"
             setattr(made, name, method)
     abc.update_abstractmethods(made)  # as the dataclass does: a hash it gives may be an abstract one
+    _RECORDS.add(made)
     return made  # type: ignore[no-any-return]
+
+
+def is_record(found: object) -> bool:
+    """Whether `found` is a class made by `record` (not a subclass of one made otherwise)."""
+    return isinstance(found, type) and found in _RECORDS
 
 
 def _is_plain(cls: type) -> bool:
@@ -346,6 +354,10 @@ def _remade(cls: type[T], state: tuple[object, ...]) -> T:
     made = cls.__new__(cls)
     made.__setstate__(state)  # type: ignore[attr-defined]
     return made
+
+
+REBUILDERS = frozenset({_rebuilt, _remade})
+"""The functions a record's pickle calls to make it again (`_rebuilt` checks the class)."""
 
 
 def _setstate_of(cls: type, names: tuple[str, ...]) -> Any:

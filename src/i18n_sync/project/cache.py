@@ -31,7 +31,7 @@ from i18n_sync.errors import Diagnostic, I18nSyncError
 from i18n_sync.model import FileChange
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import read_bytes, read_many
-from i18n_sync.project.jobcache import JobCache, open_job_cache
+from i18n_sync.project.jobcache import JobCache, load_kept, open_job_cache
 from i18n_sync.project.writing import write_atomic
 from i18n_sync.record import record
 
@@ -150,10 +150,13 @@ class RunMemo:
         if hashlib.sha256(payload).digest() != checksum:
             return None  # damaged: the run rebuilds it
         try:
-            key, report = pickle.loads(payload)
+            kept = load_kept(payload)  # the package's own records only: nothing planted runs
         except Exception:
             return None
-        return report if key == self.key else None
+        if not (isinstance(kept, tuple) and len(kept) == 2 and kept[0] == self.key):
+            return None
+        report: object = kept[1]
+        return report
 
     def remember(self, changes: Sequence[FileChange], failed: bool, report: object) -> bool:
         """Store `report` if the run failed nowhere and every change is on disk already.

@@ -14,16 +14,19 @@ repository, rewritten at the end of each run that made new ones, with the
 entries used in the last few runs: it stays near one run's worth. It carries a
 checksum; a damaged, foreign or stale file is ignored and rebuilt, and deleting
 it is always safe. Nothing in it is trusted without its key: a changed byte in
-any input gives another key, and so a miss. The file holds pickles, which run
-code when read: like everything under the user's cache folder, it must be
-writable by that user alone (do not point ``I18N_SYNC_CACHE_DIR`` at a folder
-others can write).
+any input gives another key, and so a miss. The file holds pickles, read back
+as the package's own records only (`load_kept`), so that a planted file runs
+no code; it could still hold wrong results under the right keys, so like
+everything under the user's cache folder it must be writable by that user alone
+(do not point ``I18N_SYNC_CACHE_DIR`` at a folder others can write).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import pickle
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
@@ -49,6 +52,7 @@ from i18n_sync.project.jobs import (
 from i18n_sync.project.plan import SourceDocument
 from i18n_sync.project.pool import forks, map_jobs
 from i18n_sync.project.writing import write_atomic
+from i18n_sync.record import REBUILDERS, is_record
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -111,7 +115,7 @@ class JobCache:
         if found is None:
             return None
         try:
-            value: object = pickle.loads(found[1])
+            value = load_kept(found[1])
         except Exception:  # a record from another version of a class: a miss
             return None
         self._used[key] = (self._generation, found[1])
@@ -159,12 +163,71 @@ def _load(file: Path) -> _Entries:
     if hashlib.sha256(payload).digest() != checksum:
         return {}  # damaged: rebuilt by this run
     try:
-        entries = pickle.loads(payload)
+        entries = load_kept(payload)
     except Exception:
         return {}
-    if not isinstance(entries, dict):
-        return {}
+    if not isinstance(entries, dict) or not all(_is_entry(key, entry) for key, entry in entries.items()):
+        return {}  # not a file this code wrote
     return entries
+
+
+def _is_entry(key: object, entry: object) -> bool:
+    """Whether (key, entry) is as `JobCache.save` writes one: a key, (its save, a pickle)."""
+    return (
+        type(key) is str
+        and type(entry) is tuple
+        and len(entry) == 2
+        and type(entry[0]) is int
+        and type(entry[1]) is bytes
+    )
+
+
+class _RecordsOnly(pickle.Unpickler):
+    """Reads a pickle of the package's records and errors and Python's own values, nothing else.
+
+    A pickle names the functions that remake its objects, and any function will do
+    (``os.system``, with the command as its argument): a cache file someone planted
+    would run their code as the run read it. The cache is kept out of a pull
+    request's reach (`cache._refusal`), but CI caches move between jobs, and a
+    folder can be shared by mistake. So a cache file may name only classes made by
+    `record` (whose pickles only set fields), the package's errors, and `record`'s own
+    rebuilders (which check the class they are given); anything else is refused
+    (`pickle.UnpicklingError`), a miss. No module is imported on a pickle's word: a
+    class of a module not imported yet is refused too (importing
+    ``i18n_sync.__main__`` would run the command line).
+    """
+
+    def find_class(self, module: str, name: str) -> object:
+        found = _ALLOWED.get((module, name))
+        if found is None:
+            found = _allowed(module, name)
+        return found
+
+
+# The globals a cache file named that `_RecordsOnly` allowed, by (module, name): each is asked
+# for once per pickle that names it, and an incremental run reads thousands of pickles.
+_ALLOWED: dict[tuple[str, str], object] = {}
+
+
+def _allowed(module: str, name: str) -> object:
+    """The class or rebuilder `module.name`, if a cache file may name it (`_RecordsOnly`)."""
+    # Read from the module's own names: a module's `__getattr__` (PEP 562) could do anything.
+    loaded = sys.modules.get(module)
+    found = vars(loaded).get(name) if loaded is not None else None
+    own = is_record(found) or (isinstance(found, type) and issubclass(found, I18nSyncError))
+    if not (own or any(found is rebuilder for rebuilder in REBUILDERS)):
+        raise pickle.UnpicklingError(f"a cache file names {module}.{name}, which no cache file holds")
+    _ALLOWED[(module, name)] = found
+    return found
+
+
+def load_kept(data: bytes) -> object:
+    """Unpickle what a cache file keeps: only the package's own records (`_RecordsOnly`).
+
+    `pickle.UnpicklingError` (or another exception, for a damaged pickle) when it
+    holds anything else: the caller takes that as a miss.
+    """
+    return _RecordsOnly(io.BytesIO(data)).load()
 
 
 class Cached(Generic[T, R, S]):

@@ -412,7 +412,9 @@ def run(
         )
     if memo is not None:
         remembered = memo.recall()
-        if isinstance(remembered, RunReport):
+        # A run is remembered without its changes (it had none to make): a record that holds
+        # some was not written by this code, and is not trusted to say what to write.
+        if isinstance(remembered, RunReport) and not remembered.changes:
             return remembered
     # Why the cache is off, asked only when it is: the same look at its folder as `open_memo`.
     warning = cache_warning(config, environ) if memo is None and seeds is None else None

@@ -1,0 +1,177 @@
+"""A cache file is read as the tool's own records only: a planted pickle runs no code.
+
+The records are pickles, and a pickle names the functions that remake it. These
+tests plant, with valid checksums and the keys a run looks for, records whose
+pickles would call a function (making a folder, the marker) as they are read,
+and check that no run calls it, that the run does its work as if the cache were
+empty, and that it leaves a cache the next run can use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from helpers import invoke
+from i18n_sync.errors import WriteError
+from i18n_sync.model import FileChange
+from i18n_sync.project import jobcache
+from i18n_sync.project.config import load_config
+from i18n_sync.project.jobcache import load_kept
+from i18n_sync.project.sync import RunReport, run
+from test_job_cache import EVERYTHING, counted, synced, without_cache
+from test_record import _rejecting_project
+from test_scale import report_bytes
+
+_RUN_FORMAT = b"i18n-sync run cache 1\n"
+
+
+@pytest.fixture(autouse=True)
+def fixed_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runs compared must date their templates alike, whichever side of a minute they fall."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
+
+
+class _Planted:
+    """Pickles as a call of `function` with `arguments`, as an attacker's pickle would."""
+
+    def __init__(self, function: object, *arguments: object) -> None:
+        self.reduced = (function, arguments)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return self.reduced
+
+
+def _sealed(header: bytes, value: object) -> bytes:
+    """A cache file holding `value`, with the checksum a run verifies."""
+    payload = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    return header + hashlib.sha256(payload).digest() + payload
+
+
+def _opened(header: bytes, file: Path) -> object:
+    payload = file.read_bytes()[len(header) + 32 :]
+    return pickle.loads(payload)  # the test's own file: trusted here
+
+
+def test_a_planted_run_record_runs_no_code(tmp_path: Path, run_cache: Path) -> None:
+    root = synced(tmp_path)
+    (memo,) = run_cache.glob("run-*")
+    key, report = _opened(_RUN_FORMAT, memo)  # type: ignore[misc]
+    assert isinstance(report, RunReport)
+    marker = tmp_path / "ran"
+    memo.write_bytes(_sealed(_RUN_FORMAT, (key, _Planted(os.mkdir, str(marker)))))
+    planted, _ = counted(root)  # the job cache answers its jobs
+    assert not marker.exists(), "the planted record ran its code"
+    assert report_bytes(planted) == without_cache(root)
+    # The run wrote its own record again: the next one is answered by it.
+    assert counted(root)[1] == {}
+
+
+def test_a_run_record_that_names_changes_is_not_trusted(tmp_path: Path, run_cache: Path) -> None:
+    """A run is remembered without changes; a record with some (a planted one, naming a
+    file to write) is ignored, and the run works out what to write itself."""
+    root = synced(tmp_path)
+    (memo,) = run_cache.glob("run-*")
+    key, report = _opened(_RUN_FORMAT, memo)  # type: ignore[misc]
+    change = FileChange("docs/guide4.md", b"overwritten\n", "output")
+    memo.write_bytes(_sealed(_RUN_FORMAT, (key, replace(report, changes=(change,)))))
+    assert invoke(root, "sync").exit_code == 0
+    assert b"overwritten" not in (root / "docs" / "guide4.md").read_bytes()
+
+
+def test_planted_job_records_run_no_code_and_are_rebuilt(tmp_path: Path, run_cache: Path) -> None:
+    root = synced(tmp_path)
+    (memo,) = run_cache.glob("run-*")
+    (jobs,) = run_cache.glob("jobs-*")
+    header = jobcache._FORMAT
+    entries = _opened(header, jobs)
+    assert isinstance(entries, dict) and entries
+    marker = tmp_path / "ran"
+    planted = pickle.dumps(_Planted(os.mkdir, str(marker)), pickle.HIGHEST_PROTOCOL)
+    forged = {key: (generation, planted) for key, (generation, _) in entries.items()}
+    jobs.write_bytes(_sealed(header, forged))
+    memo.unlink()  # so that the run asks the job cache
+    source = root / "docs" / "guide4.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
+    report, totals = counted(root)
+    assert not marker.exists(), "a planted job record ran its code"
+    # Every record a miss: each document read, each catalogue merged, each output rendered.
+    assert totals == {"extract": 12, "update": 36, "render": 36}, "a planted job record was used"
+    assert report_bytes(report) == without_cache(root)
+    # Rebuilt: the next change redoes its own jobs only.
+    source.write_text(source.read_text(encoding="utf-8") + "\nOne more.\n", encoding="utf-8")
+    assert counted(root)[1] == {"extract": 1, "update": 3, "render": 3}
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        {"key": 5},
+        {"key": (1,)},
+        {"key": ("one", b"")},
+        {"key": (1, "not bytes")},
+        {5: (1, b"")},
+        [("key", (1, b""))],
+    ],
+    ids=["number", "short", "generation", "pickle", "key", "list"],
+)
+def test_a_job_cache_of_another_shape_is_ignored(tmp_path: Path, run_cache: Path, entries: object) -> None:
+    """A file with a valid checksum whose entries are not as the tool writes them is an empty
+    cache, not a traceback when the run counts or saves them."""
+    root = synced(tmp_path)
+    (memo,) = run_cache.glob("run-*")
+    (jobs,) = run_cache.glob("jobs-*")
+    jobs.write_bytes(_sealed(jobcache._FORMAT, entries))
+    memo.unlink()
+    source = root / "docs" / "guide4.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
+    assert counted(root)[1] == EVERYTHING
+    assert invoke(root, "sync").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "planted",
+    [
+        _Planted(os.mkdir, "unused"),
+        _Planted(eval, "1"),
+        _Planted(getattr, "text", "upper"),
+        _Planted(load_config, Path("unused")),  # a function of the package's own
+        _Planted(WriteError, "message"),  # allowed: the package's errors
+    ],
+    ids=["os", "builtins", "getattr", "own-function", "own-error"],
+)
+def test_only_records_and_errors_are_read_back(planted: _Planted) -> None:
+    data = pickle.dumps(planted, pickle.HIGHEST_PROTOCOL)
+    if planted.reduced[0] is WriteError:
+        assert str(load_kept(data)) == "message"
+        return
+    with pytest.raises(pickle.UnpicklingError, match="no cache file holds"):
+        load_kept(data)
+
+
+def test_a_module_is_never_imported_on_a_pickles_word() -> None:
+    """Importing ``i18n_sync.__main__`` would run the command line."""
+    sys.modules.pop("i18n_sync.__main__", None)
+    data = b"ci18n_sync.__main__\nmain\n."  # protocol 0: the global i18n_sync.__main__.main
+    with pytest.raises(pickle.UnpicklingError):
+        load_kept(data)
+    assert "i18n_sync.__main__" not in sys.modules
+
+
+def test_every_record_a_run_keeps_is_read_back(tmp_path: Path) -> None:
+    """The restriction refuses nothing the tool itself keeps: with rejections, diagnostics
+    and errors in the results, every entry of the job cache loads as `pickle` loads it."""
+    root = _rejecting_project(tmp_path / "repo")
+    cache = tmp_path / "cache"
+    run(load_config(root), environ={"I18N_SYNC_CACHE_DIR": str(cache), "SOURCE_DATE_EPOCH": "1764000000"})
+    (jobs,) = cache.glob("jobs-*")
+    entries = _opened(jobcache._FORMAT, jobs)
+    assert isinstance(entries, dict) and len(entries) >= 12
+    for _, data in entries.values():
+        assert load_kept(data) == pickle.loads(data)
