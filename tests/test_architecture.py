@@ -42,6 +42,7 @@ LAYERS = [
         "markdown.msgid",
         "markdown.facts",
         "project.files",
+        "project.cachefiles",
         "gettext.po_write",
         "project.config",
         "reports.status",

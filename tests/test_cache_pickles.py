@@ -9,9 +9,9 @@ empty, and that it leaves a cache the next run can use.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
+import struct
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -21,15 +21,17 @@ import pytest
 from helpers import invoke
 from i18n_sync.errors import WriteError
 from i18n_sync.model import FileChange
+from i18n_sync.project import cache as run_cache_module
 from i18n_sync.project import jobcache
+from i18n_sync.project.cachefiles import load_kept, opened, pack_entries, seal, unpack_entries
 from i18n_sync.project.config import load_config
-from i18n_sync.project.jobcache import load_kept
 from i18n_sync.project.sync import RunReport, run
 from test_job_cache import EVERYTHING, counted, synced, without_cache
 from test_record import _rejecting_project
 from test_scale import report_bytes
 
-_RUN_FORMAT = b"i18n-sync run cache 1\n"
+RUN_FORMAT = run_cache_module._FORMAT
+JOB_FORMAT = jobcache._FORMAT
 
 
 @pytest.fixture(autouse=True)
@@ -48,24 +50,43 @@ class _Planted:
         return self.reduced
 
 
-def _sealed(header: bytes, value: object) -> bytes:
-    """A cache file holding `value`, with the checksum a run verifies."""
-    payload = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
-    return header + hashlib.sha256(payload).digest() + payload
+def memo_key(memo: Path) -> str:
+    """The key a run memo is filed under (a SHA-256 in hex, after the header)."""
+    return memo.read_bytes()[len(RUN_FORMAT) : len(RUN_FORMAT) + 64].decode("ascii")
 
 
-def _opened(header: bytes, file: Path) -> object:
-    payload = file.read_bytes()[len(header) + 32 :]
-    return pickle.loads(payload)  # the test's own file: trusted here
+def remembered(memo: Path) -> object:
+    """The report a run memo holds (the test's own file: trusted here)."""
+    payload = opened(memo.read_bytes(), RUN_FORMAT, memo_key(memo))
+    assert payload is not None
+    return pickle.loads(payload)
+
+
+def plant_memo(memo: Path, value: object, key: str | None = None) -> None:
+    """Put `value` in the run memo, pickled, filed under `key` (default: the one it has)."""
+    payload = value if isinstance(value, bytes) else pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    memo.write_bytes(seal(RUN_FORMAT, payload, memo_key(memo) if key is None else key))
+
+
+def job_entries(jobs: Path) -> dict[str, tuple[int, bytes]]:
+    payload = opened(jobs.read_bytes(), JOB_FORMAT)
+    entries = None if payload is None else unpack_entries(payload)
+    assert entries
+    return entries
+
+
+def plant_jobs(jobs: Path, value: bytes) -> None:
+    """Put the pickle `value` under every key of the job cache."""
+    forged = {key: (generation, value) for key, (generation, _) in job_entries(jobs).items()}
+    jobs.write_bytes(seal(JOB_FORMAT, pack_entries(forged)))
 
 
 def test_a_planted_run_record_runs_no_code(tmp_path: Path, run_cache: Path) -> None:
     root = synced(tmp_path)
     (memo,) = run_cache.glob("run-*")
-    key, report = _opened(_RUN_FORMAT, memo)  # type: ignore[misc]
-    assert isinstance(report, RunReport)
+    assert isinstance(remembered(memo), RunReport)
     marker = tmp_path / "ran"
-    memo.write_bytes(_sealed(_RUN_FORMAT, (key, _Planted(os.mkdir, str(marker)))))
+    plant_memo(memo, _Planted(os.mkdir, str(marker)))
     planted, _ = counted(root)  # the job cache answers its jobs
     assert not marker.exists(), "the planted record ran its code"
     assert report_bytes(planted) == without_cache(root)
@@ -78,9 +99,10 @@ def test_a_run_record_that_names_changes_is_not_trusted(tmp_path: Path, run_cach
     file to write) is ignored, and the run works out what to write itself."""
     root = synced(tmp_path)
     (memo,) = run_cache.glob("run-*")
-    key, report = _opened(_RUN_FORMAT, memo)  # type: ignore[misc]
+    report = remembered(memo)
+    assert isinstance(report, RunReport)
     change = FileChange("docs/guide4.md", b"overwritten\n", "output")
-    memo.write_bytes(_sealed(_RUN_FORMAT, (key, replace(report, changes=(change,)))))
+    plant_memo(memo, replace(report, changes=(change,)))
     assert invoke(root, "sync").exit_code == 0
     assert b"overwritten" not in (root / "docs" / "guide4.md").read_bytes()
 
@@ -89,13 +111,8 @@ def test_planted_job_records_run_no_code_and_are_rebuilt(tmp_path: Path, run_cac
     root = synced(tmp_path)
     (memo,) = run_cache.glob("run-*")
     (jobs,) = run_cache.glob("jobs-*")
-    header = jobcache._FORMAT
-    entries = _opened(header, jobs)
-    assert isinstance(entries, dict) and entries
     marker = tmp_path / "ran"
-    planted = pickle.dumps(_Planted(os.mkdir, str(marker)), pickle.HIGHEST_PROTOCOL)
-    forged = {key: (generation, planted) for key, (generation, _) in entries.items()}
-    jobs.write_bytes(_sealed(header, forged))
+    plant_jobs(jobs, pickle.dumps(_Planted(os.mkdir, str(marker)), pickle.HIGHEST_PROTOCOL))
     memo.unlink()  # so that the run asks the job cache
     source = root / "docs" / "guide4.md"
     source.write_text(source.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
@@ -109,30 +126,38 @@ def test_planted_job_records_run_no_code_and_are_rebuilt(tmp_path: Path, run_cac
     assert counted(root)[1] == {"extract": 1, "update": 3, "render": 3}
 
 
+_INDEX = struct.Struct("<IQQ")  # as `cachefiles.pack_entries` writes each entry's lengths
+
+
 @pytest.mark.parametrize(
-    "entries",
+    "payload",
     [
-        {"key": 5},
-        {"key": (1,)},
-        {"key": ("one", b"")},
-        {"key": (1, "not bytes")},
-        {5: (1, b"")},
-        [("key", (1, b""))],
+        _INDEX.pack(3, 1, 2)[:-3],  # an index cut short
+        _INDEX.pack(3, 1, 50) + b"key" + b"\x80\x04N.",  # a pickle longer than the file
+        _INDEX.pack(2, 1, 3) + b"\xff\xfe" + b"N.",  # a key that is not UTF-8
+        pickle.dumps({"key": (1, b"\x80\x04N.")}),  # the format before: one pickle
+        b"junk",
     ],
-    ids=["number", "short", "generation", "pickle", "key", "list"],
+    ids=["short", "length", "key", "pickle", "junk"],
 )
-def test_a_job_cache_of_another_shape_is_ignored(tmp_path: Path, run_cache: Path, entries: object) -> None:
-    """A file with a valid checksum whose entries are not as the tool writes them is an empty
-    cache, not a traceback when the run counts or saves them."""
+def test_a_job_cache_of_another_shape_is_ignored(tmp_path: Path, run_cache: Path, payload: bytes) -> None:
+    """A file with a valid checksum whose index is not as the tool writes it is an empty
+    cache, not a traceback; nothing in it is unpickled."""
     root = synced(tmp_path)
     (memo,) = run_cache.glob("run-*")
     (jobs,) = run_cache.glob("jobs-*")
-    jobs.write_bytes(_sealed(jobcache._FORMAT, entries))
+    jobs.write_bytes(seal(JOB_FORMAT, payload))
     memo.unlink()
     source = root / "docs" / "guide4.md"
     source.write_text(source.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
     assert counted(root)[1] == EVERYTHING
     assert invoke(root, "sync").exit_code == 0
+
+
+def test_the_index_reads_back_what_it_wrote() -> None:
+    entries = {"a" * 64: (3, b"\x80\x04N."), "kéy": (1, b""), "": (2**40, b"x" * 300)}
+    assert unpack_entries(pack_entries(entries)) == entries
+    assert unpack_entries(b"") == {}
 
 
 @pytest.mark.parametrize(
@@ -171,7 +196,7 @@ def test_every_record_a_run_keeps_is_read_back(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     run(load_config(root), environ={"I18N_SYNC_CACHE_DIR": str(cache), "SOURCE_DATE_EPOCH": "1764000000"})
     (jobs,) = cache.glob("jobs-*")
-    entries = _opened(jobcache._FORMAT, jobs)
-    assert isinstance(entries, dict) and len(entries) >= 12
+    entries = job_entries(jobs)
+    assert len(entries) >= 12
     for _, data in entries.values():
         assert load_kept(data) == pickle.loads(data)

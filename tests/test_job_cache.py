@@ -220,7 +220,10 @@ def test_a_first_run_spells_only_the_keys_of_what_it_keeps(tmp_path: Path) -> No
 
     # Even jobs are kept; odd ones are not (as a merge whose catalogue the run rewrites).
     how = jobcache_module.Cached(
-        key, lambda job, result: result if job % 2 == 0 else None, lambda job, kept: kept
+        key,
+        lambda job, result: result if job % 2 == 0 else None,
+        lambda job, kept: kept,
+        lambda kept: isinstance(kept, int),
     )
     file = tmp_path / "jobs.cache"
     cache = jobcache_module.open_job_cache(file, b"base", {})

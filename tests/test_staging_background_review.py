@@ -484,7 +484,10 @@ def test_an_empty_cache_gives_the_keys_a_full_one_gives(tmp_path: Path) -> None:
         return sum(job)
 
     how = jobcache_module.Cached(
-        key, lambda job, result: result if result % 2 else None, lambda job, kept: kept
+        key,
+        lambda job, result: result if result % 2 else None,
+        lambda job, kept: kept,
+        lambda kept: isinstance(kept, int),
     )
     jobs = [[n, n + 1] for n in range(10)] + [[n, n] for n in range(10)]
     empty = jobcache_module.open_job_cache(tmp_path / "empty", b"base", {})

@@ -29,14 +29,15 @@ from pathlib import Path
 
 from i18n_sync.errors import Diagnostic, I18nSyncError
 from i18n_sync.model import FileChange
+from i18n_sync.project.cachefiles import load_kept, opened, seal
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import read_bytes, read_many
-from i18n_sync.project.jobcache import JobCache, load_kept, open_job_cache
+from i18n_sync.project.jobcache import JobCache, open_job_cache
 from i18n_sync.project.writing import write_atomic
 from i18n_sync.record import record
 
 CACHE_VARIABLE = "I18N_SYNC_CACHE_DIR"
-_FORMAT = b"i18n-sync run cache 1\n"
+_FORMAT = b"i18n-sync run cache 2\n"
 # The libraries whose data or parsing shapes the output: distribution, and the module it installs.
 _LIBRARIES = (
     ("babel", "babel"),
@@ -138,25 +139,19 @@ class RunMemo:
         return open_job_cache(file, base, self.snapshot)
 
     def recall(self) -> object | None:
-        """The report of an earlier run with the same key, or None."""
+        """The report of an earlier run with the same key, or None. Unpickled only when the file
+        is filed under this key (`cachefiles.opened`), and only as the package's own records."""
         try:
             data = read_bytes(self.file.parent, self.file.name) if self.file.parent.is_dir() else None
         except I18nSyncError:
             return None
-        if data is None or not data.startswith(_FORMAT):
-            return None
-        body = data[len(_FORMAT) :]
-        checksum, payload = body[:32], body[32:]
-        if hashlib.sha256(payload).digest() != checksum:
-            return None  # damaged: the run rebuilds it
+        payload = opened(data, _FORMAT, self.key)
+        if payload is None:
+            return None  # none, another run's, or damaged: the run rebuilds it
         try:
-            kept = load_kept(payload)  # the package's own records only: nothing planted runs
+            return load_kept(payload)
         except Exception:
             return None
-        if not (isinstance(kept, tuple) and len(kept) == 2 and kept[0] == self.key):
-            return None
-        report: object = kept[1]
-        return report
 
     def remember(self, changes: Sequence[FileChange], failed: bool, report: object) -> bool:
         """Store `report` if the run failed nowhere and every change is on disk already.
@@ -166,10 +161,10 @@ class RunMemo:
         """
         if failed or any(self.snapshot.get(change.path) != change.content for change in changes):
             return False
-        payload = pickle.dumps((self.key, report), protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.file, _FORMAT + hashlib.sha256(payload).digest() + payload)
+            write_atomic(self.file, seal(_FORMAT, payload, self.key))
         except OSError:
             return False  # a cache that cannot be written is only a slower next run
         return True

@@ -25,6 +25,7 @@ from i18n_sync.locales import Language
 from i18n_sync.markdown.links import relative_link
 from i18n_sync.model import FileChange
 from i18n_sync.project.cache import cache_warning, open_memo
+from i18n_sync.project.cachefiles import conforms
 from i18n_sync.project.config import Config
 from i18n_sync.project.jobcache import (
     JobCache,
@@ -413,8 +414,8 @@ def run(
     if memo is not None:
         remembered = memo.recall()
         # A run is remembered without its changes (it had none to make): a record that holds
-        # some was not written by this code, and is not trusted to say what to write.
-        if isinstance(remembered, RunReport) and not remembered.changes:
+        # some, or fields of other types, was not written by this code, and is not trusted.
+        if isinstance(remembered, RunReport) and conforms(remembered, RunReport) and not remembered.changes:
             return remembered
     # Why the cache is off, asked only when it is: the same look at its folder as `open_memo`.
     warning = cache_warning(config, environ) if memo is None and seeds is None else None

@@ -1,0 +1,231 @@
+"""The cache's files, read as untrusted bytes: sealed, keyed before they are unpickled, checked after.
+
+The run memo (`cache`) and the job cache (`jobcache`) keep pickles under the
+user's cache folder. A pickle names the functions that remake its objects, and
+the C unpickler trusts what it reads: a planted file could name ``os.system``,
+crash the interpreter with a deeply nested tuple, or make it allocate gigabytes.
+The cache is kept out of a pull request's reach (`cache._refusal`), but CI caches
+move between jobs and a folder can be shared by mistake, so a file is read in
+three guarded steps:
+
+- **Sealed** (`seal`, `opened`): a header naming the format and a SHA-256 of the
+  rest: a torn or damaged file is a miss.
+- **Keyed first**: a record is unpickled only when it is filed under a key this
+  run computed from the bytes of every input (`seal`'s `key`; the job cache's
+  index, `pack_entries`). A planted file must be made for the exact state of the
+  files, not sent blind; the job cache's index is not a pickle at all.
+- **Records only** (`load_kept`, `conforms`): the pickle may name only classes
+  made by `record`, the package's errors, and `record`'s rebuilders (as stand-ins
+  that cannot be changed); what it makes must have the types the caller expects.
+
+What is left: a pickle made for this run's keys can still make the C unpickler
+crash or allocate too much, which no check short of not using pickle prevents.
+Keep the cache in a folder only you can write.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import pickle
+import struct
+import sys
+import types
+import typing
+from collections import abc
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from i18n_sync.errors import I18nSyncError
+from i18n_sync.record import REBUILDERS, is_record
+
+_DIGEST = 32
+
+
+def seal(header: bytes, payload: bytes, key: str = "") -> bytes:
+    """A cache file: `header`, the `key` it is filed under (a hex digest, or none), a SHA-256
+    of the payload, the payload."""
+    return header + key.encode("ascii") + hashlib.sha256(payload).digest() + payload
+
+
+def opened(data: bytes | None, header: bytes, key: str = "") -> bytes | None:
+    """The payload of a file `seal` made with this `header` and `key`; None for any other file
+    (another format, another key, a damaged one). The key is compared before anything else."""
+    start = len(header) + len(key)
+    if data is None or not data.startswith(header) or data[len(header) : start] != key.encode("ascii"):
+        return None
+    checksum, payload = data[start : start + _DIGEST], data[start + _DIGEST :]
+    return payload if hashlib.sha256(payload).digest() == checksum else None
+
+
+# The job cache's index: for each entry the length of its key, the save that last used it and
+# the length of its pickle; the key (UTF-8) and the pickle follow.
+_ENTRY = struct.Struct("<IQQ")
+
+
+def pack_entries(entries: Mapping[str, tuple[int, bytes]]) -> bytes:
+    """Entries (key -> (save, pickle)) as one payload, without pickling the whole (`unpack_entries`)."""
+    parts: list[bytes] = []
+    for key, (generation, data) in entries.items():
+        spelled = key.encode("utf-8")
+        parts += (_ENTRY.pack(len(spelled), generation, len(data)), spelled, data)
+    return b"".join(parts)
+
+
+def unpack_entries(payload: bytes) -> dict[str, tuple[int, bytes]] | None:
+    """The entries `pack_entries` wrote; None when the payload is not such a list."""
+    entries = {}
+    at, end = 0, len(payload)
+    try:
+        while at < end:
+            key_length, generation, length = _ENTRY.unpack_from(payload, at)
+            at += _ENTRY.size
+            if at + key_length + length > end:
+                return None
+            key = payload[at : at + key_length].decode("utf-8")
+            at += key_length
+            entries[key] = (generation, payload[at : at + length])
+            at += length
+    except (struct.error, UnicodeDecodeError):
+        return None
+    return entries
+
+
+class _Rebuilder:
+    """Stands in for one of `record`'s rebuilders while a cache file is read: calls it, and
+    cannot be changed. Given the function itself, a pickle could set its attributes (BUILD on
+    an object without ``__setstate__``): a new ``__module__`` made the next pickle of a record
+    import that module, running it."""
+
+    __slots__ = ("_function",)
+    _function: Any
+
+    def __init__(self, function: Any) -> None:
+        object.__setattr__(self, "_function", function)
+
+    def __call__(self, *arguments: Any) -> Any:
+        return self._function(*arguments)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("a rebuilder cannot be changed")
+
+
+_STAND_INS = {(function.__module__, function.__name__): _Rebuilder(function) for function in REBUILDERS}
+
+
+class _RecordsOnly(pickle.Unpickler):
+    """Reads a pickle of the package's records and errors and Python's own values, nothing else.
+
+    Anything else a pickle names is refused (`pickle.UnpicklingError`), a miss. No
+    module is imported on a pickle's word: a class of a module not imported yet is
+    refused too (importing ``i18n_sync.__main__`` would run the command line).
+    """
+
+    def find_class(self, module: str, name: str) -> object:
+        found = _ALLOWED.get((module, name))
+        if found is None:
+            found = _allowed(module, name)
+        return found
+
+
+# The globals a cache file named that `_RecordsOnly` allowed, by (module, name): each is asked
+# for once per pickle that names it, and an incremental run reads thousands of pickles.
+_ALLOWED: dict[tuple[str, str], object] = {}
+
+
+def _allowed(module: str, name: str) -> object:
+    """The class or rebuilder `module.name`, if a cache file may name it (`_RecordsOnly`)."""
+    found = _STAND_INS.get((module, name))
+    if found is None:
+        # Read from the module's own names: a module's `__getattr__` (PEP 562) could do anything.
+        loaded = sys.modules.get(module)
+        found = vars(loaded).get(name) if loaded is not None else None
+        if not (is_record(found) or (isinstance(found, type) and issubclass(found, I18nSyncError))):
+            raise pickle.UnpicklingError(f"a cache file names {module}.{name}, which no cache file holds")
+    _ALLOWED[(module, name)] = found
+    return found
+
+
+def load_kept(data: bytes) -> object:
+    """Unpickle what a cache file keeps: only the package's own records (`_RecordsOnly`).
+
+    `pickle.UnpicklingError` (or another exception, for a damaged pickle) when it
+    holds anything else: the caller takes that as a miss.
+    """
+    return _RecordsOnly(io.BytesIO(data)).load()
+
+
+def conforms(value: object, hint: object) -> bool:
+    """Whether `value` has the type `hint` all the way down: records field by field (their
+    annotations), tuples, lists, dicts, sets and unions by their members, the package's errors
+    by what their ``__init__`` sets. For a record read from a cache file, before a run uses it:
+    a record that unpickles is not yet one of the right types."""
+    origin = typing.get_origin(hint)
+    if hint is typing.Any or hint is object:
+        return True
+    if hint is None or hint is type(None):
+        return value is None
+    if origin in (typing.Union, types.UnionType):
+        return any(conforms(value, member) for member in typing.get_args(hint))
+    if origin is not None:
+        return _conforms_generic(value, origin, typing.get_args(hint))
+    if not isinstance(hint, type) or not isinstance(value, hint):
+        return False
+    if is_record(hint):
+        fields = _fields(typing.cast(Any, type(value)))
+        return fields is not None and all(conforms(getattr(value, name), kind) for name, kind in fields)
+    if issubclass(hint, I18nSyncError):
+        made = _fields(I18nSyncError)
+        assert made is not None
+        return all(conforms(getattr(value, name, _MISSING), kind) for name, kind in made)
+    return hint.__module__ == "builtins"  # int, str, bytes...: nothing inside to check
+
+
+_MISSING = object()
+
+
+# The collections an annotation may name, with the types a value of each may have.
+_COLLECTIONS: dict[object, tuple[type, ...]] = {
+    list: (list,),
+    set: (set,),
+    frozenset: (frozenset,),
+    abc.Sequence: (tuple, list),
+    abc.Set: (set, frozenset),
+    abc.Collection: (tuple, list, set, frozenset),
+}
+
+
+def _conforms_generic(value: object, origin: object, arguments: tuple[Any, ...]) -> bool:
+    if origin is typing.Literal:
+        return value in arguments
+    if origin is tuple:
+        if not isinstance(value, tuple):
+            return False
+        if len(arguments) == 2 and arguments[1] is Ellipsis:
+            return all(conforms(item, arguments[0]) for item in value)
+        return len(value) == len(arguments) and all(map(conforms, value, arguments))
+    if origin in _COLLECTIONS:
+        kinds = _COLLECTIONS[origin]
+        items = typing.cast("abc.Iterable[object]", value)
+        return isinstance(value, kinds) and all(conforms(item, arguments[0]) for item in items)
+    if origin in (dict, abc.Mapping):
+        return isinstance(value, dict) and all(
+            conforms(key, arguments[0]) and conforms(item, arguments[1]) for key, item in value.items()
+        )
+    return False
+
+
+@cache
+def _fields(cls: Any) -> tuple[tuple[str, object], ...] | None:
+    """(name, type) of each field of a record class, or of what an error's ``__init__`` sets;
+    None when the annotations cannot be read."""
+    try:
+        if issubclass(cls, I18nSyncError):
+            hints = typing.get_type_hints(I18nSyncError.__init__)
+            return tuple((name, kind) for name, kind in hints.items() if name != "return")
+        hints = typing.get_type_hints(cls)
+    except Exception:  # an annotation that names what its module does not have
+        return None
+    return tuple((item.name, hints[item.name]) for item in dataclasses.fields(cls))
