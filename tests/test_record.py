@@ -262,8 +262,10 @@ def test_one_worker_and_two_give_the_same_bytes_cold_and_warm(
     hits: list[object] = []
     get = JobCache.get
 
-    def counted(self: JobCache, key: str) -> object | None:
-        found = get(self, key)
+    def counted(
+        self: JobCache, key: str, fits: Callable[[object], bool] = lambda value: True
+    ) -> object | None:
+        found = get(self, key, fits)
         if found is not None:
             hits.append(found)
         return found

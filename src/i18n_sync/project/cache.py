@@ -38,6 +38,9 @@ from i18n_sync.record import record
 
 CACHE_VARIABLE = "I18N_SYNC_CACHE_DIR"
 _FORMAT = b"i18n-sync run cache 2\n"
+# A remembered report is a few kilobytes a language; a larger file was not written by the
+# tool, and reading it whole could take the memory (a sparse file of gigabytes takes no disk).
+_LIMIT = 64 << 20
 # The libraries whose data or parsing shapes the output: distribution, and the module it installs.
 _LIBRARIES = (
     ("babel", "babel"),
@@ -142,8 +145,8 @@ class RunMemo:
         """The report of an earlier run with the same key, or None. Unpickled only when the file
         is filed under this key (`cachefiles.opened`), and only as the package's own records."""
         try:
-            data = read_bytes(self.file.parent, self.file.name) if self.file.parent.is_dir() else None
-        except I18nSyncError:
+            data = read_bytes(self.file.parent, self.file.name, _LIMIT) if self.file.parent.is_dir() else None
+        except I18nSyncError:  # too large too
             return None
         payload = opened(data, _FORMAT, self.key)
         if payload is None:

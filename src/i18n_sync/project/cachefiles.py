@@ -10,17 +10,21 @@ three guarded steps:
 
 - **Sealed** (`seal`, `opened`): a header naming the format and a SHA-256 of the
   rest: a torn or damaged file is a miss.
+- **Bounded**: a file larger than the tool writes is not read (the callers'
+  limits): a sparse file of gigabytes takes no disk space.
 - **Keyed first**: a record is unpickled only when it is filed under a key this
   run computed from the bytes of every input (`seal`'s `key`; the job cache's
-  index, `pack_entries`). A planted file must be made for the exact state of the
-  files, not sent blind; the job cache's index is not a pickle at all.
+  index, `pack_entries`, which is not a pickle at all). A file planted blind is
+  never unpickled; one must be made for the exact state of the files (whoever can
+  read the cache folder can read its keys, though).
 - **Records only** (`load_kept`, `conforms`): the pickle may name only classes
   made by `record`, the package's errors, and `record`'s rebuilders (as stand-ins
   that cannot be changed); what it makes must have the types the caller expects.
 
 What is left: a pickle made for this run's keys can still make the C unpickler
-crash or allocate too much, which no check short of not using pickle prevents.
-Keep the cache in a folder only you can write.
+crash or allocate too much, which no check short of not using pickle prevents,
+and a job result of the right class with fields of wrong types still fails the
+run (`jobcache.Cached`). Keep the cache in a folder only you can write.
 """
 
 from __future__ import annotations
@@ -50,19 +54,24 @@ def seal(header: bytes, payload: bytes, key: str = "") -> bytes:
     return header + key.encode("ascii") + hashlib.sha256(payload).digest() + payload
 
 
-def opened(data: bytes | None, header: bytes, key: str = "") -> bytes | None:
-    """The payload of a file `seal` made with this `header` and `key`; None for any other file
-    (another format, another key, a damaged one). The key is compared before anything else."""
+def opened(data: bytes | None, header: bytes, key: str = "") -> memoryview | None:
+    """The payload of a file `seal` made with this `header` and `key` (a view: not copied); None
+    for any other file (another format, another key, a damaged one). The key is compared
+    before anything else."""
     start = len(header) + len(key)
     if data is None or not data.startswith(header) or data[len(header) : start] != key.encode("ascii"):
         return None
-    checksum, payload = data[start : start + _DIGEST], data[start + _DIGEST :]
+    view = memoryview(data)
+    checksum, payload = view[start : start + _DIGEST], view[start + _DIGEST :]
     return payload if hashlib.sha256(payload).digest() == checksum else None
 
 
 # The job cache's index: for each entry the length of its key, the save that last used it and
 # the length of its pickle; the key (UTF-8) and the pickle follow.
 _ENTRY = struct.Struct("<IQQ")
+# Saves are counted one a run: a larger count was not written by the tool (and near 2**64,
+# the next save's count would not fit its field).
+_MOST_SAVES = 2**48
 
 
 def pack_entries(entries: Mapping[str, tuple[int, bytes]]) -> bytes:
@@ -74,7 +83,7 @@ def pack_entries(entries: Mapping[str, tuple[int, bytes]]) -> bytes:
     return b"".join(parts)
 
 
-def unpack_entries(payload: bytes) -> dict[str, tuple[int, bytes]] | None:
+def unpack_entries(payload: bytes | memoryview) -> dict[str, tuple[int, bytes]] | None:
     """The entries `pack_entries` wrote; None when the payload is not such a list."""
     entries = {}
     at, end = 0, len(payload)
@@ -82,11 +91,11 @@ def unpack_entries(payload: bytes) -> dict[str, tuple[int, bytes]] | None:
         while at < end:
             key_length, generation, length = _ENTRY.unpack_from(payload, at)
             at += _ENTRY.size
-            if at + key_length + length > end:
+            if at + key_length + length > end or generation > _MOST_SAVES:
                 return None
-            key = payload[at : at + key_length].decode("utf-8")
+            key = bytes(payload[at : at + key_length]).decode("utf-8")
             at += key_length
-            entries[key] = (generation, payload[at : at + length])
+            entries[key] = (generation, bytes(payload[at : at + length]))
             at += length
     except (struct.error, UnicodeDecodeError):
         return None
@@ -148,7 +157,7 @@ def _allowed(module: str, name: str) -> object:
     return found
 
 
-def load_kept(data: bytes) -> object:
+def load_kept(data: bytes | memoryview) -> object:
     """Unpickle what a cache file keeps: only the package's own records (`_RecordsOnly`).
 
     `pickle.UnpicklingError` (or another exception, for a damaged pickle) when it
@@ -157,30 +166,34 @@ def load_kept(data: bytes) -> object:
     return _RecordsOnly(io.BytesIO(data)).load()
 
 
+# The largest whole number a record holds: a count. A larger one (a planted 10**5000) could
+# not even be printed (Python refuses to spell integers of more than 4,300 digits).
+_LARGEST = 2**63
+
+
 def conforms(value: object, hint: object) -> bool:
-    """Whether `value` has the type `hint` all the way down: records field by field (their
-    annotations), tuples, lists, dicts, sets and unions by their members, the package's errors
-    by what their ``__init__`` sets. For a record read from a cache file, before a run uses it:
-    a record that unpickles is not yet one of the right types."""
-    origin = typing.get_origin(hint)
+    """Whether `value` has the type `hint`: records field by field (their annotations), tuples,
+    lists, dicts, sets and unions by their members, the package's errors by what their
+    ``__init__`` sets. For a record read from a cache file, before a run uses it: a record
+    that unpickles is not yet one of the right types."""
     if hint is typing.Any or hint is object:
         return True
     if hint is None or hint is type(None):
         return value is None
+    origin, arguments = _shape(hint)
     if origin in (typing.Union, types.UnionType):
-        return any(conforms(value, member) for member in typing.get_args(hint))
+        return any(conforms(value, member) for member in arguments)
     if origin is not None:
-        return _conforms_generic(value, origin, typing.get_args(hint))
+        return _conforms_generic(value, origin, arguments)
     if not isinstance(hint, type) or not isinstance(value, hint):
         return False
-    if is_record(hint):
-        fields = _fields(typing.cast(Any, type(value)))
-        return fields is not None and all(conforms(getattr(value, name), kind) for name, kind in fields)
-    if issubclass(hint, I18nSyncError):
-        made = _fields(I18nSyncError)
-        assert made is not None
-        return all(conforms(getattr(value, name, _MISSING), kind) for name, kind in made)
-    return hint.__module__ == "builtins"  # int, str, bytes...: nothing inside to check
+    if is_record(hint) or issubclass(hint, I18nSyncError):
+        # Read with a default: a pickle can make a record and never set its fields.
+        made = _fields(typing.cast(Any, I18nSyncError if isinstance(value, I18nSyncError) else type(value)))
+        return made is not None and all(conforms(getattr(value, name, _MISSING), kind) for name, kind in made)
+    if isinstance(value, int):
+        return -_LARGEST < value < _LARGEST
+    return hint.__module__ == "builtins"  # str, bytes...: nothing inside to check
 
 
 _MISSING = object()
@@ -204,17 +217,34 @@ def _conforms_generic(value: object, origin: object, arguments: tuple[Any, ...])
         if not isinstance(value, tuple):
             return False
         if len(arguments) == 2 and arguments[1] is Ellipsis:
-            return all(conforms(item, arguments[0]) for item in value)
-        return len(value) == len(arguments) and all(map(conforms, value, arguments))
+            return _all_conform(value, arguments[0])
+        return len(value) == len(arguments) and all(
+            conforms(item, kind) for item, kind in zip(value, arguments, strict=True)
+        )
     if origin in _COLLECTIONS:
         kinds = _COLLECTIONS[origin]
         items = typing.cast("abc.Iterable[object]", value)
-        return isinstance(value, kinds) and all(conforms(item, arguments[0]) for item in items)
+        return isinstance(value, kinds) and _all_conform(items, arguments[0])
     if origin in (dict, abc.Mapping):
         return isinstance(value, dict) and all(
             conforms(key, arguments[0]) and conforms(item, arguments[1]) for key, item in value.items()
         )
     return False
+
+
+def _all_conform(items: abc.Iterable[object], hint: object) -> bool:
+    """Whether every item conforms to `hint`; for a class with nothing inside to check (str,
+    bytes), without a call for each."""
+    if isinstance(hint, type) and hint.__module__ == "builtins" and hint is not int:
+        return all(isinstance(item, hint) for item in items)
+    return all(conforms(item, hint) for item in items)
+
+
+@cache
+def _shape(hint: Any) -> tuple[object, tuple[Any, ...]]:
+    """`typing.get_origin` and `typing.get_args` of a hint, asked once: thousands of values
+    are checked against the same few hints."""
+    return typing.get_origin(hint), typing.get_args(hint)
 
 
 @cache
