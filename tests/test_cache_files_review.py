@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import pickle
 import struct
-import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -34,6 +33,7 @@ from i18n_sync.project.config import load_config
 from i18n_sync.project.sync import RunReport, run
 from i18n_sync.record import REBUILDERS
 from test_cache_pickles import JOB_FORMAT, RUN_FORMAT, job_entries, plant_memo, remembered
+from test_cache_pickles_review import _cli
 from test_job_cache import synced
 from test_record import _rejecting_project
 
@@ -95,23 +95,6 @@ def _limited() -> None:  # pragma: no cover - runs in the child
     resource.setrlimit(resource.RLIMIT_AS, (_LIMIT, _LIMIT))
 
 
-def _cli_limited(root: Path, cache: Path) -> subprocess.CompletedProcess[str]:
-    environ = {
-        **os.environ,
-        "PYTHONPATH": str(_SRC),
-        "I18N_SYNC_CACHE_DIR": str(cache),
-        "SOURCE_DATE_EPOCH": "1764000000",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "i18n_sync", "sync", "--root", str(root)],
-        env=environ,
-        capture_output=True,
-        text=True,
-        check=False,
-        preexec_fn=_limited,
-    )
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS and sparse files as on Linux")
 @pytest.mark.parametrize("planted", ["run", "jobs"])
 def test_a_huge_sparse_cache_file_is_not_read_whole(tmp_path: Path, run_cache: Path, planted: str) -> None:
@@ -122,7 +105,7 @@ def test_a_huge_sparse_cache_file_is_not_read_whole(tmp_path: Path, run_cache: P
     lengths are at the start: nothing past them need be read for a miss."""
     root = synced(tmp_path)
     _edit(root)
-    assert _cli_limited(root, run_cache).returncode == 0  # the cap leaves the tool room
+    assert _cli(root, run_cache, preexec=_limited).returncode == 0  # the cap leaves the tool room
     _edit(root)
     (memo,) = run_cache.glob("run-*")
     (jobs,) = run_cache.glob("jobs-*")
@@ -133,7 +116,7 @@ def test_a_huge_sparse_cache_file_is_not_read_whole(tmp_path: Path, run_cache: P
         file.unlink()
         pytest.skip("no sparse files here")
     try:
-        done = _cli_limited(root, run_cache)
+        done = _cli(root, run_cache, preexec=_limited)
     finally:
         file.unlink()
     assert done.returncode == 0, done.stderr[-600:]

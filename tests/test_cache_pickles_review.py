@@ -14,7 +14,7 @@ import pickle
 import struct
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from pathlib import Path
 
@@ -67,9 +67,12 @@ def _retargeting(function: str, **attributes: object) -> bytes:
     return b"\x80\x02ci18n_sync.record\n" + function.encode() + b"\n" + state + b"b."
 
 
-def _cli(root: Path, cache: Path, *paths: Path) -> subprocess.CompletedProcess[str]:
+def _cli(
+    root: Path, cache: Path, *paths: Path, preexec: Callable[[], None] | None = None
+) -> subprocess.CompletedProcess[str]:
     """``python -m i18n_sync sync`` on `root` in a process of its own (the planted state must
-    not leak into the test's), with this checkout's package first on the path."""
+    not leak into the test's), with this checkout's package first on the path; `preexec` runs
+    in the child before it starts (a resource limit)."""
     environ = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(str(path) for path in (_SRC, *paths)),
@@ -82,6 +85,7 @@ def _cli(root: Path, cache: Path, *paths: Path) -> subprocess.CompletedProcess[s
         capture_output=True,
         text=True,
         check=False,
+        preexec_fn=preexec,
     )
 
 
