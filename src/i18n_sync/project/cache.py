@@ -176,10 +176,12 @@ class RunMemo:
 def _refusal(folder: Path, config: Config) -> str | None:
     """Why the cache may not live in `folder`, or None when it may.
 
-    A record is a pickle, which runs code as it is read: the folder must be out of
-    reach of a pull request, so outside the project and outside the git checkout that
-    holds it (a project in ``docs/`` of a checkout whose CI keeps its cache in the
-    workspace).
+    A record says what a run found, and a pull request that planted one (its keys can
+    be computed from the files it commits) could make a run report or write what it
+    chose; it is a pickle too, read as the package's records only (`cachefiles`), but
+    crafted ones can still crash the unpickler. So the folder must be out of reach of
+    a pull request: outside the project and outside the git checkout that holds it (a
+    project in ``docs/`` of a checkout whose CI keeps its cache in the workspace).
     """
     try:
         where = folder.resolve()
