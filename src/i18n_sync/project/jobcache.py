@@ -66,7 +66,8 @@ PROTOCOL = pickle.HIGHEST_PROTOCOL
 # enough that the file stays near one run's worth.
 _KEPT_FOR = 4
 
-_Entries = dict[str, tuple[int, bytes]]  # key -> (the save that last used it, the pickled result)
+# key -> (the save that last used it, the pickled result: new, or a view of the file read)
+_Entries = dict[str, tuple[int, bytes | memoryview]]
 
 
 class JobCache:
