@@ -35,7 +35,7 @@ def _cache_records(folder: Path) -> list[bytes]:
     if not found:
         return []
     (kept,) = found
-    return sorted(pickled for _, pickled in jobcache._load(kept).values())
+    return sorted(bytes(pickled) for _, pickled in jobcache._load(kept).values())
 
 
 def _both_paths(
