@@ -21,7 +21,7 @@ from i18n_sync import api
 from i18n_sync.cli import main
 from i18n_sync.errors import UsageError
 from i18n_sync.project import pool
-from i18n_sync.project.cache import _FORMAT, CACHE_VARIABLE
+from i18n_sync.project.cache import _FORMAT, CACHE_VARIABLE, RunMemo
 from i18n_sync.project.pool import JOBS_VARIABLE, cgroup_cpus
 
 SOURCE = "# Garden\n\nTools for a [small garden](https://example.org/garden).\n"
@@ -111,7 +111,9 @@ def test_review_refuses_a_malformed_variable_before_serving(
 
 
 def _plant(folder: Path, project_root: Path, marker: Path) -> None:
-    """A run record whose unpickling makes `marker`: what a pull request can commit."""
+    """A run record whose unpickling makes `marker`: what a pull request can commit. (Filed
+    under no key a run computes, it is never unpickled now whatever the folder: `recalls`
+    tells whether the run would have read a record there at all.)"""
 
     class Planted:
         def __reduce__(self) -> tuple[object, tuple[str]]:
@@ -123,8 +125,22 @@ def _plant(folder: Path, project_root: Path, marker: Path) -> None:
     (folder / name).write_bytes(_FORMAT + hashlib.sha256(payload).digest() + payload)
 
 
+@pytest.fixture
+def recalls(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The run records each run looked in (`RunMemo.recall`): none, where the folder is refused."""
+    looked: list[Path] = []
+    recall = RunMemo.recall
+
+    def spied(self: RunMemo) -> object | None:
+        looked.append(self.file)
+        return recall(self)
+
+    monkeypatch.setattr(RunMemo, "recall", spied)
+    return looked
+
+
 def test_a_record_committed_above_the_project_folder_is_never_loaded(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recalls: list[Path]
 ) -> None:
     """The project in a subfolder of the git checkout (the action's `root: docs`), the cache in
     the checkout (XDG_CACHE_HOME=$GITHUB_WORKSPACE/.cache). `_inside` compares with --root,
@@ -139,6 +155,7 @@ def test_a_record_committed_above_the_project_folder_is_never_loaded(
     _plant(repo / ".cache" / "i18n-sync", docs, marker)
     result = cli("--root", str(docs), "sync", "--check")
     assert not marker.exists(), "a record from the repository was unpickled"
+    assert not recalls, "a run looked for a record in the repository"
     assert f"{CACHE_VARIABLE}: warning: the run cache is off" in result.stderr
 
 
@@ -241,7 +258,7 @@ def _warned(result: Result) -> int:
 
 
 def test_a_cache_folder_spelt_another_way_by_the_file_system_is_still_inside(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recalls: list[Path]
 ) -> None:
     """Where case is ignored (macOS, Windows), ``.../REPO/.cache`` is the repository's folder,
     which `Path.resolve` spells as given: the folders are compared by device and inode. The
@@ -260,11 +277,11 @@ def test_a_cache_folder_spelt_another_way_by_the_file_system_is_still_inside(
     monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path / "REPO" / ".cache"))
     result = cli("--root", str(root), "sync")
     assert result.exit_code == 0 and _warned(result) == 1, result.output
-    assert not marker.exists()
+    assert not marker.exists() and not recalls
 
 
 def test_a_cache_folder_reached_through_a_bind_mount_is_still_inside(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recalls: list[Path]
 ) -> None:
     """The repository mounted a second time elsewhere (a container's volume): another path to
     the same folder. Needs the right to mount, which only some machines give a test."""
@@ -283,13 +300,13 @@ def test_a_cache_folder_reached_through_a_bind_mount_is_still_inside(
         monkeypatch.setenv(CACHE_VARIABLE, str(alias / ".cache"))
         result = cli("--root", str(root), "sync")
         assert result.exit_code == 0 and _warned(result) == 1, result.output
-        assert not marker.exists()
+        assert not marker.exists() and not recalls
     finally:
         subprocess.run(["umount", str(alias)], check=False)
 
 
 def test_held_a_cache_symlink_outside_leading_into_the_repository_is_refused_and_warned(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recalls: list[Path]
 ) -> None:
     root = project(tmp_path / "repo")
     (root / ".cache").mkdir()
@@ -301,7 +318,7 @@ def test_held_a_cache_symlink_outside_leading_into_the_repository_is_refused_and
     for args in (("sync",), ("sync", "--check"), ("sync", "--lang", "de")):
         result = cli("--root", str(root), *args)
         assert result.exit_code == 0 and _warned(result) == 1, result.output
-    assert not marker.exists()
+    assert not marker.exists() and not recalls
 
 
 def test_held_the_repository_reached_through_a_symlink_and_a_cache_not_made_yet(

@@ -189,7 +189,8 @@ def _refusal(folder: Path, config: Config) -> str | None:
     except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
         return f"its folder {folder} cannot be resolved (a symlink loop?)"
     checkout = next((above for above in (root, *root.parents) if (above / ".git").exists()), root)
-    inside = where.is_relative_to(root) or where.is_relative_to(checkout) or _under(where, (root, checkout))
+    # The checkout is the project's folder or one above it: inside it is inside both.
+    inside = where.is_relative_to(checkout) or _under(where, (root, checkout))
     if not inside:
         return None
     shown = str(folder) if str(folder) == str(where) else f"{folder} ({where})"

@@ -124,9 +124,6 @@ class _Rebuilder:
         raise AttributeError("a rebuilder cannot be changed")
 
 
-_STAND_INS = {(function.__module__, function.__name__): _Rebuilder(function) for function in REBUILDERS}
-
-
 class _RecordsOnly(pickle.Unpickler):
     """Reads a pickle of the package's records and errors and Python's own values, nothing else.
 
@@ -142,20 +139,22 @@ class _RecordsOnly(pickle.Unpickler):
         return found
 
 
-# The globals a cache file named that `_RecordsOnly` allowed, by (module, name): each is asked
-# for once per pickle that names it, and an incremental run reads thousands of pickles.
-_ALLOWED: dict[tuple[str, str], object] = {}
+# The globals a cache file may name, by (module, name): the rebuilders' stand-ins from the
+# start, and each class `_allowed` let through once (an incremental run reads thousands of
+# pickles, each naming the same few classes).
+_ALLOWED: dict[tuple[str, str], object] = {
+    (function.__module__, function.__name__): _Rebuilder(function) for function in REBUILDERS
+}
 
 
 def _allowed(module: str, name: str) -> object:
-    """The class or rebuilder `module.name`, if a cache file may name it (`_RecordsOnly`)."""
-    found = _STAND_INS.get((module, name))
-    if found is None:
-        # Read from the module's own names: a module's `__getattr__` (PEP 562) could do anything.
-        loaded = sys.modules.get(module)
-        found = vars(loaded).get(name) if loaded is not None else None
-        if not (is_record(found) or (isinstance(found, type) and issubclass(found, I18nSyncError))):
-            raise pickle.UnpicklingError(f"a cache file names {module}.{name}, which no cache file holds")
+    """The class `module.name`, if a cache file may name it (`_RecordsOnly`); the rebuilders'
+    stand-ins are in `_ALLOWED` already."""
+    # Read from the module's own names: a module's `__getattr__` (PEP 562) could do anything.
+    loaded = sys.modules.get(module)
+    found = vars(loaded).get(name) if loaded is not None else None
+    if not (is_record(found) or (isinstance(found, type) and issubclass(found, I18nSyncError))):
+        raise pickle.UnpicklingError(f"a cache file names {module}.{name}, which no cache file holds")
     _ALLOWED[(module, name)] = found
     return found
 
