@@ -85,6 +85,7 @@ LAYERS = [
     {"cli.display"},
     {"cli.run", "cli.adopt", "cli.layout", "cli.reports"},
     {"cli.group"},
+    {"cli.script"},
     {"cli", "__init__", "__main__"},
 ]
 

@@ -1,5 +1,5 @@
 """`python -m i18n_sync`: the same as the `i18n-sync` command."""
 
-from i18n_sync.cli import main
+from i18n_sync.cli import program
 
-main(prog_name="i18n-sync")
+program()

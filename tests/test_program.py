@@ -1,0 +1,157 @@
+"""The ``i18n-sync`` program ends its process quickly, and as a normal exit would (`cli.program`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+
+def _python(code: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a Python process of its own, with `args` as its arguments."""
+    env = {key: value for key, value in os.environ.items() if key != "I18N_SYNC_CACHE_DIR"}
+    env["I18N_SYNC_CACHE_DIR"] = "off"
+    script = textwrap.dedent(code)
+    return subprocess.run(
+        [sys.executable, "-c", script, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def _project(root: Path) -> Path:
+    settings = 'languages = ["tr"]\nsources = ["docs/*.md"]\nsource_root = "docs"\n'
+    (root / "i18n-sync.toml").write_text(settings, encoding="utf-8")
+    (root / "docs").mkdir()
+    for number in range(40):
+        (root / "docs" / f"page{number}.md").write_text(f"# Page {number}\n\nSome text.\n", encoding="utf-8")
+    return root
+
+
+# A normal exit runs the exit handlers, then tears the interpreter down, which it tells
+# audit hooks; an exit that skips the teardown runs the handlers only.
+_PROBES = """
+    import atexit, os, sys
+    from i18n_sync.cli import program
+
+    def heard(event, args, write=os.write):  # bound now: the teardown empties the modules
+        if event == "cpython.PyInterpreterState_Clear":
+            write(2, b"torn down\\n")
+
+    sys.addaudithook(heard)
+    atexit.register(lambda: sys.stderr.write("exit handler\\n"))
+"""
+
+
+def test_a_command_ends_without_the_teardown_but_with_the_exit_handlers(tmp_path: Path) -> None:
+    done = _python(_PROBES + "    program()\n", _project(tmp_path), "sync")
+    assert done.returncode == 0, done.stderr
+    assert "exit handler" in done.stderr
+    assert "torn down" not in done.stderr
+    assert (tmp_path / "locales" / "tr" / "page39.po").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "status"), [(["--version"], 0), (["nonsense"], 2), (["sync", "--check"], 1)]
+)
+def test_the_status_is_the_commands(tmp_path: Path, args: list[str], status: int) -> None:
+    """0 for success, 2 for a usage error, 1 for a check that fails (nothing synced yet)."""
+    done = _python(_PROBES + "    program()\n", _project(tmp_path), *args)
+    assert done.returncode == status, done.stderr
+    assert "exit handler" in done.stderr
+    assert "torn down" not in done.stderr
+
+
+def test_everything_printed_reaches_a_pipe(tmp_path: Path) -> None:
+    """Output still in a buffer when the process ends is flushed first: all of a long report."""
+    project = _project(tmp_path)
+    _python(_PROBES + "    program()\n", project, "sync")
+    done = _python(_PROBES + "    program()\n", project, "status", "--format", "json", "--documents")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count('"docs/page') >= 40
+    assert done.stdout.rstrip().endswith("}")
+
+
+def test_a_thread_still_running_gets_the_normal_exit(tmp_path: Path) -> None:
+    """A normal exit waits for every thread that is not a daemon: so does the program."""
+    marker = tmp_path / "thread-finished"
+    code = (
+        _PROBES
+        + f"""
+    import threading, time
+    def late():
+        time.sleep(0.3)
+        open({str(marker)!r}, "w").close()
+    threading.Thread(target=late).start()
+    program(["--version"])
+    """
+    )
+    done = _python(code, _project(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert marker.exists()
+    assert "exit handler" in done.stderr
+    assert "torn down" in done.stderr  # the normal exit, with its teardown
+
+
+def test_an_exit_with_a_message_gets_the_normal_exit(tmp_path: Path) -> None:
+    """`SystemExit` with a message, not a status: Python prints it and exits with 1."""
+    code = (
+        _PROBES
+        + """
+    import i18n_sync.cli.script as module
+    def stops(*args, **kwargs):
+        raise SystemExit("stopped here")
+    module.main = stops
+    program([])
+    """
+    )
+    done = _python(code, tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.startswith("stopped here\n")
+    assert "Traceback" not in done.stderr
+    assert "torn down" in done.stderr
+
+
+def test_a_stream_that_cannot_be_flushed_gets_the_normal_exit(tmp_path: Path) -> None:
+    """A reader that went away after the command: the normal exit reports it, and its status
+    says so (120). (One that goes away while the command prints is click's to handle.)"""
+    code = (
+        _PROBES
+        + """
+    import i18n_sync.cli.script as module
+    class Gone:
+        gone = False
+        def write(self, text):
+            return len(text)
+        def flush(self):
+            if Gone.gone:
+                raise BrokenPipeError(32, "Broken pipe")
+    command = module.main
+    def then_gone(*args, **kwargs):
+        try:
+            command(*args, **kwargs)
+        finally:
+            Gone.gone = True
+    module.main = then_gone
+    sys.stdout = Gone()
+    program(["--version"])
+    """
+    )
+    done = _python(code, tmp_path)
+    assert done.returncode == 120, done.stderr
+    assert "BrokenPipeError" in done.stderr
+    assert "torn down" in done.stderr
+
+
+def test_python_dash_m_runs_the_program(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "i18n_sync", "--version"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("i18n-sync, version ")
