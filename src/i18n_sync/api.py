@@ -34,6 +34,7 @@ from i18n_sync.project.config import Config, load_config
 from i18n_sync.project.files import hold_lock, is_current
 from i18n_sync.project.ownership import adoption
 from i18n_sync.project.plan import find_sources, output_paths, plan_documents
+from i18n_sync.project.pool import workers_exiting
 from i18n_sync.project.staging import Staging
 from i18n_sync.project.sync import STEPS, LanguageReport, Progress, RunReport, run
 from i18n_sync.project.writing import apply_changes
@@ -260,7 +261,9 @@ def sync(
     if compendia:
         settings = project.settings
         project = replace(project, settings=replace(settings, compendia=(*settings.compendia, *compendia)))
-    with _writing(project, check, waiting):
+    # The workers of each pool exit while the run goes on: joined before the next pool forks,
+    # and once the files are written (`pool.workers_exiting`).
+    with _writing(project, check, waiting), workers_exiting():
         staging = None if check else Staging(project.root)
         try:
             report = run(project, steps, languages=languages, progress=progress, force=force, staging=staging)
