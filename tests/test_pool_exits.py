@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import _ExecutorManagerThread
@@ -34,12 +34,30 @@ def _pool_threads() -> list[threading.Thread]:
     return [thread for thread in threading.enumerate() if isinstance(thread, _ExecutorManagerThread)]
 
 
+def _children() -> list[int]:
+    """This process's child processes, running or not yet waited for (zombies), from /proc:
+    `multiprocessing.active_children` would wait for the finished ones, and so hide them."""
+    own = str(os.getpid())
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text(encoding="ascii").rpartition(")")[2].split()
+            except OSError:  # ended meanwhile
+                continue
+            if fields[1] == own:  # state, then the parent's pid
+                found.append(int(entry.name))
+    return found
+
+
 class _Watched(ProcessPoolExecutor):
-    """An executor that records, as it is made, the pool threads still running, and how it is
-    shut down (`wait` or not)."""
+    """An executor that records, as it is made, the pool threads still running; how it is
+    shut down (`wait` or not); and, for a pool left to exit, who joins its thread."""
 
     threads_at_fork: ClassVar[list[int]] = []
     shutdowns: ClassVar[list[bool]] = []
+    left: ClassVar[list[threading.Thread]] = []
+    joined: ClassVar[list[threading.Thread]] = []
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         _Watched.threads_at_fork.append(len(_pool_threads()))
@@ -47,7 +65,23 @@ class _Watched(ProcessPoolExecutor):
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         _Watched.shutdowns.append(wait)
+        thread = getattr(self, "_executor_manager_thread", None)
+        if not wait and isinstance(thread, threading.Thread):
+            _Watched.left.append(thread)
+            join = thread.join
+
+            def joined(timeout: float | None = None) -> None:
+                _Watched.joined.append(thread)
+                join(timeout)
+
+            thread.join = joined  # type: ignore[method-assign]
         super().shutdown(wait, cancel_futures=cancel_futures)
+
+
+@pytest.fixture
+def children_before() -> list[int]:
+    """The child processes this process had before the test (another test's, say)."""
+    return _children()
 
 
 @pytest.fixture
@@ -55,11 +89,13 @@ def watched(monkeypatch: pytest.MonkeyPatch) -> type[_Watched]:
     monkeypatch.setattr(pool, "ProcessPoolExecutor", _Watched)
     monkeypatch.setattr(_Watched, "threads_at_fork", [])
     monkeypatch.setattr(_Watched, "shutdowns", [])
+    monkeypatch.setattr(_Watched, "left", [])
+    monkeypatch.setattr(_Watched, "joined", [])
     return _Watched
 
 
 def test_within_a_run_a_pool_does_not_wait_for_its_workers_but_the_next_fork_does(
-    watched: type[_Watched],
+    watched: type[_Watched], children_before: list[int]
 ) -> None:
     with workers_exiting():
         assert map_jobs(_square, list(range(20)), 2) == [n * n for n in range(20)]
@@ -70,17 +106,21 @@ def test_within_a_run_a_pool_does_not_wait_for_its_workers_but_the_next_fork_doe
         assert watched.shutdowns == [False, False]
     # And once the run is over, none is left: no thread, no worker process.
     assert _pool_threads() == []
-    assert multiprocessing.active_children() == []
+    assert _children() == children_before
 
 
-def test_outside_a_run_a_pool_waits_for_its_workers_as_before(watched: type[_Watched]) -> None:
+def test_outside_a_run_a_pool_waits_for_its_workers_as_before(
+    watched: type[_Watched], children_before: list[int]
+) -> None:
     assert map_jobs(_square, list(range(20)), 2) == [n * n for n in range(20)]
     assert watched.shutdowns == [True]
     assert _pool_threads() == []
-    assert multiprocessing.active_children() == []
+    assert _children() == children_before
 
 
-def test_a_failing_pool_waits_for_every_worker_even_within_a_run(watched: type[_Watched]) -> None:
+def test_a_failing_pool_waits_for_every_worker_even_within_a_run(
+    watched: type[_Watched], children_before: list[int]
+) -> None:
     with workers_exiting():
         map_jobs(_square, list(range(20)), 2)
         with pytest.raises(ValueError, match="job 5 fails"):
@@ -88,21 +128,25 @@ def test_a_failing_pool_waits_for_every_worker_even_within_a_run(watched: type[_
         assert watched.threads_at_fork == [0, 0]  # the first pool's joined before the fork
         assert watched.shutdowns == [False, True]  # the failing one waited for its workers
     assert _pool_threads() == []
-    assert multiprocessing.active_children() == []
+    assert _children() == children_before
 
 
-def test_nested_the_outer_one_joins_the_workers(watched: type[_Watched]) -> None:
+def test_nested_the_outer_one_joins_the_workers(watched: type[_Watched], children_before: list[int]) -> None:
     with workers_exiting():
+        map_jobs(_square, list(range(20)), 2)
+        first = watched.left[-1]
         with workers_exiting():
             map_jobs(_square, list(range(20)), 2)
-        assert len(_pool_threads()) <= 1  # the inner one left them to the outer
-        assert watched.shutdowns == [False]
+            assert watched.joined == [first]  # before the second pool forked
+        assert watched.joined == [first]  # the inner one left the second pool to the outer
+        assert watched.shutdowns == [False, False]
+    assert watched.joined == watched.left  # both joined, the second by the outer one
     assert _pool_threads() == []
-    assert multiprocessing.active_children() == []
+    assert _children() == children_before
 
 
 def test_a_sync_leaves_no_pool_thread_nor_worker_behind(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, watched: type[_Watched]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, watched: type[_Watched], children_before: list[int]
 ) -> None:
     """The library's `sync` returns as it always did: every worker gone, no thread of a pool
     left running (a caller that forks next would copy its locks)."""
@@ -120,4 +164,4 @@ def test_a_sync_leaves_no_pool_thread_nor_worker_behind(
     assert set(watched.threads_at_fork) == {0}  # each forked with no other pool's thread running
     assert watched.shutdowns == [False] * len(watched.threads_at_fork)  # none waited at once
     assert _pool_threads() == []
-    assert multiprocessing.active_children() == []
+    assert _children() == children_before

@@ -65,13 +65,22 @@ def test_the_status_is_the_commands(tmp_path: Path, args: list[str], status: int
 
 
 def test_everything_printed_reaches_a_pipe(tmp_path: Path) -> None:
-    """Output still in a buffer when the process ends is flushed first: all of a long report."""
+    """Output still in a buffer when the process ends is flushed first: all of a long report,
+    and what an exit handler prints to a pipe, which Python buffers."""
     project = _project(tmp_path)
-    _python(_PROBES + "    program()\n", project, "sync")
-    done = _python(_PROBES + "    program()\n", project, "status", "--format", "json", "--documents")
+    late = (
+        _PROBES
+        + """
+    atexit.register(lambda: print("printed at exit"))
+    program()
+    """
+    )
+    _python(late, project, "sync")
+    done = _python(late, project, "status", "--format", "json", "--documents")
     assert done.returncode == 0, done.stderr
     assert done.stdout.count('"docs/page') >= 40
-    assert done.stdout.rstrip().endswith("}")
+    assert done.stdout.endswith("}\nprinted at exit\n")
+    assert "torn down" not in done.stderr
 
 
 def test_a_thread_still_running_gets_the_normal_exit(tmp_path: Path) -> None:
@@ -146,6 +155,7 @@ def test_a_stream_that_cannot_be_flushed_gets_the_normal_exit(tmp_path: Path) ->
 
 
 def test_python_dash_m_runs_the_program(tmp_path: Path) -> None:
+    """``python -m i18n_sync`` is the program, ended at once (as runpy runs it for ``-m``)."""
     done = subprocess.run(
         [sys.executable, "-m", "i18n_sync", "--version"],
         cwd=tmp_path,
@@ -155,3 +165,68 @@ def test_python_dash_m_runs_the_program(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("i18n-sync, version ")
+    as_dash_m = (
+        _PROBES
+        + """
+    import runpy
+    sys.argv = ["i18n_sync", "--version"]
+    runpy._run_module_as_main("i18n_sync")
+    """
+    )
+    done = _python(as_dash_m, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("i18n-sync, version ")
+    assert "exit handler" in done.stderr
+    assert "torn down" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "sys.settrace(lambda *args: None)",  # a debugger, or coverage
+        "sys.setprofile(lambda *args: None)",  # a profiler
+        "os.environ['PYTHONINSPECT'] = '1'",  # python -i, asked for on the way
+    ],
+)
+def test_a_tracer_a_profiler_or_an_inspection_gets_the_normal_exit(tmp_path: Path, before: str) -> None:
+    """Each takes over once the command is done, as it always did."""
+    done = _python(_PROBES + f"    {before}\n    program(['--version'])\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "torn down" in done.stderr
+
+
+def test_a_status_out_of_range_gets_the_normal_exit(tmp_path: Path) -> None:
+    """Python reduces it as the system does (300: 44); `os._exit` would refuse a large one."""
+    code = (
+        _PROBES
+        + """
+    import i18n_sync.cli.script as module
+    def stops(*args, **kwargs):
+        raise SystemExit(300)
+    module.main = stops
+    program([])
+    """
+    )
+    done = _python(code, tmp_path)
+    assert done.returncode == 300 % 256
+    assert "torn down" in done.stderr
+
+
+def test_a_caller_in_the_same_process_gets_the_exit_back(tmp_path: Path) -> None:
+    """Called from other code (a wrapper, a test), the program raises `SystemExit` as click does,
+    and the process goes on."""
+    code = (
+        _PROBES
+        + """
+    def wrapper():
+        program(["--version"])
+    try:
+        wrapper()
+    except SystemExit as done:
+        print("the caller got", done.code)
+    """
+    )
+    done = _python(code, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith("the caller got 0\n")
+    assert "torn down" in done.stderr

@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 from collections.abc import Sequence
+from types import FrameType
 from typing import NoReturn
 
 from i18n_sync.cli.group import main
@@ -23,33 +24,66 @@ def program(args: Sequence[str] | None = None) -> NoReturn:
     Once a command is done, a normal exit tears the interpreter down: it frees,
     one by one, every object the command made and every module it imported,
     only for the process to end. That is 8 ms, on one core, of a first sync of
-    a docs tree in 21 languages. So the program ends the way a normal exit
-    would, but for that: the exit handlers run (`atexit`), the streams are
-    flushed, and the process ends at once (`os._exit`), with the same status.
-    Where that could lose something the normal exit would keep, the normal
-    exit it is: another thread still running, a stream that fails to flush, an
-    exit with a message rather than a status.
+    a docs tree in 21 languages. So when the program is the process's own main
+    code, it ends the way a normal exit would, but for that: the exit handlers
+    run (`atexit`), the streams are flushed, and the process ends at once
+    (`os._exit`), with the same status. Anywhere else the exit is the normal
+    one (`_quick_exit_status`).
     """
     try:
         main(args, prog_name="i18n-sync")  # click's standalone mode: always ends in SystemExit
     except SystemExit as done:
-        _end(done)
+        status = _quick_exit_status(done, sys._getframe(1))
+        if status is not None:
+            _end_now(status)  # it returns where ending now would lose something
+        raise
     raise AssertionError("click's main returned instead of exiting")  # pragma: no cover
 
 
-def _end(done: SystemExit) -> NoReturn:
-    """End the process as `done` asks, without tearing the interpreter down where that is safe."""
+def _quick_exit_status(done: SystemExit, caller: FrameType | None) -> int | None:
+    """The status to end the process with at once, or None where that could lose something
+    a normal exit would do after `done`.
+
+    Not when the status is a message or out of range, when another thread runs (the
+    normal exit waits for it), nor when anything runs the program but the ``i18n-sync``
+    script or ``python -m``: a profiler, a debugger, ``python -i``, a forked child
+    (whose normal exit runs none of the exit handlers it inherited), a caller in the
+    same process. Each of those takes over once the `SystemExit` reaches it.
+    """
     status = 0 if done.code is None else done.code
+    if not isinstance(status, int) or not 0 <= status <= 255 or threading.active_count() > 1:
+        return None
+    if sys.flags.inspect or os.environ.get("PYTHONINSPECT") or sys.gettrace() or sys.getprofile():
+        return None
+    return status if _only_main_code(caller) else None
+
+
+def _only_main_code(frame: FrameType | None) -> bool:
+    """Whether the frames from `frame` out are the process's main code and nothing else: a
+    script's or ``-m``'s module (``__main__``), and runpy's own two frames under ``-m``."""
+    while frame is not None:
+        module = frame.f_globals.get("__name__")
+        name = frame.f_code.co_name
+        if not (
+            (name == "<module>" and module == "__main__")
+            or (module == "runpy" and name in ("_run_code", "_run_module_as_main"))
+        ):
+            return False
+        frame = frame.f_back
+    return True
+
+
+def _end_now(status: int) -> None:
+    """Run the exit handlers, flush the streams and end the process with `status`; return
+    without ending it where that cannot be done as a normal exit would (the caller exits)."""
     # The exit handlers, as the normal exit runs them (a private name, in every CPython since
     # 2.x; a Python without it gets the normal exit). It runs none of them again after.
     run_handlers = getattr(atexit, "_run_exitfuncs", None)
-    # Another thread: the normal exit waits for it (for every one that is not a daemon).
-    if not isinstance(status, int) or threading.active_count() > 1 or run_handlers is None:
-        raise done
+    if run_handlers is None:
+        return
     run_handlers()
-    if not _flushed():
-        raise done
-    os._exit(status)
+    if _flushed():
+        os._exit(status)
 
 
 def _flushed() -> bool:
@@ -60,6 +94,6 @@ def _flushed() -> bool:
             continue
         try:
             stream.flush()
-        except (OSError, ValueError):  # a reader that went away; a stream closed already
+        except Exception:  # a reader that went away, a stream closed already: the normal exit says
             return False
     return True

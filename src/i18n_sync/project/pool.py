@@ -236,9 +236,12 @@ def map_jobs(
     return collected
 
 
-class _Exiting:
+class _Exiting(threading.local):
     """The pools whose workers may still be exiting, within `workers_exiting`: the thread each
-    executor keeps until its workers are gone (it joins them), to be joined in turn."""
+    executor keeps until its workers are gone (it joins them), to be joined in turn.
+
+    Each thread has its own: a run in one thread leaves the pools of another as they were.
+    """
 
     def __init__(self) -> None:
         self.threads: list[threading.Thread] | None = None  # None: outside `workers_exiting`
@@ -273,8 +276,9 @@ def workers_exiting() -> Iterator[None]:
     6-15 ms less in its pools, part of it back in planning and writing beside the
     exiting workers; CPU/wall 0.004-0.015 higher.) Their pool keeps a thread here until
     they are gone, so the next pool waits for them before it forks (`map_jobs`), and
-    so does the end of the context: after it, no thread of a pool runs, as without it.
-    `api.sync` uses it; nested, the outer one joins them.
+    so does the end of the context: after it, no thread of its pools runs, as without
+    it. It holds for the thread that enters it. `api.sync` uses it; nested, the outer
+    one joins them.
     """
     if _EXITING.threads is not None:  # an outer one joins them
         yield
