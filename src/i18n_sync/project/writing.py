@@ -79,13 +79,14 @@ def _still_writable(staged: Mapping[str, str], folders: Folders) -> set[str]:
             continue
         # Where the file system ignores case or folds Unicode forms (macOS, Windows), a file
         # listed under another spelling is the same file: its own `lstat` judges it.
+        # (A first run's folders hold only the tool's own files: no spelling to compare.)
         spellings = {folded(name) for name in entries if not is_own_file(name)}
         for path in members:
-            if os.path.basename(staged[path]) not in entries:
+            if staged[path].rpartition(os.sep)[2] not in entries:
                 continue  # gone with its folder (deleted and made again?): written afresh
             name = path.rpartition("/")[2]
             entry = entries.get(name)
-            if entry is None and folded(name) not in spellings:
+            if entry is None and (not spellings or folded(name) not in spellings):
                 found.add(path)  # missing
             elif writable(os.path.join(where, name) if entry is None else entry.path) is not None:
                 found.add(path)
