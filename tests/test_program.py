@@ -180,6 +180,35 @@ def test_python_dash_m_runs_the_program(tmp_path: Path) -> None:
     assert "torn down" not in done.stderr
 
 
+def test_the_script_pip_writes_ends_at_once(tmp_path: Path) -> None:
+    """The ``i18n-sync`` script as pip and uv write it (console-scripts entry point) is a
+    launcher: nothing after the command is left to run."""
+    script = tmp_path / "i18n-sync"
+    launcher = """
+    import re
+    import sys
+    from i18n_sync.cli import program
+    if __name__ == "__main__":
+        sys.argv[0] = re.sub(r"(-script\\.pyw|\\.exe)?$", "", sys.argv[0])
+        sys.exit(program())
+    """
+    hook = _PROBES.replace("    from i18n_sync.cli import program\n", "")
+    script.write_text(textwrap.dedent(hook) + textwrap.dedent(launcher), encoding="utf-8")
+    env = {**os.environ, "I18N_SYNC_CACHE_DIR": "off"}
+    done = subprocess.run(
+        [sys.executable, str(script), "--version"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("i18n-sync, version ")
+    assert "exit handler" in done.stderr
+    assert "torn down" not in done.stderr
+
+
 @pytest.mark.parametrize(
     "before",
     [

@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 from collections.abc import Sequence
-from types import FrameType
+from types import FrameType, ModuleType
 from typing import NoReturn
 
 from i18n_sync.cli.group import main
@@ -59,18 +59,39 @@ def _quick_exit_status(done: SystemExit, caller: FrameType | None) -> int | None
 
 
 def _only_main_code(frame: FrameType | None) -> bool:
-    """Whether the frames from `frame` out are the process's main code and nothing else: a
-    script's or ``-m``'s module (``__main__``), and runpy's own two frames under ``-m``."""
+    """Whether the frames from `frame` out are the process's main code and nothing else, with
+    nothing left to do once the command is done: a launcher such as the ``i18n-sync`` script
+    or ``python -m``'s module, and runpy's own two frames under ``-m``.
+
+    A launcher is module code of ``__main__`` with no ``try``, ``with`` or ``finally`` (no
+    exception handler at all: one could catch the exit, or clean up after it), holding
+    nothing but modules and functions or classes (an open file among them would be closed,
+    and flushed, by the teardown). The script pip or uv writes for the command, and
+    ``i18n_sync/__main__.py``, are such code; a script of one's own may not be.
+    """
     while frame is not None:
         module = frame.f_globals.get("__name__")
         name = frame.f_code.co_name
-        if not (
-            (name == "<module>" and module == "__main__")
-            or (module == "runpy" and name in ("_run_code", "_run_module_as_main"))
-        ):
+        if module == "runpy" and name in ("_run_code", "_run_module_as_main"):
+            frame = frame.f_back
+            continue
+        if name != "<module>" or module != "__main__" or not _launcher(frame):
             return False
         frame = frame.f_back
     return True
+
+
+def _launcher(frame: FrameType) -> bool:
+    """Whether `frame` runs module code without exception handlers, whose names hold only
+    modules, functions and classes (see `_only_main_code`)."""
+    handlers = getattr(frame.f_code, "co_exceptiontable", None)
+    if handlers is None or handlers:  # a Python that cannot tell; a try, with or finally
+        return False
+    return all(
+        isinstance(value, ModuleType) or callable(value)
+        for key, value in frame.f_globals.items()
+        if not (key.startswith("__") and key.endswith("__"))
+    )
 
 
 def _end_now(status: int) -> None:
@@ -89,9 +110,11 @@ def _end_now(status: int) -> None:
 def _flushed() -> bool:
     """Flush the standard streams; False where one fails (a closed pipe), which a normal exit
     reports as it always does."""
-    for stream in dict.fromkeys((sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__)):
-        if stream is None:
+    streams: list[object] = []
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        if stream is None or any(stream is seen for seen in streams):  # by identity: any object
             continue
+        streams.append(stream)
         try:
             stream.flush()
         except Exception:  # a reader that went away, a stream closed already: the normal exit says
