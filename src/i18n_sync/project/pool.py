@@ -218,7 +218,9 @@ def map_jobs(
     workers = min(workers, len(items))
     cut = spans(len(items), workers)
     context = _context()
-    _EXITING.join()  # a fork copies no thread, but every lock one holds: none may run
+    # A fork copies no thread, but every lock one holds: no earlier pool's may run (the
+    # staging pauses its own threads before a run forks, `Staging.pause`).
+    _EXITING.join()
     with _queueing(len(cut)):
         executor = ProcessPoolExecutor(workers, context, initializer=_install, initargs=(function, items))
     _widen_results(executor)
@@ -260,7 +262,8 @@ class _Exiting(threading.local):
     def join(self) -> None:
         """Wait until every worker left to exit has, and its pool's thread with it."""
         while self.threads:
-            self.threads.pop().join()
+            self.threads[-1].join()  # taken off once joined: an interrupt leaves it to join again
+            self.threads.pop()
 
 
 _EXITING = _Exiting()
