@@ -1,10 +1,16 @@
-"""Helpers the tests share: golden-file comparison and the UPPERCASE pseudo-translation."""
+"""Helpers the tests share: golden-file comparison, the UPPERCASE pseudo-translation, small
+projects, and pools watched as they fork and end."""
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import _ExecutorManagerThread
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from click.testing import CliRunner, Result
@@ -14,7 +20,7 @@ from i18n_sync.gettext.catalog import build_template
 from i18n_sync.gettext.po import format_po
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import Extraction, extract_units
-from i18n_sync.project import staging, writing
+from i18n_sync.project import pool, staging, writing
 from i18n_sync.project.files import TEMP_PREFIX, TEMP_SUFFIX
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -90,3 +96,76 @@ def patch_write_temp(monkeypatch: pytest.MonkeyPatch, fake: Callable[..., str]) 
     ahead, and `apply_changes` writing what was not staged."""
     for module in (staging, writing):
         monkeypatch.setattr(module, "write_temp", fake)
+
+
+def docs_project(root: Path, languages: tuple[str, ...] = ("tr",), pages: int = 40) -> Path:
+    """A project at `root` of `pages` small English documents under ``docs``, in `languages`."""
+    tags = ", ".join(f'"{tag}"' for tag in languages)
+    settings = f'languages = [{tags}]\nsources = ["docs/*.md"]\nsource_root = "docs"\n'
+    (root / "i18n-sync.toml").write_text(settings, encoding="utf-8")
+    (root / "docs").mkdir()
+    for number in range(pages):
+        (root / "docs" / f"page{number}.md").write_text(f"# Page {number}\n\nSome text.\n", encoding="utf-8")
+    return root
+
+
+def square(number: int) -> int:
+    """A job for a pool."""
+    return number * number
+
+
+def pool_threads() -> list[threading.Thread]:
+    """The threads the executors keep while their workers run or exit."""
+    return [thread for thread in threading.enumerate() if isinstance(thread, _ExecutorManagerThread)]
+
+
+def child_processes() -> list[int]:
+    """This process's child processes, running or not yet waited for (zombies), from /proc:
+    `multiprocessing.active_children` would wait for the finished ones, and so hide them."""
+    own = str(os.getpid())
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text(encoding="ascii").rpartition(")")[2].split()
+            except OSError:  # ended meanwhile
+                continue
+            if fields[1] == own:  # state, then the parent's pid
+                found.append(int(entry.name))
+    return found
+
+
+class WatchedPool(ProcessPoolExecutor):
+    """An executor that records, as it is made, the pool threads still running; how it is
+    shut down (`wait` or not); and, for a pool left to exit, who joins its thread."""
+
+    threads_at_fork: ClassVar[list[int]] = []
+    shutdowns: ClassVar[list[bool]] = []
+    left: ClassVar[list[threading.Thread]] = []
+    joined: ClassVar[list[threading.Thread]] = []
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        WatchedPool.threads_at_fork.append(len(pool_threads()))
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        WatchedPool.shutdowns.append(wait)
+        thread = getattr(self, "_executor_manager_thread", None)
+        if not wait and isinstance(thread, threading.Thread):
+            WatchedPool.left.append(thread)
+            join = thread.join
+
+            def joined(timeout: float | None = None) -> None:
+                WatchedPool.joined.append(thread)
+                join(timeout)
+
+            thread.join = joined  # type: ignore[method-assign]
+        super().shutdown(wait, cancel_futures=cancel_futures)
+
+
+def watch_pools(monkeypatch: pytest.MonkeyPatch) -> type[WatchedPool]:
+    """Make the run's pools `WatchedPool`s, with fresh records, for one test."""
+    monkeypatch.setattr(pool, "ProcessPoolExecutor", WatchedPool)
+    for name in ("threads_at_fork", "shutdowns", "left", "joined"):
+        monkeypatch.setattr(WatchedPool, name, [])
+    return WatchedPool

@@ -10,15 +10,13 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 
+from helpers import WatchedPool, docs_project, square, watch_pools
 from i18n_sync import api
-from i18n_sync.project import pool
 from i18n_sync.project.pool import forks, map_jobs, workers_exiting
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -95,40 +93,9 @@ def test_a_forked_child_running_the_program_leaves_its_parents_exit_handlers_alo
 pools_fork = pytest.mark.skipif(not forks(2, 8), reason="pools fork their workers (Linux)")
 
 
-def _square(number: int) -> int:
-    return number * number
-
-
-class _Watched(ProcessPoolExecutor):
-    """An executor that records how it is shut down (`wait` or not) and, for a pool left to
-    exit, whether anyone joins the thread that waits for its workers."""
-
-    shutdowns: ClassVar[list[bool]] = []
-    left: ClassVar[list[threading.Thread]] = []
-    joined: ClassVar[list[threading.Thread]] = []
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        _Watched.shutdowns.append(wait)
-        thread = getattr(self, "_executor_manager_thread", None)
-        if not wait and isinstance(thread, threading.Thread):
-            _Watched.left.append(thread)
-            original = thread.join
-
-            def join(timeout: float | None = None) -> None:
-                _Watched.joined.append(thread)
-                original(timeout)
-
-            thread.join = join  # type: ignore[method-assign]
-        super().shutdown(wait, cancel_futures=cancel_futures)
-
-
 @pytest.fixture
-def watched(monkeypatch: pytest.MonkeyPatch) -> type[_Watched]:
-    monkeypatch.setattr(pool, "ProcessPoolExecutor", _Watched)
-    monkeypatch.setattr(_Watched, "shutdowns", [])
-    monkeypatch.setattr(_Watched, "left", [])
-    monkeypatch.setattr(_Watched, "joined", [])
-    return _Watched
+def watched(monkeypatch: pytest.MonkeyPatch) -> type[WatchedPool]:
+    return watch_pools(monkeypatch)
 
 
 @contextmanager
@@ -154,7 +121,7 @@ def _another_thread_in_a_run() -> Iterator[None]:
 
 @pools_fork
 def test_a_pool_outside_any_run_waits_for_its_workers_while_another_thread_is_in_a_run(
-    watched: type[_Watched],
+    watched: type[WatchedPool],
 ) -> None:
     """`map_jobs` outside `workers_exiting` promises its workers have exited when it returns
     (as before 0327bea): `status` and `check`, and any library caller, rely on that, e.g. to
@@ -162,7 +129,7 @@ def test_a_pool_outside_any_run_waits_for_its_workers_while_another_thread_is_in
     run, this thread's pool returns with its workers still running and its manager thread
     alive (and left for the other thread to join)."""
     with _another_thread_in_a_run():
-        assert map_jobs(_square, list(range(20)), 2) == [n * n for n in range(20)]
+        assert map_jobs(square, list(range(20)), 2) == [n * n for n in range(20)]
         assert watched.shutdowns == [True], "returned without waiting for its workers"
 
 
@@ -170,17 +137,12 @@ def test_a_pool_outside_any_run_waits_for_its_workers_while_another_thread_is_in
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("I18N_SYNC_JOBS", "2")
     monkeypatch.setenv("I18N_SYNC_CACHE_DIR", "off")
-    settings = 'languages = ["tr", "zh-CN"]\nsources = ["docs/*.md"]\nsource_root = "docs"\n'
-    (tmp_path / "i18n-sync.toml").write_text(settings, encoding="utf-8")
-    (tmp_path / "docs").mkdir()
-    for number in range(12):
-        (tmp_path / "docs" / f"page{number}.md").write_text(f"# Page {number}\n\nText.\n", encoding="utf-8")
-    return tmp_path
+    return docs_project(tmp_path, ("tr", "zh-CN"), pages=12)
 
 
 @pools_fork
 def test_a_sync_joins_its_own_pools_while_another_thread_is_in_a_run(
-    project: Path, watched: type[_Watched]
+    project: Path, watched: type[WatchedPool]
 ) -> None:
     """The CHANGELOG: "no thread of a pool outlives `api.sync`". Two syncs in two threads (two
     projects, a server, a plugin): the second sees the first's context as an "outer" one and

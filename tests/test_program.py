@@ -10,24 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from helpers import docs_project
+
+
+def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run `command` in a process of its own, without the run cache."""
+    env = {**os.environ, "I18N_SYNC_CACHE_DIR": "off"}
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
 
 def _python(code: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run `code` in a Python process of its own, with `args` as its arguments."""
-    env = {key: value for key, value in os.environ.items() if key != "I18N_SYNC_CACHE_DIR"}
-    env["I18N_SYNC_CACHE_DIR"] = "off"
-    script = textwrap.dedent(code)
-    return subprocess.run(
-        [sys.executable, "-c", script, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
-    )
-
-
-def _project(root: Path) -> Path:
-    settings = 'languages = ["tr"]\nsources = ["docs/*.md"]\nsource_root = "docs"\n'
-    (root / "i18n-sync.toml").write_text(settings, encoding="utf-8")
-    (root / "docs").mkdir()
-    for number in range(40):
-        (root / "docs" / f"page{number}.md").write_text(f"# Page {number}\n\nSome text.\n", encoding="utf-8")
-    return root
+    return _run([sys.executable, "-c", textwrap.dedent(code), *args], cwd)
 
 
 # A normal exit runs the exit handlers, then tears the interpreter down, which it tells
@@ -46,7 +40,7 @@ _PROBES = """
 
 
 def test_a_command_ends_without_the_teardown_but_with_the_exit_handlers(tmp_path: Path) -> None:
-    done = _python(_PROBES + "    program()\n", _project(tmp_path), "sync")
+    done = _python(_PROBES + "    program()\n", docs_project(tmp_path), "sync")
     assert done.returncode == 0, done.stderr
     assert "exit handler" in done.stderr
     assert "torn down" not in done.stderr
@@ -58,7 +52,7 @@ def test_a_command_ends_without_the_teardown_but_with_the_exit_handlers(tmp_path
 )
 def test_the_status_is_the_commands(tmp_path: Path, args: list[str], status: int) -> None:
     """0 for success, 2 for a usage error, 1 for a check that fails (nothing synced yet)."""
-    done = _python(_PROBES + "    program()\n", _project(tmp_path), *args)
+    done = _python(_PROBES + "    program()\n", docs_project(tmp_path), *args)
     assert done.returncode == status, done.stderr
     assert "exit handler" in done.stderr
     assert "torn down" not in done.stderr
@@ -67,7 +61,7 @@ def test_the_status_is_the_commands(tmp_path: Path, args: list[str], status: int
 def test_everything_printed_reaches_a_pipe(tmp_path: Path) -> None:
     """Output still in a buffer when the process ends is flushed first: all of a long report,
     and what an exit handler prints to a pipe, which Python buffers."""
-    project = _project(tmp_path)
+    project = docs_project(tmp_path)
     late = (
         _PROBES
         + """
@@ -97,7 +91,7 @@ def test_a_thread_still_running_gets_the_normal_exit(tmp_path: Path) -> None:
     program(["--version"])
     """
     )
-    done = _python(code, _project(tmp_path))
+    done = _python(code, docs_project(tmp_path))
     assert done.returncode == 0, done.stderr
     assert marker.exists()
     assert "exit handler" in done.stderr
@@ -156,13 +150,7 @@ def test_a_stream_that_cannot_be_flushed_gets_the_normal_exit(tmp_path: Path) ->
 
 def test_python_dash_m_runs_the_program(tmp_path: Path) -> None:
     """``python -m i18n_sync`` is the program, ended at once (as runpy runs it for ``-m``)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "i18n_sync", "--version"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _run([sys.executable, "-m", "i18n_sync", "--version"], tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("i18n-sync, version ")
     as_dash_m = (
@@ -194,15 +182,7 @@ def test_the_script_pip_writes_ends_at_once(tmp_path: Path) -> None:
     """
     hook = _PROBES.replace("    from i18n_sync.cli import program\n", "")
     script.write_text(textwrap.dedent(hook) + textwrap.dedent(launcher), encoding="utf-8")
-    env = {**os.environ, "I18N_SYNC_CACHE_DIR": "off"}
-    done = subprocess.run(
-        [sys.executable, str(script), "--version"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _run([sys.executable, str(script), "--version"], tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("i18n-sync, version ")
     assert "exit handler" in done.stderr
