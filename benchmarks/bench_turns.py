@@ -49,50 +49,53 @@ from pathlib import Path
 
 from bench_scale import DEFAULT_CORPUS, TWENTY_ONE, TWO, fill_catalogues, make_project
 
-# Run in the measured process: time the stages, then run the command line as usual.
+# Run in the measured process: time the stages, then run the command line as its script
+# does. The module's own code is a launcher as `cli.script` tells one (no try, nothing but
+# modules and functions at the top), so that a version with `program` ends as it would.
 _MEASURED = """
-import json, os, sys, time
-start = time.perf_counter()
-marks = {}
-def mark(name):
-    marks.setdefault(name, time.perf_counter() - start)
-import i18n_sync.api as api
-import i18n_sync.project.jobcache as jobcache
-import i18n_sync.project.writing as writing
-mark("imported")
-pools = [0]
-map_jobs = jobcache.map_jobs
-def timed_map(function, items, workers, *args, **kwargs):
-    if items:
-        pools[0] += 1
-        mark(f"pool{pools[0]} start")
-    results = map_jobs(function, items, workers, *args, **kwargs)
-    if items:
-        mark(f"pool{pools[0]} end")
-    return results
-jobcache.map_jobs = timed_map
-try:  # the first two stages in one pool of document jobs, where a version has them
-    import i18n_sync.project.merging as merging
-    merging.map_jobs = timed_map
-except ImportError:
-    pass
-apply_changes = api.apply_changes
-def timed_apply(*args, **kwargs):
-    mark("apply start")
-    applied = apply_changes(*args, **kwargs)
-    mark("apply end")
-    return applied
-api.apply_changes = writing.apply_changes = timed_apply
-def report():  # at exit: a version with `program` ends the process without returning here
-    mark("done")
-    print("MARKS " + json.dumps(marks), file=sys.stderr)
-import atexit
-atexit.register(report)
-try:
-    from i18n_sync.cli import program
-except ImportError:  # a version before `program`: the group, as its script ran it
-    from i18n_sync.cli import main as program
-program(sys.argv[1:])
+import atexit, json, sys, time
+def measure():
+    start = time.perf_counter()
+    marks = {}
+    def mark(name):
+        marks.setdefault(name, time.perf_counter() - start)
+    import i18n_sync.api as api
+    import i18n_sync.project.jobcache as jobcache
+    import i18n_sync.project.writing as writing
+    mark("imported")
+    pools = [0]
+    map_jobs = jobcache.map_jobs
+    def timed_map(function, items, workers, *args, **kwargs):
+        if items:
+            pools[0] += 1
+            mark(f"pool{pools[0]} start")
+        results = map_jobs(function, items, workers, *args, **kwargs)
+        if items:
+            mark(f"pool{pools[0]} end")
+        return results
+    jobcache.map_jobs = timed_map
+    try:  # the first two stages in one pool of document jobs, where a version has them
+        import i18n_sync.project.merging as merging
+        merging.map_jobs = timed_map
+    except ImportError:
+        pass
+    apply_changes = api.apply_changes
+    def timed_apply(*args, **kwargs):
+        mark("apply start")
+        applied = apply_changes(*args, **kwargs)
+        mark("apply end")
+        return applied
+    api.apply_changes = writing.apply_changes = timed_apply
+    def report():  # at exit: a version with `program` ends the process without returning
+        mark("done")
+        print("MARKS " + json.dumps(marks), file=sys.stderr)
+    atexit.register(report)
+    try:
+        from i18n_sync.cli import program
+    except ImportError:  # a version before `program`: the group, as its script ran it
+        from i18n_sync.cli import main as program
+    return program
+measure()(sys.argv[1:])
 """
 
 
