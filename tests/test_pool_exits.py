@@ -26,6 +26,12 @@ def children_before() -> list[int]:
     return child_processes()
 
 
+def _nothing_left(children_before: list[int]) -> None:
+    """No thread of a pool runs, and no worker process is left, running or unwaited for."""
+    assert pool_threads() == []
+    assert child_processes() == children_before
+
+
 @pytest.fixture
 def watched(monkeypatch: pytest.MonkeyPatch) -> type[WatchedPool]:
     return watch_pools(monkeypatch)
@@ -42,8 +48,7 @@ def test_within_a_run_a_pool_does_not_wait_for_its_workers_but_the_next_fork_doe
         assert watched.threads_at_fork == [0, 0]
         assert watched.shutdowns == [False, False]
     # And once the run is over, none is left: no thread, no worker process.
-    assert pool_threads() == []
-    assert child_processes() == children_before
+    _nothing_left(children_before)
 
 
 def test_outside_a_run_a_pool_waits_for_its_workers_as_before(
@@ -51,8 +56,7 @@ def test_outside_a_run_a_pool_waits_for_its_workers_as_before(
 ) -> None:
     assert map_jobs(square, list(range(20)), 2) == [n * n for n in range(20)]
     assert watched.shutdowns == [True]
-    assert pool_threads() == []
-    assert child_processes() == children_before
+    _nothing_left(children_before)
 
 
 def test_a_failing_pool_waits_for_every_worker_even_within_a_run(
@@ -64,8 +68,7 @@ def test_a_failing_pool_waits_for_every_worker_even_within_a_run(
             map_jobs(_fails, list(range(20)), 2)
         assert watched.threads_at_fork == [0, 0]  # the first pool's joined before the fork
         assert watched.shutdowns == [False, True]  # the failing one waited for its workers
-    assert pool_threads() == []
-    assert child_processes() == children_before
+    _nothing_left(children_before)
 
 
 def test_nested_the_outer_one_joins_the_workers(
@@ -80,8 +83,7 @@ def test_nested_the_outer_one_joins_the_workers(
         assert watched.joined == [first]  # the inner one left the second pool to the outer
         assert watched.shutdowns == [False, False]
     assert watched.joined == watched.left  # both joined, the second by the outer one
-    assert pool_threads() == []
-    assert child_processes() == children_before
+    _nothing_left(children_before)
 
 
 def test_a_sync_leaves_no_pool_thread_nor_worker_behind(
@@ -98,5 +100,4 @@ def test_a_sync_leaves_no_pool_thread_nor_worker_behind(
     assert len(watched.threads_at_fork) >= 2  # documents, then outputs, at least
     assert set(watched.threads_at_fork) == {0}  # each forked with no other pool's thread running
     assert watched.shutdowns == [False] * len(watched.threads_at_fork)  # none waited at once
-    assert pool_threads() == []
-    assert child_processes() == children_before
+    _nothing_left(children_before)
