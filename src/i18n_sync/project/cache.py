@@ -27,13 +27,12 @@ from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
-from i18n_sync.errors import Diagnostic, I18nSyncError
+from i18n_sync.errors import Diagnostic
 from i18n_sync.model import FileChange
-from i18n_sync.project.cachefiles import load_kept, opened, seal
+from i18n_sync.project.cachefiles import load_kept, read_sealed, write_sealed
 from i18n_sync.project.config import Config
-from i18n_sync.project.files import read_bytes, read_many
+from i18n_sync.project.files import read_many
 from i18n_sync.project.jobcache import JobCache, open_job_cache
-from i18n_sync.project.writing import write_atomic
 from i18n_sync.record import record
 
 CACHE_VARIABLE = "I18N_SYNC_CACHE_DIR"
@@ -143,14 +142,10 @@ class RunMemo:
 
     def recall(self) -> object | None:
         """The report of an earlier run with the same key, or None. Unpickled only when the file
-        is filed under this key (`cachefiles.opened`), and only as the package's own records."""
-        try:
-            data = read_bytes(self.file.parent, self.file.name, _LIMIT) if self.file.parent.is_dir() else None
-        except I18nSyncError:  # too large too
-            return None
-        payload = opened(data, _FORMAT, self.key)
+        is filed under this key (`cachefiles.read_sealed`), and only as the package's own records."""
+        payload = read_sealed(self.file, _FORMAT, _LIMIT, self.key)
         if payload is None:
-            return None  # none, another run's, or damaged: the run rebuilds it
+            return None  # none, another run's, too large or damaged: the run rebuilds it
         try:
             return load_kept(payload)
         except Exception:
@@ -165,12 +160,7 @@ class RunMemo:
         if failed or any(self.snapshot.get(change.path) != change.content for change in changes):
             return False
         payload = pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.file, seal(_FORMAT, payload, self.key))
-        except OSError:
-            return False  # a cache that cannot be written is only a slower next run
-        return True
+        return write_sealed(self.file, _FORMAT, payload, self.key)
 
 
 def _refusal(folder: Path, config: Config) -> str | None:

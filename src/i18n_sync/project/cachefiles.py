@@ -8,10 +8,10 @@ The cache is kept out of a pull request's reach (`cache._refusal`), but CI cache
 move between jobs and a folder can be shared by mistake, so a file is read in
 three guarded steps:
 
-- **Sealed** (`seal`, `opened`): a header naming the format and a SHA-256 of the
-  rest: a torn or damaged file is a miss.
-- **Bounded**: a file larger than the tool writes is not read (the callers'
-  limits): a sparse file of gigabytes takes no disk space.
+- **Sealed** (`seal`, `opened`; `write_sealed`, `read_sealed` for a file): a
+  header naming the format and a SHA-256 of the rest: a torn or damaged file is a miss.
+- **Bounded** (`read_sealed`'s limit): a file larger than the tool writes is not
+  read: a sparse file of gigabytes takes no disk space.
 - **Keyed first**: a record is unpickled only when it is filed under a key this
   run computed from the bytes of every input (`seal`'s `key`; the job cache's
   index, `pack_entries`, which is not a pickle at all). A file planted blind is
@@ -40,9 +40,12 @@ import typing
 from collections import abc
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from i18n_sync.errors import I18nSyncError
+from i18n_sync.project.files import read_bytes
+from i18n_sync.project.writing import write_atomic
 from i18n_sync.record import REBUILDERS, is_record
 
 _DIGEST = 32
@@ -64,6 +67,28 @@ def opened(data: bytes | None, header: bytes, key: str = "") -> memoryview | Non
     view = memoryview(data)
     checksum, payload = view[start : start + _DIGEST], view[start + _DIGEST :]
     return payload if hashlib.sha256(payload).digest() == checksum else None
+
+
+def read_sealed(file: Path, header: bytes, limit: int, key: str = "") -> memoryview | None:
+    """The payload of the cache file `file`, sealed with this `header` and `key` (`opened`);
+    None when it is missing, damaged, another's, or larger than `limit` bytes (not read: a
+    sparse file of gigabytes takes no disk space, and reading it whole could take the memory)."""
+    try:
+        data = read_bytes(file.parent, file.name, limit) if file.parent.is_dir() else None
+    except I18nSyncError:  # too large too
+        return None
+    return opened(data, header, key)
+
+
+def write_sealed(file: Path, header: bytes, payload: bytes, key: str = "", flush: bool = True) -> bool:
+    """Write `payload` to the cache file `file`, sealed (`seal`), atomically (flushed to the
+    disk if `flush`); False when it cannot be: a cache not written is only a slower next run."""
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(file, seal(header, payload, key), flush=flush)
+    except OSError:
+        return False
+    return True
 
 
 # The job cache's index: for each entry the length of its key, the save that last used it and

@@ -32,13 +32,11 @@ from functools import partial
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from i18n_sync.errors import I18nSyncError
 from i18n_sync.gettext.memory import Suggestion
 from i18n_sync.markdown.links import Site
 from i18n_sync.model import Catalog
-from i18n_sync.project.cachefiles import load_kept, opened, pack_entries, seal, unpack_entries
+from i18n_sync.project.cachefiles import load_kept, pack_entries, read_sealed, unpack_entries, write_sealed
 from i18n_sync.project.config import Config
-from i18n_sync.project.files import read_bytes
 from i18n_sync.project.jobs import (
     CatalogueJob,
     CatalogueResult,
@@ -51,7 +49,6 @@ from i18n_sync.project.jobs import (
 )
 from i18n_sync.project.plan import SourceDocument
 from i18n_sync.project.pool import forks, map_jobs
-from i18n_sync.project.writing import write_atomic
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -139,13 +136,8 @@ class JobCache:
             if key not in self._used and entry[0] > self._generation - _KEPT_FOR
         }
         kept.update(self._used)
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            # Not flushed to the disk: a torn file fails its checksum and is rebuilt.
-            write_atomic(self.file, seal(_FORMAT, pack_entries(kept)), flush=False)
-        except OSError:
-            return False  # a cache that cannot be written is only a slower next run
-        return True
+        # Not flushed to the disk: a torn file fails its checksum and is rebuilt.
+        return write_sealed(self.file, _FORMAT, pack_entries(kept), flush=False)
 
 
 def open_job_cache(file: Path, base: bytes, files: Mapping[str, bytes | None]) -> JobCache:
@@ -162,11 +154,7 @@ _LIMIT_PER_INPUT_BYTE = 16
 
 
 def _load(file: Path, limit: int = _SMALLEST_LIMIT) -> _Entries:
-    try:
-        data = read_bytes(file.parent, file.name, limit) if file.parent.is_dir() else None
-    except I18nSyncError:  # too large too
-        return {}
-    payload = opened(data, _FORMAT)
+    payload = read_sealed(file, _FORMAT, limit)
     entries = None if payload is None else unpack_entries(payload)
     return entries or {}  # missing, damaged or of another version: rebuilt by this run
 
