@@ -108,6 +108,28 @@ def alternately(runs: Sequence[tuple[Sequence[str], Path, object]], repeat: int)
     return [Cost(statistics.median(w), statistics.median(c)) for w, c in zip(walls, cpus, strict=True)]
 
 
+class Aside:
+    """A folder where the files of the last run go before the next, moved and not deleted,
+    until the scratch space goes at the end.
+
+    On ext4 without a journal (as the development VM mounts its disk), the kernel makes
+    each new file skip, one by one, the inodes freed in the last minutes
+    (``recently_deleted`` in its inode allocator, seen with ``perf``): a first run right
+    after the last one's 4,000 files were deleted paid for that deletion in system time,
+    and took twice as long.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir()
+        self.folder, self.count = folder, 0
+
+    def move(self, *paths: Path) -> None:
+        for path in paths:
+            if path.exists():
+                path.rename(self.folder / str(self.count))
+                self.count += 1
+
+
 def _now() -> float:
     return os.times().elapsed
 
@@ -198,31 +220,15 @@ def main() -> None:
         short = max(args.repeat, 5)
         floor, startup = alternately([(parse, work, None), ([*tool, "--version"], work, None)], short)
 
-        aside = work / "aside"
-        aside.mkdir()
-        burials = iter(range(10**6))
+        aside = Aside(work / "aside")
 
         def wipe(project: Path) -> object:
-            """A first run: no catalogues, no outputs, no cache.
-
-            They are moved aside, not deleted, until the scratch space goes at the end. On
-            ext4 without a journal (as the development VM mounts its disk), the kernel makes
-            each new file skip, one by one, the inodes freed in the last minute or more
-            (``recently_deleted`` in its inode allocator): a first run right after the last
-            one's 4,000 files were deleted paid for that deletion in system time.
-            """
-
-            def move_aside() -> None:
-                for path in (project / "locales", project / "site", cache):
-                    if path.exists():
-                        path.rename(aside / str(next(burials)))
-
-            return move_aside
+            """A first run: no catalogues, no outputs, no cache."""
+            return lambda: aside.move(project / "locales", project / "site", cache)
 
         def forget() -> None:
-            """No cache at all: every job is run (the cache moved aside, as `wipe` does)."""
-            if cache.exists():
-                cache.rename(aside / str(next(burials)))
+            """No cache at all: every job is run."""
+            aside.move(cache)
 
         def run_memo_only() -> None:
             """The run memo forgotten, the job cache kept: the first run after a sync that wrote files."""

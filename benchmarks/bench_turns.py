@@ -47,7 +47,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench_scale import DEFAULT_CORPUS, TWENTY_ONE, TWO, fill_catalogues, make_project
+from bench_scale import DEFAULT_CORPUS, TWENTY_ONE, TWO, Aside, fill_catalogues, make_project
 
 # Run in the measured process: time the stages, then run the command line as its script
 # does. The module's own code is a launcher as `cli.script` tells one (no try, nothing but
@@ -145,6 +145,7 @@ class _Turn:
     def __init__(self, work: Path, index: int, version: Path, environ: dict[str, str]) -> None:
         self.version, self.source = version, work / "source"
         self.project, self.cache = work / f"project{index}", work / f"cache{index}"
+        self.aside = Aside(work / f"aside{index}")
         self.environ = {
             **environ,
             "PYTHONPATH": str(version.resolve()),
@@ -153,14 +154,12 @@ class _Turn:
         }
 
     def measured(self, run: str) -> dict[str, float]:
-        # The last run's files are moved aside, not deleted, as `bench_scale` does: on ext4
-        # without a journal, new files right after thousands were deleted cost the kernel a
-        # scan of the freed inodes, which the measured run would pay for.
+        # The last run's files are moved aside, not deleted (`bench_scale.Aside` says why).
         if run == "first-sync":  # a fresh copy, no cache
-            self._move_aside(self.project)
+            self.aside.move(self.project)
             shutil.copytree(self.source, self.project)
         if run != "no-op":
-            self._move_aside(self.cache)
+            self.aside.move(self.cache)
         command = ["render", "--lang", "tr"] if run == "render" else ["sync"]
         before = os.times()
         done = self.command(_MEASURED, command)
@@ -169,12 +168,6 @@ class _Turn:
         wall = after.elapsed - before.elapsed
         cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
         return {"wall": wall, "cpu": cpu, "cpu/wall": cpu / wall, **_segments(marks, wall)}
-
-    def _move_aside(self, path: Path) -> None:
-        if path.exists():
-            aside = path.parent / "aside"
-            aside.mkdir(exist_ok=True)
-            path.rename(aside / f"{path.name}-{len(os.listdir(aside))}")
 
     def command(self, script: str, arguments: list[str]) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
