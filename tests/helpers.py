@@ -20,7 +20,7 @@ from i18n_sync.gettext.catalog import build_template
 from i18n_sync.gettext.po import format_po
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import Extraction, extract_units
-from i18n_sync.project import pool, staging, writing
+from i18n_sync.project import flushing, pool, staging, writing
 from i18n_sync.project.files import TEMP_PREFIX, TEMP_SUFFIX
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -96,6 +96,28 @@ def patch_write_temp(monkeypatch: pytest.MonkeyPatch, fake: Callable[..., str]) 
     ahead, and `apply_changes` writing what was not staged."""
     for module in (staging, writing):
         monkeypatch.setattr(module, "write_temp", fake)
+
+
+class _EveryDevice(dict[int, str]):
+    """A table of file system types that gives one type for every device."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+
+    def get(self, key: object, default: object = None) -> str:  # type: ignore[override]
+        return self.kind
+
+
+def fake_syncfs(
+    monkeypatch: pytest.MonkeyPatch, syncfs: Callable[[int], int] | None, kind: str = "ext4"
+) -> None:
+    """Make `flushing` call `syncfs` (handle -> 0, or -1 for a failure) for libc's, with None
+    flush file by file as where there is none; every file system is of type `kind`, and the
+    machine holds no unwritten data. So a test's disk behaves the same on any machine."""
+    monkeypatch.setattr(flushing, "_load_syncfs", lambda: syncfs)
+    monkeypatch.setattr(flushing, "_file_system_types", lambda: _EveryDevice(kind))
+    monkeypatch.setattr(flushing, "_unwritten", lambda: 0)
 
 
 def docs_project(root: Path, languages: tuple[str, ...] = ("tr",), pages: int = 40) -> Path:

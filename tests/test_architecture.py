@@ -56,6 +56,7 @@ LAYERS = [
         "gettext.matcher",
         "project.ownership",
         "project.temps",
+        "project.flushing",
     },
     {"gettext.memory", "importing.cues", "checks.guard", "project.staging"},
     {

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from helpers import invoke, patch_write_temp, temps_in
+from helpers import fake_syncfs, invoke, patch_write_temp, temps_in
 from i18n_sync.errors import WriteError
 from i18n_sync.model import FileChange
 from i18n_sync.project import jobcache as jobcache_module
@@ -154,12 +154,14 @@ import errno, os, sys
 from pathlib import Path
 from i18n_sync.errors import WriteError
 from i18n_sync.model import FileChange
+from i18n_sync.project import flushing
 from i18n_sync.project.writing import Staging, apply_changes
 
 root = Path(sys.argv[1])
 def fsync(handle):
     raise OSError(errno.ENOSPC, "No space left on device")
 os.fsync = fsync
+flushing._load_syncfs = lambda: lambda handle: -1  # syncfs fails too, where it is used
 changes = [FileChange(f"locales/c{n:02}.po", b"x" * n, "catalog") for n in range(1, 41)]
 staging = Staging(root)
 staging.stage(changes)
@@ -280,6 +282,7 @@ BIND_SCRIPT = """
 import os, subprocess, sys
 from pathlib import Path
 from i18n_sync.model import FileChange
+from i18n_sync.project import flushing
 from i18n_sync.project.writing import Staging, apply_changes
 
 root = Path(sys.argv[1])
@@ -622,7 +625,12 @@ def test_discard_while_a_flush_runs_waits_for_it_and_leaves_nothing(
         time.sleep(0.2)
         real_fsync(handle)
 
+    def syncfs(handle: int) -> int:
+        fsync(handle)
+        return 0
+
     monkeypatch.setattr(os, "fsync", fsync)
+    fake_syncfs(monkeypatch, syncfs)
     staging = Staging(tmp_path)
     staging.stage(batch(100))
     assert flushing.wait(5)

@@ -18,6 +18,7 @@ from pathlib import Path
 from i18n_sync.errors import I18nSyncError, WriteError
 from i18n_sync.model import FileChange
 from i18n_sync.project.files import Folders, is_current, path_problem, reporting
+from i18n_sync.project.flushing import Flusher
 from i18n_sync.project.temps import (
     FLUSH_THREADS,
     discard_temp,
@@ -80,6 +81,9 @@ class Staging:
         self._stagers: ThreadPoolExecutor | None = None
         self._flushers: ThreadPoolExecutor | None = None
         self._flushing: list[Future[None]] = []  # flushes under way, waited for by `settle`
+        # How the staged files reach the disk: a `syncfs` for many, where safe (`flushing`).
+        # `apply_changes` flushes the files it writes itself with it too.
+        self.flusher = Flusher()
         self._added: list[FileChange] = []  # for the next batch (`add`)
         self._names: set[str] = set()  # `staged_names`
         # The folders swept of a killed run's temporary files (where they really are), each
@@ -171,6 +175,7 @@ class Staging:
                 with reporting(change.path):
                     if where not in self._made:
                         os.makedirs(where, exist_ok=True)
+                        self.flusher.watch(where)  # before the first file: see `flushing`
                         self._made.add(where)
                     # Named where the folder really is, as `remove_stale_temps` compares them.
                     temp = write_temp(os.path.join(where, name), change.content, mode)
@@ -237,9 +242,16 @@ class Staging:
             return
         if self._flushers is None:
             self._flushers = ThreadPoolExecutor(FLUSH_THREADS, thread_name_prefix="i18n-sync-flush")
+        synced, items = self.flusher.split(items)
+        self._flushing += [self._flushers.submit(self._sync, handle, group) for handle, group in synced]
         count = min(FLUSH_THREADS, len(items))  # each thread its share, as `writing` flushes
         shares = [items[start::count] for start in range(count)]
         self._flushing += [self._flushers.submit(self._flush_share, share) for share in shares]
+
+    def _sync(self, handle: int, items: Sequence[tuple[int, str, str]]) -> None:
+        """Flush the items with one `syncfs`; if it fails, file by file, which names the file."""
+        if not self.flusher.sync(handle):
+            self._flush_share(items)
 
     def _flush_share(self, items: Sequence[tuple[int, str, str]]) -> None:
         for position, path, temp in items:
@@ -295,6 +307,7 @@ class Staging:
         try:
             self.pause()
         finally:
+            self.flusher.close()  # once no flush is under way: a closed handle's number is reused
             for _, temp in self._temps.values():
                 discard_temp(temp)
             self._temps.clear()

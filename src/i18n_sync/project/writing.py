@@ -13,6 +13,7 @@ import os
 import stat
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 from i18n_sync.errors import WriteError
@@ -29,6 +30,7 @@ from i18n_sync.project.files import (
     reporting,
     write_failure,
 )
+from i18n_sync.project.flushing import Flusher
 from i18n_sync.project.staging import Staging
 from i18n_sync.project.temps import (
     FLUSH_THREADS,
@@ -149,17 +151,28 @@ def _appeared(path: str, folders: Folders) -> bool | None:
     return True
 
 
-def _flush(temps: dict[str, str]) -> None:
-    """Flush every temporary file to the disk, all at once, before any is renamed."""
-    items = list(temps.items())
-    if len(items) <= 1:
-        _flush_all(items)
-        return
+def _flush(temps: dict[str, str], flusher: Flusher) -> None:
+    """Flush every temporary file to the disk, all at once, before any is renamed: a `syncfs`
+    for many files on one file system where that is safe (`flushing`), else file by file."""
+    synced, items = flusher.split(list(temps.items()))
+    tasks = [partial(_sync, flusher, handle, group) for handle, group in synced]
     # One task per thread, each with its share of the files: a task per file cost more
     # in the pool's own locking than the flushing itself on a fast disk.
     count = min(FLUSH_THREADS, len(items))
-    with ThreadPoolExecutor(count) as pool:
-        list(pool.map(_flush_all, [items[start::count] for start in range(count)]))
+    tasks += [partial(_flush_all, items[start::count]) for start in range(count)]
+    if len(tasks) <= 1:
+        for task in tasks:
+            task()
+        return
+    with ThreadPoolExecutor(len(tasks)) as pool:
+        for done in [pool.submit(task) for task in tasks]:
+            done.result()  # the first task's error first, as one thread would meet them
+
+
+def _sync(flusher: Flusher, handle: int, items: Sequence[tuple[str, str]]) -> None:
+    """Flush the items with one `syncfs`; if it fails, file by file, which names the file."""
+    if not flusher.sync(handle):
+        _flush_all(items)
 
 
 def _flush_all(items: Sequence[tuple[str, str]]) -> None:
@@ -215,6 +228,7 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
     due = [change for change in due if not change.delete]
     temps: dict[str, str] = {}
     written: list[str] = []
+    flusher = Flusher() if staging is None else staging.flusher
     try:
         if staging is not None:
             if staging.failure is None:
@@ -222,14 +236,16 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
             staging.settle()
             if staging.failure is not None:
                 raise staging.failure
-        flushed = _write_temps(root, due, modes, staging, temps, ahead)
-        _flush({path: temp for path, temp in temps.items() if path not in flushed})
+        flushed = _write_temps(root, due, modes, staging, temps, flusher, ahead)
+        _flush({path: temp for path, temp in temps.items() if path not in flushed}, flusher)
         _rename_all(root, due, temps, folders, errors, written)
     finally:
         for temp in temps.values():
             discard_temp(temp)
         if staging is not None:
-            staging.discard()
+            staging.discard()  # closes its flusher
+        else:
+            flusher.close()
     deleted = _delete(root, deletions, errors, folders) if not errors else []
     return Applied(tuple(written), removed, tuple(errors), current, tuple(deleted))
 
@@ -265,6 +281,7 @@ def _write_temps(
     modes: dict[str, int],
     staging: Staging | None,
     temps: dict[str, str],
+    flusher: Flusher,
     ahead: Collection[str] = (),
 ) -> set[str]:
     """Put each change's bytes in a temporary file (`staging`'s, or a new one), adding it to `temps`.
@@ -285,6 +302,7 @@ def _write_temps(
         with reporting(change.path):
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
+                flusher.watch(str(target.parent))  # before the first file: see `flushing`
                 made.add(target.parent)
             temps[change.path] = write_temp(target, change.content, modes[change.path])
     return flushed

@@ -1,0 +1,195 @@
+"""Flushing many new files to the disk at once: one `syncfs` per file system where it is safe.
+
+A first run writes thousands of temporary files, and each must be on the disk
+before it is renamed over its target. `fsync` on each costs the disk small
+writes of the file and of its inode, on a virtual machine an exit to the host
+each; one `syncfs` writes them all back in the kernel's own large batches and
+commits once. A first sync in 21 languages on the ext4 disk of a 2-core
+virtual machine, in turns: 1.73 s wall and 2.78 s of CPU with an `fsync` per
+file, 1.18 s and 1.91 s with a `syncfs` per batch.
+
+`syncfs` writes back all of a file system, other programs' files too, and on
+some file systems it does less than `fsync`. So a batch of files is synced so
+only where all of these hold (`Flusher.split`), and flushed file by file
+(`temps.flush_one`) otherwise:
+
+- Linux 5.8 or later: from then on `syncfs` reports a write-back error of the
+  file system since the handle it is given was opened, and `watch` opens that
+  handle before the run writes its first file in a folder;
+- a file system whose `syncfs` writes back the files and flushes the disk's
+  cache (`_SYNCS_WELL`): not FUSE or a network file system, where it may do
+  nothing at all;
+- the machine holds little unwritten data (`/proc/meminfo`), so that a run
+  does not wait for another program's gigabytes;
+- the batch has at least `_MANY` files on that file system.
+
+A batch whose `syncfs` fails is flushed file by file after all: a failing
+`fsync` names its file, and when every one succeeds, the files are on the
+disk (the error was another file's).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import TypeVar
+
+# File systems whose `syncfs` writes back every file and inode and flushes the disk's cache,
+# reporting write-back errors (mapping_set_error records them for the whole file system).
+_SYNCS_WELL = frozenset({"ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "tmpfs"})
+# Fewer files than this on one file system are flushed one by one: `syncfs` would wait for
+# whatever else is unwritten there, for little gain.
+_MANY = 16
+# More unwritten data on the machine than this (Dirty + Writeback), and `syncfs` would wait
+# for others' files: each file is flushed alone.
+_UNWRITTEN_LIMIT = 256 << 20
+# A directory is opened to hold a file system's handle.
+_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+_Item = TypeVar("_Item", bound=tuple[object, ...])
+
+
+@cache
+def _load_syncfs() -> Callable[[int], int] | None:
+    """libc's `syncfs`, on Linux 5.8 or later (earlier, it reports no write-back error); else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        version = tuple(int(part) for part in os.uname().release.split("-")[0].split(".")[:2])
+    except ValueError:
+        return None
+    if version < (5, 8):
+        return None
+    import ctypes  # only here: a run that writes nothing does not pay for it
+
+    try:
+        function = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int]
+    function.restype = ctypes.c_int
+    return function
+
+
+def _file_system_types() -> dict[int, str]:
+    """The type of each mounted file system, by device number (`st_dev`), from /proc/self/mountinfo."""
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as file:
+            return parse_mountinfo(file.read())
+    except OSError:
+        return {}
+
+
+def parse_mountinfo(text: str) -> dict[int, str]:
+    """Each file system's type by device number, from the text of a mountinfo file (proc(5))."""
+    types: dict[int, str] = {}
+    for line in text.splitlines():
+        # 36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue
+        # (a path's spaces are written \040: " - " ends the optional fields)
+        fields, _, rest = line.partition(" - ")
+        numbers = fields.split(" ")[2:3]
+        kind = rest.split(" ", 1)[0]
+        if not numbers or not kind:
+            continue
+        major, _, minor = numbers[0].partition(":")
+        if major.isdigit() and minor.isdigit():
+            types.setdefault(os.makedev(int(major), int(minor)), kind)
+    return types
+
+
+def _unwritten() -> int:
+    """Bytes of data the machine has yet to write to its disks (Dirty + Writeback); 0 if unknown."""
+    total = 0
+    try:
+        with open("/proc/meminfo", encoding="ascii", errors="replace") as file:
+            for line in file:
+                if line.startswith(("Dirty:", "Writeback:")):
+                    total += int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return 0
+    return total
+
+
+class Flusher:
+    """Flushes a run's temporary files to the disk: `watch` each folder before writing in it,
+    `split` a batch into what one `syncfs` per file system flushes (`sync`) and what is
+    flushed file by file, `close` at the end. Safe to share between threads."""
+
+    def __init__(self) -> None:
+        self._closed = False
+        self._lock = threading.Lock()  # the handles
+        self._syncing = threading.Lock()  # `sync` and `close`
+        self._types: dict[int, str] | None = None  # read once, when a folder is first watched
+        # Each watched folder's file system (None: flushed file by file), and for each file
+        # system a handle opened before the run wrote there.
+        self._devices: dict[str, int | None] = {}
+        self._handles: dict[int, int] = {}
+
+    def watch(self, folder: str) -> None:
+        """Call before writing the first temporary file in `folder` (as the files' paths spell it)."""
+        if folder in self._devices or self._closed:
+            return
+        with self._lock:
+            if folder not in self._devices and not self._closed:
+                self._devices[folder] = self._handle_for(folder) if _load_syncfs() else None
+
+    def _handle_for(self, folder: str) -> int | None:
+        """The file system of `folder`, holding a handle opened now; None if `syncfs` is not for it."""
+        try:
+            device = os.stat(folder).st_dev
+        except OSError:
+            return None
+        if device in self._handles:
+            return device
+        if self._types is None:
+            self._types = _file_system_types()
+        if self._types.get(device) not in _SYNCS_WELL:
+            return None
+        try:
+            self._handles[device] = os.open(folder, _FOLDER_FLAGS)
+        except OSError:
+            return None
+        return device
+
+    def split(self, items: Sequence[_Item]) -> tuple[list[tuple[int, list[_Item]]], list[_Item]]:
+        """Items whose last field is a temporary file's path: (handle, items) for each file
+        system one `sync` flushes, and the items to flush file by file, each list in order."""
+        if len(items) < _MANY or not self._handles:
+            return [], list(items)
+        devices = [self._devices.get(os.path.dirname(str(item[-1]))) for item in items]
+        counts = Counter(device for device in devices if device is not None)
+        chosen = [device for device, count in counts.items() if count >= _MANY]
+        if not chosen or _unwritten() > _UNWRITTEN_LIMIT:
+            return [], list(items)
+        with self._lock:
+            handles = {device: self._handles[device] for device in chosen if device in self._handles}
+        groups: dict[int, list[_Item]] = {device: [] for device in handles}
+        rest: list[_Item] = []
+        for item, device in zip(items, devices, strict=True):
+            if device in groups:
+                groups[device].append(item)
+            else:
+                rest.append(item)
+        return [(handles[device], group) for device, group in groups.items()], rest
+
+    def sync(self, handle: int) -> bool:
+        """Write back the file system of `handle` (from `split`); False if that failed, or if
+        the flusher was closed meanwhile (flush file by file then)."""
+        # One at a time: each writes back all that is unwritten on its file system, and
+        # `close` waits, so that no handle is closed, and its number reused, while in use.
+        with self._syncing:
+            with self._lock:
+                syncfs = _load_syncfs() if handle in self._handles.values() else None
+            return syncfs is not None and syncfs(handle) == 0
+
+    def close(self) -> None:
+        """Close the handles; from now on everything is flushed file by file. Safe to call twice."""
+        with self._syncing, self._lock:
+            handles, self._handles = self._handles, {}
+            self._closed = True
+        for handle in handles.values():
+            os.close(handle)
