@@ -282,7 +282,6 @@ BIND_SCRIPT = """
 import os, subprocess, sys
 from pathlib import Path
 from i18n_sync.model import FileChange
-from i18n_sync.project import flushing
 from i18n_sync.project.writing import Staging, apply_changes
 
 root = Path(sys.argv[1])

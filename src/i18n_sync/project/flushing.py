@@ -13,19 +13,23 @@ some file systems it does less than `fsync`. So a batch of files is synced so
 only where all of these hold (`Flusher.split`), and flushed file by file
 (`temps.flush_one`) otherwise:
 
-- Linux 5.8 or later: from then on `syncfs` reports a write-back error of the
-  file system since the handle it is given was opened, and `watch` opens that
-  handle before the run writes its first file in a folder;
+- Linux 5.17 or later: from 5.8 `syncfs` reports a write-back error of the
+  file system since the handle it is given was opened (`watch` opens that
+  handle before the run writes its first file in a folder), and from 5.17 also
+  a failure of the file system's own commit (ext4's journal, XFS's log);
 - a file system whose `syncfs` writes back the files and flushes the disk's
-  cache (`_SYNCS_WELL`): not FUSE or a network file system, where it may do
-  nothing at all;
+  cache (`_SYNCS_WELL`): not ext2, whose `syncfs` leaves the data in the disk's
+  cache, nor FUSE or a network file system, where it may do nothing at all;
 - the machine holds little unwritten data (`/proc/meminfo`), so that a run
   does not wait for another program's gigabytes;
 - the batch has at least `_MANY` files on that file system.
 
 A batch whose `syncfs` fails is flushed file by file after all: a failing
 `fsync` names its file, and when every one succeeds, the files are on the
-disk (the error was another file's).
+disk (the error was another file's). That file system is then flushed file by
+file for the rest of the run: the failed `syncfs` wrote back every file there,
+a later batch's too, and reported that file's error once, to this handle only,
+so a later `syncfs` would not report it again; that file's own `fsync` does.
 """
 
 from __future__ import annotations
@@ -40,7 +44,8 @@ from typing import TypeVar
 
 # File systems whose `syncfs` writes back every file and inode and flushes the disk's cache,
 # reporting write-back errors (mapping_set_error records them for the whole file system).
-_SYNCS_WELL = frozenset({"ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "tmpfs"})
+# (A btrfs subvolume whose device number is not its mount's is not found: flushed by file.)
+_SYNCS_WELL = frozenset({"ext3", "ext4", "xfs", "btrfs", "f2fs", "tmpfs"})
 # Fewer files than this on one file system are flushed one by one: `syncfs` would wait for
 # whatever else is unwritten there, for little gain.
 _MANY = 16
@@ -55,20 +60,20 @@ _Item = TypeVar("_Item", bound=tuple[object, ...])
 
 @cache
 def _load_syncfs() -> Callable[[int], int] | None:
-    """libc's `syncfs`, on Linux 5.8 or later (earlier, it reports no write-back error); else None."""
+    """libc's `syncfs`, on Linux 5.17 or later (earlier, it misses errors: see above); else None."""
     if not sys.platform.startswith("linux"):
         return None
     try:
         version = tuple(int(part) for part in os.uname().release.split("-")[0].split(".")[:2])
     except ValueError:
         return None
-    if version < (5, 8):
+    if version < (5, 17):
         return None
-    import ctypes  # only here: a run that writes nothing does not pay for it
-
     try:
+        import ctypes  # only here: a run that writes nothing does not pay for it
+
         function = ctypes.CDLL(None, use_errno=True).syncfs
-    except (OSError, AttributeError):
+    except (ImportError, OSError, AttributeError):  # a Python without ctypes, a libc without it
         return None
     function.argtypes = [ctypes.c_int]
     function.restype = ctypes.c_int
@@ -125,9 +130,11 @@ class Flusher:
         self._syncing = threading.Lock()  # `sync` and `close`
         self._types: dict[int, str] | None = None  # read once, when a folder is first watched
         # Each watched folder's file system (None: flushed file by file), and for each file
-        # system a handle opened before the run wrote there.
+        # system a handle opened before the run wrote there; `retired`: the file systems
+        # whose `syncfs` failed, each with its handle, closed with the others.
         self._devices: dict[str, int | None] = {}
         self._handles: dict[int, int] = {}
+        self._retired: dict[int, int] = {}
 
     def watch(self, folder: str) -> None:
         """Call before writing the first temporary file in `folder` (as the files' paths spell it)."""
@@ -145,14 +152,20 @@ class Flusher:
             return None
         if device in self._handles:
             return device
+        if device in self._retired:  # never again this run: a new handle would miss its error
+            return None
         if self._types is None:
             self._types = _file_system_types()
         if self._types.get(device) not in _SYNCS_WELL:
             return None
         try:
-            self._handles[device] = os.open(folder, _FOLDER_FLAGS)
+            handle = os.open(folder, _FOLDER_FLAGS)
         except OSError:
             return None
+        if os.fstat(handle).st_dev != device:  # the folder was replaced meanwhile
+            os.close(handle)
+            return None
+        self._handles[device] = handle
         return device
 
     def split(self, items: Sequence[_Item]) -> tuple[list[tuple[int, list[_Item]]], list[_Item]]:
@@ -184,12 +197,20 @@ class Flusher:
         with self._syncing:
             with self._lock:
                 syncfs = _load_syncfs() if handle in self._handles.values() else None
-            return syncfs is not None and syncfs(handle) == 0
+            if syncfs is None:
+                return False
+            if syncfs(handle) == 0:
+                return True
+            with self._lock:  # file by file from now on (see the module's notes)
+                for device in [device for device, kept in self._handles.items() if kept == handle]:
+                    self._retired[device] = self._handles.pop(device)
+            return False
 
     def close(self) -> None:
         """Close the handles; from now on everything is flushed file by file. Safe to call twice."""
         with self._syncing, self._lock:
-            handles, self._handles = self._handles, {}
+            handles = [*self._handles.values(), *self._retired.values()]
+            self._handles, self._retired = {}, {}
             self._closed = True
-        for handle in handles.values():
+        for handle in handles:
             os.close(handle)

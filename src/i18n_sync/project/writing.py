@@ -165,8 +165,16 @@ def _flush(temps: dict[str, str], flusher: Flusher) -> None:
             task()
         return
     with ThreadPoolExecutor(len(tasks)) as pool:
-        for done in [pool.submit(task) for task in tasks]:
-            done.result()  # the first task's error first, as one thread would meet them
+        running = [pool.submit(task) for task in tasks]
+    failures = []
+    for done in running:
+        try:
+            done.result()
+        except WriteError as failure:
+            failures.append(failure)
+    if failures:  # the first file's, as one thread flushing them in order would meet them
+        order = {path: place for place, path in enumerate(temps)}
+        raise min(failures, key=lambda failure: order.get(failure.path or "", len(order)))
 
 
 def _sync(flusher: Flusher, handle: int, items: Sequence[tuple[str, str]]) -> None:
