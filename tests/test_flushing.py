@@ -189,7 +189,7 @@ def test_the_same_files_with_syncfs_by_file_and_without_it(
     assert synced  # the first run did use it
 
 
-@pytest.mark.parametrize("kind", ["fuse", "nfs4", "9p", "overlay"])
+@pytest.mark.parametrize("kind", ["fuse", "nfs4", "9p", "overlay", "f2fs"])
 def test_a_file_system_not_known_to_sync_well_is_flushed_file_by_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
