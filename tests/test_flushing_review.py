@@ -19,6 +19,7 @@ from i18n_sync.model import FileChange
 from i18n_sync.project import flushing
 from i18n_sync.project.staging import Staging
 from i18n_sync.project.writing import apply_changes
+from test_flushing import another_disk
 
 MANY = flushing._MANY
 
@@ -129,18 +130,11 @@ def test_the_file_named_on_a_failing_disk_does_not_depend_on_syncfs(
     file system (flushed by file), a disk where everything fails names a file of the synced
     group, while the same run where `syncfs` is not used (another kernel) names the first file,
     as one thread flushing the files in order would. The file named must not depend on it."""
-    real_stat = os.stat
-
-    def stat(path: object, *args: object, **kwargs: object) -> os.stat_result:
-        found = real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
-        if not isinstance(path, (str, os.PathLike)) or os.path.basename(os.fspath(path)) != "other":
-            return found
-        return os.stat_result((*found[:2], found.st_dev + 1, *found[3:]))  # another disk
 
     def fsync(handle: int) -> None:
         raise OSError(errno.EIO, os.strerror(errno.EIO))
 
-    monkeypatch.setattr(os, "stat", stat)
+    another_disk(monkeypatch, "other")
     monkeypatch.setattr(os, "fsync", fsync)
     changes = [FileChange("other/first.md", b"first\n", "output"), *outputs(MANY, "site")]
     named = []
@@ -171,25 +165,6 @@ def test_without_ctypes_files_are_flushed_one_by_one(tmp_path: Path, monkeypatch
         flushing._load_syncfs.cache_clear()
     assert len(applied.written) == 2 * MANY
     assert (tmp_path / "site" / "doc0.md").read_bytes() == b"doc 0\n"
-
-
-@pytest.mark.parametrize("release", ["5.8.0", "5.10.0-28-amd64", "5.15.0-91-generic", "5.16.20"])
-def test_syncfs_is_not_trusted_before_linux_5_17(monkeypatch: pytest.MonkeyPatch, release: str) -> None:
-    """Defect: from 5.8 `syncfs` reports data write-back errors (sb->s_wb_err), but until
-    5.17 (commit 5679897eb104, "vfs: make sync_filesystem return errors from ->sync_fs";
-    XFS's own in 2d86293c7075) `sync_filesystem` ignored the return of the file system's
-    ->sync_fs: a failed ext4 journal commit or cache flush, or an XFS log force, made `syncfs`
-    return 0 where `fsync` reports the error. On 5.8 to 5.16 a file can be renamed over its
-    target while its inode is not on the disk, and the run succeeds."""
-    if not sys.platform.startswith("linux"):
-        pytest.skip("syncfs is Linux's")
-    real = os.uname()
-    monkeypatch.setattr(os, "uname", lambda: os.uname_result((*real[:2], release, *real[3:])))
-    flushing._load_syncfs.cache_clear()
-    try:
-        assert flushing._load_syncfs() is None
-    finally:
-        flushing._load_syncfs.cache_clear()
 
 
 def test_ext2_is_flushed_file_by_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
