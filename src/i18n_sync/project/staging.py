@@ -18,9 +18,8 @@ from pathlib import Path
 from i18n_sync.errors import I18nSyncError, WriteError
 from i18n_sync.model import FileChange
 from i18n_sync.project.files import Folders, is_current, path_problem, reporting
-from i18n_sync.project.flushing import Flusher
+from i18n_sync.project.flushing import FLUSH_THREADS, Flusher
 from i18n_sync.project.temps import (
-    FLUSH_THREADS,
     discard_temp,
     flush_one,
     remove_stale_temps,
@@ -242,16 +241,8 @@ class Staging:
             return
         if self._flushers is None:
             self._flushers = ThreadPoolExecutor(FLUSH_THREADS, thread_name_prefix="i18n-sync-flush")
-        synced, items = self.flusher.split(items)
-        self._flushing += [self._flushers.submit(self._sync, handle, group) for handle, group in synced]
-        count = min(FLUSH_THREADS, len(items))  # each thread its share, as `writing` flushes
-        shares = [items[start::count] for start in range(count)]
-        self._flushing += [self._flushers.submit(self._flush_share, share) for share in shares]
-
-    def _sync(self, handle: int, items: Sequence[tuple[int, str, str]]) -> None:
-        """Flush the items with one `syncfs`; if it fails, file by file, which names the file."""
-        if not self.flusher.sync(handle):
-            self._flush_share(items)
+        tasks = self.flusher.tasks(items, self._flush_share)
+        self._flushing += [self._flushers.submit(task) for task in tasks]
 
     def _flush_share(self, items: Sequence[tuple[int, str, str]]) -> None:
         for position, path, temp in items:

@@ -145,12 +145,6 @@ def remove_stale_temps(
     return tuple(removed)
 
 
-# fsync one file after the other costs a disk commit each (2.7 s for 500 small files on
-# ext4); issued together, the file system commits them in a few batches (0.2 s). So
-# `writing` and `staging` flush on this many threads at once.
-FLUSH_THREADS = 32
-
-
 def flush_one(item: tuple[str, str]) -> None:
     """Flush the temporary file of (path, temporary file) to the disk; ``path: cannot write``."""
     path, temp = item

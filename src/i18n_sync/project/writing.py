@@ -13,7 +13,6 @@ import os
 import stat
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 from pathlib import Path, PurePosixPath
 
 from i18n_sync.errors import WriteError
@@ -33,7 +32,6 @@ from i18n_sync.project.files import (
 from i18n_sync.project.flushing import Flusher
 from i18n_sync.project.staging import Staging
 from i18n_sync.project.temps import (
-    FLUSH_THREADS,
     discard_temp,
     flush_one,
     mode_of,
@@ -154,12 +152,7 @@ def _appeared(path: str, folders: Folders) -> bool | None:
 def _flush(temps: dict[str, str], flusher: Flusher) -> None:
     """Flush every temporary file to the disk, all at once, before any is renamed: a `syncfs`
     for many files on one file system where that is safe (`flushing`), else file by file."""
-    synced, items = flusher.split(list(temps.items()))
-    tasks = [partial(_sync, flusher, handle, group) for handle, group in synced]
-    # One task per thread, each with its share of the files: a task per file cost more
-    # in the pool's own locking than the flushing itself on a fast disk.
-    count = min(FLUSH_THREADS, len(items))
-    tasks += [partial(_flush_all, items[start::count]) for start in range(count)]
+    tasks = flusher.tasks(list(temps.items()), _flush_all)
     if len(tasks) <= 1:
         for task in tasks:
             task()
@@ -175,12 +168,6 @@ def _flush(temps: dict[str, str], flusher: Flusher) -> None:
     if failures:  # the first file's, as one thread flushing them in order would meet them
         order = {path: place for place, path in enumerate(temps)}
         raise min(failures, key=lambda failure: order.get(failure.path or "", len(order)))
-
-
-def _sync(flusher: Flusher, handle: int, items: Sequence[tuple[str, str]]) -> None:
-    """Flush the items with one `syncfs`; if it fails, file by file, which names the file."""
-    if not flusher.sync(handle):
-        _flush_all(items)
 
 
 def _flush_all(items: Sequence[tuple[str, str]]) -> None:
