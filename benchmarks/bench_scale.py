@@ -1,8 +1,8 @@
 """Whole-process costs of a docs tree, as ratios against the bare parse of the same files.
 
-The input is a docs tree: every English file of
-``nodebestpractices/sections`` in the shared corpus (``x.md``, not the
-translations beside it, ``x.japanese.md``). It is copied into a temporary
+The input is a docs tree (``--tree``, see `tree_files`): every English file
+of ``nodebestpractices/sections`` in the shared corpus (the default), or every
+CommonMark spec example as a file of its own. It is copied into a temporary
 project; nothing in the checkout is touched. Each measurement is one whole
 process, as a user would run it, and reports wall time and CPU time (user +
 system of the child):
@@ -30,7 +30,7 @@ Every figure is printed as a ratio to the floor, or to start-up, measured in
 the same run; the issue's targets are printed beside them. Run from the
 repository root, in the environment where i18n-sync is installed::
 
-    python benchmarks/bench_scale.py [--corpus PATH] [--repeat 3] [--scratch /dev/shm]
+    python benchmarks/bench_scale.py [--tree commonmark] [--corpus PATH] [--repeat 3] [--scratch /dev/shm]
 
 ``--scratch`` puts the projects on another file system: a first run writes
 thousands of files, and creating a file costs far more on a disk (ext4,
@@ -40,7 +40,9 @@ with its journal) than in memory (tmpfs).
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -50,6 +52,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+TREES = ("sections", "commonmark")
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
 TWO = ("tr", "zh-CN")
 TWENTY_ONE = (
@@ -145,18 +148,47 @@ def compile_package(folder: Path) -> None:
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
 
 
-def make_project(root: Path, sections: Path, languages: Sequence[str], copies: int = 1) -> Path:
-    """A project whose English sources are the corpus tree's English files, `copies` times."""
+def tree_files(corpus: Path, tree: str) -> list[tuple[str, bytes]]:
+    """The English files of a corpus tree, each as (path under ``docs/``, bytes).
+
+    ``sections``: every English file of ``nodebestpractices/sections`` (``x.md``,
+    not the hand-made translation beside it, ``x.japanese.md``).
+    ``commonmark``: each example of the CommonMark 0.31.2 spec as a file of its
+    own, in a folder per section of the spec (``tabs/example-0001.md``): 652
+    small documents, many without a word to translate, where the cost of each
+    file written counts more than the cost of parsing.
+    """
+    if tree == "commonmark":
+        spec = corpus / "commonmark" / "commonmark-0.31.2.json"
+        if not spec.is_file():
+            raise SystemExit(f"no corpus at {spec}; pass --corpus PATH")
+        files = []
+        for case in json.loads(spec.read_text(encoding="utf-8")):
+            folder = re.sub(r"[^a-z0-9]+", "-", case["section"].lower()).strip("-")
+            files.append((f"{folder}/example-{case['example']:04d}.md", case["markdown"].encode("utf-8")))
+        return files
+    sections = corpus / "nodebestpractices" / "sections"
+    if not sections.is_dir():
+        raise SystemExit(f"no corpus at {sections}; pass --corpus PATH")
+    return [
+        (path.relative_to(sections).as_posix(), path.read_bytes())
+        for path in sorted(sections.rglob("*.md"))
+        if path.name.count(".") == 1  # x.japanese.md: a hand-made translation, not a source
+    ]
+
+
+def make_project(
+    root: Path, files: Sequence[tuple[str, bytes]], languages: Sequence[str], copies: int = 1
+) -> Path:
+    """A project whose English sources are `files` (`tree_files`), `copies` times."""
     if root.exists():
         shutil.rmtree(root)
     for copy in range(copies):
         base = root / "docs" / (f"copy{copy}" if copies > 1 else "")
-        for path in sorted(sections.rglob("*.md")):
-            if path.name.count(".") != 1:  # x.japanese.md: a hand-made translation, not a source
-                continue
-            target = base / path.relative_to(sections)
+        for name, data in files:
+            target = base / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(path.read_bytes())
+            target.write_bytes(data)
     tags = ", ".join(f'"{tag}"' for tag in languages)
     (root / "i18n-sync.toml").write_text(
         f"languages = [{tags}]\n"
@@ -195,24 +227,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--tree", choices=TREES, default="sections", help="the docs tree (`tree_files`)")
     parser.add_argument(
         "--scratch", type=Path, default=None, help="where the projects go (default: the temporary folder)"
     )
     args = parser.parse_args()
-    sections = args.corpus / "nodebestpractices" / "sections"
-    if not sections.is_dir():
-        raise SystemExit(f"no corpus at {sections}; pass --corpus PATH")
+    files = tree_files(args.corpus, args.tree)
     tool = [sys.executable, "-m", "i18n_sync"]
     with tempfile.TemporaryDirectory(dir=args.scratch) as scratch:
         work = Path(scratch)
         cache = work / "cache"
         os.environ["I18N_SYNC_CACHE_DIR"] = str(cache)  # the children's cache, emptied for cold runs
         compile_package(work / "bytecode")
-        two = make_project(work / "two", sections, TWO)
-        many = make_project(work / "many", sections, TWENTY_ONE)
-        files = sum(1 for _ in (two / "docs").rglob("*.md"))
+        two = make_project(work / "two", files, TWO)
+        many = make_project(work / "many", files, TWENTY_ONE)
+        count = sum(1 for _ in (two / "docs").rglob("*.md"))
         size = sum(p.stat().st_size for p in (two / "docs").rglob("*.md"))
-        print(f"input: {files} English files, {size / 1e6:.2f} MB, from {sections}")
+        print(f"input: {count} English files, {size / 1e6:.2f} MB, the {args.tree} tree of {args.corpus}")
         print(f"scratch: {work} ({_file_system(work)})")
         print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
         parse = [sys.executable, "-c", FLOOR, str(two / "docs")]
@@ -254,7 +285,7 @@ def main() -> None:
         render_one, floor_beside = alternately(
             [([*tool, "render", "--lang", "tr"], two, forget), (parse, work, None)], short
         )
-        big = make_project(work / "big", sections, TWO, copies=16)
+        big = make_project(work / "big", files, TWO, copies=16)
         first_big = measure([*tool, "sync"], big, 1, wipe(big))
         first_one = measure([*tool, "sync"], two, 1, wipe(two))
 

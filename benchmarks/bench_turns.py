@@ -47,7 +47,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench_scale import DEFAULT_CORPUS, TWENTY_ONE, TWO, Aside, fill_catalogues, make_project
+from bench_scale import (
+    DEFAULT_CORPUS,
+    TREES,
+    TWENTY_ONE,
+    TWO,
+    Aside,
+    fill_catalogues,
+    make_project,
+    tree_files,
+)
 
 # Run in the measured process: time the stages, then run the command line as its script
 # does. The module's own code is a launcher as `cli.script` tells one (no try, nothing but
@@ -106,10 +115,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--scratch", type=Path, default=None, help="where the projects go (tmpfs: /dev/shm)")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--tree", choices=TREES, default="sections", help="the docs tree (see bench_scale)")
     args = parser.parse_args()
-    sections = args.corpus / "nodebestpractices" / "sections"
-    if not sections.is_dir():
-        raise SystemExit(f"no corpus at {sections}; pass --corpus PATH")
+    files = tree_files(args.corpus, args.tree)
+    name = f"the {args.tree} tree of {args.corpus}"
     for version in args.versions:
         if not (version / "i18n_sync").is_dir():
             raise SystemExit(f"{version} holds no i18n_sync package; give a src folder")
@@ -121,7 +130,7 @@ def main() -> None:
             command = [sys.executable, "-m", "compileall", "-q", str(version / "i18n_sync")]
             subprocess.run(command, env=compiled, check=True, stdout=subprocess.DEVNULL)
         turns = [_Turn(work, index, version, environ) for index, version in enumerate(args.versions)]
-        title = _prepare(args.run, turns, work, sections)
+        title = _prepare(args.run, turns, work, files, name)
         runs: list[list[dict[str, float]]] = [[] for _ in args.versions]
         order = list(enumerate(turns))
         for _ in range(args.rounds):
@@ -187,23 +196,23 @@ class _Turn:
 _CLI = "import sys\nfrom i18n_sync.cli import main\nmain(sys.argv[1:])"
 
 
-def _prepare(run: str, turns: list[_Turn], work: Path, sections: Path) -> str:
+def _prepare(run: str, turns: list[_Turn], work: Path, files: list[tuple[str, bytes]], name: str) -> str:
     """Make the projects `run` starts from; what is measured, to print above the figures."""
     if run == "render":
-        source = make_project(work / "source", sections, TWO)
+        source = make_project(work / "source", files, TWO)
         for turn in turns:
             shutil.copytree(source, turn.project)
             turn.command(_CLI, ["sync"])
             fill_catalogues(turn.project / "locales" / "tr")
-        return f"render --lang tr of {sections}, every entry translated, no cache"
-    source = make_project(work / "source", sections, TWENTY_ONE)
+        return f"render --lang tr of {name}, every entry translated, no cache"
+    source = make_project(work / "source", files, TWENTY_ONE)
     if run == "no-op":
         for turn in turns:
             shutil.copytree(source, turn.project)
             turn.command(_CLI, ["sync"])
             turn.command(_CLI, ["sync"])  # the first sync after one that wrote: the memo from now on
-        return f"no-op sync of {sections} in {len(TWENTY_ONE)} languages"
-    return f"first sync of {sections} in {len(TWENTY_ONE)} languages"
+        return f"no-op sync of {name} in {len(TWENTY_ONE)} languages"
+    return f"first sync of {name} in {len(TWENTY_ONE)} languages"
 
 
 def _segments(marks: dict[str, float], wall: float) -> dict[str, float]:
