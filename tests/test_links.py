@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from i18n_sync.markdown.links import Page, Site, _relative, resolve_url
+from i18n_sync.markdown.links import (
+    _LINK_UNSAFE,
+    Page,
+    Site,
+    _relative,
+    links_from,
+    relative_link,
+    resolve_url,
+)
 
 TR_ROOT = Site(
     {
@@ -91,3 +99,39 @@ def test_relative_links_match_relpath(target: list[str], start: list[str]) -> No
     assert _relative("/".join(target), "/".join(start)) == posixpath.relpath(
         "/".join(target), "/".join(start) or "."
     )
+
+
+# Spellings a path can have, the odd ones too: "." and ".." parts, empty parts (a doubled or
+# trailing slash), a name that is also a folder of the start, characters a link escapes.
+_SPELLING = st.sampled_from(["docs", "de", "a b", "x#1", "README.md", "guide.md", ".", "..", ""])
+
+
+@given(
+    st.lists(st.lists(_SPELLING, min_size=1, max_size=5), min_size=1, max_size=4),
+    st.lists(_SPELLING, min_size=1, max_size=5),
+)
+def test_a_link_is_made_from_its_folder_as_from_the_whole_path(
+    targets: list[list[str]], source: list[str]
+) -> None:
+    # `relative_link` and `links_from` (the switcher's) reuse the link between two folders for
+    # every file in them; any path, however spelled, gets the link the whole path gives
+    # (`_relative`, then escaped).
+    start = posixpath.dirname("/".join(source))
+    for lead in ("", "/"):
+        paths = tuple(lead + "/".join(target) for target in targets)
+        expected = [_relative(path, start).translate(_LINK_UNSAFE) for path in paths]
+        assert [relative_link(path, "/".join(source)) for path in paths] == expected
+        assert links_from(start, paths) == expected
+
+
+@pytest.mark.parametrize(
+    ("target", "source", "expected"),
+    [
+        ("site/de/guide.md", "site/tr/guide.md", "../de/guide.md"),
+        ("site/de/a b/x#1.md", "site/tr/a b/x.md", "../../de/a%20b/x%231.md"),
+        ("guide.md", "guide.md/deeper/page.md", ".."),  # the start is inside a folder of that name
+        ("docs/guide.md", "docs/page.md", "guide.md"),
+    ],
+)
+def test_relative_links(target: str, source: str, expected: str) -> None:
+    assert relative_link(target, source) == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import field, replace
 
 from i18n_sync.record import record
@@ -131,13 +132,19 @@ class Catalog:
 
     def with_header(self, name: str, value: str) -> Catalog:
         """Return a copy with a header field set, in place or appended."""
+        return self.with_headers(((name, value),))
+
+    def with_headers(self, changes: Sequence[tuple[str, str]]) -> Catalog:
+        """Return a copy with each (name, value) set in turn, in place or appended: one copy
+        for them all (a docs tree in many languages starts thousands of catalogues)."""
         fields = list(self.header)
-        for index, (key, _) in enumerate(fields):
-            if key.lower() == name.lower():
-                fields[index] = (key, value)
-                break
-        else:
-            fields.append((name, value))
+        for name, value in changes:
+            for index, (key, _) in enumerate(fields):
+                if key.lower() == name.lower():
+                    fields[index] = (key, value)
+                    break
+            else:
+                fields.append((name, value))
         return replace(self, header=tuple(fields))
 
     @property

@@ -152,10 +152,14 @@ def new_catalog(template: Catalog, language: Language, reference: str) -> Catalo
         messages=(),
         header_comments=(f"{language.tag} translation of {reference}.",),
     )
-    catalog = catalog.with_header("Language-Team", "")
-    catalog = catalog.with_header("Last-Translator", "")
-    catalog = catalog.with_header("Language", language.code)
-    return catalog.with_header("Plural-Forms", language.plural_forms)
+    return catalog.with_headers(
+        (
+            ("Language-Team", ""),
+            ("Last-Translator", ""),
+            ("Language", language.code),
+            ("Plural-Forms", language.plural_forms),
+        )
+    )
 
 
 def with_language(catalog: Catalog, language: Language) -> Catalog:

@@ -13,6 +13,7 @@ the records of both in one place.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import field, replace
 from pathlib import PurePosixPath
@@ -28,7 +29,7 @@ from i18n_sync.gettext.stats import Counts, count_messages
 from i18n_sync.locales import Language
 from i18n_sync.markdown.document import Document, load_document
 from i18n_sync.markdown.extract import Extraction, extract_units
-from i18n_sync.markdown.links import Site, relative_link
+from i18n_sync.markdown.links import Site, links_from
 from i18n_sync.markdown.parser import MAX_INLINE_LENGTH
 from i18n_sync.model import Catalog, FileChange
 from i18n_sync.project.config import Config, Settings
@@ -423,9 +424,11 @@ def switcher_entries(
     Each language is named as the configuration says, or as its speakers do;
     English (None) is "English" unless the configuration names it.
     """
+    names = dict(settings.language_names)
+    links = links_from(posixpath.dirname(output), tuple(path for _, path in targets))
     entries = []
-    for language, path in targets:
+    for (language, path), link in zip(targets, links, strict=True):
         tag = "en" if language is None else language.tag
-        label = settings.language_name(tag) or ("English" if language is None else language.native_name)
-        entries.append(SwitcherEntry(label, None if path == output else relative_link(path, output)))
+        label = names.get(tag) or ("English" if language is None else language.native_name)
+        entries.append(SwitcherEntry(label, None if path == output else link))
     return entries
