@@ -95,10 +95,7 @@ def relative_link(target: str, source: str) -> str:
     """A link written in the file at `source` to the file at `target` (both repository-relative)."""
     start = posixpath.dirname(source)
     folder, _, name = target.rpartition("/")
-    prefix, inside = _folder_link(folder, start)
-    if not _joins(target, name, prefix, inside):
-        return _relative(target, start).translate(_LINK_UNSAFE)
-    return f"{prefix}{name.translate(_LINK_UNSAFE)}"
+    return _joined(start, target, name, name.translate(_LINK_UNSAFE), _folder_link(folder, start))
 
 
 # The switcher links each output of a document to its file in every language: a tree of 652
@@ -109,20 +106,17 @@ def links_from(start: str, targets: tuple[str, ...]) -> list[str]:
     """`relative_link` to each of `targets` from a file in the folder `start`."""
     folders, names, escaped = _in_folders(targets)
     parts = zip(targets, names, escaped, _folder_links(start, folders), strict=True)
-    links = []
-    for target, name, tail, (prefix, inside) in parts:
-        if _joins(target, name, prefix, inside):
-            links.append(f"{prefix}{tail}")
-        else:
-            links.append(_relative(target, start).translate(_LINK_UNSAFE))
-    return links
+    return [_joined(start, target, name, tail, folder_link) for target, name, tail, folder_link in parts]
 
 
-def _joins(target: str, name: str, prefix: str | None, inside: str | None) -> bool:
-    """Whether the link to `target` is its folder's link (`prefix`) and its `name`: not for a
-    name that is no file's, nor one that is a folder of the start (`inside`), nor where
+def _joined(start: str, target: str, name: str, tail: str, folder_link: tuple[str | None, str | None]) -> str:
+    """The link to `target`: its folder's link and its escaped name (`tail`), except for a name
+    that is no file's, one that is a folder of the start, an absolute target, or where
     `_folder_link` left the whole link to `_relative` (None)."""
-    return prefix is not None and not target.startswith("/") and name not in ("", ".", "..", inside)
+    prefix, inside = folder_link
+    if prefix is None or target.startswith("/") or name in ("", ".", "..", inside):
+        return _relative(target, start).translate(_LINK_UNSAFE)
+    return prefix + tail
 
 
 @lru_cache(maxsize=1 << 10)
@@ -145,15 +139,16 @@ def _folder_link(folder: str, start: str) -> tuple[str | None, str | None]:
     for `start` itself), and the part of `start` right below `folder` when `start` lies inside
     it (a file of that name is a folder of the start: its link is shorter, `_relative`'s).
 
-    None, and the link left to `_relative` whole, where the start climbs out (``..``) or the
-    target is absolute: `posixpath.relpath` decides those."""
+    None where the start climbs out of the repository (``..``): `posixpath.relpath`, whose
+    answer depends on the working folder there, makes the whole link."""
     starts = _parts(start)
-    if ".." in starts or folder.startswith("/"):  # (an absolute target in "/": `relative_link`)
+    if ".." in starts:
         return None, None
     relative = _relative(folder, start)
     prefix = "" if relative == "." else relative.translate(_LINK_UNSAFE) + "/"
-    depth = len(_parts(folder))
-    inside = starts[depth] if len(starts) > depth and starts[:depth] == _parts(folder) else None
+    folders = _parts(folder)
+    depth = len(folders)
+    inside = starts[depth] if len(starts) > depth and starts[:depth] == folders else None
     return prefix, inside
 
 

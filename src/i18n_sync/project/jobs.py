@@ -424,11 +424,10 @@ def switcher_entries(
     Each language is named as the configuration says, or as its speakers do;
     English (None) is "English" unless the configuration names it.
     """
-    names = dict(settings.language_names)
     links = links_from(posixpath.dirname(output), tuple(path for _, path in targets))
     entries = []
     for (language, path), link in zip(targets, links, strict=True):
         tag = "en" if language is None else language.tag
-        label = names.get(tag) or ("English" if language is None else language.native_name)
+        label = settings.language_name(tag) or ("English" if language is None else language.native_name)
         entries.append(SwitcherEntry(label, None if path == output else link))
     return entries
