@@ -150,6 +150,22 @@ class Flusher:
             if folder not in self._devices and not self._closed:
                 self._devices[folder] = self._handle_for(folder) if _load_syncfs() else None
 
+    def adopt(self, folder: str) -> None:
+        """Take `folder` in after a file was written there, unwatched: a folder made by a worker
+        process, on a file system whose handle this flusher opened before the worker wrote
+        (`watch` of a folder above it). Its files are flushed file by file if there is none."""
+        if folder in self._devices or self._closed:
+            return
+        with self._lock:
+            if folder in self._devices or self._closed:
+                return
+            try:
+                device: int | None = os.stat(folder).st_dev
+            except OSError:
+                device = None
+            # A handle opened now would miss an error of the writes before (see the notes above).
+            self._devices[folder] = device if device in self._handles else None
+
     def _handle_for(self, folder: str) -> int | None:
         """The file system of `folder`, holding a handle opened now; None if `syncfs` is not for it."""
         try:

@@ -36,6 +36,7 @@ from i18n_sync.project.config import Config, Settings
 from i18n_sync.project.files import decode_utf8, read_bytes
 from i18n_sync.project.ownership import is_owned
 from i18n_sync.project.plan import SourceDocument, Target
+from i18n_sync.project.staging import Staged, Staging
 from i18n_sync.record import record
 from i18n_sync.render.decorate import Decorations, SwitcherEntry, switcher_line
 from i18n_sync.render.publish import Prepared, publish
@@ -175,6 +176,8 @@ class Published:
     diagnostics: tuple[Diagnostic, ...]
     owned: bool = True
     error: I18nSyncError | None = None
+    # What the worker that rendered it did to write it ahead (`Staging.stage_here`); None: nothing.
+    staged: Staged | None = None
 
 
 def read_document(config: Config, path: str, limit: int | None = None, data: bytes | None = None) -> Document:
@@ -414,6 +417,16 @@ def judge_output(context: RunContext, job: PublishJob, rendered: Rendered) -> Pu
 def publish_output(context: RunContext, job: PublishJob) -> Published:
     """Render one output and judge the file it replaces (see `judge_output`)."""
     return judge_output(context, job, render_output(context, job))
+
+
+def publish_and_stage(context: RunContext, staging: Staging, force: bool, job: PublishJob) -> Published:
+    """`publish_output`, and the output written ahead to a temporary file if it is to be
+    written (the file there is the tool's, or `force`), by the worker that rendered it
+    (`Staging.open_to_workers`)."""
+    published = publish_output(context, job)
+    if published.error is not None or not (published.owned or force):
+        return published
+    return replace(published, staged=staging.stage_here(published.change))
 
 
 def switcher_entries(

@@ -40,7 +40,7 @@ from i18n_sync.project.jobs import (
 )
 from i18n_sync.project.plan import SourceDocument
 from i18n_sync.project.pool import forks, map_jobs
-from i18n_sync.project.staging import Staging
+from i18n_sync.project.staging import Staged, Staging
 from i18n_sync.record import record
 
 Told = Callable[[str], Callable[[int, int], None] | None]
@@ -86,6 +86,9 @@ class DocumentOutcome:
     source_kept: bytes | None
     template: TemplateResult | None
     merges: tuple[tuple[CatalogueResult | None, bytes | None], ...]
+    # What the worker wrote ahead (`Staging.stage_here`): the template's file, then each merged
+    # catalogue's, None for one not to be written; empty when the worker was not to write.
+    staged: tuple[Staged | None, ...] = ()
 
 
 def extract_and_merge(
@@ -162,9 +165,20 @@ def _in_one_pool(
     # is nothing to merge): how many merges a job makes is known only once it extracted.
     progress = stages.told("update" if languages else "extract")
     gathered = _Gathered(stages, sources_how, languages, progress, len(documents))
+    staging = stages.staging
+    written = frozenset(languages) & frozenset(stages.written)
+    paths = [
+        p
+        for d in documents
+        for p in (d.template, *(t.catalog for t in d.targets if t.language.tag in written))
+    ]
+    if staging is not None and staging.open_to_workers(paths):  # the workers write their files ahead
+        job = partial(job, staging=staging, written=written)
     # The last catalogues added to the staging (`Staging.add`) are written with the other
     # settled files while the workers render.
     map_jobs(job, documents, stages.workers, each=gathered.take)
+    if staging is not None:
+        staging.close_to_workers()
     keys: list[str | None] = []
     for catalogue, kept in zip(gathered.jobs, gathered.kept, strict=True):
         key = None
@@ -208,7 +222,11 @@ class _Gathered:
         # now would keep the render pool waiting, the workers being done. A run without the
         # render stage stages them now, as the other documents'.
         batch = self.documents < self.total or "render" not in stages.context.steps
-        if staging is not None and template.change is not None:
+        staged = iter(outcome.staged)
+        if staging is not None and outcome.staged:
+            if (written := next(staged)) is not None and template.change is not None:
+                staging.adopt(template.change, written)
+        elif staging is not None and template.change is not None:
             staging.add(template.change, batch)
         catalogues = {}
         own = _own_catalogue_jobs(source, template, self.languages)  # as the worker made them
@@ -217,7 +235,10 @@ class _Gathered:
             catalogues[(_language(catalogue), catalogue.path)] = (catalogue, merged)
             self.jobs.append(catalogue)
             self.kept.append(kept)
-            if staging is not None and _language(catalogue) in stages.written:
+            if staging is not None and outcome.staged:
+                if (written := next(staged)) is not None and merged.change is not None:
+                    staging.adopt(merged.change, written)
+            elif staging is not None and _language(catalogue) in stages.written:
                 _stage_catalogue(staging, None, merged, batch)
         stages.gather(source, {template.path: template}, catalogues)
         self._told()
@@ -234,11 +255,15 @@ def document_job(
     merge_store: Callable[[CatalogueJob, CatalogueResult], CatalogueResult | None] | None,
     forked: bool,
     plan: SourceDocument,
+    staging: Staging | None = None,
+    written: Collection[str] = (),
 ) -> DocumentOutcome:
     """Extract one document, build its template, merge its catalogues in `languages`.
 
     What the job cache keeps (the stores of `jobcache.source_stage` and
-    `jobcache.catalogue_stage`) is pickled here, on the worker's core.
+    `jobcache.catalogue_stage`) is pickled here, on the worker's core. With
+    `staging` (`Staging.open_to_workers`), the template and the catalogues of the
+    languages `written` that change are written ahead to temporary files here too.
     """
     source = extract_source(context, plan)
     kept = source_store(plan, source) if source_store else None
@@ -247,9 +272,22 @@ def document_job(
     if source.error is not None:
         return DocumentOutcome(sent, source_kept, None, ())
     template = build_template_file(context, plan.template, [source])
-    merge = partial(made_and_kept, partial(process_catalogue, context), merge_store, forked)
-    merges = tuple(merge(job) for job in _own_catalogue_jobs(source, template, languages))
-    return DocumentOutcome(sent, source_kept, template, merges)
+    merges: list[tuple[CatalogueResult | None, bytes | None]] = []
+    changes = [template.change]
+    for job in _own_catalogue_jobs(source, template, languages):
+        result = process_catalogue(context, job)
+        merged = made_and_kept(partial(_made, result), merge_store, forked, job)
+        merges.append(merged)
+        due = result.error is None and _language(job) in written
+        changes.append(result.change if due else None)
+    # Written once the job is done: a job that fails leaves no file behind.
+    staged = () if staging is None else tuple(None if c is None else staging.stage_here(c) for c in changes)
+    return DocumentOutcome(sent, source_kept, template, tuple(merges), staged)
+
+
+def _made(result: CatalogueResult, job: CatalogueJob) -> CatalogueResult:
+    """The result made already, for `made_and_kept`, which pickles what the cache keeps of it."""
+    return result
 
 
 def _own_catalogue_jobs(

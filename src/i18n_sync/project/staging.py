@@ -3,7 +3,9 @@
 A run knows each template once its document is extracted, each catalogue once
 it is merged, each output once it is rendered. `Staging` writes them to
 temporary files beside their targets meanwhile (`temps`), so that the end of
-the run only renames them (`writing.apply_changes`).
+the run only renames them (`writing.apply_changes`). Its threads write what
+this process makes; what a worker process makes, the worker writes itself
+(`Staging.open_to_workers`) and this process takes over (`Staging.adopt`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import sys
 import threading
 from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import suppress
 from pathlib import Path
 
 from i18n_sync.errors import I18nSyncError, WriteError
@@ -21,11 +24,13 @@ from i18n_sync.project.files import Folders, is_current, path_problem, reporting
 from i18n_sync.project.flushing import FLUSH_THREADS, Flusher
 from i18n_sync.project.temps import (
     discard_temp,
+    existing_folder,
     flush_one,
     remove_stale_temps,
     writable,
     write_temp,
 )
+from i18n_sync.record import record
 
 # Files staged one by one are flushed this many at a time (`Staging.stage`).
 _FLUSH_BATCH = 256
@@ -40,6 +45,16 @@ _ADDED_BATCH = 128
 
 
 _KIND_PLACES = {"template": 0, "catalog": 1}  # `Staging._place`; other kinds come after
+
+
+@record
+class Staged:
+    """What a worker process did with a change it was given to stage (`Staging.stage_here`):
+    wrote it to the temporary file `temp`, or met `error`; neither when there was nothing to
+    write (the file holds the bytes already, or `apply_changes` is to say what is wrong)."""
+
+    temp: str | None = None
+    error: WriteError | None = None
 
 
 class Staging:
@@ -89,6 +104,10 @@ class Staging:
         # before this run wrote in it, and what was removed; `apply_changes` sweeps the rest.
         self.swept: set[str] = set()
         self.removed: tuple[str, ...] = ()
+        # The folders workers may stage in (`open_to_workers`), and whether a pool of them may
+        # have written files not adopted yet (until `close_to_workers`).
+        self._open: set[str] = set()
+        self._workers_writing = False
 
     def stage(self, changes: Iterable[FileChange], flush: bool = True) -> None:
         """Write each change that is due to a temporary file beside its target, and start
@@ -167,23 +186,96 @@ class Staging:
             mode = self._mode_for(change)
             if mode is None:
                 continue
-            folder, _, name = change.path.rpartition("/")
-            where = self._folders.place(folder)  # known by now: `_mode_for` found it
-            assert where is not None
             try:
-                with reporting(change.path):
-                    if where not in self._made:
-                        os.makedirs(where, exist_ok=True)
-                        self.flusher.watch(where)  # before the first file: see `flushing`
-                        self._made.add(where)
-                    # Named where the folder really is, as `remove_stale_temps` compares them.
-                    temp = write_temp(os.path.join(where, name), change.content, mode)
-                    self._temps[change.path] = (change.content, temp)
-                    self._names.add(os.path.basename(temp))
-                    self._unflushed[change.path] = position
+                temp = self._write(change, mode)
             except WriteError as problem:
                 self._fail(position, problem)
                 return
+            self._temps[change.path] = (change.content, temp)
+            self._names.add(os.path.basename(temp))
+            self._unflushed[change.path] = position
+
+    def _write(self, change: FileChange, mode: int, watch: bool = True) -> str:
+        """Write `change` to a temporary file beside its target, making its folder; return the file."""
+        folder, _, name = change.path.rpartition("/")
+        where = self._folders.place(folder)  # known by now: `_mode_for` found it
+        assert where is not None
+        with reporting(change.path):
+            if where not in self._made:
+                os.makedirs(where, exist_ok=True)
+                if watch:
+                    self.flusher.watch(where)  # before the first file: see `flushing`
+                self._made.add(where)
+            # Named where the folder really is, as `remove_stale_temps` compares them.
+            return write_temp(os.path.join(where, name), change.content, mode)
+
+    def open_to_workers(self, paths: Iterable[str]) -> bool:
+        """Before a pool of workers forks: let its workers stage the changes to `paths` themselves
+        (`stage_here`), and return whether they may (not after a failed sweep).
+
+        A first sync of a docs tree makes tens of thousands of files: staged by this
+        process's threads, their writing took its interpreter lock from gathering the
+        workers' results, and a core sat idle. So the folders of `paths` are swept of a
+        killed run's temporary files now, before a worker writes there, and each file
+        system they are on is watched (`flushing`) through the nearest folder that
+        exists: a folder a worker makes is on its parent's file system, whose handle
+        was opened before. This process takes each worker's files over (`adopt`). The
+        staging's threads are stopped (`pause`): a fork copies no thread.
+        """
+        if self._failed_at < 0:  # a sweep failed: nothing is staged after that
+            return False
+        folders = {path.rpartition("/")[0] for path in paths}
+        self._sweep(folders)
+        if self._failed_at < 0:
+            return False
+        for folder in folders:
+            where = self._folders.place(folder)
+            if where is not None:
+                self.flusher.watch(existing_folder(where))
+        self._open |= folders
+        self._workers_writing = True
+        self.pause()
+        return True
+
+    def close_to_workers(self) -> None:
+        """The pool `open_to_workers` opened returned every result: each file its workers wrote
+        was adopted. Until then, `discard` also removes the files a failed pool's workers wrote,
+        which never reached this process."""
+        self._workers_writing = False
+
+    def stage_here(self, change: FileChange) -> Staged:
+        """In a worker of a pool `open_to_workers` opened: write `change` to a temporary file, as
+        the staging's threads would, for this process's parent to take over (`adopt`)."""
+        if change.delete or change.current or change.path.rpartition("/")[0] not in self._open:
+            return Staged()
+        mode = self._mode_for(change)
+        if mode is None:
+            return Staged()
+        try:
+            return Staged(temp=self._write(change, mode, watch=False))  # watched before the fork
+        except WriteError as problem:
+            return Staged(error=problem)
+
+    def adopt(self, change: FileChange, staged: Staged) -> None:
+        """Take over what a worker staged for `change` (`stage_here`), in the staging order, as if
+        `add` had staged it here: its temporary file, or its failure."""
+        if self._added:  # added before it, so staged before it
+            self.stage_added()
+        position = self._place(change, self._staged_so_far)
+        self._staged_so_far += 1
+        if staged.error is not None:
+            self._fail(position, staged.error)
+        if staged.temp is None:
+            return
+        if self._failed_at <= position or change.path in self._temps:  # as `_stage` would not write it
+            discard_temp(staged.temp)
+            return
+        self.flusher.adopt(os.path.dirname(staged.temp))
+        self._temps[change.path] = (change.content, staged.temp)
+        self._names.add(os.path.basename(staged.temp))
+        self._unflushed[change.path] = position
+        if self.failure is None and len(self._unflushed) >= _FLUSH_BATCH:
+            self.flush()
 
     @staticmethod
     def _place(change: FileChange, serial: int) -> int:
@@ -303,3 +395,7 @@ class Staging:
                 discard_temp(temp)
             self._temps.clear()
             self._unflushed.clear()
+            if self._workers_writing:  # a pool failed: what its workers wrote is in these folders
+                self._workers_writing = False
+                with suppress(WriteError):  # left for the next run to remove, with a notice
+                    remove_stale_temps(self.root, [folder or "." for folder in self._open], (), self._folders)

@@ -42,6 +42,7 @@ from i18n_sync.project.jobs import (
     SourceResult,
     TemplateResult,
     prepared_for,
+    publish_and_stage,
     publish_output,
     reads_templates,
 )
@@ -198,8 +199,8 @@ class _Combined:
 
         With `staging`, the templates and catalogues not staged during the merge,
         which are settled by now, are written to temporary files while the workers
-        render, and the outputs as they come (`staging.Staging`): they cost the
-        run's end nothing.
+        render, and each output by the worker that renders it (`publish_and_stage`):
+        they cost the run's end nothing.
         """
         meanwhile = None if self.staging is None else partial(_stage_settled, self.staging, self.settled())
         # Read first, so that each job is made with its output's record, once: thousands.
@@ -218,12 +219,14 @@ class _Combined:
             return
         self.manifest, self.manifest_bytes = manifest, manifest_bytes
         how = publish_stage(self.cache, context) if self.cache else None
-        if self.staging is not None:
-            self.staging.pause()  # no thread while the workers are forked
         job = partial(publish_output, context)
+        # The workers write the outputs they render to temporary files (no thread while they fork).
+        if self.staging is not None and self.staging.open_to_workers(j.prepared.output for j in jobs):
+            job = partial(publish_and_stage, context, self.staging, self.force)
         each = None if self.staging is None else self.stage_output
         outputs = iter(map_cached(self.cache, how, job, jobs, workers, progress, meanwhile, each)[0])
         if self.staging is not None:
+            self.staging.close_to_workers()
             self.staging.stage_added()
         for entry in planned:
             if isinstance(entry, Diagnostic):
@@ -272,7 +275,9 @@ class _Combined:
     def stage_output(self, output: Published) -> None:
         """Write an output that `add_output` will add to its temporary file (`Staging.add`)."""
         assert self.staging is not None
-        if output.error is None and (output.owned or self.force):
+        if output.staged is not None:
+            self.staging.adopt(output.change, output.staged)
+        elif output.error is None and (output.owned or self.force):
             self.staging.add(output.change)
 
     def add_output(self, tag: str, item: Prepared, output: Published) -> None:

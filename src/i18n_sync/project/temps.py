@@ -41,6 +41,16 @@ def writable(target: str) -> tuple[int, int | None] | None:
     return found.st_mode & 0o7777, found.st_size
 
 
+def existing_folder(folder: str) -> str:
+    """`folder`, or the nearest folder above it that exists (a first run's folders are made later)."""
+    while not os.path.isdir(folder):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return folder
+
+
 def discard_temp(temp: str) -> None:
     """Delete a temporary file; if even that fails, the next run removes it (with a notice)."""
     with suppress(OSError):
