@@ -32,7 +32,7 @@ class Language:
         """How speakers name their language (简体中文, Türkçe): the switcher's label."""
         # Looked up on demand: CLDR's names cost a data file per language to load, and a
         # run with nothing to do never shows a switcher.
-        return _native_name_of(self.tag)
+        return native_name_of(self.tag)
 
 
 def normalize_tag(text: str) -> str:
@@ -45,7 +45,7 @@ def normalize_tag(text: str) -> str:
 
 
 @cache
-def _native_name_of(tag: str) -> str:
+def native_name_of(tag: str) -> str:
     return _native_name(Locale.parse(tag, sep="-")) or tag
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import field, replace
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from i18n_sync.checks.translation import Policy, ignores_of
@@ -26,7 +27,7 @@ from i18n_sync.gettext.memory import Memory
 from i18n_sync.gettext.merge import MergeReport, merge_catalog
 from i18n_sync.gettext.po import Layout, decode_po, parse_po_layout, translations_of
 from i18n_sync.gettext.stats import Counts, count_messages
-from i18n_sync.locales import Language
+from i18n_sync.locales import Language, native_name_of
 from i18n_sync.markdown.document import Document, load_document
 from i18n_sync.markdown.extract import Extraction, extract_units
 from i18n_sync.markdown.links import Site, links_from
@@ -38,7 +39,7 @@ from i18n_sync.project.ownership import is_owned
 from i18n_sync.project.plan import SourceDocument, Target
 from i18n_sync.project.staging import Staged, Staging
 from i18n_sync.record import record
-from i18n_sync.render.decorate import Decorations, SwitcherEntry, switcher_line
+from i18n_sync.render.decorate import Decorations, switcher_line
 from i18n_sync.render.publish import Prepared, publish
 from i18n_sync.render.splice import Accepted, accept_translations
 
@@ -431,16 +432,30 @@ def publish_and_stage(context: RunContext, staging: Staging, force: bool, job: P
 
 def switcher_entries(
     settings: Settings, targets: Sequence[tuple[Language | None, str]], output: str
-) -> list[SwitcherEntry]:
-    """The switcher of one output: a link to every other language's file, none to its own.
+) -> list[tuple[str, str | None]]:
+    """The switcher of one output: each language's label, and the link to its file (None for
+    the output's own language).
 
     Each language is named as the configuration says, or as its speakers do;
     English (None) is "English" unless the configuration names it.
     """
-    links = links_from(posixpath.dirname(output), tuple(path for _, path in targets))
-    entries = []
-    for (language, path), link in zip(targets, links, strict=True):
-        tag = "en" if language is None else language.tag
-        label = settings.language_name(tag) or ("English" if language is None else language.native_name)
-        entries.append(SwitcherEntry(label, None if path == output else link))
-    return entries
+    paths = tuple(path for _, path in targets)
+    links = links_from(posixpath.dirname(output), paths)
+    tags = tuple(None if language is None else language.tag for language, _ in targets)
+    labels = _labels(settings.language_names, tags)
+    return [
+        (label, None if path == output else link)
+        for label, path, link in zip(labels, paths, links, strict=True)
+    ]
+
+
+# Every output of a document, and every document with the same languages, has the same labels:
+# a tree of 652 documents in 21 languages asks for 287,532 of them.
+@lru_cache(maxsize=1 << 8)
+def _labels(names: tuple[tuple[str, str], ...], tags: tuple[str | None, ...]) -> tuple[str, ...]:
+    """The switcher's label of each language (None: English), as `switcher_entries` says."""
+    given = dict(names)  # the last label given for a tag, as `Settings.language_name` reads them
+    return tuple(
+        given.get("en" if tag is None else tag) or ("English" if tag is None else native_name_of(tag))
+        for tag in tags
+    )
