@@ -225,13 +225,15 @@ def test_a_folder_made_by_a_worker_is_synced_with_the_handle_opened_before(
     fake_syncfs(monkeypatch, lambda handle: 0)
     flusher = Flusher()
     flusher.watch(str(tmp_path))
+    opened = flusher.opened()
+    assert len(opened) == 1
     (tmp_path / "new").mkdir()
-    flusher.adopt(str(tmp_path / "new"))
+    flusher.adopt(str(tmp_path / "new"), opened)
     items = [(f"new/{n}", str(tmp_path / "new" / f"t{n}")) for n in range(20)]
     synced, rest = flusher.split(items)
     assert [group for _, group in synced] == [items] and rest == []
     flusher.close()
     other = Flusher()  # nothing watched: no handle was opened before the files were written
-    other.adopt(str(tmp_path / "new"))
+    other.adopt(str(tmp_path / "new"), other.opened())
     assert other.split(items) == ([], items)
     other.close()

@@ -15,7 +15,9 @@ only where all of these hold (`Flusher.split`), and flushed file by file
 
 - Linux 5.17 or later: from 5.8 `syncfs` reports a write-back error of the
   file system since the handle it is given was opened (`watch` opens that
-  handle before the run writes its first file in a folder), and from 5.17 also
+  handle before the run writes its first file in a folder; a folder a worker
+  process made is synced only with a handle open before it forked, `adopt`),
+  and from 5.17 also
   a failure of the file system's own commit (ext4's journal, XFS's log);
 - a file system whose `syncfs` writes back the files and flushes the disk's
   cache (`_SYNCS_WELL`): not ext2, whose `syncfs` leaves the data in the disk's
@@ -38,7 +40,7 @@ import os
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from functools import cache, partial
 from typing import TypeVar
 
@@ -150,10 +152,16 @@ class Flusher:
             if folder not in self._devices and not self._closed:
                 self._devices[folder] = self._handle_for(folder) if _load_syncfs() else None
 
-    def adopt(self, folder: str) -> None:
+    def opened(self) -> frozenset[int]:
+        """The file systems (devices) that have a handle open now, for `adopt`."""
+        with self._lock:
+            return frozenset(self._handles)
+
+    def adopt(self, folder: str, opened: Collection[int]) -> None:
         """Take `folder` in after a file was written there, unwatched: a folder made by a worker
-        process, on a file system whose handle this flusher opened before the worker wrote
-        (`watch` of a folder above it). Its files are flushed file by file if there is none."""
+        process. Its files are synced with its file system's handle if that was open before the
+        worker wrote (one of the devices `opened` returned then), else flushed file by file:
+        a handle opened later would miss the error of a write before (see the notes above)."""
         if folder in self._devices or self._closed:
             return
         with self._lock:
@@ -163,8 +171,7 @@ class Flusher:
                 device: int | None = os.stat(folder).st_dev
             except OSError:
                 device = None
-            # A handle opened now would miss an error of the writes before (see the notes above).
-            self._devices[folder] = device if device in self._handles else None
+            self._devices[folder] = device if device in opened and device in self._handles else None
 
     def _handle_for(self, folder: str) -> int | None:
         """The file system of `folder`, holding a handle opened now; None if `syncfs` is not for it."""

@@ -174,7 +174,8 @@ def _in_one_pool(
     ]
     if staging is not None and staging.open_to_workers(paths):  # the workers write their files ahead
         job = partial(job, staging=staging, written=written)
-    # The last catalogues added to the staging (`Staging.add`) are written with the other
+    # The workers write their files ahead themselves. Where they may not (a failed sweep),
+    # the last catalogues added to the staging (`Staging.add`) are written with the other
     # settled files while the workers render.
     map_jobs(job, documents, stages.workers, each=gathered.take)
     if staging is not None:
@@ -217,10 +218,11 @@ class _Gathered:
             stages.gather(source, {}, {})
             self._told()
             return
-        # The last document's files wait for the render stage, which stages what `add` holds, in
-        # the order added, while its workers render (`_Combined.publish_all`): staging a batch
-        # now would keep the render pool waiting, the workers being done. A run without the
-        # render stage stages them now, as the other documents'.
+        # What a worker wrote ahead is taken over at once (`Staging.adopt`). Else the last
+        # document's files wait for the render stage, which stages what `add` holds, in the
+        # order added, while its workers render (`_Combined.publish_all`): staging a batch now
+        # would keep the render pool waiting, the workers being done. A run without the render
+        # stage stages them now, as the other documents'.
         batch = self.documents < self.total or "render" not in stages.context.steps
         staged = iter(outcome.staged)
         if staging is not None and outcome.staged:

@@ -70,8 +70,10 @@ class Staging:
     still wants. `discard` deletes the rest (a language that failed after all)
     and stops the threads. Use it while holding `hold_lock`. A path the tool may
     not write is left for `apply_changes` to refuse; an error writing a file
-    stops the staging and is raised by `apply_changes`, before it renames
-    anything.
+    stops the staging's threads and is raised by `apply_changes`, before it
+    renames anything. Workers (`open_to_workers`) each write on until their pool
+    is done; the files they wrote after the error are deleted as they are taken
+    over, and the error kept is the earliest in the staging order all the same.
     """
 
     def __init__(self, root: Path) -> None:
@@ -108,6 +110,11 @@ class Staging:
         # have written files not adopted yet (until `close_to_workers`).
         self._open: set[str] = set()
         self._workers_writing = False
+        # The file systems whose handles were open when the workers forked (`Flusher.adopt`).
+        self._opened: frozenset[int] = frozenset()
+        # The folders a process found still in place (`_in_place`), and which process that was.
+        self._checked: set[str] = set()
+        self._checked_in = 0
 
     def stage(self, changes: Iterable[FileChange], flush: bool = True) -> None:
         """Write each change that is due to a temporary file beside its target, and start
@@ -219,9 +226,11 @@ class Staging:
         killed run's temporary files now, before a worker writes there, and each file
         system they are on is watched (`flushing`) through the nearest folder that
         exists: a folder a worker makes is on its parent's file system, whose handle
-        was opened before. This process takes each worker's files over (`adopt`). The
-        staging's threads are stopped (`pause`): a fork copies no thread.
+        is open before the worker writes (`adopt` uses no other). This process takes
+        each worker's files over (`adopt`). The staging's threads are stopped first,
+        whatever the answer (`pause`): the pool forks next, and a fork copies no thread.
         """
+        self.pause()
         if self._failed_at < 0:  # a sweep failed: nothing is staged after that
             return False
         folders = {path.rpartition("/")[0] for path in paths}
@@ -232,9 +241,9 @@ class Staging:
             where = self._folders.place(folder)
             if where is not None:
                 self.flusher.watch(existing_folder(where))
+        self._opened = self.flusher.opened()
         self._open |= folders
         self._workers_writing = True
-        self.pause()
         return True
 
     def close_to_workers(self) -> None:
@@ -246,15 +255,32 @@ class Staging:
     def stage_here(self, change: FileChange) -> Staged:
         """In a worker of a pool `open_to_workers` opened: write `change` to a temporary file, as
         the staging's threads would, for this process's parent to take over (`adopt`)."""
-        if change.delete or change.current or change.path.rpartition("/")[0] not in self._open:
+        folder = change.path.rpartition("/")[0]
+        if change.delete or change.current or folder not in self._open:
             return Staged()
         mode = self._mode_for(change)
-        if mode is None:
-            return Staged()
+        if mode is None or not self._in_place(folder):
+            return Staged()  # `apply_changes` looks again, and says what is wrong
         try:
             return Staged(temp=self._write(change, mode, watch=False))  # watched before the fork
         except WriteError as problem:
             return Staged(error=problem)
+
+    def _in_place(self, folder: str) -> bool:
+        """Whether repository-relative `folder` is still where this staging found it before the
+        workers forked: the nearest folder of its place that exists is reached through no
+        symlink. A pull request's checkout, or anyone, may have replaced a folder meanwhile;
+        its files are then not staged, and no folder is made through the symlink. Looked at
+        once per folder in each process."""
+        if self._checked_in != os.getpid():  # a worker starts with its parent's answers: not its own
+            self._checked, self._checked_in = set(), os.getpid()
+        if folder not in self._checked:
+            where = self._folders.place(folder)
+            nearest = None if where is None else existing_folder(where)
+            if nearest is None or os.path.realpath(nearest) != nearest:
+                return False
+            self._checked.add(folder)
+        return True
 
     def adopt(self, change: FileChange, staged: Staged) -> None:
         """Take over what a worker staged for `change` (`stage_here`), in the staging order, as if
@@ -270,7 +296,7 @@ class Staging:
         if self._failed_at <= position or change.path in self._temps:  # as `_stage` would not write it
             discard_temp(staged.temp)
             return
-        self.flusher.adopt(os.path.dirname(staged.temp))
+        self.flusher.adopt(os.path.dirname(staged.temp), self._opened)
         self._temps[change.path] = (change.content, staged.temp)
         self._names.add(os.path.basename(staged.temp))
         self._unflushed[change.path] = position

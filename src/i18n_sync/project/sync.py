@@ -273,7 +273,8 @@ class _Combined:
         return planned
 
     def stage_output(self, output: Published) -> None:
-        """Write an output that `add_output` will add to its temporary file (`Staging.add`)."""
+        """Take over the temporary file the worker wrote for an output that `add_output` will
+        add (`Staging.adopt`), or write it to one (`Staging.add`): a cached rendering."""
         assert self.staging is not None
         if output.staged is not None:
             self.staging.adopt(output.change, output.staged)
