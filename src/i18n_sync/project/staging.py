@@ -256,11 +256,11 @@ class Staging:
         """In a worker of a pool `open_to_workers` opened: write `change` to a temporary file, as
         the staging's threads would, for this process's parent to take over (`adopt`)."""
         folder = change.path.rpartition("/")[0]
-        if change.delete or change.current or folder not in self._open:
-            return Staged()
-        mode = self._mode_for(change)
-        if mode is None or not self._in_place(folder):
+        if change.delete or change.current or folder not in self._open or not self._in_place(folder):
             return Staged()  # `apply_changes` looks again, and says what is wrong
+        mode = self._mode_for(change)
+        if mode is None:
+            return Staged()
         try:
             return Staged(temp=self._write(change, mode, watch=False))  # watched before the fork
         except WriteError as problem:
