@@ -158,14 +158,15 @@ class Flusher:
             return frozenset(self._handles)
 
     def adopt(self, folder: str, opened: Collection[int]) -> None:
-        """Take `folder` in after a file was written there, unwatched: a folder made by a worker
-        process. Its files are synced with its file system's handle if that was open before the
-        worker wrote (one of the devices `opened` returned then), else flushed file by file:
-        a handle opened later would miss the error of a write before (see the notes above)."""
-        if folder in self._devices or self._closed:
+        """Take `folder` in after a worker process wrote a file there: its files are synced with
+        its file system's handle if that was open before the worker wrote (one of the devices
+        `opened` returned then), else flushed file by file: a handle opened later would miss
+        the error of a write before (see the notes above). A folder watched since the pool
+        forked, whose handle is such a later one, is flushed file by file from now on."""
+        if self._closed or (folder in self._devices and self._devices[folder] in (None, *opened)):
             return
         with self._lock:
-            if folder in self._devices or self._closed:
+            if self._closed:
                 return
             try:
                 device: int | None = os.stat(folder).st_dev

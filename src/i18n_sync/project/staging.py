@@ -242,6 +242,7 @@ class Staging:
             if where is not None:
                 self.flusher.watch(existing_folder(where))
         self._opened = self.flusher.opened()
+        self._checked = set()  # each pool looks at its folders anew (`_in_place`), here too
         self._open |= folders
         self._workers_writing = True
         return True
@@ -269,9 +270,11 @@ class Staging:
     def _in_place(self, folder: str) -> bool:
         """Whether repository-relative `folder` is still where this staging found it before the
         workers forked: the nearest folder of its place that exists is reached through no
-        symlink. A pull request's checkout, or anyone, may have replaced a folder meanwhile;
-        its files are then not staged, and no folder is made through the symlink. Looked at
-        once per folder in each process."""
+        symlink. A folder replaced by a symlink since (a checkout while the run works) gets no
+        file staged, and no folder is made through it. Looked at once per folder in each
+        process and pool, before the first file there: a folder replaced after that is written
+        through, as the staging's threads did, until `apply_changes` refuses the file (it
+        looks again) and the temporary file is deleted."""
         if self._checked_in != os.getpid():  # a worker starts with its parent's answers: not its own
             self._checked, self._checked_in = set(), os.getpid()
         if folder not in self._checked:
