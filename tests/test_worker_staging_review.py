@@ -23,6 +23,19 @@ from i18n_sync.project.flushing import Flusher
 from test_scale import make_docs
 
 
+def log_created(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
+    """Each temporary file created, by any process, is a line of `log`: where it really is."""
+    real_create = temps_module._create_temp
+
+    def create_temp(folder: str) -> tuple[int, str]:
+        handle, temp = real_create(folder)
+        with open(log, "a", encoding="utf-8") as lines:
+            lines.write(os.path.realpath(temp) + "\n")
+        return handle, temp
+
+    monkeypatch.setattr(temps_module, "_create_temp", create_temp)
+
+
 def _staging_threads() -> list[str]:
     return sorted(t.name for t in threading.enumerate() if t.name.startswith("i18n-sync-"))
 
@@ -89,15 +102,7 @@ def test_a_folder_replaced_by_a_symlink_after_the_checks_is_not_written_through(
         path.write_text(path.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
     created: list[str] = []
     log = tmp_path / "created.log"
-    real_create = temps_module._create_temp
-
-    def create_temp(folder: str) -> tuple[int, str]:
-        handle, temp = real_create(folder)
-        with open(log, "a", encoding="utf-8") as lines:
-            lines.write(os.path.realpath(temp) + "\n")
-        return handle, temp
-
-    monkeypatch.setattr(temps_module, "_create_temp", create_temp)
+    log_created(monkeypatch, log)
 
     class Swapping(ProcessPoolExecutor):
         def __init__(self, *args: object, **kwargs: object) -> None:

@@ -17,10 +17,10 @@ from helpers import fake_syncfs, invoke
 from i18n_sync.model import FileChange
 from i18n_sync.project import pool
 from i18n_sync.project import staging as staging_module
-from i18n_sync.project import temps as temps_module
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.staging import Staging
-from test_scale import make_docs
+from test_scale import CONFIG, make_docs
+from test_worker_staging_review import log_created
 
 
 def _outputs(count: int, folder: str = "site") -> list[FileChange]:
@@ -83,14 +83,8 @@ def test_a_folder_this_process_watches_after_a_worker_wrote_there_is_not_synced_
     assert synced == [] and workers_files <= set(alone), late
 
 
-SHARED = """languages = ["tr", "zh-CN", "de"]
-sources = ["docs/**/*.md"]
-source_root = "docs"
-template = "locales/{path}.pot"
-catalog = "site/{lang}/{path}.po"
-output = "site/{lang}/{path}.md"
-source_output = ""
-"""
+# The catalogues beside the outputs: both pools write in site/de.
+SHARED = CONFIG.replace('catalog = "locales/{locale}/{path}.po"', 'catalog = "site/{lang}/{path}.po"')
 
 
 @pytest.mark.parametrize(("workers", "documents"), [("2", 20), ("1", 20), ("2", 2)])
@@ -117,15 +111,7 @@ def test_a_folder_replaced_between_the_pools_is_not_written_through_on_one_worke
     make_docs(root, documents)
     (root / "i18n-sync.toml").write_text(SHARED, encoding="utf-8")
     log = tmp_path / "created.log"
-    real_create = temps_module._create_temp
-
-    def create_temp(folder: str) -> tuple[int, str]:
-        handle, temp = real_create(folder)
-        with open(log, "a", encoding="utf-8") as lines:
-            lines.write(os.path.realpath(temp) + "\n")
-        return handle, temp
-
-    monkeypatch.setattr(temps_module, "_create_temp", create_temp)
+    log_created(monkeypatch, log)
     real_open = Staging.open_to_workers
 
     def open_to_workers(self: Staging, paths: object) -> bool:
