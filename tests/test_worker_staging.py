@@ -193,7 +193,7 @@ def test_a_worker_stages_nothing_outside_the_folders_opened_to_it(tmp_path: Path
 
 def test_a_pool_that_never_returned_leaves_nothing_after_discard(tmp_path: Path) -> None:
     """Files a worker wrote whose results never came back (the pool failed) are removed by
-    `discard`; once the pool returned every result (`close_to_workers`), only adopted ones are."""
+    `discard`."""
     staging = Staging(tmp_path)
     assert staging.open_to_workers(c.path for c in _outputs(2))
     lost = staging.stage_here(_outputs(1)[0])

@@ -68,12 +68,7 @@ class Settings:
 
     def language_name(self, tag: str) -> str | None:
         """The label the configuration gives a language in the switcher, if any."""
-        # A loop, not a dict made for each question: every switcher asks for every language.
-        found = None
-        for key, name in self.language_names:
-            if key == tag:
-                found = name  # the last, as a dict of them keeps
-        return found
+        return dict(self.language_names).get(tag)
 
     def output_for(self, tag: str) -> str:
         """The output pattern of language `tag`."""

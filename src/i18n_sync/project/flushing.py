@@ -163,8 +163,10 @@ class Flusher:
         `opened` returned then), else flushed file by file: a handle opened later would miss
         the error of a write before (see the notes above). A folder watched since the pool
         forked, whose handle is such a later one, is flushed file by file from now on."""
-        if self._closed or (folder in self._devices and self._devices[folder] in (None, *opened)):
+        if self._closed:
             return
+        if folder in self._devices and (self._devices[folder] is None or self._devices[folder] in opened):
+            return  # file by file already, or synced with a handle from before
         with self._lock:
             if self._closed:
                 return

@@ -282,13 +282,19 @@ def made_and_kept(
     function: Callable[[T], R], store: Callable[[T, R], S | None] | None, forked: bool, job: T
 ) -> tuple[R | None, bytes | None]:
     """A job's result, and what the cache keeps of it (`store`; none without), pickled (None:
-    not kept).
+    not kept): `kept_of` the result `function` makes."""
+    return kept_of(store, forked, job, function(job))
+
+
+def kept_of(
+    store: Callable[[T, R], S | None] | None, forked: bool, job: T, result: R
+) -> tuple[R | None, bytes | None]:
+    """`result`, and what the cache keeps of it (`store`; none without), pickled (None: not kept).
 
     On a worker (`forked`), when the cache keeps the whole result, only its pickle
     is returned (the result is None): the result goes to the parent pickled, and
     pickling it twice cost as much as the extraction it carries.
     """
-    result = function(job)
     kept = None if store is None else store(job, result)
     if kept is None:
         return result, None

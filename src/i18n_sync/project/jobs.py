@@ -454,7 +454,7 @@ def switcher_entries(
 @lru_cache(maxsize=1 << 8)
 def _labels(names: tuple[tuple[str, str], ...], tags: tuple[str | None, ...]) -> tuple[str, ...]:
     """The switcher's label of each language (None: English), as `switcher_entries` says."""
-    given = dict(names)  # the last label given for a tag, as `Settings.language_name` reads them
+    given = dict(names)  # the last label given for a tag, as `Settings.language_name` finds it
     return tuple(
         given.get("en" if tag is None else tag) or ("English" if tag is None else native_name_of(tag))
         for tag in tags

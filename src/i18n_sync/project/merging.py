@@ -18,12 +18,13 @@ from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import partial
 
+from i18n_sync.model import FileChange
 from i18n_sync.project.jobcache import (
     PROTOCOL,
     Cached,
     JobCache,
     catalogue_stage,
-    made_and_kept,
+    kept_of,
     map_cached,
     source_stage,
 )
@@ -79,7 +80,7 @@ class DocumentOutcome:
     """What a document job sends back: its extraction, its template, its catalogues' merges.
 
     Each record the job cache keeps comes pickled by the worker, beside it (as
-    `jobcache.made_and_kept` sends it); a result sent only so is None.
+    `jobcache.kept_of` sends it); a result sent only so is None.
     """
 
     source: SourceResult | None
@@ -224,12 +225,19 @@ class _Gathered:
         # would keep the render pool waiting, the workers being done. A run without the render
         # stage stages them now, as the other documents'.
         batch = self.documents < self.total or "render" not in stages.context.steps
-        staged = iter(outcome.staged)
-        if staging is not None and outcome.staged:
-            if (written := next(staged)) is not None and template.change is not None:
-                staging.adopt(template.change, written)
-        elif staging is not None and template.change is not None:
-            staging.add(template.change, batch)
+        # One per file, the template's first, as the worker wrote them (`document_job`).
+        staged = iter(outcome.staged or [None] * (1 + len(outcome.merges)))
+
+        def take_file(change: FileChange | None, due: bool) -> None:
+            written = next(staged)
+            if staging is None or change is None:
+                return
+            if written is not None:
+                staging.adopt(change, written)
+            elif due and not outcome.staged:  # the worker was not to write: staged here
+                staging.add(change, batch)
+
+        take_file(template.change, True)
         catalogues = {}
         own = _own_catalogue_jobs(source, template, self.languages)  # as the worker made them
         for catalogue, (result, kept) in zip(own, outcome.merges, strict=True):
@@ -237,11 +245,7 @@ class _Gathered:
             catalogues[(_language(catalogue), catalogue.path)] = (catalogue, merged)
             self.jobs.append(catalogue)
             self.kept.append(kept)
-            if staging is not None and outcome.staged:
-                if (written := next(staged)) is not None and merged.change is not None:
-                    staging.adopt(merged.change, written)
-            elif staging is not None and _language(catalogue) in stages.written:
-                _stage_catalogue(staging, None, merged, batch)
+            take_file(merged.change, merged.error is None and _language(catalogue) in stages.written)
         stages.gather(source, {template.path: template}, catalogues)
         self._told()
 
@@ -278,18 +282,13 @@ def document_job(
     changes = [template.change]
     for job in _own_catalogue_jobs(source, template, languages):
         result = process_catalogue(context, job)
-        merged = made_and_kept(partial(_made, result), merge_store, forked, job)
+        merged = kept_of(merge_store, forked, job, result)
         merges.append(merged)
         due = result.error is None and _language(job) in written
         changes.append(result.change if due else None)
     # Written once the job is done: a job that fails leaves no file behind.
     staged = () if staging is None else tuple(None if c is None else staging.stage_here(c) for c in changes)
     return DocumentOutcome(sent, source_kept, template, tuple(merges), staged)
-
-
-def _made(result: CatalogueResult, job: CatalogueJob) -> CatalogueResult:
-    """The result made already, for `made_and_kept`, which pickles what the cache keeps of it."""
-    return result
 
 
 def _own_catalogue_jobs(
@@ -308,13 +307,10 @@ def _language(job: CatalogueJob) -> str:
     return job.members[0].target.language.tag
 
 
-def _stage_catalogue(
-    staging: Staging, written: Collection[str] | None, result: CatalogueResult, batch: bool = True
-) -> None:
-    """Stage a merged catalogue that changes its file, if it is one of the paths `written`
-    (None: the caller chose it already); `batch` is `Staging.add`'s."""
-    if result.error is None and result.change is not None and (written is None or result.path in written):
-        staging.add(result.change, batch)
+def _stage_catalogue(staging: Staging, written: Collection[str], result: CatalogueResult) -> None:
+    """Stage a merged catalogue that changes its file, if it is one of the paths `written`."""
+    if result.error is None and result.change is not None and result.path in written:
+        staging.add(result.change)
 
 
 def _early_templates(
