@@ -68,7 +68,7 @@ LAYERS = [
         "project.writing",
     },
     {"importing.align", "project.cachefiles"},
-    {"importing.proposals"},
+    {"importing.proposals", "project.signatures"},
     {"render.decorate"},
     {"render.publish"},
     {"project.plan", "project.pool"},

@@ -265,7 +265,8 @@ def test_every_kept_record_loads_in_a_fresh_process(tmp_path: Path, build: objec
     environ = {"I18N_SYNC_CACHE_DIR": str(cache), "SOURCE_DATE_EPOCH": "1764000000"}
     for steps in (("extract", "update", "render"), ("update",), ("render",)):
         run(load_config(root), steps, environ=environ)
-    files = sorted(str(file) for file in cache.iterdir())
+    # The run records and the job cache hold pickles; the signature and plan files do not.
+    files = sorted(str(file) for file in cache.iterdir() if file.name.startswith(("run-", "jobs-")))
     assert any("jobs-" in file for file in files)
     script = (
         "import json, pickle, sys\nimport i18n_sync.cli\n"

@@ -187,16 +187,16 @@ def test_the_run_memo_of_a_render_reads_no_template(
     tmp_path: Path, run_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The run memo keys a run by the files its result depends on: a render's do not include
-    # the templates, so it neither reads them nor runs again when only a template changed.
+    # the templates, so it neither looks at them nor runs again when only a template changed.
     root = synced(tmp_path)
     wanted: list[str] = []
-    real = run_cache_module.read_many
+    real = run_cache_module.observe
 
-    def read_many(root: Path, relatives: list[str], *args: object) -> object:
+    def observe(root: Path, relatives: list[str], *args: object) -> object:
         wanted.extend(relatives)
         return real(root, relatives, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(run_cache_module, "read_many", read_many)
+    monkeypatch.setattr(run_cache_module, "observe", observe)
     run(load_config(root), ("render",))
     assert wanted and not [path for path in wanted if path.endswith(".pot")]
     wanted.clear()

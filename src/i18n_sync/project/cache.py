@@ -1,4 +1,4 @@
-"""Remember a run that found nothing to do, so the next identical run costs a read of the files.
+"""Remember a run that found nothing to do, so the next identical run costs a look at the files.
 
 A run's result is a function of its inputs: the configuration, the tool's
 own code and its libraries' versions, and the bytes of every file it reads
@@ -7,7 +7,11 @@ file already as it would write it, its report is stored under a key that
 hashes all of those; a later run whose key is the same returns that report
 without parsing, merging or rendering anything. Nothing is trusted blindly:
 the key covers the content of every file, a changed byte anywhere gives
-another key, and a damaged cache file fails its checksum and is ignored.
+another key, and a damaged cache file fails its checksum and is ignored. A
+file's digest is taken from an earlier read while its stat signature is
+unchanged (`signatures`), and the plan from the run remembered while the
+files it was made from are the same (`quick_memo`): a run with nothing to do
+then neither plans nor reads.
 
 The cache lives outside the repository (``$XDG_CACHE_HOME/i18n-sync``, or
 ``I18N_SYNC_CACHE_DIR``), one file per project: it is never committed by
@@ -20,9 +24,11 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import stat
 import sys
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import field
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -33,10 +39,13 @@ from i18n_sync.project.cachefiles import load_kept, read_sealed, write_sealed
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import read_many
 from i18n_sync.project.jobcache import JobCache, open_job_cache
+from i18n_sync.project.signatures import MISSING, observe
 from i18n_sync.record import record
 
 CACHE_VARIABLE = "I18N_SYNC_CACHE_DIR"
-_FORMAT = b"i18n-sync run cache 2\n"
+_FORMAT = b"i18n-sync run cache 3\n"
+# A remembered run's plan (`quick_memo`): what it was made from, and the files it names.
+_PLAN = b"i18n-sync run plan 1\n"
 # A remembered report is a few kilobytes a language; a larger file was not written by the
 # tool, and reading it whole could take the memory (a sparse file of gigabytes takes no disk).
 _LIMIT = 64 << 20
@@ -128,11 +137,36 @@ def _entries(folder: str) -> tuple[str, ...]:
 
 @record
 class RunMemo:
-    """The key of one run and where its record goes; `snapshot` is every file's bytes before it."""
+    """The key of one run and where its record goes; `snapshot` is the files' bytes before it.
+
+    `unread` are the files whose digests came from their signatures (`signatures`):
+    a run the memo cannot answer reads them first (`read_all`). `listing` is what the
+    plan was made from (`quick_memo`), and `root` the project's folder.
+    """
 
     file: Path
     key: str
     snapshot: Mapping[str, bytes | None]
+    base: bytes = b""
+    digests: Mapping[str, bytes] = field(default_factory=dict)
+    unread: tuple[str, ...] = ()
+    listing: bytes = b""
+    root: Path | None = None
+
+    def read_all(self, config: Config) -> RunMemo | None:
+        """This memo with every file's bytes in its snapshot, and its key made from them (a file
+        may have changed since its signature was taken); None when one cannot be read."""
+        if not self.unread:
+            return self
+        rest = read_many(config.root, self.unread, config.settings.max_file_size)
+        if rest is None:
+            return None
+        digests = dict(self.digests)
+        for path, data in rest.items():
+            digests[path] = MISSING if data is None else hashlib.sha256(data).digest()
+        snapshot = {**self.snapshot, **rest}
+        key = _key(self.base, digests)
+        return RunMemo(self.file, key, snapshot, self.base, digests, (), self.listing, self.root)
 
     def jobs(self, config: Config) -> JobCache:
         """The cache of single jobs' results, for a run this memo could not answer."""
@@ -160,7 +194,18 @@ class RunMemo:
         if failed or any(self.snapshot.get(change.path) != change.content for change in changes):
             return False
         payload = pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)
-        return write_sealed(self.file, _FORMAT, payload, self.key)
+        if not write_sealed(self.file, _FORMAT, payload, self.key):
+            return False
+        wanted = sorted(self.digests)
+        if self.listing and self.root is not None and _plain_folders(self.root, wanted):
+            plan = self.listing + "\0".join(wanted).encode("utf-8", "surrogateescape")
+            write_sealed(
+                self.file.with_name("plan-" + self.file.name.removeprefix("run-")),
+                _PLAN,
+                plan,
+                self.base.hex(),
+            )
+        return True
 
 
 def _refusal(folder: Path, config: Config) -> str | None:
@@ -230,24 +275,104 @@ def cache_warning(config: Config, environ: Mapping[str, str]) -> Diagnostic | No
 
 
 def open_memo(
-    config: Config, steps: Iterable[str], paths: Iterable[str], environ: Mapping[str, str]
+    config: Config,
+    steps: Iterable[str],
+    paths: Iterable[str],
+    environ: Mapping[str, str],
+    listing: bytes = b"",
 ) -> RunMemo | None:
     """The memo of a run over these files, or None when the cache is off (or refused:
-    `cache_warning`) or a file is unreadable."""
+    `cache_warning`) or a file is unreadable. `listing` is what the run's plan was made from
+    (`quick_memo`): a run it remembers is found again from it, without planning."""
+    where = _folder(config, environ)
+    if where is None:
+        return None
+    return _observed(config, where, _base(config, steps), sorted(set(paths)), listing)
+
+
+def quick_memo(
+    config: Config, steps: Iterable[str], listing: bytes, environ: Mapping[str, str]
+) -> RunMemo | None:
+    """The memo of a run whose plan was made from this `listing`, as the last run remembered
+    was, without planning it again; None when there is no such run.
+
+    A plan is a pure function of the configuration, the listing (the files the
+    `sources` and `compendia` patterns find), the bytes of those files and of the
+    manifest, and the folders the paths lie in. The memo's key covers the first and
+    the bytes of every file the plan names, `sources` among them; the listing is
+    compared here. The folders' part is what `plan.plan_documents` checks (no
+    symlink on the way, no folder under two names): it is a pure function of the
+    paths when no folder on them is a symlink, so a plan is kept (`RunMemo.remember`)
+    and used only when none is (`_plain_folders`).
+    """
+    where = _folder(config, environ)
+    if where is None:
+        return None
+    base = _base(config, steps)
+    folder, project = where
+    payload = read_sealed(folder / f"plan-{project}.cache", _PLAN, _LIMIT, base.hex())
+    if payload is None or bytes(payload[: len(listing)]) != listing:
+        return None
+    wanted = bytes(payload[len(listing) :]).decode("utf-8", "surrogateescape").split("\0")
+    if not _plain_folders(config.root, wanted):
+        return None
+    return _observed(config, where, base, wanted, listing)
+
+
+def _folder(config: Config, environ: Mapping[str, str]) -> tuple[Path, str] | None:
+    """The cache's folder and the project's name in it; None when it is off or refused."""
     folder = cache_folder(environ)
     if folder is None or _refusal(folder, config) is not None:
         return None
-    root = config.root.resolve()
-    digest = hashlib.sha256()
-    digest.update(tool_fingerprint().encode())
-    digest.update(repr((config.file, config.settings, sorted(steps))).encode())
-    wanted = sorted(set(paths))
-    snapshot = read_many(config.root, wanted, config.settings.max_file_size)
-    if snapshot is None:
+    return folder, hashlib.sha256(str(config.root.resolve()).encode()).hexdigest()[:24]
+
+
+def _base(config: Config, steps: Iterable[str]) -> bytes:
+    """What a run's key holds beside its files: the tool, the configuration, the steps."""
+    base = hashlib.sha256()
+    base.update(tool_fingerprint().encode())
+    base.update(repr((config.file, config.settings, sorted(steps))).encode())
+    return base.digest()
+
+
+def _observed(
+    config: Config, where: tuple[Path, str], base: bytes, wanted: list[str], listing: bytes
+) -> RunMemo | None:
+    """The memo of a run over the files `wanted` (sorted), their digests found by `observe`."""
+    folder, project = where
+    seen = observe(config.root, wanted, config.settings.max_file_size, folder / f"files-{project}.cache")
+    if seen is None:
         return None  # a symlink, a folder or a device where a file should be: the run says what is wrong
-    for path in wanted:
-        data = snapshot[path]
-        digest.update(path.encode() + b"\0")
-        digest.update(b"-" if data is None else hashlib.sha256(data).digest())
-    project = hashlib.sha256(str(root).encode()).hexdigest()[:24]
-    return RunMemo(folder / f"run-{project}.cache", digest.hexdigest(), snapshot)
+    unread = tuple(path for path in wanted if path not in seen.read)
+    key = _key(base, seen.digests)
+    file = folder / f"run-{project}.cache"
+    return RunMemo(file, key, seen.read, base, seen.digests, unread, listing, config.root)
+
+
+def _plain_folders(root: Path, paths: Iterable[str]) -> bool:
+    """Whether every folder on the way to `paths` is a folder, or missing: none is a symlink."""
+    folders = set()
+    for path in paths:
+        folder = path.rpartition("/")[0]
+        while folder and folder not in folders:
+            folders.add(folder)
+            folder = folder.rpartition("/")[0]
+    for folder in folders:
+        try:
+            mode = os.lstat(os.path.join(root, folder)).st_mode
+        except FileNotFoundError:
+            continue
+        except OSError:  # under a file: the plan says so
+            return False
+        if not stat.S_ISDIR(mode):
+            return False
+    return True
+
+
+def _key(base: bytes, digests: Mapping[str, bytes]) -> str:
+    """A run's key: `base` (the tool, the configuration, the steps), then each file's path and
+    digest, in the order of the paths."""
+    parts = [base]
+    for path in sorted(digests):
+        parts += (path.encode("utf-8", "surrogateescape"), b"\0", digests[path])
+    return hashlib.sha256(b"".join(parts)).hexdigest()

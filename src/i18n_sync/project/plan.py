@@ -201,8 +201,9 @@ def _utf8_name(relative: str, file: str) -> str:
     return relative
 
 
-def _matching(config: Config) -> set[str]:
-    """The files the `sources` patterns match, minus those the `exclude` patterns match."""
+def source_candidates(config: Config) -> set[str]:
+    """The files the `sources` patterns match, minus those the `exclude` patterns match: the
+    sources, and the files the tool wrote among them (`find_sources` leaves those out)."""
     for key in ("sources", "exclude"):
         for pattern in getattr(config.settings, key):
             _check_source_pattern(pattern, config, key)
@@ -221,8 +222,9 @@ def _matching(config: Config) -> set[str]:
     return {path for path in found if not any(_glob_matches(pattern, path) for pattern in excluded)}
 
 
-def find_sources(config: Config) -> list[str]:
-    """The source files of the project, repository-relative.
+def find_sources(config: Config, candidates: set[str] | None = None) -> list[str]:
+    """The source files of the project, repository-relative; `candidates` is what
+    `source_candidates` found, when the caller asked it already.
 
     What the `sources` patterns match, minus what `exclude` matches, minus
     every file the tool writes: an output of another source (``docs/x.de.md``
@@ -230,7 +232,7 @@ def find_sources(config: Config) -> list[str]:
     tool wrote that lost its source (see `ownership`). So the in-place layouts
     need no `exclude`.
     """
-    candidates = _matching(config)
+    candidates = source_candidates(config) if candidates is None else candidates
     inside = [c for c in candidates if _is_under(c, config.settings.source_root)]
     written = {
         path

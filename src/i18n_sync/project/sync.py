@@ -10,6 +10,7 @@ it wants written as `FileChange`s: the caller writes them
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ from i18n_sync.gettext.stats import Counts
 from i18n_sync.locales import Language
 from i18n_sync.markdown.links import relative_link
 from i18n_sync.model import FileChange
-from i18n_sync.project.cache import cache_warning, open_memo
+from i18n_sync.project.cache import RunMemo, cache_warning, open_memo, quick_memo
 from i18n_sync.project.cachefiles import conforms
 from i18n_sync.project.config import Config
 from i18n_sync.project.jobcache import (
@@ -54,7 +55,13 @@ from i18n_sync.project.memory import (
 )
 from i18n_sync.project.merging import Stages, extract_and_merge
 from i18n_sync.project.ownership import MANIFEST, manifest_change, read_manifest, refusal
-from i18n_sync.project.plan import SourceDocument, find_sources, output_paths, plan_documents
+from i18n_sync.project.plan import (
+    SourceDocument,
+    find_sources,
+    output_paths,
+    plan_documents,
+    source_candidates,
+)
 from i18n_sync.project.pool import worker_count
 from i18n_sync.project.staging import Staging
 from i18n_sync.record import record
@@ -408,21 +415,26 @@ def run(
     # only on one with work to do (`check_environment` reads them the same way).
     workers = worker_count(dict(environ)) if workers is None else workers
     date = creation_date(environ)
-    documents = plan_documents(config, find_sources(config))
+    candidates = source_candidates(config)
+    memo_steps = (*steps, *(f"lang:{tag}" for tag in languages), *(("force",) if force else ()))
+    listing = _listing(config, candidates) if seeds is None else None
+    quick = None if listing is None else quick_memo(config, memo_steps, listing, environ)
+    remembered = _recalled(quick)
+    if remembered is not None:
+        return remembered
+    documents = plan_documents(config, find_sources(config, candidates))
     memo = None
     if seeds is None:
-        memo = open_memo(
-            config,
-            (*steps, *(f"lang:{tag}" for tag in languages), *(("force",) if force else ())),
-            _read_paths(config, documents, steps),
-            environ,
-        )
+        paths = sorted({*_read_paths(config, documents, steps), *candidates})
+        if quick is not None and quick.digests.keys() == set(paths):  # looked at already
+            memo = quick
+        else:
+            memo = open_memo(config, memo_steps, paths, environ, listing or b"")
+            remembered = _recalled(memo)
+            if remembered is not None:
+                return remembered
     if memo is not None:
-        remembered = memo.recall()
-        # A run is remembered without its changes (it had none to make): a record that holds
-        # some, or fields of other types, was not written by this code, and is not trusted.
-        if isinstance(remembered, RunReport) and conforms(remembered, RunReport) and not remembered.changes:
-            return remembered
+        memo = memo.read_all(config)  # the jobs read from its snapshot
     # Why the cache is off, asked only when it is: the same look at its folder as `open_memo`.
     warning = cache_warning(config, environ) if memo is None and seeds is None else None
     cache = memo.jobs(config) if memo is not None else None
@@ -457,6 +469,33 @@ def check_environment(environ: Mapping[str, str] = os.environ) -> None:
     would: for a command that writes or serves something before its run reads them."""
     worker_count(dict(environ))
     creation_date(environ)
+
+
+def _recalled(memo: RunMemo | None) -> RunReport | None:
+    """The report the memo remembers, if any.
+
+    A run is remembered without its changes (it had none to make): a record that holds
+    some, or fields of other types, was not written by this code, and is not trusted.
+    """
+    remembered = None if memo is None else memo.recall()
+    if isinstance(remembered, RunReport) and conforms(remembered, RunReport) and not remembered.changes:
+        return remembered
+    return None
+
+
+def _listing(config: Config, candidates: Collection[str]) -> bytes | None:
+    """A digest of what a plan is made from on the disk: the files the `sources` patterns
+    match and those the `compendia` patterns find (`cache.quick_memo`); None when the
+    compendia cannot be listed (the plan says why, in its own order)."""
+    digest = hashlib.sha256()
+    digest.update("\0".join(sorted(candidates)).encode("utf-8", "surrogateescape") + b"\0\0")
+    try:
+        for language in config.languages:
+            found = compendium_paths(config, language, [])
+            digest.update("\0".join(path for path, _ in found).encode("utf-8", "surrogateescape") + b"\0\0")
+    except I18nSyncError:
+        return None
+    return digest.digest()
 
 
 def _read_paths(config: Config, documents: Sequence[SourceDocument], steps: Collection[str]) -> list[str]:

@@ -1,0 +1,205 @@
+"""The run memo's file signatures: an unchanged file is not read again, a changed one always is.
+
+A run keeps each file's stat signature beside its digest (`project.signatures`)
+and the files its plan names (`cache.quick_memo`): a run with nothing to do then
+plans nothing and reads no file. These tests move the run's clock on by ten
+seconds (`later`), so that files written a moment before count as settled.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from helpers import invoke
+from i18n_sync.project import cache as cache_module
+from i18n_sync.project import signatures
+from i18n_sync.project import sync as sync_module
+from i18n_sync.project.cache import CACHE_VARIABLE
+from i18n_sync.project.config import load_config
+from i18n_sync.project.ownership import HEADER_PREFIX
+from i18n_sync.project.signatures import Signature, _settled
+from i18n_sync.project.sync import STEPS, RunReport, _listing, run
+from test_job_cache import synced
+from test_scale import TR
+
+SECOND = 1_000_000_000
+
+
+@pytest.fixture
+def later(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every look at the files is made ten seconds from now: what was written before is settled."""
+    monkeypatch.setattr(signatures, "_clock", lambda: time.time_ns() + 10 * SECOND)
+
+
+@pytest.fixture
+def looked(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """What each run read (`read`: the files whose bytes were read for the memo) and planned
+    (`planned`: one entry a plan)."""
+    seen: dict[str, list[str]] = {"read": [], "planned": []}
+    for module in (signatures, cache_module):
+        real_read = module.read_many
+
+        def read_many(root: Path, relatives: list[str], *args: object, real: object = real_read) -> object:
+            seen["read"].extend(relatives)
+            return real(root, relatives, *args)  # type: ignore[operator]
+
+        monkeypatch.setattr(module, "read_many", read_many)
+    real_plan = sync_module.plan_documents
+
+    def plan_documents(*args: object) -> object:
+        seen["planned"].append("plan")
+        return real_plan(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sync_module, "plan_documents", plan_documents)
+    return seen
+
+
+def settled_project(tmp_path: Path, looked: dict[str, list[str]]) -> Path:
+    """A synced docs tree whose signatures and plan are kept: the next run with nothing to do
+    reads no file."""
+    root = synced(tmp_path)
+    assert invoke(root, "sync").exit_code == 0  # reads every file, keeps their signatures
+    looked["read"].clear()
+    looked["planned"].clear()
+    return root
+
+
+def assert_as_without_cache(root: Path, report: RunReport) -> None:
+    """`report` is a remembered one: that of a run without the cache, whose changes are all
+    on disk already (a run is remembered without them)."""
+    fresh = run(load_config(root), environ={CACHE_VARIABLE: "off"})
+    assert report == replace(fresh, changes=())
+    assert all((root / change.path).read_bytes() == change.content for change in fresh.changes)
+
+
+def test_a_run_with_nothing_to_do_plans_nothing_and_reads_no_file(
+    tmp_path: Path, later: None, looked: dict[str, list[str]]
+) -> None:
+    root = settled_project(tmp_path, looked)
+    report = run(load_config(root))
+    assert looked == {"read": [], "planned": []}
+    assert report.changes == () and not report.errors
+    assert_as_without_cache(root, report)
+
+
+def test_a_file_changed_behind_its_size_and_time_is_read_again(
+    tmp_path: Path, later: None, looked: dict[str, list[str]]
+) -> None:
+    root = synced(tmp_path)
+    catalogue = root / "locales" / "tr" / "guide0.po"
+    catalogue.write_text(TR.format(number=0), encoding="utf-8")
+    assert invoke(root, "sync").exit_code == 0
+    assert invoke(root, "sync").exit_code == 0
+    looked["read"].clear()
+    assert run(load_config(root)).changes == () and looked["read"] == []
+    output = root / "site" / "tr" / "guide0.md"
+    assert "# Kılavuz 0" in output.read_text(encoding="utf-8")
+    # The same size, and the modification time put back: only the change time tells.
+    before = catalogue.stat()
+    catalogue.write_bytes(catalogue.read_bytes().replace("Kılavuz 0".encode(), "Kılavuz 9".encode()))
+    os.utime(catalogue, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (catalogue.stat().st_size, catalogue.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert invoke(root, "sync").exit_code == 0
+    assert "locales/tr/guide0.po" in looked["read"]
+    assert "# Kılavuz 9" in output.read_text(encoding="utf-8")
+
+
+def test_a_damaged_signature_table_is_read_past_and_written_again(
+    tmp_path: Path, later: None, looked: dict[str, list[str]], run_cache: Path
+) -> None:
+    root = settled_project(tmp_path, looked)
+    (table,) = run_cache.glob("files-*.cache")
+    data = bytearray(table.read_bytes())
+    data[-1] ^= 0xFF
+    table.write_bytes(bytes(data))
+    report = run(load_config(root))
+    assert report.changes == () and len(looked["read"]) > 40  # every file read again
+    looked["read"].clear()
+    assert run(load_config(root)) == report and looked["read"] == []
+
+
+def test_a_new_source_is_found_though_nothing_else_changed(
+    tmp_path: Path, later: None, looked: dict[str, list[str]]
+) -> None:
+    root = settled_project(tmp_path, looked)
+    (root / "docs" / "part" / "new.md").write_text("# New\n\nA new page.\n", encoding="utf-8")
+    assert invoke(root, "sync").exit_code == 0
+    assert looked["planned"]
+    assert (root / "site" / "tr" / "part" / "new.md").is_file()
+    assert (root / "locales" / "tr" / "part" / "new.po").is_file()
+
+
+def test_a_generated_file_that_loses_its_header_becomes_a_source(
+    tmp_path: Path, later: None, looked: dict[str, list[str]]
+) -> None:
+    # A file the tool wrote is no source, by its first line alone: the listing of the files
+    # stays the same when that line is removed, and the plan must be made again.
+    generated = tmp_path / "docs" / "old.md"
+    generated.parent.mkdir(parents=True)
+    generated.write_text(f"{HEADER_PREFIX}docs/gone.md -->\n\n# Old\n", encoding="utf-8")
+    root = settled_project(tmp_path, looked)
+    assert not (root / "site" / "tr" / "old.md").exists()
+    assert run(load_config(root)).changes == () and looked["planned"] == []
+    generated.write_text("# Old\n\nA page of its own now.\n", encoding="utf-8")
+    assert invoke(root, "sync").exit_code == 0
+    assert (root / "site" / "tr" / "old.md").is_file()
+
+
+def test_a_folder_turned_into_a_symlink_is_planned_again(
+    tmp_path: Path, later: None, looked: dict[str, list[str]]
+) -> None:
+    # Every file keeps its signature when its folder is moved and a symlink takes its name:
+    # only the plan's checks look at the folders, so the plan is not taken from the cache.
+    root = settled_project(tmp_path, looked)
+    config = load_config(root)
+    listing = _listing(config, sync_module.source_candidates(config))
+    assert listing is not None
+    assert cache_module.quick_memo(config, STEPS, listing, os.environ) is not None
+    (root / "site" / "tr").rename(root / "site" / "tr-real")
+    (root / "site" / "tr").symlink_to("tr-real")
+    assert cache_module.quick_memo(config, STEPS, listing, os.environ) is None
+    report = run(config)
+    assert looked["planned"]
+    assert_as_without_cache(root, report)
+
+
+def _signature(modified: int, changed: int) -> Signature:
+    return (1, 2, 3, 0o100644, modified, changed)
+
+
+def test_a_signature_is_trusted_only_once_its_times_are_past_a_clock_tick() -> None:
+    stamp = 1_800_000_000 * SECOND + 123_456_789
+    recent = stamp - 50_000_000  # 50 ms before the look: a write within its tick keeps the times
+    assert not _settled(_signature(recent - SECOND, recent), stamp)
+    assert not _settled(_signature(recent, recent - SECOND), stamp)
+    assert _settled(_signature(stamp - SECOND, stamp - SECOND), stamp)
+    # Times in whole seconds (FAT, HFS+, ext3): a tick of up to two seconds.
+    whole = (stamp // SECOND - 2) * SECOND
+    assert not _settled(_signature(whole, whole), stamp)
+    assert _settled(_signature(whole - 2 * SECOND, whole - 2 * SECOND), stamp)
+    # A time in the future (a clock set back, or a touch): never trusted.
+    assert not _settled(_signature(stamp + SECOND, stamp - SECOND), stamp)
+
+
+def test_a_file_written_within_a_tick_of_the_look_is_read_again_by_the_next_run(
+    tmp_path: Path, later: None, looked: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = settled_project(tmp_path, looked)
+    output = root / "site" / "tr" / "guide0.md"
+    output.write_bytes(output.read_bytes())  # the same bytes, a new change time
+    changed = output.stat().st_ctime_ns
+    monkeypatch.setattr(signatures, "_clock", lambda: changed + 50_000_000)  # looked at 50 ms later
+    for _ in range(2):
+        looked["read"].clear()
+        assert run(load_config(root)).changes == ()
+        assert "site/tr/guide0.md" in looked["read"]
+    # Looked at once more ten seconds on, it is kept, and the run after reads it no more.
+    monkeypatch.setattr(signatures, "_clock", lambda: changed + 10 * SECOND)
+    run(load_config(root))
+    looked["read"].clear()
+    assert run(load_config(root)).changes == () and looked["read"] == []
