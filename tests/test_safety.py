@@ -32,6 +32,7 @@ import i18n_sync.project.writing as writing
 from helpers import invoke
 from i18n_sync.markdown.parser import MAX_INLINE_LENGTH
 from i18n_sync.model import FileChange
+from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.files import LOCK_FILE, TEMP_PREFIX, TEMP_SUFFIX, hold_lock
 from i18n_sync.project.temps import remove_stale_temps
 from i18n_sync.project.writing import apply_changes
@@ -92,19 +93,24 @@ class ProbedOs:
     """`os`, except that each step on a temporary file calls `on_step(name)` first.
 
     `chunk` makes writes short (the writer must loop), so that a writer killed
-    "during a write" is killed between two of its pieces.
+    "during a write" is killed between two of its pieces. The run cache's own
+    files (in ``I18N_SYNC_CACHE_DIR``, outside the project) are written the same
+    way, but a failure there is only a slower next run: their steps are not counted.
     """
 
     def __init__(self, on_step: Callable[[str], None], chunk: int | None = None) -> None:
         self.on_step = on_step
         self.chunk = chunk
+        self.cache = os.path.realpath(os.environ.get(CACHE_VARIABLE, os.devnull))
         self.temp_fds: set[int] = set()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(os, name)
 
     def _is_temp(self, path: Any) -> bool:
-        return Path(path).name.startswith(TEMP_PREFIX)
+        if not Path(path).name.startswith(TEMP_PREFIX):
+            return False
+        return not Path(os.path.realpath(path)).is_relative_to(self.cache)
 
     def open(self, path: Any, flags: int, *args: Any) -> int:
         if self._is_temp(path) and flags & os.O_CREAT:

@@ -25,6 +25,7 @@ import hashlib
 import os
 import pickle
 import stat
+import struct
 import sys
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -45,7 +46,7 @@ from i18n_sync.record import record
 CACHE_VARIABLE = "I18N_SYNC_CACHE_DIR"
 _FORMAT = b"i18n-sync run cache 3\n"
 # A remembered run's plan (`quick_memo`): what it was made from, and the files it names.
-_PLAN = b"i18n-sync run plan 1\n"
+_PLAN = b"i18n-sync run plan 2\n"
 # A remembered report is a few kilobytes a language; a larger file was not written by the
 # tool, and reading it whole could take the memory (a sparse file of gigabytes takes no disk).
 _LIMIT = 64 << 20
@@ -165,7 +166,7 @@ class RunMemo:
         for path, data in rest.items():
             digests[path] = MISSING if data is None else hashlib.sha256(data).digest()
         snapshot = {**self.snapshot, **rest}
-        key = _key(self.base, digests)
+        key = _key(self.base + self.listing, digests)
         return RunMemo(self.file, key, snapshot, self.base, digests, (), self.listing, self.root)
 
     def jobs(self, config: Config) -> JobCache:
@@ -185,11 +186,15 @@ class RunMemo:
         except Exception:
             return None
 
-    def remember(self, changes: Sequence[FileChange], failed: bool, report: object) -> bool:
+    def remember(
+        self, changes: Sequence[FileChange], failed: bool, report: object, checked: Iterable[str] = ()
+    ) -> bool:
         """Store `report` if the run failed nowhere and every change is on disk already.
 
         Only such a run is remembered: its key is then the state of the files
-        after it too, so the next run with that key has nothing to do.
+        after it too, so the next run with that key has nothing to do. Its plan is
+        kept too (`quick_memo`): the memo's files and `checked`, the other paths the
+        plan checked (a render's templates, which it may not write through a symlink).
         """
         if failed or any(self.snapshot.get(change.path) != change.content for change in changes):
             return False
@@ -197,14 +202,12 @@ class RunMemo:
         if not write_sealed(self.file, _FORMAT, payload, self.key):
             return False
         wanted = sorted(self.digests)
-        if self.listing and self.root is not None and _plain_folders(self.root, wanted):
-            plan = self.listing + "\0".join(wanted).encode("utf-8", "surrogateescape")
-            write_sealed(
-                self.file.with_name("plan-" + self.file.name.removeprefix("run-")),
-                _PLAN,
-                plan,
-                self.base.hex(),
-            )
+        others = sorted(set(checked).difference(wanted))
+        if self.listing and self.root is not None and _plain_paths(self.root, [*wanted, *others], others):
+            names = "\0".join([*wanted, *others]).encode("utf-8", "surrogateescape")
+            plan = self.listing + struct.pack("<Q", len(wanted)) + names
+            file = self.file.with_name("plan-" + self.file.name.removeprefix("run-"))
+            write_sealed(file, _PLAN, plan, self.base.hex())
         return True
 
 
@@ -311,10 +314,15 @@ def quick_memo(
     base = _base(config, steps)
     folder, project = where
     payload = read_sealed(folder / f"plan-{project}.cache", _PLAN, _LIMIT, base.hex())
-    if payload is None or bytes(payload[: len(listing)]) != listing:
+    start = len(listing) + 8
+    if payload is None or len(payload) < start or bytes(payload[: len(listing)]) != listing:
         return None
-    wanted = bytes(payload[len(listing) :]).decode("utf-8", "surrogateescape").split("\0")
-    if not _plain_folders(config.root, wanted):
+    (count,) = struct.unpack_from("<Q", payload, len(listing))
+    names = bytes(payload[start:]).decode("utf-8", "surrogateescape").split("\0")
+    if count > len(names):
+        return None
+    wanted, others = names[:count], names[count:]
+    if not _plain_paths(config.root, names, others):
         return None
     return _observed(config, where, base, wanted, listing)
 
@@ -344,34 +352,37 @@ def _observed(
     if seen is None:
         return None  # a symlink, a folder or a device where a file should be: the run says what is wrong
     unread = tuple(path for path in wanted if path not in seen.read)
-    key = _key(base, seen.digests)
+    key = _key(base + listing, seen.digests)
     file = folder / f"run-{project}.cache"
     return RunMemo(file, key, seen.read, base, seen.digests, unread, listing, config.root)
 
 
-def _plain_folders(root: Path, paths: Iterable[str]) -> bool:
-    """Whether every folder on the way to `paths` is a folder, or missing: none is a symlink."""
+def _plain_paths(root: Path, paths: Sequence[str], files: Iterable[str]) -> bool:
+    """Whether no folder on the way to `paths` is a symlink or a file (each is a folder, or
+    missing), and each of `files` is a plain file or missing: the plan's checks of them then
+    depend on their names alone. (The memo's files are looked at by `signatures.observe`.)"""
     folders = set()
     for path in paths:
         folder = path.rpartition("/")[0]
         while folder and folder not in folders:
             folders.add(folder)
             folder = folder.rpartition("/")[0]
-    for folder in folders:
+    wanted = [(folder, stat.S_ISDIR) for folder in folders] + [(path, stat.S_ISREG) for path in files]
+    for path, kind in wanted:
         try:
-            mode = os.lstat(os.path.join(root, folder)).st_mode
+            mode = os.lstat(os.path.join(root, path)).st_mode
         except FileNotFoundError:
             continue
         except OSError:  # under a file: the plan says so
             return False
-        if not stat.S_ISDIR(mode):
+        if not kind(mode):
             return False
     return True
 
 
 def _key(base: bytes, digests: Mapping[str, bytes]) -> str:
-    """A run's key: `base` (the tool, the configuration, the steps), then each file's path and
-    digest, in the order of the paths."""
+    """A run's key: `base` (the tool, the configuration, the steps, and the listing of the
+    files its plan was made from), then each file's path and digest, in the order of the paths."""
     parts = [base]
     for path in sorted(digests):
         parts += (path.encode("utf-8", "surrogateescape"), b"\0", digests[path])

@@ -107,10 +107,27 @@ def compendium_paths(
         if not _is_glob(expanded) and not (root / expanded).is_file():
             diagnostics.append(Diagnostic(expanded, None, "compendium: no such file; fix 'compendia'"))
             continue
-        matches = sorted(root.glob(expanded)) if _is_glob(expanded) else [root / expanded]
+        try:
+            matches = sorted(root.glob(expanded)) if _is_glob(expanded) else [root / expanded]
+        except (OSError, ValueError) as error:  # "**" inside a name, on the Pythons that refuse it
+            raise ConfigError(
+                f"the compendium pattern {pattern!r} cannot be used: {error}; fix 'compendia'", config.file
+            ) from None
         for match in matches:
-            if match.is_file() and match.resolve().is_relative_to(root):
-                found.setdefault(match.relative_to(root).as_posix(), any(p in pattern for p in _PLACEHOLDERS))
+            if not match.is_file():
+                continue
+            relative = match.relative_to(root).as_posix()
+            if not match.resolve().is_relative_to(root):
+                diagnostics.append(
+                    Diagnostic(
+                        relative,
+                        None,
+                        "compendium skipped: it is a symlink to a file outside the repository; "
+                        "put the file itself in the repository",
+                    )
+                )
+                continue
+            found.setdefault(relative, any(p in pattern for p in _PLACEHOLDERS))
     return list(found.items())
 
 

@@ -102,7 +102,7 @@ def output_paths(documents: Collection[SourceDocument]) -> set[str]:
     return paths | {document.source_output for document in documents if document.source_output}
 
 
-def _written_paths(documents: Collection[SourceDocument]) -> Iterator[str]:
+def written_paths(documents: Collection[SourceDocument]) -> Iterator[str]:
     """Every file a run may write."""
     for document in documents:
         yield document.template
@@ -116,7 +116,7 @@ def _written_paths(documents: Collection[SourceDocument]) -> Iterator[str]:
 def _check_overlaps(documents: list[SourceDocument], config: Config) -> None:
     # `find_sources` leaves out every file a run writes; this catches sources given directly.
     sources = {document.source for document in documents}
-    for output in _written_paths(documents):
+    for output in written_paths(documents):
         if output in sources:
             raise config.error(
                 f"the source {output} is also a file the tool writes; add it to 'exclude' or move it",
@@ -136,7 +136,7 @@ def _check_targets(documents: list[SourceDocument], config: Config) -> None:
     shared = _shared_paths(documents) if is_compact(config.settings) else set()
     folders = Folders(config.root)
     places: dict[str | None, str] = {}  # where each written folder really is: its first name
-    for path in _written_paths(documents):
+    for path in written_paths(documents):
         if path in written and path in shared:
             continue
         check_target(config.root, path, folders)
@@ -237,7 +237,7 @@ def find_sources(config: Config, candidates: set[str] | None = None) -> list[str
     written = {
         path
         for candidate in inside
-        for path in _written_paths([_plan(config, candidate)])
+        for path in written_paths([_plan(config, candidate)])
         if path != candidate
     }
     manifest = _manifest(config)

@@ -61,6 +61,7 @@ from i18n_sync.project.plan import (
     output_paths,
     plan_documents,
     source_candidates,
+    written_paths,
 )
 from i18n_sync.project.pool import worker_count
 from i18n_sync.project.staging import Staging
@@ -458,7 +459,9 @@ def run(
     if warning is not None:
         report = replace(report, diagnostics=(warning, *report.diagnostics))
     if memo is not None:
-        memo.remember(report.changes, bool(report.errors), replace(report, changes=()))
+        memo.remember(
+            report.changes, bool(report.errors), replace(report, changes=()), written_paths(documents)
+        )
     if cache is not None:
         cache.save()
     return report
@@ -491,8 +494,10 @@ def _listing(config: Config, candidates: Collection[str]) -> bytes | None:
     digest.update("\0".join(sorted(candidates)).encode("utf-8", "surrogateescape") + b"\0\0")
     try:
         for language in config.languages:
-            found = compendium_paths(config, language, [])
-            digest.update("\0".join(path for path, _ in found).encode("utf-8", "surrogateescape") + b"\0\0")
+            told: list[Diagnostic] = []  # a compendium missing, or leading out: a warning of the run's
+            found = [path for path, _ in compendium_paths(config, language, told)]
+            found += (f"{warning.path}\n{warning.message}" for warning in told)
+            digest.update("\0".join(found).encode("utf-8", "surrogateescape") + b"\0\0")
     except I18nSyncError:
         return None
     return digest.digest()
