@@ -117,10 +117,42 @@ def test_a_damaged_signature_table_is_read_past_and_written_again(
     data = bytearray(table.read_bytes())
     data[-1] ^= 0xFF
     table.write_bytes(bytes(data))
+    # A file written again with the same bytes: the run cannot take every file's signature
+    # as the remembered run's, and looks each one up in the damaged table.
+    touched = [root / "site" / "tr" / "guide0.md", root / "site" / "de" / "guide2.md"]
+    touched[0].write_bytes(touched[0].read_bytes())
     report = run(load_config(root))
     assert report.changes == () and len(looked["read"]) > 40  # every file read again
     looked["read"].clear()
-    assert run(load_config(root)) == report and looked["read"] == []
+    touched[1].write_bytes(touched[1].read_bytes())
+    assert run(load_config(root)) == report and looked["read"] == ["site/de/guide2.md"]
+
+
+def test_a_run_that_finds_every_signature_unchanged_takes_no_digest(
+    tmp_path: Path, later: None, looked: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The remembered plan holds every file's signature: when each is the same, its key is the
+    # remembered run's, and neither the table nor a file is read.
+    root = settled_project(tmp_path, looked)
+    observed: list[object] = []
+    monkeypatch.setattr(cache_module, "observe", lambda *args: observed.append(args))
+    assert run(load_config(root)).changes == ()
+    assert observed == [] and looked == {"read": [], "planned": []}
+
+
+def test_files_written_again_with_the_same_bytes_are_taken_by_signature_after_one_look(
+    tmp_path: Path, later: None, looked: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A checkout of another branch and back writes files again with the same bytes: one run
+    # reads them, and keeps their new signatures with the plan for the runs after it.
+    root = settled_project(tmp_path, looked)
+    for path in ("docs/guide0.md", "locales/tr/guide0.po", "site/de/part/guide1.md"):
+        (root / path).write_bytes((root / path).read_bytes())
+    assert run(load_config(root)).changes == ()
+    assert sorted(looked["read"]) == ["docs/guide0.md", "locales/tr/guide0.po", "site/de/part/guide1.md"]
+    observed: list[object] = []
+    monkeypatch.setattr(cache_module, "observe", lambda *args: observed.append(args))
+    assert run(load_config(root)).changes == () and observed == []
 
 
 def test_a_new_source_is_found_though_nothing_else_changed(

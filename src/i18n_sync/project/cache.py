@@ -29,7 +29,7 @@ import struct
 import sys
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import field
+from dataclasses import field, replace
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -40,13 +40,13 @@ from i18n_sync.project.cachefiles import load_kept, read_sealed, write_sealed
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import read_many
 from i18n_sync.project.jobcache import JobCache, open_job_cache
-from i18n_sync.project.signatures import MISSING, observe
+from i18n_sync.project.signatures import MISSING, observe, unchanged
 from i18n_sync.record import record
 
 CACHE_VARIABLE = "I18N_SYNC_CACHE_DIR"
 _FORMAT = b"i18n-sync run cache 3\n"
 # A remembered run's plan (`quick_memo`): what it was made from, and the files it names.
-_PLAN = b"i18n-sync run plan 2\n"
+_PLAN = b"i18n-sync run plan 3\n"
 # A remembered report is a few kilobytes a language; a larger file was not written by the
 # tool, and reading it whole could take the memory (a sparse file of gigabytes takes no disk).
 _LIMIT = 64 << 20
@@ -142,7 +142,10 @@ class RunMemo:
 
     `unread` are the files whose digests came from their signatures (`signatures`):
     a run the memo cannot answer reads them first (`read_all`). `listing` is what the
-    plan was made from (`quick_memo`), and `root` the project's folder.
+    plan was made from (`quick_memo`), and `root` the project's folder. `packed` is
+    the files' signatures when all are settled (`signatures.Seen.packed`); `others`
+    the paths the plan checked beside the files, for a memo made from a remembered
+    plan (`from_plan`).
     """
 
     file: Path
@@ -153,6 +156,9 @@ class RunMemo:
     unread: tuple[str, ...] = ()
     listing: bytes = b""
     root: Path | None = None
+    packed: bytes = b""
+    others: tuple[str, ...] = ()
+    from_plan: bool = False
 
     def read_all(self, config: Config) -> RunMemo | None:
         """This memo with every file's bytes in its snapshot, and its key made from them (a file
@@ -167,7 +173,7 @@ class RunMemo:
             digests[path] = MISSING if data is None else hashlib.sha256(data).digest()
         snapshot = {**self.snapshot, **rest}
         key = _key(self.base + self.listing, digests)
-        return RunMemo(self.file, key, snapshot, self.base, digests, (), self.listing, self.root)
+        return replace(self, key=key, snapshot=snapshot, digests=digests, unread=())
 
     def jobs(self, config: Config) -> JobCache:
         """The cache of single jobs' results, for a run this memo could not answer."""
@@ -193,22 +199,34 @@ class RunMemo:
 
         Only such a run is remembered: its key is then the state of the files
         after it too, so the next run with that key has nothing to do. Its plan is
-        kept too (`quick_memo`): the memo's files and `checked`, the other paths the
-        plan checked (a render's templates, which it may not write through a symlink).
+        kept too (`_keep_plan`); `checked` are the paths the plan checked.
         """
         if failed or any(self.snapshot.get(change.path) != change.content for change in changes):
             return False
         payload = pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)
         if not write_sealed(self.file, _FORMAT, payload, self.key):
             return False
-        wanted = sorted(self.digests)
-        others = sorted(set(checked).difference(wanted))
-        if self.listing and self.root is not None and _plain_paths(self.root, [*wanted, *others], others):
-            names = "\0".join([*wanted, *others]).encode("utf-8", "surrogateescape")
-            plan = self.listing + struct.pack("<Q", len(wanted)) + names
-            file = self.file.with_name("plan-" + self.file.name.removeprefix("run-"))
-            write_sealed(file, _PLAN, plan, self.base.hex())
+        self._keep_plan(sorted(set(checked).difference(self.digests)))
         return True
+
+    def keep_plan(self) -> None:
+        """Keep the files' new signatures with the remembered plan this memo was made from, once
+        the record is recalled: files written again with the same bytes (a checkout of another
+        branch and back) are then taken by their signatures alone again."""
+        if self.from_plan and self.packed:
+            self._keep_plan(list(self.others))
+
+    def _keep_plan(self, others: list[str]) -> None:
+        """Keep the plan (`quick_memo`): what it was made from, the memo's files and `others`, the
+        other paths it checked (a render's templates, which it may not write through a symlink)."""
+        wanted = sorted(self.digests)
+        if not self.listing or self.root is None or not _plain_paths(self.root, [*wanted, *others], others):
+            return
+        names = "\0".join([*wanted, *others]).encode("utf-8", "surrogateescape")
+        counts = struct.pack("<QQ", len(wanted), len(self.packed))
+        plan = self.listing + counts + self.packed + self.key.encode("ascii") + names
+        file = self.file.with_name("plan-" + self.file.name.removeprefix("run-"))
+        write_sealed(file, _PLAN, plan, self.base.hex())
 
 
 def _refusal(folder: Path, config: Config) -> str | None:
@@ -314,17 +332,25 @@ def quick_memo(
     base = _base(config, steps)
     folder, project = where
     payload = read_sealed(folder / f"plan-{project}.cache", _PLAN, _LIMIT, base.hex())
-    start = len(listing) + 8
+    start = len(listing) + 16
     if payload is None or len(payload) < start or bytes(payload[: len(listing)]) != listing:
         return None
-    (count,) = struct.unpack_from("<Q", payload, len(listing))
-    names = bytes(payload[start:]).decode("utf-8", "surrogateescape").split("\0")
+    count, size = struct.unpack_from("<QQ", payload, len(listing))
+    packed = bytes(payload[start : start + size])
+    key = bytes(payload[start + size : start + size + 64]).decode("ascii", "replace")
+    names = bytes(payload[start + size + 64 :]).decode("utf-8", "surrogateescape").split("\0")
     if count > len(names):
         return None
     wanted, others = names[:count], names[count:]
     if not _plain_paths(config.root, names, others):
         return None
-    return _observed(config, where, base, wanted, listing)
+    if unchanged(config.root, wanted, config.settings.max_file_size, packed):
+        # Every file as the remembered run found it: its key, and nothing read (`read_all`
+        # reads them all when the record is gone).
+        file = folder / f"run-{project}.cache"
+        return RunMemo(file, key, {}, base, {}, tuple(wanted), listing, config.root)
+    memo = _observed(config, where, base, wanted, listing)
+    return None if memo is None else replace(memo, others=tuple(others), from_plan=True)
 
 
 def _folder(config: Config, environ: Mapping[str, str]) -> tuple[Path, str] | None:
@@ -354,7 +380,7 @@ def _observed(
     unread = tuple(path for path in wanted if path not in seen.read)
     key = _key(base + listing, seen.digests)
     file = folder / f"run-{project}.cache"
-    return RunMemo(file, key, seen.read, base, seen.digests, unread, listing, config.root)
+    return RunMemo(file, key, seen.read, base, seen.digests, unread, listing, config.root, seen.packed)
 
 
 def _plain_paths(root: Path, paths: Sequence[str], files: Iterable[str]) -> bool:

@@ -42,7 +42,8 @@ from i18n_sync.project.files import Folders, read_many
 from i18n_sync.record import record
 
 _FORMAT = b"i18n-sync file signatures 1\n"
-# Device, inode, size, mode, modification and change time (ns); then the digest.
+# Device, inode, size, mode, modification and change time (ns); in the table, then the digest.
+_SIGNATURE = struct.Struct("<QQQIqq")
 _ROW = struct.Struct("<QQQIqq32s")
 _LIMIT = 256 << 20
 # How long after its last change a file's signature is trusted: beyond the clock tick
@@ -62,13 +63,33 @@ _signature_of: Callable[[os.stat_result], Signature] = attrgetter(
 )
 
 
+# A missing file's signature among others (`Seen.packed`): no file has the mode 0.
+_ABSENT: Signature = (0, 0, 0, 0, 0, 0)
+
+
 @record
 class Seen:
     """What a look at the files found: each file's digest (`MISSING` when there is none), and
-    the bytes of those it read; the others' digests came from their signatures."""
+    the bytes of those it read; the others' digests came from their signatures.
+
+    `packed` is every file's signature, in the order looked at, when each is settled
+    (`_settled`): a later look that finds the same ones (`unchanged`) finds the same bytes.
+    """
 
     digests: Mapping[str, bytes]
     read: Mapping[str, bytes | None]
+    packed: bytes = b""
+
+
+def unchanged(root: Path, wanted: Sequence[str], limit: int | None, packed: bytes) -> bool:
+    """Whether every file of `wanted` has the signature it had when `packed` (`Seen.packed`)
+    was taken: a missing one is still missing, and none was read or hashed to tell."""
+    if not packed or len(packed) != len(wanted) * _SIGNATURE.size:
+        return False
+    found = _signatures(root, wanted, limit)
+    if found is None:
+        return False
+    return [signature or _ABSENT for signature in found.values()] == list(_SIGNATURE.iter_unpack(packed))
 
 
 def observe(root: Path, wanted: Sequence[str], limit: int | None, table: Path) -> Seen | None:
@@ -104,7 +125,10 @@ def observe(root: Path, wanted: Sequence[str], limit: int | None, table: Path) -
         digests[path] = MISSING if data is None else hashlib.sha256(data).digest()
     if unread:
         _save(table, stamp, signatures, digests)
-    return Seen(digests, read)
+    packed = b""
+    if all(signature is None or _settled(signature, stamp) for signature in signatures.values()):
+        packed = b"".join(_SIGNATURE.pack(*(signature or _ABSENT)) for signature in signatures.values())
+    return Seen(digests, read, packed)
 
 
 def _signatures(root: Path, wanted: Sequence[str], limit: int | None) -> dict[str, Signature | None] | None:

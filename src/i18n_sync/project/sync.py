@@ -421,7 +421,8 @@ def run(
     listing = _listing(config, candidates) if seeds is None else None
     quick = None if listing is None else quick_memo(config, memo_steps, listing, environ)
     remembered = _recalled(quick)
-    if remembered is not None:
+    if quick is not None and remembered is not None:
+        quick.keep_plan()
         return remembered
     documents = plan_documents(config, find_sources(config, candidates))
     memo = None
