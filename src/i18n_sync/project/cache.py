@@ -344,7 +344,7 @@ def quick_memo(
     wanted, others = names[:count], names[count:]
     if not _plain_paths(config.root, names, others):
         return None
-    if unchanged(config.root, wanted, config.settings.max_file_size, packed):
+    if unchanged(config.root, wanted, packed):
         # Every file as the remembered run found it: its key, and nothing read (`read_all`
         # reads them all when the record is gone).
         file = folder / f"run-{project}.cache"
@@ -388,8 +388,7 @@ def _plain_paths(root: Path, paths: Sequence[str], files: Iterable[str]) -> bool
     missing), and each of `files` is a plain file or missing: the plan's checks of them then
     depend on their names alone. (The memo's files are looked at by `signatures.observe`.)"""
     folders = set()
-    for path in paths:
-        folder = path.rpartition("/")[0]
+    for folder in {path.rpartition("/")[0] for path in paths}:  # a few hundred, for 28,000 files
         while folder and folder not in folders:
             folders.add(folder)
             folder = folder.rpartition("/")[0]

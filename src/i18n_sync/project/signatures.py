@@ -81,15 +81,28 @@ class Seen:
     packed: bytes = b""
 
 
-def unchanged(root: Path, wanted: Sequence[str], limit: int | None, packed: bytes) -> bool:
+def unchanged(root: Path, wanted: Sequence[str], packed: bytes) -> bool:
     """Whether every file of `wanted` has the signature it had when `packed` (`Seen.packed`)
-    was taken: a missing one is still missing, and none was read or hashed to tell."""
+    was taken: a missing one is still missing, and none was read or hashed to tell.
+
+    Only for paths no folder of which is a symlink (`cache._plain_paths` saw to it):
+    each file is then at its own path under the root, and one `lstat` a file is the
+    whole cost, the first difference ending the look.
+    """
     if not packed or len(packed) != len(wanted) * _SIGNATURE.size:
         return False
-    found = _signatures(root, wanted, limit)
-    if found is None:
-        return False
-    return [signature or _ABSENT for signature in found.values()] == list(_SIGNATURE.iter_unpack(packed))
+    base = os.path.join(os.path.realpath(root), "")
+    lstat, signature_of = os.lstat, _signature_of
+    for path, signature in zip(wanted, _SIGNATURE.iter_unpack(packed), strict=True):
+        try:
+            if signature_of(lstat(base + path)) != signature:
+                return False
+        except FileNotFoundError:
+            if signature != _ABSENT:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def observe(root: Path, wanted: Sequence[str], limit: int | None, table: Path) -> Seen | None:
