@@ -155,6 +155,17 @@ def test_files_written_again_with_the_same_bytes_are_taken_by_signature_after_on
     assert run(load_config(root)).changes == () and observed == []
 
 
+def test_a_lost_plan_is_made_again_by_a_run_the_record_answers(
+    tmp_path: Path, later: None, looked: dict[str, list[str]], run_cache: Path
+) -> None:
+    root = settled_project(tmp_path, looked)
+    (plan,) = run_cache.glob("plan-*.cache")
+    plan.unlink()
+    assert run(load_config(root)).changes == () and looked["planned"] == ["plan"]
+    looked["planned"].clear()
+    assert run(load_config(root)).changes == () and looked == {"read": [], "planned": []}
+
+
 def test_a_new_source_is_found_though_nothing_else_changed(
     tmp_path: Path, later: None, looked: dict[str, list[str]]
 ) -> None:

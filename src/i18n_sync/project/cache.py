@@ -209,11 +209,14 @@ class RunMemo:
         self._keep_plan(sorted(set(checked).difference(self.digests)))
         return True
 
-    def keep_plan(self) -> None:
-        """Keep the files' new signatures with the remembered plan this memo was made from, once
-        the record is recalled: files written again with the same bytes (a checkout of another
-        branch and back) are then taken by their signatures alone again."""
-        if self.from_plan and self.packed:
+    def keep_plan(self, checked: Iterable[str] | None = None) -> None:
+        """Keep the plan of a run whose record was recalled: made again (`checked`, the paths
+        it checked), when the plan file is gone or was another run's; or, for a memo made from
+        it, with the files' new signatures: files written again with the same bytes (a checkout
+        of another branch and back) are then taken by their signatures alone again."""
+        if checked is not None:
+            self._keep_plan(sorted(set(checked).difference(self.digests)))
+        elif self.from_plan and self.packed:
             self._keep_plan(list(self.others))
 
     def _keep_plan(self, others: list[str]) -> None:
@@ -358,7 +361,8 @@ def _folder(config: Config, environ: Mapping[str, str]) -> tuple[Path, str] | No
     folder = cache_folder(environ)
     if folder is None or _refusal(folder, config) is not None:
         return None
-    return folder, hashlib.sha256(str(config.root.resolve()).encode()).hexdigest()[:24]
+    # The folder's name as the file system holds it: not always UTF-8 (a Latin-1 system's).
+    return folder, hashlib.sha256(os.fsencode(config.root.resolve())).hexdigest()[:24]
 
 
 def _base(config: Config, steps: Iterable[str]) -> bytes:

@@ -104,12 +104,13 @@ def compendium_paths(
                 config.file,
             )
         expanded = pattern.replace("{lang}", language.tag).replace("{locale}", language.code)
-        if not _is_glob(expanded) and not (root / expanded).is_file():
-            diagnostics.append(Diagnostic(expanded, None, "compendium: no such file; fix 'compendia'"))
-            continue
         try:
+            if not _is_glob(expanded) and not (root / expanded).is_file():
+                diagnostics.append(Diagnostic(expanded, None, "compendium: no such file; fix 'compendia'"))
+                continue
             matches = sorted(root.glob(expanded)) if _is_glob(expanded) else [root / expanded]
-        except (OSError, ValueError) as error:  # "**" inside a name, on the Pythons that refuse it
+        # "**" inside a name, on the Pythons that refuse it; a name longer than the file system's.
+        except (OSError, ValueError) as error:
             raise ConfigError(
                 f"the compendium pattern {pattern!r} cannot be used: {error}; fix 'compendia'", config.file
             ) from None

@@ -139,9 +139,21 @@ def observe(root: Path, wanted: Sequence[str], limit: int | None, table: Path) -
     if unread:
         _save(table, stamp, signatures, digests)
     packed = b""
-    if all(signature is None or _settled(signature, stamp) for signature in signatures.values()):
+    if all(signature is None or _trusted(signature, stamp) for signature in signatures.values()):
         packed = b"".join(_SIGNATURE.pack(*(signature or _ABSENT)) for signature in signatures.values())
     return Seen(digests, read, packed)
+
+
+def _fits(signature: Signature) -> bool:
+    """Whether the signature fits its row: a file identifier can be 128 bits (Windows, on
+    ReFS); such a file is never taken by its signature, only read."""
+    device, inode, size, mode, modified, changed = signature
+    return (
+        max(device, inode, size) < 2**64
+        and mode < 2**32
+        and min(modified, changed) >= -(2**63)
+        and max(modified, changed) < 2**63
+    )
 
 
 def _signatures(root: Path, wanted: Sequence[str], limit: int | None) -> dict[str, Signature | None] | None:
@@ -175,6 +187,11 @@ def _signatures(root: Path, wanted: Sequence[str], limit: int | None) -> dict[st
     return found
 
 
+def _trusted(signature: Signature, stamp: int) -> bool:
+    """Whether a later look may take a file with this signature, seen at `stamp`, as unchanged."""
+    return _fits(signature) and _settled(signature, stamp)
+
+
 def _settled(signature: Signature, stamp: int) -> bool:
     """Whether a file with this signature, seen at `stamp`, cannot change and keep it."""
     modified, changed = signature[4], signature[5]
@@ -190,7 +207,7 @@ def _save(
     kept = [
         (path, signature)
         for path, signature in signatures.items()
-        if signature is not None and _settled(signature, stamp)
+        if signature is not None and _trusted(signature, stamp)
     ]
     names = "\0".join(path for path, _ in kept).encode("utf-8", "surrogateescape")
     rows = b"".join(_ROW.pack(*signature, digests[path]) for path, signature in kept)

@@ -433,7 +433,8 @@ def run(
         else:
             memo = open_memo(config, memo_steps, paths, environ, listing or b"")
             remembered = _recalled(memo)
-            if remembered is not None:
+            if memo is not None and remembered is not None:
+                memo.keep_plan(written_paths(documents))  # the next run need not plan
                 return remembered
     if memo is not None:
         memo = memo.read_all(config)  # the jobs read from its snapshot
