@@ -1,8 +1,8 @@
-"""The run memo's file signatures: an unchanged file is not read again, a changed one always is.
+"""The run memo's file signatures: unchanged files are not read again, a changed one always is.
 
-A run keeps each file's stat signature beside its digest (`project.signatures`)
-and the files its plan names (`cache.quick_memo`): a run with nothing to do then
-plans nothing and reads no file. These tests move the run's clock on by ten
+A remembered run keeps its plan, its key and each file's stat signature
+(`cache.quick_memo`, `project.signatures`): a run with nothing to do then plans
+nothing and reads no file. These tests move the run's clock on by ten
 seconds (`later`), so that files written a moment before count as settled.
 """
 
@@ -44,9 +44,11 @@ def looked(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     for module in (signatures, cache_module):
         real_read = module.read_many
 
-        def read_many(root: Path, relatives: list[str], *args: object, real: object = real_read) -> object:
+        def read_many(
+            root: Path, relatives: list[str], *args: object, real: object = real_read, **kw: object
+        ) -> object:
             seen["read"].extend(relatives)
-            return real(root, relatives, *args)  # type: ignore[operator]
+            return real(root, relatives, *args, **kw)  # type: ignore[operator]
 
         monkeypatch.setattr(module, "read_many", read_many)
     real_plan = sync_module.plan_documents
@@ -109,30 +111,11 @@ def test_a_file_changed_behind_its_size_and_time_is_read_again(
     assert "# Kılavuz 9" in output.read_text(encoding="utf-8")
 
 
-def test_a_damaged_signature_table_is_read_past_and_written_again(
-    tmp_path: Path, later: None, looked: dict[str, list[str]], run_cache: Path
-) -> None:
-    root = settled_project(tmp_path, looked)
-    (table,) = run_cache.glob("files-*.cache")
-    data = bytearray(table.read_bytes())
-    data[-1] ^= 0xFF
-    table.write_bytes(bytes(data))
-    # A file written again with the same bytes: the run cannot take every file's signature
-    # as the remembered run's, and looks each one up in the damaged table.
-    touched = [root / "site" / "tr" / "guide0.md", root / "site" / "de" / "guide2.md"]
-    touched[0].write_bytes(touched[0].read_bytes())
-    report = run(load_config(root))
-    assert report.changes == () and len(looked["read"]) > 40  # every file read again
-    looked["read"].clear()
-    touched[1].write_bytes(touched[1].read_bytes())
-    assert run(load_config(root)) == report and looked["read"] == ["site/de/guide2.md"]
-
-
 def test_a_run_that_finds_every_signature_unchanged_takes_no_digest(
     tmp_path: Path, later: None, looked: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The remembered plan holds every file's signature: when each is the same, its key is the
-    # remembered run's, and neither the table nor a file is read.
+    # remembered run's, and no file is read.
     root = settled_project(tmp_path, looked)
     observed: list[object] = []
     monkeypatch.setattr(cache_module, "observe", lambda *args: observed.append(args))
@@ -144,12 +127,12 @@ def test_files_written_again_with_the_same_bytes_are_taken_by_signature_after_on
     tmp_path: Path, later: None, looked: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A checkout of another branch and back writes files again with the same bytes: one run
-    # reads them, and keeps their new signatures with the plan for the runs after it.
+    # reads the files, and keeps their new signatures with the plan for the runs after it.
     root = settled_project(tmp_path, looked)
     for path in ("docs/guide0.md", "locales/tr/guide0.po", "site/de/part/guide1.md"):
         (root / path).write_bytes((root / path).read_bytes())
     assert run(load_config(root)).changes == ()
-    assert sorted(looked["read"]) == ["docs/guide0.md", "locales/tr/guide0.po", "site/de/part/guide1.md"]
+    assert "site/de/part/guide1.md" in looked["read"] and looked["planned"] == []
     observed: list[object] = []
     monkeypatch.setattr(cache_module, "observe", lambda *args: observed.append(args))
     assert run(load_config(root)).changes == () and observed == []
@@ -163,6 +146,7 @@ def test_a_lost_plan_is_made_again_by_a_run_the_record_answers(
     plan.unlink()
     assert run(load_config(root)).changes == () and looked["planned"] == ["plan"]
     looked["planned"].clear()
+    looked["read"].clear()
     assert run(load_config(root)).changes == () and looked == {"read": [], "planned": []}
 
 

@@ -7,11 +7,10 @@ file already as it would write it, its report is stored under a key that
 hashes all of those; a later run whose key is the same returns that report
 without parsing, merging or rendering anything. Nothing is trusted blindly:
 the key covers the content of every file, a changed byte anywhere gives
-another key, and a damaged cache file fails its checksum and is ignored. A
-file's digest is taken from an earlier read while its stat signature is
-unchanged (`signatures`), and the plan from the run remembered while the
-files it was made from are the same (`quick_memo`): a run with nothing to do
-then neither plans nor reads.
+another key, and a damaged cache file fails its checksum and is ignored. The
+remembered run's plan and key are taken again while the files the plan was made
+from are the same and every file has the stat signature it had then
+(`quick_memo`, `signatures`): a run with nothing to do neither plans nor reads.
 
 The cache lives outside the repository (``$XDG_CACHE_HOME/i18n-sync``, or
 ``I18N_SYNC_CACHE_DIR``), one file per project: it is never committed by
@@ -140,12 +139,12 @@ def _entries(folder: str) -> tuple[str, ...]:
 class RunMemo:
     """The key of one run and where its record goes; `snapshot` is the files' bytes before it.
 
-    `unread` are the files whose digests came from their signatures (`signatures`):
-    a run the memo cannot answer reads them first (`read_all`). `listing` is what the
-    plan was made from (`quick_memo`), and `root` the project's folder. `packed` is
-    the files' signatures when all are settled (`signatures.Seen.packed`); `others`
-    the paths the plan checked beside the files, for a memo made from a remembered
-    plan (`from_plan`).
+    `unread` are the files not read: all of them when the key came from the remembered
+    plan (`quick_memo`); a run the memo cannot answer reads them first (`read_all`).
+    `listing` is what the plan was made from (`quick_memo`), and `root` the project's
+    folder. `packed` is the files' signatures when all are settled
+    (`signatures.Seen.packed`); `others` the paths the plan checked beside the files,
+    for a memo made from a remembered plan (`from_plan`).
     """
 
     file: Path
@@ -378,7 +377,7 @@ def _observed(
 ) -> RunMemo | None:
     """The memo of a run over the files `wanted` (sorted), their digests found by `observe`."""
     folder, project = where
-    seen = observe(config.root, wanted, config.settings.max_file_size, folder / f"files-{project}.cache")
+    seen = observe(config.root, wanted, config.settings.max_file_size)
     if seen is None:
         return None  # a symlink, a folder or a device where a file should be: the run says what is wrong
     unread = tuple(path for path in wanted if path not in seen.read)

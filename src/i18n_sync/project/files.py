@@ -224,7 +224,11 @@ def _open_in_folder(root: Path, relative: str, error: type[I18nSyncError], folde
 
 
 def read_many(
-    root: Path, relatives: Iterable[str], limit: int | None = None, folders: Folders | None = None
+    root: Path,
+    relatives: Iterable[str],
+    limit: int | None = None,
+    folders: Folders | None = None,
+    stats: dict[str, os.stat_result] | None = None,
 ) -> dict[str, bytes | None] | None:
     """Many files' bytes at once (None for a missing one), or None when any is not a plain file.
 
@@ -232,7 +236,7 @@ def read_many(
     run's snapshot reads thousands of files in a few folders. The last part of each
     path is opened with O_NOFOLLOW, so a symlink there is a reason to give up, as is
     a folder that leads out of `root`; the caller then reads file by file and says
-    what is wrong.
+    what is wrong. `stats` gets each file's `os.fstat`, taken before it is read.
     """
     folders = Folders(root) if folders is None else folders
     found: dict[str, bytes | None] = {}
@@ -252,11 +256,14 @@ def read_many(
         except OSError:
             return None
         try:
-            found[relative] = _read_regular(handle, relative, limit, WriteError)
+            status = os.fstat(handle)
+            found[relative] = _read_regular(handle, relative, limit, WriteError, status)
         except (OSError, I18nSyncError):
             return None
         finally:
             os.close(handle)
+        if stats is not None:
+            stats[relative] = status
     return found
 
 
@@ -276,8 +283,14 @@ def _real_path(root: Path, relative: str, error: type[I18nSyncError]) -> str:
     return path
 
 
-def _read_regular(handle: int, relative: str, limit: int | None, error: type[I18nSyncError]) -> bytes:
-    status = os.fstat(handle)
+def _read_regular(
+    handle: int,
+    relative: str,
+    limit: int | None,
+    error: type[I18nSyncError],
+    status: os.stat_result | None = None,
+) -> bytes:
+    status = os.fstat(handle) if status is None else status  # the caller's, when it took one
     if stat.S_ISDIR(status.st_mode):
         raise WriteError("is a folder, not a file; move it away", relative)
     if not stat.S_ISREG(status.st_mode):
