@@ -326,7 +326,7 @@ def quick_memo(
     compared here. The folders' part is what `plan.plan_documents` checks (no
     symlink on the way, no folder under two names): it is a pure function of the
     paths when no folder on them is a symlink, so a plan is kept (`RunMemo.remember`)
-    and used only when none is (`_plain_folders`).
+    and used only when none is (`_plain_paths`).
     """
     where = _folder(config, environ)
     if where is None:
@@ -375,21 +375,20 @@ def _base(config: Config, steps: Iterable[str]) -> bytes:
 def _observed(
     config: Config, where: tuple[Path, str], base: bytes, wanted: list[str], listing: bytes
 ) -> RunMemo | None:
-    """The memo of a run over the files `wanted` (sorted), their digests found by `observe`."""
+    """The memo of a run over the files `wanted` (sorted), each read (`signatures.observe`)."""
     folder, project = where
     seen = observe(config.root, wanted, config.settings.max_file_size)
     if seen is None:
         return None  # a symlink, a folder or a device where a file should be: the run says what is wrong
-    unread = tuple(path for path in wanted if path not in seen.read)
     key = _key(base + listing, seen.digests)
     file = folder / f"run-{project}.cache"
-    return RunMemo(file, key, seen.read, base, seen.digests, unread, listing, config.root, seen.packed)
+    return RunMemo(file, key, seen.read, base, seen.digests, (), listing, config.root, seen.packed)
 
 
 def _plain_paths(root: Path, paths: Sequence[str], files: Iterable[str]) -> bool:
     """Whether no folder on the way to `paths` is a symlink or a file (each is a folder, or
     missing), and each of `files` is a plain file or missing: the plan's checks of them then
-    depend on their names alone. (The memo's files are looked at by `signatures.observe`.)"""
+    depend on their names alone. (The memo's files are looked at by `signatures.unchanged`.)"""
     folders = set()
     for folder in {path.rpartition("/")[0] for path in paths}:  # a few hundred, for 28,000 files
         while folder and folder not in folders:
