@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
+
+from i18n_sync.project import signatures
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -27,3 +30,10 @@ def run_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     folder = tmp_path_factory.mktemp("run-cache")
     monkeypatch.setenv("I18N_SYNC_CACHE_DIR", str(folder))
     return folder
+
+
+@pytest.fixture
+def later(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every look at the files is made ten seconds from now: what was written before is settled
+    (`project.signatures`), and a run may take the files by their signatures."""
+    monkeypatch.setattr(signatures, "_clock", lambda: time.time_ns() + 10_000_000_000)

@@ -9,7 +9,6 @@ seconds (`later`), so that files written a moment before count as settled.
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,12 +27,6 @@ from test_job_cache import synced
 from test_scale import TR
 
 SECOND = 1_000_000_000
-
-
-@pytest.fixture
-def later(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every look at the files is made ten seconds from now: what was written before is settled."""
-    monkeypatch.setattr(signatures, "_clock", lambda: time.time_ns() + 10 * SECOND)
 
 
 @pytest.fixture

@@ -2,34 +2,25 @@
 
 A run with nothing to do must report exactly what a run without the cache reports
 (``I18N_SYNC_CACHE_DIR=off``), and any change a pull request can make must be noticed.
-The runs' clock is moved ten seconds on (`later`), as in tests/test_signatures.py, so
+The runs' clock is moved ten seconds on (`later`, in tests/conftest.py), so
 that files written a moment before count as settled.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
 
 from helpers import invoke
 from i18n_sync.errors import I18nSyncError
-from i18n_sync.project import signatures
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.config import load_config
 from i18n_sync.project.sync import run
 from test_job_cache import synced
 
-SECOND = 1_000_000_000
 OFF = {CACHE_VARIABLE: "off"}
-
-
-@pytest.fixture
-def later(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every look at the files is made ten seconds from now: what was written before is settled."""
-    monkeypatch.setattr(signatures, "_clock", lambda: time.time_ns() + 10 * SECOND)
 
 
 def remembered_render(tmp_path: Path) -> Path:

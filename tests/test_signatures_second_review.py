@@ -4,21 +4,19 @@ failed on a218734.
 The contract: a run answered from the cache reports exactly what a run with
 ``I18N_SYNC_CACHE_DIR=off`` reports, and a run never ends in a traceback where a run
 without the cache would give a result or a clear error. The runs' clock is moved ten
-seconds on (`later`), as in tests/test_signatures.py, so that files written a moment
+seconds on (`later`, in tests/conftest.py), so that files written a moment
 before count as settled.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
 
 from helpers import invoke
 from i18n_sync.errors import I18nSyncError
-from i18n_sync.project import signatures
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.config import load_config
 from i18n_sync.project.files import is_current
@@ -26,14 +24,7 @@ from i18n_sync.project.sync import run
 from test_job_cache import synced
 from test_scale import make_docs
 
-SECOND = 1_000_000_000
 OFF = {CACHE_VARIABLE: "off"}
-
-
-@pytest.fixture
-def later(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every look at the files is made ten seconds from now: what was written before is settled."""
-    monkeypatch.setattr(signatures, "_clock", lambda: time.time_ns() + 10 * SECOND)
 
 
 def outcome(root: Path, environ: dict[str, str] | None = None) -> object:
