@@ -45,6 +45,13 @@ def outcome(root: Path, steps: tuple[str, ...], environ: dict[str, str] | None =
     )
 
 
+def assert_render_refused(root: Path, words: str) -> None:
+    """A `render` run without the cache refuses, saying `words`; a run with it says the same."""
+    fresh = outcome(root, ("render",), OFF)
+    assert isinstance(fresh, str) and words in fresh
+    assert outcome(root, ("render",)) == fresh
+
+
 def test_render_recalls_a_plan_though_a_template_became_a_symlink(tmp_path: Path, later: None) -> None:
     """A `render` run's files do not include the templates, but its plan checks them: a
     template a pull request replaced with a symlink is refused ("is a symlink; refusing to
@@ -54,9 +61,7 @@ def test_render_recalls_a_plan_though_a_template_became_a_symlink(tmp_path: Path
     template = root / "locales" / "guide0.pot"
     template.unlink()
     template.symlink_to("guide2.pot")
-    fresh = outcome(root, ("render",), OFF)
-    assert isinstance(fresh, str) and "is a symlink" in fresh
-    assert outcome(root, ("render",)) == fresh
+    assert_render_refused(root, "is a symlink")
 
 
 def test_render_recalls_a_plan_though_a_template_folder_leads_out_of_the_repository(
@@ -70,9 +75,7 @@ def test_render_recalls_a_plan_though_a_template_folder_leads_out_of_the_reposit
     outside = tmp_path.parent / (tmp_path.name + "-outside")
     (root / "locales" / "part").rename(outside)
     (root / "locales" / "part").symlink_to(outside)
-    fresh = outcome(root, ("render",), OFF)
-    assert isinstance(fresh, str) and "outside the repository" in fresh
-    assert outcome(root, ("render",)) == fresh
+    assert_render_refused(root, "outside the repository")
 
 
 # --- Found while comparing cached and uncached runs; older than 230c015 (the memo's key) ---------

@@ -418,7 +418,8 @@ def run(
     date = creation_date(environ)
     candidates = source_candidates(config)
     memo_steps = (*steps, *(f"lang:{tag}" for tag in languages), *(("force",) if force else ()))
-    listing = _listing(config, candidates) if seeds is None else None
+    compendia = _compendia(config) if seeds is None else None
+    listing = None if compendia is None else _listing(candidates, compendia)
     quick = None if listing is None else quick_memo(config, memo_steps, listing, environ)
     remembered = _recalled(quick)
     if quick is not None and remembered is not None:
@@ -427,7 +428,7 @@ def run(
     documents = plan_documents(config, find_sources(config, candidates))
     memo = None
     if seeds is None:
-        paths = sorted({*_read_paths(config, documents, steps), *candidates})
+        paths = sorted({*_read_paths(config, documents, steps, compendia), *candidates})
         if quick is not None and quick.digests.keys() == set(paths):  # looked at already
             memo = quick
         else:
@@ -488,28 +489,48 @@ def _recalled(memo: RunMemo | None) -> RunReport | None:
     return None
 
 
-def _listing(config: Config, candidates: Collection[str]) -> bytes | None:
-    """A digest of what a plan is made from on the disk: the files the `sources` patterns
-    match and those the `compendia` patterns find (`cache.quick_memo`); None when the
-    compendia cannot be listed (the plan says why, in its own order)."""
-    digest = hashlib.sha256()
-    digest.update("\0".join(sorted(candidates)).encode("utf-8", "surrogateescape") + b"\0\0")
+# Each language's compendia: the files its patterns find, and the warnings about those they
+# name but cannot use (`memory.compendium_paths`).
+_Compendia = list[tuple[list[str], list[Diagnostic]]]
+
+
+def _compendia(config: Config) -> _Compendia | None:
+    """Each language's compendia, found once for the listing and the memo's files; None when
+    they cannot be listed (the plan says why, in its own order: `_read_paths`)."""
+    found: _Compendia = []
     try:
         for language in config.languages:
             told: list[Diagnostic] = []  # a compendium missing, or leading out: a warning of the run's
-            found = [path for path, _ in compendium_paths(config, language, told)]
-            found += (f"{warning.path}\n{warning.message}" for warning in told)
-            digest.update("\0".join(found).encode("utf-8", "surrogateescape") + b"\0\0")
+            found.append(([path for path, _ in compendium_paths(config, language, told)], told))
     except I18nSyncError:
         return None
+    return found
+
+
+def _listing(candidates: Collection[str], compendia: _Compendia) -> bytes:
+    """A digest of what a plan is made from on the disk: the files the `sources` patterns
+    match and the `compendia` (`cache.quick_memo`)."""
+    digest = hashlib.sha256()
+    digest.update("\0".join(sorted(candidates)).encode("utf-8", "surrogateescape") + b"\0\0")
+    for paths, told in compendia:
+        found = [*paths, *(f"{warning.path}\n{warning.message}" for warning in told)]
+        digest.update("\0".join(found).encode("utf-8", "surrogateescape") + b"\0\0")
     return digest.digest()
 
 
-def _read_paths(config: Config, documents: Sequence[SourceDocument], steps: Collection[str]) -> list[str]:
-    """Every file a run of `steps` reads or may write: what its result depends on."""
+def _read_paths(
+    config: Config, documents: Sequence[SourceDocument], steps: Collection[str], compendia: _Compendia | None
+) -> list[str]:
+    """Every file a run of `steps` reads or may write: what its result depends on. `compendia`:
+    as `_compendia` found them (None: found here, raising what stops them)."""
     paths = [config.file, MANIFEST]
-    for language in config.languages:
-        paths += [path for path, _ in compendium_paths(config, language, [])]
+    if compendia is None:
+        compendia = [
+            ([path for path, _ in compendium_paths(config, language, [])], [])
+            for language in config.languages
+        ]
+    for found, _ in compendia:
+        paths += found
     templates = reads_templates(steps)
     for document in documents:
         paths += [document.source, document.template] if templates else [document.source]
