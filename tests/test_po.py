@@ -398,7 +398,9 @@ def _read(text: str, fast: bool) -> object:
         reader.read(fast=fast)
     except CatalogError as error:
         return str(error)
-    return repr((reader.header, reader.messages, reader.msgid_lines))  # repr shows each line too
+    # repr shows each line too; where entries end is the layout a writer keeps (`parse_po_layout`).
+    ends = (reader.header_end, reader.ends, reader.kept, reader.trailer, reader.last_line)
+    return repr((reader.header, reader.messages, reader.msgid_lines, ends))
 
 
 def test_the_fast_path_reads_exactly_what_the_line_reader_reads() -> None:
@@ -432,6 +434,14 @@ def test_the_fast_path_reads_exactly_what_the_line_reader_reads() -> None:
         header + '\nmsgid "a"\nmsgstr "b"\n\n# comments, then the end\n',
         header + '\nmsgid "a"\nmsgstr "\\\\n\\\\\\"\\t"',
         header + '\nmsgid "a"\nmsgstr "b"\n"c\\q"\n\nmsgid "d"\nmsgstr "e"\n',
+        # Headers the fast path takes, and some it leaves to the line reader.
+        "# tr translation\n#\n#  two\n#, fuzzy, fuzzy\n" + header + '"X: y\\n"\n\nmsgid "a"\nmsgstr "b"\n',
+        'msgid ""\nmsgstr "a\\tb"',
+        "#. extracted\n" + header + '\nmsgid "a"\nmsgstr "b"\n',
+        '#: a.md\n#| msgid "p"\n' + header,
+        'msgctxt "c"\n' + header,
+        'msgid "not a header"\nmsgstr ""\n\nmsgid "a"\nmsgstr "b"\n',
+        header + '"no line feed at the end"',
     ]
     assert len(texts) > 30
     for text in texts:
@@ -470,7 +480,8 @@ def entry_lines(draw: st.DrawFn) -> list[str]:
 
 @st.composite
 def catalogue_texts(draw: st.DrawFn) -> str:
-    entries = [['msgid ""', 'msgstr ""', '"Language: tr\\n"'], *draw(st.lists(entry_lines(), max_size=4))]
+    header = [*draw(st.lists(COMMENT_LINE, max_size=2)), 'msgid ""', 'msgstr ""', '"Language: tr\\n"']
+    entries = [header, *draw(st.lists(entry_lines(), max_size=4))]
     lines: list[str] = []
     for entry in entries:  # mostly one blank line after each entry, sometimes none or two
         lines += [*entry, *draw(st.sampled_from([[""], [""], [], ["", ""]]))]

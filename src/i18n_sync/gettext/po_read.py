@@ -208,10 +208,11 @@ class Reader:
     def read_blocks(self) -> None:
         """Read block by block, as ``text.split("\\n\\n")`` cuts them, each with one match if it can.
 
-        The line reader does the first entry, and any block that does not match
-        or that continues an entry (comments before a blank line).
+        The line reader does any block that does not match or that continues an
+        entry (comments before a blank line), and the first entry unless it is a
+        header `read_header` can take.
         """
-        number, position = 1, 0
+        number, position = self.read_header()
         while position <= len(self.text):
             # Only between entries: a comment line read before this block (even an empty
             # "#: ") has begun the next entry, and its line is where that entry starts.
@@ -224,6 +225,34 @@ class Reader:
             self.read_line(number + count, "")  # the blank line that ends the block
             number += count + 1
             position = end + 2
+
+    def read_header(self) -> tuple[int, int]:
+        """Take the header entry at once if `_FAST_ENTRY` matches it; return the line and position
+        after it (line 1 and position 0, where the line reader is to read it).
+
+        Only a header with nothing the header checks refuse (``#.``, ``#:``, ``#|``, a
+        msgctxt): those are left to the line reader, whose entry says where they are.
+        A catalogue of a short document is mostly its header.
+        """
+        match = _FAST_ENTRY.match(self.text)
+        if match is None or match.group("msgid") != '""\n':
+            return 1, 0
+        comments, extracted, references, flags, previous, msgctxt, _, msgstr = match.groups()
+        if extracted or references or previous is not None or msgctxt is not None:
+            return 1, 0
+        text = self.text
+        msgid_line = 1 + text.count("\n", 0, match.start("msgid"))
+        msgstr_line = msgid_line + text.count("\n", match.start("msgid"), match.start("msgstr"))
+        self.last_line = self.header_end = text.count("\n", 0, match.end("msgstr"))
+        self.header = Entry(
+            line=1,
+            comments=[line[2:] for line in comments.split("\n")[:-1]],  # "# text" or "#"
+            flags=_split_flags(flags[2:]),
+            strings={"msgid": "", "msgstr": _fast_string(msgstr)},
+            keyword_lines={"msgid": msgid_line, "msgstr": msgstr_line},
+            last="msgstr",
+        )
+        return 1 + text.count("\n", 0, match.end()), match.end()
 
     def read_matches(self, number: int, position: int) -> tuple[int, int]:
         """Add the entries `_FAST_ENTRY` matches one after the other from line `number`.
