@@ -80,13 +80,18 @@ class DocumentOutcome:
     """What a document job sends back: its extraction, its template, its catalogues' merges.
 
     Each record the job cache keeps comes pickled by the worker, beside it (as
-    `jobcache.kept_of` sends it); a result sent only so is None.
+    `jobcache.kept_of` sends it), with its key; a result sent only so is None.
     """
 
     source: SourceResult | None
     source_kept: bytes | None
     template: TemplateResult | None
     merges: tuple[tuple[CatalogueResult | None, bytes | None], ...]
+    # The job-cache key of the extraction and of each merge the cache keeps (None: not kept).
+    # Made by the worker: a key spells out its job's records (`JobCache.key`), which costs
+    # this process, between the workers' results, as much as the merges it gathers.
+    source_key: str | None = None
+    merge_keys: tuple[str | None, ...] = ()
     # What the worker wrote ahead (`Staging.stage_here`): the template's file, then each merged
     # catalogue's, None for one not to be written; empty when the worker was not to write.
     staged: tuple[Staged | None, ...] = ()
@@ -158,14 +163,14 @@ def _in_one_pool(
         document_job,
         stages.context,
         frozenset(languages),
-        sources_how.store if sources_how else None,
-        merges_how.store if merges_how else None,
+        sources_how,
+        merges_how,
         forks(stages.workers, len(documents)),
     )
     # Progress is told of each document job, as the stage that merges (extracts, when there
     # is nothing to merge): how many merges a job makes is known only once it extracted.
     progress = stages.told("update" if languages else "extract")
-    gathered = _Gathered(stages, sources_how, languages, progress, len(documents))
+    gathered = _Gathered(stages, languages, progress, len(documents))
     staging = stages.staging
     written = frozenset(languages) & frozenset(stages.written)
     paths = [
@@ -181,14 +186,10 @@ def _in_one_pool(
     map_jobs(job, documents, stages.workers, each=gathered.take)
     if staging is not None:
         staging.close_to_workers()
-    keys: list[str | None] = []
-    for catalogue, kept in zip(gathered.jobs, gathered.kept, strict=True):
-        key = None
-        if cache is not None and merges_how is not None and kept is not None:
-            key = merges_how.key(catalogue)
+    for key, kept in zip(gathered.keys, gathered.kept, strict=True):
+        if cache is not None and key is not None and kept is not None:
             cache.put_pickled(key, kept)
-        keys.append(key)
-    return gathered.jobs, keys
+    return gathered.jobs, gathered.keys
 
 
 class _Gathered:
@@ -197,23 +198,23 @@ class _Gathered:
     def __init__(
         self,
         stages: Stages,
-        sources_how: Cached[SourceDocument, SourceResult, SourceResult] | None,
         languages: Collection[str],
         progress: Callable[[int, int], object] | None,
         total: int,
     ) -> None:
-        self.stages, self.sources_how, self.languages = stages, sources_how, languages
+        self.stages, self.languages = stages, languages
         self.progress, self.documents, self.total = progress, 0, total  # told of each document
         self.jobs: list[CatalogueJob] = []
         self.kept: list[bytes | None] = []  # each merge's pickle, when the cache keeps it
+        self.keys: list[str | None] = []  # and its key
 
     def take(self, outcome: DocumentOutcome) -> None:
         """Gather one document's records; write its template and catalogues to temporary files."""
         stages, staging = self.stages, self.stages.staging
         source = outcome.source or pickle.loads(outcome.source_kept)  # type: ignore[arg-type]
         self.documents += 1
-        if stages.cache is not None and self.sources_how is not None and outcome.source_kept is not None:
-            stages.cache.put_pickled(self.sources_how.key(source.plan), outcome.source_kept)
+        if stages.cache is not None and outcome.source_key is not None and outcome.source_kept is not None:
+            stages.cache.put_pickled(outcome.source_key, outcome.source_kept)
         template = outcome.template
         if template is None:  # the extraction failed
             stages.gather(source, {}, {})
@@ -240,11 +241,13 @@ class _Gathered:
         take_file(template.change, True)
         catalogues = {}
         own = _own_catalogue_jobs(source, template, self.languages)  # as the worker made them
-        for catalogue, (result, kept) in zip(own, outcome.merges, strict=True):
+        keys = outcome.merge_keys or (None,) * len(own)
+        for catalogue, (result, kept), key in zip(own, outcome.merges, keys, strict=True):
             merged = result or pickle.loads(kept)  # type: ignore[arg-type]
             catalogues[(_language(catalogue), catalogue.path)] = (catalogue, merged)
             self.jobs.append(catalogue)
             self.kept.append(kept)
+            self.keys.append(key)
             take_file(merged.change, merged.error is None and _language(catalogue) in stages.written)
         stages.gather(source, {template.path: template}, catalogues)
         self._told()
@@ -257,8 +260,8 @@ class _Gathered:
 def document_job(
     context: RunContext,
     languages: Collection[str],
-    source_store: Callable[[SourceDocument, SourceResult], object] | None,
-    merge_store: Callable[[CatalogueJob, CatalogueResult], CatalogueResult | None] | None,
+    sources_how: Cached[SourceDocument, SourceResult, SourceResult] | None,
+    merges_how: Cached[CatalogueJob, CatalogueResult, CatalogueResult] | None,
     forked: bool,
     plan: SourceDocument,
     staging: Staging | None = None,
@@ -266,29 +269,32 @@ def document_job(
 ) -> DocumentOutcome:
     """Extract one document, build its template, merge its catalogues in `languages`.
 
-    What the job cache keeps (the stores of `jobcache.source_stage` and
-    `jobcache.catalogue_stage`) is pickled here, on the worker's core. With
-    `staging` (`Staging.open_to_workers`), the template and the catalogues of the
-    languages `written` that change are written ahead to temporary files here too.
+    What the job cache keeps (`jobcache.source_stage` and `jobcache.catalogue_stage`)
+    is pickled here, on the worker's core, and its key made here. With `staging`
+    (`Staging.open_to_workers`), the template and the catalogues of the languages
+    `written` that change are written ahead to temporary files here too.
     """
     source = extract_source(context, plan)
-    kept = source_store(plan, source) if source_store else None
+    kept = sources_how.store(plan, source) if sources_how else None
     source_kept = None if kept is None else pickle.dumps(kept, PROTOCOL)
+    source_key = None if kept is None or sources_how is None else sources_how.key(plan)
     sent = None if forked and kept is source else source
     if source.error is not None:
-        return DocumentOutcome(sent, source_kept, None, ())
+        return DocumentOutcome(sent, source_kept, None, (), source_key=source_key)
     template = build_template_file(context, plan.template, [source])
     merges: list[tuple[CatalogueResult | None, bytes | None]] = []
+    keys: list[str | None] = []
     changes = [template.change]
     for job in _own_catalogue_jobs(source, template, languages):
         result = process_catalogue(context, job)
-        merged = kept_of(merge_store, forked, job, result)
+        merged = kept_of(merges_how.store if merges_how else None, forked, job, result)
         merges.append(merged)
+        keys.append(None if merged[1] is None or merges_how is None else merges_how.key(job))
         due = result.error is None and _language(job) in written
         changes.append(result.change if due else None)
     # Written once the job is done: a job that fails leaves no file behind.
     staged = () if staging is None else tuple(None if c is None else staging.stage_here(c) for c in changes)
-    return DocumentOutcome(sent, source_kept, template, tuple(merges), staged)
+    return DocumentOutcome(sent, source_kept, template, tuple(merges), source_key, tuple(keys), staged)
 
 
 def _own_catalogue_jobs(
