@@ -11,7 +11,7 @@ its translations were only ever suggestions.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from i18n_sync.errors import CatalogError, ConfigError, Diagnostic, I18nSyncError
@@ -31,8 +31,10 @@ def gather_memories(
     documents: Sequence[SourceDocument],
     diagnostics: list[Diagnostic],
     own: Mapping[str, Sequence[Suggestion]],
+    languages: Collection[str] | None = None,
 ) -> dict[str, Memory]:
-    """Each language's memory, by BCP 47 tag; warnings about compendia go to `diagnostics`.
+    """Each language's memory (of `languages`, default all), by BCP 47 tag; warnings about
+    compendia go to `diagnostics`.
 
     `own` holds the suggestions of each catalogue of `memory_catalogues`, read
     by the caller (on every core, from the run's snapshot; see `catalogue_suggestions`).
@@ -40,6 +42,8 @@ def gather_memories(
     memories = {}
     catalogues = _catalogues_by_language(documents)
     for language in config.languages:
+        if languages is not None and language.tag not in languages:
+            continue
         suggestions: list[Suggestion] = []
         for path in catalogues.get(language.tag, ()):
             suggestions += own.get(path, ())
@@ -49,12 +53,16 @@ def gather_memories(
     return memories
 
 
-def memory_catalogues(config: Config, documents: Sequence[SourceDocument]) -> list[str]:
-    """The catalogues whose translations make the memory, every language's, in document order."""
+def memory_catalogues(
+    config: Config, documents: Sequence[SourceDocument], languages: Collection[str] | None = None
+) -> list[str]:
+    """The catalogues whose translations make the memory of `languages` (default: every
+    language's), in document order."""
     if config.settings.translation_memory == "off":
         return []
     catalogues = _catalogues_by_language(documents)
-    return [path for language in config.languages for path in catalogues.get(language.tag, ())]
+    tags = [language.tag for language in config.languages if languages is None or language.tag in languages]
+    return [path for tag in tags for path in catalogues.get(tag, ())]
 
 
 def _catalogues_by_language(documents: Sequence[SourceDocument]) -> dict[str, list[str]]:

@@ -428,7 +428,8 @@ def run(
     documents = plan_documents(config, find_sources(config, candidates))
     memo = None
     if seeds is None:
-        paths = sorted({*_read_paths(config, documents, steps, compendia), *candidates})
+        needed = needed_languages(config, languages)
+        paths = sorted({*_read_paths(config, documents, steps, compendia, needed), *candidates})
         if quick is not None and quick.digests.keys() == set(paths):  # looked at already
             memo = quick
         else:
@@ -519,25 +520,32 @@ def _listing(candidates: Collection[str], compendia: _Compendia) -> bytes:
 
 
 def _read_paths(
-    config: Config, documents: Sequence[SourceDocument], steps: Collection[str], compendia: _Compendia | None
+    config: Config,
+    documents: Sequence[SourceDocument],
+    steps: Collection[str],
+    compendia: _Compendia | None,
+    needed: Collection[str],
 ) -> list[str]:
-    """Every file a run of `steps` reads or may write: what its result depends on. `compendia`:
-    as `_compendia` found them (None: found here, raising what stops them)."""
+    """Every file a run of `steps` in the `needed` languages (`needed_languages`) reads or may
+    write: what its result depends on. `compendia`: as `_compendia` found them (None: found
+    here, raising what stops them)."""
     paths = [config.file, MANIFEST]
     if compendia is None:
         compendia = [
             ([path for path, _ in compendium_paths(config, language, [])], [])
             for language in config.languages
         ]
-    for found, _ in compendia:
-        paths += found
+    for language, (found, _) in zip(config.languages, compendia, strict=True):
+        if language.tag in needed:
+            paths += found
     templates = reads_templates(steps)
     for document in documents:
         paths += [document.source, document.template] if templates else [document.source]
         if document.source_output:
             paths.append(document.source_output)
         for target in document.targets:
-            paths += [target.catalog, target.output]
+            if target.language.tag in needed:
+                paths += [target.catalog, target.output]
     return paths
 
 
@@ -588,23 +596,19 @@ def execute(
     if workers is None:
         workers = worker_count(dict(environ))
     warnings: list[Diagnostic] = []
+    chosen = set(languages) or {language.tag for language in config.languages}
+    needed = needed_languages(config, languages)
     memories = {}
     if "update" in steps:
         given = {**(files or {}), **(seeds or {})}  # read as the jobs read them (`RunContext`)
         # A catalogue the snapshot found missing has nothing to give: no job for it (a first run).
-        paths = [path for path in memory_catalogues(config, documents) if given.get(path, b"") is not None]
+        paths = [p for p in memory_catalogues(config, documents, needed) if given.get(p, b"") is not None]
         read = partial(catalogue_suggestions, config, seeds=given)
         found, _ = map_cached(cache, memory_stage(cache, config) if cache else None, read, paths, workers)
-        memories = gather_memories(config, documents, warnings, dict(zip(paths, found, strict=True)))
+        memories = gather_memories(config, documents, warnings, dict(zip(paths, found, strict=True)), needed)
     policy = check_policy(config)
     date = creation_date(environ) if date is None else date
     context = RunContext(config, frozenset(steps), date, policy, memories, seeds or {}, files or {})
-    chosen = set(languages) or {language.tag for language in config.languages}
-    # Another language matters to a narrowed run only through its switcher entry, which
-    # needs its figures when it has a publish threshold.
-    needed = chosen | {
-        language.tag for language in config.languages if config.settings.publish_threshold_for(language.tag)
-    }
     planned = output_paths(documents)
     combined = _Combined(config, chosen, force, planned=planned, cache=cache, staging=staging)
     combined.diagnostics += warnings
@@ -621,6 +625,20 @@ def execute(
     if "render" in steps:
         combined.publish_all(context, documents, workers, told("render"))
     return combined
+
+
+def needed_languages(config: Config, languages: Collection[str] = ()) -> set[str]:
+    """The languages a run narrowed to `languages` (none: every language) merges, and so reads
+    the catalogues, outputs and compendia of.
+
+    Another language matters to a narrowed run only through its switcher entry, which
+    needs its figures when it has a publish threshold. So a CI job that renders one
+    language of twenty-one reads that language's files, not all of them.
+    """
+    tags = {language.tag for language in config.languages}
+    if not languages:
+        return tags
+    return set(languages) | {tag for tag in tags if config.settings.publish_threshold_for(tag)}
 
 
 def _stage(progress: Progress | None) -> Callable[[str], Callable[[int, int], None] | None]:
