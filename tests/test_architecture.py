@@ -74,7 +74,7 @@ LAYERS = [
     {"project.plan", "project.pool"},
     {"project.memory"},
     {"project.jobs"},
-    {"project.jobcache"},
+    {"project.jobcache", "project.inputs"},
     {"project.merging", "project.cache"},
     {"project.sync", "project.adopt"},
     {"project.inspect"},

@@ -15,7 +15,7 @@ import pytest
 from helpers import invoke
 from i18n_sync.project import sync as sync_module
 from i18n_sync.project.config import load_config
-from i18n_sync.project.sync import needed_languages
+from i18n_sync.project.inputs import needed_languages
 from test_scale import CONFIG, TR, make_docs
 
 ZH = """msgid ""
@@ -44,15 +44,15 @@ def _project(tmp_path: Path, extra: str = "") -> Path:
 
 @pytest.fixture
 def memo_files(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """The files each run's memo covers (`sync._read_paths`), one list a run that plans."""
+    """The files each run's memo covers (`inputs.read_paths`), one list a run that plans."""
     runs: list[list[str]] = []
-    real = sync_module._read_paths
+    real = sync_module.read_paths
 
     def read_paths(*args: object) -> list[str]:
         runs.append(real(*args))  # type: ignore[arg-type]
         return runs[-1]
 
-    monkeypatch.setattr(sync_module, "_read_paths", read_paths)
+    monkeypatch.setattr(sync_module, "read_paths", read_paths)
     return runs
 
 

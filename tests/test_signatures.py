@@ -20,9 +20,10 @@ from i18n_sync.project import signatures
 from i18n_sync.project import sync as sync_module
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.config import load_config
+from i18n_sync.project.inputs import find_compendia, listing_digest
 from i18n_sync.project.ownership import HEADER_PREFIX
 from i18n_sync.project.signatures import Signature, _settled
-from i18n_sync.project.sync import STEPS, RunReport, _compendia, _listing, run
+from i18n_sync.project.sync import STEPS, RunReport, run
 from test_job_cache import synced
 from test_scale import TR
 
@@ -177,9 +178,9 @@ def test_a_folder_turned_into_a_symlink_is_planned_again(
     # only the plan's checks look at the folders, so the plan is not taken from the cache.
     root = settled_project(tmp_path, looked)
     config = load_config(root)
-    compendia = _compendia(config)
+    compendia = find_compendia(config)
     assert compendia is not None
-    listing = _listing(sync_module.source_candidates(config), compendia)
+    listing = listing_digest(sync_module.source_candidates(config), compendia)
     assert cache_module.quick_memo(config, STEPS, listing, os.environ) is not None
     (root / "site" / "tr").rename(root / "site" / "tr-real")
     (root / "site" / "tr").symlink_to("tr-real")

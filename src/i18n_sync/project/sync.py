@@ -10,7 +10,6 @@ it wants written as `FileChange`s: the caller writes them
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -28,6 +27,7 @@ from i18n_sync.model import FileChange
 from i18n_sync.project.cache import RunMemo, cache_warning, open_memo, quick_memo
 from i18n_sync.project.cachefiles import conforms
 from i18n_sync.project.config import Config
+from i18n_sync.project.inputs import find_compendia, listing_digest, needed_languages, read_paths
 from i18n_sync.project.jobcache import (
     JobCache,
     map_cached,
@@ -45,16 +45,14 @@ from i18n_sync.project.jobs import (
     prepared_for,
     publish_and_stage,
     publish_output,
-    reads_templates,
 )
 from i18n_sync.project.memory import (
     catalogue_suggestions,
-    compendium_paths,
     gather_memories,
     memory_catalogues,
 )
 from i18n_sync.project.merging import Stages, extract_and_merge
-from i18n_sync.project.ownership import MANIFEST, manifest_change, read_manifest, refusal
+from i18n_sync.project.ownership import manifest_change, read_manifest, refusal
 from i18n_sync.project.plan import (
     SourceDocument,
     find_sources,
@@ -418,8 +416,8 @@ def run(
     date = creation_date(environ)
     candidates = source_candidates(config)
     memo_steps = (*steps, *(f"lang:{tag}" for tag in languages), *(("force",) if force else ()))
-    compendia = _compendia(config) if seeds is None else None
-    listing = None if compendia is None else _listing(candidates, compendia)
+    compendia = find_compendia(config) if seeds is None else None
+    listing = None if compendia is None else listing_digest(candidates, compendia)
     quick = None if listing is None else quick_memo(config, memo_steps, listing, environ)
     remembered = _recalled(quick)
     if quick is not None and remembered is not None:
@@ -429,7 +427,7 @@ def run(
     memo = None
     if seeds is None:
         needed = needed_languages(config, languages)
-        paths = sorted({*_read_paths(config, documents, steps, compendia, needed), *candidates})
+        paths = sorted({*read_paths(config, documents, steps, compendia, needed), *candidates})
         if quick is not None and quick.digests.keys() == set(paths):  # looked at already
             memo = quick
         else:
@@ -488,65 +486,6 @@ def _recalled(memo: RunMemo | None) -> RunReport | None:
     if isinstance(remembered, RunReport) and conforms(remembered, RunReport) and not remembered.changes:
         return remembered
     return None
-
-
-# Each language's compendia: the files its patterns find, and the warnings about those they
-# name but cannot use (`memory.compendium_paths`).
-_Compendia = list[tuple[list[str], list[Diagnostic]]]
-
-
-def _compendia(config: Config) -> _Compendia | None:
-    """Each language's compendia, found once for the listing and the memo's files; None when
-    they cannot be listed (the plan says why, in its own order: `_read_paths`)."""
-    found: _Compendia = []
-    try:
-        for language in config.languages:
-            told: list[Diagnostic] = []  # a compendium missing, or leading out: a warning of the run's
-            found.append(([path for path, _ in compendium_paths(config, language, told)], told))
-    except I18nSyncError:
-        return None
-    return found
-
-
-def _listing(candidates: Collection[str], compendia: _Compendia) -> bytes:
-    """A digest of what a plan is made from on the disk: the files the `sources` patterns
-    match and the `compendia` (`cache.quick_memo`)."""
-    digest = hashlib.sha256()
-    digest.update("\0".join(sorted(candidates)).encode("utf-8", "surrogateescape") + b"\0\0")
-    for paths, told in compendia:
-        found = [*paths, *(f"{warning.path}\n{warning.message}" for warning in told)]
-        digest.update("\0".join(found).encode("utf-8", "surrogateescape") + b"\0\0")
-    return digest.digest()
-
-
-def _read_paths(
-    config: Config,
-    documents: Sequence[SourceDocument],
-    steps: Collection[str],
-    compendia: _Compendia | None,
-    needed: Collection[str],
-) -> list[str]:
-    """Every file a run of `steps` in the `needed` languages (`needed_languages`) reads or may
-    write: what its result depends on. `compendia`: as `_compendia` found them (None: found
-    here, raising what stops them)."""
-    paths = [config.file, MANIFEST]
-    if compendia is None:
-        compendia = [
-            ([path for path, _ in compendium_paths(config, language, [])], [])
-            for language in config.languages
-        ]
-    for language, (found, _) in zip(config.languages, compendia, strict=True):
-        if language.tag in needed:
-            paths += found
-    templates = reads_templates(steps)
-    for document in documents:
-        paths += [document.source, document.template] if templates else [document.source]
-        if document.source_output:
-            paths.append(document.source_output)
-        for target in document.targets:
-            if target.language.tag in needed:
-                paths += [target.catalog, target.output]
-    return paths
 
 
 @contextmanager
@@ -625,20 +564,6 @@ def execute(
     if "render" in steps:
         combined.publish_all(context, documents, workers, told("render"))
     return combined
-
-
-def needed_languages(config: Config, languages: Collection[str] = ()) -> set[str]:
-    """The languages a run narrowed to `languages` (none: every language) merges, and so reads
-    the catalogues, outputs and compendia of.
-
-    Another language matters to a narrowed run only through its switcher entry, which
-    needs its figures when it has a publish threshold. So a CI job that renders one
-    language of twenty-one reads that language's files, not all of them.
-    """
-    tags = {language.tag for language in config.languages}
-    if not languages:
-        return tags
-    return set(languages) | {tag for tag in tags if config.settings.publish_threshold_for(tag)}
 
 
 def _stage(progress: Progress | None) -> Callable[[str], Callable[[int, int], None] | None]:
