@@ -110,7 +110,7 @@ def test_a_compendium_symlink_out_of_the_repository_removed_is_not_noticed(
 def test_a_malformed_compendium_glob_is_a_clear_error_not_a_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Pre-existing, and now met before planning (`inputs.listing_digest` catches `I18nSyncError`
+    """Pre-existing, and now met before planning (`inputs.find_compendia` catches `I18nSyncError`
     only): a `compendia` pattern Python's glob refuses ("**" inside a name) escapes as a
     bare ValueError, a traceback, on every run, with the cache or without it (a bad
     `sources` pattern is a `ConfigError`: `plan.source_candidates`)."""

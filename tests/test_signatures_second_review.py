@@ -66,7 +66,7 @@ def test_a_compendium_name_longer_than_the_file_system_allows_is_a_traceback(
     error, but only for glob patterns: a plain one is first looked at with
     ``Path.is_file()``, which on Python 3.11 raises ``OSError: [Errno 36] File name too long``
     for a name over 255 bytes (only ENOENT, ENOTDIR, EBADF and ELOOP are swallowed).
-    `inputs.listing_digest` catches `I18nSyncError` only, and it runs first in every `run`, with the
+    `inputs.find_compendia` catches `I18nSyncError` only, and it runs first in every `run`, with the
     cache or without it: a configuration a pull request can edit ends every run in a
     traceback instead of an error naming 'compendia' (or a "no such file" warning)."""
     root = synced(tmp_path)
