@@ -2,8 +2,9 @@
 
 It reads and remembers the catalogues, outputs and compendia of its own
 languages, and of the others only those its switcher needs (a language with a
-publish threshold: its figures decide its entry): with twenty-one languages
-shared out between jobs, each job reads its own files, not all of them.
+publish threshold: its figures decide its entry), and checks the paths it may
+write: with twenty-one languages shared out between jobs, each job looks at its
+own files, not all of them.
 """
 
 from __future__ import annotations
@@ -114,3 +115,22 @@ def test_the_languages_a_narrowed_run_needs(tmp_path: Path) -> None:
     assert needed_languages(config) == {"tr", "zh-CN", "de"}
     assert needed_languages(config, ["tr"]) == {"tr", "de"}
     assert needed_languages(config, ["de"]) == {"de"}
+
+
+def test_a_narrowed_run_checks_the_paths_it_may_write_only(tmp_path: Path) -> None:
+    # A symlink where a German output goes stops every run that may write German, and the
+    # Turkish job's own paths are checked as ever; the Turkish job has no German file to write.
+    root = _project(tmp_path)
+    german = root / "site" / "de" / "guide0.md"
+    german.unlink()
+    german.symlink_to("../tr/guide0.md")
+    refused = invoke(root, "sync")
+    assert refused.exit_code == 1 and "site/de/guide0.md: is a symlink" in refused.output
+    assert invoke(root, "sync", "--lang", "tr").exit_code == 0
+    assert invoke(root, "sync", "--lang", "de").exit_code == 1
+    turkish = root / "site" / "tr" / "part" / "guide1.md"
+    turkish.unlink()
+    turkish.symlink_to("../../de/part/guide1.md")
+    again = invoke(root, "sync", "--lang", "tr")
+    assert again.exit_code == 1 and "site/tr/part/guide1.md: is a symlink" in again.output
+    assert german.is_symlink() and turkish.is_symlink()  # nothing written through either

@@ -57,11 +57,17 @@ def _values(name: str, language: Language | None = None) -> dict[str, str]:
     }
 
 
-def plan_documents(config: Config, sources: Collection[str]) -> tuple[SourceDocument, ...]:
-    """Derive every path from the configuration for the given source files."""
+def plan_documents(
+    config: Config, sources: Collection[str], languages: Collection[str] | None = None
+) -> tuple[SourceDocument, ...]:
+    """Derive every path from the configuration for the given source files.
+
+    Every path a run of `languages` (default: all) may write is checked: a narrowed
+    run (``--lang``) leaves the other languages' files to the jobs that write them.
+    """
     documents = [_plan(config, source) for source in sorted(sources)]
     _check_overlaps(documents, config)
-    _check_targets(documents, config)
+    _check_targets(documents, config, languages)
     return tuple(documents)
 
 
@@ -102,15 +108,18 @@ def output_paths(documents: Collection[SourceDocument]) -> set[str]:
     return paths | {document.source_output for document in documents if document.source_output}
 
 
-def written_paths(documents: Collection[SourceDocument]) -> Iterator[str]:
-    """Every file a run may write."""
+def written_paths(
+    documents: Collection[SourceDocument], languages: Collection[str] | None = None
+) -> Iterator[str]:
+    """Every file a run of `languages` (default: all) may write."""
     for document in documents:
         yield document.template
         if document.source_output:
             yield document.source_output
         for target in document.targets:
-            yield target.catalog
-            yield target.output
+            if languages is None or target.language.tag in languages:
+                yield target.catalog
+                yield target.output
 
 
 def _check_overlaps(documents: list[SourceDocument], config: Config) -> None:
@@ -128,15 +137,17 @@ def _shared_paths(documents: Collection[SourceDocument]) -> set[str]:
     return {d.template for d in documents} | {t.catalog for d in documents for t in d.targets}
 
 
-def _check_targets(documents: list[SourceDocument], config: Config) -> None:
-    """Refuse, before any file is read or written, a path the run may not write."""
+def _check_targets(
+    documents: list[SourceDocument], config: Config, languages: Collection[str] | None
+) -> None:
+    """Refuse, before any file is read or written, a path a run of `languages` may not write."""
     written: set[str] = set()
     folded = {document.source.casefold(): document.source for document in documents}
     # A compact layout's template and catalogues are shared by every document on purpose.
     shared = _shared_paths(documents) if is_compact(config.settings) else set()
     folders = Folders(config.root)
     places: dict[str | None, str] = {}  # where each written folder really is: its first name
-    for path in written_paths(documents):
+    for path in written_paths(documents, languages):
         if path in written and path in shared:
             continue
         check_target(config.root, path, folders)

@@ -423,10 +423,10 @@ def run(
     if quick is not None and remembered is not None:
         quick.keep_plan()
         return remembered
-    documents = plan_documents(config, find_sources(config, candidates))
+    needed = needed_languages(config, languages)
+    documents = plan_documents(config, find_sources(config, candidates), needed)
     memo = None
     if seeds is None:
-        needed = needed_languages(config, languages)
         paths = sorted({*read_paths(config, documents, steps, compendia, needed), *candidates})
         if quick is not None and quick.digests.keys() == set(paths):  # looked at already
             memo = quick
@@ -434,7 +434,7 @@ def run(
             memo = open_memo(config, memo_steps, paths, environ, listing or b"")
             remembered = _recalled(memo)
             if memo is not None and remembered is not None:
-                memo.keep_plan(written_paths(documents))  # the next run need not plan
+                memo.keep_plan(written_paths(documents, needed))  # the next run need not plan
                 return remembered
     if memo is not None:
         memo = memo.read_all(config)  # the jobs read from its snapshot
@@ -462,7 +462,7 @@ def run(
         report = replace(report, diagnostics=(warning, *report.diagnostics))
     if memo is not None:
         memo.remember(
-            report.changes, bool(report.errors), replace(report, changes=()), written_paths(documents)
+            report.changes, bool(report.errors), replace(report, changes=()), written_paths(documents, needed)
         )
     if cache is not None:
         cache.save()
