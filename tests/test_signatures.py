@@ -35,7 +35,7 @@ def looked(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     """What each run read (`read`: the files whose bytes were read for the memo) and planned
     (`planned`: one entry a plan)."""
     seen: dict[str, list[str]] = {"read": [], "planned": []}
-    for module in (signatures, cache_module):
+    for module in (signatures,):  # `cache` reads through `signatures.read_files` too
         real_read = module.read_many
 
         def read_many(
@@ -225,3 +225,61 @@ def test_a_file_written_within_a_tick_of_the_look_is_read_again_by_the_next_run(
     run(load_config(root))
     looked["read"].clear()
     assert run(load_config(root)).changes == () and looked["read"] == []
+
+
+COMPENDIUM = """msgid ""
+msgstr ""
+"Language: tr\\n"
+"Content-Type: text/plain; charset=UTF-8\\n"
+"""
+
+
+def _executions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry a run that does its jobs (`sync.execute`): a remembered run has none."""
+    done: list[int] = []
+    real = sync_module.execute
+
+    def execute(*args: object, **options: object) -> object:
+        done.append(1)
+        return real(*args, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sync_module, "execute", execute)
+    return done
+
+
+@pytest.mark.parametrize("link", ["compendium", "source"])
+def test_a_symlink_inside_the_repository_keeps_the_memo_and_its_target_is_followed(
+    tmp_path: Path, later: None, monkeypatch: pytest.MonkeyPatch, link: str
+) -> None:
+    # A compendium or a source may be a symlink to a file of the repository. Its files are
+    # read one by one then, through the symlink as the jobs read them, and no signature is
+    # kept (a symlink's says nothing of its target): the memo answers while the target
+    # holds the same bytes, and a change to the target alone is a run with work.
+    root = synced(tmp_path)
+    if link == "compendium":
+        config = root / "i18n-sync.toml"
+        config.write_text(config.read_text(encoding="utf-8") + 'compendia = ["tm/{locale}.po"]\n', "utf-8")
+        target = root / "memory" / "tr.po"
+        target.parent.mkdir()
+        target.write_text(COMPENDIUM, encoding="utf-8")
+        (root / "tm").mkdir()
+        (root / "tm" / "tr.po").symlink_to("../memory/tr.po")
+        change = '\nmsgid "Text 3 that nobody translated."\nmsgstr "Kimsenin çevirmediği metin 3."\n'
+    else:
+        target = root / "docs" / "guide0.md"
+        (root / "docs" / "alias.md").symlink_to("guide0.md")
+        change = "\nOne more paragraph.\n"
+    assert invoke(root, "sync").exit_code == 0  # writes the alias's files
+    assert invoke(root, "sync").exit_code == 0  # finds nothing to do: remembered
+    done = _executions(monkeypatch)
+    assert run(load_config(root)).changes == () and done == []
+    with target.open("a", encoding="utf-8") as file:
+        file.write(change)
+    report = run(load_config(root))
+    assert done == [1] and report.changes
+    fresh = run(load_config(root), environ={CACHE_VARIABLE: "off"})
+    assert report_changes(report) == report_changes(fresh)
+
+
+def report_changes(report: RunReport) -> list[tuple[str, bytes]]:
+    return [(change.path, change.content) for change in report.changes]

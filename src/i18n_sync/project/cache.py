@@ -37,9 +37,8 @@ from i18n_sync.errors import Diagnostic
 from i18n_sync.model import FileChange
 from i18n_sync.project.cachefiles import load_kept, read_sealed, write_sealed
 from i18n_sync.project.config import Config
-from i18n_sync.project.files import read_many
 from i18n_sync.project.jobcache import JobCache, open_job_cache
-from i18n_sync.project.signatures import MISSING, observe, unchanged
+from i18n_sync.project.signatures import MISSING, observe, read_files, unchanged
 from i18n_sync.record import record
 
 CACHE_VARIABLE = "I18N_SYNC_CACHE_DIR"
@@ -164,7 +163,7 @@ class RunMemo:
         may have changed since its signature was taken); None when one cannot be read."""
         if not self.unread:
             return self
-        rest = read_many(config.root, self.unread, config.settings.max_file_size)
+        rest = read_files(config.root, self.unread, config.settings.max_file_size)
         if rest is None:
             return None
         digests = dict(self.digests)
@@ -379,7 +378,7 @@ def _observed(
     folder, project = where
     seen = observe(config.root, wanted, config.settings.max_file_size)
     if seen is None:
-        return None  # a symlink, a folder or a device where a file should be: the run says what is wrong
+        return None  # a file the jobs could not read either (`read_files`): the run says why
     key = _key(base + listing, seen.digests)
     file = folder / f"run-{project}.cache"
     return RunMemo(file, key, seen.read, base, seen.digests, (), listing, config.root, seen.packed)

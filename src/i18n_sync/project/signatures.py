@@ -33,7 +33,8 @@ from collections.abc import Callable, Mapping, Sequence
 from operator import attrgetter
 from pathlib import Path
 
-from i18n_sync.project.files import read_many
+from i18n_sync.errors import I18nSyncError
+from i18n_sync.project.files import Folders, read_bytes, read_many
 from i18n_sync.record import record
 
 # Device, inode, size, mode, modification and change time (ns).
@@ -94,25 +95,49 @@ def unchanged(root: Path, wanted: Sequence[str], packed: bytes) -> bool:
 
 def observe(root: Path, wanted: Sequence[str], limit: int | None) -> Seen | None:
     """The digest of every file of `wanted` (sorted, repository-relative), each file read, and
-    their signatures, packed when all are settled.
+    their signatures, packed when all are settled and none is a symlink.
 
-    None where `files.read_many` gives up (a symlink, a folder or a device where a file
-    should be, a folder out of the repository, a file over `limit`): the run then reads
-    file by file and says what is wrong.
+    None where a file cannot be read as the run reads it (`read_files`): the run then
+    reads file by file and says what is wrong.
     """
     stamp = _clock()  # before any file is opened: every time must be older than the read
     found: dict[str, os.stat_result] = {}
-    read = read_many(root, wanted, limit, stats=found)
+    read = read_files(root, wanted, limit, stats=found)
     if read is None:
         return None
     digests = {
         path: MISSING if data is None else hashlib.sha256(data).digest() for path, data in read.items()
     }
-    signatures = [_signature_of(found[path]) if path in found else None for path in wanted]
     packed = b""
-    if all(signature is None or _trusted(signature, stamp) for signature in signatures):
-        packed = b"".join(_SIGNATURE.pack(*(signature or _ABSENT)) for signature in signatures)
+    if len(found) == sum(1 for data in read.values() if data is not None):  # else one was a symlink
+        signatures = [_signature_of(found[path]) if path in found else None for path in wanted]
+        if all(signature is None or _trusted(signature, stamp) for signature in signatures):
+            packed = b"".join(_SIGNATURE.pack(*(signature or _ABSENT)) for signature in signatures)
     return Seen(digests, read, packed)
+
+
+def read_files(
+    root: Path, paths: Sequence[str], limit: int | None, stats: dict[str, os.stat_result] | None = None
+) -> dict[str, bytes | None] | None:
+    """Each file's bytes (None for a missing one), read as the run's jobs read them, or None when
+    one cannot be (a folder or a device where a file should be, a symlink out of the
+    repository, a file over `limit`): the run then reads file by file and says what is wrong.
+
+    All at once (`files.read_many`, which fills `stats`) where no file is a symlink; else
+    one by one, following a symlink that stays in the repository as the jobs do (a
+    compendium or a source may be one), with no signature for any file (`stats` left
+    empty): a symlink's own signature says nothing of the file it leads to.
+    """
+    read = read_many(root, paths, limit, stats=stats)
+    if read is not None:
+        return read
+    if stats is not None:
+        stats.clear()
+    folders = Folders(root)
+    try:
+        return {path: read_bytes(root, path, limit, folders=folders) for path in paths}
+    except I18nSyncError:
+        return None
 
 
 def _fits(signature: Signature) -> bool:
