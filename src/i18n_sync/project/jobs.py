@@ -449,6 +449,19 @@ def switcher_entries(
     ]
 
 
+def learn_language_names(config: Config) -> None:
+    """Look up, in this process, the name each language has for itself that a switcher shows.
+
+    CLDR's names come with each language's whole data: some 6 ms a language (21
+    languages: 120 ms). Looked up before the render stage forks its workers, they are
+    inherited, where each worker would look every one up itself.
+    """
+    given = dict(config.settings.language_names)
+    for language in config.languages:
+        if not given.get(language.tag):
+            native_name_of(language.tag)
+
+
 # Every output of a document, and every document with the same languages, has the same labels:
 # a tree of 652 documents in 21 languages asks for 287,532 of them.
 @lru_cache(maxsize=1 << 8)

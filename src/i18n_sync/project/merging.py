@@ -63,7 +63,9 @@ among them), and its part of each catalogue by (language, path), with the catalo
 class Stages:
     """What the two stages are given: the run's context and cache, the number of workers, the
     languages to merge and those whose catalogues to write (to `staging`, as they come), where
-    progress goes (`told`) and where each document's records go (`gather`)."""
+    progress goes (`told`) and where each document's records go (`gather`); and `ahead`, work
+    of this process for a later stage, done while the first workers run (`pool.map_jobs`'s
+    `meanwhile`), before their first results come."""
 
     context: RunContext
     cache: JobCache | None
@@ -73,6 +75,7 @@ class Stages:
     staging: Staging | None
     told: Told
     gather: Gather
+    ahead: Callable[[], object] | None = None
 
 
 @record
@@ -116,7 +119,7 @@ def extract_and_merge(
     early, build_early = _early_templates(context, documents)
     extract = partial(extract_source, context)
     told = stages.told("extract")
-    sources, _ = map_cached(cache, how, extract, documents, stages.workers, told, each=build_early)
+    sources, _ = map_cached(cache, how, extract, documents, stages.workers, told, stages.ahead, build_early)
     templates = _build_templates(context, sources, early)
     jobs = _catalogue_jobs(sources, templates, languages)
     stage = catalogue_stage(cache, context, rewrites=staging is not None) if cache else None
@@ -183,7 +186,7 @@ def _in_one_pool(
     # The workers write their files ahead themselves. Where they may not (a failed sweep),
     # the last catalogues added to the staging (`Staging.add`) are written with the other
     # settled files while the workers render.
-    map_jobs(job, documents, stages.workers, each=gathered.take)
+    map_jobs(job, documents, stages.workers, meanwhile=stages.ahead, each=gathered.take)
     if staging is not None:
         staging.close_to_workers()
     for key, kept in zip(gathered.keys, gathered.kept, strict=True):

@@ -42,6 +42,7 @@ from i18n_sync.project.jobs import (
     RunContext,
     SourceResult,
     TemplateResult,
+    learn_language_names,
     prepared_for,
     publish_and_stage,
     publish_output,
@@ -554,7 +555,9 @@ def execute(
     combined.reports = {language.tag: LanguageReport(language) for language in config.languages}
     told = _stage(progress)
     staged = chosen if staging is not None else ()  # not a language merged only for its figures
-    stages = Stages(context, cache, workers, needed, staged, staging, told, combined.add_document)
+    # The render stage's workers, forked later, inherit what this process looks up meanwhile.
+    ahead = partial(learn_language_names, config) if "render" in steps else None
+    stages = Stages(context, cache, workers, needed, staged, staging, told, combined.add_document, ahead)
     jobs, keys = extract_and_merge(stages, documents)
     # What each document's rendering in each language is made from, for the job cache.
     for job, key in zip(jobs, keys, strict=False):
