@@ -160,10 +160,11 @@ class RunMemo:
 
     def read_all(self, config: Config) -> RunMemo | None:
         """This memo with every file's bytes in its snapshot, and its key made from them (a file
-        may have changed since its signature was taken); None when one cannot be read."""
+        may have changed since its signature was taken); None when one cannot be read, or is
+        a symlink now (`signatures.read_files`)."""
         if not self.unread:
             return self
-        rest = read_files(config.root, self.unread, config.settings.max_file_size)
+        rest = read_files(config.root, self.unread, config.settings.max_file_size, follow=False)
         if rest is None:
             return None
         digests = dict(self.digests)
@@ -350,7 +351,8 @@ def quick_memo(
         # reads them all when the record is gone).
         file = folder / f"run-{project}.cache"
         return RunMemo(file, key, {}, base, {}, tuple(wanted), listing, config.root)
-    memo = _observed(config, where, base, wanted, listing)
+    # Read again, not through a symlink: the plan checks that no file the run writes is one.
+    memo = _observed(config, where, base, wanted, listing, follow=False)
     return None if memo is None else replace(memo, others=tuple(others), from_plan=True)
 
 
@@ -372,11 +374,17 @@ def _base(config: Config, steps: Iterable[str]) -> bytes:
 
 
 def _observed(
-    config: Config, where: tuple[Path, str], base: bytes, wanted: list[str], listing: bytes
+    config: Config,
+    where: tuple[Path, str],
+    base: bytes,
+    wanted: list[str],
+    listing: bytes,
+    follow: bool = True,
 ) -> RunMemo | None:
-    """The memo of a run over the files `wanted` (sorted), each read (`signatures.observe`)."""
+    """The memo of a run over the files `wanted` (sorted), each read (`signatures.observe`;
+    `follow`: through a symlink that stays in the repository)."""
     folder, project = where
-    seen = observe(config.root, wanted, config.settings.max_file_size)
+    seen = observe(config.root, wanted, config.settings.max_file_size, follow)
     if seen is None:
         return None  # a file the jobs could not read either (`read_files`): the run says why
     key = _key(base + listing, seen.digests)
@@ -387,13 +395,15 @@ def _observed(
 def _plain_paths(root: Path, paths: Sequence[str], files: Iterable[str]) -> bool:
     """Whether no folder on the way to `paths` is a symlink or a file (each is a folder, or
     missing), and each of `files` is a plain file or missing: the plan's checks of them then
-    depend on their names alone. (The memo's files are looked at by `signatures.unchanged`.)"""
+    depend on their names alone. (The memo's files are looked at by `signatures.unchanged`.)
+    A path ending in "/" is a folder (`plan.checked_paths`): the way to it, and it, are looked at."""
     folders = set()
     for folder in {path.rpartition("/")[0] for path in paths}:  # a few hundred, for 28,000 files
         while folder and folder not in folders:
             folders.add(folder)
             folder = folder.rpartition("/")[0]
-    wanted = [(folder, stat.S_ISDIR) for folder in folders] + [(path, stat.S_ISREG) for path in files]
+    plain = [(path, stat.S_ISREG) for path in files if not path.endswith("/")]
+    wanted = [(folder, stat.S_ISDIR) for folder in folders] + plain
     for path, kind in wanted:
         try:
             mode = os.lstat(os.path.join(root, path)).st_mode

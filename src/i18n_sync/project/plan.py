@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 from i18n_sync.errors import ConfigError, I18nSyncError, WriteError
 from i18n_sync.locales import Language
 from i18n_sync.project.config import Config, is_compact
-from i18n_sync.project.files import Folders, check_target, is_own_file
+from i18n_sync.project.files import Folders, check_target, is_own_file, path_problem
 from i18n_sync.project.ownership import is_generated, read_manifest
 from i18n_sync.record import record
 
@@ -112,14 +112,29 @@ def written_paths(
     documents: Collection[SourceDocument], languages: Collection[str] | None = None
 ) -> Iterator[str]:
     """Every file a run of `languages` (default: all) may write."""
+    return (path for path, own in _written(documents, languages) if own)
+
+
+def checked_paths(documents: Collection[SourceDocument], languages: Collection[str]) -> list[str]:
+    """What the plan of a run of `languages` looked at on the disk (`_check_targets`): every file
+    it may write, and each folder another language's files go to, as ``folder/``."""
+    own = list(written_paths(documents, languages))
+    others = {path.rpartition("/")[0] + "/" for path, mine in _written(documents, languages) if not mine}
+    return own + sorted(others)
+
+
+def _written(
+    documents: Collection[SourceDocument], languages: Collection[str] | None
+) -> Iterator[tuple[str, bool]]:
+    """Every file a run may write, and whether a run of `languages` (None: all) writes it."""
     for document in documents:
-        yield document.template
+        yield document.template, True
         if document.source_output:
-            yield document.source_output
+            yield document.source_output, True
         for target in document.targets:
-            if languages is None or target.language.tag in languages:
-                yield target.catalog
-                yield target.output
+            own = languages is None or target.language.tag in languages
+            yield target.catalog, own
+            yield target.output, own
 
 
 def _check_overlaps(documents: list[SourceDocument], config: Config) -> None:
@@ -140,19 +155,28 @@ def _shared_paths(documents: Collection[SourceDocument]) -> set[str]:
 def _check_targets(
     documents: list[SourceDocument], config: Config, languages: Collection[str] | None
 ) -> None:
-    """Refuse, before any file is read or written, a path a run of `languages` may not write."""
+    """Refuse, before any file is read or written, a path a run of `languages` may not write.
+
+    The files of the other languages are another run's to check (a narrowed run's, or a
+    whole one's), but no path of this run may be one of theirs, by name, by case, or
+    through a folder that is theirs under another name: two CI jobs sharing the
+    languages out would write one file.
+    """
     written: set[str] = set()
     folded = {document.source.casefold(): document.source for document in documents}
     # A compact layout's template and catalogues are shared by every document on purpose.
     shared = _shared_paths(documents) if is_compact(config.settings) else set()
     folders = Folders(config.root)
     places: dict[str | None, str] = {}  # where each written folder really is: its first name
-    for path in written_paths(documents, languages):
+    for path, own in _written(documents, languages):
         if path in written and path in shared:
             continue
-        check_target(config.root, path, folders)
+        if own:
+            check_target(config.root, path, folders)
         folder = path.rpartition("/")[0]
-        first = places.setdefault(folders.place(folder), folder)
+        # Another language's path that it may not write, or whose folder leads out, is its to report.
+        place = folders.place(folder) if own or path_problem(path) is None else None
+        first = folder if place is None else places.setdefault(place, folder)
         if first != folder:
             # Two names for one folder (a symlink a pull request can add): two languages could
             # write one file, and one file's temporary file would look stale from the other name.

@@ -93,16 +93,16 @@ def unchanged(root: Path, wanted: Sequence[str], packed: bytes) -> bool:
     return True
 
 
-def observe(root: Path, wanted: Sequence[str], limit: int | None) -> Seen | None:
+def observe(root: Path, wanted: Sequence[str], limit: int | None, follow: bool = True) -> Seen | None:
     """The digest of every file of `wanted` (sorted, repository-relative), each file read, and
     their signatures, packed when all are settled and none is a symlink.
 
-    None where a file cannot be read as the run reads it (`read_files`): the run then
-    reads file by file and says what is wrong.
+    None where a file cannot be read as the run reads it (`read_files`; with `follow`
+    false, where one is a symlink): the run then reads file by file and says what is wrong.
     """
     stamp = _clock()  # before any file is opened: every time must be older than the read
     found: dict[str, os.stat_result] = {}
-    read = read_files(root, wanted, limit, stats=found)
+    read = read_files(root, wanted, limit, stats=found, follow=follow)
     if read is None:
         return None
     digests = {
@@ -117,19 +117,25 @@ def observe(root: Path, wanted: Sequence[str], limit: int | None) -> Seen | None
 
 
 def read_files(
-    root: Path, paths: Sequence[str], limit: int | None, stats: dict[str, os.stat_result] | None = None
+    root: Path,
+    paths: Sequence[str],
+    limit: int | None,
+    stats: dict[str, os.stat_result] | None = None,
+    follow: bool = True,
 ) -> dict[str, bytes | None] | None:
     """Each file's bytes (None for a missing one), read as the run's jobs read them, or None when
     one cannot be (a folder or a device where a file should be, a symlink out of the
     repository, a file over `limit`): the run then reads file by file and says what is wrong.
 
-    All at once (`files.read_many`, which fills `stats`) where no file is a symlink; else
-    one by one, following a symlink that stays in the repository as the jobs do (a
-    compendium or a source may be one), with no signature for any file (`stats` left
-    empty): a symlink's own signature says nothing of the file it leads to.
+    All at once (`files.read_many`, which fills `stats`) where no file is a symlink; else,
+    with `follow`, one by one, following a symlink that stays in the repository as the
+    jobs do (a compendium or a source may be one), with no signature for any file (`stats`
+    left empty): a symlink's own signature says nothing of the file it leads to. Without
+    `follow`, a symlink gives None: a remembered plan (`cache.quick_memo`) is not to take
+    one, which the run may not write through, without planning again.
     """
     read = read_many(root, paths, limit, stats=stats)
-    if read is not None:
+    if read is not None or not follow:
         return read
     if stats is not None:
         stats.clear()

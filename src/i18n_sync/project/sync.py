@@ -56,11 +56,11 @@ from i18n_sync.project.merging import Stages, extract_and_merge
 from i18n_sync.project.ownership import manifest_change, read_manifest, refusal
 from i18n_sync.project.plan import (
     SourceDocument,
+    checked_paths,
     find_sources,
     output_paths,
     plan_documents,
     source_candidates,
-    written_paths,
 )
 from i18n_sync.project.pool import worker_count
 from i18n_sync.project.staging import Staging
@@ -435,7 +435,7 @@ def run(
             memo = open_memo(config, memo_steps, paths, environ, listing or b"")
             remembered = _recalled(memo)
             if memo is not None and remembered is not None:
-                memo.keep_plan(written_paths(documents, needed))  # the next run need not plan
+                memo.keep_plan(checked_paths(documents, needed))  # the next run need not plan
                 return remembered
     if memo is not None:
         memo = memo.read_all(config)  # the jobs read from its snapshot
@@ -463,7 +463,7 @@ def run(
         report = replace(report, diagnostics=(warning, *report.diagnostics))
     if memo is not None:
         memo.remember(
-            report.changes, bool(report.errors), replace(report, changes=()), written_paths(documents, needed)
+            report.changes, bool(report.errors), replace(report, changes=()), checked_paths(documents, needed)
         )
     if cache is not None:
         cache.save()
