@@ -134,3 +134,36 @@ def test_a_remembered_narrowed_run_sees_another_languages_folder_turn_into_its_o
     assert off.exit_code == 1 and "under another name" in off.output
     cached = invoke(root, "sync", "--lang", "tr")
     assert (cached.exit_code, cached.output) == (off.exit_code, off.output)
+
+
+def test_a_nul_in_another_languages_output_pattern_does_not_crash_the_cached_narrowed_run(
+    tmp_path: Path, later: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`plan.checked_paths` gave the remembered plan each folder of the other languages' paths
+    ("site/d\\x00e/"), and `cache._plain_paths` called `os.lstat` on it, which raises
+    ValueError ("embedded null byte"), not OSError. The plan skips such a path for another
+    language (its own run refuses it), so `sync --lang tr` with the cache off exits 0; with
+    the cache on, every run after the first ended in that traceback."""
+    root = _project(tmp_path, extra='output_by_language = { de = "site/d\\u0000e/{path}.md" }\n')
+    assert _off(root, monkeypatch, "sync", "--lang", "tr").exit_code == 0
+    off = _off(root, monkeypatch, "sync", "--lang", "tr")
+    assert off.exit_code == 0
+    for _ in range(3):  # nothing to do: remembered, then answered by the remembered plan
+        cached = invoke(root, "sync", "--lang", "tr")
+        assert not isinstance(cached.exception, ValueError), cached.exception
+        assert (cached.exit_code, cached.output) == (off.exit_code, off.output)
+
+
+@pytest.mark.parametrize("args", [("sync",), ("sync", "--lang", "tr")], ids=["whole", "narrowed"])
+def test_two_languages_whose_folders_differ_only_by_unicode_form_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
+    """Paths that differ only by Unicode form (tr "site/café/..." with é precomposed, de
+    "site/café/..." with e + U+0301) are one folder on macOS (APFS and HFS+ ignore the form, as
+    `files.folded` says): the tr and de jobs would write the same files there. Compared with
+    `str.casefold()` alone, a whole run and `sync --lang tr` both wrote two folders."""
+    outputs = 'output_by_language = { tr = "site/caf\\u00e9/{path}.md", de = "site/cafe\\u0301/{path}.md" }\n'
+    root = _project(tmp_path, extra=outputs)
+    result = _off(root, monkeypatch, *args)
+    assert result.exit_code == 1, result.output
+    assert "only by case or Unicode form" in result.output

@@ -409,7 +409,7 @@ def _plain_paths(root: Path, paths: Sequence[str], files: Iterable[str]) -> bool
             mode = os.lstat(os.path.join(root, path)).st_mode
         except FileNotFoundError:
             continue
-        except OSError:  # under a file: the plan says so
+        except (OSError, ValueError):  # under a file, or a name no file system takes: the plan says
             return False
         if not kind(mode):
             return False

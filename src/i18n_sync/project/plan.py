@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 from i18n_sync.errors import ConfigError, I18nSyncError, WriteError
 from i18n_sync.locales import Language
 from i18n_sync.project.config import Config, is_compact
-from i18n_sync.project.files import Folders, check_target, is_own_file, path_problem
+from i18n_sync.project.files import Folders, check_target, folded, is_own_file, path_problem
 from i18n_sync.project.ownership import is_generated, read_manifest
 from i18n_sync.record import record
 
@@ -117,9 +117,14 @@ def written_paths(
 
 def checked_paths(documents: Collection[SourceDocument], languages: Collection[str]) -> list[str]:
     """What the plan of a run of `languages` looked at on the disk (`_check_targets`): every file
-    it may write, and each folder another language's files go to, as ``folder/``."""
+    it may write, and each folder another language's files go to, as ``folder/`` (not where
+    that language may not write: its own run says so)."""
     own = list(written_paths(documents, languages))
-    others = {path.rpartition("/")[0] + "/" for path, mine in _written(documents, languages) if not mine}
+    others = {
+        path.rpartition("/")[0] + "/"
+        for path, mine in _written(documents, languages)
+        if not mine and path_problem(path) is None
+    }
     return own + sorted(others)
 
 
@@ -163,7 +168,7 @@ def _check_targets(
     languages out would write one file.
     """
     written: set[str] = set()
-    folded = {document.source.casefold(): document.source for document in documents}
+    folded_paths = {folded(document.source): document.source for document in documents}
     # A compact layout's template and catalogues are shared by every document on purpose.
     shared = _shared_paths(documents) if is_compact(config.settings) else set()
     folders = Folders(config.root)
@@ -188,11 +193,11 @@ def _check_targets(
         if path in written:
             raise ConfigError(f"two documents would write {path}; rename one of their sources", config.file)
         written.add(path)
-        other = folded.setdefault(path.casefold(), path)
+        other = folded_paths.setdefault(folded(path), path)
         if other != path:
             raise WriteError(
-                f"differs from {other} only by case, and Windows and macOS keep one file for both; "
-                "rename a source or change the patterns",
+                f"differs from {other} only by case or Unicode form, and Windows and macOS keep "
+                "one file for both; rename a source or change the patterns",
                 path,
             )
 
