@@ -38,7 +38,7 @@ from i18n_sync.model import FileChange
 from i18n_sync.project.cachefiles import load_kept, read_sealed, write_sealed
 from i18n_sync.project.config import Config
 from i18n_sync.project.jobcache import JobCache, open_job_cache
-from i18n_sync.project.signatures import MISSING, observe, read_files, unchanged
+from i18n_sync.project.signatures import observe, unchanged
 from i18n_sync.record import record
 
 CACHE_VARIABLE = "I18N_SYNC_CACHE_DIR"
@@ -136,10 +136,9 @@ def _entries(folder: str) -> tuple[str, ...]:
 
 @record
 class RunMemo:
-    """The key of one run and where its record goes; `snapshot` is the files' bytes before it.
+    """The key of one run and where its record goes; `snapshot` is the files' bytes before it
+    (none, and no `digests`, when the key came from the remembered plan: `quick_memo`).
 
-    `unread` are the files not read: all of them when the key came from the remembered
-    plan (`quick_memo`); a run the memo cannot answer reads them first (`read_all`).
     `listing` is what the plan was made from (`quick_memo`), and `root` the project's
     folder. `packed` is the files' signatures when all are settled
     (`signatures.Seen.packed`); `others` the paths the plan checked beside the files,
@@ -151,28 +150,11 @@ class RunMemo:
     snapshot: Mapping[str, bytes | None]
     base: bytes = b""
     digests: Mapping[str, bytes] = field(default_factory=dict)
-    unread: tuple[str, ...] = ()
     listing: bytes = b""
     root: Path | None = None
     packed: bytes = b""
     others: tuple[str, ...] = ()
     from_plan: bool = False
-
-    def read_all(self, config: Config) -> RunMemo | None:
-        """This memo with every file's bytes in its snapshot, and its key made from them (a file
-        may have changed since its signature was taken); None when one cannot be read, or is
-        a symlink now (`signatures.read_files`)."""
-        if not self.unread:
-            return self
-        rest = read_files(config.root, self.unread, config.settings.max_file_size, follow=False)
-        if rest is None:
-            return None
-        digests = dict(self.digests)
-        for path, data in rest.items():
-            digests[path] = MISSING if data is None else hashlib.sha256(data).digest()
-        snapshot = {**self.snapshot, **rest}
-        key = _key(self.base + self.listing, digests)
-        return replace(self, key=key, snapshot=snapshot, digests=digests, unread=())
 
     def jobs(self, config: Config) -> JobCache:
         """The cache of single jobs' results, for a run this memo could not answer."""
@@ -347,10 +329,10 @@ def quick_memo(
     if not _plain_paths(config.root, names, others):
         return None
     if unchanged(config.root, wanted, packed):
-        # Every file as the remembered run found it: its key, and nothing read (`read_all`
-        # reads them all when the record is gone).
+        # Every file as the remembered run found it: its key, and nothing read. (When the record
+        # is gone, the run plans, and `open_memo` reads every file.)
         file = folder / f"run-{project}.cache"
-        return RunMemo(file, key, {}, base, {}, tuple(wanted), listing, config.root)
+        return RunMemo(file, key, {}, base, {}, listing, config.root)
     # Read again, not through a symlink: the plan checks that no file the run writes is one.
     memo = _observed(config, where, base, wanted, listing, follow=False)
     return None if memo is None else replace(memo, others=tuple(others), from_plan=True)
@@ -389,7 +371,7 @@ def _observed(
         return None  # a file the jobs could not read either (`read_files`): the run says why
     key = _key(base + listing, seen.digests)
     file = folder / f"run-{project}.cache"
-    return RunMemo(file, key, seen.read, base, seen.digests, (), listing, config.root, seen.packed)
+    return RunMemo(file, key, seen.read, base, seen.digests, listing, config.root, seen.packed)
 
 
 def _plain_paths(root: Path, paths: Sequence[str], files: Iterable[str]) -> bool:

@@ -437,8 +437,6 @@ def run(
             if memo is not None and remembered is not None:
                 memo.keep_plan(checked_paths(documents, needed))  # the next run need not plan
                 return remembered
-    if memo is not None:
-        memo = memo.read_all(config)  # the jobs read from its snapshot
     # Why the cache is off, asked only when it is: the same look at its folder as `open_memo`.
     warning = cache_warning(config, environ) if memo is None and seeds is None else None
     cache = memo.jobs(config) if memo is not None else None
