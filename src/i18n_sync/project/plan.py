@@ -62,8 +62,9 @@ def plan_documents(
 ) -> tuple[SourceDocument, ...]:
     """Derive every path from the configuration for the given source files.
 
-    Every path a run of `languages` (default: all) may write is checked: a narrowed
-    run (``--lang``) leaves the other languages' files to the jobs that write them.
+    Every path a run of `languages` (default: all) may write is checked
+    (`_check_targets`): a narrowed run (``--lang``) leaves the other languages' files
+    on the disk to the jobs that write them, and compares their paths with its own.
     """
     documents = [_plan(config, source) for source in sorted(sources)]
     _check_overlaps(documents, config)
