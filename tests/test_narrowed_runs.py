@@ -79,15 +79,27 @@ def test_a_run_narrowed_to_one_language_reads_none_of_the_others_files(
     assert invoke(root, "sync", "--check").exit_code == 0  # the tr files are those a whole run writes
 
 
-def test_a_narrowed_run_is_remembered_whatever_another_language_does(tmp_path: Path) -> None:
+def test_a_narrowed_run_is_remembered_whatever_another_language_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = _project(tmp_path)
-    assert invoke(root, "sync", "--lang", "tr").exit_code == 0
+    assert invoke(root, "sync", "--lang", "tr").exit_code == 0  # writes the Turkish files
+    assert invoke(root, "sync", "--lang", "tr").exit_code == 0  # finds nothing to do: remembered
     tr_output = (root / "site" / "tr" / "guide0.md").read_bytes()
     # Chinese is translated: not a byte of the Turkish job's result depends on it.
     (root / "locales" / "zh_CN" / "guide0.po").write_text(ZH.format(number=0), encoding="utf-8")
-    again = invoke(root, "sync", "--lang", "tr", "--verbose")
-    assert again.exit_code == 0
+    runs: list[object] = []  # the runs that did their jobs (`sync.execute`)
+    real = sync_module.execute
+
+    def execute(*args: object, **options: object) -> object:
+        runs.append(args)
+        return real(*args, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sync_module, "execute", execute)
+    assert invoke(root, "sync", "--lang", "tr").exit_code == 0
+    assert runs == []  # the remembered run answered
     assert (root / "site" / "tr" / "guide0.md").read_bytes() == tr_output
+    monkeypatch.setattr(sync_module, "execute", real)
     assert "指南" not in (root / "site" / "zh-CN" / "guide0.md").read_text(encoding="utf-8")  # not its job
     assert invoke(root, "sync", "--lang", "zh-CN").exit_code == 0
     assert "指南 0" in (root / "site" / "zh-CN" / "guide0.md").read_text(encoding="utf-8")

@@ -94,7 +94,7 @@ SOURCE_OUTPUT = CONFIG.replace('source_output = ""', 'source_output = "site/en/{
 def test_a_remembered_run_is_not_recalled_once_a_file_it_writes_is_a_symlink(
     tmp_path: Path, later: None, monkeypatch: pytest.MonkeyPatch, path: str, narrowed: bool
 ) -> None:
-    """bd39544: `signatures.read_files` follows a symlink that stays in the repository for
+    """bd39544: `signatures.observe` follows a symlink that stays in the repository for
     every file of the memo, the files the run writes among them. A remembered run's plan
     (`cache.quick_memo`) checks those files only through their signatures; when one
     differs, `_observed` reads them again, now through the symlink, finds the same bytes

@@ -25,7 +25,7 @@ from i18n_sync.project.ownership import HEADER_PREFIX
 from i18n_sync.project.signatures import Signature, _settled
 from i18n_sync.project.sync import STEPS, RunReport, run
 from test_job_cache import synced
-from test_scale import TR
+from test_scale import TR, report_bytes
 
 SECOND = 1_000_000_000
 
@@ -35,7 +35,7 @@ def looked(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     """What each run read (`read`: the files whose bytes were read for the memo) and planned
     (`planned`: one entry a plan)."""
     seen: dict[str, list[str]] = {"read": [], "planned": []}
-    for module in (signatures,):  # `cache` reads through `signatures.read_files` too
+    for module in (signatures,):  # `cache` reads through `signatures.observe` only
         real_read = module.read_many
 
         def read_many(
@@ -278,8 +278,4 @@ def test_a_symlink_inside_the_repository_keeps_the_memo_and_its_target_is_follow
     report = run(load_config(root))
     assert done == [1] and report.changes
     fresh = run(load_config(root), environ={CACHE_VARIABLE: "off"})
-    assert report_changes(report) == report_changes(fresh)
-
-
-def report_changes(report: RunReport) -> list[tuple[str, bytes]]:
-    return [(change.path, change.content) for change in report.changes]
+    assert report_bytes(report) == report_bytes(fresh)

@@ -368,7 +368,7 @@ def _observed(
     folder, project = where
     seen = observe(config.root, wanted, config.settings.max_file_size, follow)
     if seen is None:
-        return None  # a file the jobs could not read either (`read_files`): the run says why
+        return None  # a file the jobs could not read either (`signatures.observe`): the run says why
     key = _key(base + listing, seen.digests)
     file = folder / f"run-{project}.cache"
     return RunMemo(file, key, seen.read, base, seen.digests, listing, config.root, seen.packed)

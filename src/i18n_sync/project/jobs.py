@@ -456,7 +456,7 @@ def learn_language_names(config: Config) -> None:
     languages: 120 ms). Looked up before the render stage forks its workers, they are
     inherited, where each worker would look every one up itself.
     """
-    given = dict(config.settings.language_names)
+    given = dict(config.settings.language_names)  # as `_labels` reads them
     for language in config.languages:
         if not given.get(language.tag):
             native_name_of(language.tag)

@@ -120,12 +120,13 @@ def checked_paths(documents: Collection[SourceDocument], languages: Collection[s
     """What the plan of a run of `languages` looked at on the disk (`_check_targets`): every file
     it may write, and each folder another language's files go to, as ``folder/`` (not where
     that language may not write: its own run says so)."""
-    own = list(written_paths(documents, languages))
-    others = {
-        path.rpartition("/")[0] + "/"
-        for path, mine in _written(documents, languages)
-        if not mine and path_problem(path) is None
-    }
+    own: list[str] = []
+    others: set[str] = set()
+    for path, mine in _written(documents, languages):
+        if mine:
+            own.append(path)
+        elif path_problem(path) is None:
+            others.add(path.rpartition("/")[0] + "/")
     return own + sorted(others)
 
 

@@ -95,50 +95,37 @@ def unchanged(root: Path, wanted: Sequence[str], packed: bytes) -> bool:
 
 def observe(root: Path, wanted: Sequence[str], limit: int | None, follow: bool = True) -> Seen | None:
     """The digest of every file of `wanted` (sorted, repository-relative), each file read, and
-    their signatures, packed when all are settled and none is a symlink.
+    their signatures, packed when all are settled.
 
-    None where a file cannot be read as the run reads it (`read_files`; with `follow`
-    false, where one is a symlink): the run then reads file by file and says what is wrong.
+    All are read at once (`files.read_many`, which takes each file's signature) where no
+    file is a symlink. Else, with `follow`, they are read one by one, through a symlink
+    that stays in the repository, as the jobs read them (a compendium or a source may be
+    one), and no signature is kept: a symlink's own says nothing of the file it leads to.
+    Without `follow` (a remembered plan, `cache.quick_memo`, which is not to take a file
+    the run may not write through without planning again), a symlink gives None, as does
+    a file the jobs could not read either: the run then reads file by file and says why.
     """
     stamp = _clock()  # before any file is opened: every time must be older than the read
     found: dict[str, os.stat_result] = {}
-    read = read_files(root, wanted, limit, stats=found, follow=follow)
+    read = read_many(root, wanted, limit, stats=found)
+    signed = read is not None
+    if read is None and follow:
+        read = _read_through(root, wanted, limit)
     if read is None:
         return None
     digests = {
         path: MISSING if data is None else hashlib.sha256(data).digest() for path, data in read.items()
     }
     packed = b""
-    if len(found) == sum(1 for data in read.values() if data is not None):  # else one was a symlink
-        signatures = [_signature_of(found[path]) if path in found else None for path in wanted]
-        if all(signature is None or _trusted(signature, stamp) for signature in signatures):
-            packed = b"".join(_SIGNATURE.pack(*(signature or _ABSENT)) for signature in signatures)
+    signatures = [_signature_of(found[path]) if path in found else None for path in wanted]
+    if signed and all(signature is None or _trusted(signature, stamp) for signature in signatures):
+        packed = b"".join(_SIGNATURE.pack(*(signature or _ABSENT)) for signature in signatures)
     return Seen(digests, read, packed)
 
 
-def read_files(
-    root: Path,
-    paths: Sequence[str],
-    limit: int | None,
-    stats: dict[str, os.stat_result] | None = None,
-    follow: bool = True,
-) -> dict[str, bytes | None] | None:
-    """Each file's bytes (None for a missing one), read as the run's jobs read them, or None when
-    one cannot be (a folder or a device where a file should be, a symlink out of the
-    repository, a file over `limit`): the run then reads file by file and says what is wrong.
-
-    All at once (`files.read_many`, which fills `stats`) where no file is a symlink; else,
-    with `follow`, one by one, following a symlink that stays in the repository as the
-    jobs do (a compendium or a source may be one), with no signature for any file (`stats`
-    left empty): a symlink's own signature says nothing of the file it leads to. Without
-    `follow`, a symlink gives None: a remembered plan (`cache.quick_memo`) is not to take
-    one, which the run may not write through, without planning again.
-    """
-    read = read_many(root, paths, limit, stats=stats)
-    if read is not None or not follow:
-        return read
-    if stats is not None:
-        stats.clear()
+def _read_through(root: Path, paths: Sequence[str], limit: int | None) -> dict[str, bytes | None] | None:
+    """Each file's bytes (None: missing), read one by one as the jobs read them, following a
+    symlink that stays in the repository; None when one cannot be read."""
     folders = Folders(root)
     try:
         return {path: read_bytes(root, path, limit, folders=folders) for path in paths}
