@@ -20,7 +20,7 @@ from i18n_sync.gettext.catalog import build_template
 from i18n_sync.gettext.po import format_po
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import Extraction, extract_units
-from i18n_sync.project import flushing, pool, staging, writing
+from i18n_sync.project import flushing, pool, staging, temps, writing
 from i18n_sync.project.files import TEMP_PREFIX, TEMP_SUFFIX
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -96,6 +96,12 @@ def patch_write_temp(monkeypatch: pytest.MonkeyPatch, fake: Callable[..., str]) 
     ahead, and `apply_changes` writing what was not staged."""
     for module in (staging, writing):
         monkeypatch.setattr(module, "write_temp", fake)
+
+
+def without_rename_new(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make `temps.rename_new` answer as a system without ``RENAME_NOREPLACE`` does (not Linux,
+    NFS): a new catalogue is looked at, then renamed into place."""
+    monkeypatch.setattr(temps, "_load_renameat2", lambda: None)
 
 
 class _EveryDevice(dict[int, str]):

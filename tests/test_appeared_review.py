@@ -1,5 +1,8 @@
 """Review of `writing._appeared`: a first run's catalogue is renamed into place only where
-nothing stands now; an existing catalogue is still compared byte for byte."""
+nothing stands now; an existing catalogue is still compared byte for byte.
+
+The tests of a new catalogue run both ways it goes into place (`renaming`): in one step
+(`temps.rename_new`, Linux), and looked at, then renamed (elsewhere)."""
 
 from __future__ import annotations
 
@@ -10,9 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from helpers import invoke, temps_in
+from helpers import invoke, temps_in, without_rename_new
 from i18n_sync.project import writing
 from test_scale import TR, make_docs
+
+
+@pytest.fixture(params=["in one step", "looked at, then renamed"])
+def renaming(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param != "in one step":
+        without_rename_new(monkeypatch)
+    return str(request.param)
 
 
 def _hook(monkeypatch: pytest.MonkeyPatch, action) -> None:  # type: ignore[no-untyped-def]
@@ -30,7 +40,7 @@ def _hook(monkeypatch: pytest.MonkeyPatch, action) -> None:  # type: ignore[no-u
 
 
 def test_a_catalogue_made_in_a_symlinked_folder_during_a_first_run_is_left(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, renaming: str
 ) -> None:
     """`locales/tr` is a symlink to a folder of the repository: the look goes where it leads."""
     make_docs(tmp_path, count=12)
@@ -48,7 +58,7 @@ def test_a_catalogue_made_in_a_symlinked_folder_during_a_first_run_is_left(
 
 
 def test_a_fifo_made_at_a_catalogues_path_during_a_first_run_is_left(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, renaming: str
 ) -> None:
     make_docs(tmp_path, count=12)
     target = tmp_path / "locales" / "tr" / "guide0.po"
@@ -85,7 +95,9 @@ def test_an_existing_catalogue_is_still_compared_byte_for_byte(
 def test_a_catalogue_path_that_cannot_be_looked_at_is_read_instead(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`lstat` refused (EACCES): the read decides, and finds nothing there, as the run did."""
+    """`lstat` refused (EACCES): the read decides, and finds nothing there, as the run did.
+    (Only where a new catalogue is looked at before its rename: in one step, there is no look.)"""
+    without_rename_new(monkeypatch)
     make_docs(tmp_path, count=12)
     target = os.path.join(os.path.realpath(tmp_path), "locales", "tr", "guide0.po")
     real = os.lstat
@@ -104,7 +116,7 @@ def test_a_catalogue_path_that_cannot_be_looked_at_is_read_instead(
 
 
 def test_a_catalogue_folder_removed_during_a_first_run_is_an_error_not_a_crash(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, renaming: str
 ) -> None:
     make_docs(tmp_path, count=12)
     folder = tmp_path / "locales" / "tr"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import invoke, temps_in
+from helpers import invoke, temps_in, without_rename_new
 from i18n_sync.project import jobcache, merging
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.files import TEMP_PREFIX
@@ -331,12 +331,19 @@ def test_a_job_failing_in_the_one_pool_leaves_no_temporary_file_and_the_collecto
     assert not (root / "locales").exists() or not [p for p in (root / "locales").rglob("*") if p.is_file()]
 
 
+@pytest.mark.parametrize("one_step", [True, False], ids=["in one step", "looked at, then renamed"])
 @pytest.mark.parametrize("made", ["file", "folder", "dangling symlink", "symlink"])
-def test_a_catalogue_made_by_hand_during_a_first_run_is_not_overwritten(tmp_path, monkeypatch, made):
-    """`_appeared` lets a missing catalogue be written with one lstat; anything that
-    appeared since the run looked is reported and left: a file, a folder, a symlink, even
+def test_a_catalogue_made_by_hand_during_a_first_run_is_not_overwritten(
+    tmp_path, monkeypatch, made, one_step
+):
+    """A missing catalogue is renamed into place only where nothing stands: in one step
+    (`temps.rename_new`), or after one lstat (`_appeared`) where the system cannot. Anything
+    that appeared since the run looked is reported and left: a file, a folder, a symlink, even
     one to a file of the repository that does not exist (a read would find nothing there)."""
     from i18n_sync.project import writing
+
+    if not one_step:
+        without_rename_new(monkeypatch)
 
     root = make_docs(tmp_path, count=12)
     target = root / "locales" / "tr" / "guide0.po"

@@ -36,6 +36,7 @@ from i18n_sync.project.temps import (
     flush_one,
     mode_of,
     remove_stale_temps,
+    rename_new,
     writable,
     write_temp,
 )
@@ -124,13 +125,20 @@ def _changed_since_read(root: Path, change: FileChange, folders: Folders) -> Wri
     changed = _appeared(change.path, folders) if change.original is None else None
     if changed is None:  # a file the run read, or a look that could not tell: a read says
         changed = read_bytes(root, change.path, folders=folders) != change.original
-    if not changed:
-        return None
+    return _changed_error(change.path) if changed else None
+
+
+def _changed_error(path: str) -> WriteError:
     return WriteError(
         "changed on disk while i18n-sync was running (an editor saved it?); "
         "left as it is, run the command again to include that change",
-        change.path,
+        path,
     )
+
+
+def _inside(path: str, folders: Folders) -> bool:
+    """Whether the folder of repository-relative `path` is inside the repository, symlinks followed."""
+    return folders.place(path.rpartition("/")[0]) is not None
 
 
 def _appeared(path: str, folders: Folders) -> bool | None:
@@ -257,13 +265,28 @@ def _rename_all(
     from `temps` into `written`; a file changed since the run read it goes to `errors`."""
     base = os.fspath(root)
     for change in due:
+        target = os.path.join(base, change.path)
+        # A catalogue the run found missing: renamed only where nothing stands now, in one
+        # step (`rename_new`), where the system can; else looked at, then renamed.
+        if change.guarded and change.original is None and _inside(change.path, folders):
+            try:
+                renamed = rename_new(temps[change.path], target)
+            except OSError as failure:
+                raise write_failure(change.path, failure) from None
+            if renamed is not None:
+                if renamed:
+                    del temps[change.path]
+                    written.append(change.path)
+                else:
+                    errors.append(_changed_error(change.path))  # its temporary file: the caller's
+                continue
         # Checked as late as possible: the window for an editor's save is the rename.
         problem = _changed_since_read(root, change, folders)
         if problem is not None:
             errors.append(problem)
             continue  # its temporary file is the caller's to discard
         try:
-            os.replace(temps[change.path], os.path.join(base, change.path))
+            os.replace(temps[change.path], target)
         except OSError as failure:
             raise write_failure(change.path, failure) from None
         del temps[change.path]
