@@ -16,6 +16,7 @@ from helpers import fake_syncfs, invoke, temps_in
 from i18n_sync.errors import WriteError
 from i18n_sync.model import FileChange
 from i18n_sync.project import jobs
+from i18n_sync.project import staging as staging_module
 from i18n_sync.project import temps as temps_module
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.files import TEMP_PREFIX, TEMP_SUFFIX
@@ -178,6 +179,64 @@ def test_a_workers_failure_is_raised_before_any_rename_and_later_files_are_delet
     with pytest.raises(WriteError, match="No space left"):
         apply_changes(tmp_path, changes, staging)
     assert not (tmp_path / "site" / "doc0.md").exists()
+    assert temps_in(tmp_path) == []
+
+
+def _looks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The targets the staging looks at (`temps.writable`) before it stages them."""
+    looked: list[str] = []
+    real = staging_module.writable
+
+    def writable(target: str) -> tuple[int, int | None] | None:
+        looked.append(target)
+        return real(target)
+
+    monkeypatch.setattr(staging_module, "writable", writable)
+    return looked
+
+
+def test_a_file_in_a_folder_missing_when_the_pool_forked_is_staged_without_a_look(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No file there is older than the run: none is looked for. In a folder that was there,
+    each target is looked at, and a read-only one is left for `apply_changes` to refuse."""
+    looked = _looks(monkeypatch)
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "kept.md").write_bytes(b"theirs\n")
+    (tmp_path / "old" / "kept.md").chmod(0o444)
+    new = [FileChange(f"site/new/doc{n}.md", b"new\n", "output") for n in range(3)]
+    old = [FileChange("old/doc.md", b"new\n", "output"), FileChange("old/kept.md", b"mine\n", "output")]
+    staging = Staging(tmp_path)
+    assert staging.open_to_workers(c.path for c in [*new, *old])
+    made = [staging.stage_here(change) for change in [*new, *old]]
+    assert looked == [str(tmp_path / "old" / "doc.md"), str(tmp_path / "old" / "kept.md")]
+    assert all(m.temp is not None for m in made[:4]) and made[4] == Staged()
+    assert all(os.stat(m.temp).st_mode & 0o7777 == 0o644 for m in made[:3] if m.temp)
+    for change, staged in zip([*new, *old], made, strict=True):
+        staging.adopt(change, staged)
+    applied = apply_changes(tmp_path, [*new, *old], staging)
+    assert set(applied.written) == {c.path for c in new} | {"old/doc.md"}
+    assert "read-only" in applied.errors[0].message and applied.errors[0].path == "old/kept.md"
+    assert (tmp_path / "old" / "kept.md").read_bytes() == b"theirs\n"
+    assert temps_in(tmp_path) == []
+
+
+def test_a_catalogue_made_meanwhile_in_a_new_folder_is_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Staged without a look (its folder was missing), a catalogue someone makes before the
+    rename is still found, and kept."""
+    _looks(monkeypatch)
+    change = FileChange("locales/tr/doc.po", b"new\n", "catalog", None, guarded=True)
+    staging = Staging(tmp_path)
+    assert staging.open_to_workers([change.path])
+    staged = staging.stage_here(change)
+    assert staged.temp is not None
+    (tmp_path / "locales" / "tr" / "doc.po").write_bytes(b"theirs\n")
+    staging.adopt(change, staged)
+    applied = apply_changes(tmp_path, [change], staging)
+    assert applied.written == () and "changed on disk" in applied.errors[0].message
+    assert (tmp_path / "locales" / "tr" / "doc.po").read_bytes() == b"theirs\n"
     assert temps_in(tmp_path) == []
 
 

@@ -20,13 +20,15 @@ from pathlib import Path, PurePosixPath
 
 from i18n_sync.project.files import LOCK_FILE, TEMP_PREFIX, TEMP_SUFFIX, Folders, is_own_file, reporting
 
+NEW_FILE_MODE = 0o644  # the permissions of a file the tool makes
+
 
 def mode_of(target: str | Path) -> int:
-    """The permissions of `target`, which a new version keeps (0o644 for a new file)."""
+    """The permissions of `target`, which a new version keeps (`NEW_FILE_MODE` for a new file)."""
     try:
         return os.lstat(target).st_mode & 0o7777
     except (FileNotFoundError, NotADirectoryError):  # the second: writing says what is wrong
-        return 0o644
+        return NEW_FILE_MODE
 
 
 def writable(target: str) -> tuple[int, int | None] | None:
@@ -35,7 +37,7 @@ def writable(target: str) -> tuple[int, int | None] | None:
     try:
         found = os.lstat(target)
     except FileNotFoundError:
-        return 0o644, None
+        return NEW_FILE_MODE, None
     except OSError:
         return None
     if not stat.S_ISREG(found.st_mode) or not found.st_mode & stat.S_IWUSR:
