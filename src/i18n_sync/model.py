@@ -125,8 +125,9 @@ class Catalog:
 
     def header_value(self, name: str) -> str | None:
         """Return a header field's value, or None when it is absent."""
+        wanted = name.lower()
         for key, value in self.header:
-            if key.lower() == name.lower():
+            if key.lower() == wanted:
                 return value
         return None
 
@@ -138,13 +139,15 @@ class Catalog:
         """Return a copy with each (name, value) set in turn, in place or appended: one copy
         for them all (a docs tree in many languages starts thousands of catalogues)."""
         fields = list(self.header)
+        names = [key.lower() for key, _ in fields]  # each name lowered once, not once a change
         for name, value in changes:
-            for index, (key, _) in enumerate(fields):
-                if key.lower() == name.lower():
-                    fields[index] = (key, value)
-                    break
+            wanted = name.lower()
+            if wanted in names:
+                index = names.index(wanted)  # the first, as the header is read
+                fields[index] = (fields[index][0], value)
             else:
                 fields.append((name, value))
+                names.append(wanted)
         return replace(self, header=tuple(fields))
 
     @property
