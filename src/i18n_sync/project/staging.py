@@ -119,7 +119,8 @@ class Staging:
         # The folders found missing as a pool was let in (`open_to_workers`): no file in one
         # is older than the run, so none is looked for before staging it there (`_mode_for`),
         # which for a first run's thousands of files cost more than writing them. A file
-        # someone makes there meanwhile is found by `apply_changes`, which looks again.
+        # someone makes there meanwhile is found by `apply_changes` (`unlooked`), which
+        # compares it and keeps its permissions, as if it had been looked at.
         self._new_folders: set[str] = set()
 
     def stage(self, changes: Iterable[FileChange], flush: bool = True) -> None:
@@ -410,6 +411,12 @@ class Staging:
         """The file names of the temporary files this run staged (taken ones too: a name is
         made once, with ``O_EXCL``). Not a copy: thousands of files, asked of at every folder."""
         return self._names
+
+    def unlooked(self, paths: Iterable[str]) -> set[str]:
+        """Those of `paths` staged without a look at their file (`_mode_for`): in a folder that
+        was missing when a pool was let in. `apply_changes` takes them as staged only while
+        nothing stands there: a file made since is compared, and its permissions kept."""
+        return {path for path in paths if path.rpartition("/")[0] in self._new_folders}
 
     def holding(self, changes: Iterable[FileChange]) -> dict[str, str]:
         """The paths of `changes` staged with the bytes they want, each with its temporary file."""

@@ -153,13 +153,16 @@ def rename_new(temp: str, target: str) -> bool | None:
 
     A first run renames thousands of new catalogues into place: one call each, where the
     look and the rename were two (13,692 of them: 112 ms against 86 ms on tmpfs). Other
-    failures raise `OSError`, as `os.replace` would.
+    failures raise `OSError` (`ValueError` for a NUL in a name), as `os.replace` would.
     """
     loaded = _load_renameat2()
     if loaded is None:
         return None
     renameat2, get_errno = loaded
-    if renameat2(_AT_FDCWD, os.fsencode(temp), _AT_FDCWD, os.fsencode(target), _RENAME_NOREPLACE) == 0:
+    source, destination = os.fsencode(temp), os.fsencode(target)
+    if b"\0" in source or b"\0" in destination:  # C would read the name up to it
+        raise ValueError("embedded null byte")  # as `os.replace` says
+    if renameat2(_AT_FDCWD, source, _AT_FDCWD, destination, _RENAME_NOREPLACE) == 0:
         return True
     code = get_errno()
     if code == errno.EEXIST:

@@ -60,11 +60,15 @@ class Applied:
     deleted: tuple[str, ...] = ()
 
 
-def _still_writable(staged: Mapping[str, str], folders: Folders) -> set[str]:
+def _still_writable(staged: Mapping[str, str], folders: Folders, unlooked: Collection[str] = ()) -> set[str]:
     """Those of the `staged` paths (repository-relative, each with its temporary file) whose
     temporary file is still there and whose file is missing or a writable plain file, as
     `writable` tells, with one listing of each folder: a first run stages thousands of files
-    whose targets do not exist, and a failing `lstat` costs more than a listed name."""
+    whose targets do not exist, and a failing `lstat` costs more than a listed name.
+
+    Of the paths `unlooked` (staged without a look: `Staging.unlooked`), only those still
+    missing: a file made there since was never compared nor had its permissions read,
+    and is judged as any other (`_due`, `mode_of`)."""
     by_folder: dict[str, list[str]] = {}
     for path in staged:
         by_folder.setdefault(path.rpartition("/")[0], []).append(path)
@@ -89,6 +93,8 @@ def _still_writable(staged: Mapping[str, str], folders: Folders) -> set[str]:
             entry = entries.get(name)
             if entry is None and (not spellings or folded(name) not in spellings):
                 found.add(path)  # missing
+            elif path in unlooked:
+                continue  # made since: its bytes and permissions are read below
             elif writable(os.path.join(where, name) if entry is None else entry.path) is not None:
                 found.add(path)
     return found
@@ -210,7 +216,10 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
     # read-only, or a folder or FIFO taken its place. A look now tells; a staged path
     # that is no longer missing or a writable plain file is judged as any other below.
     # (One listing of each folder tells, not an lstat per file: `_still_writable`.)
-    ahead = _still_writable(staging.holding(changes), folders) if staging is not None else set()
+    ahead = set()
+    if staging is not None:
+        held = staging.holding(changes)
+        ahead = _still_writable(held, folders, staging.unlooked(held))
     for change in changes:
         check_target(root, change.path, folders, plain=change.path in ahead)
     parents = {c.path.rpartition("/")[0] or "." for c in changes}
