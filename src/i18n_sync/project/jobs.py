@@ -284,7 +284,12 @@ def build_template_file(context: RunContext, path: str, sources: Sequence[Source
 def _change(path: str, text: str, kind: str, read_as: bytes | None, guarded: bool = False) -> FileChange:
     """The file at `path` with `text`; `read_as` is what the job read there (None: no file)."""
     content = text.encode("utf-8")
-    return FileChange(path, content, kind, read_as if guarded else None, guarded, content == read_as)
+    current = content == read_as
+    if current and guarded and read_as is not None:
+        # One object for the two: a pickle holds it once. A catalogue that stays as it was is
+        # most of what the job cache keeps after a run, and was kept twice.
+        content = read_as
+    return FileChange(path, content, kind, read_as if guarded else None, guarded, current)
 
 
 def process_catalogue(context: RunContext, job: CatalogueJob) -> CatalogueResult:
