@@ -243,3 +243,22 @@ def test_a_first_run_spells_only_the_keys_of_what_it_keeps(tmp_path: Path) -> No
     assert spelled == [0, 1, 2, 3, 4, 5]
     assert ran == [1, 3, 5]
     assert keys == ["job 0", None, "job 2", None, "job 4", None]
+
+
+def test_a_catalogue_kept_as_it_was_is_pickled_once(tmp_path: Path, run_cache: Path) -> None:
+    """A catalogue the run leaves as it is carries its bytes and the bytes read as one object,
+    so each pickle the job cache keeps of it holds them once."""
+    import pickle
+
+    from i18n_sync.project.jobs import CatalogueResult
+
+    root = synced(tmp_path)
+    run(load_config(root))  # keeps the merges of the catalogues the first sync wrote
+    kept = jobcache_module._load(next(run_cache.glob("jobs-*.cache")))
+    merges = [pickle.loads(data) for _, data in kept.values()]
+    results = [value for value in merges if isinstance(value, CatalogueResult) and value.change]
+    assert len(results) == 36
+    for result in results:
+        change = result.change
+        assert change is not None and change.current and change.content is change.original
+        assert pickle.dumps(change).count(change.content) == 1
