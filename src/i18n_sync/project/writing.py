@@ -216,7 +216,7 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
     # read-only, or a folder or FIFO taken its place. A look now tells; a staged path
     # that is no longer missing or a writable plain file is judged as any other below.
     # (One listing of each folder tells, not an lstat per file: `_still_writable`.)
-    ahead = set()
+    ahead: set[str] = set()
     if staging is not None:
         held = staging.holding(changes)
         ahead = _still_writable(held, folders, staging.unlooked(held))
