@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from i18n_sync.project import signatures
+from i18n_sync.project import signatures, temps
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -37,3 +37,12 @@ def later(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every look at the files is made ten seconds from now: what was written before is settled
     (`project.signatures`), and a run may take the files by their signatures."""
     monkeypatch.setattr(signatures, "_clock", lambda: time.time_ns() + 10_000_000_000)
+
+
+@pytest.fixture(params=["in one step", "looked at, then renamed"])
+def renaming(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each way a new catalogue goes into place: in one step (`temps.rename_new`, Linux), and
+    looked at, then renamed (elsewhere)."""
+    if request.param != "in one step":
+        monkeypatch.setattr(temps, "_load_renameat2", lambda: None)  # `helpers.without_rename_new`
+    return str(request.param)

@@ -104,6 +104,25 @@ def without_rename_new(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(temps, "_load_renameat2", lambda: None)
 
 
+# Tests of `temps.rename_new` itself, where there is one (Linux with glibc 2.28 or later).
+linux_only = pytest.mark.skipif(temps._load_renameat2() is None, reason="renameat2 is Linux's")
+
+
+def before_renames(monkeypatch: pytest.MonkeyPatch, action: Callable[[], object]) -> None:
+    """Run `action` once in `apply_changes`, after the temporary files are written, before the
+    renames: what someone does to the files meanwhile."""
+    real = writing._flush
+    done: list[bool] = []
+
+    def first(*args: object, **kwargs: object) -> None:
+        if not done:
+            done.append(True)
+            action()
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(writing, "_flush", first)
+
+
 class _EveryDevice(dict[int, str]):
     """A table of file system types that gives one type for every device."""
 

@@ -13,30 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import invoke, temps_in, without_rename_new
+from helpers import before_renames, invoke, temps_in, without_rename_new
 from i18n_sync.project import writing
 from test_scale import TR, make_docs
-
-
-@pytest.fixture(params=["in one step", "looked at, then renamed"])
-def renaming(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    if request.param != "in one step":
-        without_rename_new(monkeypatch)
-    return str(request.param)
-
-
-def _hook(monkeypatch: pytest.MonkeyPatch, action) -> None:  # type: ignore[no-untyped-def]
-    """Run `action` once, after the temporary files are written, before the renames."""
-    real = writing._flush
-    done: list[bool] = []
-
-    def first(*args, **kwargs):  # type: ignore[no-untyped-def]
-        if not done:
-            done.append(True)
-            action()
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(writing, "_flush", first)
 
 
 def test_a_catalogue_made_in_a_symlinked_folder_during_a_first_run_is_left(
@@ -48,7 +27,7 @@ def test_a_catalogue_made_in_a_symlinked_folder_during_a_first_run_is_left(
     (tmp_path / "locales").mkdir()
     (tmp_path / "locales" / "tr").symlink_to(tmp_path / "store" / "tr")
     mine = tmp_path / "store" / "tr" / "guide0.po"
-    _hook(monkeypatch, lambda: mine.write_text("mine\n", encoding="utf-8"))
+    before_renames(monkeypatch, lambda: mine.write_text("mine\n", encoding="utf-8"))
     outcome = invoke(tmp_path, "sync")
     assert outcome.exit_code != 0
     assert "locales/tr/guide0.po" in outcome.output and "changed on disk" in outcome.output
@@ -62,7 +41,7 @@ def test_a_fifo_made_at_a_catalogues_path_during_a_first_run_is_left(
 ) -> None:
     make_docs(tmp_path, count=12)
     target = tmp_path / "locales" / "tr" / "guide0.po"
-    _hook(monkeypatch, lambda: os.mkfifo(target))
+    before_renames(monkeypatch, lambda: os.mkfifo(target))
     outcome = invoke(tmp_path, "sync")
     assert outcome.exit_code != 0 and "locales/tr/guide0.po" in outcome.output
     assert target.is_fifo()
@@ -82,7 +61,7 @@ def test_an_existing_catalogue_is_still_compared_byte_for_byte(
     edited = tmp_path / "locales" / "tr" / "part" / "guide1.po"
     theirs = TR.format(number=1).replace("Kılavuz 1", "Kılavuz 9")
     assert len(theirs) == len(TR.format(number=1))
-    _hook(monkeypatch, lambda: edited.write_text(theirs, encoding="utf-8"))
+    before_renames(monkeypatch, lambda: edited.write_text(theirs, encoding="utf-8"))
     outcome = invoke(tmp_path, "sync")
     assert outcome.exit_code != 0
     assert "locales/tr/part/guide1.po" in outcome.output and "changed on disk" in outcome.output
@@ -120,7 +99,7 @@ def test_a_catalogue_folder_removed_during_a_first_run_is_an_error_not_a_crash(
 ) -> None:
     make_docs(tmp_path, count=12)
     folder = tmp_path / "locales" / "tr"
-    _hook(monkeypatch, lambda: shutil.rmtree(folder))
+    before_renames(monkeypatch, lambda: shutil.rmtree(folder))
     outcome = invoke(tmp_path, "sync")
     assert outcome.exception is None or isinstance(outcome.exception, SystemExit), outcome.exception
     assert outcome.exit_code != 0

@@ -8,12 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import invoke, temps_in, without_rename_new
+from helpers import invoke, linux_only, temps_in, without_rename_new
 from i18n_sync.project import temps, writing
 from i18n_sync.project.temps import rename_new, write_temp
 from test_scale import make_docs
-
-linux_only = pytest.mark.skipif(temps._load_renameat2() is None, reason="renameat2 is Linux's")
 
 
 def _temp(folder: Path, content: bytes = b"new\n") -> str:

@@ -16,37 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from helpers import invoke, temps_in, without_rename_new
+from helpers import before_renames, invoke, linux_only, temps_in, without_rename_new
 from i18n_sync.model import FileChange
-from i18n_sync.project import temps, writing
+from i18n_sync.project import temps
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.staging import Staging
 from i18n_sync.project.temps import rename_new, write_temp
 from i18n_sync.project.writing import apply_changes
 from test_scale import make_docs
-
-linux_only = pytest.mark.skipif(temps._load_renameat2() is None, reason="renameat2 is Linux's")
-
-
-@pytest.fixture(params=["in one step", "looked at, then renamed"])
-def renaming(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    if request.param != "in one step":
-        without_rename_new(monkeypatch)
-    return str(request.param)
-
-
-def _before_renames(monkeypatch: pytest.MonkeyPatch, action) -> None:  # type: ignore[no-untyped-def]
-    """Run `action` once, after the temporary files are written, before the renames."""
-    real = writing._flush
-    done: list[bool] = []
-
-    def first(*args, **kwargs):  # type: ignore[no-untyped-def]
-        if not done:
-            done.append(True)
-            action()
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(writing, "_flush", first)
 
 
 def _mode(path: Path) -> int:
@@ -210,7 +187,7 @@ def test_a_temporary_file_gone_before_its_rename_says_the_same_both_ways(
                 for temp in temps_in(root / "locales" / "tr"):
                     temp.unlink()
 
-            _before_renames(patch, remove)
+            before_renames(patch, remove)
             outcome = invoke(root, "sync")
             assert outcome.exit_code != 0 and "Traceback" not in outcome.output
             said.append(outcome.output.replace(str(root), "ROOT"))
@@ -239,7 +216,7 @@ def test_a_catalogue_folder_swapped_for_a_symlink_out_of_the_repository_gets_not
         (root / "locales" / "tr").rename(root / "aside")
         (root / "locales" / "tr").symlink_to(outside)
 
-    _before_renames(monkeypatch, swap)
+    before_renames(monkeypatch, swap)
     outcome = invoke(root, "sync")
     assert outcome.exit_code != 0 and "Traceback" not in outcome.output
     assert "locales/tr/" in outcome.output
@@ -385,7 +362,7 @@ def test_new_files_get_the_same_permissions_staged_or_not_whatever_the_umask(
     monkeypatch.setenv("I18N_SYNC_JOBS", "2")
     old = os.umask(0o077)
     try:
-        modes = []
+        modes: list[dict[str, int]] = []
         for cache in ("off", str(tmp_path / "cache")):
             monkeypatch.setenv(CACHE_VARIABLE, cache)
             root = tmp_path / f"repo-{len(modes)}"
