@@ -187,7 +187,7 @@ class RunMemo:
         payload = pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)
         if not write_sealed(self.file, _FORMAT, payload, self.key):
             return False
-        self._keep_plan(sorted(set(checked).difference(self.digests)))
+        self.keep_plan(checked)
         return True
 
     def keep_plan(self, checked: Iterable[str] | None = None) -> None:

@@ -416,7 +416,8 @@ class Staging:
         """Those of `paths` staged without a look at their file (`_mode_for`): in a folder that
         was missing when a pool was let in. `apply_changes` takes them as staged only while
         nothing stands there: a file made since is compared, and its permissions kept."""
-        return {path for path in paths if path.rpartition("/")[0] in self._new_folders}
+        new = self._new_folders
+        return {path for path in paths if path.rpartition("/")[0] in new} if new else set()
 
     def holding(self, changes: Iterable[FileChange]) -> dict[str, str]:
         """The paths of `changes` staged with the bytes they want, each with its temporary file."""

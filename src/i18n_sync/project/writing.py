@@ -142,11 +142,6 @@ def _changed_error(path: str) -> WriteError:
     )
 
 
-def _inside(path: str, folders: Folders) -> bool:
-    """Whether the folder of repository-relative `path` is inside the repository, symlinks followed."""
-    return folders.place(path.rpartition("/")[0]) is not None
-
-
 def _appeared(path: str, folders: Folders) -> bool | None:
     """Whether anything stands at `path` now, a folder or a symlink too; None when that cannot
     be told (a folder out of the repository, a folder that cannot be searched): a read says why."""
@@ -276,8 +271,9 @@ def _rename_all(
     for change in due:
         target = os.path.join(base, change.path)
         # A catalogue the run found missing: renamed only where nothing stands now, in one
-        # step (`rename_new`), where the system can; else looked at, then renamed.
-        if change.guarded and change.original is None and _inside(change.path, folders):
+        # step (`rename_new`), where the system can; else looked at, then renamed. (Its folder
+        # is in the repository: `check_target` refused any other, with these `folders`.)
+        if change.guarded and change.original is None:
             try:
                 renamed = rename_new(temps[change.path], target)
             except OSError as failure:
