@@ -32,6 +32,15 @@ def run_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     return folder
 
 
+@pytest.fixture(autouse=True)
+def fixed_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Templates are dated by the minute they are written unless SOURCE_DATE_EPOCH says
+    otherwise: a test comparing the trees of two runs would fail whenever a minute turned
+    between them (a slow machine makes that likely). Every test dates them alike; one that
+    wants today's date removes the variable."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
+
+
 @pytest.fixture
 def later(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every look at the files is made ten seconds from now: what was written before is settled

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -125,6 +126,22 @@ def test_second_sync_writes_nothing(project: Path) -> None:
     assert result.exit_code == 0
     assert "wrote" not in result.output
     assert snapshot(project) == before
+
+
+def test_without_source_date_epoch_a_new_template_is_dated_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tests date templates alike (`conftest.fixed_date`); without the variable a run
+    dates a new template by the minute it was written, in UTC."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "README.md").write_text(SOURCE, encoding="utf-8")
+    minutes = [time.strftime("%Y-%m-%d %H:%M+0000", time.gmtime())]
+    assert invoke(tmp_path, "init", "--lang", "tr").exit_code == 0
+    minutes.append(time.strftime("%Y-%m-%d %H:%M+0000", time.gmtime()))
+    template = (tmp_path / "locales" / "README.pot").read_text(encoding="utf-8")
+    dated = [line for line in template.splitlines() if line.startswith('"POT-Creation-Date: ')]
+    assert len(dated) == 1 and dated[0][len('"POT-Creation-Date: ') : -len('\\n"')] in minutes
 
 
 @pytest.mark.parametrize("value", ["abc", "1.5", "-1", "\u00b2", "99999999999999999999", "253402300800"])

@@ -68,7 +68,7 @@ def settled_project(tmp_path: Path, looked: dict[str, list[str]]) -> Path:
 def assert_as_without_cache(root: Path, report: RunReport) -> None:
     """`report` is a remembered one: that of a run without the cache, whose changes are all
     on disk already (a run is remembered without them)."""
-    fresh = run(load_config(root), environ={CACHE_VARIABLE: "off"})
+    fresh = run(load_config(root), environ={**os.environ, CACHE_VARIABLE: "off"})
     assert report == replace(fresh, changes=())
     assert all((root / change.path).read_bytes() == change.content for change in fresh.changes)
 
@@ -277,5 +277,5 @@ def test_a_symlink_inside_the_repository_keeps_the_memo_and_its_target_is_follow
         file.write(change)
     report = run(load_config(root))
     assert done == [1] and report.changes
-    fresh = run(load_config(root), environ={CACHE_VARIABLE: "off"})
+    fresh = run(load_config(root), environ={**os.environ, CACHE_VARIABLE: "off"})
     assert report_bytes(report) == report_bytes(fresh)
