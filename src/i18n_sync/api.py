@@ -286,13 +286,14 @@ def status(
     languages: Collection[str] = (),
     *,
     fail_under: float | None = None,
-    history: bool = True,
+    history: bool | Callable[[StatusReport], bool] = True,
 ) -> StatusReport:
     """How far behind each language is: counts, words, percentages, stale units, since when.
 
     `languages` (BCP 47 tags, each configured) narrows the report; `fail_under`
     replaces the configured gates (`StatusReport.failing`); `history` asks git
-    for the last source revision each catalogue fully translated. Writes nothing.
+    for the last source revision each catalogue fully translated: always, or,
+    given a function, when it says so of the report without it. Writes nothing.
     """
     require_languages(project, languages)
     from i18n_sync.project.inspect import project_status

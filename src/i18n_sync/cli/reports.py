@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 import webbrowser
+from functools import partial
 from pathlib import Path
 
 import click
@@ -28,7 +29,7 @@ from i18n_sync.reports.output import badge_data, check_data, status_output
 from i18n_sync.reports.page import format_page
 from i18n_sync.reports.review import review_report
 from i18n_sync.reports.server import start_review
-from i18n_sync.reports.status import format_markdown, format_table, gate_messages
+from i18n_sync.reports.status import format_markdown, format_table, gate_messages, lists_documents
 
 _LEVEL_PREFIXES = {
     "error": "",
@@ -121,7 +122,9 @@ def status(
         click.echo(format_page(review), nl=False)
         report = review.status
     else:
-        report = api.status(project, languages, fail_under=fail_under)
+        # The "since when" section, from git, only where the report shows it.
+        history = True if output_format == "json" else partial(lists_documents, documents=documents)
+        report = api.status(project, languages, fail_under=fail_under, history=history)
     if output_format == "json":
         echo_json(status_output(report, stale))
     elif output_format == "markdown":

@@ -9,7 +9,7 @@ and missing, with the last revision each was in sync with, from git.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 
 from i18n_sync.checks.translation import Finding, Policy, check_messages, ignores_of
@@ -18,8 +18,10 @@ from i18n_sync.gettext.po import parse_po, translations_of
 from i18n_sync.markdown.document import Document
 from i18n_sync.markdown.extract import Extraction, extract_units
 from i18n_sync.model import Catalog
+from i18n_sync.project.cache import open_memo
 from i18n_sync.project.config import Config, is_compact
 from i18n_sync.project.files import is_current, read_bytes
+from i18n_sync.project.inputs import needed_languages, read_paths
 from i18n_sync.project.jobs import parse_catalog, read_document, used_by
 from i18n_sync.project.plan import Target, find_sources, plan_documents
 from i18n_sync.project.sync import check_policy, execute
@@ -123,7 +125,10 @@ def check_project(config: Config, languages: Collection[str] = ()) -> CheckRepor
 
 
 def project_status(
-    config: Config, languages: Collection[str] = (), fail_under: float | None = None, history: bool = True
+    config: Config,
+    languages: Collection[str] = (),
+    fail_under: float | None = None,
+    history: bool | Callable[[StatusReport], bool] = True,
 ) -> StatusReport:
     """How far behind each language is, against the current English.
 
@@ -131,12 +136,33 @@ def project_status(
     ``update`` would; nothing is written), so the figures and the entries'
     lines are those of the updated file. `languages` (BCP 47 tags) narrows the
     report; `fail_under` replaces the configured gates; `history` adds, from
-    git, the last source revision each catalogue was fully in sync with.
+    git, the last source revision each catalogue was fully in sync with: always,
+    or, given a function, when it says so of the report without it (git is asked
+    about every document, a few milliseconds each: a caller that shows the
+    section only for some reports need not wait for it on the others).
     """
-    documents = plan_documents(config, find_sources(config))
+    needed = needed_languages(config, languages)
+    documents = plan_documents(config, find_sources(config), needed)
+    # The job cache answers the merges that an earlier report made from the same files,
+    # as it does a sync's; nothing of the report itself is remembered.
+    steps = ("update",)
+    paths = read_paths(config, documents, steps, None, needed)
+    memo = open_memo(config, ("status", *sorted(needed)), paths, os.environ)
+    cache = None if memo is None else memo.jobs(config)
     # Not `run`: it drops every change of a language with one bad catalogue, and the
-    # language's other documents still belong in the report.
-    state = execute(config, ("update",), os.environ)
+    # language's other documents still belong in the report. Only the languages asked
+    # for are merged (and any whose figures another needs): CI may share them out.
+    state = execute(
+        config,
+        steps,
+        os.environ,
+        documents=documents,
+        languages=languages,
+        cache=cache,
+        files={} if memo is None else memo.snapshot,
+    )
+    if cache is not None:
+        cache.save()
     changes = (change for group in state.changes.values() for change in group)
     merged = {change.path: change for change in changes if change.kind == "catalog"}
     catalogs: dict[tuple[str, str], Catalog] = {}
@@ -162,7 +188,8 @@ def project_status(
         report.append(LanguageStatus(language.tag, name, tuple(found), gate))
     errors = tuple(state.errors)
     status = StatusReport(tuple(report), tuple(str(error) for error in errors), problems=errors)
-    return _with_history(config, status, catalogs) if history else status
+    wanted = history(status) if callable(history) else history
+    return _with_history(config, status, catalogs) if wanted else status
 
 
 def _referring_to(catalog: Catalog, source: str) -> Catalog:

@@ -326,7 +326,7 @@ def _rows(report: StatusReport, documents: bool) -> Iterator[tuple[LanguageStatu
             )
 
 
-def _lists_documents(report: StatusReport, documents: bool) -> bool:
+def lists_documents(report: StatusReport, documents: bool) -> bool:
     """Whether per-document lines are shown: asked for, or no language has several documents."""
     return documents or all(len(language.documents) <= 1 for language in report.languages)
 
@@ -471,7 +471,7 @@ def format_table(
     A language of several documents shows its total only, unless `documents`.
     """
     lines = _table_lines(report, style, documents)
-    if _lists_documents(report, documents):
+    if lists_documents(report, documents):
         lines += _pending_lines(report)
         if report.has_history:
             lines += _since_lines(report)
@@ -559,7 +559,7 @@ def format_markdown(report: StatusReport, stale: bool = False, documents: bool =
     """The report as Markdown, for a pull-request comment or a README section (see `format_table`)."""
     lines = ["## Translation status", "", *_markdown_status(report, documents)]
     lines += ["", "Counts are units (English words); Units and Words: share translated."]
-    listed = _lists_documents(report, documents)
+    listed = lists_documents(report, documents)
     lines += [
         f"{_code_span(catalog)} is not updated to the current English yet: the figures are those "
         "`i18n-sync update` will write."

@@ -1,0 +1,118 @@
+"""`status` at scale: a narrowed report merges only its languages, a report made from the same
+files again takes its merges from the job cache, and git is asked only for a section shown."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import invoke
+from i18n_sync.project import inspect, merging
+from i18n_sync.project.cache import CACHE_VARIABLE
+from test_status import HEADER, commit, git, needs_git, project, write
+
+__all__ = ["project"]  # the fixture, used by name
+
+
+def _merges(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The catalogues each later run merges, in this process (one worker)."""
+    monkeypatch.setenv("I18N_SYNC_JOBS", "1")
+    merged: list[str] = []
+    real = merging.process_catalogue
+
+    def process_catalogue(*args: Any, **options: Any) -> Any:
+        result = real(*args, **options)
+        merged.append(result.path)
+        return result
+
+    monkeypatch.setattr(merging, "process_catalogue", process_catalogue)
+    return merged
+
+
+def _history_asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The sources each later run asks git about."""
+    asked: list[str] = []
+    real = inspect.find_in_sync
+
+    def find_in_sync(root: Path, source: str, *args: Any, **options: Any) -> Any:
+        asked.append(source)
+        return real(root, source, *args, **options)
+
+    monkeypatch.setattr(inspect, "find_in_sync", find_in_sync)
+    return asked
+
+
+def test_a_narrowed_report_merges_only_its_language(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CI shares the languages out: ``status --lang zh-CN`` merges Chinese alone, so a broken
+    Turkish catalogue is not its error, and its figures are those of the whole report."""
+    monkeypatch.setenv(CACHE_VARIABLE, "off")  # every merge is made, none taken from the cache
+    whole = json.loads(invoke(project, "status", "--format", "json").stdout)
+    merged = _merges(monkeypatch)
+    result = invoke(project, "status", "--lang", "zh-CN", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["languages"] == whole["languages"][1:]
+    assert merged and all(path.startswith("locales/zh_CN/") for path in merged)
+    write(project, "locales/tr/docs/guide.po", HEADER.format(code="tr") + 'msgid "unterminated\n')
+    narrowed = invoke(project, "status", "--lang", "zh-CN")
+    assert narrowed.exit_code == 0, narrowed.output
+    assert "locales/tr" not in narrowed.output
+    assert invoke(project, "status").exit_code == 1  # the whole report has the error
+
+
+def test_a_report_from_the_same_files_takes_its_merges_from_the_cache(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second report merges nothing, and says what the first said and what a report
+    without the cache says; a catalogue changed since is merged again, and counted anew."""
+    merged = _merges(monkeypatch)
+    first = invoke(project, "status", "--format", "json", "--documents")
+    assert first.exit_code == 0, first.output
+    assert len(merged) == 4  # zh-CN's guide has no catalogue yet: merged from its template
+    merged.clear()
+    again = invoke(project, "status", "--format", "json", "--documents")
+    assert merged == [] and again.stdout == first.stdout
+    monkeypatch.setenv(CACHE_VARIABLE, "off")
+    assert invoke(project, "status", "--format", "json", "--documents").stdout == first.stdout
+    monkeypatch.delenv(CACHE_VARIABLE)
+    monkeypatch.setenv(CACHE_VARIABLE, str(project.parent / "cache"))  # a cache of its own, warm
+    invoke(project, "status")
+    guide = project / "locales/tr/docs/guide.po"
+    guide.write_text(
+        guide.read_text("utf-8") + '\nmsgid "Read it twice."\nmsgstr "İki kez okuyun."\n', "utf-8"
+    )
+    merged.clear()
+    data = json.loads(invoke(project, "status", "--format", "json").stdout)
+    # Turkish alone: the guide, and the README, whose translation memory the guide is.
+    assert sorted(merged) == ["locales/tr/README.po", "locales/tr/docs/guide.po"]
+    assert data["languages"][0]["documents"][1]["counts"]["translated"] == {"units": 2, "words": 4}
+
+
+@needs_git
+def test_git_is_asked_only_for_a_report_that_shows_since_when(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table and the Markdown of a language of several documents show its total, without
+    the "since when" section: git is not asked about each document for them."""
+    git(project, "init", "-q")
+    commit(project, "first")
+    asked = _history_asked(monkeypatch)
+    table = invoke(project, "status")
+    assert table.exit_code == 0 and "last fully in sync" not in table.stdout
+    assert "total of 2 documents" in invoke(project, "status", "--format", "markdown").stdout
+    assert asked == []
+    assert "last fully in sync with (git):" in invoke(project, "status", "--documents").stdout
+    assert asked == ["content/README.md", "content/docs/guide.md"]
+    asked.clear()
+    data = json.loads(invoke(project, "status", "--format", "json").stdout)
+    assert data["languages"][1]["documents"][0]["since"]["subject"] == "first"  # zh-CN: complete
+    assert asked == ["content/README.md", "content/docs/guide.md"]
+    # One document per language: the table lists it, with since when.
+    os.remove(project / "content/docs/guide.md")
+    asked.clear()
+    listed = invoke(project, "status")
+    assert "last fully in sync with (git):" in listed.stdout
+    assert asked == ["content/README.md"]
