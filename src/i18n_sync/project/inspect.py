@@ -9,21 +9,23 @@ and missing, with the last revision each was in sync with, from git.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 
 from i18n_sync.checks.translation import Finding, Policy, check_messages, ignores_of
-from i18n_sync.errors import CatalogError, I18nSyncError
+from i18n_sync.errors import CatalogError, I18nSyncError, MarkdownError
 from i18n_sync.gettext.po import parse_po, translations_of
 from i18n_sync.markdown.document import Document
 from i18n_sync.markdown.extract import Extraction, extract_units
 from i18n_sync.model import Catalog
 from i18n_sync.project.cache import open_memo
 from i18n_sync.project.config import Config, is_compact
-from i18n_sync.project.files import is_current, read_bytes
+from i18n_sync.project.files import Folders, is_current, read_bytes
 from i18n_sync.project.inputs import needed_languages, read_paths
 from i18n_sync.project.jobs import parse_catalog, read_document, used_by
-from i18n_sync.project.plan import Target, find_sources, plan_documents
+from i18n_sync.project.plan import SourceDocument, Target, find_sources, plan_documents
+from i18n_sync.project.pool import map_jobs, worker_count
 from i18n_sync.project.sync import check_policy, execute
 from i18n_sync.record import record
 from i18n_sync.render.splice import is_allowed_link, render_document
@@ -80,48 +82,111 @@ def _check_target(
     return found
 
 
+@record
+class _Checked:
+    """One target's catalogue as a check job found it: its translated entries and the findings
+    on them, or why it could not be read."""
+
+    catalog: str
+    exists: bool = True
+    translated: int = 0
+    findings: tuple[EntryFinding, ...] = ()
+    error: CatalogError | None = None
+
+
+@record
+class _DocumentChecks:
+    """One document's check job: each of its targets', or why the document could not be read."""
+
+    targets: tuple[_Checked, ...] = ()
+    error: I18nSyncError | None = None
+
+
 def check_project(config: Config, languages: Collection[str] = ()) -> CheckReport:
     """Run the translation checks over the catalogue of every document and language.
 
     `languages` (BCP 47 tags) narrows the run; a catalogue that does not exist yet
     has nothing to check. A source or catalogue that cannot be read is an error of
-    the report, and the others are still checked.
+    the report, and the others are still checked. Each document is a job of the
+    process pool (`pool.map_jobs`); the report is the same whatever the workers.
     """
-    policy = check_policy(config)
+    documents = plan_documents(config, find_sources(config))
+    compact = is_compact(config.settings)
+    shared: dict[str, Catalog | CatalogError | None] = {}
+    if compact:  # one catalogue per language: read once, here, not per job
+        folders = Folders(config.root)
+        for document in documents:
+            for target in _chosen(document.targets, languages):
+                if target.catalog not in shared:
+                    shared[target.catalog] = _read_catalog(config, target.catalog, folders)
+    job = partial(_check_document, config, check_policy(config), languages, compact, shared)
     findings: dict[EntryFinding, None] = {}  # a shared catalogue's entry is checked once per document
     errors: list[I18nSyncError] = []
-    parsed: dict[str, Catalog | None] = {}
+    seen: dict[str, bool] = {}  # each catalogue, counted once: whether it could be read
     checked = 0
-    shared = is_compact(config.settings)
-    for document in plan_documents(config, find_sources(config)):
-        targets = [t for t in document.targets if not languages or t.language.tag in languages]
-        try:
-            doc = read_document(config, document.source, config.settings.max_file_size)
-            extraction = extract_units(doc, config.settings.front_matter_keys)
-        except I18nSyncError as problem:
-            errors.append(problem)
-            continue
-        for target in targets:
-            if target.catalog not in parsed:
-                try:
-                    data = read_bytes(
-                        config.root, target.catalog, config.settings.max_file_size, CatalogError
-                    )
-                    parsed[target.catalog] = parse_catalog(data, target.catalog, [])
-                except CatalogError as problem:
-                    errors.append(problem)
-                    parsed[target.catalog] = None
-                    continue
-                read = parsed[target.catalog]
-                checked += sum(1 for message in read.active if message.is_translated) if read else 0
-            catalog = parsed[target.catalog]
-            if catalog is not None:
-                catalog = used_by(catalog, extraction) if shared else catalog
-                findings.update(
-                    dict.fromkeys(_check_target(config, target, catalog, doc, extraction, policy))
-                )
-    catalogs = tuple(path for path, catalog in parsed.items() if catalog is not None)
+    for result in map_jobs(job, documents, worker_count(dict(os.environ))):
+        if result.error is not None:
+            errors.append(result.error)
+        for item in result.targets:
+            if item.catalog not in seen:
+                seen[item.catalog] = item.exists and item.error is None
+                checked += item.translated
+                if item.error is not None:
+                    errors.append(item.error)
+            findings.update(dict.fromkeys(item.findings))
+    catalogs = tuple(path for path, read in seen.items() if read)
     return CheckReport(tuple(findings), checked, catalogs, tuple(errors))
+
+
+def _chosen(targets: Sequence[Target], languages: Collection[str]) -> list[Target]:
+    return [t for t in targets if not languages or t.language.tag in languages]
+
+
+def _read_catalog(config: Config, path: str, folders: Folders) -> Catalog | CatalogError | None:
+    """The catalogue at `path` (None: there is none), or why it cannot be read."""
+    try:
+        data = read_bytes(config.root, path, config.settings.max_file_size, CatalogError, folders=folders)
+        return parse_catalog(data, path, [])
+    except CatalogError as problem:
+        return problem
+
+
+def _check_document(
+    config: Config,
+    policy: Policy,
+    languages: Collection[str],
+    compact: bool,
+    shared: Mapping[str, Catalog | CatalogError | None],
+    document: SourceDocument,
+) -> _DocumentChecks:
+    """The checks of one document's catalogues (`compact`: one per language, read already,
+    in `shared`): a job."""
+    folders = Folders(config.root)  # each folder's symlinks followed once, not once per file
+    limit = config.settings.max_file_size
+    try:
+        data = read_bytes(config.root, document.source, limit, MarkdownError, folders=folders)
+        doc = read_document(config, document.source, limit, data)
+        extraction = extract_units(doc, config.settings.front_matter_keys)
+    except I18nSyncError as problem:
+        return _DocumentChecks(error=problem)
+    checked = []
+    for target in _chosen(document.targets, languages):
+        found = (
+            shared[target.catalog]
+            if target.catalog in shared
+            else _read_catalog(config, target.catalog, folders)
+        )
+        if isinstance(found, CatalogError):
+            checked.append(_Checked(target.catalog, error=found))
+            continue
+        if found is None:  # not made yet: nothing to check
+            checked.append(_Checked(target.catalog, exists=False))
+            continue
+        translated = sum(1 for message in found.active if message.is_translated)
+        catalog = used_by(found, extraction) if compact else found
+        entries = _check_target(config, target, catalog, doc, extraction, policy)
+        checked.append(_Checked(target.catalog, translated=translated, findings=tuple(entries)))
+    return _DocumentChecks(tuple(checked))
 
 
 def project_status(
