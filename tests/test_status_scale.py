@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +117,44 @@ def test_git_is_asked_only_for_a_report_that_shows_since_when(
     listed = invoke(project, "status")
     assert "last fully in sync with (git):" in listed.stdout
     assert asked == ["content/README.md"]
+
+
+@needs_git
+def test_git_is_asked_about_the_documents_side_by_side_with_the_same_answers(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each document's history is asked of git on threads (one per worker); the section is
+    the one a single thread gives, and a document git cannot answer for drops the section."""
+    for number in range(4):
+        write(project, f"content/more/page{number}.md", f"# Page {number}\n\nWords of page {number}.\n")
+    git(project, "init", "-q")
+    commit(project, "first")
+    write(project, "content/more/page2.md", "# Page 2\n\nOther words of page 2.\n")
+    commit(project, "second")
+    threads: list[int] = []
+    real = inspect.find_in_sync
+
+    def find_in_sync(*args: Any, **options: Any) -> Any:
+        threads.append(threading.get_ident())
+        return real(*args, **options)
+
+    monkeypatch.setattr(inspect, "find_in_sync", find_in_sync)
+    monkeypatch.setenv("I18N_SYNC_JOBS", "1")
+    serial = invoke(project, "status", "--format", "json").stdout
+    assert set(threads) == {threading.get_ident()} and len(threads) == 6
+    threads.clear()
+    monkeypatch.setenv("I18N_SYNC_JOBS", "2")
+    assert invoke(project, "status", "--format", "json").stdout == serial
+    assert len(threads) == 6 and len(set(threads) - {threading.get_ident()}) >= 1
+    since = {d["source"]: d["since"]["subject"] for d in json.loads(serial)["languages"][1]["documents"]}
+    assert since["content/README.md"] == "first"
+    assert since["content/more/page2.md"] is None  # never translated: no revision fully in sync
+    # git answers for the first document, then fails: no section at all.
+    answers = iter([True])
+
+    def failing(*args: Any, **options: Any) -> Any:
+        return real(*args, **options) if next(answers, False) else None
+
+    monkeypatch.setattr(inspect, "find_in_sync", failing)
+    data = json.loads(invoke(project, "status", "--format", "json").stdout)
+    assert all("since" not in d for language in data["languages"] for d in language["documents"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
 
@@ -266,14 +267,31 @@ def _with_history(
     config: Config, status: StatusReport, catalogs: Mapping[tuple[str, str], Catalog]
 ) -> StatusReport:
     """The report with each document's "last fully in sync" revision; unchanged without git."""
-    if not catalogs:
+    keys: dict[str, list[tuple[str, str]]] = {}  # each source's (language tag, source) pairs
+    for key in catalogs:
+        keys.setdefault(key[1], []).append(key)
+    if not keys:
         return status
+    keywords = config.settings.front_matter_keys
+
+    def find(source: str) -> tuple[InSync, ...] | None:
+        return find_in_sync(config.root, source, [catalogs[key] for key in keys[source]], keywords)
+
+    sources = list(keys)
+    found = [find(sources[0])]  # alone first: without git, the one call that says so
+    if found[0] is None:
+        return status
+    # Each source costs a `git log` and a `git cat-file`, milliseconds of waiting for git
+    # (500 documents: seconds): side by side on threads, which wait without the interpreter.
+    threads = min(worker_count(dict(os.environ)), len(sources) - 1)
+    if threads > 1:
+        with ThreadPoolExecutor(threads) as executor:
+            found += executor.map(find, sources[1:])
+    else:
+        found += map(find, sources[1:])
     since: dict[tuple[str, str], InSync] = {}
-    for source in dict.fromkeys(source for _, source in catalogs):
-        keys = [key for key in catalogs if key[1] == source]
-        keywords = config.settings.front_matter_keys
-        found = find_in_sync(config.root, source, [catalogs[key] for key in keys], keywords)
-        if found is None:
+    for source, each in zip(sources, found, strict=True):
+        if each is None:  # git failed half-way: no section rather than part of one
             return status
-        since.update(zip(keys, found, strict=True))
+        since.update(zip(keys[source], each, strict=True))
     return with_since(status, since)
