@@ -14,6 +14,7 @@ import pytest
 from helpers import invoke
 from i18n_sync.project import inspect, merging
 from i18n_sync.project.cache import CACHE_VARIABLE
+from test_scale import TR, make_docs
 from test_status import HEADER, commit, git, needs_git, project, write
 
 __all__ = ["project"]  # the fixture, used by name
@@ -158,3 +159,36 @@ def test_git_is_asked_about_the_documents_side_by_side_with_the_same_answers(
     monkeypatch.setattr(inspect, "find_in_sync", failing)
     data = json.loads(invoke(project, "status", "--format", "json").stdout)
     assert all("since" not in d for language in data["languages"] for d in language["documents"])
+
+
+def test_one_catalogue_per_language_is_read_once_and_counted_per_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With one catalogue per language, each document's row counts the entries naming it, as
+    the row of its own catalogue did before the relayout; the catalogue is read once, not once
+    per document (a docs tree read it hundreds of times)."""
+    root = tmp_path / "docs-project"
+    root.mkdir()
+    make_docs(root, count=10)
+    assert invoke(root, "sync").exit_code == 0
+    for number in (1, 3):
+        (root / f"locales/tr/part/guide{number}.po").write_text(TR.format(number=number), "utf-8")
+    assert invoke(root, "sync").exit_code == 0
+
+    def rows() -> dict[tuple[str, str], Any]:
+        data = json.loads(invoke(root, "status", "--format", "json").stdout)
+        return {
+            (lang["language"], d["source"]): d["counts"]
+            for lang in data["languages"]
+            for d in lang["documents"]
+        }
+
+    before = rows()
+    moved = invoke(root, "relayout", "--template", "locales/messages.pot", "--catalog", "locales/{locale}.po")
+    assert moved.exit_code == 0, moved.output
+    parsed: list[str] = []
+    real = inspect.parse_po
+    monkeypatch.setattr(inspect, "parse_po", lambda text, path: parsed.append(path) or real(text, path))
+    assert rows() == before
+    assert sorted(parsed) == ["locales/de.po", "locales/tr.po", "locales/zh_CN.po"]
+    assert before[("tr", "docs/part/guide1.md")]["translated"]["units"] == 2

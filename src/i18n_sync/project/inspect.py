@@ -19,7 +19,7 @@ from i18n_sync.errors import CatalogError, I18nSyncError, MarkdownError
 from i18n_sync.gettext.po import parse_po, translations_of
 from i18n_sync.markdown.document import Document
 from i18n_sync.markdown.extract import Extraction, extract_units
-from i18n_sync.model import Catalog
+from i18n_sync.model import Catalog, Message
 from i18n_sync.project.cache import open_memo
 from i18n_sync.project.config import Config, is_compact
 from i18n_sync.project.files import Folders, is_current, read_bytes
@@ -233,6 +233,8 @@ def project_status(
     merged = {change.path: change for change in changes if change.kind == "catalog"}
     catalogs: dict[tuple[str, str], Catalog] = {}
     compact = is_compact(config.settings)
+    parsed: dict[str, Catalog] = {}  # one catalogue per language is every document's: read once
+    shares: dict[str, dict[str, list[Message]]] = {}  # and its entries by the documents they name
     report = []
     for language in config.languages:
         if languages and language.tag not in languages:
@@ -243,9 +245,14 @@ def project_status(
             change = merged.get(target.catalog)
             if change is None:  # unreadable: the run's errors say why
                 continue
-            catalog = parse_po(change.content.decode("utf-8"), target.catalog)
+            catalog = parsed.get(target.catalog)
+            if catalog is None:
+                catalog = parsed[target.catalog] = parse_po(change.content.decode("utf-8"), target.catalog)
             if compact:
-                catalog = _referring_to(catalog, document.source)
+                if target.catalog not in shares:
+                    shares[target.catalog] = _by_reference(catalog)
+                entries = shares[target.catalog].get(document.source, ())
+                catalog = replace(catalog, messages=tuple(entries))
             catalogs[(language.tag, document.source)] = catalog
             pending = not is_current(config.root, change)
             found.append(document_status(document.source, target.catalog, catalog, pending))
@@ -258,9 +265,14 @@ def project_status(
     return _with_history(config, status, catalogs) if wanted else status
 
 
-def _referring_to(catalog: Catalog, source: str) -> Catalog:
-    """The entries of a shared catalogue whose references name `source`, obsolete ones included."""
-    return replace(catalog, messages=tuple(m for m in catalog.messages if source in m.references))
+def _by_reference(catalog: Catalog) -> dict[str, list[Message]]:
+    """The entries of a shared catalogue by each source their references name, obsolete ones
+    included, in the catalogue's order (one pass, not one per document)."""
+    found: dict[str, list[Message]] = {}
+    for message in catalog.messages:
+        for source in dict.fromkeys(message.references):
+            found.setdefault(source, []).append(message)
+    return found
 
 
 def _with_history(
