@@ -38,13 +38,13 @@ def _merges(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def _history_asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The sources each later run asks git about."""
     asked: list[str] = []
-    real = inspect.find_in_sync
+    real = inspect.source_revisions
 
-    def find_in_sync(root: Path, source: str, *args: Any, **options: Any) -> Any:
+    def source_revisions(root: Path, source: str, *args: Any, **options: Any) -> Any:
         asked.append(source)
         return real(root, source, *args, **options)
 
-    monkeypatch.setattr(inspect, "find_in_sync", find_in_sync)
+    monkeypatch.setattr(inspect, "source_revisions", source_revisions)
     return asked
 
 
@@ -124,8 +124,9 @@ def test_git_is_asked_only_for_a_report_that_shows_since_when(
 def test_git_is_asked_about_the_documents_side_by_side_with_the_same_answers(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each document's history is asked of git on threads (one per worker); the section is
-    the one a single thread gives, and a document git cannot answer for drops the section."""
+    """Each document's history is asked of git on threads (one per worker), and read in this
+    one; the section is the one a single thread gives, and a document git cannot answer for
+    drops the section."""
     for number in range(4):
         write(project, f"content/more/page{number}.md", f"# Page {number}\n\nWords of page {number}.\n")
     git(project, "init", "-q")
@@ -133,13 +134,13 @@ def test_git_is_asked_about_the_documents_side_by_side_with_the_same_answers(
     write(project, "content/more/page2.md", "# Page 2\n\nOther words of page 2.\n")
     commit(project, "second")
     threads: list[int] = []
-    real = inspect.find_in_sync
+    real = inspect.source_revisions
 
-    def find_in_sync(*args: Any, **options: Any) -> Any:
+    def source_revisions(*args: Any, **options: Any) -> Any:
         threads.append(threading.get_ident())
         return real(*args, **options)
 
-    monkeypatch.setattr(inspect, "find_in_sync", find_in_sync)
+    monkeypatch.setattr(inspect, "source_revisions", source_revisions)
     monkeypatch.setenv("I18N_SYNC_JOBS", "1")
     serial = invoke(project, "status", "--format", "json").stdout
     assert set(threads) == {threading.get_ident()} and len(threads) == 6
@@ -156,7 +157,7 @@ def test_git_is_asked_about_the_documents_side_by_side_with_the_same_answers(
     def failing(*args: Any, **options: Any) -> Any:
         return real(*args, **options) if next(answers, False) else None
 
-    monkeypatch.setattr(inspect, "find_in_sync", failing)
+    monkeypatch.setattr(inspect, "source_revisions", failing)
     data = json.loads(invoke(project, "status", "--format", "json").stdout)
     assert all("since" not in d for language in data["languages"] for d in language["documents"])
 

@@ -293,7 +293,8 @@ def status(
     `languages` (BCP 47 tags, each configured) narrows the report; `fail_under`
     replaces the configured gates (`StatusReport.failing`); `history` asks git
     for the last source revision each catalogue fully translated: always, or,
-    given a function, when it says so of the report without it. Writes nothing.
+    given a function, when it says so of the report without it. Writes nothing in
+    the project; the job cache (outside it) keeps the merges for the next report.
     """
     require_languages(project, languages)
     from i18n_sync.project.inspect import project_status

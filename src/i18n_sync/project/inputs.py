@@ -69,10 +69,11 @@ def read_paths(
     steps: Collection[str],
     compendia: Compendia | None,
     needed: Collection[str],
+    outputs: bool = True,
 ) -> list[str]:
     """Every file a run of `steps` in the `needed` languages (`needed_languages`) reads or may
     write: what its result depends on. `compendia`: as `find_compendia` found them (None: found
-    here, raising what stops them)."""
+    here, raising what stops them). Without `outputs`, the files it reads only (no rendering)."""
     paths = [config.file, MANIFEST]
     if compendia is None:
         compendia = [
@@ -85,9 +86,9 @@ def read_paths(
     templates = reads_templates(steps)
     for document in documents:
         paths += [document.source, document.template] if templates else [document.source]
-        if document.source_output:
+        if document.source_output and outputs:
             paths.append(document.source_output)
         for target in document.targets:
             if target.language.tag in needed:
-                paths += [target.catalog, target.output]
+                paths += [target.catalog, target.output] if outputs else [target.catalog]
     return paths

@@ -23,14 +23,14 @@ from i18n_sync.model import Catalog, Message
 from i18n_sync.project.cache import open_memo
 from i18n_sync.project.config import Config, is_compact
 from i18n_sync.project.files import Folders, is_current, read_bytes
-from i18n_sync.project.inputs import needed_languages, read_paths
+from i18n_sync.project.inputs import read_paths
 from i18n_sync.project.jobs import parse_catalog, read_document, used_by
 from i18n_sync.project.plan import SourceDocument, Target, find_sources, plan_documents
 from i18n_sync.project.pool import map_jobs, worker_count
 from i18n_sync.project.sync import check_policy, execute
 from i18n_sync.record import record
 from i18n_sync.render.splice import is_allowed_link, render_document
-from i18n_sync.reports.history import find_in_sync
+from i18n_sync.reports.history import in_sync_with, source_revisions
 from i18n_sync.reports.status import InSync, LanguageStatus, StatusReport, document_status, with_since
 
 
@@ -92,7 +92,7 @@ class _Checked:
     exists: bool = True
     translated: int = 0
     findings: tuple[EntryFinding, ...] = ()
-    error: CatalogError | None = None
+    error: I18nSyncError | None = None
 
 
 @record
@@ -113,7 +113,7 @@ def check_project(config: Config, languages: Collection[str] = ()) -> CheckRepor
     """
     documents = plan_documents(config, find_sources(config))
     compact = is_compact(config.settings)
-    shared: dict[str, Catalog | CatalogError | None] = {}
+    shared: dict[str, Catalog | I18nSyncError | None] = {}
     if compact:  # one catalogue per language: read once, here, not per job
         folders = Folders(config.root)
         for document in documents:
@@ -143,12 +143,13 @@ def _chosen(targets: Sequence[Target], languages: Collection[str]) -> list[Targe
     return [t for t in targets if not languages or t.language.tag in languages]
 
 
-def _read_catalog(config: Config, path: str, folders: Folders) -> Catalog | CatalogError | None:
-    """The catalogue at `path` (None: there is none), or why it cannot be read."""
+def _read_catalog(config: Config, path: str, folders: Folders) -> Catalog | I18nSyncError | None:
+    """The catalogue at `path` (None: there is none), or why it cannot be read (malformed, or
+    not a file at all: a folder, a pipe)."""
     try:
         data = read_bytes(config.root, path, config.settings.max_file_size, CatalogError, folders=folders)
         return parse_catalog(data, path, [])
-    except CatalogError as problem:
+    except I18nSyncError as problem:
         return problem
 
 
@@ -157,7 +158,7 @@ def _check_document(
     policy: Policy,
     languages: Collection[str],
     compact: bool,
-    shared: Mapping[str, Catalog | CatalogError | None],
+    shared: Mapping[str, Catalog | I18nSyncError | None],
     document: SourceDocument,
 ) -> _DocumentChecks:
     """The checks of one document's catalogues (`compact`: one per language, read already,
@@ -177,7 +178,7 @@ def _check_document(
             if target.catalog in shared
             else _read_catalog(config, target.catalog, folders)
         )
-        if isinstance(found, CatalogError):
+        if isinstance(found, I18nSyncError):
             checked.append(_Checked(target.catalog, error=found))
             continue
         if found is None:  # not made yet: nothing to check
@@ -207,12 +208,15 @@ def project_status(
     about every document, a few milliseconds each: a caller that shows the
     section only for some reports need not wait for it on the others).
     """
-    needed = needed_languages(config, languages)
+    # The languages asked for, no more: a report renders nothing, so no language switcher
+    # needs another language's figures (`needed_languages`).
+    needed = set(languages) or {language.tag for language in config.languages}
     documents = plan_documents(config, find_sources(config), needed)
     # The job cache answers the merges that an earlier report made from the same files,
-    # as it does a sync's; nothing of the report itself is remembered.
+    # as it does a sync's; nothing of the report itself is remembered. The outputs are
+    # not read: a report renders none.
     steps = ("update",)
-    paths = read_paths(config, documents, steps, None, needed)
+    paths = read_paths(config, documents, steps, None, needed, outputs=False)
     memo = open_memo(config, ("status", *sorted(needed)), paths, os.environ)
     cache = None if memo is None else memo.jobs(config)
     # Not `run`: it drops every change of a language with one bad catalogue, and the
@@ -226,6 +230,7 @@ def project_status(
         languages=languages,
         cache=cache,
         files={} if memo is None else memo.snapshot,
+        needed=needed,
     )
     if cache is not None:
         cache.save()
@@ -284,26 +289,26 @@ def _with_history(
         keys.setdefault(key[1], []).append(key)
     if not keys:
         return status
-    keywords = config.settings.front_matter_keys
-
-    def find(source: str) -> tuple[InSync, ...] | None:
-        return find_in_sync(config.root, source, [catalogs[key] for key in keys[source]], keywords)
-
     sources = list(keys)
-    found = [find(sources[0])]  # alone first: without git, the one call that says so
+    found = [source_revisions(config.root, sources[0])]  # alone first: without git, said once
     if found[0] is None:
         return status
     # Each source costs a `git log` and a `git cat-file`, milliseconds of waiting for git
     # (500 documents: seconds): side by side on threads, which wait without the interpreter.
+    # Only git's part: extracting old revisions uses the process's Markdown parsers, which
+    # are not to be shared between threads (markdown-it builds its rule lists on first use).
     threads = min(worker_count(dict(os.environ)), len(sources) - 1)
+    revisions = partial(source_revisions, config.root)
     if threads > 1:
         with ThreadPoolExecutor(threads) as executor:
-            found += executor.map(find, sources[1:])
+            found += executor.map(revisions, sources[1:])
     else:
-        found += map(find, sources[1:])
+        found += map(revisions, sources[1:])
+    keywords = config.settings.front_matter_keys
     since: dict[tuple[str, str], InSync] = {}
     for source, each in zip(sources, found, strict=True):
         if each is None:  # git failed half-way: no section rather than part of one
             return status
-        since.update(zip(keys[source], each, strict=True))
+        answers = in_sync_with(each, source, [catalogs[key] for key in keys[source]], keywords)
+        since.update(zip(keys[source], answers, strict=True))
     return with_since(status, since)

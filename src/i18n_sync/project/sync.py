@@ -522,12 +522,15 @@ def execute(
     staging: Staging | None = None,
     files: Mapping[str, bytes | None] | None = None,
     date: str | None = None,
+    needed: Collection[str] | None = None,
 ) -> _Combined:
     """The run's jobs, combined: `run` without its memo (for `status`, which wants every record).
 
     `cache`, `seeds`, `staging` and `files` are `run`'s; see there. `date` is the
-    templates' creation date (default: `creation_date` of `environ`). Python's cycle
-    collector is paused meanwhile (`_collector_paused`).
+    templates' creation date (default: `creation_date` of `environ`). `needed` is the
+    languages merged (default: `needed_languages`, which adds to `languages` those whose
+    figures a rendering needs). Python's cycle collector is paused meanwhile
+    (`_collector_paused`).
     """
     if documents is None:
         documents = plan_documents(config, find_sources(config))
@@ -535,7 +538,7 @@ def execute(
         workers = worker_count(dict(environ))
     warnings: list[Diagnostic] = []
     chosen = set(languages) or {language.tag for language in config.languages}
-    needed = needed_languages(config, languages)
+    needed = needed_languages(config, languages) if needed is None else set(needed)
     memories = {}
     if "update" in steps:
         given = {**(files or {}), **(seeds or {})}  # read as the jobs read them (`RunContext`)

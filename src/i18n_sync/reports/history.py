@@ -181,8 +181,17 @@ def find_in_sync(
     that far back: most catalogues match one of the newest few.
     """
     found = source_revisions(root, source, limit)
-    if found is None:
-        return None
+    return None if found is None else in_sync_with(found, source, catalogs, front_matter_keys)
+
+
+def in_sync_with(
+    found: tuple[Sequence[Revision], bool],
+    source: str,
+    catalogs: Sequence[Catalog],
+    front_matter_keys: Sequence[str],
+) -> tuple[InSync, ...]:
+    """`find_in_sync` of the revisions `source_revisions` found: git's part done, this one
+    extracts (with the process's Markdown parsers: on one thread at a time)."""
     revisions, more = found
     extracted: dict[str, frozenset[str] | None] = {}
 

@@ -159,7 +159,7 @@ def _findings_by_catalog(checks: CheckReport) -> dict[str, dict[str, list[Findin
 
 def review_report(config: Config, languages: Collection[str] = (), fail_under: float | None = None) -> Review:
     """What the review page and ``status --format html`` show, for `languages` (all when empty)."""
-    status = project_status(config, languages, fail_under)
+    status = project_status(config, languages, fail_under, history=False)  # the page shows no since-when
     checks = check_project(config, languages)
     findings = _findings_by_catalog(checks)
     documents: list[ReviewDocument] = []
