@@ -13,7 +13,9 @@ import pytest
 
 from helpers import invoke
 from i18n_sync.project import inspect, merging
+from i18n_sync.project import sync as sync_module
 from i18n_sync.project.cache import CACHE_VARIABLE
+from i18n_sync.project.cachefiles import conforms
 from test_scale import TR, make_docs
 from test_status import HEADER, commit, git, needs_git, project, write
 
@@ -193,3 +195,78 @@ def test_one_catalogue_per_language_is_read_once_and_counted_per_document(
     assert rows() == before
     assert sorted(parsed) == ["locales/de.po", "locales/tr.po", "locales/zh_CN.po"]
     assert before[("tr", "docs/part/guide1.md")]["translated"]["units"] == 2
+
+
+def _executions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The runs of the jobs (`sync.execute`) each later report or sync makes, by command."""
+    done: list[str] = []
+    for module, name in ((inspect, "status"), (sync_module, "sync")):
+        real = module.execute
+
+        def execute(*args: Any, _real: Any = real, _name: str = name, **options: Any) -> Any:
+            done.append(_name)
+            return _real(*args, **options)
+
+        monkeypatch.setattr(module, "execute", execute)
+    return done
+
+
+def test_a_report_from_the_same_files_is_remembered_beside_a_sync(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second report from the same files, options and configuration is read back, not
+    merged again; it keeps files of its own, so a sync's memo answers the sync after it."""
+    for _ in range(2):  # the second finds nothing to do: remembered
+        assert invoke(project, "sync").exit_code == 0
+    done = _executions(monkeypatch)
+    first = invoke(project, "status", "--format", "json", "--stale")
+    assert first.exit_code == 0 and done == ["status"]
+    assert invoke(project, "status", "--format", "json", "--stale").stdout == first.stdout
+    assert invoke(project, "sync").exit_code == 0
+    assert done == ["status"]  # the second report and the sync: both remembered
+    # Another gate is another report: made again, with its own figures.
+    gated = invoke(project, "status", "--fail-under", "90")
+    assert gated.exit_code == 1 and done == ["status", "status"]
+    # A catalogue changed since: made again, and counted anew.
+    catalogue = project / "locales/zh_CN/README.po"
+    catalogue.write_text(catalogue.read_text("utf-8").replace('msgstr "安装"', 'msgstr ""'), "utf-8")
+    changed = json.loads(invoke(project, "status", "--format", "json").stdout)
+    assert done == ["status"] * 3
+    assert changed["languages"][1]["documents"][0]["counts"]["untranslated"]["units"] == 1
+
+
+def test_a_report_with_an_error_is_not_remembered(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(project, "locales/tr/docs/guide.po", HEADER.format(code="tr") + 'msgid "unterminated\n')
+    done = _executions(monkeypatch)
+    for _ in range(2):
+        assert invoke(project, "status").exit_code == 1
+    assert done == ["status", "status"]
+
+
+@needs_git
+def test_a_remembered_report_tells_since_when_as_a_new_one(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The since-when section is not remembered (git moves on without the files changing):
+    it is worked out again, from what the remembered report keeps, with the same answers."""
+    git(project, "init", "-q")
+    commit(project, "first")
+    write(project, "content/README.md", (project / "content/README.md").read_text("utf-8") + "\nMore.\n")
+    commit(project, "second")
+    done = _executions(monkeypatch)
+    first = invoke(project, "status", "--format", "json").stdout
+    again = invoke(project, "status", "--format", "json").stdout
+    assert done == ["status"] and again == first
+    since = json.loads(first)["languages"][1]["documents"][0]["since"]
+    assert (since["subject"], since["commits_since"]) == ("first", 1)
+    write(project, "notes.txt", "unrelated\n")
+    commit(project, "third")  # the English did not change: the same answer, from git anew
+    assert invoke(project, "status", "--format", "json").stdout == first
+    assert done == ["status"]
+
+
+def test_a_whole_number_is_a_float_for_a_record_read_back() -> None:
+    """A gate of 90 (an int) in a record whose field says float is what the typing rules
+    allow; a bool, a string or a number too large to print are not."""
+    assert conforms(90, float) and conforms(90.5, float)
+    assert not conforms(True, float) and not conforms("90", float) and not conforms(10**5000, float)

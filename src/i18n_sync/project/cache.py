@@ -155,11 +155,13 @@ class RunMemo:
     packed: bytes = b""
     others: tuple[str, ...] = ()
     from_plan: bool = False
+    kind: str = "run"  # whose memo: a run's, or a report's (`status`), each with files of its own
 
     def jobs(self, config: Config) -> JobCache:
-        """The cache of single jobs' results, for a run this memo could not answer."""
+        """The cache of single jobs' results, for a run this memo could not answer (one for
+        the project, whatever the kind: a report takes the merges a sync made, and back)."""
         base = f"{tool_fingerprint()}\0{config.file}\0{config.settings!r}".encode()
-        file = self.file.with_name("jobs-" + self.file.name.removeprefix("run-"))
+        file = self.file.with_name("jobs-" + self.file.name.removeprefix(f"{self.kind}-"))
         return open_job_cache(file, base, self.snapshot)
 
     def recall(self) -> object | None:
@@ -209,8 +211,8 @@ class RunMemo:
         names = "\0".join([*wanted, *others]).encode("utf-8", "surrogateescape")
         counts = struct.pack("<QQ", len(wanted), len(self.packed))
         plan = self.listing + counts + self.packed + self.key.encode("ascii") + names
-        file = self.file.with_name("plan-" + self.file.name.removeprefix("run-"))
-        write_sealed(file, _PLAN, plan, self.base.hex())
+        project = self.file.name.removeprefix(f"{self.kind}-").removesuffix(".cache")
+        write_sealed(self.file.with_name(_plan_name(self.kind, project)), _PLAN, plan, self.base.hex())
 
 
 def _refusal(folder: Path, config: Config) -> str | None:
@@ -285,18 +287,20 @@ def open_memo(
     paths: Iterable[str],
     environ: Mapping[str, str],
     listing: bytes = b"",
+    kind: str = "run",
 ) -> RunMemo | None:
     """The memo of a run over these files, or None when the cache is off (or refused:
     `cache_warning`) or a file is unreadable. `listing` is what the run's plan was made from
-    (`quick_memo`): a run it remembers is found again from it, without planning."""
+    (`quick_memo`): a run it remembers is found again from it, without planning. `kind`
+    names the memo's files: a report (``status``) keeps its own, beside a run's."""
     where = _folder(config, environ)
     if where is None:
         return None
-    return _observed(config, where, _base(config, steps), sorted(set(paths)), listing)
+    return _observed(config, where, _base(config, steps), sorted(set(paths)), listing, kind=kind)
 
 
 def quick_memo(
-    config: Config, steps: Iterable[str], listing: bytes, environ: Mapping[str, str]
+    config: Config, steps: Iterable[str], listing: bytes, environ: Mapping[str, str], kind: str = "run"
 ) -> RunMemo | None:
     """The memo of a run whose plan was made from this `listing`, as the last run remembered
     was, without planning it again; None when there is no such run.
@@ -315,7 +319,7 @@ def quick_memo(
         return None
     base = _base(config, steps)
     folder, project = where
-    payload = read_sealed(folder / f"plan-{project}.cache", _PLAN, _LIMIT, base.hex())
+    payload = read_sealed(folder / _plan_name(kind, project), _PLAN, _LIMIT, base.hex())
     start = len(listing) + 16
     if payload is None or len(payload) < start or bytes(payload[: len(listing)]) != listing:
         return None
@@ -331,11 +335,16 @@ def quick_memo(
     if unchanged(config.root, wanted, packed):
         # Every file as the remembered run found it: its key, and nothing read. (When the record
         # is gone, the run plans, and `open_memo` reads every file.)
-        file = folder / f"run-{project}.cache"
-        return RunMemo(file, key, {}, base, {}, listing, config.root)
+        file = folder / f"{kind}-{project}.cache"
+        return RunMemo(file, key, {}, base, {}, listing, config.root, kind=kind)
     # Read again, not through a symlink: the plan checks that no file the run writes is one.
-    memo = _observed(config, where, base, wanted, listing, follow=False)
+    memo = _observed(config, where, base, wanted, listing, follow=False, kind=kind)
     return None if memo is None else replace(memo, others=tuple(others), from_plan=True)
+
+
+def _plan_name(kind: str, project: str) -> str:
+    """The name of the file of a memo's plan (a run's, as it always was: ``plan-...``)."""
+    return f"plan-{project}.cache" if kind == "run" else f"{kind}-plan-{project}.cache"
 
 
 def _folder(config: Config, environ: Mapping[str, str]) -> tuple[Path, str] | None:
@@ -362,6 +371,7 @@ def _observed(
     wanted: list[str],
     listing: bytes,
     follow: bool = True,
+    kind: str = "run",
 ) -> RunMemo | None:
     """The memo of a run over the files `wanted` (sorted), each read (`signatures.observe`;
     `follow`: through a symlink that stays in the repository)."""
@@ -370,8 +380,8 @@ def _observed(
     if seen is None:
         return None  # a file the jobs could not read either (`signatures.observe`): the run says why
     key = _key(base + listing, seen.digests)
-    file = folder / f"run-{project}.cache"
-    return RunMemo(file, key, seen.read, base, seen.digests, listing, config.root, seen.packed)
+    file = folder / f"{kind}-{project}.cache"
+    return RunMemo(file, key, seen.read, base, seen.digests, listing, config.root, seen.packed, kind=kind)
 
 
 def _plain_paths(root: Path, paths: Sequence[str], files: Iterable[str]) -> bool:

@@ -212,6 +212,8 @@ def conforms(value: object, hint: object) -> bool:
         return any(conforms(value, member) for member in arguments)
     if origin is not None:
         return _conforms_generic(value, origin, arguments)
+    if hint is float and type(value) is int:  # the typing rule: an int is a float's value too
+        return -_LARGEST < value < _LARGEST
     if not isinstance(hint, type) or not isinstance(value, hint):
         return False
     if is_record(hint) or issubclass(hint, I18nSyncError):

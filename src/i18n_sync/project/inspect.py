@@ -20,17 +20,25 @@ from i18n_sync.gettext.po import parse_po, translations_of
 from i18n_sync.markdown.document import Document
 from i18n_sync.markdown.extract import Extraction, extract_units
 from i18n_sync.model import Catalog, Message
-from i18n_sync.project.cache import open_memo
+from i18n_sync.project.cache import RunMemo, open_memo, quick_memo
+from i18n_sync.project.cachefiles import conforms
 from i18n_sync.project.config import Config, is_compact
 from i18n_sync.project.files import Folders, is_current, read_bytes
-from i18n_sync.project.inputs import read_paths
+from i18n_sync.project.inputs import find_compendia, listing_digest, read_paths
 from i18n_sync.project.jobs import parse_catalog, read_document, used_by
-from i18n_sync.project.plan import SourceDocument, Target, find_sources, plan_documents
+from i18n_sync.project.plan import (
+    SourceDocument,
+    Target,
+    checked_paths,
+    find_sources,
+    plan_documents,
+    source_candidates,
+)
 from i18n_sync.project.pool import map_jobs, worker_count
 from i18n_sync.project.sync import check_policy, execute
 from i18n_sync.record import record
 from i18n_sync.render.splice import is_allowed_link, render_document
-from i18n_sync.reports.history import in_sync_with, source_revisions
+from i18n_sync.reports.history import in_sync_with, source_revisions, translated_english
 from i18n_sync.reports.status import InSync, LanguageStatus, StatusReport, document_status, with_since
 
 
@@ -191,6 +199,16 @@ def _check_document(
     return _DocumentChecks(tuple(checked))
 
 
+@record
+class _KeptStatus:
+    """A report as its memo keeps it: without the since-when section, which asks git, and
+    with what that section is worked out from, the English each catalogue translates
+    (`history.translated_english`), by (language tag, source)."""
+
+    report: StatusReport
+    translated: dict[tuple[str, str], frozenset[str]]
+
+
 def project_status(
     config: Config,
     languages: Collection[str] = (),
@@ -207,24 +225,65 @@ def project_status(
     or, given a function, when it says so of the report without it (git is asked
     about every document, a few milliseconds each: a caller that shows the
     section only for some reports need not wait for it on the others).
+
+    A report is remembered as a run is (`cache.RunMemo`, with files of its own):
+    the next one from the same files, configuration and options is read back,
+    without planning or merging. Its merges go through the job cache, which a
+    sync shares.
     """
     # The languages asked for, no more: a report renders nothing, so no language switcher
     # needs another language's figures (`needed_languages`).
     needed = set(languages) or {language.tag for language in config.languages}
-    documents = plan_documents(config, find_sources(config), needed)
-    # The job cache answers the merges that an earlier report made from the same files,
-    # as it does a sync's; nothing of the report itself is remembered. The outputs are
-    # not read: a report renders none.
     steps = ("update",)
-    paths = read_paths(config, documents, steps, None, needed, outputs=False)
-    memo = open_memo(config, ("status", *sorted(needed)), paths, os.environ)
+    memo_steps = ("status", *(f"lang:{tag}" for tag in sorted(needed)), f"fail-under:{fail_under!r}")
+    candidates = source_candidates(config)
+    compendia = find_compendia(config)
+    listing = None if compendia is None else listing_digest(candidates, compendia)
+    quick = None if listing is None else quick_memo(config, memo_steps, listing, os.environ, kind="status")
+    kept = _recalled(quick)
+    if quick is not None and kept is not None:
+        quick.keep_plan()
+    else:
+        documents = plan_documents(config, find_sources(config, candidates), needed)
+        # The outputs are not read: a report renders none.
+        paths = {*read_paths(config, documents, steps, compendia, needed, outputs=False), *candidates}
+        memo: RunMemo | None = quick
+        if quick is None or quick.digests.keys() != paths:  # else read already
+            memo = open_memo(config, memo_steps, paths, os.environ, listing or b"", kind="status")
+        kept = _recalled(memo)
+        checked = checked_paths(documents, needed)
+        if memo is not None and kept is not None:
+            memo.keep_plan(checked)
+        else:
+            kept = _merged_status(config, documents, languages, needed, fail_under, memo)
+            if memo is not None and not kept.report.problems:
+                memo.remember((), False, kept, checked)
+    wanted = history(kept.report) if callable(history) else history
+    return _with_history(config, kept.report, kept.translated) if wanted else kept.report
+
+
+def _recalled(memo: RunMemo | None) -> _KeptStatus | None:
+    """The report the memo remembers, if any, and of the right types (`cachefiles.conforms`)."""
+    remembered = None if memo is None else memo.recall()
+    return remembered if isinstance(remembered, _KeptStatus) and conforms(remembered, _KeptStatus) else None
+
+
+def _merged_status(
+    config: Config,
+    documents: Sequence[SourceDocument],
+    languages: Collection[str],
+    needed: Collection[str],
+    fail_under: float | None,
+    memo: RunMemo | None,
+) -> _KeptStatus:
+    """The report, each catalogue merged (from the job cache where it can)."""
     cache = None if memo is None else memo.jobs(config)
     # Not `run`: it drops every change of a language with one bad catalogue, and the
     # language's other documents still belong in the report. Only the languages asked
-    # for are merged (and any whose figures another needs): CI may share them out.
+    # for are merged: CI may share them out.
     state = execute(
         config,
-        steps,
+        ("update",),
         os.environ,
         documents=documents,
         languages=languages,
@@ -236,7 +295,7 @@ def project_status(
         cache.save()
     changes = (change for group in state.changes.values() for change in group)
     merged = {change.path: change for change in changes if change.kind == "catalog"}
-    catalogs: dict[tuple[str, str], Catalog] = {}
+    translated: dict[tuple[str, str], frozenset[str]] = {}
     compact = is_compact(config.settings)
     parsed: dict[str, Catalog] = {}  # one catalogue per language is every document's: read once
     shares: dict[str, dict[str, list[Message]]] = {}  # and its entries by the documents they name
@@ -258,7 +317,7 @@ def project_status(
                     shares[target.catalog] = _by_reference(catalog)
                 entries = shares[target.catalog].get(document.source, ())
                 catalog = replace(catalog, messages=tuple(entries))
-            catalogs[(language.tag, document.source)] = catalog
+            translated[(language.tag, document.source)] = translated_english(catalog)
             pending = not is_current(config.root, change)
             found.append(document_status(document.source, target.catalog, catalog, pending))
         name = config.settings.language_name(language.tag) or language.native_name
@@ -266,8 +325,7 @@ def project_status(
         report.append(LanguageStatus(language.tag, name, tuple(found), gate))
     errors = tuple(state.errors)
     status = StatusReport(tuple(report), tuple(str(error) for error in errors), problems=errors)
-    wanted = history(status) if callable(history) else history
-    return _with_history(config, status, catalogs) if wanted else status
+    return _KeptStatus(status, translated)
 
 
 def _by_reference(catalog: Catalog) -> dict[str, list[Message]]:
@@ -281,11 +339,12 @@ def _by_reference(catalog: Catalog) -> dict[str, list[Message]]:
 
 
 def _with_history(
-    config: Config, status: StatusReport, catalogs: Mapping[tuple[str, str], Catalog]
+    config: Config, status: StatusReport, translated: Mapping[tuple[str, str], frozenset[str]]
 ) -> StatusReport:
-    """The report with each document's "last fully in sync" revision; unchanged without git."""
+    """The report with each document's "last fully in sync" revision; unchanged without git.
+    `translated`: the English each catalogue translates, by (language tag, source)."""
     keys: dict[str, list[tuple[str, str]]] = {}  # each source's (language tag, source) pairs
-    for key in catalogs:
+    for key in translated:
         keys.setdefault(key[1], []).append(key)
     if not keys:
         return status
@@ -309,6 +368,6 @@ def _with_history(
     for source, each in zip(sources, found, strict=True):
         if each is None:  # git failed half-way: no section rather than part of one
             return status
-        answers = in_sync_with(each, source, [catalogs[key] for key in keys[source]], keywords)
+        answers = in_sync_with(each, source, [translated[key] for key in keys[source]], keywords)
         since.update(zip(keys[source], answers, strict=True))
     return with_since(status, since)

@@ -153,14 +153,14 @@ def translated_english(catalog: Catalog) -> frozenset[str]:
 def last_in_sync(
     revisions: Sequence[Revision],
     msgids_of: Callable[[Revision], frozenset[str] | None],
-    catalog: Catalog,
+    translated: frozenset[str],
     capped: bool = False,
 ) -> InSync:
-    """The newest of `revisions` (newest first) whose msgids the catalogue all translates.
+    """The newest of `revisions` (newest first) whose msgids a catalogue that translates the
+    English texts `translated` (`translated_english`) all translates.
 
     `capped` says more revisions exist than were given.
     """
-    translated = translated_english(catalog)
     for since, revision in enumerate(revisions):
         wanted = msgids_of(revision)
         if wanted is not None and wanted <= translated:
@@ -181,17 +181,22 @@ def find_in_sync(
     that far back: most catalogues match one of the newest few.
     """
     found = source_revisions(root, source, limit)
-    return None if found is None else in_sync_with(found, source, catalogs, front_matter_keys)
+    if found is None:
+        return None
+    return in_sync_with(
+        found, source, [translated_english(catalog) for catalog in catalogs], front_matter_keys
+    )
 
 
 def in_sync_with(
     found: tuple[Sequence[Revision], bool],
     source: str,
-    catalogs: Sequence[Catalog],
+    translated: Sequence[frozenset[str]],
     front_matter_keys: Sequence[str],
 ) -> tuple[InSync, ...]:
-    """`find_in_sync` of the revisions `source_revisions` found: git's part done, this one
-    extracts (with the process's Markdown parsers: on one thread at a time)."""
+    """`find_in_sync` of the revisions `source_revisions` found, for catalogues that translate
+    these English texts each (`translated_english`): git's part done, this one extracts (with
+    the process's Markdown parsers: on one thread at a time)."""
     revisions, more = found
     extracted: dict[str, frozenset[str] | None] = {}
 
@@ -200,4 +205,4 @@ def in_sync_with(
             extracted[revision.commit] = revision_msgids(revision, source, front_matter_keys)
         return extracted[revision.commit]
 
-    return tuple(last_in_sync(revisions, msgids_of, catalog, more) for catalog in catalogs)
+    return tuple(last_in_sync(revisions, msgids_of, each, more) for each in translated)
