@@ -6,16 +6,19 @@ from __future__ import annotations
 import json
 import os
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from helpers import invoke
+from i18n_sync.gettext.stats import Counts
 from i18n_sync.project import inspect, merging
 from i18n_sync.project import sync as sync_module
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.cachefiles import conforms
+from i18n_sync.reports.status import DocumentStatus, InSync, LanguageStatus, StaleUnit, StatusReport
 from test_scale import TR, make_docs
 from test_status import HEADER, commit, git, needs_git, project, write
 
@@ -270,3 +273,27 @@ def test_a_whole_number_is_a_float_for_a_record_read_back() -> None:
     allow; a bool, a string or a number too large to print are not."""
     assert conforms(90, float) and conforms(90.5, float)
     assert not conforms(True, float) and not conforms("90", float) and not conforms(10**5000, float)
+
+
+def test_a_report_read_back_with_a_field_of_another_type_is_refused() -> None:
+    """A remembered report is checked field by field, however deep: a wrong type anywhere
+    (a count that is text, a line that is None, a list for a tuple, a bool where a record
+    stands) makes it a miss."""
+    unit = StaleUnit("untranslated", "locales/tr/README.po", 3, "Text", None, ("content/README.md",))
+    document = DocumentStatus("content/README.md", "locales/tr/README.po", Counts(1, 0, 1), (unit,))
+    report = StatusReport((LanguageStatus("tr", "Türkçe", (document,), 90),))
+    assert conforms(report, StatusReport)
+    language = report.languages[0]
+
+    def with_document(changed: DocumentStatus) -> StatusReport:
+        return replace(report, languages=(replace(language, documents=(changed,)),))
+
+    wrong = [
+        replace(report, languages=(replace(language, fail_under="90"),)),
+        replace(report, languages=(replace(language, documents=[document]),)),
+        replace(report, languages=(replace(language, documents=(True,)),)),
+        with_document(replace(document, counts=Counts("1"))),
+        with_document(replace(document, stale=(replace(unit, line=None),))),
+        with_document(replace(document, since=InSync(5))),
+    ]
+    assert [conforms(each, StatusReport) for each in wrong] == [False] * len(wrong)

@@ -39,7 +39,7 @@ import types
 import typing
 from collections import abc
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -218,8 +218,10 @@ def conforms(value: object, hint: object) -> bool:
         return False
     if is_record(hint) or issubclass(hint, I18nSyncError):
         # Read with a default: a pickle can make a record and never set its fields.
-        made = _fields(typing.cast(Any, I18nSyncError if isinstance(value, I18nSyncError) else type(value)))
-        return made is not None and all(conforms(getattr(value, name, _MISSING), kind) for name, kind in made)
+        made = _field_checks(
+            typing.cast(Any, I18nSyncError if isinstance(value, I18nSyncError) else type(value))
+        )
+        return made is not None and all(check(getattr(value, name, _MISSING)) for name, check in made)
     if isinstance(value, int):
         return -_LARGEST < value < _LARGEST
     return hint.__module__ == "builtins"  # str, bytes...: nothing inside to check
@@ -274,6 +276,41 @@ def _shape(hint: Any) -> tuple[object, tuple[Any, ...]]:
     """`typing.get_origin` and `typing.get_args` of a hint, asked once: thousands of values
     are checked against the same few hints."""
     return typing.get_origin(hint), typing.get_args(hint)
+
+
+@cache
+def _field_checks(cls: Any) -> tuple[tuple[str, abc.Callable[[object], bool]], ...] | None:
+    """(name, check) of each field of a record class (`_fields`), each check `conforms` to
+    the field's type: a remembered report holds hundreds of thousands of fields."""
+    made = _fields(cls)
+    return None if made is None else tuple((name, _check_of(kind)) for name, kind in made)
+
+
+def _check_of(hint: Any) -> abc.Callable[[object], bool]:
+    """``conforms(value, hint)`` as a function of the value, without its steps for the types
+    most fields have (text, flags, counts, and those or None)."""
+    if hint in (str, bytes, bool):  # builtins with nothing inside to check
+        return lambda value: isinstance(value, hint)
+    if hint is int:
+        return lambda value: isinstance(value, int) and -_LARGEST < value < _LARGEST
+    origin, arguments = _shape(hint)
+    if origin in (typing.Union, types.UnionType) and len(arguments) == 2 and type(None) in arguments:
+        other = _check_of(next(member for member in arguments if member is not type(None)))
+        return lambda value: value is None or other(value)
+    if origin is tuple and len(arguments) == 2 and arguments[1] is Ellipsis:
+        each = _check_of(arguments[0])
+        return lambda value: isinstance(value, tuple) and all(map(each, value))
+    if isinstance(hint, type) and is_record(hint):
+        return partial(_is_record_of, hint)
+    return lambda value: conforms(value, hint)
+
+
+def _is_record_of(cls: type, value: object) -> bool:
+    """``conforms(value, cls)`` for a record class `cls`."""
+    if not isinstance(value, cls):
+        return False
+    made = _field_checks(typing.cast(Any, type(value)))
+    return made is not None and all(check(getattr(value, name, _MISSING)) for name, check in made)
 
 
 @cache
