@@ -297,3 +297,16 @@ def test_a_report_read_back_with_a_field_of_another_type_is_refused() -> None:
         with_document(replace(document, since=InSync(5))),
     ]
     assert [conforms(each, StatusReport) for each in wrong] == [False] * len(wrong)
+
+
+@pytest.mark.parametrize(("variable", "value"), [("I18N_SYNC_JOBS", "many"), ("SOURCE_DATE_EPOCH", "soon")])
+def test_a_malformed_variable_is_refused_by_a_remembered_report_too(
+    project: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    """As a run refuses it even when its memo answers: the report does not depend on it, but a
+    value that is refused one time and not the next would be a puzzle."""
+    for _ in range(2):
+        assert invoke(project, "status").exit_code == 0
+    monkeypatch.setenv(variable, value)
+    result = invoke(project, "status")
+    assert result.exit_code == 2 and variable in result.stderr

@@ -35,7 +35,7 @@ from i18n_sync.project.plan import (
     source_candidates,
 )
 from i18n_sync.project.pool import map_jobs, worker_count
-from i18n_sync.project.sync import check_policy, execute
+from i18n_sync.project.sync import check_environment, check_policy, execute
 from i18n_sync.record import record
 from i18n_sync.render.splice import is_allowed_link, render_document
 from i18n_sync.reports.history import in_sync_with, source_revisions, translated_english
@@ -231,6 +231,8 @@ def project_status(
     without planning or merging. Its merges go through the job cache, which a
     sync shares.
     """
+    # Refused on every report, as by a run, not only on one that merges (`run`).
+    check_environment(os.environ)
     # The languages asked for, no more: a report renders nothing, so no language switcher
     # needs another language's figures (`needed_languages`).
     needed = set(languages) or {language.tag for language in config.languages}
