@@ -310,3 +310,16 @@ def test_a_malformed_variable_is_refused_by_a_remembered_report_too(
     monkeypatch.setenv(variable, value)
     result = invoke(project, "status")
     assert result.exit_code == 2 and variable in result.stderr
+
+
+def test_a_run_narrowed_to_some_languages_keeps_a_memo_of_its_own(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``sync --lang tr`` between whole syncs replaced the whole run's memo, and the next whole
+    sync merged and rendered everything again; each now answers from its own."""
+    for args in ((), ("--lang", "tr"), (), ("--lang", "tr")):  # each finds nothing to do the second time
+        assert invoke(project, "sync", *args).exit_code == 0
+    done = _executions(monkeypatch)
+    for args in ((), ("--lang", "tr"), (), ("--lang", "tr"), ("--lang", "zh-CN")):
+        assert invoke(project, "sync", *args).exit_code == 0
+    assert done == ["sync"]  # only the run narrowed to Chinese, new, ran its jobs

@@ -27,7 +27,7 @@ import stat
 import struct
 import sys
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import field, replace
 from functools import cache
 from importlib.util import find_spec
@@ -340,6 +340,16 @@ def quick_memo(
     # Read again, not through a symlink: the plan checks that no file the run writes is one.
     memo = _observed(config, where, base, wanted, listing, follow=False, kind=kind)
     return None if memo is None else replace(memo, others=tuple(others), from_plan=True)
+
+
+def memo_kind(languages: Collection[str]) -> str:
+    """The kind of a run's memo files (`RunMemo.kind`): "run" for a whole run, and one of its
+    own for each set of languages a run is narrowed to, so that ``sync --lang tr`` between
+    whole runs (a translator's, a CI job's) does not replace the whole run's memo, nor it
+    that one's. Each holds a plan of a few bytes per file of its languages."""
+    if not languages:
+        return "run"
+    return "lang-" + hashlib.sha256("\0".join(sorted(set(languages))).encode()).hexdigest()[:12]
 
 
 def _plan_name(kind: str, project: str) -> str:

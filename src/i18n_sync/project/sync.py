@@ -24,7 +24,7 @@ from i18n_sync.gettext.stats import Counts
 from i18n_sync.locales import Language
 from i18n_sync.markdown.links import relative_link
 from i18n_sync.model import FileChange
-from i18n_sync.project.cache import RunMemo, cache_warning, open_memo, quick_memo
+from i18n_sync.project.cache import RunMemo, cache_warning, memo_kind, open_memo, quick_memo
 from i18n_sync.project.cachefiles import conforms
 from i18n_sync.project.config import Config
 from i18n_sync.project.inputs import find_compendia, listing_digest, needed_languages, read_paths
@@ -419,7 +419,8 @@ def run(
     memo_steps = (*steps, *(f"lang:{tag}" for tag in languages), *(("force",) if force else ()))
     compendia = find_compendia(config) if seeds is None else None
     listing = None if compendia is None else listing_digest(candidates, compendia)
-    quick = None if listing is None else quick_memo(config, memo_steps, listing, environ)
+    kind = memo_kind(languages)
+    quick = None if listing is None else quick_memo(config, memo_steps, listing, environ, kind)
     remembered = _recalled(quick)
     if quick is not None and remembered is not None:
         quick.keep_plan()
@@ -432,7 +433,7 @@ def run(
         if quick is not None and quick.digests.keys() == set(paths):  # looked at already
             memo = quick
         else:
-            memo = open_memo(config, memo_steps, paths, environ, listing or b"")
+            memo = open_memo(config, memo_steps, paths, environ, listing or b"", kind)
             remembered = _recalled(memo)
             if memo is not None and remembered is not None:
                 memo.keep_plan(checked_paths(documents, needed))  # the next run need not plan
