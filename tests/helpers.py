@@ -10,7 +10,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import _ExecutorManagerThread
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 from click.testing import CliRunner, Result
@@ -20,7 +20,7 @@ from i18n_sync.gettext.catalog import build_template
 from i18n_sync.gettext.po import format_po
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import Extraction, extract_units
-from i18n_sync.project import flushing, pool, staging, temps, writing
+from i18n_sync.project import flushing, inspect, merging, pool, staging, temps, writing
 from i18n_sync.project.files import TEMP_PREFIX, TEMP_SUFFIX
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -216,3 +216,32 @@ def watch_pools(monkeypatch: pytest.MonkeyPatch) -> type[WatchedPool]:
     for name in ("threads_at_fork", "shutdowns", "left", "joined"):
         monkeypatch.setattr(WatchedPool, name, [])
     return WatchedPool
+
+
+def count_merges(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The catalogues each later run merges (`jobs.process_catalogue`), in this process: the
+    runs get one worker."""
+    monkeypatch.setenv("I18N_SYNC_JOBS", "1")
+    merged: list[str] = []
+    real = merging.process_catalogue
+
+    def process_catalogue(*args: Any, **options: Any) -> Any:
+        result = real(*args, **options)
+        merged.append(result.path)
+        return result
+
+    monkeypatch.setattr(merging, "process_catalogue", process_catalogue)
+    return merged
+
+
+def count_git_asks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The sources each later `status` asks git about (`history.source_revisions`)."""
+    asked: list[str] = []
+    real = inspect.source_revisions
+
+    def source_revisions(root: Path, source: str, *args: Any, **options: Any) -> Any:
+        asked.append(source)
+        return real(root, source, *args, **options)
+
+    monkeypatch.setattr(inspect, "source_revisions", source_revisions)
+    return asked

@@ -13,12 +13,12 @@ import pytest
 from helpers import invoke
 from i18n_sync.project import inspect
 from test_scale import make_docs
+from test_status import HEADER
 
-HOSTILE = """msgid ""
-msgstr ""
-"Language: tr\\n"
-"Content-Type: text/plain; charset=UTF-8\\n"
-
+# Braces doubled: each is formatted with its document's number.
+HOSTILE = (
+    HEADER.format(code="tr").replace("{", "{{").replace("}", "}}")
+    + """
 msgid "Guide {number}"
 msgstr "Kılavuz {number}"
 
@@ -28,17 +28,24 @@ msgstr "[Sonraki kılavuza](javascript:alert({number})) bakın."
 msgid "Text {number} that nobody translated."
 msgstr "Kimsenin çevirmediği `metin` {number}."
 """
+)
 
 
-def _project(root: Path) -> Path:
-    """Twelve documents in three languages; Turkish translations with findings in four, a
-    malformed Turkish catalogue, a German one not made yet, a source that is not UTF-8."""
+def hostile_docs(root: Path) -> Path:
+    """Twelve documents in three languages, synced; Turkish translations with findings in four."""
     root.mkdir()
     make_docs(root)
     assert invoke(root, "sync").exit_code == 0
     for number in (1, 2, 3, 4):
         folder = "part/" if number % 2 else ""
         (root / f"locales/tr/{folder}guide{number}.po").write_text(HOSTILE.format(number=number), "utf-8")
+    return root
+
+
+def _project(root: Path) -> Path:
+    """`hostile_docs`, with a malformed Turkish catalogue, a German one not made yet, and a
+    source that is not UTF-8."""
+    hostile_docs(root)
     (root / "locales/tr/guide6.po").write_text('msgid "unterminated\n', "utf-8")
     os.remove(root / "locales/de/part/guide7.po")
     (root / "docs/guide8.md").write_bytes(b"# Guide 8\n\n\xff\n")

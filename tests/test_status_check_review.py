@@ -14,60 +14,26 @@ from typing import Any
 import pytest
 from markdown_it.ruler import Ruler
 
-from helpers import invoke
+from helpers import count_git_asks, count_merges, invoke
 from i18n_sync import api
 from i18n_sync.markdown import facts, parser
-from i18n_sync.project import inspect, merging
+from i18n_sync.project import inspect
 from i18n_sync.project.cache import CACHE_VARIABLE
-from test_check_pool import HOSTILE
-from test_scale import make_docs
+from test_check_pool import hostile_docs
 from test_status import HEADER, commit, git, needs_git, project, write
 
 __all__ = ["project"]  # the fixture, used by name
 
 
 def docs_project(root: Path, compact: bool = False) -> Path:
-    """Twelve documents in three languages, Turkish findings in four (test_check_pool's)."""
-    root.mkdir()
-    make_docs(root)
-    assert invoke(root, "sync").exit_code == 0
-    for number in (1, 2, 3, 4):
-        folder = "part/" if number % 2 else ""
-        (root / f"locales/tr/{folder}guide{number}.po").write_text(HOSTILE.format(number=number), "utf-8")
+    """`test_check_pool.hostile_docs`, in one catalogue per language if `compact`."""
+    hostile_docs(root)
     if compact:
         moved = invoke(
             root, "relayout", "--template", "locales/messages.pot", "--catalog", "locales/{locale}.po"
         )
         assert moved.exit_code == 0, moved.output
     return root
-
-
-def merges(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The catalogues each later run merges, in this process (one worker)."""
-    monkeypatch.setenv("I18N_SYNC_JOBS", "1")
-    merged: list[str] = []
-    real = merging.process_catalogue
-
-    def process_catalogue(*args: Any, **options: Any) -> Any:
-        result = real(*args, **options)
-        merged.append(result.path)
-        return result
-
-    monkeypatch.setattr(merging, "process_catalogue", process_catalogue)
-    return merged
-
-
-def git_asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The sources each later run asks git about."""
-    asked: list[str] = []
-    real = inspect.source_revisions
-
-    def source_revisions(root: Path, source: str, *args: Any, **options: Any) -> Any:
-        asked.append(source)
-        return real(root, source, *args, **options)
-
-    monkeypatch.setattr(inspect, "source_revisions", source_revisions)
-    return asked
 
 
 # --- problems found (fixed) ------------------------------------------------------------------------
@@ -87,7 +53,7 @@ def test_a_narrowed_status_is_not_widened_by_a_publish_threshold(
     config = project / "i18n-sync.toml"
     config.write_text(config.read_text("utf-8") + threshold + "\n", "utf-8")
     write(project, "locales/tr/docs/guide.po", HEADER.format(code="tr") + 'msgid "unterminated\n')
-    merged = merges(monkeypatch)
+    merged = count_merges(monkeypatch)
     result = invoke(project, "status", "--lang", "zh-CN")
     assert all(path.startswith("locales/zh_CN/") for path in merged), merged
     assert "locales/tr" not in result.stderr
@@ -151,7 +117,7 @@ def test_the_review_page_does_not_ask_git_for_a_section_it_does_not_show(
     when": git is asked about every document for nothing. Fix: `history=False` there."""
     git(project, "init", "-q")
     commit(project, "first")
-    asked = git_asked(monkeypatch)
+    asked = count_git_asks(monkeypatch)
     page = invoke(project, "status", "--format", "html")
     assert page.exit_code == 0, page.output
     assert asked == []
@@ -283,7 +249,7 @@ def test_api_status_takes_a_function_of_the_report_without_history(
 ) -> None:
     git(project, "init", "-q")
     commit(project, "first")
-    asked = git_asked(monkeypatch)
+    asked = count_git_asks(monkeypatch)
     seen: list[Any] = []
 
     def never(report: Any) -> bool:
@@ -338,7 +304,7 @@ def test_a_sync_after_a_status_writes_what_a_sync_without_the_cache_writes(
     shutil.copytree(root, copy, symlinks=True)
     monkeypatch.setenv("I18N_SYNC_JOBS", "2")
     assert invoke(root, "status", *narrowed).exit_code == 0
-    merged = merges(monkeypatch)
+    merged = count_merges(monkeypatch)
     assert invoke(root, "sync").exit_code == 0
     assert "locales/tr/guide6.po" not in merged  # taken from the status's merge
     monkeypatch.setenv(CACHE_VARIABLE, "off")

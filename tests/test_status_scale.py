@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from helpers import invoke
+from helpers import count_git_asks, count_merges, invoke
 from i18n_sync.gettext.stats import Counts
-from i18n_sync.project import inspect, merging
+from i18n_sync.project import inspect
 from i18n_sync.project import sync as sync_module
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.cachefiles import conforms
@@ -25,40 +25,12 @@ from test_status import HEADER, commit, git, needs_git, project, write
 __all__ = ["project"]  # the fixture, used by name
 
 
-def _merges(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The catalogues each later run merges, in this process (one worker)."""
-    monkeypatch.setenv("I18N_SYNC_JOBS", "1")
-    merged: list[str] = []
-    real = merging.process_catalogue
-
-    def process_catalogue(*args: Any, **options: Any) -> Any:
-        result = real(*args, **options)
-        merged.append(result.path)
-        return result
-
-    monkeypatch.setattr(merging, "process_catalogue", process_catalogue)
-    return merged
-
-
-def _history_asked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The sources each later run asks git about."""
-    asked: list[str] = []
-    real = inspect.source_revisions
-
-    def source_revisions(root: Path, source: str, *args: Any, **options: Any) -> Any:
-        asked.append(source)
-        return real(root, source, *args, **options)
-
-    monkeypatch.setattr(inspect, "source_revisions", source_revisions)
-    return asked
-
-
 def test_a_narrowed_report_merges_only_its_language(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """CI shares the languages out: ``status --lang zh-CN`` merges Chinese alone, so a broken
     Turkish catalogue is not its error, and its figures are those of the whole report."""
     monkeypatch.setenv(CACHE_VARIABLE, "off")  # every merge is made, none taken from the cache
     whole = json.loads(invoke(project, "status", "--format", "json").stdout)
-    merged = _merges(monkeypatch)
+    merged = count_merges(monkeypatch)
     result = invoke(project, "status", "--lang", "zh-CN", "--format", "json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["languages"] == whole["languages"][1:]
@@ -75,7 +47,7 @@ def test_a_report_from_the_same_files_takes_its_merges_from_the_cache(
 ) -> None:
     """The second report merges nothing, and says what the first said and what a report
     without the cache says; a catalogue changed since is merged again, and counted anew."""
-    merged = _merges(monkeypatch)
+    merged = count_merges(monkeypatch)
     first = invoke(project, "status", "--format", "json", "--documents")
     assert first.exit_code == 0, first.output
     assert len(merged) == 4  # zh-CN's guide has no catalogue yet: merged from its template
@@ -106,7 +78,7 @@ def test_git_is_asked_only_for_a_report_that_shows_since_when(
     the "since when" section: git is not asked about each document for them."""
     git(project, "init", "-q")
     commit(project, "first")
-    asked = _history_asked(monkeypatch)
+    asked = count_git_asks(monkeypatch)
     table = invoke(project, "status")
     assert table.exit_code == 0 and "last fully in sync" not in table.stdout
     assert "total of 2 documents" in invoke(project, "status", "--format", "markdown").stdout
