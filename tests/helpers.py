@@ -21,6 +21,7 @@ from i18n_sync.gettext.po import format_po
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import Extraction, extract_units
 from i18n_sync.project import flushing, inspect, merging, pool, staging, temps, writing
+from i18n_sync.project import sync as sync_module
 from i18n_sync.project.files import TEMP_PREFIX, TEMP_SUFFIX
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -245,3 +246,18 @@ def count_git_asks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(inspect, "source_revisions", source_revisions)
     return asked
+
+
+def count_executions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The runs of the jobs (`sync.execute`) each later report or run makes, by command
+    ("status", "sync"): none when its memo answers."""
+    done: list[str] = []
+    for module, name in ((inspect, "status"), (sync_module, "sync")):
+        real = module.execute
+
+        def execute(*args: Any, _real: Any = real, _name: str = name, **options: Any) -> Any:
+            done.append(_name)
+            return _real(*args, **options)
+
+        monkeypatch.setattr(module, "execute", execute)
+    return done

@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 
-from helpers import count_git_asks, count_merges, invoke
+from helpers import count_executions, count_git_asks, count_merges, invoke
 from i18n_sync.gettext.stats import Counts
 from i18n_sync.project import inspect
-from i18n_sync.project import sync as sync_module
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.cachefiles import conforms
 from i18n_sync.reports.status import DocumentStatus, InSync, LanguageStatus, StaleUnit, StatusReport
@@ -172,20 +171,6 @@ def test_one_catalogue_per_language_is_read_once_and_counted_per_document(
     assert before[("tr", "docs/part/guide1.md")]["translated"]["units"] == 2
 
 
-def _executions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The runs of the jobs (`sync.execute`) each later report or sync makes, by command."""
-    done: list[str] = []
-    for module, name in ((inspect, "status"), (sync_module, "sync")):
-        real = module.execute
-
-        def execute(*args: Any, _real: Any = real, _name: str = name, **options: Any) -> Any:
-            done.append(_name)
-            return _real(*args, **options)
-
-        monkeypatch.setattr(module, "execute", execute)
-    return done
-
-
 def test_a_report_from_the_same_files_is_remembered_beside_a_sync(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -193,7 +178,7 @@ def test_a_report_from_the_same_files_is_remembered_beside_a_sync(
     merged again; it keeps files of its own, so a sync's memo answers the sync after it."""
     for _ in range(2):  # the second finds nothing to do: remembered
         assert invoke(project, "sync").exit_code == 0
-    done = _executions(monkeypatch)
+    done = count_executions(monkeypatch)
     first = invoke(project, "status", "--format", "json", "--stale")
     assert first.exit_code == 0 and done == ["status"]
     assert invoke(project, "status", "--format", "json", "--stale").stdout == first.stdout
@@ -212,7 +197,7 @@ def test_a_report_from_the_same_files_is_remembered_beside_a_sync(
 
 def test_a_report_with_an_error_is_not_remembered(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(project, "locales/tr/docs/guide.po", HEADER.format(code="tr") + 'msgid "unterminated\n')
-    done = _executions(monkeypatch)
+    done = count_executions(monkeypatch)
     for _ in range(2):
         assert invoke(project, "status").exit_code == 1
     assert done == ["status", "status"]
@@ -228,7 +213,7 @@ def test_a_remembered_report_tells_since_when_as_a_new_one(
     commit(project, "first")
     write(project, "content/README.md", (project / "content/README.md").read_text("utf-8") + "\nMore.\n")
     commit(project, "second")
-    done = _executions(monkeypatch)
+    done = count_executions(monkeypatch)
     first = invoke(project, "status", "--format", "json").stdout
     again = invoke(project, "status", "--format", "json").stdout
     assert done == ["status"] and again == first
@@ -291,7 +276,7 @@ def test_a_run_narrowed_to_some_languages_keeps_a_memo_of_its_own(
     sync merged and rendered everything again; each now answers from its own."""
     for args in ((), ("--lang", "tr"), (), ("--lang", "tr")):  # each finds nothing to do the second time
         assert invoke(project, "sync", *args).exit_code == 0
-    done = _executions(monkeypatch)
+    done = count_executions(monkeypatch)
     for args in ((), ("--lang", "tr"), (), ("--lang", "tr"), ("--lang", "zh-CN")):
         assert invoke(project, "sync", *args).exit_code == 0
     assert done == ["sync"]  # only the run narrowed to Chinese, new, ran its jobs

@@ -266,7 +266,7 @@ def _conforms_generic(value: object, origin: object, arguments: tuple[Any, ...])
 def _all_conform(items: abc.Iterable[object], hint: object) -> bool:
     """Whether every item conforms to `hint`; for a class with nothing inside to check (str,
     bytes), without a call for each."""
-    if isinstance(hint, type) and hint.__module__ == "builtins" and hint is not int:
+    if isinstance(hint, type) and hint.__module__ == "builtins" and hint not in (int, float):
         return all(isinstance(item, hint) for item in items)
     return all(conforms(item, hint) for item in items)
 

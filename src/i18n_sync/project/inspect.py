@@ -20,10 +20,10 @@ from i18n_sync.gettext.po import parse_po, translations_of
 from i18n_sync.markdown.document import Document
 from i18n_sync.markdown.extract import Extraction, extract_units
 from i18n_sync.model import Catalog, Message
-from i18n_sync.project.cache import RunMemo, open_memo, quick_memo
+from i18n_sync.project.cache import RunMemo, memo_kind, open_memo, quick_memo
 from i18n_sync.project.cachefiles import conforms
 from i18n_sync.project.config import Config, is_compact
-from i18n_sync.project.files import Folders, is_current, read_bytes
+from i18n_sync.project.files import Folders, read_bytes
 from i18n_sync.project.inputs import find_compendia, listing_digest, read_paths
 from i18n_sync.project.jobs import parse_catalog, read_document, used_by
 from i18n_sync.project.plan import (
@@ -241,7 +241,9 @@ def project_status(
     candidates = source_candidates(config)
     compendia = find_compendia(config)
     listing = None if compendia is None else listing_digest(candidates, compendia)
-    quick = None if listing is None else quick_memo(config, memo_steps, listing, os.environ, kind="status")
+    # A report narrowed to some languages keeps a memo of its own, as a run does.
+    kind = "status" if not languages else f"status-{memo_kind(languages)}"
+    quick = None if listing is None else quick_memo(config, memo_steps, listing, os.environ, kind)
     kept = _recalled(quick)
     if quick is not None and kept is not None:
         quick.keep_plan()
@@ -251,7 +253,7 @@ def project_status(
         paths = {*read_paths(config, documents, steps, compendia, needed, outputs=False), *candidates}
         memo: RunMemo | None = quick
         if quick is None or quick.digests.keys() != paths:  # else read already
-            memo = open_memo(config, memo_steps, paths, os.environ, listing or b"", kind="status")
+            memo = open_memo(config, memo_steps, paths, os.environ, listing or b"", kind)
         kept = _recalled(memo)
         checked = checked_paths(documents, needed)
         if memo is not None and kept is not None:
@@ -320,7 +322,10 @@ def _merged_status(
                 entries = shares[target.catalog].get(document.source, ())
                 catalog = replace(catalog, messages=tuple(entries))
             translated[(language.tag, document.source)] = translated_english(catalog)
-            pending = not is_current(config.root, change)
+            # As the merge found the file, not as it is now: the memo keys the report on the
+            # bytes the merge read (a sync writing the catalogue meanwhile must not make a
+            # report remembered as up to date).
+            pending = not change.current
             found.append(document_status(document.source, target.catalog, catalog, pending))
         name = config.settings.language_name(language.tag) or language.native_name
         gate = fail_under if fail_under is not None else config.settings.fail_under_for(language.tag)
