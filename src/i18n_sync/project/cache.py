@@ -155,7 +155,9 @@ class RunMemo:
     packed: bytes = b""
     others: tuple[str, ...] = ()
     from_plan: bool = False
-    kind: str = "run"  # whose memo: a run's, or a report's (`status`), each with files of its own
+    # Whose memo, each kind with files of its own: a whole run's ("run"), a narrowed run's
+    # (`memo_kind`), a report's ("status", `inspect.project_status`).
+    kind: str = "run"
 
     def jobs(self, config: Config) -> JobCache:
         """The cache of single jobs' results, for a run this memo could not answer (one for
