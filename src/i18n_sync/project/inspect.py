@@ -121,14 +121,16 @@ def check_project(config: Config, languages: Collection[str] = ()) -> CheckRepor
     """
     documents = plan_documents(config, find_sources(config))
     compact = is_compact(config.settings)
+    # Each folder's symlinks followed once for the run, not once per file (each worker fills
+    # the copy it inherits).
+    folders = Folders(config.root)
     shared: dict[str, Catalog | I18nSyncError | None] = {}
     if compact:  # one catalogue per language: read once, here, not per job
-        folders = Folders(config.root)
         for document in documents:
             for target in _chosen(document.targets, languages):
                 if target.catalog not in shared:
                     shared[target.catalog] = _read_catalog(config, target.catalog, folders)
-    job = partial(_check_document, config, check_policy(config), languages, compact, shared)
+    job = partial(_check_document, config, check_policy(config), languages, compact, shared, folders)
     findings: dict[EntryFinding, None] = {}  # a shared catalogue's entry is checked once per document
     errors: list[I18nSyncError] = []
     seen: dict[str, bool] = {}  # each catalogue, counted once: whether it could be read
@@ -167,11 +169,11 @@ def _check_document(
     languages: Collection[str],
     compact: bool,
     shared: Mapping[str, Catalog | I18nSyncError | None],
+    folders: Folders,
     document: SourceDocument,
 ) -> _DocumentChecks:
     """The checks of one document's catalogues (`compact`: one per language, read already,
     in `shared`): a job."""
-    folders = Folders(config.root)  # each folder's symlinks followed once, not once per file
     limit = config.settings.max_file_size
     try:
         data = read_bytes(config.root, document.source, limit, MarkdownError, folders=folders)
@@ -251,10 +253,12 @@ def project_status(
         documents = plan_documents(config, find_sources(config, candidates), needed)
         # The outputs are not read: a report renders none.
         paths = {*read_paths(config, documents, steps, compendia, needed, outputs=False), *candidates}
+        # As `sync.run` finds its memo: the quick one when it read these files already (its
+        # record was asked for above), else one made from them.
         memo: RunMemo | None = quick
-        if quick is None or quick.digests.keys() != paths:  # else read already
+        if quick is None or quick.digests.keys() != paths:
             memo = open_memo(config, memo_steps, paths, os.environ, listing or b"", kind)
-        kept = _recalled(memo)
+            kept = _recalled(memo)
         checked = checked_paths(documents, needed)
         if memo is not None and kept is not None:
             memo.keep_plan(checked)
