@@ -312,9 +312,10 @@ class Staging:
         if self._failed_at <= position or change.path in self._temps:  # as `_stage` would not write it
             discard_temp(staged.temp)
             return
-        self.flusher.adopt(os.path.dirname(staged.temp), self._opened)
+        folder, _, name = staged.temp.rpartition(os.sep)  # `flushing.folder_of`, and the name
+        self.flusher.adopt(folder, self._opened)
         self._temps[change.path] = (change.content, staged.temp)
-        self._names.add(os.path.basename(staged.temp))
+        self._names.add(name)
         self._unflushed[change.path] = position
         if self.failure is None and len(self._unflushed) >= _FLUSH_BATCH:
             self.flush()
