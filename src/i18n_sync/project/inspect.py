@@ -8,6 +8,7 @@ and missing, with the last revision each was in sync with, from git.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -19,12 +20,13 @@ from i18n_sync.errors import CatalogError, I18nSyncError, MarkdownError
 from i18n_sync.gettext.po import parse_po, translations_of
 from i18n_sync.markdown.document import Document
 from i18n_sync.markdown.extract import Extraction, extract_units
-from i18n_sync.model import Catalog, Message
+from i18n_sync.model import Catalog, FileChange, Message
 from i18n_sync.project.cache import RunMemo, memo_kind, open_memo, quick_memo
 from i18n_sync.project.cachefiles import conforms
 from i18n_sync.project.config import Config, is_compact
 from i18n_sync.project.files import Folders, read_bytes
 from i18n_sync.project.inputs import find_compendia, listing_digest, read_paths
+from i18n_sync.project.jobcache import JobCache
 from i18n_sync.project.jobs import parse_catalog, read_document, used_by
 from i18n_sync.project.plan import (
     SourceDocument,
@@ -39,7 +41,14 @@ from i18n_sync.project.sync import check_environment, check_policy, execute
 from i18n_sync.record import record
 from i18n_sync.render.splice import is_allowed_link, render_document
 from i18n_sync.reports.history import in_sync_with, source_revisions, translated_english
-from i18n_sync.reports.status import InSync, LanguageStatus, StatusReport, document_status, with_since
+from i18n_sync.reports.status import (
+    DocumentStatus,
+    InSync,
+    LanguageStatus,
+    StatusReport,
+    document_status,
+    with_since,
+)
 
 
 @record
@@ -202,6 +211,15 @@ def _check_document(
 
 
 @record
+class _Row:
+    """One document's line of a report, and the English its catalogue translates: what the job
+    cache keeps of a merged catalogue's bytes, for the next report (`_merged_status`)."""
+
+    status: DocumentStatus
+    translated: frozenset[str]
+
+
+@record
 class _KeptStatus:
     """A report as its memo keeps it: without the since-when section, which asks git, and
     with what that section is worked out from, the English each catalogue translates
@@ -299,14 +317,10 @@ def _merged_status(
         files={} if memo is None else memo.snapshot,
         needed=needed,
     )
-    if cache is not None:
-        cache.save()
     changes = (change for group in state.changes.values() for change in group)
     merged = {change.path: change for change in changes if change.kind == "catalog"}
     translated: dict[tuple[str, str], frozenset[str]] = {}
-    compact = is_compact(config.settings)
-    parsed: dict[str, Catalog] = {}  # one catalogue per language is every document's: read once
-    shares: dict[str, dict[str, list[Message]]] = {}  # and its entries by the documents they name
+    rows = _Rows(cache, is_compact(config.settings))
     report = []
     for language in config.languages:
         if languages and language.tag not in languages:
@@ -317,26 +331,62 @@ def _merged_status(
             change = merged.get(target.catalog)
             if change is None:  # unreadable: the run's errors say why
                 continue
-            catalog = parsed.get(target.catalog)
-            if catalog is None:
-                catalog = parsed[target.catalog] = parse_po(change.content.decode("utf-8"), target.catalog)
-            if compact:
-                if target.catalog not in shares:
-                    shares[target.catalog] = _by_reference(catalog)
-                entries = shares[target.catalog].get(document.source, ())
-                catalog = replace(catalog, messages=tuple(entries))
-            translated[(language.tag, document.source)] = translated_english(catalog)
-            # As the merge found the file, not as it is now: the memo keys the report on the
-            # bytes the merge read (a sync writing the catalogue meanwhile must not make a
-            # report remembered as up to date).
-            pending = not change.current
-            found.append(document_status(document.source, target.catalog, catalog, pending))
+            row = rows.row(document.source, change)
+            translated[(language.tag, document.source)] = row.translated
+            found.append(row.status)
         name = config.settings.language_name(language.tag) or language.native_name
         gate = fail_under if fail_under is not None else config.settings.fail_under_for(language.tag)
         report.append(LanguageStatus(language.tag, name, tuple(found), gate))
+    if cache is not None:
+        cache.save()
     errors = tuple(state.errors)
     status = StatusReport(tuple(report), tuple(str(error) for error in errors), problems=errors)
     return _KeptStatus(status, translated)
+
+
+class _Rows:
+    """Each document's row of a report, from its merged catalogue, or from the job cache.
+
+    A row is a pure function of the merged catalogue (its path, its bytes, and whether
+    they are the file's), the document and the layout: the job cache keeps it by those.
+    Parsing every merged catalogue again was most of a report after one source changed
+    (the CommonMark examples in 21 languages: 13,692 catalogues, about a second).
+    """
+
+    def __init__(self, cache: JobCache | None, compact: bool) -> None:
+        self.cache, self.compact = cache, compact
+        self.parsed: dict[str, Catalog] = {}  # one catalogue per language is every document's: read once
+        self.shares: dict[str, dict[str, list[Message]]] = {}  # and its entries by the documents they name
+
+    def row(self, source: str, merged: FileChange) -> _Row:
+        """The row of `source`, whose catalogue the merge made `merged`."""
+        cache = self.cache
+        key = None
+        if cache is not None:
+            digest = hashlib.sha256(merged.content).hexdigest()
+            key = cache.key("status-row", merged.path, digest, merged.current, source, self.compact)
+            kept = cache.get(key, lambda value: isinstance(value, _Row))
+            if isinstance(kept, _Row):
+                return kept
+        made = self._made(source, merged)
+        if cache is not None and key is not None:
+            cache.put(key, made)
+        return made
+
+    def _made(self, source: str, merged: FileChange) -> _Row:
+        path = merged.path
+        catalog = self.parsed.get(path)
+        if catalog is None:
+            catalog = self.parsed[path] = parse_po(merged.content.decode("utf-8"), path)
+        if self.compact:
+            if path not in self.shares:
+                self.shares[path] = _by_reference(catalog)
+            catalog = replace(catalog, messages=tuple(self.shares[path].get(source, ())))
+        # As the merge found the file, not as it is now: the memo keys the report on the
+        # bytes the merge read (a sync writing the catalogue meanwhile must not make a
+        # report remembered as up to date).
+        status = document_status(source, path, catalog, pending=not merged.current)
+        return _Row(status, translated_english(catalog))
 
 
 def _by_reference(catalog: Catalog) -> dict[str, list[Message]]:

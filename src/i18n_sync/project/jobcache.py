@@ -121,6 +121,10 @@ class JobCache:
         self._used[key] = (self._generation, found[1])
         return value
 
+    def put(self, key: str, value: object) -> None:
+        """Keep `value` under `key`, pickled here."""
+        self.put_pickled(key, pickle.dumps(value, PROTOCOL))
+
     def put_pickled(self, key: str, data: bytes) -> None:
         """Keep a result pickled already (by the job that made it)."""
         self._used[key] = (self._generation, data)
