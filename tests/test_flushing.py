@@ -214,6 +214,28 @@ def test_much_unwritten_data_on_the_machine_means_a_flush_per_file(
     assert disk.synced == [] and len(disk.flushed) == 2 * MANY
 
 
+def test_the_unwritten_data_is_read_again_only_once_its_reading_is_old(
+    tmp_path: Path, disk: Disk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batch after batch asks whether syncfs may flush them; the machine's unwritten data is
+    read for the first, and again once that reading is half a second old."""
+    readings: list[int] = []
+    monkeypatch.setattr(flushing, "_unwritten", lambda: readings.append(0) or 0)
+    clock = [1000.0]
+    monkeypatch.setattr(flushing.time, "monotonic", lambda: clock[0])
+    flusher = Flusher()
+    flusher.watch(str(tmp_path))
+    items = [(index, str(tmp_path / f".tmp{index}")) for index in range(MANY)]
+    for _ in range(3):
+        synced, rest = flusher.split(items)
+        assert len(synced) == 1 and rest == []
+    assert len(readings) == 1
+    clock[0] += flushing._UNWRITTEN_EVERY
+    flusher.split(items)
+    assert len(readings) == 2
+    flusher.close()
+
+
 def test_each_folders_handle_is_taken_before_its_first_file_is_written(
     tmp_path: Path, disk: Disk, monkeypatch: pytest.MonkeyPatch
 ) -> None:

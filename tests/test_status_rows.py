@@ -76,7 +76,8 @@ def test_a_catalogue_written_since_is_a_row_of_its_own(docs: Path, monkeypatch: 
     source = docs / "docs/part/guide3.md"
     source.write_text(source.read_text("utf-8") + "\nA paragraph added since.\n", "utf-8")
     before = report(docs)
-    assert {d["source"]: d["pending_update"] for d in before["languages"][0]["documents"]}["docs/part/guide3.md"]
+    pending = {d["source"]: d["pending_update"] for d in before["languages"][0]["documents"]}
+    assert pending["docs/part/guide3.md"]
     assert invoke(docs, "sync").exit_code == 0
     parsed = parsed_catalogues(monkeypatch)
     after = report(docs)
