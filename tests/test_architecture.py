@@ -57,6 +57,7 @@ LAYERS = [
         "project.ownership",
         "project.temps",
         "project.flushing",
+        "project.pruning",
     },
     {"gettext.memory", "importing.cues", "checks.guard", "project.staging"},
     {

@@ -38,6 +38,7 @@ from i18n_sync.model import FileChange
 from i18n_sync.project.cachefiles import load_kept, read_sealed, write_sealed
 from i18n_sync.project.config import Config
 from i18n_sync.project.jobcache import JobCache, open_job_cache
+from i18n_sync.project.pruning import prune, touch
 from i18n_sync.project.signatures import observe, unchanged
 from i18n_sync.record import record
 
@@ -163,8 +164,19 @@ class RunMemo:
         """The cache of single jobs' results, for a run this memo could not answer (one for
         the project, whatever the kind: a report takes the merges a sync made, and back)."""
         base = f"{tool_fingerprint()}\0{config.file}\0{config.settings!r}".encode()
-        file = self.file.with_name("jobs-" + self.file.name.removeprefix(f"{self.kind}-"))
-        return open_job_cache(file, base, self.snapshot)
+        return open_job_cache(self._jobs_file, base, self.snapshot)
+
+    @property
+    def _project(self) -> str:
+        return self.file.name.removeprefix(f"{self.kind}-").removesuffix(".cache")
+
+    @property
+    def _jobs_file(self) -> Path:
+        return self.file.with_name(f"jobs-{self._project}.cache")
+
+    @property
+    def _plan_file(self) -> Path:
+        return self.file.with_name(_plan_name(self.kind, self._project))
 
     def recall(self) -> object | None:
         """The report of an earlier run with the same key, or None. Unpickled only when the file
@@ -172,6 +184,8 @@ class RunMemo:
         payload = read_sealed(self.file, _FORMAT, _LIMIT, self.key)
         if payload is None:
             return None  # none, another run's, too large or damaged: the run rebuilds it
+        # Used, and so kept (`pruning`): a run answered here writes nothing to tell it.
+        touch((self.file, self._plan_file, self._jobs_file))
         try:
             return load_kept(payload)
         except Exception:
@@ -184,8 +198,10 @@ class RunMemo:
 
         Only such a run is remembered: its key is then the state of the files
         after it too, so the next run with that key has nothing to do. Its plan is
-        kept too (`_keep_plan`); `checked` are the paths the plan checked.
+        kept too (`_keep_plan`); `checked` are the paths the plan checked. The cache
+        folder is rid of files no run used for a month first (`pruning`; once a day).
         """
+        prune(self.file.parent)
         if failed or any(self.snapshot.get(change.path) != change.content for change in changes):
             return False
         payload = pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)
@@ -213,8 +229,7 @@ class RunMemo:
         names = "\0".join([*wanted, *others]).encode("utf-8", "surrogateescape")
         counts = struct.pack("<QQ", len(wanted), len(self.packed))
         plan = self.listing + counts + self.packed + self.key.encode("ascii") + names
-        project = self.file.name.removeprefix(f"{self.kind}-").removesuffix(".cache")
-        write_sealed(self.file.with_name(_plan_name(self.kind, project)), _PLAN, plan, self.base.hex())
+        write_sealed(self._plan_file, _PLAN, plan, self.base.hex())
 
 
 def _refusal(folder: Path, config: Config) -> str | None:
