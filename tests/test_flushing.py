@@ -148,6 +148,44 @@ def test_a_failed_syncfs_is_followed_by_a_flush_of_each_file(tmp_path: Path, dis
     assert disk.synced and len(disk.flushed) == 2 * MANY
 
 
+def test_the_flush_after_a_failed_syncfs_is_shared_between_threads(
+    tmp_path: Path, disk: Disk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch is thousands of files: one thread would wait for a disk commit after each."""
+    disk.syncfs_fails = True
+    threads: set[int] = set()
+    fsync = disk.fsync
+
+    def counted(handle: int) -> None:
+        threads.add(threading.get_ident())
+        fsync(handle)
+
+    monkeypatch.setattr(os, "fsync", counted)
+    flusher = Flusher()
+    flusher.watch(str(tmp_path))
+    items = []
+    for number in range(4 * MANY):
+        temp = tmp_path / f"t{number}"
+        temp.write_bytes(b"x")
+        items.append((f"t{number}", str(temp)))
+    flushed: list[str] = []
+    lock = threading.Lock()
+
+    def flush_each(share: object) -> None:
+        for path, temp in share:  # type: ignore[attr-defined]
+            temps_module.flush_one((path, temp))
+            with lock:
+                flushed.append(path)
+
+    tasks = flusher.tasks(items, flush_each)
+    assert len(tasks) == 1  # one syncfs for the batch
+    tasks[0]()
+    assert sorted(flushed) == sorted(path for path, _ in items)
+    assert len(disk.synced) == 1 and len(disk.flushed) == 4 * MANY
+    assert len(threads) > 1
+    flusher.close()
+
+
 @pytest.mark.parametrize("staged", [True, False])
 def test_a_disk_failing_syncfs_and_fsync_names_the_first_file_and_changes_nothing(
     tmp_path: Path, disk: Disk, staged: bool

@@ -42,6 +42,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache, partial
 from typing import TypeVar
 
@@ -231,8 +232,17 @@ class Flusher:
     def _sync_or(
         self, handle: int, items: Sequence[_Item], flush_each: Callable[[Sequence[_Item]], None]
     ) -> None:
-        if not self.sync(handle):
-            flush_each(items)  # which names the file that fails
+        if self.sync(handle):
+            return
+        # Each file's own flush names the file that fails. Shared between threads as `tasks`
+        # shares the files it flushes one by one: a batch is thousands of files, and one
+        # thread would wait for a disk commit after each.
+        count = min(FLUSH_THREADS, len(items))
+        if count <= 1:
+            flush_each(items)
+            return
+        with ThreadPoolExecutor(count, thread_name_prefix="i18n-sync-flush-each") as threads:
+            list(threads.map(flush_each, [items[start::count] for start in range(count)]))
 
     def split(self, items: Sequence[_Item]) -> tuple[list[tuple[int, list[_Item]]], list[_Item]]:
         """Items whose last field is a temporary file's path: (handle, items) for each file
