@@ -110,10 +110,12 @@ def test_a_failing_delete_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyP
     made(tmp_path, f"run-{PROJECT}.cache", MAX_AGE + 60)
     made(tmp_path, f"jobs-{PROJECT}.cache", MAX_AGE + 60)
 
-    def unlink(path: str) -> None:
-        if path.endswith(f"run-{PROJECT}.cache"):
-            raise PermissionError(13, "denied", path)
-        os.remove(path)
+    real = os.rename
 
-    monkeypatch.setattr(pruning.os, "unlink", unlink)
+    def rename(source: str, target: str) -> None:
+        if source.endswith(f"run-{PROJECT}.cache"):
+            raise PermissionError(13, "denied", source)
+        real(source, target)
+
+    monkeypatch.setattr(pruning.os, "rename", rename)
     assert prune(tmp_path, NOW) == [f"jobs-{PROJECT}.cache"]

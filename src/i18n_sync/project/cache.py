@@ -164,6 +164,8 @@ class RunMemo:
         """The cache of single jobs' results, for a run this memo could not answer (one for
         the project, whatever the kind: a report takes the merges a sync made, and back)."""
         base = f"{tool_fingerprint()}\0{config.file}\0{config.settings!r}".encode()
+        # Used, and so kept (`pruning`), though a run that adds nothing to it does not write it.
+        touch((self._jobs_file,))
         return open_job_cache(self._jobs_file, base, self.snapshot)
 
     @property

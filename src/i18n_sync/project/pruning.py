@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import stat
 import time
 from collections.abc import Iterable
+from contextlib import suppress
 from pathlib import Path
 
 MAX_AGE = 30 * 24 * 3600
@@ -30,12 +32,16 @@ _TEMP_AGE = 24 * 3600
 # The folder is looked through at most this often.
 _EVERY = 24 * 3600
 STAMP = "pruned.stamp"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 """The file in the cache folder whose modification time says when it was last looked through."""
 
-# What the tool names its files: ``<kind>-<project>.cache`` (the project: 24 hexadecimal
-# digits of its path's digest; the kinds of earlier versions too), and the temporary files
-# they are written through (`temps`).
-_CACHE_FILE = re.compile(r"[a-z0-9-]+-[0-9a-f]{24}\.cache")
+# What the tool names its files: ``<kind>-<project>.cache``, the project being 24 hexadecimal
+# digits of its path's digest, and every kind it ever wrote (``files``: an earlier version's
+# memo), each with its plan's; and the temporary files they are written through (`temps`).
+# Nothing wider: the folder may be one other tools keep files in too.
+_CACHE_FILE = re.compile(
+    r"(run|plan|jobs|files|(status-)?(status|lang-[0-9a-f]{12}))(-plan)?-[0-9a-f]{24}\.cache"
+)
 _TEMP_FILE = re.compile(r"\.i18n-sync-[0-9a-f]+\.tmp")
 
 
@@ -44,50 +50,85 @@ def prune(folder: Path, now: float | None = None) -> list[str] | None:
     was looked through less than a day ago; the names deleted, sorted, or None when it was
     not looked through (recently done, or a folder that cannot be written)."""
     now = time.time() if now is None else now
-    stamp = folder / STAMP
-    try:
-        if now - stamp.stat().st_mtime < _EVERY:
-            return None
-    except FileNotFoundError:
-        pass
-    except OSError:
+    if not _stamped(folder / STAMP, now):
         return None
-    try:
-        stamp.touch()
-        os.utime(stamp, (now, now))
-    except OSError:
-        return None  # a folder no run can write to holds nothing a run wrote
     try:
         with os.scandir(folder) as listing:
             entries = list(listing)
     except OSError:
         return []
-    return sorted(entry.name for entry in entries if _expired(entry, now) and _deleted(entry.path))
+    return sorted(entry.name for entry in entries if _deleted(entry, now))
 
 
-def _expired(entry: os.DirEntry[str], now: float) -> bool:
-    """Whether `entry` is one of the tool's files, unused for longer than its kind is kept."""
-    if _CACHE_FILE.fullmatch(entry.name):
-        age = MAX_AGE
-    elif _TEMP_FILE.fullmatch(entry.name):
-        age = _TEMP_AGE
-    else:
-        return False
+def _stamped(stamp: Path, now: float) -> bool:
+    """Date the stamp `now`, unless it says the folder was looked through in the last day;
+    whether it did. A stamp dated later than `now` (a cache copied from a machine whose clock
+    ran ahead) is not believed. Never through a symlink: anything but a plain file under its
+    name is replaced."""
     try:
-        found = entry.stat(follow_symlinks=False)
+        found = os.lstat(stamp)
+    except FileNotFoundError:
+        found = None
     except OSError:
         return False
-    if not (stat.S_ISREG(found.st_mode) or stat.S_ISLNK(found.st_mode)):
+    if found is not None and stat.S_ISREG(found.st_mode) and 0 <= now - found.st_mtime < _EVERY:
         return False
-    return now - found.st_mtime >= age
-
-
-def _deleted(path: str) -> bool:
     try:
-        os.unlink(path)
-    except OSError:  # gone meanwhile (another run prunes too), or not ours to delete
-        return False
+        if found is not None and not stat.S_ISREG(found.st_mode):
+            os.unlink(stamp)  # a symlink, say: not written through (a folder: not ours to remove)
+        handle = os.open(stamp, os.O_WRONLY | os.O_CREAT | _NOFOLLOW, 0o600)
+        try:
+            os.utime(handle if os.utime in os.supports_fd else stamp, (now, now))
+        finally:
+            os.close(handle)
+    except OSError:
+        return False  # a folder no run can write to holds nothing a run wrote
     return True
+
+
+def _kept_for(name: str) -> float | None:
+    """How long a file of this name is kept unused; None: not one of the tool's files."""
+    if _CACHE_FILE.fullmatch(name):
+        return MAX_AGE
+    if _TEMP_FILE.fullmatch(name):
+        return _TEMP_AGE
+    return None
+
+
+def _unused(path: str, age: float, now: float) -> bool:
+    """Whether `path` is a plain file or a symlink, unchanged for `age` (never followed)."""
+    try:
+        found = os.lstat(path)
+    except OSError:
+        return False
+    plain = stat.S_ISREG(found.st_mode) or stat.S_ISLNK(found.st_mode)
+    return plain and now - found.st_mtime >= age
+
+
+def _deleted(entry: os.DirEntry[str], now: float) -> bool:
+    """Delete `entry` if it is one of the tool's files unused for longer than it is kept;
+    whether it was.
+
+    Another run may write the file again (a rename over it) between the look and the
+    delete. So it is first renamed aside, which no run does to a file it writes, and
+    looked at again there: a file that turns out fresh is put back, unless a newer one
+    stands under its name by then, which wins.
+    """
+    age = _kept_for(entry.name)
+    if age is None or not _unused(entry.path, age, now):
+        return False
+    aside = os.path.join(os.path.dirname(entry.path), f".i18n-sync-{secrets.token_hex(6)}.tmp")
+    try:
+        os.rename(entry.path, aside)
+    except OSError:  # gone meanwhile (another run prunes too), or not ours to move
+        return False
+    unused = _unused(aside, age, now)
+    if not unused:
+        with suppress(OSError):  # a newer file there (or no link possible): it stands
+            os.link(aside, entry.path, follow_symlinks=False)
+    with suppress(OSError):  # left behind, it is a temporary file: deleted a day later
+        os.unlink(aside)
+    return unused
 
 
 def touch(paths: Iterable[Path]) -> None:
