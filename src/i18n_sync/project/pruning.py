@@ -6,8 +6,9 @@ report; a CI runner whose workspace gets a new path every time leaves a new
 project behind on each run. So a run that did work looks through the folder,
 at most once a day (a stamp file there says when it last did), and deletes
 the tool's own files that no run has used for `MAX_AGE`. A run answered from
-its memo writes nothing, so it touches the files it used instead
-(`cache.RunMemo.recall`). Only names the tool writes are deleted, each a plain
+its memo writes nothing, and one that adds nothing to its job cache does not write
+that, so each touches the files it used instead (`cache.RunMemo.recall`,
+`RunMemo.jobs`). Only names the tool writes are deleted, each a plain
 file or a symlink (deleted itself, never followed): whatever else the folder
 holds is left alone. Deleting is always safe: the next run of that project
 rebuilds what it needs.
@@ -32,8 +33,8 @@ _TEMP_AGE = 24 * 3600
 # The folder is looked through at most this often.
 _EVERY = 24 * 3600
 STAMP = "pruned.stamp"
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 """The file in the cache folder whose modification time says when it was last looked through."""
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 # What the tool names its files: ``<kind>-<project>.cache``, the project being 24 hexadecimal
 # digits of its path's digest, and every kind it ever wrote (``files``: an earlier version's
