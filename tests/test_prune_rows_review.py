@@ -15,14 +15,17 @@ from pathlib import Path
 import pytest
 
 from helpers import count_executions, invoke
-from i18n_sync.project import flushing, inspect, pruning
+from i18n_sync.project import flushing, pruning
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.cachefiles import write_sealed
 from i18n_sync.project.flushing import Flusher, folder_of
 from i18n_sync.project.pruning import MAX_AGE, STAMP, prune
 from i18n_sync.project.temps import discard_temp, write_temp
 from test_scale import TR, make_docs
-from test_status import commit, git, needs_git, write
+from test_status import GUIDE, README, commit, git, needs_git, project, write
+from test_status_rows import parsed_catalogues
+
+__all__ = ["project"]  # the fixture, used by name
 
 PROJECT = "0123456789abcdef01234567"
 NOW = 2_000_000_000.0
@@ -207,27 +210,6 @@ def test_a_run_answered_from_its_memo_after_a_narrowed_one_marks_its_own_files(
 
 # --- status rows --------------------------------------------------------------------------------
 
-README = (
-    "# Project Title\n\nA tool that does one thing well.\n\nIt reads the English.\n\n"
-    "## Install\n\nRun it twice.\n"
-)
-GUIDE = "# Guide\n\nSee the [manual](https://example.com/manual) for more.\n\nRead it twice.\n"
-HEADER = 'msgid ""\nmsgstr ""\n"Language: {code}\\n"\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
-TR_README = HEADER.format(code="tr") + (
-    '\nmsgid "Project Title"\nmsgstr "Proje Başlığı"\n'
-    '\n#, fuzzy\n#| msgid "A tool that does a single thing well."\n'
-    'msgid "A tool that does one thing well."\nmsgstr "Tek bir işi iyi yapan bir araç."\n'
-    '\nmsgid "Install"\nmsgstr "Kurulum"\n'
-    '\n#~ msgid "An old paragraph that was removed."\n#~ msgstr "Kaldırılan eski bir paragraf."\n'
-)
-TR_GUIDE = HEADER.format(code="tr") + '\nmsgid "Guide"\nmsgstr "Kılavuz"\n'
-ZH_README = HEADER.format(code="zh_CN") + (
-    '\nmsgid "Project Title"\nmsgstr "项目标题"\n'
-    '\nmsgid "A tool that does one thing well."\nmsgstr "一个把一件事做好的工具。"\n'
-    '\nmsgid "It reads the English."\nmsgstr "它读取英文。"\n'
-    '\nmsgid "Install"\nmsgstr "安装"\n\nmsgid "Run it twice."\nmsgstr "运行两次。"\n'
-)
-
 VARIANTS = [
     (),
     ("--documents",),
@@ -252,36 +234,15 @@ def uncached_outputs(root: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[
         return outputs(root)
 
 
-def parsed_catalogues(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    parsed: list[str] = []
-    real = inspect.parse_po
-    monkeypatch.setattr(inspect, "parse_po", lambda text, path: parsed.append(path) or real(text, path))
-    return parsed
-
-
-@pytest.fixture
-def fixture_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Fuzzy, obsolete and untranslated entries, a missing catalogue (zh-CN's guide)."""
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-    root = tmp_path / "project"
-    write(root, "i18n-sync.toml", 'languages = ["tr", "zh-CN"]\n')
-    write(root, "content/README.md", README)
-    write(root, "content/docs/guide.md", GUIDE)
-    write(root, "locales/tr/README.po", TR_README)
-    write(root, "locales/tr/docs/guide.po", TR_GUIDE)
-    write(root, "locales/zh_CN/README.po", ZH_README)
-    return root
-
-
 @needs_git
 def test_reports_with_rows_from_the_job_cache_are_those_made_without_a_cache(
-    fixture_project: Path, monkeypatch: pytest.MonkeyPatch
+    project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Probe: git history, pending updates, fuzzy, obsolete, a catalogue not made yet, every
     format and option: the reports after one source changed (its rows made again, the
     others' from the job cache) are those made with the cache off; and again once the
     pending catalogues are written by a sync (the same bytes, no longer pending)."""
-    root = fixture_project
+    root = project
     git(root, "init", "-q")
     commit(root, "first")
     outputs(root)  # every row kept
@@ -297,16 +258,16 @@ def test_reports_with_rows_from_the_job_cache_are_those_made_without_a_cache(
 
 
 def test_rows_of_one_catalogue_per_language_with_obsolete_entries_and_a_broken_language(
-    fixture_project: Path, monkeypatch: pytest.MonkeyPatch
+    project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Probe: one catalogue per language (relayout), an entry made obsolete by a change, and a
     language whose catalogue is malformed (an error of the report, its rows missing): the
     reports from kept rows are those made with the cache off, before and after the fix."""
-    root = fixture_project
+    root = project
     moved = invoke(root, "relayout", "--template", "locales/messages.pot", "--catalog", "locales/{locale}.po")
     assert moved.exit_code == 0, moved.output
     outputs(root)
-    write(root, "content/README.md", README.replace("Run it twice.", "Run it three times."))
+    write(root, "content/README.md", README.replace("installer twice.", "installer three times."))
     assert outputs(root) == uncached_outputs(root, monkeypatch)
     broken = root / "locales/zh_CN.po"
     good = broken.read_bytes()

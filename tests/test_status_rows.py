@@ -26,6 +26,11 @@ def parsed_catalogues(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return parsed
 
 
+def catalogues_of(name: str) -> list[str]:
+    """The catalogues of the document `docs/part/<name>.md` in every language, sorted."""
+    return [f"locales/{code}/part/{name}.po" for code in ("de", "tr", "zh_CN")]
+
+
 def report(root: Path, *args: str) -> dict[str, Any]:
     result = invoke(root, "status", "--format", "json", "--documents", *args)
     assert result.exit_code in (0, 1), result.output
@@ -59,11 +64,7 @@ def test_a_report_after_one_source_changed_parses_only_its_catalogues(
     source.write_text(source.read_text("utf-8") + "\nA paragraph added since.\n", "utf-8")
     parsed = parsed_catalogues(monkeypatch)
     changed = report(docs)
-    assert sorted(parsed) == [
-        "locales/de/part/guide1.po",
-        "locales/tr/part/guide1.po",
-        "locales/zh_CN/part/guide1.po",
-    ]
+    assert sorted(parsed) == catalogues_of("guide1")
     assert changed == uncached(docs, monkeypatch)
     turkish = {d["source"]: d for d in changed["languages"][0]["documents"]}
     assert turkish["docs/part/guide1.md"]["pending_update"] is True
@@ -81,11 +82,7 @@ def test_a_catalogue_written_since_is_a_row_of_its_own(docs: Path, monkeypatch: 
     assert invoke(docs, "sync").exit_code == 0
     parsed = parsed_catalogues(monkeypatch)
     after = report(docs)
-    assert sorted(parsed) == [
-        "locales/de/part/guide3.po",
-        "locales/tr/part/guide3.po",
-        "locales/zh_CN/part/guide3.po",
-    ]
+    assert sorted(parsed) == catalogues_of("guide3")
     assert not any(d["pending_update"] for language in after["languages"] for d in language["documents"])
     assert after == uncached(docs, monkeypatch)
 
