@@ -14,7 +14,8 @@ system of the child):
   cache), then a no-op sync of each (the median is a run the run memo
   answers), taking turns with start-up;
 - the first sync after one that wrote files (the job cache answers), and a
-  sync after one paragraph was added to one document, in 21 languages;
+  sync, then ``status``, after one paragraph was added to one document, in 21
+  languages;
 - ``render --lang tr`` of a fully translated language (every msgstr filled),
   with no cache, taking turns with the floor;
 - 16 times the files (the tree copied into 16 folders): CPU of a first
@@ -281,6 +282,7 @@ def main() -> None:
         noop_many, startup_many = alternately([([*tool, "sync"], many, None), version], short)
         after_many = measure([*tool, "sync"], many, args.repeat, run_memo_only)
         edit_many = measure([*tool, "sync"], many, args.repeat, edit_one)
+        status_many = measure([*tool, "status"], many, args.repeat, edit_one)
         filled = fill_catalogues(two / "locales" / "tr")
         render_one, floor_beside = alternately(
             [([*tool, "render", "--lang", "tr"], two, forget), (parse, work, None)], short
@@ -300,6 +302,7 @@ def main() -> None:
         ("no-op sync, 21 languages", noop_many, ("start-up", startup_many, 2.0)),
         ("sync after a sync that wrote, 21 languages", after_many, ("start-up", startup, None)),
         ("sync after one document changed, 21 languages", edit_many, ("start-up", startup, None)),
+        ("status after one document changed, 21 languages", status_many, ("start-up", startup, None)),
         ("floor, measured again taking turns with render", floor_beside, None),
         (
             f"render --lang tr, fully translated ({filled} entries), no cache",
