@@ -26,7 +26,7 @@ from i18n_sync.project.cachefiles import conforms
 from i18n_sync.project.config import Config, is_compact
 from i18n_sync.project.files import Folders, read_bytes
 from i18n_sync.project.inputs import find_compendia, listing_digest, read_paths
-from i18n_sync.project.jobcache import JobCache
+from i18n_sync.project.jobcache import JobCache, recall_native_names
 from i18n_sync.project.jobs import parse_catalog, read_document, used_by
 from i18n_sync.project.plan import (
     SourceDocument,
@@ -321,10 +321,12 @@ def _merged_status(
     merged = {change.path: change for change in changes if change.kind == "catalog"}
     translated: dict[tuple[str, str], frozenset[str]] = {}
     rows = _Rows(cache, is_compact(config.settings))
+    shown = [language for language in config.languages if not languages or language.tag in languages]
+    if cache is not None:  # the names a report shows, as an earlier run looked them up
+        unnamed = [language.tag for language in shown if not config.settings.language_name(language.tag)]
+        recall_native_names(cache, unnamed)
     report = []
-    for language in config.languages:
-        if languages and language.tag not in languages:
-            continue
+    for language in shown:
         found = []
         for document in documents:
             target = next(t for t in document.targets if t.language == language)

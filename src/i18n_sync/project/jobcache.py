@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Generic, TypeVar
 
 from i18n_sync.gettext.memory import Suggestion
+from i18n_sync.locales import knows_native_name, learn_native_name, native_name_of
 from i18n_sync.markdown.links import Site
 from i18n_sync.model import Catalog
 from i18n_sync.project.cachefiles import load_kept, pack_entries, read_sealed, unpack_entries, write_sealed
@@ -401,6 +402,20 @@ def publish_stage(cache: JobCache, context: RunContext) -> Cached[PublishJob, Pu
         return Rendered(published.change.content, published.diagnostics)
 
     return Cached(key, store, partial(judge_output, context), lambda kept: isinstance(kept, Rendered))
+
+
+def recall_native_names(cache: JobCache, tags: Iterable[str]) -> None:
+    """Teach this process each language's name for itself from the job cache, and keep there
+    the names it had to look up (`locales.native_name_of`). Loading CLDR's data costs some
+    4 ms a language, and a run after a small change, or a report, would load every one
+    again. (The cache's keys hold the libraries' versions: CLDR's with Babel's.)"""
+    for tag in tags:
+        key = cache.key("native-name", tag)
+        kept = cache.get(key, lambda value: isinstance(value, str))
+        if not isinstance(kept, str):
+            cache.put(key, native_name_of(tag))
+        elif not knows_native_name(tag):
+            learn_native_name(tag, kept)
 
 
 def memory_stage(cache: JobCache, config: Config) -> Cached[str, list[Suggestion], list[Suggestion]]:

@@ -14,7 +14,7 @@ the records of both in one place.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import field, replace
 from functools import lru_cache
 from pathlib import PurePosixPath
@@ -454,17 +454,21 @@ def switcher_entries(
     ]
 
 
-def learn_language_names(config: Config) -> None:
+def learn_language_names(config: Config, known: Callable[[Collection[str]], object] | None = None) -> None:
     """Look up, in this process, the name each language has for itself that a switcher shows.
 
     CLDR's names come with each language's whole data: some 6 ms a language (21
     languages: 120 ms). Looked up before the render stage forks its workers, they are
-    inherited, where each worker would look every one up itself.
+    inherited, where each worker would look every one up itself. `known` is given the
+    tags first, to teach this process the names an earlier run looked up
+    (`jobcache.recall_native_names`).
     """
     given = dict(config.settings.language_names)  # as `_labels` reads them
-    for language in config.languages:
-        if not given.get(language.tag):
-            native_name_of(language.tag)
+    tags = [language.tag for language in config.languages if not given.get(language.tag)]
+    if known is not None:
+        known(tags)
+    for tag in tags:
+        native_name_of(tag)
 
 
 # Every output of a document, and every document with the same languages, has the same labels:

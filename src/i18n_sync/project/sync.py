@@ -33,6 +33,7 @@ from i18n_sync.project.jobcache import (
     map_cached,
     memory_stage,
     publish_stage,
+    recall_native_names,
 )
 from i18n_sync.project.jobs import (
     CatalogueJob,
@@ -558,7 +559,10 @@ def execute(
     told = _stage(progress)
     staged = chosen if staging is not None else ()  # not a language merged only for its figures
     # The render stage's workers, forked later, inherit what this process looks up meanwhile.
-    ahead = partial(learn_language_names, config) if "render" in steps else None
+    ahead = None
+    if "render" in steps:
+        known = None if cache is None else partial(recall_native_names, cache)
+        ahead = partial(learn_language_names, config, known)
     stages = Stages(context, cache, workers, needed, staged, staging, told, combined.add_document, ahead)
     jobs, keys = extract_and_merge(stages, documents)
     # What each document's rendering in each language is made from, for the job cache.
