@@ -146,17 +146,18 @@ def test_a_sync_does_not_keep_what_its_own_writes_make_stale(tmp_path: Path, run
     root = make_docs(tmp_path)
     assert invoke(root, "sync").exit_code == 0
     # A first sync writes every catalogue: it keeps the 12 extractions, not the 36 merges
-    # and 36 renderings, which no later run asks for.
-    assert kept_entries(run_cache) == 12
+    # and 36 renderings, which no later run asks for; and each language's name for itself.
+    names = 3
+    assert kept_entries(run_cache) == 12 + names
     assert counted(root)[1] == {"update": 36, "render": 36}
     # A run that writes nothing (status, --check) keeps all it made, the files staying as it
     # found them: 36 merges, 36 renderings, and each catalogue's translation memory.
-    assert kept_entries(run_cache) == 12 + 36 + 36 + 36
+    assert kept_entries(run_cache) == 12 + names + 36 + 36 + 36
     source = root / "docs" / "guide4.md"
     source.write_text(source.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
     assert invoke(root, "sync").exit_code == 0
     # The sync keeps guide4's new extraction; its three merges it wrote over are not kept.
-    assert kept_entries(run_cache) == 12 + 36 + 36 + 36 + 1
+    assert kept_entries(run_cache) == 12 + names + 36 + 36 + 36 + 1
     assert counted(root)[1] == {"update": 3, "render": 3}
 
 
