@@ -44,8 +44,7 @@ def normalize_tag(text: str) -> str:
     return "-".join(out)
 
 
-# Each language's name for itself, by tag, as looked up (`native_name_of`) or learnt from a
-# cache of an earlier run's lookups (`learn_native_name`).
+# Each language's name for itself, by tag, as CLDR gives it (`native_name_of`).
 _NATIVE_NAMES: dict[str, str] = {}
 
 
@@ -57,14 +56,8 @@ def native_name_of(tag: str) -> str:
 
 
 def knows_native_name(tag: str) -> bool:
-    """Whether this process has `tag`'s name for itself at hand (looked up, or learnt)."""
+    """Whether this process has looked up `tag`'s name for itself already."""
     return tag in _NATIVE_NAMES
-
-
-def learn_native_name(tag: str, name: str) -> None:
-    """Take `name` as `tag`'s name for itself, as an earlier lookup with the same CLDR data found
-    it: loading CLDR's data for a language costs some 4 ms."""
-    _NATIVE_NAMES[tag] = name
 
 
 def _native_name(locale: Locale) -> str:

@@ -26,7 +26,7 @@ from i18n_sync.project.cachefiles import conforms
 from i18n_sync.project.config import Config, is_compact
 from i18n_sync.project.files import Folders, read_bytes
 from i18n_sync.project.inputs import find_compendia, listing_digest, read_paths
-from i18n_sync.project.jobcache import JobCache, recall_native_names
+from i18n_sync.project.jobcache import JobCache, keep_native_names, recalled_native_names
 from i18n_sync.project.jobs import parse_catalog, read_document, used_by
 from i18n_sync.project.plan import (
     SourceDocument,
@@ -322,9 +322,9 @@ def _merged_status(
     translated: dict[tuple[str, str], frozenset[str]] = {}
     rows = _Rows(cache, is_compact(config.settings))
     shown = [language for language in config.languages if not languages or language.tag in languages]
-    if cache is not None:  # the names a report shows, as an earlier run looked them up
-        unnamed = [language.tag for language in shown if not config.settings.language_name(language.tag)]
-        recall_native_names(cache, unnamed)
+    names = _native_names(
+        cache, [language.tag for language in shown if not config.settings.language_name(language.tag)]
+    )
     report = []
     for language in shown:
         found = []
@@ -336,7 +336,7 @@ def _merged_status(
             row = rows.row(document.source, change)
             translated[(language.tag, document.source)] = row.translated
             found.append(row.status)
-        name = config.settings.language_name(language.tag) or language.native_name
+        name = config.settings.language_name(language.tag) or names.get(language.tag) or language.native_name
         gate = fail_under if fail_under is not None else config.settings.fail_under_for(language.tag)
         report.append(LanguageStatus(language.tag, name, tuple(found), gate))
     if cache is not None:
@@ -344,6 +344,16 @@ def _merged_status(
     errors = tuple(state.errors)
     status = StatusReport(tuple(report), tuple(str(error) for error in errors), problems=errors)
     return _KeptStatus(status, translated)
+
+
+def _native_names(cache: JobCache | None, tags: list[str]) -> dict[str, str]:
+    """The names for themselves of the languages `tags` that an earlier run looked up; those it
+    did not are looked up now (`Language.native_name`), and kept for the next report."""
+    if cache is None:
+        return {}
+    names = recalled_native_names(cache, tags)
+    keep_native_names(cache, [tag for tag in tags if tag not in names])
+    return names
 
 
 class _Rows:

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from i18n_sync.gettext.memory import Suggestion
-from i18n_sync.locales import knows_native_name, learn_native_name, native_name_of
+from i18n_sync.locales import native_name_of
 from i18n_sync.markdown.links import Site
 from i18n_sync.model import Catalog
 from i18n_sync.project.cachefiles import load_kept, pack_entries, read_sealed, unpack_entries, write_sealed
@@ -404,18 +404,34 @@ def publish_stage(cache: JobCache, context: RunContext) -> Cached[PublishJob, Pu
     return Cached(key, store, partial(judge_output, context), lambda kept: isinstance(kept, Rendered))
 
 
-def recall_native_names(cache: JobCache, tags: Iterable[str]) -> None:
-    """Teach this process each language's name for itself from the job cache, and keep there
-    the names it had to look up (`locales.native_name_of`). Loading CLDR's data costs some
-    4 ms a language, and a run after a small change, or a report, would load every one
-    again. (The cache's keys hold the libraries' versions: CLDR's with Babel's.)"""
+def recalled_native_names(cache: JobCache, tags: Iterable[str]) -> dict[str, str]:
+    """The names for themselves that an earlier run looked up for these languages (tags), those
+    the job cache has: loading CLDR's data for one costs some 4 ms, and a run after a small
+    change, or a report, would load every language's again. (The cache's keys hold the
+    libraries' versions: CLDR's with Babel's.) They are the run's own (`RunContext`), not
+    the process's, and each is a name as CLDR gives one, else it is looked up again."""
+    found = {}
     for tag in tags:
-        key = cache.key("native-name", tag)
-        kept = cache.get(key, lambda value: isinstance(value, str))
-        if not isinstance(kept, str):
-            cache.put(key, native_name_of(tag))
-        elif not knows_native_name(tag):
-            learn_native_name(tag, kept)
+        kept = cache.get(cache.key("native-name", tag), _is_name)
+        if isinstance(kept, str) and _is_name(kept):
+            found[tag] = kept
+    return found
+
+
+def keep_native_names(cache: JobCache, tags: Iterable[str]) -> None:
+    """Keep the names these languages (tags) have for themselves, as CLDR gives them
+    (`locales.native_name_of`), for the next run (`recalled_native_names`)."""
+    for tag in tags:
+        cache.put(cache.key("native-name", tag), native_name_of(tag))
+
+
+def _is_name(value: object) -> bool:
+    """Whether a kept value could be a language's name as CLDR gives one: a line of text."""
+    return type(value) is str and 0 < len(value) <= _LONGEST_NAME and value.isprintable()
+
+
+# CLDR's longest name of a language for itself is some 40 characters.
+_LONGEST_NAME = 200
 
 
 def memory_stage(cache: JobCache, config: Config) -> Cached[str, list[Suggestion], list[Suggestion]]:

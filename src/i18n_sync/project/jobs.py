@@ -14,7 +14,7 @@ the records of both in one place.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import field, replace
 from functools import lru_cache
 from pathlib import PurePosixPath
@@ -61,6 +61,9 @@ class RunContext:
     # jobs read them from here, so that a result is made from the very bytes its key
     # names, even if an editor saves a file meanwhile.
     files: Mapping[str, bytes | None] = field(default_factory=dict)
+    # Languages' names for themselves, (tag, name), as an earlier run looked them up with
+    # the same CLDR data (`jobcache.recalled_native_names`): a switcher's labels.
+    native_names: tuple[tuple[str, str], ...] = ()
 
     @property
     def limit(self) -> int:
@@ -395,7 +398,8 @@ def render_output(context: RunContext, job: PublishJob) -> Rendered:
     item = job.prepared
     decorations = job.decorations
     if job.switcher:
-        line = switcher_line(switcher_entries(context.config.settings, job.switcher, item.output))
+        entries = switcher_entries(context.config.settings, job.switcher, item.output, context.native_names)
+        line = switcher_line(entries)
         decorations = replace(decorations, switcher=line)
     rendered = publish(item, job.site, decorations, job.english_anchors)
     diagnostics = tuple(
@@ -436,48 +440,59 @@ def publish_and_stage(context: RunContext, staging: Staging, force: bool, job: P
 
 
 def switcher_entries(
-    settings: Settings, targets: Sequence[tuple[Language | None, str]], output: str
+    settings: Settings,
+    targets: Sequence[tuple[Language | None, str]],
+    output: str,
+    known: tuple[tuple[str, str], ...] = (),
 ) -> list[tuple[str, str | None]]:
     """The switcher of one output: each language's label, and the link to its file (None for
     the output's own language).
 
-    Each language is named as the configuration says, or as its speakers do;
-    English (None) is "English" unless the configuration names it.
+    Each language is named as the configuration says, or as its speakers do (`known`:
+    the names an earlier run looked up, by tag; else CLDR's); English (None) is
+    "English" unless the configuration names it.
     """
     paths = tuple(path for _, path in targets)
     links = links_from(posixpath.dirname(output), paths)
     tags = tuple(None if language is None else language.tag for language, _ in targets)
-    labels = _labels(settings.language_names, tags)
+    labels = _labels(settings.language_names, tags, known)
     return [
         (label, None if path == output else link)
         for label, path, link in zip(labels, paths, links, strict=True)
     ]
 
 
-def learn_language_names(config: Config, known: Callable[[Collection[str]], object] | None = None) -> None:
-    """Look up, in this process, the name each language has for itself that a switcher shows.
+def unnamed_languages(config: Config) -> list[str]:
+    """The tags of the languages the configuration gives no name: each shown by its own name."""
+    given = dict(config.settings.language_names)  # as `_labels` reads them
+    return [language.tag for language in config.languages if not given.get(language.tag)]
+
+
+def learn_language_names(config: Config, known: Collection[str] = ()) -> list[str]:
+    """Look up, in this process, the name each language has for itself that a switcher shows,
+    but those `known` (tags) already; return the tags looked up.
 
     CLDR's names come with each language's whole data: some 6 ms a language (21
     languages: 120 ms). Looked up before the render stage forks its workers, they are
-    inherited, where each worker would look every one up itself. `known` is given the
-    tags first, to teach this process the names an earlier run looked up
-    (`jobcache.recall_native_names`).
+    inherited, where each worker would look every one up itself.
     """
-    given = dict(config.settings.language_names)  # as `_labels` reads them
-    tags = [language.tag for language in config.languages if not given.get(language.tag)]
-    if known is not None:
-        known(tags)
+    tags = [tag for tag in unnamed_languages(config) if tag not in known]
     for tag in tags:
         native_name_of(tag)
+    return tags
 
 
 # Every output of a document, and every document with the same languages, has the same labels:
 # a tree of 652 documents in 21 languages asks for 287,532 of them.
 @lru_cache(maxsize=1 << 8)
-def _labels(names: tuple[tuple[str, str], ...], tags: tuple[str | None, ...]) -> tuple[str, ...]:
+def _labels(
+    names: tuple[tuple[str, str], ...], tags: tuple[str | None, ...], known: tuple[tuple[str, str], ...]
+) -> tuple[str, ...]:
     """The switcher's label of each language (None: English), as `switcher_entries` says."""
     given = dict(names)  # the last label given for a tag, as `Settings.language_name` finds it
+    found = dict(known)
     return tuple(
-        given.get("en" if tag is None else tag) or ("English" if tag is None else native_name_of(tag))
+        given.get("en" if tag is None else tag)
+        or ("English" if tag is None else found.get(tag) or native_name_of(tag))
         for tag in tags
     )

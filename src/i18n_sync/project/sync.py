@@ -30,10 +30,11 @@ from i18n_sync.project.config import Config
 from i18n_sync.project.inputs import find_compendia, listing_digest, needed_languages, read_paths
 from i18n_sync.project.jobcache import (
     JobCache,
+    keep_native_names,
     map_cached,
     memory_stage,
     publish_stage,
-    recall_native_names,
+    recalled_native_names,
 )
 from i18n_sync.project.jobs import (
     CatalogueJob,
@@ -47,6 +48,7 @@ from i18n_sync.project.jobs import (
     prepared_for,
     publish_and_stage,
     publish_output,
+    unnamed_languages,
 )
 from i18n_sync.project.memory import (
     catalogue_suggestions,
@@ -551,7 +553,22 @@ def execute(
         memories = gather_memories(config, documents, warnings, dict(zip(paths, found, strict=True)), needed)
     policy = check_policy(config)
     date = creation_date(environ) if date is None else date
-    context = RunContext(config, frozenset(steps), date, policy, memories, seeds or {}, files or {})
+    # The languages' names an earlier run looked up: the run's own, for its switchers.
+    names = (
+        {}
+        if cache is None or "render" not in steps
+        else recalled_native_names(cache, unnamed_languages(config))
+    )
+    context = RunContext(
+        config,
+        frozenset(steps),
+        date,
+        policy,
+        memories,
+        seeds or {},
+        files or {},
+        tuple(sorted(names.items())),
+    )
     planned = output_paths(documents)
     combined = _Combined(config, chosen, force, planned=planned, cache=cache, staging=staging)
     combined.diagnostics += warnings
@@ -559,10 +576,7 @@ def execute(
     told = _stage(progress)
     staged = chosen if staging is not None else ()  # not a language merged only for its figures
     # The render stage's workers, forked later, inherit what this process looks up meanwhile.
-    ahead = None
-    if "render" in steps:
-        known = None if cache is None else partial(recall_native_names, cache)
-        ahead = partial(learn_language_names, config, known)
+    ahead = partial(_names_ahead, config, cache, names) if "render" in steps else None
     stages = Stages(context, cache, workers, needed, staged, staging, told, combined.add_document, ahead)
     jobs, keys = extract_and_merge(stages, documents)
     # What each document's rendering in each language is made from, for the job cache.
@@ -573,6 +587,14 @@ def execute(
     if "render" in steps:
         combined.publish_all(context, documents, workers, told("render"))
     return combined
+
+
+def _names_ahead(config: Config, cache: JobCache | None, known: Collection[str]) -> None:
+    """Look up the languages' names for themselves that the job cache did not have (`known`:
+    those it had), while the first workers run, and keep them there for the next run."""
+    looked = learn_language_names(config, known)
+    if cache is not None:
+        keep_native_names(cache, looked)
 
 
 def _stage(progress: Progress | None) -> Callable[[str], Callable[[int, int], None] | None]:
