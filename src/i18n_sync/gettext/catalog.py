@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from i18n_sync.errors import UsageError
+from i18n_sync.gettext.po_write import COMMENT_UNWRITABLE
 from i18n_sync.locales import Language
 from i18n_sync.model import Catalog, Message, Unit
 
@@ -71,9 +72,20 @@ _KIND_NOTES = {
 def _comments(unit: Unit) -> list[str]:
     comments = [_KIND_NOTES[unit.kind]] if unit.kind in _KIND_NOTES else []
     if unit.section:
-        comments.append("Section: " + " > ".join(unit.section))
-    comments.extend(f"{{{number}}}: {url}" for number, url in enumerate(unit.urls, start=1))
+        comments.append(_writable("Section: " + " > ".join(unit.section)))
+    comments.extend(_writable(f"{{{number}}}: {url}") for number, url in enumerate(unit.urls, start=1))
     return comments
+
+
+def _writable(comment: str) -> str:
+    """A comment made from the English (a heading, a link), as a PO file can hold it.
+
+    A control character (a heading may hold one) is spelled as an escape (``\\x85``).
+    A backslash at the end (a heading "C:\\", a link ending in one) is followed by a
+    space: GNU gettext reads it as joining the next line, and msgcat refuses the file.
+    """
+    comment = COMMENT_UNWRITABLE.sub(lambda found: ascii(found.group())[1:-1], comment)
+    return comment + " " if comment.endswith("\\") else comment
 
 
 def build_messages(units: Sequence[Unit], reference: str) -> tuple[Message, ...]:

@@ -49,7 +49,8 @@ _WRITE_ESCAPES = {
     '"': '"',
 }
 _WRITE_ESCAPE = re.compile(r'[\\"\a\b\f\n\r\t\v]')
-_COMMENT_UNWRITABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
+COMMENT_UNWRITABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
+"""What no comment line of a PO file can hold (a tab it can)."""
 _SPACE_OR_COMMA = re.compile(r"[\s,]")
 _ITEM_SUSPECT = re.compile(r"[\s,\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 # A reference may hold spaces (written isolated, see `format_reference`) and commas.
@@ -258,7 +259,7 @@ def _are_plainly_writable(messages: Sequence[Message]) -> bool:
     flags = list(chain.from_iterable(m.flags for m in messages))
     return not (
         UNWRITABLE.search(texts)
-        or _COMMENT_UNWRITABLE.search("".join(comments))
+        or COMMENT_UNWRITABLE.search("".join(comments))
         or any(map(str.endswith, comments, repeat("\\")))
         or not all(references)
         or not all(flags)
@@ -287,7 +288,7 @@ def _check_writable(message: Message, path: str | None) -> None:
                 message.line or None,
             )
     for comment in (*message.comments, *message.extracted):
-        bad = _COMMENT_UNWRITABLE.search(comment)
+        bad = COMMENT_UNWRITABLE.search(comment)
         if bad or comment.endswith("\\"):
             what = f"U+{ord(bad.group()):04X}" if bad else "a backslash at its end"
             raise CatalogError(
@@ -303,7 +304,7 @@ def _check_writable(message: Message, path: str | None) -> None:
                 message.line or None,
             )
     for item in message.flags:
-        suspect = _SPACE_OR_COMMA.search(item.removeprefix("range: ")) or _COMMENT_UNWRITABLE.search(item)
+        suspect = _SPACE_OR_COMMA.search(item.removeprefix("range: ")) or COMMENT_UNWRITABLE.search(item)
         if not item or suspect:
             raise CatalogError(
                 f"the flag {item!r} of {where} is empty or holds a space or comma; fix it",
