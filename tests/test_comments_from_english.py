@@ -76,3 +76,15 @@ def test_a_comment_is_spelled_so_a_po_file_holds_it() -> None:
     assert _writable("Section: A\\\\") == "Section: A\\\\ "
     assert _writable("Section: form\x0cfeed and next\x85line") == "Section: form\\x0cfeed and next\\x85line"
     assert _writable("Section: tabs\tstay") == "Section: tabs\tstay"
+
+
+def test_english_a_po_file_cannot_hold_is_pointed_at_in_its_document(project: Path) -> None:
+    """A character no PO file holds (a C1 control) in the English: the error says which
+    document to change, not only the template it would have gone to."""
+    (project / "docs/other.md").write_text("Text with a control \x85 in it.\n", "utf-8")
+    result = invoke(project, "sync")
+    assert result.exit_code == 1
+    assert "contains U+0085, which a PO file cannot hold; remove it from the English of docs/other.md" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.output + result.stderr

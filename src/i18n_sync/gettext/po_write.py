@@ -278,24 +278,28 @@ def _check_writable(message: Message, path: str | None) -> None:
         "previous msgctxt": message.previous_msgctxt,
         "previous msgid": message.previous_msgid,
     }
+    # The English comes from the documents the references name: that is where to change it.
+    english = f" from the English of {', '.join(message.references)}" if message.references else ""
     for name, text in texts.items():
         bad = UNWRITABLE.search(text) if text else None
         if bad:
+            source = "" if name == "msgstr" else english
             raise CatalogError(
                 f"the {name} of {where} contains U+{ord(bad.group()):04X}, "
-                "which a PO file cannot hold; remove it",
+                f"which a PO file cannot hold; remove it{source}",
                 path,
                 message.line or None,
             )
-    for comment in (*message.comments, *message.extracted):
-        bad = COMMENT_UNWRITABLE.search(comment)
-        if bad or comment.endswith("\\"):
-            what = f"U+{ord(bad.group()):04X}" if bad else "a backslash at its end"
-            raise CatalogError(
-                f"a comment of {where} contains {what}, which gettext would misread; remove it",
-                path,
-                message.line or None,
-            )
+    for comments, source in ((message.comments, ""), (message.extracted, english)):
+        for comment in comments:
+            bad = COMMENT_UNWRITABLE.search(comment)
+            if bad or comment.endswith("\\"):
+                what = f"U+{ord(bad.group()):04X}" if bad else "a backslash at its end"
+                raise CatalogError(
+                    f"a comment of {where} contains {what}, which gettext would misread; remove it{source}",
+                    path,
+                    message.line or None,
+                )
     for reference in message.references:
         if not reference.strip() or _REFERENCE_UNWRITABLE.search(reference):
             raise CatalogError(
