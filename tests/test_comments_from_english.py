@@ -14,15 +14,7 @@ import pytest
 from helpers import invoke
 from i18n_sync.gettext.catalog import _writable
 from i18n_sync.gettext.po import parse_po
-
-CONFIG = """languages = ["tr"]
-sources = ["docs/**/*.md"]
-source_root = "docs"
-template = "locales/{path}.pot"
-catalog = "locales/{locale}/{path}.po"
-output = "site/{lang}/{path}.md"
-source_output = ""
-"""
+from test_scale import CONFIG  # a docs tree in docs/, three languages
 
 # A heading whose text ends in a backslash (Markdown's escaped one), and an autolink and a link
 # whose destinations end in one.
