@@ -174,17 +174,24 @@ def test_a_catalogue_written_during_a_report_is_not_remembered_as_current(
 # --- What held: the status memo -------------------------------------------------------------------
 
 
+def _unfuzzied(catalogue: Path, written: Path) -> None:
+    """Write to `written` the catalogue with its fuzzy flag made a comment (the entry is now
+    translated): the same size; then give it the catalogue's modification time."""
+    seen = catalogue.stat()
+    text = catalogue.read_text("utf-8")
+    changed = text.replace("#, fuzzy\n", "#  fuzzy\n")
+    assert len(changed.encode()) == len(text.encode()) and changed != text
+    written.write_text(changed, "utf-8")
+    os.utime(written, ns=(seen.st_atime_ns, seen.st_mtime_ns))
+
+
 def test_a_catalogue_changed_with_its_size_and_time_kept_is_seen(
     project: Path, monkeypatch: pytest.MonkeyPatch, later: None
 ) -> None:
     before, done = _warm(project, monkeypatch)
     catalogue = project / "locales/tr/README.po"
     seen = catalogue.stat()
-    text = catalogue.read_text("utf-8")
-    changed = text.replace("#, fuzzy\n", "#  fuzzy\n")  # a comment now: the entry is translated
-    assert len(changed.encode()) == len(text.encode()) and changed != text
-    catalogue.write_text(changed, "utf-8")
-    os.utime(catalogue, ns=(seen.st_atime_ns, seen.st_mtime_ns))
+    _unfuzzied(catalogue, catalogue)
     assert catalogue.stat().st_size == seen.st_size and catalogue.stat().st_mtime_ns == seen.st_mtime_ns
     after = _status(project)
     assert done == ["status"]
@@ -196,11 +203,8 @@ def test_a_catalogue_replaced_by_another_file_of_the_same_size_and_time_is_seen(
 ) -> None:
     before, _ = _warm(project, monkeypatch)
     catalogue = project / "locales/tr/README.po"
-    seen = catalogue.stat()
-    other = project / "other.tmp"
-    other.write_text(catalogue.read_text("utf-8").replace("#, fuzzy\n", "#  fuzzy\n"), "utf-8")
-    os.utime(other, ns=(seen.st_atime_ns, seen.st_mtime_ns))
-    os.replace(other, catalogue)
+    _unfuzzied(catalogue, project / "other.tmp")
+    os.replace(project / "other.tmp", catalogue)
     after = _status(project)
     assert after == _truth(project, monkeypatch) and after != before
 

@@ -318,6 +318,23 @@ def open_memo(
     return _observed(config, where, _base(config, steps), sorted(set(paths)), listing, kind=kind)
 
 
+def memo_over(
+    quick: RunMemo | None,
+    config: Config,
+    steps: Iterable[str],
+    paths: Collection[str],
+    environ: Mapping[str, str],
+    listing: bytes = b"",
+    kind: str = "run",
+) -> RunMemo | None:
+    """The memo of a run over the files `paths`: `quick` (`quick_memo`) when it read these very
+    files already, its record asked for, else one made from them (`open_memo`), whose record
+    the caller asks for (`RunMemo.recall`)."""
+    if quick is not None and quick.digests.keys() == set(paths):
+        return quick
+    return open_memo(config, steps, paths, environ, listing, kind)
+
+
 def quick_memo(
     config: Config, steps: Iterable[str], listing: bytes, environ: Mapping[str, str], kind: str = "run"
 ) -> RunMemo | None:

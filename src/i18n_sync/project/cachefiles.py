@@ -217,11 +217,7 @@ def conforms(value: object, hint: object) -> bool:
     if not isinstance(hint, type) or not isinstance(value, hint):
         return False
     if is_record(hint) or issubclass(hint, I18nSyncError):
-        # Read with a default: a pickle can make a record and never set its fields.
-        made = _field_checks(
-            typing.cast(Any, I18nSyncError if isinstance(value, I18nSyncError) else type(value))
-        )
-        return made is not None and all(check(getattr(value, name, _MISSING)) for name, check in made)
+        return _fields_conform(value, I18nSyncError if isinstance(value, I18nSyncError) else type(value))
     if isinstance(value, int):
         return -_LARGEST < value < _LARGEST
     return hint.__module__ == "builtins"  # str, bytes...: nothing inside to check
@@ -307,9 +303,13 @@ def _check_of(hint: Any) -> abc.Callable[[object], bool]:
 
 def _is_record_of(cls: type, value: object) -> bool:
     """``conforms(value, cls)`` for a record class `cls`."""
-    if not isinstance(value, cls):
-        return False
-    made = _field_checks(typing.cast(Any, type(value)))
+    return isinstance(value, cls) and _fields_conform(value, type(value))
+
+
+def _fields_conform(value: object, cls: type) -> bool:
+    """Whether each field of `value`, a `cls` (a record class, or `I18nSyncError`), conforms to
+    its type. Read with a default: a pickle can make a record and never set its fields."""
+    made = _field_checks(typing.cast(Any, cls))
     return made is not None and all(check(getattr(value, name, _MISSING)) for name, check in made)
 
 

@@ -21,13 +21,13 @@ from i18n_sync.gettext.po import parse_po, translations_of
 from i18n_sync.markdown.document import Document
 from i18n_sync.markdown.extract import Extraction, extract_units
 from i18n_sync.model import Catalog, FileChange, Message
-from i18n_sync.project.cache import RunMemo, memo_kind, open_memo, quick_memo
+from i18n_sync.project.cache import RunMemo, memo_kind, memo_over, quick_memo
 from i18n_sync.project.cachefiles import conforms
 from i18n_sync.project.config import Config, is_compact
 from i18n_sync.project.files import Folders, read_bytes
 from i18n_sync.project.inputs import find_compendia, listing_digest, read_paths
 from i18n_sync.project.jobcache import JobCache, keep_native_names, recalled_native_names
-from i18n_sync.project.jobs import parse_catalog, read_document, used_by
+from i18n_sync.project.jobs import parse_catalog, read_document, unnamed_languages, used_by
 from i18n_sync.project.plan import (
     SourceDocument,
     Target,
@@ -271,11 +271,8 @@ def project_status(
         documents = plan_documents(config, find_sources(config, candidates), needed)
         # The outputs are not read: a report renders none.
         paths = {*read_paths(config, documents, steps, compendia, needed, outputs=False), *candidates}
-        # As `sync.run` finds its memo: the quick one when it read these files already (its
-        # record was asked for above), else one made from them.
-        memo: RunMemo | None = quick
-        if quick is None or quick.digests.keys() != paths:
-            memo = open_memo(config, memo_steps, paths, os.environ, listing or b"", kind)
+        memo = memo_over(quick, config, memo_steps, paths, os.environ, listing or b"", kind)
+        if memo is not quick:  # the quick one's record was asked for above
             kept = _recalled(memo)
         checked = checked_paths(documents, needed)
         if memo is not None and kept is not None:
@@ -323,7 +320,7 @@ def _merged_status(
     rows = _Rows(cache, is_compact(config.settings))
     shown = [language for language in config.languages if not languages or language.tag in languages]
     names = _native_names(
-        cache, [language.tag for language in shown if not config.settings.language_name(language.tag)]
+        cache, [tag for tag in unnamed_languages(config) if not languages or tag in languages]
     )
     report = []
     for language in shown:
@@ -373,16 +370,18 @@ class _Rows:
     def row(self, source: str, merged: FileChange) -> _Row:
         """The row of `source`, whose catalogue the merge made `merged`."""
         cache = self.cache
-        key = None
-        if cache is not None:
-            digest = hashlib.sha256(merged.content).hexdigest()
-            key = cache.key("status-row", merged.path, digest, merged.current, source, self.compact)
-            kept = cache.get(key, lambda value: isinstance(value, _Row))
-            if isinstance(kept, _Row):
-                return kept
+        if cache is None:
+            return self._made(source, merged)
+        # Bytes that are the file's were hashed already, for the merge's key.
+        digest = (
+            cache.file_digest(merged.path) if merged.current else hashlib.sha256(merged.content).hexdigest()
+        )
+        key = cache.key("status-row", merged.path, digest, merged.current, source, self.compact)
+        kept = cache.get(key, lambda value: isinstance(value, _Row))
+        if isinstance(kept, _Row):
+            return kept
         made = self._made(source, merged)
-        if cache is not None and key is not None:
-            cache.put(key, made)
+        cache.put(key, made)
         return made
 
     def _made(self, source: str, merged: FileChange) -> _Row:

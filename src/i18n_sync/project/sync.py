@@ -24,7 +24,7 @@ from i18n_sync.gettext.stats import Counts
 from i18n_sync.locales import Language
 from i18n_sync.markdown.links import relative_link
 from i18n_sync.model import FileChange
-from i18n_sync.project.cache import RunMemo, cache_warning, memo_kind, open_memo, quick_memo
+from i18n_sync.project.cache import RunMemo, cache_warning, memo_kind, memo_over, quick_memo
 from i18n_sync.project.cachefiles import conforms
 from i18n_sync.project.config import Config
 from i18n_sync.project.inputs import find_compendia, listing_digest, needed_languages, read_paths
@@ -433,14 +433,11 @@ def run(
     memo = None
     if seeds is None:
         paths = sorted({*read_paths(config, documents, steps, compendia, needed), *candidates})
-        if quick is not None and quick.digests.keys() == set(paths):  # looked at already
-            memo = quick
-        else:
-            memo = open_memo(config, memo_steps, paths, environ, listing or b"", kind)
-            remembered = _recalled(memo)
-            if memo is not None and remembered is not None:
-                memo.keep_plan(checked_paths(documents, needed))  # the next run need not plan
-                return remembered
+        memo = memo_over(quick, config, memo_steps, paths, environ, listing or b"", kind)
+        remembered = None if memo is quick else _recalled(memo)
+        if memo is not None and remembered is not None:
+            memo.keep_plan(checked_paths(documents, needed))  # the next run need not plan
+            return remembered
     # Why the cache is off, asked only when it is: the same look at its folder as `open_memo`.
     warning = cache_warning(config, environ) if memo is None and seeds is None else None
     cache = memo.jobs(config) if memo is not None else None
