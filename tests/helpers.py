@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import _ExecutorManagerThread
 from pathlib import Path
@@ -236,15 +236,23 @@ def count_merges(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def count_git_asks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The sources each later `status` asks git about (`history.source_revisions`)."""
+    """The sources each later `status` asks git about: all at once (`history.linear_revisions`,
+    counted where git answered), or one by one (`history.source_revisions`)."""
     asked: list[str] = []
-    real = inspect.source_revisions
+    real, real_linear = inspect.source_revisions, inspect.linear_revisions
 
     def source_revisions(root: Path, source: str, *args: Any, **options: Any) -> Any:
         asked.append(source)
         return real(root, source, *args, **options)
 
+    def linear_revisions(root: Path, sources: Sequence[str], *args: Any, **options: Any) -> Any:
+        found = real_linear(root, sources, *args, **options)
+        if found is not None:
+            asked.extend(sources)
+        return found
+
     monkeypatch.setattr(inspect, "source_revisions", source_revisions)
+    monkeypatch.setattr(inspect, "linear_revisions", linear_revisions)
     return asked
 
 

@@ -538,6 +538,17 @@ def commit(root: Path, message: str) -> str:
     return git(root, "rev-parse", "HEAD").strip()
 
 
+def merge_in(root: Path, name: str = "notes.txt") -> None:
+    """A side branch with a commit of its own (the file `name`), merged: a history with a
+    merge, where each source's history is asked of git alone (`history.linear_revisions`)."""
+    main = git(root, "rev-parse", "--abbrev-ref", "HEAD").strip()
+    git(root, "checkout", "-q", "-b", f"side-{name}")
+    (root / name).write_text("a note\n", encoding="utf-8")
+    commit(root, f"side {name}")
+    git(root, "checkout", "-q", main)
+    git(root, "merge", "-q", "--no-ff", "-m", f"merge {name}", f"side-{name}")
+
+
 @needs_git
 def test_since_when_names_the_last_revision_the_catalogue_fully_translates(project: Path) -> None:
     git(project, "init", "-q")

@@ -20,7 +20,7 @@ from i18n_sync.markdown import facts, parser
 from i18n_sync.project import inspect
 from i18n_sync.project.cache import CACHE_VARIABLE
 from test_check_pool import hostile_docs
-from test_status import HEADER, commit, git, needs_git, project, write
+from test_status import HEADER, commit, git, merge_in, needs_git, project, write
 
 __all__ = ["project"]  # the fixture, used by name
 
@@ -274,6 +274,7 @@ def test_git_failing_for_any_document_drops_the_section_on_threads_too(
         write(project, f"content/more/page{number}.md", f"# Page {number}\n\nWords of page {number}.\n")
     git(project, "init", "-q")
     commit(project, "first")
+    merge_in(project)  # each source asked alone: the history has a merge
     real = inspect.source_revisions
     order = ["content/README.md", "content/docs/guide.md", *(f"content/more/page{n}.md" for n in range(4))]
 

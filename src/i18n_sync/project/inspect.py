@@ -40,7 +40,14 @@ from i18n_sync.project.pool import map_jobs, worker_count
 from i18n_sync.project.sync import check_environment, check_policy, execute
 from i18n_sync.record import record
 from i18n_sync.render.splice import is_allowed_link, render_document
-from i18n_sync.reports.history import in_sync_with, source_revisions, translated_english
+from i18n_sync.reports.history import (
+    Blobs,
+    Revision,
+    in_sync_with,
+    linear_revisions,
+    source_revisions,
+    translated_english,
+)
 from i18n_sync.reports.status import (
     DocumentStatus,
     InSync,
@@ -421,13 +428,17 @@ def _with_history(
     if not keys:
         return status
     sources = list(keys)
+    linear = linear_revisions(config.root, sources)
+    if linear is not None:
+        return _since(config, status, translated, keys, [linear[source] for source in sources])
     found = [source_revisions(config.root, sources[0])]  # alone first: without git, said once
     if found[0] is None:
         return status
-    # Each source costs a `git log` and a `git cat-file`, milliseconds of waiting for git
-    # (500 documents: seconds): side by side on threads, which wait without the interpreter.
-    # Only git's part: extracting old revisions uses the process's Markdown parsers, which
-    # are not to be shared between threads (markdown-it builds its rule lists on first use).
+    # Each source costs a `git log`, milliseconds of waiting for git (500 documents: seconds):
+    # side by side on threads, which wait without the interpreter. Only git's log: extracting
+    # old revisions uses the process's Markdown parsers, which are not to be shared between
+    # threads (markdown-it builds its rule lists on first use); their files come from one
+    # `git cat-file` for all (`Blobs`).
     threads = min(worker_count(dict(os.environ)), len(sources) - 1)
     revisions = partial(source_revisions, config.root)
     if threads > 1:
@@ -435,11 +446,26 @@ def _with_history(
             found += executor.map(revisions, sources[1:])
     else:
         found += map(revisions, sources[1:])
+    logs = [each for each in found if each is not None]
+    if len(logs) < len(found):  # git failed half-way: no section rather than part of one
+        return status
+    return _since(config, status, translated, keys, logs)
+
+
+def _since(
+    config: Config,
+    status: StatusReport,
+    translated: Mapping[tuple[str, str], frozenset[str]],
+    keys: Mapping[str, list[tuple[str, str]]],
+    logs: Sequence[tuple[Sequence[Revision], bool]],
+) -> StatusReport:
+    """The report with the revision each catalogue is last fully in sync with, from the log of
+    each source (`keys`' order): read and extracted here, one thread (see `_with_history`)."""
+    sources = list(keys)
     keywords = config.settings.front_matter_keys
     since: dict[tuple[str, str], InSync] = {}
-    for source, each in zip(sources, found, strict=True):
-        if each is None:  # git failed half-way: no section rather than part of one
-            return status
-        answers = in_sync_with(each, source, [translated[key] for key in keys[source]], keywords)
-        since.update(zip(keys[source], answers, strict=True))
+    with Blobs(config.root, config.settings.max_file_size) as blobs:
+        for source, each in zip(sources, logs, strict=True):
+            answers = in_sync_with(each, source, [translated[key] for key in keys[source]], keywords, blobs)
+            since.update(zip(keys[source], answers, strict=True))
     return with_since(status, since)

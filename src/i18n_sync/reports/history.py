@@ -3,7 +3,11 @@
 The one module that runs git (``git log`` and ``git cat-file``, read-only,
 through `subprocess`). Without git, outside a git checkout, or when git fails,
 `find_in_sync` returns None and the status report simply has no "since when"
-section.
+section. Git is asked a few times whatever the number of sources: one ``git
+log`` of them all where the history has no merge (`linear_revisions`), else one
+each; the files at old revisions come on demand from one ``git cat-file
+--batch`` that serves every source (`Blobs`), only as far back as a catalogue
+needs.
 
 How "fully in sync" is decided:
 
@@ -31,9 +35,14 @@ sync; that is the honest answer for today's catalogue.
 
 from __future__ import annotations
 
+import re
 import subprocess
-from collections.abc import Callable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from pathlib import Path
+from typing import IO
 
 from i18n_sync.errors import I18nSyncError
 from i18n_sync.markdown.document import load_document
@@ -46,58 +55,42 @@ DEFAULT_LIMIT = 100
 """How many revisions of a source are examined at most."""
 
 _TIMEOUT = 60  # seconds; a git that hangs (a lock, a network file system) must not hang the status
+_WATCH_EVERY = 1.0  # seconds between the looks of `Blobs`'s watchdog
 _FIELD, _RECORD = "\x1f", "\x1e"
 
 
 @record
 class Revision:
-    """A commit that changed the source, and the source's bytes at it (None: not readable)."""
+    """A commit that changed the source."""
 
     commit: str
     date: str
     subject: str
-    content: bytes | None
 
 
 def _git(root: Path, args: Sequence[str], stdin: bytes | None = None) -> bytes | None:
     """git's standard output, or None when git is missing or fails (not a checkout, ...)."""
-    command = ["git", "-c", "log.showSignature=false", "-c", "core.quotePath=false", *args]
     try:
         done = subprocess.run(
-            command, cwd=root, input=stdin, capture_output=True, timeout=_TIMEOUT, check=False
+            [*_GIT, *args], cwd=root, input=stdin, capture_output=True, timeout=_TIMEOUT, check=False
         )
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout if done.returncode == 0 else None
 
 
-def _parse_log(text: str) -> list[tuple[str, str, str]]:
-    """(commit, committer date, subject) of each ``--format`` record."""
+# A source's name is a path, never a pattern: ``docs/a*.md`` is that file alone.
+_GIT = ("git", "-c", "log.showSignature=false", "-c", "core.quotePath=false", "--literal-pathspecs")
+
+
+def _parse_log(text: str) -> list[Revision]:
+    """Each ``--format`` record: commit, committer date, subject."""
     entries = []
     for chunk in text.split(_RECORD):
         fields = chunk.strip("\n").split(_FIELD, 2)
         if len(fields) == 3:
-            entries.append((fields[0], fields[1], fields[2]))
+            entries.append(Revision(fields[0], fields[1], fields[2]))
     return entries
-
-
-def _parse_batch(output: bytes, count: int) -> list[bytes | None]:
-    """Split ``git cat-file --batch`` output: ``<oid> blob <size>\\n<bytes>\\n`` or ``<name> missing\\n``."""
-    blobs: list[bytes | None] = []
-    position = 0
-    for _ in range(count):
-        if output.find(b"\n", position) < 0:  # cut short: git failed half-way
-            return blobs + [None] * (count - len(blobs))
-        end = output.index(b"\n", position)
-        header = output[position:end].split(b" ")
-        position = end + 1
-        if len(header) == 3 and header[1] == b"blob":
-            size = int(header[2])
-            blobs.append(output[position : position + size])
-            position += size + 1
-        else:
-            blobs.append(None)
-    return blobs
 
 
 def source_revisions(
@@ -113,24 +106,198 @@ def source_revisions(
     if log is None:
         return None
     entries = _parse_log(log.decode("utf-8", "replace"))
-    more = len(entries) > limit
-    entries = entries[:limit]
-    if not entries:
-        return [], False
-    names = "".join(f"{commit}:./{source}\n" for commit, _, _ in entries).encode("utf-8")
-    output = _git(root, ["cat-file", "--batch"], names)
-    blobs = _parse_batch(output, len(entries)) if output is not None else [None] * len(entries)
-    return [Revision(c, d, s, blob) for (c, d, s), blob in zip(entries, blobs, strict=True)], more
+    return entries[:limit], len(entries) > limit
+
+
+def linear_revisions(
+    root: Path, sources: Sequence[str], limit: int = DEFAULT_LIMIT
+) -> dict[str, tuple[list[Revision], bool]] | None:
+    """`source_revisions` of every source, from one ``git log`` of them all, where the history
+    has no merge; None where it has one (or git fails): each source is then asked alone.
+
+    Without a merge, the commits that changed a source are the same whichever other
+    paths are asked with it, in the same order: each commit has one parent to compare
+    with. At a merge, git follows a parent the source is unchanged from, and which
+    parent that is depends on the paths asked, so one log of all would not be each
+    source's. (A docs tree of 652 documents: one git process, where it took 652.)
+    """
+    if not sources or any("\n" in source for source in sources):
+        return None
+    if _git(root, ["rev-list", "--merges", "-n1", "HEAD", "--"]) != b"":  # a merge, or no history
+        return None
+    found: dict[str, list[Revision]] = {source: [] for source in sources}
+    more: set[str] = set()
+    for group in _groups(sources):
+        # Paths relative to the project's folder, as `sources` are; renames as a deletion and an addition.
+        options = [
+            "-z",
+            "--relative",
+            "--no-renames",
+            "--name-only",
+            f"--format={_RECORD}%H{_FIELD}%cI{_FIELD}%s",
+        ]
+        log = _git(root, ["log", *options, "--", *group])
+        if log is None:
+            return None
+        for revision, names in _named_records(log):
+            for name in names:
+                listed = found.get(name)
+                if listed is None:
+                    continue
+                if len(listed) < limit:
+                    listed.append(revision)
+                else:
+                    more.add(name)
+    return {source: (found[source], source in more) for source in sources}
+
+
+# The paths given to one `git log` at most, in bytes: far below every system's limit on a
+# command line (Windows: 32,767 characters).
+_ARGUMENTS = 16_000
+
+
+def _groups(sources: Sequence[str]) -> list[list[str]]:
+    groups: list[list[str]] = [[]]
+    size = 0
+    for source in sources:
+        length = len(source.encode("utf-8", "surrogateescape")) + 1
+        if groups[-1] and size + length > _ARGUMENTS:
+            groups.append([])
+            size = 0
+        groups[-1].append(source)
+        size += length
+    return groups
+
+
+# A record of `linear_revisions`'s log: the commit's fields up to a NUL, then each name a NUL ends.
+_NAMED_RECORD = re.compile(
+    rb"\x1e([0-9a-f]+)\x1f([^\x1f\x00]*)\x1f([^\x00]*)\x00\n?((?:[^\x00\x1e][^\x00]*\x00)*)"
+)
+
+
+def _named_records(log: bytes) -> Iterator[tuple[Revision, list[str]]]:
+    for match in _NAMED_RECORD.finditer(log):
+        commit, date, subject, names = (match.group(n) for n in range(1, 5))
+        revision = Revision(
+            commit.decode("ascii"), date.decode("ascii", "replace"), subject.decode("utf-8", "replace")
+        )
+        yield revision, [name.decode("utf-8", "surrogateescape") for name in names.split(b"\x00")[:-1]]
+
+
+class Blobs:
+    """The files of a checkout as they were at commits, read on demand from one
+    ``git cat-file --batch`` (started at the first read, ended by `close`).
+
+    One process serves every source of a report: a process each cost a report of
+    652 documents some 650 starts of git. A file that is not there at a commit, is
+    not a file, or is larger than `limit` bytes reads as None; so does every file once
+    git has failed or not answered for `_TIMEOUT` seconds (it is then stopped).
+    """
+
+    def __init__(self, root: Path, limit: int | None = None) -> None:
+        self._root, self._limit = root, limit
+        self._process: subprocess.Popen[bytes] | None = None
+        self._failed = False
+        self._asked_at: float | None = None  # when the read under way was asked (the watchdog's)
+        self._closed = threading.Event()
+
+    def __enter__(self) -> Blobs:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self.close()
+
+    def read(self, commit: str, source: str) -> bytes | None:
+        """`source` (relative to the root) as it was at `commit`, or None."""
+        if "\n" in source or self._failed:
+            return None
+        process = self._started()
+        if process is None:
+            return None
+        assert process.stdin is not None and process.stdout is not None
+        self._asked_at = time.monotonic()
+        try:
+            process.stdin.write(f"{commit}:./{source}\n".encode("utf-8", "surrogateescape"))
+            process.stdin.flush()
+            line = process.stdout.readline()
+            if not line.endswith(b"\n"):
+                raise ValueError("git ended")
+            fields = line[:-1].split(b" ")  # "<oid> <type> <size>", else "<name> missing" (a name
+            if len(fields) != 3 or not fields[2].isdigit():  # may hold spaces, never ends in digits)
+                return None
+            data = self._body(process.stdout, int(fields[2]), fields[1] == b"blob")
+        except (OSError, ValueError):
+            data, self._failed = None, True
+        finally:
+            self._asked_at = None
+        return data
+
+    def _body(self, output: IO[bytes], size: int, wanted: bool) -> bytes | None:
+        """An object's bytes and the line end after them, read whole; None (and skipped, a
+        chunk at a time) when it is not wanted or too large."""
+        if wanted and (self._limit is None or size <= self._limit):
+            data = output.read(size + 1)
+            if len(data) != size + 1:
+                raise ValueError("git ended within an object")
+            return data[:size]
+        left = size + 1
+        while left:
+            chunk = output.read(min(left, 1 << 20))
+            if not chunk:
+                raise ValueError("git ended within an object")
+            left -= len(chunk)
+        return None
+
+    def _started(self) -> subprocess.Popen[bytes] | None:
+        if self._process is None:
+            try:
+                self._process = subprocess.Popen(
+                    [*_GIT, "cat-file", "--batch"],
+                    cwd=self._root,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+            except OSError:
+                self._failed = True
+                return None
+            threading.Thread(target=self._watch, args=(self._process,), daemon=True).start()
+        return self._process
+
+    def _watch(self, process: subprocess.Popen[bytes]) -> None:
+        """Stop git when a read waits on it longer than `_TIMEOUT` (a lock, a network file system)."""
+        while not self._closed.wait(_WATCH_EVERY):
+            asked = self._asked_at
+            if asked is not None and time.monotonic() - asked > _TIMEOUT:
+                process.kill()
+                return
+
+    def close(self) -> None:
+        """End git's process, if one was started."""
+        self._closed.set()
+        process, self._process = self._process, None
+        if process is None:
+            return
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                with suppress(OSError):
+                    stream.close()  # git ends at the end of its input
+        try:
+            process.wait(_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def revision_msgids(
-    revision: Revision, source: str, front_matter_keys: Sequence[str]
+    content: bytes | None, source: str, front_matter_keys: Sequence[str]
 ) -> frozenset[str] | None:
-    """The msgids the source had at a revision; None when that file cannot be extracted."""
-    if revision.content is None:
+    """The msgids the source had at a revision (its file's bytes then, `content`); None when
+    that file cannot be read or extracted."""
+    if content is None:
         return None
     try:
-        text = revision.content.decode("utf-8")
+        text = content.decode("utf-8")
         extraction = extract_units(load_document(text, source), front_matter_keys)
     except (UnicodeDecodeError, I18nSyncError):
         return None
@@ -177,15 +344,15 @@ def find_in_sync(
 ) -> tuple[InSync, ...] | None:
     """For each catalogue of `source`, the newest revision it is fully in sync with; None without git.
 
-    Each revision is extracted at most once, and only when a catalogue gets
-    that far back: most catalogues match one of the newest few.
+    Each revision is read and extracted at most once, and only when a catalogue
+    gets that far back: most catalogues match one of the newest few.
     """
     found = source_revisions(root, source, limit)
     if found is None:
         return None
-    return in_sync_with(
-        found, source, [translated_english(catalog) for catalog in catalogs], front_matter_keys
-    )
+    translated = [translated_english(catalog) for catalog in catalogs]
+    with Blobs(root) as blobs:
+        return in_sync_with(found, source, translated, front_matter_keys, blobs)
 
 
 def in_sync_with(
@@ -193,16 +360,19 @@ def in_sync_with(
     source: str,
     translated: Sequence[frozenset[str]],
     front_matter_keys: Sequence[str],
+    blobs: Blobs,
 ) -> tuple[InSync, ...]:
     """`find_in_sync` of the revisions `source_revisions` found, for catalogues that translate
-    these English texts each (`translated_english`): git's part done, this one extracts (with
-    the process's Markdown parsers: on one thread at a time)."""
+    these English texts each (`translated_english`), reading the files from `blobs`: git's
+    log done, this part extracts (with the process's Markdown parsers: on one thread at a
+    time)."""
     revisions, more = found
     extracted: dict[str, frozenset[str] | None] = {}
 
     def msgids_of(revision: Revision) -> frozenset[str] | None:
         if revision.commit not in extracted:
-            extracted[revision.commit] = revision_msgids(revision, source, front_matter_keys)
+            content = blobs.read(revision.commit, source)
+            extracted[revision.commit] = revision_msgids(content, source, front_matter_keys)
         return extracted[revision.commit]
 
     return tuple(last_in_sync(revisions, msgids_of, each, more) for each in translated)
