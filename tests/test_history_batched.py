@@ -17,7 +17,7 @@ from helpers import invoke
 from i18n_sync.project import inspect
 from i18n_sync.reports import history
 from i18n_sync.reports.history import Blobs, linear_revisions, source_revisions
-from test_status import commit, git, merge_in, needs_git, project, write
+from test_status import commit, git, merge_in, needs_git, pages_in_git, project, write
 
 __all__ = ["project"]  # the fixture, used by name
 
@@ -212,12 +212,7 @@ def test_a_report_asks_git_a_fixed_number_of_times(
 ) -> None:
     """Six documents, a history with and without a merge: the same section; without a merge,
     three git processes in all (is there a merge, the log, the files), with one a log each."""
-    for number in range(4):
-        write(project, f"content/more/page{number}.md", f"# Page {number}\n\nWords of page {number}.\n")
-    git(project, "init", "-q")
-    commit(project, "first")
-    write(project, "content/more/page2.md", "# Page 2\n\nOther words of page 2.\n")
-    commit(project, "second")
+    pages_in_git(project)
     if merged:
         merge_in(project)
     ran = _count_runs(monkeypatch)

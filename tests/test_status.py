@@ -538,6 +538,16 @@ def commit(root: Path, message: str) -> str:
     return git(root, "rev-parse", "HEAD").strip()
 
 
+def pages_in_git(root: Path) -> None:
+    """Four more documents, committed ("first"), then one of them changed ("second")."""
+    for number in range(4):
+        write(root, f"content/more/page{number}.md", f"# Page {number}\n\nWords of page {number}.\n")
+    git(root, "init", "-q")
+    commit(root, "first")
+    write(root, "content/more/page2.md", "# Page 2\n\nOther words of page 2.\n")
+    commit(root, "second")
+
+
 def merge_in(root: Path, name: str = "notes.txt") -> None:
     """A side branch with a commit of its own (the file `name`), merged: a history with a
     merge, where each source's history is asked of git alone (`history.linear_revisions`)."""

@@ -19,7 +19,7 @@ from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.cachefiles import conforms
 from i18n_sync.reports.status import DocumentStatus, InSync, LanguageStatus, StaleUnit, StatusReport
 from test_scale import TR, make_docs
-from test_status import HEADER, commit, git, merge_in, needs_git, project, write
+from test_status import HEADER, commit, git, merge_in, needs_git, pages_in_git, project, write
 
 __all__ = ["project"]  # the fixture, used by name
 
@@ -103,12 +103,7 @@ def test_git_is_asked_about_the_documents_side_by_side_with_the_same_answers(
     """Each document's history is asked of git on threads (one per worker), and read in this
     one; the section is the one a single thread gives, and a document git cannot answer for
     drops the section."""
-    for number in range(4):
-        write(project, f"content/more/page{number}.md", f"# Page {number}\n\nWords of page {number}.\n")
-    git(project, "init", "-q")
-    commit(project, "first")
-    write(project, "content/more/page2.md", "# Page 2\n\nOther words of page 2.\n")
-    commit(project, "second")
+    pages_in_git(project)
     merge_in(project)  # each source asked alone: the history has a merge
     threads: list[int] = []
     real = inspect.source_revisions

@@ -35,11 +35,10 @@ sync; that is the honest answer for today's catalogue.
 
 from __future__ import annotations
 
-import re
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import IO
@@ -56,7 +55,7 @@ DEFAULT_LIMIT = 100
 
 _TIMEOUT = 60  # seconds; a git that hangs (a lock, a network file system) must not hang the status
 _WATCH_EVERY = 1.0  # seconds between the looks of `Blobs`'s watchdog
-_FIELD, _RECORD = "\x1f", "\x1e"
+_FIELD = b"\x1f"
 
 
 @record
@@ -79,18 +78,15 @@ def _git(root: Path, args: Sequence[str], stdin: bytes | None = None) -> bytes |
     return done.stdout if done.returncode == 0 else None
 
 
-# A source's name is a path, never a pattern: ``docs/a*.md`` is that file alone.
-_GIT = ("git", "-c", "log.showSignature=false", "-c", "core.quotePath=false", "--literal-pathspecs")
-
-
-def _parse_log(text: str) -> list[Revision]:
-    """Each ``--format`` record: commit, committer date, subject."""
-    entries = []
-    for chunk in text.split(_RECORD):
-        fields = chunk.strip("\n").split(_FIELD, 2)
-        if len(fields) == 3:
-            entries.append(Revision(fields[0], fields[1], fields[2]))
-    return entries
+# The same answer whatever the user's git settings: renames are not followed (``log.follow``
+# follows them in a log of one path), the root commit lists its files (``log.showRoot``);
+# a source's name is a path, never a pattern (``docs/a*.md`` is that file alone).
+_GIT = (
+    "git",
+    *("-c", "log.showSignature=false", "-c", "core.quotePath=false"),
+    *("-c", "log.follow=false", "-c", "log.showRoot=true"),
+    "--literal-pathspecs",
+)
 
 
 def source_revisions(
@@ -100,13 +96,19 @@ def source_revisions(
 
     `source` is relative to `root`. None: no git, or `root` is not in a git checkout.
     """
-    if "\n" in source:  # a name git's batch input cannot carry
+    if not _carried(source):
         return None
-    log = _git(root, ["log", f"-n{limit + 1}", f"--format=%H{_FIELD}%cI{_FIELD}%s{_RECORD}", "--", source])
+    log = _git(root, ["log", f"-n{limit + 1}", "-z", _FORMAT, "--", source])
     if log is None:
         return None
-    entries = _parse_log(log.decode("utf-8", "replace"))
+    entries = [revision for revision, _ in _records(log)]
     return entries[:limit], len(entries) > limit
+
+
+def _carried(source: str) -> bool:
+    """Whether git's batch input can carry the name: a line, which git ends at a line break
+    and rids of a carriage return before it."""
+    return "\n" not in source and not source.endswith("\r")
 
 
 def linear_revisions(
@@ -121,7 +123,7 @@ def linear_revisions(
     parent that is depends on the paths asked, so one log of all would not be each
     source's. (A docs tree of 652 documents: one git process, where it took 652.)
     """
-    if not sources or any("\n" in source for source in sources):
+    if not sources or not all(map(_carried, sources)):
         return None
     if _git(root, ["rev-list", "--merges", "-n1", "HEAD", "--"]) != b"":  # a merge, or no history
         return None
@@ -129,26 +131,30 @@ def linear_revisions(
     more: set[str] = set()
     for group in _groups(sources):
         # Paths relative to the project's folder, as `sources` are; renames as a deletion and an addition.
-        options = [
-            "-z",
-            "--relative",
-            "--no-renames",
-            "--name-only",
-            f"--format={_RECORD}%H{_FIELD}%cI{_FIELD}%s",
-        ]
+        options = ["-z", "--relative", "--no-renames", "--name-only", _FORMAT]
         log = _git(root, ["log", *options, "--", *group])
         if log is None:
             return None
-        for revision, names in _named_records(log):
-            for name in names:
-                listed = found.get(name)
-                if listed is None:
-                    continue
-                if len(listed) < limit:
-                    listed.append(revision)
+        for revision, names in _records(log):
+            for source in _touched(names, found):
+                if len(found[source]) < limit:
+                    found[source].append(revision)
                 else:
-                    more.add(name)
+                    more.add(source)
     return {source: (found[source], source in more) for source in sources}
+
+
+def _touched(names: Iterable[str], sources: Container[str]) -> dict[str, None]:
+    """The `sources` a commit that changed the files `names` changed: a name itself, or a folder
+    above it (a source's path names a folder too, to git, where one stood at a commit)."""
+    touched: dict[str, None] = {}
+    for name in names:
+        path = name
+        while path:
+            if path in sources:
+                touched[path] = None
+            path = path.rpartition("/")[0]
+    return touched
 
 
 # The paths given to one `git log` at most, in bytes: far below every system's limit on a
@@ -169,19 +175,22 @@ def _groups(sources: Sequence[str]) -> list[list[str]]:
     return groups
 
 
-# A record of `linear_revisions`'s log: the commit's fields up to a NUL, then each name a NUL ends.
-_NAMED_RECORD = re.compile(
-    rb"\x1e([0-9a-f]+)\x1f([^\x1f\x00]*)\x1f([^\x00]*)\x00\n?((?:[^\x00\x1e][^\x00]*\x00)*)"
-)
+# Each commit as a log with ``-z`` prints it: a NUL first, so that a record ends where two NULs
+# meet (its fields end with one; each name it lists ends with one, and none is empty).
+_FORMAT = "--format=%x00%H%x1f%cI%x1f%s"
 
 
-def _named_records(log: bytes) -> Iterator[tuple[Revision, list[str]]]:
-    for match in _NAMED_RECORD.finditer(log):
-        commit, date, subject, names = (match.group(n) for n in range(1, 5))
-        revision = Revision(
-            commit.decode("ascii"), date.decode("ascii", "replace"), subject.decode("utf-8", "replace")
-        )
-        yield revision, [name.decode("utf-8", "surrogateescape") for name in names.split(b"\x00")[:-1]]
+def _records(log: bytes) -> Iterator[tuple[Revision, list[str]]]:
+    """Each commit of a log printed with `_FORMAT` and ``-z``, and the names it lists (if any)."""
+    body = log.removeprefix(b"\0").removesuffix(b"\0")
+    for entry in body.split(b"\0\0") if body else ():
+        header, _, listed = entry.partition(b"\0")
+        fields = header.split(_FIELD, 2)
+        if len(fields) != 3:
+            continue
+        commit, date, subject = (field.decode("utf-8", "replace") for field in fields)
+        names = listed.removeprefix(b"\n").split(b"\0") if listed else []
+        yield Revision(commit, date, subject), [name.decode("utf-8", "surrogateescape") for name in names]
 
 
 class Blobs:
@@ -208,8 +217,8 @@ class Blobs:
         self.close()
 
     def read(self, commit: str, source: str) -> bytes | None:
-        """`source` (relative to the root) as it was at `commit`, or None."""
-        if "\n" in source or self._failed:
+        """`source` (relative to the root) as it was at `commit`, or None (after `close` too)."""
+        if not _carried(source) or self._failed or self._closed.is_set():
             return None
         process = self._started()
         if process is None:
@@ -222,8 +231,9 @@ class Blobs:
             line = process.stdout.readline()
             if not line.endswith(b"\n"):
                 raise ValueError("git ended")
-            fields = line[:-1].split(b" ")  # "<oid> <type> <size>", else "<name> missing" (a name
-            if len(fields) != 3 or not fields[2].isdigit():  # may hold spaces, never ends in digits)
+            # "<oid> <type> <size>"; else "<name> missing" (or "ambiguous"): no size at its end.
+            fields = line[:-1].split(b" ")
+            if len(fields) != 3 or not fields[2].isdigit():
                 return None
             data = self._body(process.stdout, int(fields[2]), fields[1] == b"blob")
         except (OSError, ValueError):
