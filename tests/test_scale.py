@@ -707,5 +707,5 @@ def test_the_language_names_are_looked_up_once_before_the_render_workers_fork(
     root = make_docs(tmp_path, count=12)
     monkeypatch.setattr(locales, "_NATIVE_NAMES", {})  # none looked up yet in this process
     report = run(load_config(root), workers=2)
-    assert all(locales.knows_native_name(tag) for tag in ("tr", "zh-CN", "de"))
+    assert {"tr", "zh-CN", "de"} <= locales._NATIVE_NAMES.keys()
     assert "[Türkçe]" in dict(report_bytes(report))["site/de/guide0.md"].decode()

@@ -55,11 +55,6 @@ def native_name_of(tag: str) -> str:
     return found
 
 
-def knows_native_name(tag: str) -> bool:
-    """Whether this process has looked up `tag`'s name for itself already."""
-    return tag in _NATIVE_NAMES
-
-
 def _native_name(locale: Locale) -> str:
     """How speakers name their language: 简体中文, Türkçe, Português (Brasil)."""
     names = locale.languages

@@ -210,8 +210,8 @@ def conforms(value: object, hint: object) -> bool:
     origin, arguments = _shape(hint)
     if origin in (typing.Union, types.UnionType):
         return any(conforms(value, member) for member in arguments)
-    if origin is not None:
-        return _conforms_generic(value, origin, arguments)
+    if origin is not None:  # list[str], tuple[int, ...], dict[str, Catalog], Literal["a"]...
+        return _check_of(hint)(value)
     if hint is float and type(value) is int:  # the typing rule: an int is a float's value too
         return -_LARGEST < value < _LARGEST
     if not isinstance(hint, type) or not isinstance(value, hint):
@@ -237,34 +237,6 @@ _COLLECTIONS: dict[object, tuple[type, ...]] = {
 }
 
 
-def _conforms_generic(value: object, origin: object, arguments: tuple[Any, ...]) -> bool:
-    if origin is typing.Literal:
-        return value in arguments
-    if origin is tuple:
-        if not isinstance(value, tuple):
-            return False
-        if len(arguments) == 2 and arguments[1] is Ellipsis:
-            return _all_conform(value, arguments[0])
-        return len(value) == len(arguments) and all(
-            _check_of(kind)(item) for item, kind in zip(value, arguments, strict=True)
-        )
-    if origin in _COLLECTIONS:
-        kinds = _COLLECTIONS[origin]
-        items = typing.cast("abc.Iterable[object]", value)
-        return isinstance(value, kinds) and _all_conform(items, arguments[0])
-    if origin in (dict, abc.Mapping):
-        key_fits, item_fits = _check_of(arguments[0]), _check_of(arguments[1])
-        if not isinstance(value, dict):
-            return False
-        return all(key_fits(key) and item_fits(item) for key, item in value.items())
-    return False
-
-
-def _all_conform(items: abc.Iterable[object], hint: object) -> bool:
-    """Whether every item conforms to `hint`."""
-    return all(map(_check_of(hint), items))
-
-
 @cache
 def _shape(hint: Any) -> tuple[object, tuple[Any, ...]]:
     """`typing.get_origin` and `typing.get_args` of a hint, asked once: thousands of values
@@ -282,9 +254,10 @@ def _field_checks(cls: Any) -> tuple[tuple[str, abc.Callable[[object], bool]], .
 
 @cache
 def _check_of(hint: Any) -> abc.Callable[[object], bool]:
-    """``conforms(value, hint)`` as a function of the value, without its steps for the types
-    most fields and items have (text, flags, counts, those or None, and collections of them:
-    a remembered report's English by catalogue is 13,000 pairs of a language and a path)."""
+    """``conforms(value, hint)`` as a function of the value, made once a hint: without its
+    steps for the types most fields and items have (text, flags, counts, those or None), and
+    the only checks of generic hints (`_generic_check`): a remembered report's English by
+    catalogue is 13,000 pairs of a language and a path."""
     if hint in (str, bytes, bool):  # builtins with nothing inside to check
         return lambda value: isinstance(value, hint)
     if hint is int:
@@ -293,10 +266,21 @@ def _check_of(hint: Any) -> abc.Callable[[object], bool]:
     if origin in (typing.Union, types.UnionType) and len(arguments) == 2 and type(None) in arguments:
         other = _check_of(next(member for member in arguments if member is not type(None)))
         return lambda value: value is None or other(value)
+    if origin is not None and origin not in (typing.Union, types.UnionType):
+        return _generic_check(origin, arguments)
+    if isinstance(hint, type) and is_record(hint):
+        return partial(_is_record_of, hint)
+    return lambda value: conforms(value, hint)
+
+
+def _generic_check(origin: object, arguments: tuple[Any, ...]) -> abc.Callable[[object], bool]:
+    """`_check_of` a generic hint: its origin, with each member checked by its own check."""
+    if origin is typing.Literal:
+        return lambda value: value in arguments
     if origin is tuple and len(arguments) == 2 and arguments[1] is Ellipsis:
         each = _check_of(arguments[0])
         return lambda value: isinstance(value, tuple) and all(map(each, value))
-    if origin is tuple and Ellipsis not in arguments:
+    if origin is tuple:
         checks = tuple(map(_check_of, arguments))
         return lambda value: (
             isinstance(value, tuple)
@@ -308,9 +292,12 @@ def _check_of(hint: Any) -> abc.Callable[[object], bool]:
         return lambda value: (
             isinstance(value, kinds) and all(map(each, typing.cast("abc.Iterable[object]", value)))
         )
-    if isinstance(hint, type) and is_record(hint):
-        return partial(_is_record_of, hint)
-    return lambda value: conforms(value, hint)
+    if origin in (dict, abc.Mapping) and len(arguments) == 2:
+        key_fits, item_fits = _check_of(arguments[0]), _check_of(arguments[1])
+        return lambda value: (
+            isinstance(value, dict) and all(key_fits(key) and item_fits(item) for key, item in value.items())
+        )
+    return lambda value: False  # a generic no record field has (type[X], Callable[...])
 
 
 def _is_record_of(cls: type, value: object) -> bool:

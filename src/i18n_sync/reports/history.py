@@ -67,17 +67,6 @@ class Revision:
     subject: str
 
 
-def _git(root: Path, args: Sequence[str], stdin: bytes | None = None) -> bytes | None:
-    """git's standard output, or None when git is missing or fails (not a checkout, ...)."""
-    try:
-        done = subprocess.run(
-            [*_GIT, *args], cwd=root, input=stdin, capture_output=True, timeout=_TIMEOUT, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout if done.returncode == 0 else None
-
-
 # The same answer whatever the user's git settings: renames are not followed (``log.follow``
 # follows them in a log of one path), the root commit lists its files (``log.showRoot``);
 # a source's name is a path, never a pattern (``docs/a*.md`` is that file alone).
@@ -87,6 +76,22 @@ _GIT = (
     *("-c", "log.follow=false", "-c", "log.showRoot=true"),
     "--literal-pathspecs",
 )
+
+
+def _git(root: Path, args: Sequence[str]) -> bytes | None:
+    """git's standard output, or None when git is missing or fails (not a checkout, ...)."""
+    try:
+        done = subprocess.run(
+            [*_GIT, *args],
+            cwd=root,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=_TIMEOUT,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
 
 
 def source_revisions(
