@@ -181,7 +181,10 @@ def _unwrapped_string(prefix: str, keyword: str, text: str) -> str:
     """`_string_lines` without a page width, joined: cut only after line feeds."""
     if _needs_no_escape(text):  # the common case
         return f'{prefix}{keyword} "{text}"'
-    portions = [_WRITE_ESCAPE.sub(_escape_match, portion) for portion in _portions(text)]
+    if _needs_no_escape(text.replace("\n", "")):  # lines (a header), no other escape
+        portions = [portion.replace("\n", "\\n") for portion in _portions(text)]
+    else:
+        portions = [_WRITE_ESCAPE.sub(_escape_match, portion) for portion in _portions(text)]
     if len(portions) == 1:
         return f'{prefix}{keyword} "{portions[0]}"'
     return "\n".join([f'{prefix}{keyword} ""', *(f'{prefix}"{portion}"' for portion in portions)])

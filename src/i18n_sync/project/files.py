@@ -113,7 +113,7 @@ class Folders:
     a symlink later is seen by the next batch.
     """
 
-    __slots__ = ("_absent", "_base", "_links", "_places", "_reals", "root")
+    __slots__ = ("_absent", "_base", "_links", "_places", "_quiet", "_reals", "root")
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -122,6 +122,7 @@ class Folders:
         self._reals: dict[str, str] = {}
         self._absent: dict[str, bool] = {}
         self._links: dict[str, frozenset[str] | None] = {}
+        self._quiet: dict[str, bool] = {}
 
     def place(self, folder: str) -> str | None:
         """Where repository-relative `folder` ("" for the root) really is, symlinks followed;
@@ -167,12 +168,27 @@ class Folders:
         and Unicode form, is looked at itself: where the file system ignores those
         (macOS, Windows), the listing spells the file as it was made, not as asked.
         """
-        if folder not in self._links:
-            self._links[folder] = _symlinks_in(self.place(folder))
-        links = self._links[folder]
+        links = self._symlinks(folder)
         if links is not None and (not links or folded(name) not in links):  # mostly none at all
             return False
         return os.path.islink(os.path.join(self.root, folder, name))
+
+    def _symlinks(self, folder: str) -> frozenset[str] | None:
+        if folder not in self._links:
+            self._links[folder] = _symlinks_in(self.place(folder))
+        return self._links[folder]
+
+    def quiet(self, folder: str) -> bool:
+        """Whether `check_target` refuses no file of repository-relative `folder` for where it
+        is: the folder is in the repository, and it does not exist yet or holds no symlink.
+        Then only each path's spelling (`path_problem`) is left to judge: a first sync checks
+        28,000 paths in a thousand folders, twice."""
+        found = self._quiet.get(folder)
+        if found is None:
+            inside = self.place(folder) is not None
+            linkless = inside and (self.absent(folder) or self._symlinks(folder) == frozenset())
+            found = self._quiet[folder] = linkless
+        return found
 
     def absent(self, folder: str) -> bool:
         """Whether repository-relative `folder` does not exist, nor so any file in it: a first
@@ -201,6 +217,8 @@ def folded(name: str) -> str:
     Unicode's canonical caseless match: casefolding can undo a composition (``ẖ``
     folds to ``h`` and a combining mark), so the form is settled after it too.
     """
+    if name.isascii():  # every form of ASCII is itself, and its case folds as `lower` does
+        return name.lower()
     return unicodedata.normalize("NFC", unicodedata.normalize("NFD", name).casefold())
 
 
@@ -384,7 +402,8 @@ def _name_problem(name: str) -> str | None:
     for form in dict.fromkeys((name, unicodedata.normalize("NFKC", name))):
         if form in ("", ".", ".."):
             return "leaves the repository or names a folder ('.', '..' or an empty part)"
-        if any(_is_control(char) for char in form):
+        # Every control character is unprintable: only a name with one is looked at closely.
+        if not form.isprintable() and any(_is_control(char) for char in form):
             return "contains a control character (NUL, a line break, a bidi control, ...)"
         bad = sorted(_BAD_CHARACTERS.intersection(form))
         if bad:
