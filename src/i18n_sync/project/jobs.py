@@ -119,12 +119,11 @@ class CatalogueJob:
 class TargetResult:
     """One document in one language: the translations that may be rendered, and its own counts.
 
-    Not the document itself: the run has it already (`prepared_for` puts the two
-    together), and sending it back from every language's job would cost more
-    than the merge.
+    Not the document itself, nor its target (the paths and the language): the run
+    has them already (`prepared_for` puts them together), and sending them back
+    from every language's job would cost more than the merge.
     """
 
-    target: Target
     accepted: Accepted
     counts: Counts
     diagnostics: tuple[Diagnostic, ...] = ()
@@ -374,7 +373,7 @@ def _prepare(
         ignores,
         entry_lines,
     )
-    return TargetResult(target, accepted, counts, accepted.diagnostics)
+    return TargetResult(accepted, counts, accepted.diagnostics)
 
 
 def prepared_for(member: Member, accepted: Accepted) -> Prepared:
