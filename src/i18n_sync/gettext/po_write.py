@@ -182,7 +182,8 @@ def _unwrapped_string(prefix: str, keyword: str, text: str) -> str:
     if _needs_no_escape(text):  # the common case
         return f'{prefix}{keyword} "{text}"'
     if _needs_no_escape(text.replace("\n", "")):  # lines (a header), no other escape
-        portions = [portion.replace("\n", "\\n") for portion in _portions(text)]
+        # `_portions`, each line feed written as an escape: cut after each.
+        portions = text.replace("\n", "\\n\n").removesuffix("\n").split("\n")
     else:
         portions = [_WRITE_ESCAPE.sub(_escape_match, portion) for portion in _portions(text)]
     if len(portions) == 1:
@@ -324,9 +325,13 @@ def _check_catalog(catalog: Catalog, path: str | None) -> None:
     messages = catalog.messages
     if not plainly_unique(messages) or not _are_plainly_writable(messages):
         _check_messages(messages, path)  # something is wrong: find the first entry at fault
-    for name, value in catalog.header:
-        if "\n" in name + value or ":" in name or UNWRITABLE.search(name + value):
-            raise CatalogError(f"header field {name!r} cannot be written as 'Name: value'", path)
+    # Every field at once (a first sync writes thousands of headers), then the first at fault.
+    names = "".join([name for name, _ in catalog.header])
+    fields = names + "".join([value for _, value in catalog.header])
+    if ":" in names or "\n" in fields or UNWRITABLE.search(fields):
+        for name, value in catalog.header:
+            if "\n" in name + value or ":" in name or UNWRITABLE.search(name + value):
+                raise CatalogError(f"header field {name!r} cannot be written as 'Name: value'", path)
 
 
 def _check_messages(messages: Sequence[Message], path: str | None) -> None:
