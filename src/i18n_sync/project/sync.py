@@ -177,7 +177,9 @@ class _Combined:
 
     def add_member(self, plan: SourceDocument, job: CatalogueJob, result: CatalogueResult) -> None:
         """One document's part of a catalogue; the catalogue itself counts with its first document."""
-        index = next(i for i, member in enumerate(job.members) if member.source.plan == plan)
+        members = job.members
+        # A catalogue of its own (most layouts) has the document alone: no records compared.
+        index = 0 if len(members) == 1 else next(i for i, m in enumerate(members) if m.source.plan == plan)
         tag = job.members[0].target.language.tag
         report = self.reports[tag]
         if result.error is not None:
