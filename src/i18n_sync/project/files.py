@@ -113,7 +113,7 @@ class Folders:
     a symlink later is seen by the next batch.
     """
 
-    __slots__ = ("_absent", "_base", "_links", "_places", "_quiet", "_reals", "root")
+    __slots__ = ("_absent", "_base", "_links", "_loops", "_places", "_quiet", "_reals", "root")
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -123,40 +123,67 @@ class Folders:
         self._absent: dict[str, bool] = {}
         self._links: dict[str, frozenset[str] | None] = {}
         self._quiet: dict[str, bool] = {}
+        self._loops: set[str] = set()  # folders reached through symlinks that lead round in a loop
 
     def place(self, folder: str) -> str | None:
         """Where repository-relative `folder` ("" for the root) really is, symlinks followed;
-        None when that is out of the repository."""
+        None when that is out of the repository, or reached through symlinks that loop."""
         if folder not in self._places:
             if self._base is None:
                 self._base = os.path.realpath(self.root)
             real = self._real(folder)
             inside = real == self._base or real.startswith(self._base.rstrip(os.sep) + os.sep)
-            self._places[folder] = real if inside else None
+            self._places[folder] = real if inside and folder not in self._loops else None
         return self._places[folder]
+
+    def loops(self, folder: str) -> bool:
+        """Whether repository-relative `folder` is reached through symlinks that lead round in
+        a loop (``site/tr -> tr``): it has no place (`place`), and nothing can be written there."""
+        self.place(folder)
+        return folder in self._loops
 
     def _real(self, folder: str) -> str:
         """``os.path.realpath(root / folder)``, from its parent's: one `lstat`, where
         `realpath` takes one per part (a docs tree has hundreds of folders, each a few
         levels deep). A part that is a symlink is followed by `realpath` itself. Only on a
         path that loops (symlinks that lead back to themselves) can the two differ, and
-        then this place is never inside the repository where `realpath`'s is outside: at
-        worst such a path is refused (tests/test_one_pool_review.py)."""
+        such a folder is in `_loops`, and so has no place, as is every folder below it.
+        The parents are found first, from the nearest one known: a folder thousands of
+        levels deep is no deeper a call."""
         found = self._reals.get(folder)
-        if found is None:
-            parent, _, name = folder.rpartition("/")
-            if not folder:
-                found = self._base or os.path.realpath(self.root)
-            elif name in ("", ".", "..") or os.name != "posix":  # Windows: `realpath`'s own rules
-                found = os.path.realpath(os.path.join(self.root, folder))
-            else:
-                candidate = os.path.join(self._real(parent), name)
-                try:
-                    link = stat.S_ISLNK(os.lstat(candidate).st_mode)
-                except OSError:  # missing (a first run's folders), or under a file: as `realpath`
-                    link = False
-                found = os.path.realpath(candidate) if link else candidate
-            self._reals[folder] = found
+        if found is not None:
+            return found
+        unknown = [folder]
+        while unknown[-1] and unknown[-1].rpartition("/")[0] not in self._reals:
+            unknown.append(unknown[-1].rpartition("/")[0])
+        for each in reversed(unknown):
+            self._reals[each] = self._resolved(each)
+        return self._reals[folder]
+
+    def _resolved(self, folder: str) -> str:
+        """`_real` of `folder`, whose parent's is known (the root's is its own)."""
+        parent, _, name = folder.rpartition("/")
+        if not folder:
+            return self._base or os.path.realpath(self.root)
+        if name in ("", ".", "..") or os.name != "posix":  # Windows: `realpath`'s own rules
+            return os.path.realpath(os.path.join(self.root, folder))
+        if parent in self._loops:
+            self._loops.add(folder)
+        candidate = os.path.join(self._reals[parent], name)
+        try:
+            link = stat.S_ISLNK(os.lstat(candidate).st_mode)
+        except OSError as problem:  # missing (a first run's folders), or under a file: as `realpath`
+            if problem.errno == errno.ELOOP:
+                self._loops.add(folder)
+            return candidate
+        if not link:
+            return candidate
+        found = os.path.realpath(candidate)
+        try:
+            os.stat(found)
+        except OSError as problem:  # a link that leads nowhere is no loop: made a folder later
+            if problem.errno == errno.ELOOP:
+                self._loops.add(folder)
         return found
 
     def holds_link(self, folder: str, name: str) -> bool:
@@ -451,6 +478,10 @@ def check_target(root: Path, relative: str, folders: Folders | None = None, plai
     folder = relative.rpartition("/")[0]
     folders = Folders(root) if folders is None else folders
     if folders.place(folder) is None:
+        if folders.loops(folder):
+            raise WriteError(
+                "is in a folder reached through symlinks that loop; remove the symlink", relative
+            )
         raise WriteError("is in a folder outside the repository (a symlink); refusing to write", relative)
     if not plain and not folders.absent(folder) and folders.holds_link(folder, relative.rpartition("/")[2]):
         raise WriteError("is a symlink; refusing to write", relative)

@@ -268,6 +268,12 @@ def source_candidates(config: Config) -> set[str]:
             raise config.error(
                 f"the pattern {pattern!r} cannot be used: {error}; fix it", "sources"
             ) from None
+        except RecursionError:  # pathlib searches a folder inside its parent's search
+            raise config.error(
+                f"a folder the pattern {pattern!r} searches is nested too deep to search "
+                "(hundreds of levels); move it out of the folders 'sources' names",
+                "sources",
+            ) from None
         for path in paths:
             if not is_own_file(path.name):
                 found.add(_utf8_name(path.relative_to(config.root).as_posix(), config.file))
