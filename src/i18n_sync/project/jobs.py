@@ -417,8 +417,10 @@ def judge_output(context: RunContext, job: PublishJob, rendered: Rendered) -> Pu
     except I18nSyncError as problem:
         change = FileChange(item.output, rendered.content, "output")
         return Published(change, rendered.diagnostics, error=problem)
-    source = item.doc.text.encode("utf-8")
-    owned = existing is None or is_owned(existing, rendered.content, job.recorded, source)
+    # The source's bytes only where a file stands: a first run renders thousands of outputs.
+    owned = True
+    if existing is not None:
+        owned = is_owned(existing, rendered.content, job.recorded, item.doc.text.encode("utf-8"))
     change = FileChange(item.output, rendered.content, "output", current=existing == rendered.content)
     return Published(change, rendered.diagnostics, owned)
 
