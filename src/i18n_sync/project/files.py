@@ -167,9 +167,10 @@ class Folders:
             return self._base or os.path.realpath(self.root)
         if name in ("", ".", "..") or os.name != "posix":  # Windows: `realpath`'s own rules
             return os.path.realpath(os.path.join(self.root, folder))
-        if parent in self._loops:
-            self._loops.add(folder)
         candidate = os.path.join(self._reals[parent], name)
+        if parent in self._loops:  # below a loop: no lstat gets through it either
+            self._loops.add(folder)
+            return candidate
         try:
             link = stat.S_ISLNK(os.lstat(candidate).st_mode)
         except OSError as problem:  # missing (a first run's folders), or under a file: as `realpath`
