@@ -25,6 +25,7 @@ import sys
 import unicodedata
 from collections.abc import Collection, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -295,20 +296,28 @@ def test_a_folder_that_is_a_file_is_refused_and_the_file_kept(tmp_path: Path) ->
     assert (root / "site" / "de").read_text(encoding="utf-8") == "a file"
 
 
-def test_an_unreadable_folder_is_not_quiet(tmp_path: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("permissions do not bite as root")
+def test_an_unreadable_folder_is_not_quiet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder that cannot be listed (``chmod 000``, which root is not refused: the listing is
+    refused here instead) is judged a file at a time, and the symlink in it is refused."""
     root = _repo(tmp_path)
     (root / "site" / "tr" / "x.md").symlink_to("../../docs/a.md")
-    (root / "site" / "tr").chmod(0)
-    try:
-        folders = Folders(root)
-        assert not folders.quiet("site/tr")
-        with pytest.raises(WriteError):
-            apply_changes(root, [FileChange("site/tr/x.md", b"written", "output")])
-    finally:
-        (root / "site" / "tr").chmod(0o755)
+    unreadable = os.path.realpath(root / "site" / "tr")
+    listing = os.scandir
+
+    def refusing(path: Any = ".") -> Any:
+        if os.path.realpath(path) == unreadable:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return listing(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    folders = Folders(root)
+    assert not folders.quiet("site/tr")
+    with pytest.raises(WriteError, match="symlink"):
+        check_target(root, "site/tr/x.md", folders)
+    with pytest.raises(WriteError):
+        apply_changes(root, [FileChange("site/tr/x.md", b"written", "output")])
     assert (root / "docs" / "a.md").read_text(encoding="utf-8") == "# A\n"
+    assert os.path.islink(root / "site" / "tr" / "x.md")
 
 
 def test_a_looping_folder_symlink_is_refused_by_name(tmp_path: Path) -> None:

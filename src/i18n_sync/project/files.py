@@ -210,7 +210,7 @@ class Folders:
         """Whether `check_target` refuses no file of repository-relative `folder` for where it
         is: the folder is in the repository, and it does not exist yet or holds no symlink.
         Then only each path's spelling (`path_problem`) is left to judge: a first sync checks
-        28,000 paths in a thousand folders, twice."""
+        28,000 paths in a thousand folders, twice, and looks at each folder once."""
         found = self._quiet.get(folder)
         if found is None:
             inside = self.place(folder) is not None
@@ -478,6 +478,8 @@ def check_target(root: Path, relative: str, folders: Folders | None = None, plai
         raise WriteError(f"{problem}; fix the configuration or rename the source", _shown(relative))
     folder = relative.rpartition("/")[0]
     folders = Folders(root) if folders is None else folders
+    if folders.quiet(folder):  # most folders of a batch: nothing more to look at, once each
+        return
     if folders.place(folder) is None:
         if folders.loops(folder):
             raise WriteError(

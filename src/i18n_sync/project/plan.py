@@ -175,18 +175,15 @@ def _check_targets(
     shared = _shared_paths(documents) if is_compact(config.settings) else set()
     folders = Folders(config.root)
     places: dict[str | None, str] = {}  # where each written folder really is: its first name
-    firsts: dict[str, str] = {}  # each folder's `places` entry, once looked up
     for path, own in _written(documents, languages):
         if path in written and path in shared:
             continue
-        folder = path.rpartition("/")[0]
-        problem = path_problem(path)
-        if own and (problem is not None or not folders.quiet(folder)):
+        if own:
             check_target(config.root, path, folders)
+        folder = path.rpartition("/")[0]
         # Another language's path that it may not write, or whose folder leads out, is its to report.
-        first = folder
-        if own or problem is None:
-            first = firsts[folder] if folder in firsts else _first_name(folder, folders, places, firsts)
+        place = folders.place(folder) if own or path_problem(path) is None else None
+        first = folder if place is None else places.setdefault(place, folder)
         if first != folder:
             # Two names for one folder (a symlink a pull request can add): two languages could
             # write one file, and one file's temporary file would look stale from the other name.
@@ -205,14 +202,6 @@ def _check_targets(
                 "one file for both; rename a source or change the patterns",
                 path,
             )
-
-
-def _first_name(folder: str, folders: Folders, places: dict[str | None, str], firsts: dict[str, str]) -> str:
-    """The first name `_check_targets` met for the place of `folder` (itself where that is out of
-    the repository), remembered in `firsts` for the folder's other files."""
-    place = folders.place(folder)
-    first = firsts[folder] = folder if place is None else places.setdefault(place, folder)
-    return first
 
 
 def _glob_matches(pattern: str, path: str) -> bool:

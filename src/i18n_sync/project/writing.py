@@ -24,7 +24,6 @@ from i18n_sync.project.files import (
     holds,
     is_current,
     is_own_file,
-    path_problem,
     read_bytes,
     read_many,
     reporting,
@@ -217,9 +216,7 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
         held = staging.holding(changes)
         ahead = _still_writable(held, folders, staging.unlooked(held))
     for change in changes:
-        path = change.path
-        if path_problem(path) is not None or not folders.quiet(path.rpartition("/")[0]):
-            check_target(root, path, folders, plain=path in ahead)
+        check_target(root, change.path, folders, plain=change.path in ahead)
     parents = {c.path.rpartition("/")[0] or "." for c in changes}
     if staging is None:
         removed = remove_stale_temps(root, parents, (), folders)
