@@ -59,6 +59,7 @@ from i18n_sync.project.merging import Stages, extract_and_merge
 from i18n_sync.project.ownership import manifest_change, read_manifest, refusal
 from i18n_sync.project.plan import (
     SourceDocument,
+    Target,
     checked_paths,
     find_sources,
     output_paths,
@@ -256,25 +257,31 @@ class _Combined:
         `manifest` is the ownership manifest's record of each output (`project.ownership`).
         """
         by_source = {d.source: d for d in documents}
-        published = self.published_states()
+        withheld = self.withheld()
         planned: list[PublishJob | Diagnostic] = []
         switchers: dict[str, tuple[tuple[Language | None, str], ...]] = {}  # one per document
+        # Each document's targets by language, looked up once per output: a docs tree in 21
+        # languages has 13,692 outputs, each of which searched its document's 21 targets.
+        targets: dict[str, dict[str, Target]] = {}
+        switched = self.config.settings.language_switcher != "off"
         for tag, prepared in self.prepared.items():
             if tag and (tag not in self.chosen or self.reports[tag].failed):
                 continue  # the English output ("") is always written
-            shown = [p for p in prepared if published.get((tag, p.source), True)]
-            hidden = [p.home for p in prepared if not published.get((tag, p.source), True)]
-            site = build_site(shown, hidden)
+            below = withheld.get(tag, set())
+            shown = [p for p in prepared if p.source not in below]
+            site = build_site(shown, [p.home for p in prepared if p.source in below])
             english_anchors = self.config.settings.english_anchors and bool(tag)
             for item in prepared:
-                if not published.get((tag, item.source), True):
+                if item.source in below:
                     planned.append(self.unpublished(tag, item))
                     continue
                 plan = by_source[item.source]
-                if self.config.settings.language_switcher != "off" and plan.source not in switchers:
-                    switchers[plan.source] = self.switcher_targets(plan, published)
+                if plan.source not in targets:
+                    targets[plan.source] = {t.language.tag: t for t in plan.targets}
+                    if switched:
+                        switchers[plan.source] = self.switcher_targets(plan, withheld)
                 warnings: list[Diagnostic] = []
-                decorations = self.decorations(plan, tag, warnings)
+                decorations = self.decorations(plan, targets[plan.source].get(tag), warnings)
                 planned += warnings
                 switcher = switchers.get(plan.source, ())
                 origin = self.origins.get((tag, item.source), "")
@@ -302,12 +309,19 @@ class _Combined:
         else:
             self.errors.append(refusal(item.output, tag, item.source, len(self.prepared.get(tag, ())) > 1))
 
-    def published_states(self) -> dict[tuple[str, str], bool]:
-        """Whether each language's output of each document is complete enough to write."""
-        states = {}
+    def withheld(self) -> dict[str, set[str]]:
+        """Each language's documents whose output is not complete enough to write (by source);
+        a language with none, as every language without a publish threshold, is left out."""
+        settings = self.config.settings
+        tags = [language.tag for language in self.config.languages]
+        thresholds = {tag: settings.publish_threshold_for(tag) for tag in tags}
+        found: dict[str, set[str]] = {}
+        if not any(thresholds.values()):
+            return found
         for (tag, source), counts in self.counts.items():
-            states[(tag, source)] = not counts.is_below(self.config.settings.publish_threshold_for(tag))
-        return states
+            if counts.is_below(thresholds.get(tag, settings.publish_threshold)):
+                found.setdefault(tag, set()).add(source)
+        return found
 
     def unpublished(self, tag: str, item: Prepared) -> Diagnostic:
         percent = self.counts[(tag, item.source)].shown_percent
@@ -315,26 +329,29 @@ class _Combined:
         message = f"not published: {percent}% translated, below the publish threshold of {threshold}%"
         return Diagnostic(item.output, None, message)
 
-    def decorations(self, plan: SourceDocument, tag: str, warnings: list[Diagnostic]) -> Decorations:
-        """The output's header and notice; its switcher's links are made by its job."""
+    def decorations(
+        self, plan: SourceDocument, target: Target | None, warnings: list[Diagnostic]
+    ) -> Decorations:
+        """The output's header and notice, in the language of `target` (None: English); its
+        switcher's links are made by its job."""
         settings = self.config.settings
-        target = next((t for t in plan.targets if t.language.tag == tag), None)
         output = target.output if target else plan.source_output or ""
         catalog = target.catalog if target else None
         header = generated_header(plan.source, catalog) if settings.generated_header else ""
         notice = ""
         if settings.notice and target is not None:
             code = target.language.code
-            counts = self.counts[(tag, plan.source)]
+            counts = self.counts[(target.language.tag, plan.source)]
             notice = notice_text(code, counts, relative_link(target.catalog, output))
             if notice and notice_template(code) is None:
                 warnings.append(Diagnostic(output, None, untranslated_notice(code)))
         return Decorations(header, "", notice, settings.language_switcher == "top")
 
     def switcher_targets(
-        self, plan: SourceDocument, published: Mapping[tuple[str, str], bool]
+        self, plan: SourceDocument, withheld: Mapping[str, Collection[str]]
     ) -> tuple[tuple[Language | None, str], ...]:
-        """The switcher's languages for one document: (language, file), English (None) first.
+        """The switcher's languages for one document: (language, file), English (None) first,
+        leaving out each language whose output of it is `withheld` (see `withheld`).
 
         The labels are the publish job's to look up (`jobs.switcher_entries`):
         CLDR's names cost a data file per language, which a run whose every
@@ -342,7 +359,7 @@ class _Combined:
         """
         entries: list[tuple[Language | None, str]] = [(None, plan.source_output or plan.source)]
         for target in plan.targets:
-            if published.get((target.language.tag, plan.source), True):
+            if plan.source not in withheld.get(target.language.tag, ()):
                 entries.append((target.language, target.output))
         return tuple(entries)
 
