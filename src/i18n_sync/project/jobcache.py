@@ -74,6 +74,8 @@ class JobCache:
     def __init__(self, file: Path, base: bytes, entries: _Entries, files: Mapping[str, bytes | None]) -> None:
         self.file = file
         self._base = base
+        # Every key starts with `base`: hashed once, each key goes on from a copy (`key`).
+        self._hashed_base = hashlib.sha256(base)
         self._entries = entries
         self._files = files
         self._digests: dict[str, str] = {}
@@ -102,7 +104,9 @@ class JobCache:
         dicts and strings the jobs take is complete and the same in every process.
         Not a pickle: that depends on which equal objects happen to be one object.
         """
-        return hashlib.sha256(self._base + repr(parts).encode("utf-8", "backslashreplace")).hexdigest()
+        digest = self._hashed_base.copy()
+        digest.update(repr(parts).encode("utf-8", "backslashreplace"))
+        return digest.hexdigest()
 
     def has(self, key: str) -> bool:
         """Whether an earlier run kept a result under `key` (not read: see `get`)."""
