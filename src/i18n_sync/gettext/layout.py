@@ -19,7 +19,15 @@ from itertools import pairwise
 
 from i18n_sync.gettext.linebreak import display_width
 from i18n_sync.gettext.po import Layout
-from i18n_sync.gettext.po_write import check_catalog, format_entry, format_po, header_entry, in_file_order
+from i18n_sync.gettext.po_write import (
+    check_catalog,
+    check_entries,
+    check_header,
+    format_entry,
+    format_po,
+    header_entry,
+    in_file_order,
+)
 from i18n_sync.model import Catalog, Message
 from i18n_sync.record import record
 
@@ -157,6 +165,8 @@ def write_po(
     path: str | None = None,
 ) -> Written:
     """`update_po`, with where each entry is in the text, so that messages can name its line."""
+    if previous is None:
+        return _new_file(catalog, width, path)
     check_catalog(catalog, path)
     old, layout = previous if previous is not None else (Catalog((), ()), Layout((), (0, 0), ()))
     widths: list[int] = [width] if width > 0 or previous is None else []
@@ -187,3 +197,33 @@ def write_po(
         if span[1] > span[0]:
             parts += ["\n\n", _entry_text(layout, span)]
     return Written("".join(parts) + "\n", lines)
+
+
+# The entries of the last new catalogue `_new_file` wrote, laid out: (width, messages, text,
+# each active entry's line counted from the header's last). Each document's catalogues in
+# every language start with the same entries under another header, one after the other
+# (a docs tree of 94 documents in 21 languages: 1,974 catalogues, 28,791 entries), and
+# laying them out and checking them was most of the cost of writing one.
+_last_new: tuple[int, tuple[Message, ...], str, tuple[tuple[tuple[str | None, str], int], ...]] | None = None
+
+
+def _new_file(catalog: Catalog, width: int, path: str | None) -> Written:
+    """`write_po` of a catalogue with no previous file: as `format_po` lays it out, with each
+    active entry's line; the entries laid out once for the catalogues that share them."""
+    global _last_new
+    messages = catalog.messages
+    last = _last_new
+    if last is None or last[0] != width or last[1] != messages:
+        check_entries(messages, path)  # before the header, as `check_catalog` checks them
+        parts, relative, line = [], [], 0
+        for message in in_file_order(catalog):
+            text = format_entry(message, width)
+            if not message.obsolete:
+                relative.append((message.key, line + 2))
+            parts += ["\n\n", text]
+            line += 2 + text.count("\n")
+        last = _last_new = (width, messages, "".join(parts), tuple(relative))
+    check_header(catalog, path)
+    head = format_entry(header_entry(catalog), width)
+    start = head.count("\n") + 1  # the header's last line
+    return Written(head + last[2] + "\n", {key: start + line for key, line in last[3]})

@@ -322,9 +322,19 @@ def _check_writable(message: Message, path: str | None) -> None:
 
 
 def _check_catalog(catalog: Catalog, path: str | None) -> None:
-    messages = catalog.messages
+    check_entries(catalog.messages, path)
+    check_header(catalog, path)
+
+
+def check_entries(messages: Sequence[Message], path: str | None) -> None:
+    """Raise `CatalogError` (naming `path`) for entries a PO file cannot hold (`check_catalog`'s
+    first half: the entries, then the header)."""
     if not plainly_unique(messages) or not _are_plainly_writable(messages):
         _check_messages(messages, path)  # something is wrong: find the first entry at fault
+
+
+def check_header(catalog: Catalog, path: str | None) -> None:
+    """Raise `CatalogError` (naming `path`) for a header field a PO file cannot hold."""
     # Every field at once (a first sync writes thousands of headers), then the first at fault.
     names = "".join([name for name, _ in catalog.header])
     fields = names + "".join([value for _, value in catalog.header])
