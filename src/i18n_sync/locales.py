@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
 
@@ -53,6 +54,14 @@ def native_name_of(tag: str) -> str:
     if found is None:
         found = _NATIVE_NAMES[tag] = _native_name(Locale.parse(tag, sep="-")) or tag
     return found
+
+
+def remember_native_names(found: Mapping[str, str]) -> None:
+    """Take the names `native_name_of` gave in another process (`project.pool.in_background`),
+    by tag, for this process and the workers it forks from now on."""
+    for tag, name in found.items():
+        if isinstance(tag, str) and isinstance(name, str):
+            _NATIVE_NAMES.setdefault(tag, name)
 
 
 def _native_name(locale: Locale) -> str:

@@ -27,7 +27,8 @@ from i18n_sync.project.config import Config, is_compact
 from i18n_sync.project.files import Folders, read_bytes
 from i18n_sync.project.inputs import find_compendia, listing_digest, read_paths
 from i18n_sync.project.jobcache import JobCache, keep_native_names, recalled_native_names
-from i18n_sync.project.jobs import parse_catalog, read_document, unnamed_languages, used_by
+from i18n_sync.project.jobs import parse_catalog, read_document, used_by
+from i18n_sync.project.names import unnamed_languages
 from i18n_sync.project.plan import (
     SourceDocument,
     Target,

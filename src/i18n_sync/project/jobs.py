@@ -39,7 +39,7 @@ from i18n_sync.project.ownership import is_owned
 from i18n_sync.project.plan import SourceDocument, Target
 from i18n_sync.project.staging import Staged, Staging
 from i18n_sync.record import record
-from i18n_sync.render.decorate import Decorations, switcher_line
+from i18n_sync.render.decorate import Decorations, shows_switcher, switcher_line
 from i18n_sync.render.publish import Prepared, publish
 from i18n_sync.render.splice import Accepted, accept_translations
 
@@ -396,7 +396,7 @@ def render_output(context: RunContext, job: PublishJob) -> Rendered:
     """Render one output, with its language switcher."""
     item = job.prepared
     decorations = job.decorations
-    if job.switcher:
+    if job.switcher and shows_switcher(item.doc, decorations):
         entries = switcher_entries(context.config.settings, job.switcher, item.output, context.native_names)
         line = switcher_line(entries)
         decorations = replace(decorations, switcher=line)
@@ -461,26 +461,6 @@ def switcher_entries(
         (label, None if path == output else link)
         for label, path, link in zip(labels, paths, links, strict=True)
     ]
-
-
-def unnamed_languages(config: Config) -> list[str]:
-    """The tags of the languages the configuration gives no name: each shown by its own name."""
-    given = dict(config.settings.language_names)  # as `_labels` reads them
-    return [language.tag for language in config.languages if not given.get(language.tag)]
-
-
-def learn_language_names(config: Config, known: Collection[str] = ()) -> list[str]:
-    """Look up, in this process, the name each language has for itself that a switcher shows,
-    but those `known` (tags) already; return the tags looked up.
-
-    CLDR's names come with each language's whole data: some 6 ms a language (21
-    languages: 120 ms). Looked up before the render stage forks its workers, they are
-    inherited, where each worker would look every one up itself.
-    """
-    tags = [tag for tag in unnamed_languages(config) if tag not in known]
-    for tag in tags:
-        native_name_of(tag)
-    return tags
 
 
 # Every output of a document, and every document with the same languages, has the same labels:

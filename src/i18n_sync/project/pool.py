@@ -14,10 +14,12 @@ import gc
 import math
 import multiprocessing
 import os
+import pickle
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, suppress
+from multiprocessing.connection import Connection
 from typing import Generic, TypeVar
 
 from i18n_sync.errors import UsageError
@@ -236,6 +238,68 @@ def map_jobs(
             raise
     _EXITING.leave(executor)
     return collected
+
+
+class Background(Generic[R]):
+    """A function running in a process of its own (`in_background`), and its result once done."""
+
+    def __init__(self, process: multiprocessing.process.BaseProcess, reader: Connection) -> None:
+        self._process = process
+        self._reader = reader
+
+    def result(self) -> R | None:
+        """Wait for the function's result: None when it failed, or its process died."""
+        try:
+            found: R | None = self._reader.recv()
+        except (EOFError, OSError, pickle.UnpicklingError):  # it ended without a word
+            found = None
+        self.stop()
+        return found
+
+    def stop(self) -> None:
+        """End the process, done or not (its result is not wanted). Safe to call twice."""
+        if self._reader.closed:
+            return
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        self._reader.close()
+
+    def __enter__(self) -> Background[R]:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self.stop()
+
+
+def in_background(function: Callable[[], R]) -> Background[R] | None:
+    """Start `function` in a forked process, for this one to take its result later (a small
+    one: it comes pickled); None where there is no ``fork`` (run it here then).
+
+    For work that would wait for a core this process keeps busy: the run's
+    planning leaves the second core idle, and a lookup done there instead of
+    beside the workers costs the run nothing.
+    """
+    if _context() is None:
+        return None
+    context = multiprocessing.get_context("fork")
+    _EXITING.join()  # as before a pool: no thread of an earlier one may hold a lock at the fork
+    reader, writer = context.Pipe(duplex=False)
+    process = context.Process(target=_send_result, args=(function, writer), daemon=True)
+    with _frozen():
+        process.start()
+    writer.close()
+    return Background(process, reader)
+
+
+def _send_result(function: Callable[[], object], writer: Connection) -> None:
+    """In the background process: send `function`'s result; nothing when it fails (the
+    parent reads the end of the pipe, and does the work itself)."""
+    try:
+        found = function()
+    except Exception:  # any failure: the parent meets it again, doing the work itself
+        return
+    writer.send(found)
 
 
 class _Exiting(threading.local):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
 
@@ -30,7 +30,6 @@ from i18n_sync.project.config import Config
 from i18n_sync.project.inputs import find_compendia, listing_digest, needed_languages, read_paths
 from i18n_sync.project.jobcache import (
     JobCache,
-    keep_native_names,
     map_cached,
     memory_stage,
     publish_stage,
@@ -44,11 +43,9 @@ from i18n_sync.project.jobs import (
     RunContext,
     SourceResult,
     TemplateResult,
-    learn_language_names,
     prepared_for,
     publish_and_stage,
     publish_output,
-    unnamed_languages,
 )
 from i18n_sync.project.memory import (
     catalogue_suggestions,
@@ -56,6 +53,7 @@ from i18n_sync.project.memory import (
     memory_catalogues,
 )
 from i18n_sync.project.merging import Stages, extract_and_merge
+from i18n_sync.project.names import names_ahead, names_meanwhile, unnamed_languages
 from i18n_sync.project.ownership import manifest_change, read_manifest, refusal
 from i18n_sync.project.plan import (
     SourceDocument,
@@ -66,7 +64,7 @@ from i18n_sync.project.plan import (
     plan_documents,
     source_candidates,
 )
-from i18n_sync.project.pool import worker_count
+from i18n_sync.project.pool import Background, worker_count
 from i18n_sync.project.staging import Staging
 from i18n_sync.record import record
 from i18n_sync.render.decorate import Decorations, generated_header, notice_template, notice_text
@@ -448,34 +446,38 @@ def run(
         quick.keep_plan()
         return remembered
     needed = needed_languages(config, languages)
-    documents = plan_documents(config, find_sources(config, candidates), needed)
-    memo = None
-    if seeds is None:
-        paths = sorted({*read_paths(config, documents, steps, compendia, needed), *candidates})
-        memo = memo_over(quick, config, memo_steps, paths, environ, listing or b"", kind)
-        remembered = None if memo is quick else _recalled(memo)
-        if memo is not None and remembered is not None:
-            memo.keep_plan(checked_paths(documents, needed))  # the next run need not plan
-            return remembered
-    # Why the cache is off, asked only when it is: the same look at its folder as `open_memo`.
-    warning = cache_warning(config, environ) if memo is None and seeds is None else None
-    cache = memo.jobs(config) if memo is not None else None
-    files = memo.snapshot if memo is not None else {}
-    combined = execute(
-        config,
-        steps,
-        environ,
-        workers,
-        documents,
-        languages,
-        progress,
-        force,
-        cache,
-        seeds or {},
-        staging,
-        files,
-        date,
-    )
+    # The switchers' language names, looked up on the core the planning leaves idle.
+    looking = names_meanwhile(config, steps, workers)
+    with looking or nullcontext():
+        documents = plan_documents(config, find_sources(config, candidates), needed)
+        memo = None
+        if seeds is None:
+            paths = sorted({*read_paths(config, documents, steps, compendia, needed), *candidates})
+            memo = memo_over(quick, config, memo_steps, paths, environ, listing or b"", kind)
+            remembered = None if memo is quick else _recalled(memo)
+            if memo is not None and remembered is not None:
+                memo.keep_plan(checked_paths(documents, needed))  # the next run need not plan
+                return remembered
+        # Why the cache is off, asked only when it is: the same look at its folder as `open_memo`.
+        warning = cache_warning(config, environ) if memo is None and seeds is None else None
+        cache = memo.jobs(config) if memo is not None else None
+        files = memo.snapshot if memo is not None else {}
+        combined = execute(
+            config,
+            steps,
+            environ,
+            workers,
+            documents,
+            languages,
+            progress,
+            force,
+            cache,
+            seeds or {},
+            staging,
+            files,
+            date,
+            looking=looking,
+        )
     report = combined.result()
     if warning is not None:
         report = replace(report, diagnostics=(warning, *report.diagnostics))
@@ -543,14 +545,16 @@ def execute(
     files: Mapping[str, bytes | None] | None = None,
     date: str | None = None,
     needed: Collection[str] | None = None,
+    looking: Background[dict[str, str]] | None = None,
 ) -> _Combined:
     """The run's jobs, combined: `run` without its memo (for `status`, which wants every record).
 
     `cache`, `seeds`, `staging` and `files` are `run`'s; see there. `date` is the
     templates' creation date (default: `creation_date` of `environ`). `needed` is the
     languages merged (default: `needed_languages`, which adds to `languages` those whose
-    figures a rendering needs). Python's cycle collector is paused meanwhile
-    (`_collector_paused`).
+    figures a rendering needs). `looking` is looking up the languages' names for the
+    switchers in a process of its own (`names.names_meanwhile`). Python's cycle collector is
+    paused meanwhile (`_collector_paused`).
     """
     if documents is None:
         documents = plan_documents(config, find_sources(config))
@@ -570,11 +574,11 @@ def execute(
     policy = check_policy(config)
     date = creation_date(environ) if date is None else date
     # The languages' names an earlier run looked up: the run's own, for its switchers.
-    names = (
-        {}
-        if cache is None or "render" not in steps
-        else recalled_native_names(cache, unnamed_languages(config))
-    )
+    switched = "render" in steps and config.settings.language_switcher != "off"
+    names = {} if cache is None or not switched else recalled_native_names(cache, unnamed_languages(config))
+    if looking is not None and (not switched or all(tag in names for tag in unnamed_languages(config))):
+        looking.stop()  # nothing left to name
+        looking = None
     context = RunContext(
         config,
         frozenset(steps),
@@ -592,7 +596,7 @@ def execute(
     told = _stage(progress)
     staged = chosen if staging is not None else ()  # not a language merged only for its figures
     # The render stage's workers, forked later, inherit what this process looks up meanwhile.
-    ahead = partial(_names_ahead, config, cache, names) if "render" in steps else None
+    ahead = partial(names_ahead, config, cache, names, looking) if switched else None
     stages = Stages(context, cache, workers, needed, staged, staging, told, combined.add_document, ahead)
     jobs, keys = extract_and_merge(stages, documents)
     # What each document's rendering in each language is made from, for the job cache.
@@ -603,14 +607,6 @@ def execute(
     if "render" in steps:
         combined.publish_all(context, documents, workers, told("render"))
     return combined
-
-
-def _names_ahead(config: Config, cache: JobCache | None, known: Collection[str]) -> None:
-    """Look up the languages' names for themselves that the job cache did not have (`known`:
-    those it had), while the first workers run, and keep them there for the next run."""
-    looked = learn_language_names(config, known)
-    if cache is not None:
-        keep_native_names(cache, looked)
 
 
 def _stage(progress: Progress | None) -> Callable[[str], Callable[[int, int], None] | None]:

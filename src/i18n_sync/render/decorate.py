@@ -101,6 +101,12 @@ def _marker_line(doc: Document) -> int | None:
     return None
 
 
+def shows_switcher(doc: Document, decorations: Decorations) -> bool:
+    """Whether `insertions` puts a language switcher in `doc`: on top, or at its marker line.
+    (Without, a renderer need not make one: most documents of a docs tree have no marker.)"""
+    return decorations.switcher_at_top or _marker_line(doc) is not None
+
+
 def insertions(doc: Document, decorations: Decorations) -> tuple[Insertion, ...]:
     """Where each decoration goes in `doc`, as whole lines, each block followed by a blank line.
 

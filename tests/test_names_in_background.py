@@ -1,0 +1,251 @@
+"""The switchers' language names are looked up by a process of their own while the run plans
+(`names.names_meanwhile`, `pool.in_background`), and no switcher is made where none is shown.
+
+Every test starts, and ends, with no name known in this process, as a new process would.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import invoke
+from i18n_sync import locales
+from i18n_sync.markdown.document import load_document
+from i18n_sync.project import jobs, pool, sync
+from i18n_sync.project import names as naming
+from i18n_sync.project.cache import CACHE_VARIABLE
+from i18n_sync.project.config import load_config
+from i18n_sync.project.sync import run
+from i18n_sync.render.decorate import Decorations, shows_switcher
+
+LANGUAGES = ("tr", "zh-CN", "de", "ja", "uk")
+
+needs_fork = pytest.mark.skipif(
+    "fork" not in __import__("multiprocessing").get_all_start_methods(),
+    reason="no fork: no process of its own",
+)
+
+
+@pytest.fixture(autouse=True)
+def no_name_known(monkeypatch: pytest.MonkeyPatch) -> object:
+    monkeypatch.setattr(locales, "_NATIVE_NAMES", {})
+    monkeypatch.setenv(CACHE_VARIABLE, "off")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
+    jobs._labels.cache_clear()
+    yield
+    jobs._labels.cache_clear()
+
+
+def project(root: Path, languages: tuple[str, ...] = LANGUAGES, switcher: str = "marker") -> Path:
+    quoted = ", ".join(f'"{tag}"' for tag in languages)
+    (root / "i18n-sync.toml").write_text(
+        f'languages = [{quoted}]\nsources = ["docs/*.md"]\nsource_root = "docs"\n'
+        'template = "locales/{path}.pot"\ncatalog = "locales/{locale}/{path}.po"\n'
+        f'output = "site/{{lang}}/{{path}}.md"\nsource_output = ""\nlanguage_switcher = "{switcher}"\n',
+        encoding="utf-8",
+    )
+    (root / "docs").mkdir()
+    for number in range(10):
+        marker = "<!-- i18n-sync:languages -->\n\n" if number == 0 else ""
+        (root / "docs" / f"page{number}.md").write_text(
+            f"# Page {number}\n\n{marker}Text of page {number}.\n", encoding="utf-8"
+        )
+    return root
+
+
+def looked_up_here(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, str]]:
+    """(process, tag) of each name CLDR is asked for from now on, in this process."""
+    asked: list[tuple[int, str]] = []
+    real = locales._native_name
+
+    def native_name(locale: object) -> str:
+        asked.append((os.getpid(), str(locale)))
+        return real(locale)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(locales, "_native_name", native_name)
+    return asked
+
+
+def names_here() -> dict[str, str]:
+    """Each language's name as this process looks it up (CLDR's, through Babel), anew."""
+    kept = dict(locales._NATIVE_NAMES)
+    locales._NATIVE_NAMES.clear()
+    try:
+        return {tag: locales.native_name_of(tag) for tag in LANGUAGES}
+    finally:
+        locales._NATIVE_NAMES.clear()
+        locales._NATIVE_NAMES.update(kept)
+
+
+def switcher_of(report: sync.RunReport, path: str) -> str:
+    text = dict((c.path, c.content) for c in report.changes)[path].decode()
+    return next(line for line in text.splitlines() if "**" in line and "|" in line)
+
+
+@needs_fork
+def test_the_names_come_from_a_process_of_their_own_while_the_run_plans(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked = looked_up_here(monkeypatch)
+    started: list[object] = []
+    real = pool.in_background
+
+    def spied(function: object) -> object:
+        started.append(function)
+        return real(function)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(naming, "in_background", spied)
+    report = run(load_config(project(tmp_path)), workers=2)
+    assert len(started) == 1
+    assert asked == []  # none in this process: every name came from the other one
+    names = names_here()
+    assert names == locales._NATIVE_NAMES
+    links = [
+        f"**{names['tr']}**" if tag == "tr" else f"[{names[tag]}](../{tag}/page0.md)" for tag in LANGUAGES
+    ]
+    assert switcher_of(report, "site/tr/page0.md") == " | ".join(["[English](../../docs/page0.md)", *links])
+
+
+@needs_fork
+def test_the_run_is_the_same_with_the_names_looked_up_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project(tmp_path)
+    config = load_config(root)
+    with_helper = run(config, workers=2)
+    monkeypatch.setattr(locales, "_NATIVE_NAMES", {})
+    jobs._labels.cache_clear()
+    asked = looked_up_here(monkeypatch)
+    alone = run(config, workers=1)  # one core: no process of its own, the run looks them up
+    assert len(asked) == len(LANGUAGES)  # each once, in this process
+    assert [(c.path, c.content) for c in alone.changes] == [(c.path, c.content) for c in with_helper.changes]
+
+
+@needs_fork
+def test_a_failing_lookup_there_is_done_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(tags: object) -> dict[str, str]:
+        raise RuntimeError("CLDR's data is gone")
+
+    monkeypatch.setattr(naming, "_native_names", broken)  # the forked process runs it too
+    asked = looked_up_here(monkeypatch)
+    report = run(load_config(project(tmp_path)), workers=2)
+    assert len(asked) == len(LANGUAGES)  # each once, in this process
+    assert f"**{names_here()['ja']}**" in switcher_of(report, "site/ja/page0.md")
+
+
+@needs_fork
+def test_a_lookup_that_dies_is_done_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(naming, "_native_names", lambda tags: os._exit(3))
+    report = run(load_config(project(tmp_path)), workers=2)
+    assert f"**{names_here()['uk']}**" in switcher_of(report, "site/uk/page0.md")
+
+
+def test_few_languages_or_no_switcher_start_no_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(function: object) -> None:
+        raise AssertionError("no process of its own was wanted")
+
+    monkeypatch.setattr(naming, "in_background", refused)
+    few = tmp_path / "few"
+    few.mkdir()
+    run(load_config(project(few, ("tr", "de"))), workers=2)
+    off = tmp_path / "off"
+    off.mkdir()
+    asked = looked_up_here(monkeypatch)
+    report = run(load_config(project(off, switcher="off")), workers=2)
+    assert asked == []  # no switcher: no name is looked up at all
+    assert "**" not in dict((c.path, c.content) for c in report.changes)["site/tr/page0.md"].decode()
+
+
+@needs_fork
+def test_a_run_the_memo_answers_stops_the_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path / "cache"))
+    monkeypatch.setenv("I18N_SYNC_JOBS", "2")
+    root = tmp_path / "project"
+    root.mkdir()
+    project(root)
+    assert invoke(root, "sync").exit_code == 0  # writes every file
+    assert invoke(root, "sync").exit_code == 0  # finds nothing to do: remembered
+    stopped: list[pool.Background[object]] = []
+    real = pool.Background.stop
+
+    def stop(self: pool.Background[object]) -> None:
+        stopped.append(self)
+        real(self)
+
+    monkeypatch.setattr(pool.Background, "stop", stop)
+    for plan in (tmp_path / "cache").glob("plan-*"):  # no plan kept: planned again, then the memo answers
+        plan.unlink()
+    executed: list[object] = []
+    monkeypatch.setattr(sync, "execute", lambda *args, **kwargs: executed.append(args))
+    run(load_config(root), workers=2)
+    assert executed == []
+    assert stopped and not stopped[0]._process.is_alive()
+
+
+# --- pool.in_background ----------------------------------------------------------------------
+
+
+@needs_fork
+def test_a_function_in_the_background_gives_its_result() -> None:
+    with pool.in_background(lambda: {"tr": "Türkçe"}) as started:  # type: ignore[union-attr]
+        assert started.result() == {"tr": "Türkçe"}
+    started.stop()  # twice: nothing more to do
+
+
+@needs_fork
+def test_a_failing_or_dying_function_gives_none() -> None:
+    def fails() -> None:
+        raise ValueError("no")
+
+    assert pool.in_background(fails).result() is None  # type: ignore[union-attr]
+    assert pool.in_background(lambda: os._exit(1)).result() is None  # type: ignore[union-attr]
+
+
+@needs_fork
+def test_stopping_ends_a_process_still_at_work() -> None:
+    started = pool.in_background(lambda: time.sleep(60))
+    assert started is not None
+    begun = time.monotonic()
+    started.stop()
+    assert time.monotonic() - begun < 10
+    assert not started._process.is_alive()
+
+
+def test_without_fork_nothing_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pool, "_context", lambda: None)
+    assert pool.in_background(lambda: 1) is None
+
+
+# --- no switcher made where none is shown ------------------------------------------------------
+
+
+def test_a_switcher_is_made_only_where_it_is_shown() -> None:
+    plain = load_document("# Title\n\nText.\n", "plain.md")
+    marked = load_document("# Title\n\n<!-- i18n-sync:languages -->\n\nText.\n", "marked.md")
+    assert not shows_switcher(plain, Decorations())
+    assert shows_switcher(plain, Decorations(switcher_at_top=True))
+    assert shows_switcher(marked, Decorations())
+
+
+def test_an_output_without_a_marker_asks_for_no_label(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[str] = []
+    real = jobs.switcher_entries
+
+    def entries(settings: object, targets: object, output: str, known: object = ()) -> object:
+        made.append(output)
+        return real(settings, targets, output, known)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jobs, "switcher_entries", entries)
+    report = run(load_config(project(tmp_path)), workers=1)
+    assert sorted(made) == sorted(f"site/{tag}/page0.md" for tag in LANGUAGES)  # the page with the marker
+    outputs = dict((c.path, c.content.decode()) for c in report.changes)
+    assert "**Deutsch**" in outputs["site/de/page0.md"]
+    assert "Deutsch" not in outputs["site/de/page1.md"]
