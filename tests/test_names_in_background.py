@@ -217,6 +217,16 @@ def test_stopping_ends_a_process_still_at_work() -> None:
     assert not started._process.is_alive()
 
 
+@needs_fork
+def test_a_process_that_hangs_is_not_waited_for_long() -> None:
+    started = pool.in_background(lambda: time.sleep(60))
+    assert started is not None
+    begun = time.monotonic()
+    assert started.result(patience=0.2) is None
+    assert time.monotonic() - begun < 10
+    assert not started._process.is_alive()
+
+
 def test_without_fork_nothing_starts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pool, "_context", lambda: None)
     assert pool.in_background(lambda: 1) is None

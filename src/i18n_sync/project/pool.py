@@ -240,6 +240,11 @@ def map_jobs(
     return collected
 
 
+# How long `Background.result` waits: the work it is for takes a fraction of a second, and a
+# process that hangs (forked while another thread held a lock it needs) must not hang the run.
+_PATIENCE = 30.0
+
+
 class Background(Generic[R]):
     """A function running in a process of its own (`in_background`), and its result once done."""
 
@@ -247,10 +252,11 @@ class Background(Generic[R]):
         self._process = process
         self._reader = reader
 
-    def result(self) -> R | None:
-        """Wait for the function's result: None when it failed, or its process died."""
+    def result(self, patience: float = _PATIENCE) -> R | None:
+        """Wait for the function's result, `patience` seconds at most: None when it failed,
+        its process died, or it is still at work then (it is stopped)."""
         try:
-            found: R | None = self._reader.recv()
+            found: R | None = self._reader.recv() if self._reader.poll(patience) else None
         except (EOFError, OSError, pickle.UnpicklingError):  # it ended without a word
             found = None
         self.stop()
