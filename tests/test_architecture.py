@@ -76,7 +76,7 @@ LAYERS = [
     {"project.memory"},
     {"project.jobs"},
     {"project.jobcache", "project.inputs"},
-    {"project.merging", "project.cache"},
+    {"project.merging", "project.cache", "project.names"},
     {"project.sync", "project.adopt"},
     {"project.inspect"},
     {"importing.importer", "reports.review", "project.relayout"},

@@ -6,13 +6,15 @@ Every test starts, and ends, with no name known in this process, as a new proces
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
 
-from helpers import invoke
+from helpers import invoke, square
 from i18n_sync import locales
 from i18n_sync.markdown.document import load_document
 from i18n_sync.project import jobs, pool, sync
@@ -25,7 +27,7 @@ from i18n_sync.render.decorate import Decorations, shows_switcher
 LANGUAGES = ("tr", "zh-CN", "de", "ja", "uk")
 
 needs_fork = pytest.mark.skipif(
-    "fork" not in __import__("multiprocessing").get_all_start_methods(),
+    "fork" not in multiprocessing.get_all_start_methods(),
     reason="no fork: no process of its own",
 )
 
@@ -225,6 +227,27 @@ def test_a_process_that_hangs_is_not_waited_for_long() -> None:
     assert started.result(patience=0.2) is None
     assert time.monotonic() - begun < 10
     assert not started._process.is_alive()
+
+
+def _in_a_daemon(writer: Connection) -> None:
+    squares = pool.map_jobs(square, list(range(20)), 2)
+    writer.send((pool.forks(2, 100), squares, pool.in_background(lambda: 1)))
+
+
+@needs_fork
+def test_a_daemonic_process_runs_its_jobs_itself() -> None:
+    """A daemonic process (a worker of a program's own `multiprocessing.Pool`) may not have
+    children: its jobs run in it, and nothing starts in the background."""
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    process = context.Process(target=_in_a_daemon, args=(writer,), daemon=True)
+    process.start()
+    writer.close()
+    try:
+        assert reader.poll(60)
+        assert reader.recv() == (False, [n * n for n in range(20)], None)
+    finally:
+        process.join(10)
 
 
 def test_without_fork_nothing_starts(monkeypatch: pytest.MonkeyPatch) -> None:

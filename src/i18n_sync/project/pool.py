@@ -15,6 +15,7 @@ import math
 import multiprocessing
 import os
 import pickle
+import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -191,6 +192,10 @@ def forks(workers: int, jobs: int) -> bool:
 def _context() -> multiprocessing.context.BaseContext | None:
     # fork shares the parent's memory; elsewhere (Windows, macOS) each worker
     # would import the package and unpickle the inputs, and the loop is as fast.
+    # A daemonic process (a worker of a program's own `multiprocessing.Pool`) may not
+    # have children: the jobs run in it.
+    if multiprocessing.current_process().daemon:
+        return None
     if "fork" in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("fork")
     return None
@@ -292,15 +297,22 @@ def in_background(function: Callable[[], R]) -> Background[R] | None:
     _EXITING.join()  # as before a pool: no thread of an earlier one may hold a lock at the fork
     reader, writer = context.Pipe(duplex=False)
     process = context.Process(target=_send_result, args=(function, writer), daemon=True)
-    with _frozen():
-        process.start()
-    writer.close()
+    try:
+        with _frozen():
+            process.start()
+    except OSError:  # the system refused the fork (its limit of processes, of memory)
+        reader.close()
+        return None
+    finally:
+        writer.close()
     return Background(process, reader)
 
 
 def _send_result(function: Callable[[], object], writer: Connection) -> None:
     """In the background process: send `function`'s result; nothing when it fails (the
-    parent reads the end of the pipe, and does the work itself)."""
+    parent reads the end of the pipe, and does the work itself). ^C is the parent's to
+    meet: it stops this process (`Background.stop`), which has nothing to say."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         found = function()
     except Exception:  # any failure: the parent meets it again, doing the work itself
