@@ -168,8 +168,8 @@ def write_po(
     if previous is None:
         return _new_file(catalog, width, path)
     check_catalog(catalog, path)
-    old, layout = previous if previous is not None else (Catalog((), ()), Layout((), (0, 0), ()))
-    widths: list[int] = [width] if width > 0 or previous is None else []
+    old, layout = previous
+    widths: list[int] = [width] if width > 0 else []
 
     def lay_out(message: Message) -> str:
         if not widths:  # the file's width, found when the first entry needs it
@@ -178,7 +178,7 @@ def write_po(
 
     old_entries = _keyed(old, layout)
     header = header_entry(catalog)
-    same_header = previous is not None and header == header_entry(old)
+    same_header = header == header_entry(old)
     parts = [_entry_text(layout, layout.header) if same_header else lay_out(header)]
     line = parts[0].count("\n") + 1
     lines: dict[tuple[str | None, str], int] = {}

@@ -314,10 +314,9 @@ def _send_result(function: Callable[[], object], writer: Connection) -> None:
     meet: it stops this process (`Background.stop`), which has nothing to say."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        found = function()
-    except Exception:  # any failure: the parent meets it again, doing the work itself
+        writer.send(function())
+    except Exception:  # any failure, its result's pickling too: the parent does the work itself
         return
-    writer.send(found)
 
 
 class _Exiting(threading.local):
