@@ -266,9 +266,8 @@ def test_a_switcher_is_made_only_where_it_is_shown() -> None:
     assert shows_switcher(marked, Decorations())
 
 
-def test_an_output_without_a_marker_asks_for_no_label(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def switchers_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The output of each switcher a renderer makes from now on (`jobs.switcher_entries`)."""
     made: list[str] = []
     real = jobs.switcher_entries
 
@@ -277,6 +276,13 @@ def test_an_output_without_a_marker_asks_for_no_label(
         return real(settings, targets, output, known)  # type: ignore[arg-type]
 
     monkeypatch.setattr(jobs, "switcher_entries", entries)
+    return made
+
+
+def test_an_output_without_a_marker_asks_for_no_label(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = switchers_made(monkeypatch)
     report = run(load_config(project(tmp_path)), workers=1)
     assert sorted(made) == sorted(f"site/{tag}/page0.md" for tag in LANGUAGES)  # the page with the marker
     outputs = dict((c.path, c.content.decode()) for c in report.changes)

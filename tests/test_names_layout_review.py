@@ -32,7 +32,6 @@ from i18n_sync.errors import CatalogError
 from i18n_sync.gettext import layout
 from i18n_sync.gettext.layout import write_po
 from i18n_sync.gettext.po import format_po, parse_po
-from i18n_sync.gettext.po_write import check_catalog, format_entry, header_entry, in_file_order
 from i18n_sync.model import Catalog, Message
 from i18n_sync.project import jobs, pool, sync
 from i18n_sync.project import names as naming
@@ -40,6 +39,8 @@ from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.config import load_config
 from i18n_sync.project.jobcache import JobCache
 from i18n_sync.project.sync import RunReport, run
+from test_names_in_background import looked_up_here, switchers_made
+from test_new_catalogue_entries import long_way
 
 HAS_FORK = "fork" in multiprocessing.get_all_start_methods()
 needs_fork = pytest.mark.skipif(not HAS_FORK, reason="no fork start method: no process of its own")
@@ -241,17 +242,7 @@ def test_defect_the_new_module_has_a_layer_and_its_imports_run_one_way() -> None
 # --- probes: the names' process ------------------------------------------------------------------
 
 
-def lookups_here(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, str]]:
-    """(process, tag) of each name CLDR is asked for from now on (in this process's memory)."""
-    asked: list[tuple[int, str]] = []
-    real = locales._native_name
-
-    def spied(locale: object) -> str:
-        asked.append((os.getpid(), str(locale)))
-        return real(locale)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(locales, "_native_name", spied)
-    return asked
+lookups_here = looked_up_here  # (process, tag) of each name CLDR is asked for, in this process
 
 
 def spy_backgrounds(monkeypatch: pytest.MonkeyPatch) -> list[pool.Background[object]]:
@@ -419,14 +410,7 @@ def test_a_marker_without_its_line_ending_gets_no_switcher_and_no_label(
     (root / "docs" / "page2.md").write_text(
         "# Two\n\n   <!-- i18n-sync:languages -->  \nText two.\n", encoding="utf-8"
     )
-    made: list[str] = []
-    real = jobs.switcher_entries
-
-    def entries(settings: object, targets: object, output: str, known: object = ()) -> object:
-        made.append(output)
-        return real(settings, targets, output, known)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(jobs, "switcher_entries", entries)
+    made = switchers_made(monkeypatch)
     report = run(load_config(root), workers=1)
     assert sorted(made) == sorted(f"site/{tag}/page{n}.md" for tag in ("tr", "de") for n in (0, 2))
     assert text_of(report, "site/de/page1.md").endswith("<!-- i18n-sync:languages -->")
@@ -516,18 +500,8 @@ def test_a_language_threshold_of_zero_under_a_global_one_withholds_nothing(tmp_p
 
 def written_before(catalog: Catalog, width: int, path: str | None) -> tuple[str, dict[object, int]]:
     """`write_po(catalog, None, width, path)` as d15d45d wrote it (text, lines)."""
-    check_catalog(catalog, path)
-    parts = [format_entry(header_entry(catalog), width)]
-    line = parts[0].count("\n") + 1
-    lines = {}
-    for message in in_file_order(catalog):
-        text = format_entry(message, width)
-        line += 2
-        if not message.obsolete:
-            lines[message.key] = line
-        parts += ["\n\n", text]
-        line += text.count("\n")
-    return "".join(parts) + "\n", lines
+    written = long_way(catalog, width, path)
+    return written.text, dict(written.lines)
 
 
 PIECES = ("a", "b", " ", "\n", "\t", "é", "漢", '"', "\\", "x" * 31, "{1}", "%s", "\u200b", "word ", "  ")
