@@ -4,7 +4,8 @@ switchers' language names looked up by a process of their own (`names.names_mean
 publish thresholds (`sync._Combined.withheld`) and the job cache's keys (`JobCache.key`).
 
 The tests named ``test_defect_*`` fail on 301a591; a comment in each says what is wrong. The
-others are probes that held there. Every test starts, and ends, with no language name known and
+others are probes that held there. (The third defect, `project.names` without a layer, is
+`tests/test_architecture.py`'s to catch.) Every test starts, and ends, with no language name known and
 no new catalogue laid out in this process (`locales._NATIVE_NAMES`, `jobs._labels`,
 `layout._last_new`), and runs with the run cache off unless it says otherwise.
 """
@@ -203,40 +204,6 @@ def test_defect_a_fork_that_fails_does_not_fail_the_run(
     report = run(config, workers=2)
     assert changes_of(report) == changes_of(alone)
     assert switcher_line(text_of(report, "site/tr/page0.md")) == switcher_line_expected("tr", "page0.md")
-
-
-# --- defect: the new module has no place in the package's layers -------------------------------
-
-
-CHANGED = (
-    "project.names",
-    "project.pool",
-    "project.sync",
-    "project.jobs",
-    "project.inspect",
-    "project.jobcache",
-    "gettext.layout",
-    "gettext.po_write",
-    "render.decorate",
-    "locales",
-)
-
-
-def test_defect_the_new_module_has_a_layer_and_its_imports_run_one_way() -> None:
-    """DEFECT: `project/names.py` is new, but `tests/test_architecture.py`'s LAYERS does not
-    place it, so that file's `test_imports_run_one_way` fails on 301a591 with "module
-    'project.names' has no layer in test_architecture.LAYERS; add it" (the commit that made
-    it did not run or update it). Here the same check, on the modules the changes touched.
-    (It fits between ``project.jobcache`` and ``project.sync``/``project.inspect``.)"""
-    import test_architecture as architecture
-
-    for path in architecture.modules():
-        here = architecture.name_of(path)
-        if here not in CHANGED:
-            continue
-        local, _ = architecture.imports_of(path)
-        for module in local:
-            assert architecture.layer_of(module) < architecture.layer_of(here), (here, module)
 
 
 # --- probes: the names' process ------------------------------------------------------------------

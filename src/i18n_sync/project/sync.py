@@ -311,8 +311,7 @@ class _Combined:
         """Each language's documents whose output is not complete enough to write (by source);
         a language with none, as every language without a publish threshold, is left out."""
         settings = self.config.settings
-        tags = [language.tag for language in self.config.languages]
-        thresholds = {tag: settings.publish_threshold_for(tag) for tag in tags}
+        thresholds = {lang.tag: settings.publish_threshold_for(lang.tag) for lang in self.config.languages}
         found: dict[str, set[str]] = {}
         if not any(thresholds.values()):
             return found
@@ -575,9 +574,10 @@ def execute(
     date = creation_date(environ) if date is None else date
     # The languages' names an earlier run looked up: the run's own, for its switchers.
     switched = "render" in steps and config.settings.language_switcher != "off"
-    names = {} if cache is None or not switched else recalled_native_names(cache, unnamed_languages(config))
-    if looking is not None and (not switched or all(tag in names for tag in unnamed_languages(config))):
-        looking.stop()  # nothing left to name
+    unnamed = unnamed_languages(config) if switched else []
+    names = {} if cache is None else recalled_native_names(cache, unnamed)
+    if looking is not None and all(tag in names for tag in unnamed):  # none to name, or all known
+        looking.stop()
         looking = None
     context = RunContext(
         config,
