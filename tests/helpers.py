@@ -92,6 +92,12 @@ def temps_in(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob(f"{TEMP_PREFIX}*") if p.name.endswith(TEMP_SUFFIX))
 
 
+def staged_whole(root: Path) -> list[Path]:
+    """The folders of the tool's own under `root` in which a run is writing a missing folder
+    whole (`staging`): its files are there, under their own names, until it is renamed."""
+    return [p for p in temps_in(root) if p.is_dir() and not p.is_symlink()]
+
+
 def patch_write_temp(monkeypatch: pytest.MonkeyPatch, fake: Callable[..., str]) -> None:
     """Put `fake` in place of `temps.write_temp` where a run calls it: the staging writing
     ahead, and `apply_changes` writing what was not staged."""

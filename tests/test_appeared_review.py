@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import before_renames, invoke, temps_in, without_rename_new
+from helpers import before_renames, invoke, staged_whole, temps_in, without_rename_new
 from i18n_sync.project import writing
 from test_scale import TR, make_docs
 
@@ -39,12 +39,19 @@ def test_a_catalogue_made_in_a_symlinked_folder_during_a_first_run_is_left(
 def test_a_fifo_made_at_a_catalogues_path_during_a_first_run_is_left(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, renaming: str
 ) -> None:
+    """The catalogues' folder is written whole: the FIFO made its folder, and nothing is
+    written in it (it was not there when the run looked)."""
     make_docs(tmp_path, count=12)
     target = tmp_path / "locales" / "tr" / "guide0.po"
-    before_renames(monkeypatch, lambda: os.mkfifo(target))
+
+    def fifo() -> None:
+        target.parent.mkdir(parents=True)
+        os.mkfifo(target)
+
+    before_renames(monkeypatch, fifo)
     outcome = invoke(tmp_path, "sync")
-    assert outcome.exit_code != 0 and "locales/tr/guide0.po" in outcome.output
-    assert target.is_fifo()
+    assert outcome.exit_code != 0 and "locales: was made while i18n-sync was running" in outcome.output
+    assert target.is_fifo() and os.listdir(target.parent) == ["guide0.po"]
     assert not temps_in(tmp_path)
 
 
@@ -75,9 +82,11 @@ def test_a_catalogue_path_that_cannot_be_looked_at_is_read_instead(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`lstat` refused (EACCES): the read decides, and finds nothing there, as the run did.
-    (Only where a new catalogue is looked at before its rename: in one step, there is no look.)"""
+    (Only where a new catalogue is looked at before its rename: in one step, there is no look;
+    and only in a folder that exists: a missing one is written whole.)"""
     without_rename_new(monkeypatch)
     make_docs(tmp_path, count=12)
+    (tmp_path / "locales" / "tr").mkdir(parents=True)
     target = os.path.join(os.path.realpath(tmp_path), "locales", "tr", "guide0.po")
     real = os.lstat
     asked: list[str] = []
@@ -97,10 +106,15 @@ def test_a_catalogue_path_that_cannot_be_looked_at_is_read_instead(
 def test_a_catalogue_folder_removed_during_a_first_run_is_an_error_not_a_crash(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, renaming: str
 ) -> None:
+    """Its folder is written whole (`staging`): the folder it is written in is removed."""
     make_docs(tmp_path, count=12)
-    folder = tmp_path / "locales" / "tr"
-    before_renames(monkeypatch, lambda: shutil.rmtree(folder))
+
+    def remove() -> None:
+        for twin in staged_whole(tmp_path):
+            shutil.rmtree(twin)
+
+    before_renames(monkeypatch, remove)
     outcome = invoke(tmp_path, "sync")
     assert outcome.exception is None or isinstance(outcome.exception, SystemExit), outcome.exception
     assert outcome.exit_code != 0
-    assert "locales/tr/" in outcome.output
+    assert "locales/" in outcome.output and "No such file or directory" in outcome.output

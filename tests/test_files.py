@@ -382,10 +382,10 @@ def fill_disk_in(monkeypatch: pytest.MonkeyPatch, full: str) -> None:
     """Make creating a temporary file fail (no space left) in folders whose path ends with `full`."""
     real_create = temps_module._create_temp
 
-    def create_temp(folder: str) -> tuple[int, str]:
+    def create_temp(folder: str, name: str | None = None) -> tuple[int, str]:
         if folder.endswith(full):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real_create(folder)
+        return real_create(folder, name)
 
     monkeypatch.setattr(temps_module, "_create_temp", create_temp)
 

@@ -191,6 +191,8 @@ def _disk_full_at(monkeypatch: pytest.MonkeyPatch, suffixes: tuple[str, ...]) ->
 
     from helpers import patch_write_temp
     from i18n_sync.project import temps
+    from i18n_sync.project.files import write_failure
+    from i18n_sync.project.staging import Staging
 
     real = temps.write_temp
 
@@ -199,7 +201,16 @@ def _disk_full_at(monkeypatch: pytest.MonkeyPatch, suffixes: tuple[str, ...]) ->
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(target, *args, **kwargs)
 
-    patch_write_temp(monkeypatch, failing)
+    patch_write_temp(monkeypatch, failing)  # a file beside its target
+    real_write = Staging._write
+
+    def staging_write(self, change, mode, watch=True):  # type: ignore[no-untyped-def]
+        # A file staged in a folder written whole is named by the folder it is written in.
+        if change.path.endswith(suffixes):
+            raise write_failure(change.path, OSError(errno.ENOSPC, "No space left on device"))
+        return real_write(self, change, mode, watch)
+
+    monkeypatch.setattr(Staging, "_write", staging_write)
 
 
 @WORKERS
@@ -336,10 +347,12 @@ def test_a_job_failing_in_the_one_pool_leaves_no_temporary_file_and_the_collecto
 def test_a_catalogue_made_by_hand_during_a_first_run_is_not_overwritten(
     tmp_path, monkeypatch, made, one_step
 ):
-    """A missing catalogue is renamed into place only where nothing stands: in one step
-    (`temps.rename_new`), or after one lstat (`_appeared`) where the system cannot. Anything
-    that appeared since the run looked is reported and left: a file, a folder, a symlink, even
-    one to a file of the repository that does not exist (a read would find nothing there)."""
+    """A missing catalogue is renamed into place only where nothing stands: here with its
+    folder, written whole (`staging`), in one step (`temps.rename_new`), or after one lstat
+    where the system cannot. Anything that appeared since the run looked is reported and
+    left: a file, a folder, a symlink, even one to a file of the repository that does not
+    exist (a read would find nothing there). Made there, it made the folder, in which
+    nothing is written then."""
     from i18n_sync.project import writing
 
     if not one_step:
@@ -362,7 +375,7 @@ def test_a_catalogue_made_by_hand_during_a_first_run_is_not_overwritten(
     monkeypatch.setattr(writing, "_flush", editor_first)
     outcome = invoke(root, "sync")
     assert outcome.exit_code != 0
-    assert "locales/tr/guide0.po" in outcome.output
+    assert "locales: was made while i18n-sync was running" in outcome.output
     if made == "file":
         assert target.read_text(encoding="utf-8") == "mine\n"
     elif made == "folder":

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import before_renames, invoke, linux_only, temps_in, without_rename_new
+from helpers import before_renames, invoke, linux_only, staged_whole, temps_in, without_rename_new
 from i18n_sync.model import FileChange
 from i18n_sync.project import temps
 from i18n_sync.project.cache import CACHE_VARIABLE
@@ -184,8 +184,10 @@ def test_a_temporary_file_gone_before_its_rename_says_the_same_both_ways(
             make_docs(root, count=6)
 
             def remove(root: Path = root) -> None:
-                for temp in temps_in(root / "locales" / "tr"):
-                    temp.unlink()
+                # Written whole (`staging`): the catalogues are in a folder of the tool's own.
+                for twin in staged_whole(root):
+                    for staged in (twin / "tr").glob("*.po"):
+                        staged.unlink()
 
             before_renames(patch, remove)
             outcome = invoke(root, "sync")
@@ -202,10 +204,9 @@ def test_a_temporary_file_gone_before_its_rename_says_the_same_both_ways(
 def test_a_catalogue_folder_swapped_for_a_symlink_out_of_the_repository_gets_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, renaming: str
 ) -> None:
-    """Passing check: after staging, before the renames, `locales/tr` (holding the staged
-    files) is moved aside and replaced by a symlink to an empty folder outside. Nothing is
-    written there; the error names a catalogue; no traceback. (The staged files moved aside
-    with the folder are not found again, by either way: see the report.)"""
+    """Passing check: after staging, before the renames, `locales/tr` (staged whole, in a
+    folder of the tool's own: `staging`) is made a symlink to an empty folder outside.
+    Nothing is written there; the error names the folder made meanwhile; no traceback."""
     root = tmp_path / "repo"
     root.mkdir()
     make_docs(root, count=6)
@@ -213,13 +214,13 @@ def test_a_catalogue_folder_swapped_for_a_symlink_out_of_the_repository_gets_not
     outside.mkdir()
 
     def swap() -> None:
-        (root / "locales" / "tr").rename(root / "aside")
+        (root / "locales").mkdir()
         (root / "locales" / "tr").symlink_to(outside)
 
     before_renames(monkeypatch, swap)
     outcome = invoke(root, "sync")
     assert outcome.exit_code != 0 and "Traceback" not in outcome.output
-    assert "locales/tr/" in outcome.output
+    assert "locales: was made while i18n-sync was running" in outcome.output
     assert list(outside.iterdir()) == []
 
 

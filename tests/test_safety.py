@@ -375,7 +375,9 @@ def test_a_folder_that_cannot_be_created_is_reported(tmp_path: Path, monkeypatch
     real_mkdir = os.mkdir
 
     def mkdir(path: Any, *args: Any, **kwargs: Any) -> None:  # what Path.mkdir and os.makedirs call
-        if os.path.basename(path) == "pt_BR":
+        # No new folder in locales/: neither pt_BR nor the folder of the tool's own it would be
+        # written whole in.
+        if os.path.basename(os.path.dirname(path)) == "locales":
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
         real_mkdir(path, *args, **kwargs)
 

@@ -74,10 +74,12 @@ def test_an_interrupt_in_one_staging_thread_leaves_no_temporary_file_behind(
             raise KeyboardInterrupt
         return real_mode_for(self, change)
 
-    def write_temp(target: Any, content: bytes, mode: Any = None, flush: bool = False) -> str:
+    def write_temp(
+        target: Any, content: bytes, mode: Any = None, flush: bool = False, named: bool = False
+    ) -> str:
         if str(target).endswith("/doc1.md"):  # position 1: the odd thread, a moment later
             time.sleep(0.3)
-        return real_write(target, content, mode, flush)
+        return real_write(target, content, mode, flush, named)
 
     monkeypatch.setattr(Staging, "_mode_for", mode_for)
     patch_write_temp(monkeypatch, write_temp)
@@ -204,10 +206,12 @@ def test_a_flush_failure_of_an_earlier_batch_is_reported_before_a_later_staging_
     def fsync(handle: int) -> None:
         raise OSError(errno.EIO, "Input/output error")
 
-    def write_temp(target: Any, content: bytes, mode: Any = None, flush: bool = False) -> str:
+    def write_temp(
+        target: Any, content: bytes, mode: Any = None, flush: bool = False, named: bool = False
+    ) -> str:
         if "/later/" in str(target):
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real_write(target, content, mode, flush)
+        return real_write(target, content, mode, flush, named)
 
     monkeypatch.setattr(os, "fsync", fsync)
     patch_write_temp(monkeypatch, write_temp)
@@ -320,11 +324,13 @@ def test_the_sweep_keeps_a_run_own_files_in_a_folder_realpath_cannot_unify(tmp_p
 
 
 def test_the_sweep_removes_only_stale_plain_files(tmp_path: Path) -> None:
-    """The sweep removes a killed run's temporary files, nothing else: not the lock, not a
-    folder or a symlink with a temporary file's name, not a file named like one elsewhere."""
+    """The sweep removes a killed run's temporary files, and the folders it was writing whole
+    with what they hold, nothing else: not the lock, not a symlink with a temporary file's
+    name (nor what it leads to), not a file named like one elsewhere."""
     site = tmp_path / "site"
     site.mkdir()
-    (site / f"{TEMP_PREFIX}dir{TEMP_SUFFIX}").mkdir()
+    (site / f"{TEMP_PREFIX}dir{TEMP_SUFFIX}" / "tr").mkdir(parents=True)
+    (site / f"{TEMP_PREFIX}dir{TEMP_SUFFIX}" / "tr" / "a.md").write_text("half a run")
     outside = tmp_path.parent / f"{tmp_path.name}-outside.txt"
     outside.write_text("keep me")
     (site / f"{TEMP_PREFIX}link{TEMP_SUFFIX}").symlink_to(outside)
@@ -335,8 +341,8 @@ def test_the_sweep_removes_only_stale_plain_files(tmp_path: Path) -> None:
     changes = [FileChange("site/new.md", b"new", "output")]
     staging.stage(changes)
     applied = apply_changes(tmp_path, changes, staging)
-    assert applied.removed == (f"site/{old.name}",)
-    assert (site / f"{TEMP_PREFIX}dir{TEMP_SUFFIX}").is_dir()
+    assert applied.removed == (f"site/{TEMP_PREFIX}dir{TEMP_SUFFIX}/", f"site/{old.name}")
+    assert not (site / f"{TEMP_PREFIX}dir{TEMP_SUFFIX}").exists()
     assert (site / f"{TEMP_PREFIX}link{TEMP_SUFFIX}").is_symlink()
     assert outside.read_text() == "keep me"
     assert (site / f"{TEMP_PREFIX}notemp.txt").exists()
@@ -572,9 +578,11 @@ def test_a_run_narrowed_to_one_language_touches_no_other_language_folder(
     staged: list[str] = []
     real_write = temps_module.write_temp
 
-    def write_temp(target: Any, content: bytes, mode: Any = None, flush: bool = False) -> str:
+    def write_temp(
+        target: Any, content: bytes, mode: Any = None, flush: bool = False, named: bool = False
+    ) -> str:
         staged.append(str(target))
-        return real_write(target, content, mode, flush)
+        return real_write(target, content, mode, flush, named)
 
     patch_write_temp(monkeypatch, write_temp)
     result = invoke(root, "sync", "--lang", "tr")

@@ -35,10 +35,10 @@ def _log_creations(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
     line of `log`: the process, the time and the folder."""
     real = temps_module._create_temp
 
-    def create_temp(folder: str) -> tuple[int, str]:
+    def create_temp(folder: str, name: str | None = None) -> tuple[int, str]:
         with open(log, "a", encoding="utf-8") as lines:  # one short write each: O_APPEND keeps it whole
             lines.write(f"{os.getpid()} {time.monotonic_ns()} {folder}\n")
-        return real(folder)
+        return real(folder, name)
 
     monkeypatch.setattr(temps_module, "_create_temp", create_temp)
 
@@ -224,14 +224,16 @@ def test_a_file_in_a_folder_missing_when_the_pool_forked_is_staged_without_a_loo
 def test_a_catalogue_made_meanwhile_in_a_new_folder_is_left(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Staged without a look (its folder was missing), a catalogue someone makes before the
-    rename is still found, and kept."""
+    """Staged without a look (its folder was missing, and is written whole), a catalogue
+    someone makes before the changes are applied is still found, and kept: its folder
+    is there now, and each file is judged as any other."""
     _looks(monkeypatch)
     change = FileChange("locales/tr/doc.po", b"new\n", "catalog", None, guarded=True)
     staging = Staging(tmp_path)
     assert staging.open_to_workers([change.path])
     staged = staging.stage_here(change)
     assert staged.temp is not None
+    (tmp_path / "locales" / "tr").mkdir(parents=True)
     (tmp_path / "locales" / "tr" / "doc.po").write_bytes(b"theirs\n")
     staging.adopt(change, staged)
     applied = apply_changes(tmp_path, [change], staging)

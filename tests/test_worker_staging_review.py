@@ -27,8 +27,8 @@ def log_created(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
     """Each temporary file created, by any process, is a line of `log`: where it really is."""
     real_create = temps_module._create_temp
 
-    def create_temp(folder: str) -> tuple[int, str]:
-        handle, temp = real_create(folder)
+    def create_temp(folder: str, name: str | None = None) -> tuple[int, str]:
+        handle, temp = real_create(folder, name)
         with open(log, "a", encoding="utf-8") as lines:
             lines.write(os.path.realpath(temp) + "\n")
         return handle, temp

@@ -117,7 +117,11 @@ def test_a_folder_replaced_between_the_pools_is_not_written_through_on_one_worke
     def open_to_workers(self: Staging, paths: object) -> bool:
         paths = list(paths)  # type: ignore[call-overload]
         if any(p.endswith(".md") for p in paths) and not (root / "site" / "de").is_symlink():
-            shutil.rmtree(root / "site" / "de")  # between the merge pool and the render pool
+            # Between the merge pool and the render pool. (A first run writes site/ whole, in
+            # a folder of the tool's own (`staging`): site/ is made meanwhile then.)
+            if (root / "site" / "de").exists():
+                shutil.rmtree(root / "site" / "de")
+            (root / "site").mkdir(exist_ok=True)
             (root / "site" / "de").symlink_to(outside, target_is_directory=True)
         return real_open(self, paths)
 

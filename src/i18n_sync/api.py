@@ -105,9 +105,10 @@ class Files:
     `pending`: those whose bytes differ from the disk (what ``--check`` lists),
     or that are to be deleted and still exist; `written`: those written (none
     with ``check=True``); `removed`: temporary files an interrupted run had
-    left, now deleted; `errors`: files left alone because someone changed them
-    while the command ran; `current`: those already up to date; `deleted`: the
-    files deleted as the command asked (`relayout`'s old layout).
+    left, now deleted (a folder it was writing whole ends in ``/``); `errors`:
+    files left alone because someone changed them while the command ran;
+    `current`: those already up to date; `deleted`: the files deleted as the
+    command asked (`relayout`'s old layout).
     """
 
     pending: tuple[str, ...] = ()

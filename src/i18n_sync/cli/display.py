@@ -42,7 +42,8 @@ _LISTED_FILES = 20
 def show_files(files: api.Files, check: bool, kinds: Mapping[str, str] | None = None) -> None:
     """``would write`` per file; ``wrote`` per file, or a count by kind; leftovers of a killed run."""
     for path in files.removed:
-        note(f"removed {path}, a temporary file left by an interrupted run", err=True)
+        what = "a folder an interrupted run was writing" if path.endswith("/") else "a temporary file"
+        note(f"removed {path}, {what} left by an interrupted run", err=True)
     verbose = current_options().verbose
     if check:  # what is out of date is what CI must show, however long
         for path in files.pending:

@@ -384,6 +384,12 @@ def is_own_file(name: str) -> bool:
     return name == LOCK_FILE or (name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX))
 
 
+def is_own_path(relative: str) -> bool:
+    """Whether a repository-relative path is the tool's own, or in a folder of the tool's own:
+    a killed run's folder written whole (`staging`) holds files with the names of sources."""
+    return any(is_own_file(part) for part in relative.split("/"))
+
+
 @contextmanager
 def reporting(path: str) -> Iterator[None]:
     """Turn an `OSError` into ``path: cannot write: reason``."""

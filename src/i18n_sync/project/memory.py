@@ -20,7 +20,7 @@ from i18n_sync.gettext.memory import Memory, Suggestion, suggestions_of
 from i18n_sync.gettext.po import decode_po, parse_po
 from i18n_sync.locales import Language, normalize_tag
 from i18n_sync.project.config import Config
-from i18n_sync.project.files import read_bytes
+from i18n_sync.project.files import is_own_path, read_bytes
 from i18n_sync.project.plan import SourceDocument
 
 _PLACEHOLDERS = ("{lang}", "{locale}")
@@ -126,6 +126,8 @@ def compendium_paths(
             if not match.is_file():
                 continue
             relative = match.relative_to(root).as_posix()
+            if is_own_path(relative):  # a killed run's folder of the tool's own
+                continue
             if not match.resolve().is_relative_to(root):
                 diagnostics.append(
                     Diagnostic(

@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 from i18n_sync.errors import ConfigError, I18nSyncError, WriteError
 from i18n_sync.locales import Language
 from i18n_sync.project.config import Config, is_compact
-from i18n_sync.project.files import Folders, check_target, folded, is_own_file, path_problem
+from i18n_sync.project.files import Folders, check_target, folded, is_own_path, path_problem
 from i18n_sync.project.ownership import is_generated, read_manifest
 from i18n_sync.record import record
 
@@ -264,8 +264,9 @@ def source_candidates(config: Config) -> set[str]:
                 "sources",
             ) from None
         for path in paths:
-            if not is_own_file(path.name):
-                found.add(_utf8_name(path.relative_to(config.root).as_posix(), config.file))
+            relative = path.relative_to(config.root).as_posix()
+            if not is_own_path(relative):
+                found.add(_utf8_name(relative, config.file))
     excluded = config.settings.exclude
     return {path for path in found if not any(_glob_matches(pattern, path) for pattern in excluded)}
 

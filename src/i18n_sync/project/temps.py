@@ -2,8 +2,10 @@
 
 Every file the tool writes is first a temporary file in the target's folder
 (`write_temp`), which `writing` renames over the target once it is complete
-and flushed, or which `staging` writes ahead while a run still works. A
-killed run leaves such files behind; `remove_stale_temps` deletes them.
+and flushed, or which `staging` writes ahead while a run still works. A folder
+that does not exist yet is written whole in a temporary folder beside it
+(`make_twin`), renamed into place in one step. A killed run
+leaves such files and folders behind; `remove_stale_temps` deletes them.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import errno
 import os
 import secrets
+import shutil
 import stat
 import sys
 from collections.abc import Callable, Collection, Iterable
@@ -75,12 +78,16 @@ _TEMP_FLAGS = (
 _FCHMOD = os.chmod in os.supports_fd  # not on Windows before Python 3.13
 
 
-def _create_temp(folder: str) -> tuple[int, str]:
+def _create_temp(folder: str, name: str | None = None) -> tuple[int, str]:
     """A new, empty temporary file in `folder`, opened for writing: its handle and its path.
 
     What `tempfile.mkstemp` does, for the tool's own names and at half its cost (a first
     run creates thousands): a random name, created with ``O_EXCL``, another on a clash.
+    Given `name`, the file is that one, in a folder of the tool's own (`make_twin`).
     """
+    if name is not None:
+        path = os.path.join(folder, name)
+        return os.open(path, _TEMP_FLAGS, 0o600), path
     for _ in range(100):
         temp = os.path.join(folder, f"{TEMP_PREFIX}{secrets.token_hex(6)}{TEMP_SUFFIX}")
         try:
@@ -90,14 +97,19 @@ def _create_temp(folder: str) -> tuple[int, str]:
     raise FileExistsError(errno.EEXIST, "no free temporary file name", folder)
 
 
-def write_temp(target: str | Path, content: bytes, mode: int | None = None, flush: bool = False) -> str:
+def write_temp(
+    target: str | Path, content: bytes, mode: int | None = None, flush: bool = False, named: bool = False
+) -> str:
     """Write `content` to a new temporary file beside `target`, flushed to the disk if `flush`.
 
     Its permissions are `mode`, or those `target` has now. The folder must exist.
+    With `named`, the file is `target` itself, which must not exist: a file of a
+    folder written whole in a folder of the tool's own (`make_twin`).
     """
     # Strings, not `Path`s, here and for every temporary file: a run writes thousands.
     mode = mode_of(target) if mode is None else mode
-    handle, temp = _create_temp(os.path.dirname(target))
+    folder, name = os.path.split(target)
+    handle, temp = _create_temp(folder, name) if named else _create_temp(folder)
     try:
         try:
             view = memoryview(content)
@@ -117,6 +129,28 @@ def write_temp(target: str | Path, content: bytes, mode: int | None = None, flus
         discard_temp(temp)
         raise
     return temp
+
+
+def make_twin(parent: str) -> str:
+    """A new, empty folder of the tool's own in the folder `parent`, under a temporary file's
+    kind of name: where a folder that does not exist yet is written whole, to be renamed
+    into place in one step (`staging`). A killed run's is removed as its files are
+    (`remove_stale_temps`)."""
+    for _ in range(100):
+        twin = os.path.join(parent, f"{TEMP_PREFIX}{secrets.token_hex(6)}{TEMP_SUFFIX}")
+        try:
+            os.mkdir(twin)
+        except FileExistsError:
+            continue
+        return twin
+    raise FileExistsError(errno.EEXIST, "no free temporary folder name", parent)
+
+
+def discard_twin(twin: str) -> None:
+    """Delete a folder `make_twin` made, with what is in it; if even that fails, the next run
+    removes it (with a notice)."""
+    with suppress(OSError):
+        shutil.rmtree(twin)
 
 
 # Linux's renameat2 flag: fail with EEXIST where anything stands at the new name.
@@ -179,7 +213,9 @@ def remove_stale_temps(
     places: Folders | None = None,
     swept: Collection[str] = (),
 ) -> tuple[str, ...]:
-    """Delete the temporary files a killed run left in these folders; return their paths.
+    """Delete the temporary files a killed run left in these folders, and the folders it was
+    writing whole (`make_twin`) with what they hold; return their paths (a folder's ending
+    in ``/``).
 
     Call it only while holding `hold_lock`: then no other run is writing, and
     every temporary file is a leftover, but those named in `keep` (this run's
@@ -205,11 +241,15 @@ def remove_stale_temps(
                 continue
             if entry.name in keep:
                 continue
+            path = (PurePosixPath(folder) / entry.name).as_posix()
             if entry.is_file(follow_symlinks=False):
-                path = (PurePosixPath(folder) / entry.name).as_posix()
                 with reporting(path):
                     os.unlink(entry.path)
                 removed.append(path)
+            elif entry.is_dir(follow_symlinks=False):  # a folder written whole (`make_twin`)
+                with reporting(path):
+                    shutil.rmtree(entry.path)  # a symlink in it is removed, not followed
+                removed.append(path + "/")
     return tuple(removed)
 
 

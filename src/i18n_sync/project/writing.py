@@ -48,9 +48,10 @@ class Applied:
     """What `apply_changes` did.
 
     `written`: the files replaced; `removed`: temporary files an interrupted
-    run had left, now deleted; `errors`: files left alone because they changed
-    on disk after the run read them; `current`: the files that already held
-    their bytes; `deleted`: the files deleted as asked (`FileChange.deletion`).
+    run had left, now deleted (a folder it was writing whole ends in ``/``);
+    `errors`: files left alone because they changed on disk after the run read
+    them; `current`: the files that already held their bytes; `deleted`: the
+    files deleted as asked (`FileChange.deletion`).
     """
 
     written: tuple[str, ...] = ()
@@ -102,7 +103,7 @@ def _still_writable(staged: Mapping[str, str], folders: Folders, unlooked: Colle
 
 def _folder_then_name(path: str) -> tuple[str, str]:
     """How `remove_stale_temps` orders what it removed: by folder, then by name."""
-    folder, _, name = path.rpartition("/")
+    folder, _, name = path.rstrip("/").rpartition("/")
     return folder or ".", name
 
 
@@ -212,9 +213,12 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
     # that is no longer missing or a writable plain file is judged as any other below.
     # (One listing of each folder tells, not an lstat per file: `_still_writable`.)
     ahead: set[str] = set()
+    whole: dict[str, str] = {}  # the paths staged in a folder written whole: its twin
     if staging is not None:
         held = staging.holding(changes)
-        ahead = _still_writable(held, folders, staging.unlooked(held))
+        whole = staging.whole(held, [c.path for c in changes if c.path not in held])  # all missing
+        rest = {path: temp for path, temp in held.items() if path not in whole}
+        ahead = _still_writable(rest, folders, staging.unlooked(rest)) | whole.keys()
     for change in changes:
         check_target(root, change.path, folders, plain=change.path in ahead)
     parents = {c.path.rpartition("/")[0] or "." for c in changes}
@@ -245,7 +249,7 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
                 raise staging.failure
         flushed = _write_temps(root, due, modes, staging, temps, flusher, ahead)
         _flush({path: temp for path, temp in temps.items() if path not in flushed}, flusher)
-        _rename_all(root, due, temps, folders, errors, written)
+        _rename_all(root, due, temps, folders, errors, written, whole, staging)
     finally:
         for temp in temps.values():
             discard_temp(temp)
@@ -264,38 +268,97 @@ def _rename_all(
     folders: Folders,
     errors: list[WriteError],
     written: list[str],
+    whole: Mapping[str, str] | None = None,
+    staging: Staging | None = None,
 ) -> None:
     """Rename each change's temporary file over its file, in order, taking each renamed one
-    from `temps` into `written`; a file changed since the run read it goes to `errors`."""
+    from `temps` into `written`; a file changed since the run read it goes to `errors`.
+
+    The paths `whole` were staged in a folder written whole (its twin), renamed into
+    place first, and with it every one of them (`_place_whole`)."""
     base = os.fspath(root)
+    whole = whole or {}
+    placed = _place_whole(due, temps, whole, staging, errors) if whole else set()
     for change in due:
-        target = os.path.join(base, change.path)
-        # A catalogue the run found missing: renamed only where nothing stands now, in one
-        # step (`rename_new`), where the system can; else looked at, then renamed. (Its folder
-        # is in the repository: `check_target` refused any other, with these `folders`.)
-        if change.guarded and change.original is None:
-            try:
-                renamed = rename_new(temps[change.path], target)
-            except OSError as failure:
-                raise write_failure(change.path, failure) from None
-            if renamed is not None:
-                if renamed:
-                    del temps[change.path]
-                    written.append(change.path)
-                else:
-                    errors.append(_changed_error(change.path))  # its temporary file: the caller's
-                continue
-        # Checked as late as possible: the window for an editor's save is the rename.
-        problem = _changed_since_read(root, change, folders)
-        if problem is not None:
-            errors.append(problem)
-            continue  # its temporary file is the caller's to discard
+        if change.path in placed:
+            del temps[change.path]
+            written.append(change.path)
+        elif change.path not in whole:  # else its folder was made meanwhile: nothing is written in it
+            _rename(root, base, change, temps, folders, errors, written)
+
+
+def _place_whole(
+    due: Sequence[FileChange],
+    temps: dict[str, str],
+    whole: Mapping[str, str],
+    staging: Staging | None,
+    errors: list[WriteError],
+) -> set[str]:
+    """Rename each folder written whole into place (`Staging.rename_whole`) with the files it
+    holds; return their paths. Where something stands now (made while the run worked),
+    nothing is written in it, and `errors` says so: neither whatever is there nor a
+    symlink put there is written through."""
+    assert staging is not None  # only a staging writes folders whole
+    groups: dict[str, dict[str, str]] = {}  # each twin: its due files
+    for change in due:
+        if change.path in whole:
+            groups.setdefault(whole[change.path], {})[change.path] = temps[change.path]
+    placed: set[str] = set()
+    for twin, files in groups.items():
         try:
-            os.replace(temps[change.path], target)
+            renamed = staging.rename_whole(twin, files)
+        except OSError as failure:
+            raise write_failure(next(iter(files)), failure) from None
+        if renamed:
+            placed.update(files)
+        else:
+            errors.append(WriteError(MADE_MEANWHILE, staging.top_of(twin)))
+    return placed
+
+
+MADE_MEANWHILE = (
+    "was made while i18n-sync was running (by another program?); nothing was written in it, "
+    "run the command again"
+)
+
+
+def _rename(
+    root: Path,
+    base: str,
+    change: FileChange,
+    temps: dict[str, str],
+    folders: Folders,
+    errors: list[WriteError],
+    written: list[str],
+) -> None:
+    """Rename `change`'s temporary file over its file (see `_rename_all`)."""
+    target = os.path.join(base, change.path)
+    # A catalogue the run found missing: renamed only where nothing stands now, in one
+    # step (`rename_new`), where the system can; else looked at, then renamed. (Its folder
+    # is in the repository: `check_target` refused any other, with these `folders`.)
+    if change.guarded and change.original is None:
+        try:
+            renamed = rename_new(temps[change.path], target)
         except OSError as failure:
             raise write_failure(change.path, failure) from None
-        del temps[change.path]
-        written.append(change.path)
+        if renamed is not None:
+            if renamed:
+                del temps[change.path]
+                written.append(change.path)
+            else:
+                errors.append(_changed_error(change.path))  # its temporary file: the caller's
+            return
+    # Checked as late as possible: the window for an editor's save is the rename.
+    problem = _changed_since_read(root, change, folders)
+    if problem is not None:
+        errors.append(problem)
+        return  # its temporary file is the caller's to discard
+    try:
+        os.replace(temps[change.path], target)
+    except OSError as failure:
+        raise write_failure(change.path, failure) from None
+    del temps[change.path]
+    written.append(change.path)
 
 
 def _write_temps(
