@@ -42,7 +42,9 @@ def no_name_known(monkeypatch: pytest.MonkeyPatch) -> object:
     jobs._labels.cache_clear()
 
 
-def project(root: Path, languages: tuple[str, ...] = LANGUAGES, switcher: str = "marker") -> Path:
+def project(
+    root: Path, languages: tuple[str, ...] = LANGUAGES, switcher: str = "marker", marked: bool = True
+) -> Path:
     quoted = ", ".join(f'"{tag}"' for tag in languages)
     (root / "i18n-sync.toml").write_text(
         f'languages = [{quoted}]\nsources = ["docs/*.md"]\nsource_root = "docs"\n'
@@ -52,7 +54,7 @@ def project(root: Path, languages: tuple[str, ...] = LANGUAGES, switcher: str = 
     )
     (root / "docs").mkdir()
     for number in range(10):
-        marker = "<!-- i18n-sync:languages -->\n\n" if number == 0 else ""
+        marker = "<!-- i18n-sync:languages -->\n\n" if number == 0 and marked else ""
         (root / "docs" / f"page{number}.md").write_text(
             f"# Page {number}\n\n{marker}Text of page {number}.\n", encoding="utf-8"
         )
@@ -188,6 +190,52 @@ def test_a_run_the_memo_answers_stops_the_process(tmp_path: Path, monkeypatch: p
     run(load_config(root), workers=2)
     assert executed == []
     assert stopped and not stopped[0]._process.is_alive()
+
+
+def test_whether_a_switcher_may_be_shown_is_read_from_the_sources_bytes(tmp_path: Path) -> None:
+    for name in ("marker", "top", "off"):
+        (tmp_path / name).mkdir()
+    marker = load_config(project(tmp_path / "marker"))
+    given = {"docs/a.md": b"# A\n\n<!-- i18n-sync:languages -->\n", "docs/b.md": b"# B\n", "docs/c.md": None}
+    assert naming.may_show_switcher(marker, ["docs/a.md", "docs/b.md"], given)
+    assert not naming.may_show_switcher(marker, ["docs/b.md"], given)
+    assert naming.may_show_switcher(marker, ["docs/c.md"], given)  # not read: it may
+    assert naming.may_show_switcher(marker, ["docs/d.md"], given)
+    assert naming.may_show_switcher(
+        load_config(project(tmp_path / "top", switcher="top")), ["docs/b.md"], given
+    )
+    assert not naming.may_show_switcher(
+        load_config(project(tmp_path / "off", switcher="off")), ["docs/a.md"], given
+    )
+
+
+@needs_fork
+def test_no_name_is_looked_up_where_no_source_holds_the_marker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the default marker mode and no marker in any source (as the run's snapshot of the
+    sources tells), no output shows a switcher: the names are not looked up, here or in a
+    process of its own (stopped), and the outputs are those of a run that looked them up."""
+    monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path / "cache"))  # a snapshot of the sources
+    root = tmp_path / "unmarked"
+    root.mkdir()
+    config = load_config(project(root, marked=False))
+    stopped: list[pool.Background[object]] = []
+    real = pool.Background.stop
+
+    def stop(self: pool.Background[object]) -> None:
+        stopped.append(self)
+        real(self)
+
+    monkeypatch.setattr(pool.Background, "stop", stop)
+    asked = looked_up_here(monkeypatch)
+    report = run(config, workers=2)
+    assert asked == [] and locales._NATIVE_NAMES == {}
+    assert stopped and not stopped[0]._process.is_alive()
+    monkeypatch.setenv(CACHE_VARIABLE, "off")  # no snapshot: the names are looked up
+    looked = run(config, workers=2)
+    assert locales._NATIVE_NAMES != {}
+    assert [(c.path, c.content) for c in report.changes] == [(c.path, c.content) for c in looked.changes]
 
 
 # --- pool.in_background ----------------------------------------------------------------------

@@ -12,13 +12,14 @@ the run's own process while its first workers run (`names_ahead`).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import partial
 
 from i18n_sync.locales import native_name_of, remember_native_names
 from i18n_sync.project.config import Config
 from i18n_sync.project.jobcache import JobCache, keep_native_names
 from i18n_sync.project.pool import Background, in_background
+from i18n_sync.render.decorate import SWITCHER_MARKER
 
 # Fewer languages to name than this are looked up by the run itself (`names_ahead`): a
 # process of its own costs more than it saves.
@@ -29,6 +30,20 @@ def unnamed_languages(config: Config) -> list[str]:
     """The tags of the languages the configuration gives no name: each shown by its own name."""
     given = dict(config.settings.language_names)  # as `jobs._labels` reads them
     return [language.tag for language in config.languages if not given.get(language.tag)]
+
+
+def may_show_switcher(config: Config, sources: Iterable[str], given: Mapping[str, bytes | None]) -> bool:
+    """Whether an output of one of these `sources` may show a language switcher, and so its
+    languages' names be wanted. With ``language_switcher = "top"`` every output shows
+    one; with "marker" (the default), those of a source that holds the marker line,
+    which the bytes `given` tell (the run's snapshot; a source not in them may). A docs
+    tree of hundreds of documents often has none: no name is then looked up ahead (a
+    rendering that wants one after all looks it up itself)."""
+    mode = config.settings.language_switcher
+    if mode != "marker":
+        return mode != "off"
+    marker = SWITCHER_MARKER.encode()  # the line is ASCII; the sources are UTF-8
+    return any((data := given.get(source)) is None or marker in data for source in sources)
 
 
 def learn_language_names(config: Config, known: Collection[str] = ()) -> list[str]:

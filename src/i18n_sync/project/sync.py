@@ -53,7 +53,7 @@ from i18n_sync.project.memory import (
     memory_catalogues,
 )
 from i18n_sync.project.merging import Stages, extract_and_merge
-from i18n_sync.project.names import names_ahead, names_meanwhile, unnamed_languages
+from i18n_sync.project.names import may_show_switcher, names_ahead, names_meanwhile, unnamed_languages
 from i18n_sync.project.ownership import manifest_change, read_manifest, refusal
 from i18n_sync.project.plan import (
     SourceDocument,
@@ -563,8 +563,8 @@ def execute(
     chosen = set(languages) or {language.tag for language in config.languages}
     needed = needed_languages(config, languages) if needed is None else set(needed)
     memories = {}
+    given = {**(files or {}), **(seeds or {})}  # read as the jobs read them (`RunContext`)
     if "update" in steps:
-        given = {**(files or {}), **(seeds or {})}  # read as the jobs read them (`RunContext`)
         # A catalogue the snapshot found missing has nothing to give: no job for it (a first run).
         paths = [p for p in memory_catalogues(config, documents, needed) if given.get(p, b"") is not None]
         read = partial(catalogue_suggestions, config, seeds=given)
@@ -573,7 +573,7 @@ def execute(
     policy = check_policy(config)
     date = creation_date(environ) if date is None else date
     # The languages' names an earlier run looked up: the run's own, for its switchers.
-    switched = "render" in steps and config.settings.language_switcher != "off"
+    switched = "render" in steps and may_show_switcher(config, (d.source for d in documents), given)
     unnamed = unnamed_languages(config) if switched else []
     names = {} if cache is None else recalled_native_names(cache, unnamed)
     if looking is not None and all(tag in names for tag in unnamed):  # none to name, or all known
