@@ -50,7 +50,11 @@ def test_a_fifo_made_at_a_catalogues_path_during_a_first_run_is_left(
 
     before_renames(monkeypatch, fifo)
     outcome = invoke(tmp_path, "sync")
-    assert outcome.exit_code != 0 and "locales: was made while i18n-sync was running" in outcome.output
+    assert (
+        outcome.exit_code != 0
+        and "locales: was made, or the folder it was being written in changed, while i18n-sync was running"
+        in outcome.output
+    )
     assert target.is_fifo() and os.listdir(target.parent) == ["guide0.po"]
     assert not temps_in(tmp_path)
 
@@ -117,4 +121,4 @@ def test_a_catalogue_folder_removed_during_a_first_run_is_an_error_not_a_crash(
     outcome = invoke(tmp_path, "sync")
     assert outcome.exception is None or isinstance(outcome.exception, SystemExit), outcome.exception
     assert outcome.exit_code != 0
-    assert "locales/" in outcome.output and "No such file or directory" in outcome.output
+    assert "locales: was made, or the folder it was being written in changed" in outcome.output

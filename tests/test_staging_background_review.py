@@ -325,12 +325,14 @@ def test_the_sweep_keeps_a_run_own_files_in_a_folder_realpath_cannot_unify(tmp_p
 
 def test_the_sweep_removes_only_stale_plain_files(tmp_path: Path) -> None:
     """The sweep removes a killed run's temporary files, and the folders it was writing whole
-    with what they hold, nothing else: not the lock, not a symlink with a temporary file's
-    name (nor what it leads to), not a file named like one elsewhere."""
+    with what they hold (named exactly as `temps.make_twin` names them), nothing else: not
+    the lock, not another folder or a symlink with a temporary file's name (nor what it
+    leads to), not a file named like one elsewhere."""
     site = tmp_path / "site"
     site.mkdir()
-    (site / f"{TEMP_PREFIX}dir{TEMP_SUFFIX}" / "tr").mkdir(parents=True)
-    (site / f"{TEMP_PREFIX}dir{TEMP_SUFFIX}" / "tr" / "a.md").write_text("half a run")
+    (site / f"{TEMP_PREFIX}0123456789ab{TEMP_SUFFIX}" / "tr").mkdir(parents=True)
+    (site / f"{TEMP_PREFIX}0123456789ab{TEMP_SUFFIX}" / "tr" / "a.md").write_text("half a run")
+    (site / f"{TEMP_PREFIX}dir{TEMP_SUFFIX}").mkdir()  # not a name the tool gives a folder
     outside = tmp_path.parent / f"{tmp_path.name}-outside.txt"
     outside.write_text("keep me")
     (site / f"{TEMP_PREFIX}link{TEMP_SUFFIX}").symlink_to(outside)
@@ -341,8 +343,9 @@ def test_the_sweep_removes_only_stale_plain_files(tmp_path: Path) -> None:
     changes = [FileChange("site/new.md", b"new", "output")]
     staging.stage(changes)
     applied = apply_changes(tmp_path, changes, staging)
-    assert applied.removed == (f"site/{TEMP_PREFIX}dir{TEMP_SUFFIX}/", f"site/{old.name}")
-    assert not (site / f"{TEMP_PREFIX}dir{TEMP_SUFFIX}").exists()
+    assert applied.removed == (f"site/{TEMP_PREFIX}0123456789ab{TEMP_SUFFIX}/", f"site/{old.name}")
+    assert not (site / f"{TEMP_PREFIX}0123456789ab{TEMP_SUFFIX}").exists()
+    assert (site / f"{TEMP_PREFIX}dir{TEMP_SUFFIX}").is_dir()
     assert (site / f"{TEMP_PREFIX}link{TEMP_SUFFIX}").is_symlink()
     assert outside.read_text() == "keep me"
     assert (site / f"{TEMP_PREFIX}notemp.txt").exists()

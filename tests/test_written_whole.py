@@ -87,13 +87,15 @@ def test_a_killed_runs_folder_is_removed_by_the_next_run(
     that writes beside it removes it, with what it holds, and says so."""
     monkeypatch.setenv(CACHE_VARIABLE, "off")
     root = make_docs(tmp_path, count=12)
-    left = root / f"{TEMP_PREFIX}killed{TEMP_SUFFIX}"
+    left = root / f"{TEMP_PREFIX}0123456789ab{TEMP_SUFFIX}"
     (left / "tr" / "part").mkdir(parents=True)
     (left / "tr" / "part" / "guide1.po").write_text("half a run\n", encoding="utf-8")
     outcome = invoke(root, "sync")
     assert outcome.exit_code == 0, outcome.output
-    told = f"removed {TEMP_PREFIX}killed{TEMP_SUFFIX}/, a folder an interrupted run was writing left by"
-    assert told in outcome.output
+    assert (
+        f"removed {TEMP_PREFIX}0123456789ab{TEMP_SUFFIX}/, a folder an interrupted run was writing\n"
+        in outcome.output
+    )
     assert not left.exists() and temps_in(root) == []
     assert (root / "locales" / "tr" / "part" / "guide1.po").read_text(encoding="utf-8") != "half a run\n"
 

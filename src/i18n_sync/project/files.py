@@ -133,8 +133,17 @@ class Folders:
                 self._base = os.path.realpath(self.root)
             real = self._real(folder)
             inside = real == self._base or real.startswith(self._base.rstrip(os.sep) + os.sep)
-            self._places[folder] = real if inside and folder not in self._loops else None
+            own = inside and _in_own_folder(real[len(self._base) :])
+            self._places[folder] = real if inside and not own and folder not in self._loops else None
         return self._places[folder]
+
+    def owned(self, folder: str) -> bool:
+        """Whether repository-relative `folder` really is in a folder of the tool's own name (it
+        has no place then, `place`: nothing is read or written through it)."""
+        self.place(folder)
+        real = self._reals.get(folder, "")
+        base = self._base or ""
+        return real.startswith(base.rstrip(os.sep) + os.sep) and _in_own_folder(real[len(base) :])
 
     def loops(self, folder: str) -> bool:
         """Whether repository-relative `folder` is reached through symlinks that lead round in
@@ -320,13 +329,30 @@ def _real_path(root: Path, relative: str, error: type[I18nSyncError]) -> str:
     folder that is one) may point at another file of the repository, never outside it.
     """
     path = os.path.realpath(root / relative)
-    if not Path(path).is_relative_to(os.path.realpath(root)):
+    base = os.path.realpath(root)
+    if not Path(path).is_relative_to(base):
         raise error(
             "is a symlink (or in a folder that is one) to a file outside the repository; "
             "refusing to read it: put the file itself in the repository",
             relative,
         )
+    if _in_own_folder(os.path.dirname(path)[len(base) :]):
+        raise error(OWN_FOLDER + "; refusing to read it", relative)
     return path
+
+
+# A folder named as the tool names its temporary folders is the tool's own: a run removes a
+# killed run's (`temps.remove_stale_temps`), and reads and writes nothing through one.
+OWN_FOLDER = (
+    "is in a folder named as i18n-sync names its temporary folders (.i18n-sync-*.tmp, perhaps "
+    "through a symlink); rename that folder"
+)
+
+
+def _in_own_folder(below: str) -> bool:
+    """Whether a real path below the repository's (its part after the root) passes through a
+    folder of the tool's own name."""
+    return any(is_own_file(part) for part in below.split(os.sep))
 
 
 def _read_regular(
@@ -487,6 +513,8 @@ def check_target(root: Path, relative: str, folders: Folders | None = None, plai
     if folders.quiet(folder):  # most folders of a batch: nothing more to look at, once each
         return
     if folders.place(folder) is None:
+        if folders.owned(folder):
+            raise WriteError(OWN_FOLDER + "; refusing to write", relative)
         if folders.loops(folder):
             raise WriteError(
                 "is in a folder reached through symlinks that loop; remove the symlink", relative

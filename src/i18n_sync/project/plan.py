@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 from i18n_sync.errors import ConfigError, I18nSyncError, WriteError
 from i18n_sync.locales import Language
 from i18n_sync.project.config import Config, is_compact
-from i18n_sync.project.files import Folders, check_target, folded, is_own_path, path_problem
+from i18n_sync.project.files import OWN_FOLDER, Folders, check_target, folded, is_own_path, path_problem
 from i18n_sync.project.ownership import is_generated, read_manifest
 from i18n_sync.record import record
 
@@ -250,6 +250,7 @@ def source_candidates(config: Config) -> set[str]:
         for pattern in getattr(config.settings, key):
             _check_source_pattern(pattern, config, key)
     found: set[str] = set()
+    folders = Folders(config.root)
     for pattern in config.settings.sources:
         try:
             paths = [path for path in config.root.glob(pattern) if path.is_file()]
@@ -265,8 +266,11 @@ def source_candidates(config: Config) -> set[str]:
             ) from None
         for path in paths:
             relative = path.relative_to(config.root).as_posix()
-            if not is_own_path(relative):
-                found.add(_utf8_name(relative, config.file))
+            if is_own_path(relative):
+                continue
+            if folders.owned(relative.rpartition("/")[0]):  # a run must not sweep it away: refused
+                raise ConfigError(OWN_FOLDER + "; refusing to read it", relative)
+            found.add(_utf8_name(relative, config.file))
     excluded = config.settings.exclude
     return {path for path in found if not any(_glob_matches(pattern, path) for pattern in excluded)}
 

@@ -52,19 +52,35 @@ _ADDED_BATCH = 128
 _KIND_PLACES = {"template": 0, "catalog": 1}  # `Staging._place`; other kinds come after
 
 
-def _check_holds(files: Mapping[str, str]) -> None:
+def _listing(twin: str) -> dict[str, set[str]] | None:
+    """Each folder in the folder written whole `twin` (itself too), with the names it holds;
+    None when one holds what the run does not put there (a symlink, a FIFO), or cannot be
+    listed: someone else's doing, which no step of the run may follow."""
+    if os.path.islink(twin):
+        return None
+    found: dict[str, set[str]] = {}
+    pending = [twin]
+    while pending:
+        folder = pending.pop()
+        names = found[folder] = set()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(entry.path)
+                    elif entry.is_symlink() or not entry.is_file(follow_symlinks=False):
+                        return None
+                    names.add(entry.name)
+        except OSError:
+            return None
+    return found
+
+
+def _check_holds(files: Mapping[str, str], listing: Mapping[str, set[str]]) -> None:
     """`WriteError` for the first of `files` (path: its file in a folder written whole) that is
-    not in that folder under its own name (deleted by hand), as its rename would raise; each
-    folder is listed once."""
-    listed: dict[str, set[str]] = {}
+    not in that folder under its own name (deleted by hand), as its rename would raise."""
     for path, temp in files.items():
-        folder, name = os.path.dirname(temp), path.rpartition("/")[2]
-        if folder not in listed:
-            try:
-                listed[folder] = set(os.listdir(folder))
-            except OSError:
-                listed[folder] = set()
-        if name not in listed[folder]:
+        if path.rpartition("/")[2] not in listing.get(os.path.dirname(temp), ()):
             raise write_failure(path, FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT)))
 
 
@@ -289,6 +305,8 @@ class Staging:
                 self.flusher.watch(nearest)
         self._opened = self.flusher.opened()
         self._checked = set()  # each pool looks at its folders anew (`_in_place`), here too
+        if self._failed_at < 0:  # the sweep of a folder a twin goes in failed (`_twin`)
+            return False
         self._open |= folders
         self._workers_writing = True
         return True
@@ -319,27 +337,40 @@ class Staging:
 
     def whole(self, held: Iterable[str], others: Iterable[str]) -> dict[str, str]:
         """Those of the staged paths `held` whose folder is written whole, each with its twin,
-        where its top is still missing, its twin still a plain folder, and none of the paths
-        `others` (the run writes them, unstaged) lies in its top: those would make it. The
-        rest are judged as any other file."""
+        where its top is still missing and its twin still a plain folder. The rest are judged
+        as any other file, and written file by file: a top in which one of them lies, or one
+        of the paths `others` (the run writes them unstaged), is written so too, as the first
+        would make it before the rename."""
+        wanted: dict[str, tuple[str, str]] = {}  # each held path in a usable twin: (top, twin)
+        beside: list[str] = list(others)  # the paths written file by file
         usable: dict[str, bool] = {}
-        for path in others:
-            where = self._folders.place(path.rpartition("/")[0])
-            for top in self._twins:
-                if where is not None and (where == top or where.startswith(top + os.sep)):
-                    usable[top] = False
-        found = {}
         for path in held:
             twinned = self._twinned.get(path.rpartition("/")[0])
             staged = self._temps.get(path)
-            if twinned is None or staged is None or twinned[0] not in self._twins:
+            twin = None if twinned is None else self._twins.get(twinned[0])
+            if twinned is None or twin is None or staged is None or not staged[1].startswith(twin + os.sep):
+                beside.append(path)
                 continue
-            top, twin = twinned[0], self._twins[twinned[0]]
+            top = twinned[0]
             if top not in usable:
                 usable[top] = not os.path.lexists(top) and os.path.isdir(twin) and not os.path.islink(twin)
-            if usable[top] and staged[1].startswith(twin + os.sep):
-                found[path] = twin
-        return found
+            if usable[top]:
+                wanted[path] = (top, twin)
+            else:
+                beside.append(path)
+        while beside:  # until no top more is found unusable (a file of one may lie in another)
+            places = {self._folders.place(path.rpartition("/")[0]) for path in beside}
+            spoilt = {
+                top
+                for top in self._twins
+                if usable.get(top, True)
+                and any(
+                    where is not None and (where == top or where.startswith(top + os.sep)) for where in places
+                )
+            }
+            usable.update(dict.fromkeys(spoilt, False))
+            beside = [path for path, (top, _) in wanted.items() if top in spoilt]
+        return {path: twin for path, (top, twin) in wanted.items() if usable[top]}
 
     def top_of(self, twin: str) -> str:
         """The repository-relative folder `twin` is written for."""
@@ -347,19 +378,24 @@ class Staging:
 
     def rename_whole(self, twin: str, files: Mapping[str, str]) -> bool:
         """Put the folder written whole in `twin` in place, in one rename, where nothing stands
-        there now: True when done, False when something does (nothing is done).
+        there now: True when done; False when something does, or when the twin holds what the
+        run did not put there (a symlink): nothing is done then.
 
         It is to hold exactly `files` (repository-relative path: its file in the twin,
         taken from the staging, `take`): the staged files no one took are deleted first,
         and the folders that leaves empty; a file of `files` that is gone (deleted by hand)
         is a `WriteError`, as its rename would be. `OSError` when the rename fails."""
         top = self._tops[twin][0]
-        self._prune(twin)
+        listing = _listing(twin)
+        if listing is None:
+            return False
         for path, temp in files.items():
-            named = os.path.join(os.path.dirname(temp), path.rpartition("/")[2])
-            if temp != named:  # staged twice, and the one under its own name discarded
-                os.replace(temp, named)
-        _check_holds(files)
+            folder, name = os.path.dirname(temp), path.rpartition("/")[2]
+            if os.path.basename(temp) != name:  # staged twice, the one under its own name discarded
+                os.replace(temp, os.path.join(folder, name))
+                listing[folder] = (listing[folder] - {os.path.basename(temp)}) | {name}
+        self._prune(twin, listing)
+        _check_holds(files, listing)
         renamed = rename_new(twin, top)
         if renamed is None:  # the system cannot rename only where nothing stands: look, then rename
             renamed = not os.path.lexists(top)
@@ -369,17 +405,20 @@ class Staging:
             del self._twins[top]
         return renamed
 
-    def _prune(self, twin: str) -> None:
-        """Delete the files staged in `twin` that no one took, and the folders that leaves empty."""
+    def _prune(self, twin: str, listing: dict[str, set[str]]) -> None:
+        """Delete the files staged in `twin` that no one took, and the folders that leaves empty
+        (`listing`: each folder's names, as `_listing` found them, kept up to date)."""
         for path, (_, temp) in list(self._temps.items()):
             if temp.startswith(twin + os.sep):
                 discard_temp(temp)
+                listing.get(os.path.dirname(temp), set()).discard(os.path.basename(temp))
                 del self._temps[path]
                 self._unflushed.pop(path, None)
-        for folder, _, names in os.walk(twin, topdown=False):  # the deepest first
-            if folder != twin and not names:
-                with suppress(OSError):  # not empty: it holds a folder that is not
+        for folder in sorted(listing, key=lambda folder: folder.count(os.sep), reverse=True):  # deepest first
+            if folder != twin and not listing[folder]:
+                with suppress(OSError):
                     os.rmdir(folder)
+                    listing[os.path.dirname(folder)].discard(os.path.basename(folder))
 
     def close_to_workers(self) -> None:
         """The pool `open_to_workers` opened returned every result: each file its workers wrote
@@ -564,13 +603,16 @@ class Staging:
             self.pause()
         finally:
             self.flusher.close()  # once no flush is under way: a closed handle's number is reused
+            # A folder written whole and never renamed into place goes with what it holds, first:
+            # a folder in it may have been replaced by a symlink, which no deletion may follow.
+            for twin in self._twins.values():
+                discard_twin(twin)
             for _, temp in self._temps.values():
-                discard_temp(temp)
+                if not any(temp.startswith(twin + os.sep) for twin in self._twins.values()):
+                    discard_temp(temp)
+            self._twins.clear()
             self._temps.clear()
             self._unflushed.clear()
-            for twin in self._twins.values():  # never renamed into place: with what it holds
-                discard_twin(twin)
-            self._twins.clear()
             if self._workers_writing:  # a pool failed: what its workers wrote is in these folders
                 self._workers_writing = False
                 with suppress(WriteError):  # left for the next run to remove, with a notice

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import secrets
 import shutil
 import stat
@@ -131,6 +132,10 @@ def write_temp(
     return temp
 
 
+# The name `make_twin` gives: a folder swept with what it holds is one named exactly so.
+_TWIN_NAME = re.compile(re.escape(TEMP_PREFIX) + "[0-9a-f]{12}" + re.escape(TEMP_SUFFIX))
+
+
 def make_twin(parent: str) -> str:
     """A new, empty folder of the tool's own in the folder `parent`, under a temporary file's
     kind of name: where a folder that does not exist yet is written whole, to be renamed
@@ -246,7 +251,7 @@ def remove_stale_temps(
                 with reporting(path):
                     os.unlink(entry.path)
                 removed.append(path)
-            elif entry.is_dir(follow_symlinks=False):  # a folder written whole (`make_twin`)
+            elif entry.is_dir(follow_symlinks=False) and _TWIN_NAME.fullmatch(entry.name):  # `make_twin`'s
                 with reporting(path):
                     shutil.rmtree(entry.path)  # a symlink in it is removed, not followed
                 removed.append(path + "/")

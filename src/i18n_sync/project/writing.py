@@ -251,8 +251,9 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
         _flush({path: temp for path, temp in temps.items() if path not in flushed}, flusher)
         _rename_all(root, due, temps, folders, errors, written, whole, staging)
     finally:
-        for temp in temps.values():
-            discard_temp(temp)
+        for path, temp in temps.items():
+            if path not in whole:  # a folder written whole goes whole, with `staging.discard`
+                discard_temp(temp)
         if staging is not None:
             staging.discard()  # closes its flusher
         else:
@@ -317,8 +318,8 @@ def _place_whole(
 
 
 MADE_MEANWHILE = (
-    "was made while i18n-sync was running (by another program?); nothing was written in it, "
-    "run the command again"
+    "was made, or the folder it was being written in changed, while i18n-sync was running "
+    "(by another program?); nothing was written in it, run the command again"
 )
 
 
