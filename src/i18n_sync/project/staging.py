@@ -76,14 +76,6 @@ def _listing(twin: str) -> dict[str, set[str]] | None:
     return found
 
 
-def _check_holds(files: Mapping[str, str], listing: Mapping[str, set[str]]) -> None:
-    """`WriteError` for the first of `files` (path: its file in a folder written whole) that is
-    not in that folder under its own name (deleted by hand), as its rename would raise."""
-    for path, temp in files.items():
-        if path.rpartition("/")[2] not in listing.get(os.path.dirname(temp), ()):
-            raise write_failure(path, FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT)))
-
-
 @record
 class Staged:
     """What a worker process did with a change it was given to stage (`Staging.stage_here`):
@@ -344,20 +336,25 @@ class Staging:
         wanted: dict[str, tuple[str, str]] = {}  # each held path in a usable twin: (top, twin)
         beside: list[str] = list(others)  # the paths written file by file
         usable: dict[str, bool] = {}
+        by_folder: dict[str, list[str]] = {}  # a first sync holds 28,000 paths in a few folders
         for path in held:
-            twinned = self._twinned.get(path.rpartition("/")[0])
-            staged = self._temps.get(path)
+            by_folder.setdefault(path.rpartition("/")[0], []).append(path)
+        temps = self._temps
+        for folder, paths in by_folder.items():
+            twinned = self._twinned.get(folder)
             twin = None if twinned is None else self._twins.get(twinned[0])
-            if twinned is None or twin is None or staged is None or not staged[1].startswith(twin + os.sep):
-                beside.append(path)
+            if twinned is None or twin is None:
+                beside += paths
                 continue
-            top = twinned[0]
+            top, inside = twinned[0], twin + os.sep
             if top not in usable:
                 usable[top] = not os.path.lexists(top) and os.path.isdir(twin) and not os.path.islink(twin)
-            if usable[top]:
-                wanted[path] = (top, twin)
-            else:
-                beside.append(path)
+            for path in paths:
+                staged = temps.get(path)
+                if usable[top] and staged is not None and staged[1].startswith(inside):
+                    wanted[path] = (top, twin)
+                else:
+                    beside.append(path)
         while beside:  # until no top more is found unusable (a file of one may lie in another)
             places = {self._folders.place(path.rpartition("/")[0]) for path in beside}
             spoilt = {
@@ -390,12 +387,19 @@ class Staging:
         if listing is None:
             return False
         for path, temp in files.items():
-            folder, name = os.path.dirname(temp), path.rpartition("/")[2]
-            if os.path.basename(temp) != name:  # staged twice, the one under its own name discarded
-                os.replace(temp, os.path.join(folder, name))
-                listing[folder] = (listing[folder] - {os.path.basename(temp)}) | {name}
+            name = path.rpartition("/")[2]
+            folder, _, staged = temp.rpartition(os.sep)
+            names = listing.get(folder, set())
+            if staged != name:  # staged twice, and the one under its own name discarded
+                try:
+                    os.replace(temp, os.path.join(folder, name))
+                except OSError as failure:
+                    raise write_failure(path, failure) from None
+                names.discard(staged)
+                names.add(name)
+            elif name not in names:  # deleted by hand: as its rename would say
+                raise write_failure(path, FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT)))
         self._prune(twin, listing)
-        _check_holds(files, listing)
         renamed = rename_new(twin, top)
         if renamed is None:  # the system cannot rename only where nothing stands: look, then rename
             renamed = not os.path.lexists(top)
