@@ -101,6 +101,25 @@ def _still_writable(staged: Mapping[str, str], folders: Folders, unlooked: Colle
     return found
 
 
+def _check_targets(
+    root: Path,
+    changes: Iterable[FileChange],
+    folders: Folders,
+    ahead: Collection[str],
+    whole: Collection[str],
+) -> None:
+    """`check_target` each change's path (those `ahead`: just seen missing or plain files).
+
+    A file of a folder written whole (`whole`) goes where nothing stands (its top is
+    missing, and is renamed into only so), through no symlink (its twin is listed
+    before): the plan checked its path (`plan._check_targets`), and nothing of it is
+    on the disk to look at.
+    """
+    for change in changes:
+        if change.path not in whole:
+            check_target(root, change.path, folders, plain=change.path in ahead)
+
+
 def _folder_then_name(path: str) -> tuple[str, str]:
     """How `remove_stale_temps` orders what it removed: by folder, then by name."""
     folder, _, name = path.rstrip("/").rpartition("/")
@@ -219,8 +238,7 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
         whole = staging.whole(held, [c.path for c in changes if c.path not in held])  # all missing
         rest = {path: temp for path, temp in held.items() if path not in whole}
         ahead = _still_writable(rest, folders, staging.unlooked(rest)) | whole.keys()
-    for change in changes:
-        check_target(root, change.path, folders, plain=change.path in ahead)
+    _check_targets(root, changes, folders, ahead, whole)
     parents = {c.path.rpartition("/")[0] or "." for c in changes}
     if staging is None:
         removed = remove_stale_temps(root, parents, (), folders)
