@@ -193,3 +193,26 @@ def test_a_killed_runs_folder_is_no_source_nor_compendium(
     assert [p for folder in ("locales", "site") for p in (root / folder).rglob("*stray*")] == []
     assert "stray" not in outcome.output
     assert "Başıboş" not in (root / "locales" / "tr" / "guide0.po").read_text(encoding="utf-8")
+
+
+def test_a_folder_reached_through_a_symlink_is_named_where_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``locales/tr`` leads to the missing ``store/x`` (inside the repository): its twin goes in
+    ``store``, which is swept, and a folder made at ``store/x`` meanwhile is named so."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "store").mkdir()
+    (root / "locales").mkdir()
+    (root / "locales" / "tr").symlink_to(Path("..") / "store" / "x")
+    left = root / "store" / f"{TEMP_PREFIX}0123456789ab{TEMP_SUFFIX}"
+    left.mkdir()
+    catalogues = [
+        FileChange(f"locales/tr/doc{n}.po", b"tr\n", "catalog", None, guarded=True) for n in range(3)
+    ]
+    staging = _staged(root, catalogues)
+    assert not left.exists() and staging.removed == (f"store/{left.name}/",)
+    before_renames(monkeypatch, lambda: (root / "store" / "x").mkdir())
+    applied = apply_changes(root, catalogues, staging)
+    assert [(e.path, e.message) for e in applied.errors] == [("store/x", MADE_MEANWHILE)]
+    assert list((root / "store" / "x").iterdir()) == [] and temps_in(root) == []

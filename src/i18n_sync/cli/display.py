@@ -42,11 +42,10 @@ _LISTED_FILES = 20
 def show_files(files: api.Files, check: bool, kinds: Mapping[str, str] | None = None) -> None:
     """``would write`` per file; ``wrote`` per file, or a count by kind; leftovers of a killed run."""
     for path in files.removed:
-        what = "a folder an interrupted run was writing" if path.endswith("/") else "a temporary file"
-        note(
-            f"removed {path}, {what}" + ("" if path.endswith("/") else " left by an interrupted run"),
-            err=True,
-        )
+        if path.endswith("/"):  # a folder it was writing whole
+            note(f"removed {path}, a folder an interrupted run was writing", err=True)
+        else:
+            note(f"removed {path}, a temporary file left by an interrupted run", err=True)
     verbose = current_options().verbose
     if check:  # what is out of date is what CI must show, however long
         for path in files.pending:

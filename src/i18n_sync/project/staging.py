@@ -314,8 +314,11 @@ class Staging:
         if top not in self._twins:
             if not os.path.isdir(nearest) or os.path.islink(nearest):
                 return
-            parts = folder.split("/")
-            self._sweep(["/".join(parts[: len(parts) - len(below)])])  # a killed run's twins too
+            # Named as the repository has it where it really is (`folder` may lead there through
+            # a symlink to a missing folder elsewhere in the repository).
+            base = self._folders.place("") or ""
+            parent = os.path.relpath(nearest, base).replace(os.sep, "/").removeprefix(".")
+            self._sweep([parent])  # a killed run's twins too
             if self._failed_at < 0:
                 return
             try:
@@ -323,7 +326,7 @@ class Staging:
             except OSError:
                 return
             self._twins[top] = twin
-            self._tops[twin] = (top, "/".join(parts[: len(parts) - len(below) + 1]))
+            self._tops[twin] = (top, f"{parent}/{below[0]}".lstrip("/"))
             self._names.add(os.path.basename(twin))
         self._twinned[folder] = (top, os.path.join(self._twins[top], *below[1:]))
 

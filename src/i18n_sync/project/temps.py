@@ -4,8 +4,8 @@ Every file the tool writes is first a temporary file in the target's folder
 (`write_temp`), which `writing` renames over the target once it is complete
 and flushed, or which `staging` writes ahead while a run still works. A folder
 that does not exist yet is written whole in a temporary folder beside it
-(`make_twin`), renamed into place in one step. A killed run
-leaves such files and folders behind; `remove_stale_temps` deletes them.
+(`make_twin`), renamed into place in one step. A killed run leaves such files
+and folders behind; `remove_stale_temps` deletes them.
 """
 
 from __future__ import annotations
