@@ -85,6 +85,19 @@ def names_here() -> dict[str, str]:
         locales._NATIVE_NAMES.update(kept)
 
 
+def stops_seen(monkeypatch: pytest.MonkeyPatch) -> list[pool.Background[object]]:
+    """Each background process stopped from now on (`pool.Background.stop`)."""
+    stopped: list[pool.Background[object]] = []
+    real = pool.Background.stop
+
+    def stop(self: pool.Background[object]) -> None:
+        stopped.append(self)
+        real(self)
+
+    monkeypatch.setattr(pool.Background, "stop", stop)
+    return stopped
+
+
 def switcher_of(report: sync.RunReport, path: str) -> str:
     text = dict((c.path, c.content) for c in report.changes)[path].decode()
     return next(line for line in text.splitlines() if "**" in line and "|" in line)
@@ -175,14 +188,7 @@ def test_a_run_the_memo_answers_stops_the_process(tmp_path: Path, monkeypatch: p
     project(root)
     assert invoke(root, "sync").exit_code == 0  # writes every file
     assert invoke(root, "sync").exit_code == 0  # finds nothing to do: remembered
-    stopped: list[pool.Background[object]] = []
-    real = pool.Background.stop
-
-    def stop(self: pool.Background[object]) -> None:
-        stopped.append(self)
-        real(self)
-
-    monkeypatch.setattr(pool.Background, "stop", stop)
+    stopped = stops_seen(monkeypatch)
     for plan in (tmp_path / "cache").glob("plan-*"):  # no plan kept: planned again, then the memo answers
         plan.unlink()
     executed: list[object] = []
@@ -220,14 +226,7 @@ def test_no_name_is_looked_up_where_no_source_holds_the_marker(
     root = tmp_path / "unmarked"
     root.mkdir()
     config = load_config(project(root, marked=False))
-    stopped: list[pool.Background[object]] = []
-    real = pool.Background.stop
-
-    def stop(self: pool.Background[object]) -> None:
-        stopped.append(self)
-        real(self)
-
-    monkeypatch.setattr(pool.Background, "stop", stop)
+    stopped = stops_seen(monkeypatch)
     asked = looked_up_here(monkeypatch)
     report = run(config, workers=2)
     assert asked == [] and locales._NATIVE_NAMES == {}
