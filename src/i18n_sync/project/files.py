@@ -352,7 +352,7 @@ OWN_FOLDER = (
 def _in_own_folder(below: str) -> bool:
     """Whether a real path below the repository's (its part after the root) passes through a
     folder of the tool's own name."""
-    return any(is_own_file(part) for part in below.split(os.sep))
+    return is_own_path(below.replace(os.sep, "/"))
 
 
 def _read_regular(

@@ -155,9 +155,9 @@ class Staging:
         # own name, which `apply_changes` renames into place in one step (`rename_whole`). A
         # first sync of a docs tree in 21 languages renamed 28,000 files one by one: a tenth
         # of its time on tmpfs, each a step of the file system's journal on a disk.
-        self._twins: dict[str, str] = {}  # each top (where it really is): its twin
+        # Each top (where it really is): its twin, and the top as the repository names it.
+        self._twins: dict[str, tuple[str, str]] = {}
         self._twinned: dict[str, tuple[str, str]] = {}  # each new folder: (its top, its place in the twin)
-        self._tops: dict[str, tuple[str, str]] = {}  # each twin: its top, where and as the repository has it
 
     def stage(self, changes: Iterable[FileChange], flush: bool = True) -> None:
         """Write each change that is due to a temporary file beside its target, and start
@@ -325,18 +325,17 @@ class Staging:
                 twin = make_twin(nearest)
             except OSError:
                 return
-            self._twins[top] = twin
-            self._tops[twin] = (top, f"{parent}/{below[0]}".lstrip("/"))
+            self._twins[top] = (twin, f"{parent}/{below[0]}".lstrip("/"))
             self._names.add(os.path.basename(twin))
-        self._twinned[folder] = (top, os.path.join(self._twins[top], *below[1:]))
+        self._twinned[folder] = (top, os.path.join(self._twins[top][0], *below[1:]))
 
     def whole(self, held: Iterable[str], others: Iterable[str]) -> dict[str, str]:
-        """Those of the staged paths `held` whose folder is written whole, each with its twin,
+        """Those of the staged paths `held` whose folder is written whole, each with its top,
         where its top is still missing and its twin still a plain folder. The rest are judged
         as any other file, and written file by file: a top in which one of them lies, or one
         of the paths `others` (the run writes them unstaged), is written so too, as the first
         would make it before the rename."""
-        wanted: dict[str, tuple[str, str]] = {}  # each held path in a usable twin: (top, twin)
+        wanted: dict[str, str] = {}  # each held path in a usable twin: its top
         beside: list[str] = list(others)  # the paths written file by file
         usable: dict[str, bool] = {}
         by_folder: dict[str, list[str]] = {}  # a first sync holds 28,000 paths in a few folders
@@ -345,17 +344,18 @@ class Staging:
         temps = self._temps
         for folder, paths in by_folder.items():
             twinned = self._twinned.get(folder)
-            twin = None if twinned is None else self._twins.get(twinned[0])
-            if twinned is None or twin is None:
+            if twinned is None or twinned[0] not in self._twins:
                 beside += paths
                 continue
-            top, inside = twinned[0], twin + os.sep
+            top = twinned[0]
+            twin = self._twins[top][0]
+            inside = twin + os.sep
             if top not in usable:
                 usable[top] = not os.path.lexists(top) and os.path.isdir(twin) and not os.path.islink(twin)
             for path in paths:
                 staged = temps.get(path)
                 if usable[top] and staged is not None and staged[1].startswith(inside):
-                    wanted[path] = (top, twin)
+                    wanted[path] = top
                 else:
                     beside.append(path)
         while beside:  # until no top more is found unusable (a file of one may lie in another)
@@ -369,15 +369,15 @@ class Staging:
                 )
             }
             usable.update(dict.fromkeys(spoilt, False))
-            beside = [path for path, (top, _) in wanted.items() if top in spoilt]
-        return {path: twin for path, (top, twin) in wanted.items() if usable[top]}
+            beside = [path for path, top in wanted.items() if top in spoilt]
+        return {path: top for path, top in wanted.items() if usable[top]}
 
-    def top_of(self, twin: str) -> str:
-        """The repository-relative folder `twin` is written for."""
-        return self._tops[twin][1]
+    def name_of(self, top: str) -> str:
+        """`top`, a folder written whole, as the repository names it."""
+        return self._twins[top][1]
 
-    def rename_whole(self, twin: str, files: Mapping[str, str]) -> bool:
-        """Put the folder written whole in `twin` in place, in one rename, where nothing stands
+    def rename_whole(self, top: str, files: Mapping[str, str]) -> bool:
+        """Put the folder `top`, written whole in its twin, in place, in one rename, where nothing stands
         there now: True when done; False when something does, or when the twin holds what the
         run did not put there (a symlink): nothing is done then.
 
@@ -385,7 +385,7 @@ class Staging:
         taken from the staging, `take`): the staged files no one took are deleted first,
         and the folders that leaves empty; a file of `files` that is gone (deleted by hand)
         is a `WriteError`, as its rename would be. `OSError` when the rename fails."""
-        top = self._tops[twin][0]
+        twin = self._twins[top][0]
         listing = _listing(twin)
         if listing is None:
             return False
@@ -612,10 +612,11 @@ class Staging:
             self.flusher.close()  # once no flush is under way: a closed handle's number is reused
             # A folder written whole and never renamed into place goes with what it holds, first:
             # a folder in it may have been replaced by a symlink, which no deletion may follow.
-            for twin in self._twins.values():
+            twins = [twin for twin, _ in self._twins.values()]
+            for twin in twins:
                 discard_twin(twin)
             for _, temp in self._temps.values():
-                if not any(temp.startswith(twin + os.sep) for twin in self._twins.values()):
+                if not any(temp.startswith(twin + os.sep) for twin in twins):
                     discard_temp(temp)
             self._twins.clear()
             self._temps.clear()

@@ -132,8 +132,10 @@ def write_temp(
     return temp
 
 
-# The name `make_twin` gives: a folder swept with what it holds is one named exactly so.
-_TWIN_NAME = re.compile(re.escape(TEMP_PREFIX) + "[0-9a-f]{12}" + re.escape(TEMP_SUFFIX))
+# The random part of the name `make_twin` gives, in bytes (twice as many hex digits). A folder
+# swept with what it holds is one named exactly so (`_TWIN_NAME`).
+_TWIN_RANDOM = 6
+_TWIN_NAME = re.compile(re.escape(TEMP_PREFIX) + f"[0-9a-f]{{{2 * _TWIN_RANDOM}}}" + re.escape(TEMP_SUFFIX))
 
 
 def make_twin(parent: str) -> str:
@@ -142,7 +144,7 @@ def make_twin(parent: str) -> str:
     into place in one step (`staging`). A killed run's is removed as its files are
     (`remove_stale_temps`)."""
     for _ in range(100):
-        twin = os.path.join(parent, f"{TEMP_PREFIX}{secrets.token_hex(6)}{TEMP_SUFFIX}")
+        twin = os.path.join(parent, f"{TEMP_PREFIX}{secrets.token_hex(_TWIN_RANDOM)}{TEMP_SUFFIX}")
         try:
             os.mkdir(twin)
         except FileExistsError:

@@ -232,7 +232,7 @@ def apply_changes(root: Path, changes: Iterable[FileChange], staging: Staging | 
     # that is no longer missing or a writable plain file is judged as any other below.
     # (One listing of each folder tells, not an lstat per file: `_still_writable`.)
     ahead: set[str] = set()
-    whole: dict[str, str] = {}  # the paths staged in a folder written whole: its twin
+    whole: dict[str, str] = {}  # the paths staged in a folder written whole: its top
     if staging is not None:
         held = staging.holding(changes)
         whole = staging.whole(held, [c.path for c in changes if c.path not in held])  # all missing
@@ -318,20 +318,23 @@ def _place_whole(
     nothing is written in it, and `errors` says so: neither whatever is there nor a
     symlink put there is written through."""
     assert staging is not None  # only a staging writes folders whole
-    groups: dict[str, dict[str, str]] = {}  # each twin: its due files
+    groups: dict[str, dict[str, str]] = {}  # each top: its due files
     for change in due:
         if change.path in whole:
             groups.setdefault(whole[change.path], {})[change.path] = temps[change.path]
     placed: set[str] = set()
-    for twin, files in groups.items():
+    for top, files in groups.items():
         try:
-            renamed = staging.rename_whole(twin, files)
-        except OSError as failure:
-            raise write_failure(next(iter(files)), failure) from None
+            renamed = staging.rename_whole(top, files)
+        except OSError as failure:  # the folder's rename: the folder is named
+            reason = failure.strerror or str(failure)
+            raise WriteError(
+                f"cannot write: {reason}; nothing was written in it", staging.name_of(top)
+            ) from None
         if renamed:
             placed.update(files)
         else:
-            errors.append(WriteError(MADE_MEANWHILE, staging.top_of(twin)))
+            errors.append(WriteError(MADE_MEANWHILE, staging.name_of(top)))
     return placed
 
 
