@@ -47,9 +47,9 @@ def looked(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
         monkeypatch.setattr(module, "read_many", read_many)
     real_plan = sync_module.plan_documents
 
-    def plan_documents(*args: object) -> object:
+    def plan_documents(*args: object, **kw: object) -> object:
         seen["planned"].append("plan")
-        return real_plan(*args)  # type: ignore[arg-type]
+        return real_plan(*args, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(sync_module, "plan_documents", plan_documents)
     return seen

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from fnmatch import fnmatchcase
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import PurePosixPath
 
 from i18n_sync.errors import ConfigError, I18nSyncError, WriteError
@@ -18,6 +19,7 @@ from i18n_sync.locales import Language
 from i18n_sync.project.config import Config, is_compact
 from i18n_sync.project.files import OWN_FOLDER, Folders, check_target, folded, is_own_path, path_problem
 from i18n_sync.project.ownership import is_generated, read_manifest
+from i18n_sync.project.pool import Background, in_background
 from i18n_sync.record import record
 
 
@@ -58,18 +60,79 @@ def _values(name: str, language: Language | None = None) -> dict[str, str]:
 
 
 def plan_documents(
-    config: Config, sources: Collection[str], languages: Collection[str] | None = None
+    config: Config, sources: Collection[str], languages: Collection[str] | None = None, check: bool = True
 ) -> tuple[SourceDocument, ...]:
     """Derive every path from the configuration for the given source files.
 
     Every path a run of `languages` (default: all) may write is checked
     (`_check_targets`): a narrowed run (``--lang``) leaves the other languages' files
     on the disk to the jobs that write them, and compares their paths with its own.
+    Without `check`, the caller checks them with `targets_checked`, before it reads
+    any file or uses anything read.
     """
     documents = [_plan(config, source) for source in sorted(sources)]
     _check_overlaps(documents, config)
-    _check_targets(documents, config, languages)
+    if check:
+        _check_targets(documents, config, languages)
     return tuple(documents)
+
+
+# Fewer paths than this are checked by the run itself (`targets_checked`): a process of its
+# own (a fork, a pipe, its exit: some 3 ms) costs what checking that many paths does.
+_WORTH_A_PROCESS = 2000
+
+
+@contextmanager
+def targets_checked(
+    documents: tuple[SourceDocument, ...], config: Config, languages: Collection[str] | None, workers: int
+) -> Iterator[None]:
+    """Check the paths of `plan_documents(..., check=False)` while the body reads the run's files.
+
+    A docs tree in 21 languages has some 28,000 paths to check, each spelling
+    and folder (`_check_targets`): 74 ms, while the core that reading the files
+    leaves idle waits. With `workers` to spare and that many paths, another
+    process checks them (`pool.in_background`). Its verdict comes first: the
+    body's result is used only once the paths passed, and when they did not,
+    the check's error is raised (the check is made here again, to raise it),
+    not the body's. Else they are checked here, before the body, as
+    `plan_documents` does. Reading a file first is safe: every read of the
+    run's files stays in the repository and takes regular files only
+    (`files.read_bytes`); only writing through a checked path is refused.
+    """
+    count = sum(1 + len(document.targets) * 2 for document in documents)
+    worth = workers > 1 and count >= _WORTH_A_PROCESS
+    checking = in_background(partial(_targets_pass, documents, config, languages)) if worth else None
+    if checking is None:
+        _check_targets(list(documents), config, languages)
+        yield
+        return
+    with checking:
+        try:
+            yield
+        except Exception:
+            _verdict(checking, documents, config, languages)  # its error, if any, before the body's
+            raise
+        _verdict(checking, documents, config, languages)
+
+
+def _targets_pass(
+    documents: tuple[SourceDocument, ...], config: Config, languages: Collection[str] | None
+) -> bool:
+    """`_check_targets`, in the process `targets_checked` starts: True when every path passed
+    (a failure sends nothing: the run checks again, and raises the error itself)."""
+    _check_targets(list(documents), config, languages)
+    return True
+
+
+def _verdict(
+    checking: Background[bool],
+    documents: tuple[SourceDocument, ...],
+    config: Config,
+    languages: Collection[str] | None,
+) -> None:
+    """Wait for the check of `targets_checked`; unless it passed, check here (and raise)."""
+    if checking.result() is not True:
+        _check_targets(list(documents), config, languages)
 
 
 # A run plans each source twice: `find_sources` to leave out what the tool writes, then

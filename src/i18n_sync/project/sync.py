@@ -63,6 +63,7 @@ from i18n_sync.project.plan import (
     output_paths,
     plan_documents,
     source_candidates,
+    targets_checked,
 )
 from i18n_sync.project.pool import Background, worker_count
 from i18n_sync.project.staging import Staging
@@ -448,11 +449,14 @@ def run(
     # The switchers' language names, looked up on the core the planning leaves idle.
     looking = names_meanwhile(config, steps, workers)
     with looking or nullcontext():
-        documents = plan_documents(config, find_sources(config, candidates), needed)
+        documents = plan_documents(config, find_sources(config, candidates), needed, check=False)
         memo = None
+        # The paths are checked while the files are read, by another process on a docs tree.
+        with targets_checked(documents, config, needed, workers):
+            if seeds is None:
+                paths = sorted({*read_paths(config, documents, steps, compendia, needed), *candidates})
+                memo = memo_over(quick, config, memo_steps, paths, environ, listing or b"", kind)
         if seeds is None:
-            paths = sorted({*read_paths(config, documents, steps, compendia, needed), *candidates})
-            memo = memo_over(quick, config, memo_steps, paths, environ, listing or b"", kind)
             remembered = None if memo is quick else _recalled(memo)
             if memo is not None and remembered is not None:
                 memo.keep_plan(checked_paths(documents, needed))  # the next run need not plan

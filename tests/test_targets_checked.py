@@ -1,0 +1,171 @@
+"""The paths a run may write are checked by another process while the run reads its files
+(`plan.targets_checked`), and the check's verdict still comes before anything is used or written.
+
+The projects here are small: `plan._WORTH_A_PROCESS` is lowered so that their check is worth a
+process, as a docs tree's is.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+import helpers
+from i18n_sync.errors import I18nSyncError, WriteError
+from i18n_sync.project import plan, pool, sync
+from i18n_sync.project.cache import CACHE_VARIABLE
+from i18n_sync.project.config import load_config
+from i18n_sync.project.pool import JOBS_VARIABLE
+from i18n_sync.project.sync import run
+
+needs_fork = pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="no fork: no process of its own"
+)
+
+
+@pytest.fixture(autouse=True)
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_VARIABLE, "off")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
+
+
+def worth_a_process(monkeypatch: pytest.MonkeyPatch) -> list[pool.Background[bool]]:
+    """Every project's check is worth a process; the processes started for it."""
+    monkeypatch.setattr(plan, "_WORTH_A_PROCESS", 0)
+    started: list[pool.Background[bool]] = []
+    real = pool.in_background
+
+    def spied(function: object) -> object:
+        found = real(function)  # type: ignore[arg-type]
+        if found is not None:
+            started.append(found)
+        return found
+
+    monkeypatch.setattr(plan, "in_background", spied)
+    return started
+
+
+def checks_here(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The process of each check made from now on (a background process's is not seen here)."""
+    made: list[int] = []
+    real = plan._check_targets
+
+    def check(*args: object) -> None:
+        made.append(os.getpid())
+        real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(plan, "_check_targets", check)
+    return made
+
+
+def docs_project(root: Path, languages: tuple[str, ...] = ("tr",), pages: int = 12) -> Path:
+    root.mkdir()
+    return helpers.docs_project(root, languages, pages)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def leading_out(root: Path) -> Path:
+    """Make the project's folder of catalogues a symlink to a folder outside it; return that folder."""
+    outside = root.parent / f"{root.name}-outside"
+    outside.mkdir()
+    (root / "locales").symlink_to(outside, target_is_directory=True)
+    return outside
+
+
+def synced(root: Path, workers: int, monkeypatch: pytest.MonkeyPatch) -> Result:
+    """``i18n-sync sync`` on `workers` processes, in this one."""
+    monkeypatch.setenv(JOBS_VARIABLE, str(workers))
+    return helpers.invoke(root, "sync")
+
+
+@needs_fork
+def test_the_paths_are_checked_by_another_process_and_the_run_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inline = docs_project(tmp_path / "inline", ("tr", "de"), pages=12)
+    assert synced(inline, 1, monkeypatch).exit_code == 0
+    started = worth_a_process(monkeypatch)
+    here = checks_here(monkeypatch)
+    aside = docs_project(tmp_path / "aside", ("tr", "de"), pages=12)
+    assert synced(aside, 2, monkeypatch).exit_code == 0
+    assert len(started) == 1 and here == []  # it passed there: not checked again here
+    assert all(found._process.exitcode is not None for found in started)  # and it is gone
+    # Each page: itself, its template, its English output, a catalogue and an output a language.
+    assert len(tree(aside)) == 12 * 7 + 1 and tree(aside) == tree(inline)
+
+
+@needs_fork
+def test_a_path_that_fails_the_check_there_gets_the_error_the_check_here_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inline = docs_project(tmp_path / "inline", pages=12)
+    leading_out(inline)
+    here = synced(inline, 1, monkeypatch)
+    started = worth_a_process(monkeypatch)
+    aside = docs_project(tmp_path / "aside", pages=12)
+    outside = leading_out(aside)
+    there = synced(aside, 2, monkeypatch)
+    assert len(started) == 1
+    assert there.exit_code == here.exit_code != 0
+    assert there.output == here.output.replace("inline", "aside")
+    assert "outside the repository (a symlink); refusing to write" in there.output
+    assert list(outside.iterdir()) == [] and len(tree(aside)) == 13  # nothing written
+
+
+@needs_fork
+def test_the_checks_error_comes_before_an_error_of_the_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = worth_a_process(monkeypatch)
+
+    def unreadable(*args: object, **kwargs: object) -> object:
+        raise I18nSyncError("the files could not be read")
+
+    monkeypatch.setattr(sync, "memo_over", unreadable)
+    monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path / "cache"))  # the memo is read
+    bad = docs_project(tmp_path / "bad", pages=12)
+    leading_out(bad)
+    with pytest.raises(WriteError, match="outside the repository"):
+        run(load_config(bad), workers=2)
+    good = docs_project(tmp_path / "good", pages=12)
+    with pytest.raises(I18nSyncError, match="could not be read"):
+        run(load_config(good), workers=2)
+    assert len(started) == 2
+
+
+@needs_fork
+def test_a_check_process_that_dies_is_made_up_for_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = worth_a_process(monkeypatch)
+    monkeypatch.setattr(plan, "_targets_pass", lambda *args: os._exit(3))
+    here = checks_here(monkeypatch)
+    good = docs_project(tmp_path / "good", pages=12)
+    assert synced(good, 2, monkeypatch).exit_code == 0
+    assert here == [os.getpid()] and (good / "page0.tr.md").exists()
+    bad = docs_project(tmp_path / "bad", pages=12)
+    leading_out(bad)
+    with pytest.raises(WriteError, match="outside the repository"):
+        run(load_config(bad), workers=2)
+    assert len(started) == 2 and all(found._process.exitcode == 3 for found in started)
+
+
+def test_a_small_project_or_one_core_checks_here_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[object] = []
+    monkeypatch.setattr(plan, "in_background", lambda function: started.append(function))
+    here = checks_here(monkeypatch)
+    small = docs_project(tmp_path / "small", pages=12)  # 36 paths
+    assert not run(load_config(small), workers=2).errors
+    monkeypatch.setattr(plan, "_WORTH_A_PROCESS", 0)
+    one = docs_project(tmp_path / "one", pages=12)
+    assert not run(load_config(one), workers=1).errors
+    assert started == [] and here == [os.getpid()] * 2
