@@ -12,7 +12,7 @@ import pytest
 from helpers import before_renames, invoke, staged_whole, temps_in
 from i18n_sync.model import FileChange
 from i18n_sync.project import staging as staging_module
-from i18n_sync.project import writing
+from i18n_sync.project import temps, writing
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.files import TEMP_PREFIX, TEMP_SUFFIX
 from i18n_sync.project.staging import Staging
@@ -215,3 +215,69 @@ def test_a_folder_reached_through_a_symlink_is_named_where_it_is(
     applied = apply_changes(root, catalogues, staging)
     assert [(e.path, e.message) for e in applied.errors] == [("store/x", MADE_MEANWHILE)]
     assert list((root / "store" / "x").iterdir()) == [] and temps_in(root) == []
+
+
+def test_the_nearest_folders_that_exist_are_found_as_one_by_one(tmp_path: Path) -> None:
+    """`temps.existing_folders` looks at each path on the way once, and finds what
+    `existing_folder` finds for each: a folder, a file or a symlink in a folder's place."""
+    (tmp_path / "site" / "tr").mkdir(parents=True)
+    (tmp_path / "file").write_text("not a folder", encoding="utf-8")
+    (tmp_path / "nowhere").symlink_to(tmp_path / "missing")
+    wanted = [
+        str(tmp_path / part)
+        for part in (
+            "site/tr/a/b",
+            "site/tr/a",
+            "site/de/x",
+            "site/tr",
+            "file/x/y",
+            "nowhere/z",
+            "new/1/2",
+            "new/1/3",
+        )
+    ]
+    looked: list[str] = []
+    real = os.path.lexists
+
+    def lexists(path: str) -> bool:
+        looked.append(path)
+        return real(path)
+
+    os.path.lexists = lexists  # type: ignore[assignment]
+    try:
+        found = temps.existing_folders(wanted)
+    finally:
+        os.path.lexists = real  # type: ignore[assignment]
+    assert found == {folder: temps.existing_folder(folder) for folder in wanted}
+    assert found[wanted[0]] == str(tmp_path / "site" / "tr") and found[wanted[4]] == str(tmp_path / "file")
+    assert found[wanted[5]] == str(tmp_path / "nowhere") and found[wanted[6]] == str(tmp_path)
+    assert len(looked) == len(set(looked))  # each path once
+
+
+def test_a_missing_folder_is_not_listed_for_a_killed_runs_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before the workers write, only the folders that exist are swept: a missing one holds
+    nothing, and a first sync of a docs tree has some 1,300 of them."""
+    root = make_docs(tmp_path)
+    (root / "locales" / "tr").mkdir(parents=True)
+    stale = root / "locales" / "tr" / f"{TEMP_PREFIX}page0.po.killed{TEMP_SUFFIX}"
+    stale.write_text("left by a killed run", encoding="utf-8")
+    listed: list[str] = []
+    real = os.scandir
+
+    def scandir(path: str | int) -> object:
+        if isinstance(path, str):  # not a folder's handle
+            listed.append(os.path.relpath(path, root))
+        return real(path)
+
+    monkeypatch.setattr(temps.os, "scandir", scandir)
+    staging = Staging(root)
+    try:
+        paths = [f"locales/tr/page{n}.po" for n in range(3)] + [f"site/tr/part/page{n}.md" for n in range(3)]
+        assert staging.open_to_workers(paths)
+        swept = list(listed)
+    finally:
+        staging.discard()
+    assert not stale.exists() and staging.removed == (f"locales/tr/{stale.name}",)
+    assert sorted(swept) == [".", "locales/tr"]  # the folder the twin of `site` goes in, not `site`

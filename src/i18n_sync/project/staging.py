@@ -28,6 +28,7 @@ from i18n_sync.project.temps import (
     discard_temp,
     discard_twin,
     existing_folder,
+    existing_folders,
     flush_one,
     make_twin,
     remove_stale_temps,
@@ -284,17 +285,18 @@ class Staging:
         if self._failed_at < 0:  # a sweep failed: nothing is staged after that
             return False
         folders = {path.rpartition("/")[0] for path in paths}
-        self._sweep(folders)
+        places = {folder: self._folders.place(folder) for folder in folders}
+        nearest = existing_folders({where for where in places.values() if where is not None})
+        # A missing folder holds no file of a killed run: the twin's folder is swept (`_twin`).
+        self._sweep(folder for folder, where in places.items() if where is None or nearest[where] == where)
         if self._failed_at < 0:
             return False
-        for folder in folders:
-            where = self._folders.place(folder)
+        for folder, where in places.items():
             if where is not None:
-                nearest = existing_folder(where)
-                if nearest != where:
+                if nearest[where] != where:
                     self._new_folders.add(folder)
-                    self._twin(folder, where, nearest)
-                self.flusher.watch(nearest)
+                    self._twin(folder, where, nearest[where])
+                self.flusher.watch(nearest[where])
         self._opened = self.flusher.opened()
         self._checked = set()  # each pool looks at its folders anew (`_in_place`), here too
         if self._failed_at < 0:  # the sweep of a folder a twin goes in failed (`_twin`)
