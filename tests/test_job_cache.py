@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,9 @@ from i18n_sync.project import cache as run_cache_module
 from i18n_sync.project import jobcache as jobcache_module
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.config import load_config
-from i18n_sync.project.sync import RunReport, run
+from i18n_sync.project.jobs import RunContext, extract_source
+from i18n_sync.project.plan import find_sources, plan_documents
+from i18n_sync.project.sync import RunReport, check_policy, run
 from test_scale import TR, make_docs, report_bytes
 
 # A fixed date: a template's creation date is the minute it was made, and the runs
@@ -263,3 +266,24 @@ def test_a_catalogue_kept_as_it_was_is_pickled_once(tmp_path: Path, run_cache: P
         change = result.change
         assert change is not None and change.current and change.content is change.original
         assert pickle.dumps(change).count(change.content) == 1
+
+
+def test_an_extraction_is_kept_and_sent_without_its_plan(tmp_path: Path, run_cache: Path) -> None:
+    """What the cache keeps of an extraction, which a worker sends as it is, leaves out the
+    document's plan (every path of it in every language: its job holds it), and the plan is
+    given back: the run is the same, with a first run's two workers and a cached run's."""
+    root = make_docs(tmp_path)
+    config = load_config(root)
+    documents = plan_documents(config, find_sources(config))
+    context = RunContext(config, frozenset({"extract"}), "2025-11-24 16:00+0000", check_policy(config))
+    source = extract_source(context, documents[0])
+    how = jobcache_module.source_stage(jobcache_module.open_job_cache(tmp_path / "jobs", b"base", {}))
+    kept = how.store(documents[0], source)
+    assert kept is not None and kept.plan == jobcache_module._UNPLANNED and how.rebuilds
+    assert b"locales" not in pickle.dumps(kept) and b"locales" in pickle.dumps(source)
+    assert how.restore(documents[0], kept) == source
+    sent, data = jobcache_module.kept_of(how, True, documents[0], source)  # on a worker: the pickle alone
+    assert sent is None and data is not None and how.restore(documents[0], pickle.loads(data)) == source
+    assert jobcache_module.kept_of(how, False, documents[0], source)[0] is source  # in this process
+    first = report_bytes(run(config, workers=2))
+    assert first == without_cache(root) == report_bytes(run(config, workers=2))  # the second from the cache

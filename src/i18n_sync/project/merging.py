@@ -17,10 +17,10 @@ import pickle
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import partial
+from typing import TypeVar
 
 from i18n_sync.model import FileChange
 from i18n_sync.project.jobcache import (
-    PROTOCOL,
     Cached,
     JobCache,
     catalogue_stage,
@@ -43,6 +43,9 @@ from i18n_sync.project.plan import SourceDocument
 from i18n_sync.project.pool import forks, map_jobs
 from i18n_sync.project.staging import Staged, Staging
 from i18n_sync.record import record
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 Told = Callable[[str], Callable[[int, int], None] | None]
 """The run's progress for a stage ("extract", "update"), as `map_jobs` hears it."""
@@ -174,7 +177,7 @@ def _in_one_pool(
     # Progress is told of each document job, as the stage that merges (extracts, when there
     # is nothing to merge): how many merges a job makes is known only once it extracted.
     progress = stages.told("update" if languages else "extract")
-    gathered = _Gathered(stages, languages, progress, len(documents))
+    gathered = _Gathered(stages, languages, progress, documents, (sources_how, merges_how))
     staging = stages.staging
     written = frozenset(languages) & frozenset(stages.written)
     paths = [
@@ -204,10 +207,14 @@ class _Gathered:
         stages: Stages,
         languages: Collection[str],
         progress: Callable[[int, int], object] | None,
-        total: int,
+        plans: Sequence[SourceDocument],
+        hows: tuple[
+            Cached[SourceDocument, SourceResult, SourceResult] | None,
+            Cached[CatalogueJob, CatalogueResult, CatalogueResult] | None,
+        ],
     ) -> None:
-        self.stages, self.languages = stages, languages
-        self.progress, self.documents, self.total = progress, 0, total  # told of each document
+        self.stages, self.languages, self.plans, self.hows = stages, languages, plans, hows
+        self.progress, self.documents, self.total = progress, 0, len(plans)  # told of each document
         self.jobs: list[CatalogueJob] = []
         self.kept: list[bytes | None] = []  # each merge's pickle, when the cache keeps it
         self.keys: list[str | None] = []  # and its key
@@ -215,7 +222,9 @@ class _Gathered:
     def take(self, outcome: DocumentOutcome) -> None:
         """Gather one document's records; write its template and catalogues to temporary files."""
         stages, staging = self.stages, self.stages.staging
-        source = outcome.source or pickle.loads(outcome.source_kept)  # type: ignore[arg-type]
+        sources_how, merges_how = self.hows
+        # A record sent as what the cache keeps is made again from it and its job (`kept_of`).
+        source = outcome.source or _restored(sources_how, self.plans[self.documents], outcome.source_kept)
         self.documents += 1
         if stages.cache is not None and outcome.source_key is not None and outcome.source_kept is not None:
             stages.cache.put_pickled(outcome.source_key, outcome.source_kept)
@@ -246,7 +255,7 @@ class _Gathered:
         catalogues = {}
         own = _own_catalogue_jobs(source, template, self.languages)  # as the worker made them
         for catalogue, (result, kept), key in zip(own, outcome.merges, outcome.merge_keys, strict=True):
-            merged = result or pickle.loads(kept)  # type: ignore[arg-type]
+            merged = result or _restored(merges_how, catalogue, kept)
             catalogues[(_language(catalogue), catalogue.path)] = (catalogue, merged)
             self.jobs.append(catalogue)
             self.kept.append(kept)
@@ -258,6 +267,12 @@ class _Gathered:
     def _told(self) -> None:
         if self.progress is not None:
             self.progress(self.documents, self.total)
+
+
+def _restored(how: Cached[T, R, R] | None, job: T, kept: bytes | None) -> R:
+    """The result a worker sent as its pickle for the cache (`jobcache.kept_of`), made again."""
+    assert how is not None and kept is not None  # sent so only with a cache, and then kept
+    return how.restore(job, pickle.loads(kept))
 
 
 def document_job(
@@ -278,10 +293,9 @@ def document_job(
     `written` that change are written ahead to temporary files here too.
     """
     source = extract_source(context, plan)
-    kept = sources_how.store(plan, source) if sources_how else None
-    source_kept = None if kept is None else pickle.dumps(kept, PROTOCOL)
-    source_key = None if kept is None or sources_how is None else sources_how.key(plan)
-    sent = None if forked and kept is source else source
+    made = kept_of(sources_how, forked, plan, source)  # unpacked apart: mypy infers it wrongly
+    sent, source_kept = made
+    source_key = None if source_kept is None or sources_how is None else sources_how.key(plan)
     if source.error is not None:
         return DocumentOutcome(sent, source_kept, None, (), source_key=source_key)
     template = build_template_file(context, plan.template, [source])
@@ -290,7 +304,7 @@ def document_job(
     changes = [template.change]
     for job in _own_catalogue_jobs(source, template, languages):
         result = process_catalogue(context, job)
-        merged = kept_of(merges_how.store if merges_how else None, forked, job, result)
+        merged = kept_of(merges_how, forked, job, result)
         merges.append(merged)
         keys.append(None if merged[1] is None or merges_how is None else merges_how.key(job))
         due = result.error is None and _language(job) in written
