@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from i18n_sync.project import signatures, temps
+from i18n_sync.project import pool, signatures, temps
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,6 +39,15 @@ def fixed_date(monkeypatch: pytest.MonkeyPatch) -> None:
     between them (a slow machine makes that likely). Every test dates them alike; one that
     wants today's date removes the variable."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
+
+
+@pytest.fixture(autouse=True)
+def pools_as_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stage's jobs go to a pool whenever it has the workers and the jobs for one
+    (`pool.forks`): a render's trial (`pool._trial`) would keep the small projects of the
+    tests in their own process, and the tests of what the pools do would test nothing.
+    `test_pool_trial` tests the trial itself."""
+    monkeypatch.setattr(pool, "_trial", lambda function, items: [])
 
 
 @pytest.fixture

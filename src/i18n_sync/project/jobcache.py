@@ -209,16 +209,17 @@ def map_cached(
     progress: Callable[[int, int], None] | None = None,
     meanwhile: Callable[[], object] | None = None,
     each: Callable[[R], object] | None = None,
+    tried: bool = False,
 ) -> tuple[list[R], list[str | None]]:
     """Each job's result, from the cache where its key is there, else from `function` on `workers`.
 
     Returns the results in job order, and each job's key (none without a
     cache); a result the cache did not keep has None, the key of nothing.
-    `progress`, `meanwhile` and `each` are `pool.map_jobs`'s; `each` is also
-    given each result the cache has.
+    `progress`, `meanwhile`, `each` and `tried` are `pool.map_jobs`'s; `each` is
+    also given each result the cache has.
     """
     if cache is None or how is None:
-        return map_jobs(function, jobs, workers, progress, meanwhile, each), []
+        return map_jobs(function, jobs, workers, progress, meanwhile, each, tried), []
     results, keys, missing = _look_up(cache, how, jobs)
     hits = [result for result in results if result is not None]
 
@@ -229,7 +230,7 @@ def map_cached(
             for result in hits:
                 each(result)
 
-    made = _run_missing(function, how, [jobs[i] for i in missing], workers, progress, first, each)
+    made = _run_missing(function, how, [jobs[i] for i in missing], workers, progress, first, each, tried)
     for index, (result, kept_bytes) in zip(missing, made, strict=True):
         results[index] = result
         if kept_bytes is None:
@@ -272,6 +273,7 @@ def _run_missing(
     progress: Callable[[int, int], None] | None,
     first: Callable[[], object],
     each: Callable[[R], object] | None,
+    tried: bool = False,
 ) -> list[tuple[R, bytes | None]]:
     """Run the jobs the cache lacks: each result, with what the cache is to keep of it, pickled."""
     # Each job pickles what the cache keeps of its result itself, on its own core.
@@ -287,7 +289,7 @@ def _run_missing(
         if each is not None:
             each(arrived[-1][0])
 
-    map_jobs(run, jobs, workers, progress, first, take)
+    map_jobs(run, jobs, workers, progress, first, take, tried)
     return arrived
 
 

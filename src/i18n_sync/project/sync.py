@@ -236,7 +236,10 @@ class _Combined:
         if self.staging is not None and self.staging.open_to_workers(j.prepared.output for j in jobs):
             job = partial(publish_and_stage, context, self.staging, self.force)
         each = None if self.staging is None else self.stage_output
-        outputs = iter(map_cached(self.cache, how, job, jobs, workers, progress, meanwhile, each)[0])
+        # Renderings are short: a pool for a few hundred costs more than it saves (`map_jobs`).
+        outputs = iter(
+            map_cached(self.cache, how, job, jobs, workers, progress, meanwhile, each, tried=True)[0]
+        )
         if self.staging is not None:
             self.staging.close_to_workers()
             self.staging.stage_added()
