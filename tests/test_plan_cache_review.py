@@ -80,3 +80,24 @@ def test_relayout_then_status_in_one_process(tmp_path: Path) -> None:
     after = (root / "site" / "tr" / "part" / "guide1.md").read_text(encoding="utf-8")
     assert "# Kılavuz 1" in after and "locales/tr.po" in after  # the header names the new catalogue
     assert (root / "i18n-sync.toml").read_text(encoding="utf-8").count("locales/{locale}.po") == 1
+
+
+NAMED_SOURCES = [
+    *("docs/a.md", "docs/.md", "docs/a.b.md", "docs/x/y.md", "docs/x.md/y", "docs", "docs/a.MD"),
+    *("docs/a.md.md", "a.md", ".md", "docs/a", "docs2/a.md", "docsa.md", "docs/..md", "docs/...md"),
+    *("docs/a.", "docs/ a.md", "x/docs/a.md", "docs/sub/.hidden.md", "docs/é.md", "docs//a.md"),
+    *("./docs/a.md", "docs/./a.md", "/docs/a.md", "docs/a.md/"),
+]
+NAMED_ROOTS = ["", ".", "docs", "docs/", "./docs", "docs/x", "doc", "/docs", "docs//", "x/docs", "docs/."]
+
+
+def test_a_documents_name_is_spelled_as_the_path_objects_spell_it() -> None:
+    """`plan._document_name` takes plain string steps where it can: the same name, or none
+    (not inside the root), as `PurePosixPath` gives, over sources and roots spelled oddly."""
+    from i18n_sync.project.plan import _document_name, _document_name_of_paths
+
+    pairs = [(source, root) for source in NAMED_SOURCES for root in NAMED_ROOTS]
+    assert [_document_name(*pair) for pair in pairs] == [_document_name_of_paths(*pair) for pair in pairs]
+    assert (
+        _document_name("docs/part/a.b.md", "docs") == "part/a.b" and _document_name("x/a.md", "docs") is None
+    )

@@ -141,16 +141,13 @@ def _verdict(
 def _plan(config: Config, source: str) -> SourceDocument:
     """Every path derived from one source; `ConfigError` when it is outside `source_root`."""
     settings = config.settings
-    root = PurePosixPath(settings.source_root)
-    try:
-        relative = PurePosixPath(source).relative_to(root)
-    except ValueError:
+    name = _document_name(source, settings.source_root)
+    if name is None:
         raise config.error(
             f"the source {source} is not inside source_root {settings.source_root!r}; "
             "make 'source_root' the folder the sources are in (\"\" for the top of the repository)",
             "source_root",
-        ) from None
-    name = str(relative.with_suffix("")) if relative.suffix == ".md" else str(relative)
+        )
     # Each language's fields, filled into its two patterns: a docs tree in 21 languages has
     # some 28,000 paths to make.
     base = _values(name)
@@ -164,6 +161,35 @@ def _plan(config: Config, source: str) -> SourceDocument:
     if source_output == source:
         source_output = None
     return SourceDocument(source, name, _fill(settings.template, name), source_output, tuple(targets))
+
+
+def _document_name(source: str, root: str) -> str | None:
+    """`source` relative to the folder `root`, less its ``.md`` suffix: the document's `name`;
+    None when it is not inside `root`.
+
+    As `PurePosixPath` spells it (`_document_name_of_paths`), in plain string steps
+    where both are spelled plainly, as the files found are: a docs tree has thousands
+    of sources, and the path objects were half of planning them.
+    """
+    plain = not source.startswith(("/", "./")) and not source.endswith("/") and "//" not in source
+    if not plain or "/./" in source or root.strip("/") != root or "//" in root or root.startswith("./"):
+        return _document_name_of_paths(source, root)
+    if root in ("", "."):
+        relative = source
+    elif source.startswith(root + "/"):
+        relative = source[len(root) + 1 :]
+    else:
+        return _document_name_of_paths(source, root)
+    last = relative.rpartition("/")[2]
+    return relative[:-3] if last.endswith(".md") and len(last) > 3 else relative
+
+
+def _document_name_of_paths(source: str, root: str) -> str | None:
+    try:
+        relative = PurePosixPath(source).relative_to(PurePosixPath(root))
+    except ValueError:
+        return None
+    return str(relative.with_suffix("")) if relative.suffix == ".md" else str(relative)
 
 
 def output_paths(documents: Collection[SourceDocument]) -> set[str]:
