@@ -130,3 +130,46 @@ def test_an_unhashable_stdout_keeps_the_commands_status(tmp_path: Path) -> None:
     assert "i18n-sync, version" in done.stdout, done.stderr
     assert "TypeError" not in done.stderr, done.stderr
     assert done.returncode == 0, done.stderr
+
+
+# --- a ^C while the command line's modules load ------------------------------------------------
+
+
+def test_an_interrupt_while_the_modules_load_ends_as_an_interrupted_command(tmp_path: Path) -> None:
+    """``i18n-sync`` imports a tenth of a second of modules before click takes over: a ^C then
+    printed the traceback of the import it stopped. It now ends as a ^C during a command
+    does, click's "Aborted!" and status 1. (The ^C is raised by an import hook, at the
+    import of the run's module, for the test to be sure when it comes.)"""
+    done = _script(
+        """
+        import sys
+        from importlib.abc import MetaPathFinder
+
+        class Interrupt(MetaPathFinder):
+            def find_spec(self, name, path, target=None):
+                if name == "i18n_sync.project.sync":
+                    raise KeyboardInterrupt
+                return None
+
+        sys.meta_path.insert(0, Interrupt())
+        from i18n_sync.cli import program
+        program(["--version"])
+        """,
+        tmp_path,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", "\nAborted!\n")
+
+
+def test_the_command_lines_modules_load_with_the_program_not_the_package(tmp_path: Path) -> None:
+    """`i18n_sync.cli` itself imports none of them (the script imports it to start `program`),
+    and what it names is there when asked for."""
+    done = _script(
+        """
+        import sys
+        import i18n_sync.cli as cli
+        print(sorted(name for name in sys.modules if name.startswith("i18n_sync.")))
+        print(callable(cli.main), callable(cli.terminal_style), "i18n_sync.cli.group" in sys.modules)
+        """,
+        tmp_path,
+    )
+    assert done.stdout == "['i18n_sync.cli']\nTrue True True\n", done.stderr

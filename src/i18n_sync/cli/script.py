@@ -18,7 +18,7 @@ from typing import NoReturn
 from i18n_sync.cli.group import main
 
 
-def program(args: Sequence[str] | None = None) -> NoReturn:
+def program(args: Sequence[str] | None = None, caller: FrameType | None = None) -> NoReturn:
     """Run the command line (`args`, default ``sys.argv[1:]``), then end the process.
 
     Once a command is done, a normal exit tears the interpreter down: it frees,
@@ -28,12 +28,14 @@ def program(args: Sequence[str] | None = None) -> NoReturn:
     code, it ends the way a normal exit would, but for that: the exit handlers
     run (`atexit`), the streams are flushed, and the process ends at once
     (`os._exit`), with the same status. Anywhere else the exit is the normal
-    one (`_quick_exit_status`).
+    one (`_quick_exit_status`). `caller` is the frame that runs the program
+    (default: the caller's; `i18n_sync.cli.program` gives its own caller's).
     """
+    caller = sys._getframe(1) if caller is None else caller
     try:
         main(args, prog_name="i18n-sync")  # click's standalone mode: always ends in SystemExit
     except SystemExit as done:
-        status = _quick_exit_status(done, sys._getframe(1))
+        status = _quick_exit_status(done, caller)
         if status is not None:
             _end_now(status)  # it returns where ending now would lose something
         raise
