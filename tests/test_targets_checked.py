@@ -27,12 +27,6 @@ needs_fork = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(autouse=True)
-def settled(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(CACHE_VARIABLE, "off")
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
-
-
 def worth_a_process(monkeypatch: pytest.MonkeyPatch) -> list[pool.Background[bool]]:
     """Every project's check is worth a process; the processes started for it."""
     monkeypatch.setattr(plan, "_WORTH_A_PROCESS", 0)
@@ -169,3 +163,27 @@ def test_a_small_project_or_one_core_checks_here_first(
     one = docs_project(tmp_path / "one", pages=12)
     assert not run(load_config(one), workers=1).errors
     assert started == [] and here == [os.getpid()] * 2
+
+
+@needs_fork
+def test_a_run_that_reads_no_file_meanwhile_checks_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process is worth it only while this one reads the run's files: not with the
+    cache off (`memo_over` reads none), nor after an edit, when the remembered plan read
+    them already (`quick_memo`)."""
+    started = worth_a_process(monkeypatch)
+    here = checks_here(monkeypatch)
+    monkeypatch.setenv(CACHE_VARIABLE, "off")
+    off = docs_project(tmp_path / "off")
+    assert synced(off, 2, monkeypatch).exit_code == 0
+    assert started == [] and here == [os.getpid()]
+    monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path / "cache"))
+    edited = docs_project(tmp_path / "edited")
+    for _ in range(2):  # each reads every file: checked aside; the second is remembered, with its plan
+        assert synced(edited, 2, monkeypatch).exit_code == 0
+    assert len(started) == 2 and here == [os.getpid()]
+    with (edited / "docs" / "page3.md").open("a", encoding="utf-8") as source:
+        source.write("\nOne more paragraph.\n")
+    assert synced(edited, 2, monkeypatch).exit_code == 0
+    assert len(started) == 2 and here == [os.getpid()] * 2

@@ -335,6 +335,14 @@ def memo_over(
     return open_memo(config, steps, paths, environ, listing, kind)
 
 
+def memo_reads(
+    quick: RunMemo | None, config: Config, paths: Collection[str], environ: Mapping[str, str]
+) -> bool:
+    """Whether `memo_over` reads the files `paths`: the cache is on, and `quick` did not read
+    these very files already."""
+    return (quick is None or quick.digests.keys() != set(paths)) and _folder(config, environ) is not None
+
+
 def quick_memo(
     config: Config, steps: Iterable[str], listing: bytes, environ: Mapping[str, str], kind: str = "run"
 ) -> RunMemo | None:

@@ -84,14 +84,14 @@ _WORTH_A_PROCESS = 2000
 
 @contextmanager
 def targets_checked(
-    documents: tuple[SourceDocument, ...], config: Config, languages: Collection[str] | None, workers: int
+    documents: tuple[SourceDocument, ...], config: Config, languages: Collection[str] | None, aside: bool
 ) -> Iterator[None]:
     """Check the paths of `plan_documents(..., check=False)` while the body reads the run's files.
 
     A docs tree in 21 languages has some 28,000 paths to check, each spelling
     and folder (`_check_targets`): 74 ms, while the core that reading the files
-    leaves idle waits. With `workers` to spare and that many paths, another
-    process checks them (`pool.in_background`). Its verdict comes first: the
+    leaves idle waits. With `aside` (a core to spare, and a body that reads) and
+    that many paths, another process checks them (`pool.in_background`). Its verdict comes first: the
     body's result is used only once the paths passed, and when they did not,
     the check's error is raised (the check is made here again, to raise it),
     not the body's. Else they are checked here, before the body, as
@@ -100,7 +100,7 @@ def targets_checked(
     (`files.read_bytes`); only writing through a checked path is refused.
     """
     count = sum(1 + len(document.targets) * 2 for document in documents)
-    worth = workers > 1 and count >= _WORTH_A_PROCESS
+    worth = aside and count >= _WORTH_A_PROCESS
     checking = in_background(partial(_targets_pass, documents, config, languages)) if worth else None
     if checking is None:
         _check_targets(list(documents), config, languages)

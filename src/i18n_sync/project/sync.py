@@ -24,7 +24,7 @@ from i18n_sync.gettext.stats import Counts
 from i18n_sync.locales import Language
 from i18n_sync.markdown.links import relative_link
 from i18n_sync.model import FileChange
-from i18n_sync.project.cache import RunMemo, cache_warning, memo_kind, memo_over, quick_memo
+from i18n_sync.project.cache import RunMemo, cache_warning, memo_kind, memo_over, memo_reads, quick_memo
 from i18n_sync.project.cachefiles import conforms
 from i18n_sync.project.config import Config
 from i18n_sync.project.inputs import find_compendia, listing_digest, needed_languages, read_paths
@@ -454,10 +454,13 @@ def run(
     with looking or nullcontext():
         documents = plan_documents(config, find_sources(config, candidates), needed, check=False)
         memo = None
+        paths: list[str] = []
+        if seeds is None:
+            paths = sorted({*read_paths(config, documents, steps, compendia, needed), *candidates})
         # The paths are checked while the files are read, by another process on a docs tree.
-        with targets_checked(documents, config, needed, workers):
+        reading = seeds is None and memo_reads(quick, config, paths, environ)
+        with targets_checked(documents, config, needed, aside=workers > 1 and reading):
             if seeds is None:
-                paths = sorted({*read_paths(config, documents, steps, compendia, needed), *candidates})
                 memo = memo_over(quick, config, memo_steps, paths, environ, listing or b"", kind)
         if seeds is None:
             remembered = None if memo is quick else _recalled(memo)
