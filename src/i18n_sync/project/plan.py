@@ -171,8 +171,10 @@ def _document_name(source: str, root: str) -> str | None:
     where both are spelled plainly, as the files found are: a docs tree has thousands
     of sources, and the path objects were half of planning them.
     """
-    plain = not source.startswith(("/", "./")) and not source.endswith("/") and "//" not in source
-    if not plain or "/./" in source or root.strip("/") != root or "//" in root or root.startswith("./"):
+    # Plain: no empty part (a leading, doubled or trailing "/"), and no "." part.
+    parts = source.split("/")
+    plain = "" not in parts and "." not in parts
+    if not plain or (root not in ("", ".") and not {"", "."}.isdisjoint(root.split("/"))):
         return _document_name_of_paths(source, root)
     if root in ("", "."):
         relative = source

@@ -288,7 +288,9 @@ class Staging:
         places = {folder: self._folders.place(folder) for folder in folders}
         nearest = existing_folders({where for where in places.values() if where is not None})
         # A missing folder holds no file of a killed run: the twin's folder is swept (`_twin`).
+        # Any file it holds later is this run's (a worker's, where no twin could be made).
         self._sweep(folder for folder, where in places.items() if where is None or nearest[where] == where)
+        self.swept.update(where for where in places.values() if where is not None and nearest[where] != where)
         if self._failed_at < 0:
             return False
         for folder, where in places.items():

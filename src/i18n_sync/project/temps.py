@@ -63,6 +63,7 @@ def existing_folder(folder: str) -> str:
 def existing_folders(folders: Iterable[str]) -> dict[str, str]:
     """`existing_folder` of each of `folders`, each path on their way looked at once: a first
     sync of a docs tree has some 1,300 missing folders of outputs under a few dozen."""
+    folders = list(folders)  # looked at twice
     found: dict[str, str] = {}
     for folder in folders:
         missing = []
