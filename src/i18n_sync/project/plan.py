@@ -2,7 +2,8 @@
 
 Planning is done, and every path it gives is checked (contained in the
 repository, no symlink, no case clash, no output a source pattern would read
-back), before anything is read or written.
+back), before anything is written, and before anything read is used (a run
+reads its files while another process checks, `targets_checked`).
 """
 
 from __future__ import annotations
@@ -90,14 +91,14 @@ def targets_checked(
 
     A docs tree in 21 languages has some 28,000 paths to check, each spelling
     and folder (`_check_targets`): 74 ms, while the core that reading the files
-    leaves idle waits. With `aside` (a core to spare, and a body that reads) and
-    that many paths, another process checks them (`pool.in_background`). Its verdict comes first: the
-    body's result is used only once the paths passed, and when they did not,
-    the check's error is raised (the check is made here again, to raise it),
-    not the body's. Else they are checked here, before the body, as
-    `plan_documents` does. Reading a file first is safe: every read of the
-    run's files stays in the repository and takes regular files only
-    (`files.read_bytes`); only writing through a checked path is refused.
+    leaves idle waits. With `aside` (a core to spare, and a body that reads)
+    and that many paths, another process checks them (`pool.in_background`).
+    Its verdict comes first: the body's result is used only once the paths
+    passed, and when they did not, the check's error is raised (the check is
+    made here again, to raise it), not the body's. Else they are checked here,
+    before the body, as `plan_documents` does. Reading a file first is safe:
+    every read of the run's files stays in the repository and takes regular
+    files only (`files.read_bytes`); what the check guards is writing.
     """
     count = sum(1 + len(document.targets) * 2 for document in documents)
     worth = aside and count >= _WORTH_A_PROCESS
