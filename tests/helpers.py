@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import _ExecutorManagerThread
 from pathlib import Path
+from types import ModuleType
 from typing import Any, ClassVar
 
 import pytest
@@ -275,3 +276,27 @@ def count_executions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
         monkeypatch.setattr(module, "execute", execute)
     return done
+
+
+def spy_backgrounds(monkeypatch: pytest.MonkeyPatch, module: ModuleType) -> list[pool.Background[object]]:
+    """The processes `module` starts from now on through `pool.in_background`, as started."""
+    started: list[pool.Background[object]] = []
+    real = pool.in_background
+
+    def spied(function: object) -> object:
+        found = real(function)  # type: ignore[arg-type]
+        if found is not None:
+            started.append(found)
+        return found
+
+    monkeypatch.setattr(module, "in_background", spied)
+    return started
+
+
+def file_tree(root: Path) -> dict[str, bytes]:
+    """Each file under `root` (not a symlink), by its path from there, with its bytes."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }

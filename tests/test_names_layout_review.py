@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import spy_backgrounds
 from i18n_sync import locales
 from i18n_sync.errors import CatalogError
 from i18n_sync.gettext import layout
@@ -212,20 +213,6 @@ def test_defect_a_fork_that_fails_does_not_fail_the_run(
 lookups_here = looked_up_here  # (process, tag) of each name CLDR is asked for, in this process
 
 
-def spy_backgrounds(monkeypatch: pytest.MonkeyPatch) -> list[pool.Background[object]]:
-    started: list[pool.Background[object]] = []
-    real = pool.in_background
-
-    def spied(function: object) -> object:
-        found = real(function)  # type: ignore[arg-type]
-        if found is not None:
-            started.append(found)
-        return found
-
-    monkeypatch.setattr(naming, "in_background", spied)
-    return started
-
-
 NAMED = (
     "\n[language_names]\n"
     '"de" = "Deutsch (DE)"\n'
@@ -245,7 +232,7 @@ def test_one_worker_two_workers_and_the_cache_give_the_same_bytes(
     configuration's where it names a language (not when empty), else CLDR's."""
     root = small_project(tmp_path / "project", SIX, "top", documents=9, extra=NAMED)
     config = load_config(root)
-    started = spy_backgrounds(monkeypatch)
+    started = spy_backgrounds(monkeypatch, naming)
     serial = run(config, workers=1)
     assert started == []  # one core: no process of its own
     forget_names()
@@ -309,7 +296,7 @@ def test_a_helper_that_hangs_costs_only_its_patience(tmp_path: Path, monkeypatch
     monkeypatch.setattr(naming, "_native_names", lambda tags: time.sleep(60))
     real = pool.Background.result
     monkeypatch.setattr(pool.Background, "result", lambda self, patience=0.5: real(self, 0.5))
-    started = spy_backgrounds(monkeypatch)
+    started = spy_backgrounds(monkeypatch, naming)
     config = load_config(small_project(tmp_path / "project"))
     begun = time.monotonic()
     report = run(config, workers=2)
@@ -323,7 +310,7 @@ def test_a_helper_that_hangs_costs_only_its_patience(tmp_path: Path, monkeypatch
 def test_a_run_that_fails_while_planning_leaves_no_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    started = spy_backgrounds(monkeypatch)
+    started = spy_backgrounds(monkeypatch, naming)
     monkeypatch.setattr(naming, "_native_names", lambda tags: time.sleep(60))
 
     def broken(*args: object, **kwargs: object) -> object:

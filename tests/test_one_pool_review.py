@@ -15,19 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from helpers import invoke, temps_in, without_rename_new
+from helpers import file_tree, invoke, temps_in, without_rename_new
 from i18n_sync.project import jobcache, merging
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.files import TEMP_PREFIX
 from test_scale import TR, make_docs
-
-
-def _tree(root: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and not p.is_symlink()
-    }
 
 
 def _cache_records(folder: Path) -> list[bytes]:
@@ -77,7 +69,7 @@ def _both_paths(
             results.append((args, outcome.exit_code, outcome.output.replace(str(base), "<base>")))
         if name == "onepool" and expect_one_pool:
             assert True in taken, "the scenario never took the one pool"
-        results.append(_tree(root))
+        results.append(file_tree(root))
         results.append(_cache_records(cache))
         results.append(sorted(p.name for p in root.rglob("*") if p.name.startswith(TEMP_PREFIX)))
         seen[name] = results
@@ -245,7 +237,8 @@ def test_progress_reaches_its_total_when_a_source_fails(tmp_path, workers):
         assert told == [(n, total) for n in range(1, total + 1)], stage
 
 
-def _compact(base: Path) -> Path:
+def compact_docs(base: Path) -> Path:
+    """`make_docs` in the compact layout, with a Turkish catalogue."""
     root = make_docs(base, count=12)
     config = (root / "i18n-sync.toml").read_text(encoding="utf-8")
     config = config.replace("locales/{path}.pot", "locales/docs.pot").replace(
@@ -266,7 +259,7 @@ def test_relayout_to_per_document_same_both_paths(tmp_path, monkeypatch, workers
         ("sync",),
         ("relayout", "--template", "locales/all.pot", "--catalog", "locales/{locale}/all.po"),
     ]
-    seen = _both_paths(tmp_path, monkeypatch, _compact, runs, workers, expect_one_pool=False)
+    seen = _both_paths(tmp_path, monkeypatch, compact_docs, runs, workers, expect_one_pool=False)
     _assert_same(seen)
 
 

@@ -33,6 +33,7 @@ from i18n_sync.project.pool import JOBS_VARIABLE, forks, map_jobs
 from i18n_sync.project.staging import Staging
 from i18n_sync.project.sync import run
 from i18n_sync.project.writing import apply_changes
+from test_one_pool_review import compact_docs
 from test_scale import TR, make_docs, report_bytes
 
 needs_fork = pytest.mark.skipif(not forks(2, 8), reason="no fork: no process of its own, no pool")
@@ -46,30 +47,12 @@ REAL_TRIAL = pool._trial  # `conftest.pools_as_asked` replaces it in every test
 def _checked_aside(monkeypatch: pytest.MonkeyPatch) -> list[pool.Background[bool]]:
     """Every project's check is worth a process (`plan._WORTH_A_PROCESS`); the processes started."""
     monkeypatch.setattr(plan, "_WORTH_A_PROCESS", 0)
-    started: list[pool.Background[bool]] = []
-    real = pool.in_background
-
-    def spied(function: object) -> object:
-        found = real(function)  # type: ignore[arg-type]
-        if found is not None:
-            started.append(found)
-        return found
-
-    monkeypatch.setattr(plan, "in_background", spied)
-    return started
+    return helpers.spy_backgrounds(monkeypatch, plan)  # type: ignore[return-value]
 
 
 def _project(root: Path, languages: tuple[str, ...] = ("tr",), pages: int = 12) -> Path:
     root.mkdir()
     return helpers.docs_project(root, languages, pages)
-
-
-def _tree(root: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and not p.is_symlink()
-    }
 
 
 def _files(folder: Path) -> list[str]:
@@ -361,15 +344,7 @@ def _per_document(root: Path) -> Path:
 
 def _compact(root: Path) -> Path:
     root.mkdir()
-    made = make_docs(root, count=12)
-    config = (made / "i18n-sync.toml").read_text(encoding="utf-8")
-    config = config.replace("locales/{path}.pot", "locales/docs.pot").replace(
-        "{locale}/{path}.po", "{locale}.po"
-    )
-    (made / "i18n-sync.toml").write_text(config, encoding="utf-8")
-    (made / "locales").mkdir()
-    (made / "locales" / "tr.po").write_text(TR.format(number=1), encoding="utf-8")
-    return made
+    return compact_docs(root)
 
 
 @needs_fork
@@ -515,9 +490,13 @@ def test_stop46_renders_tried_here_stage_what_a_pool_stages(
     here = ran.count(os.getpid())
     assert here == 2 if where == "two-here-rest-pooled" else here == 36
     assert "remov" not in first.output.lower()
-    assert _tree(tried) == _tree(pooled) and helpers.temps_in(tried) == []
+    assert helpers.file_tree(tried) == helpers.file_tree(pooled) and helpers.temps_in(tried) == []
     again = helpers.invoke(tried, "sync")
-    assert again.exit_code == 0 and "wrote" not in again.output and _tree(tried) == _tree(pooled)
+    assert (
+        again.exit_code == 0
+        and "wrote" not in again.output
+        and helpers.file_tree(tried) == helpers.file_tree(pooled)
+    )
 
 
 # --- 5. is_generated and the document's name ------------------------------------------------------

@@ -30,17 +30,7 @@ needs_fork = pytest.mark.skipif(
 def worth_a_process(monkeypatch: pytest.MonkeyPatch) -> list[pool.Background[bool]]:
     """Every project's check is worth a process; the processes started for it."""
     monkeypatch.setattr(plan, "_WORTH_A_PROCESS", 0)
-    started: list[pool.Background[bool]] = []
-    real = pool.in_background
-
-    def spied(function: object) -> object:
-        found = real(function)  # type: ignore[arg-type]
-        if found is not None:
-            started.append(found)
-        return found
-
-    monkeypatch.setattr(plan, "in_background", spied)
-    return started
+    return helpers.spy_backgrounds(monkeypatch, plan)  # type: ignore[return-value]
 
 
 def checks_here(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -59,10 +49,6 @@ def checks_here(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def docs_project(root: Path, languages: tuple[str, ...] = ("tr",), pages: int = 12) -> Path:
     root.mkdir()
     return helpers.docs_project(root, languages, pages)
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def leading_out(root: Path) -> Path:
@@ -92,7 +78,9 @@ def test_the_paths_are_checked_by_another_process_and_the_run_is_the_same(
     assert len(started) == 1 and here == []  # it passed there: not checked again here
     assert all(found._process.exitcode is not None for found in started)  # and it is gone
     # Each page: itself, its template, its English output, a catalogue and an output a language.
-    assert len(tree(aside)) == 12 * 7 + 1 and tree(aside) == tree(inline)
+    assert len(helpers.file_tree(aside)) == 12 * 7 + 1 and helpers.file_tree(aside) == helpers.file_tree(
+        inline
+    )
 
 
 @needs_fork
@@ -110,7 +98,7 @@ def test_a_path_that_fails_the_check_there_gets_the_error_the_check_here_gives(
     assert there.exit_code == here.exit_code != 0
     assert there.output == here.output.replace("inline", "aside")
     assert "outside the repository (a symlink); refusing to write" in there.output
-    assert list(outside.iterdir()) == [] and len(tree(aside)) == 13  # nothing written
+    assert list(outside.iterdir()) == [] and len(helpers.file_tree(aside)) == 13  # nothing written
 
 
 @needs_fork
