@@ -236,10 +236,12 @@ def map_jobs(
     return _pooled(function, rest, workers, len(items), progress, meanwhile, each, first)
 
 
-# A stage whose jobs take less than this, run here, is not worth a pool (`_trial`): forking the
-# workers and sending their results back cost 10-15 ms on two cores, and the workers start
-# cold (a render of 652 short outputs: 18 ms of jobs here, 33 ms in a pool of two).
-_WORTH_A_POOL = 0.03
+# A stage whose jobs take less than this, run here, is not worth a pool (`_trial`). A render of
+# 652 short outputs took 18 ms of jobs here and 30-37 ms in a pool of two: the forks, the
+# results sent back and the workers' cold start cost some 22-28 ms beyond half the jobs, so a
+# pool pays from some 45 ms of jobs. (At 30 ms, a trial slowed by the last pool's workers
+# exiting beside it sent that render to a pool at times.)
+_WORTH_A_POOL = 0.045
 # How long `_trial` runs a stage's first jobs here, at most (and one job, at least).
 _TRIAL = 0.003
 
