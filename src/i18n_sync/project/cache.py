@@ -330,7 +330,7 @@ def memo_over(
     """The memo of a run over the files `paths`: `quick` (`quick_memo`) when it read these very
     files already, its record asked for, else one made from them (`open_memo`), whose record
     the caller asks for (`RunMemo.recall`)."""
-    if quick is not None and quick.digests.keys() == set(paths):
+    if _read_already(quick, paths):
         return quick
     return open_memo(config, steps, paths, environ, listing, kind)
 
@@ -340,7 +340,12 @@ def memo_reads(
 ) -> bool:
     """Whether `memo_over` reads the files `paths`: the cache is on, and `quick` did not read
     these very files already."""
-    return (quick is None or quick.digests.keys() != set(paths)) and _folder(config, environ) is not None
+    return not _read_already(quick, paths) and _folder(config, environ) is not None
+
+
+def _read_already(quick: RunMemo | None, paths: Collection[str]) -> bool:
+    """Whether `quick` (`quick_memo`) read the very files `paths` already."""
+    return quick is not None and quick.digests.keys() == set(paths)
 
 
 def quick_memo(

@@ -104,7 +104,7 @@ def targets_checked(
     worth = aside and count >= _WORTH_A_PROCESS
     checking = in_background(partial(_targets_pass, documents, config, languages)) if worth else None
     if checking is None:
-        _check_targets(list(documents), config, languages)
+        _check_targets(documents, config, languages)
         yield
         return
     with checking:
@@ -121,7 +121,7 @@ def _targets_pass(
 ) -> bool:
     """`_check_targets`, in the process `targets_checked` starts: True when every path passed
     (a failure sends nothing: the run checks again, and raises the error itself)."""
-    _check_targets(list(documents), config, languages)
+    _check_targets(documents, config, languages)
     return True
 
 
@@ -133,7 +133,7 @@ def _verdict(
 ) -> None:
     """Wait for the check of `targets_checked`; unless it passed, check here (and raise)."""
     if checking.result() is not True:
-        _check_targets(list(documents), config, languages)
+        _check_targets(documents, config, languages)
 
 
 # A run plans each source twice: `find_sources` to leave out what the tool writes, then
@@ -252,7 +252,7 @@ def _shared_paths(documents: Collection[SourceDocument]) -> set[str]:
 
 
 def _check_targets(
-    documents: list[SourceDocument], config: Config, languages: Collection[str] | None
+    documents: Collection[SourceDocument], config: Config, languages: Collection[str] | None
 ) -> None:
     """Refuse, before any file is read or written, a path a run of `languages` may not write.
 

@@ -287,15 +287,17 @@ class Staging:
         folders = {path.rpartition("/")[0] for path in paths}
         places = {folder: self._folders.place(folder) for folder in folders}
         nearest = existing_folders({where for where in places.values() if where is not None})
+        # Each folder that is missing, where it really is.
+        missing = {folder: where for folder, where in places.items() if where and nearest[where] != where}
         # A missing folder holds no file of a killed run: the twin's folder is swept (`_twin`).
         # Any file it holds later is this run's (a worker's, where no twin could be made).
-        self._sweep(folder for folder, where in places.items() if where is None or nearest[where] == where)
-        self.swept.update(where for where in places.values() if where is not None and nearest[where] != where)
+        self._sweep(folders - missing.keys())
+        self.swept.update(missing.values())
         if self._failed_at < 0:
             return False
         for folder, where in places.items():
             if where is not None:
-                if nearest[where] != where:
+                if folder in missing:
                     self._new_folders.add(folder)
                     self._twin(folder, where, nearest[where])
                 self.flusher.watch(nearest[where])

@@ -452,17 +452,15 @@ def run(
     # The switchers' language names, looked up on the core the planning leaves idle.
     looking = names_meanwhile(config, steps, workers)
     with looking or nullcontext():
-        documents = plan_documents(config, find_sources(config, candidates), needed, check=False)
+        # A run given `seeds` reads no memo: its plan checks its paths, as any plan does.
+        documents = plan_documents(config, find_sources(config, candidates), needed, check=seeds is not None)
         memo = None
-        paths: list[str] = []
         if seeds is None:
             paths = sorted({*read_paths(config, documents, steps, compendia, needed), *candidates})
-        # The paths are checked while the files are read, by another process on a docs tree.
-        reading = seeds is None and memo_reads(quick, config, paths, environ)
-        with targets_checked(documents, config, needed, aside=workers > 1 and reading):
-            if seeds is None:
+            # The paths are checked while the files are read, by another process on a docs tree.
+            aside = workers > 1 and memo_reads(quick, config, paths, environ)
+            with targets_checked(documents, config, needed, aside):
                 memo = memo_over(quick, config, memo_steps, paths, environ, listing or b"", kind)
-        if seeds is None:
             remembered = None if memo is quick else _recalled(memo)
             if memo is not None and remembered is not None:
                 memo.keep_plan(checked_paths(documents, needed))  # the next run need not plan

@@ -52,12 +52,7 @@ def writable(target: str) -> tuple[int, int | None] | None:
 def existing_folder(folder: str) -> str:
     """`folder`, or the nearest path above it that exists (a first run's folders are made later):
     a folder, or whatever stands in a folder's place (a file, a symlink, even one leading nowhere)."""
-    while not os.path.lexists(folder):
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            break
-        folder = parent
-    return folder
+    return existing_folders([folder])[folder]
 
 
 def existing_folders(folders: Iterable[str]) -> dict[str, str]:
