@@ -242,8 +242,9 @@ def map_jobs(
 # pool pays from some 45 ms of jobs. (At 30 ms, a trial slowed by the last pool's workers
 # exiting beside it sent that render to a pool at times.)
 _WORTH_A_POOL = 0.045
-# How long `_trial` runs a stage's first jobs here, at most (and one job, at least).
+# How long `_trial` runs a stage's first jobs here, and on how many jobs after the first, at least.
 _TRIAL = 0.003
+_TRIAL_JOBS = 4
 
 
 def _trial(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
@@ -252,7 +253,8 @@ def _trial(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
 
     The pace leaves out the first job, which pays for what the others share (a module
     imported, a pattern compiled, a cache filled): with it, a render's trial of a
-    hundred outputs found them twice as slow, at times, as they were.
+    hundred outputs found them twice as slow, at times, as they were. It is taken
+    over a few jobs at least (`_TRIAL_JOBS`): one job's time says little.
     """
     made: list[R] = []
     start = time.perf_counter()
@@ -262,7 +264,7 @@ def _trial(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
         now = time.perf_counter()
         if len(made) == 1:
             settled = now
-        elif now - start >= _TRIAL:
+        elif now - start >= _TRIAL and len(made) > _TRIAL_JOBS:
             pace = (now - settled) / (len(made) - 1)
             if pace * (len(items) - len(made)) >= _WORTH_A_POOL:
                 break  # the rest go to the workers
