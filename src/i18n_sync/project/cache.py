@@ -166,7 +166,7 @@ class RunMemo:
         base = f"{tool_fingerprint()}\0{config.file}\0{config.settings!r}".encode()
         # Used, and so kept (`pruning`), though a run that adds nothing to it does not write it.
         touch((self._jobs_file,))
-        return open_job_cache(self._jobs_file, base, self.snapshot)
+        return open_job_cache(self._jobs_file, base, self.snapshot, self.digests)
 
     @property
     def _project(self) -> str:

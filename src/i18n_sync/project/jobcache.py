@@ -27,13 +27,14 @@ from __future__ import annotations
 import hashlib
 import pickle
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import Generic, TypeVar
 
 from i18n_sync.gettext.memory import Suggestion
-from i18n_sync.locales import native_name_of
+from i18n_sync.locales import Language, native_name_of
 from i18n_sync.markdown.links import Site
 from i18n_sync.model import Catalog
 from i18n_sync.project.cachefiles import load_kept, pack_entries, read_sealed, unpack_entries, write_sealed
@@ -41,6 +42,7 @@ from i18n_sync.project.config import Config
 from i18n_sync.project.jobs import (
     CatalogueJob,
     CatalogueResult,
+    Member,
     Published,
     PublishJob,
     Rendered,
@@ -48,8 +50,9 @@ from i18n_sync.project.jobs import (
     SourceResult,
     judge_output,
 )
-from i18n_sync.project.plan import SourceDocument
+from i18n_sync.project.plan import SourceDocument, Target
 from i18n_sync.project.pool import forks, map_jobs
+from i18n_sync.project.signatures import MISSING
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -71,13 +74,23 @@ _Entries = dict[str, tuple[int, bytes | memoryview]]
 class JobCache:
     """The results of earlier jobs by key, and which of them this run used or made."""
 
-    def __init__(self, file: Path, base: bytes, entries: _Entries, files: Mapping[str, bytes | None]) -> None:
+    def __init__(
+        self,
+        file: Path,
+        base: bytes,
+        entries: _Entries,
+        files: Mapping[str, bytes | None],
+        digests: Mapping[str, bytes] | None = None,
+    ) -> None:
         self.file = file
         self._base = base
         # Every key starts with `base`: hashed once, each key goes on from a copy (`key`).
         self._hashed_base = hashlib.sha256(base)
         self._entries = entries
         self._files = files
+        # The SHA-256 of each file, as the run memo found them (`signatures.Seen.digests`):
+        # hashed once for the run's key, not again for each job's.
+        self._known = digests or {}
         self._digests: dict[str, str] = {}
         self._generation = 1 + max((generation for generation, _ in entries.values()), default=0)
         self._used: _Entries = {}
@@ -92,8 +105,12 @@ class JobCache:
         """The SHA-256 of a file as the run found it ("-": no such file)."""
         found = self._digests.get(path)
         if found is None:
-            data = self._files.get(path)
-            found = "-" if data is None else hashlib.sha256(data).hexdigest()
+            known = self._known.get(path)
+            if known is not None:
+                found = "-" if known == MISSING else known.hex()
+            else:
+                data = self._files.get(path)
+                found = "-" if data is None else hashlib.sha256(data).hexdigest()
             self._digests[path] = found
         return found
 
@@ -149,10 +166,14 @@ class JobCache:
         return write_sealed(self.file, _FORMAT, pack_entries(kept), flush=False)
 
 
-def open_job_cache(file: Path, base: bytes, files: Mapping[str, bytes | None]) -> JobCache:
-    """The job cache in `file` (empty when missing or damaged); `files` are the run's input bytes."""
+def open_job_cache(
+    file: Path, base: bytes, files: Mapping[str, bytes | None], digests: Mapping[str, bytes] | None = None
+) -> JobCache:
+    """The job cache in `file` (empty when missing or damaged); `files` are the run's input bytes,
+    and `digests` their SHA-256 where the caller has them already (`JobCache.file_digest`)."""
     inputs = sum(len(data) for data in files.values() if data is not None)
-    return JobCache(file, base, _load(file, max(_SMALLEST_LIMIT, _LIMIT_PER_INPUT_BYTE * inputs)), files)
+    limit = max(_SMALLEST_LIMIT, _LIMIT_PER_INPUT_BYTE * inputs)
+    return JobCache(file, base, _load(file, limit), files, digests)
 
 
 # A job cache holds about one run's results: twice the bytes of the run's inputs for the corpus
@@ -322,6 +343,10 @@ def kept_of(how: Cached[T, R, S] | None, forked: bool, job: T, result: R) -> tup
 # Every input a job reads or is given, as digests: a file by its SHA-256, a record by its pickle.
 
 
+# A target's fields but its language, which `catalogue_stage` spells once for all its targets.
+_target_rest = attrgetter(*(item.name for item in fields(Target) if item.name != "language"))
+
+
 # What an extraction is kept with instead of its document's plan, which its job holds: the
 # paths of the document in every language, three fifths of the pickle of a short document
 # in two languages, more in 21.
@@ -365,9 +390,19 @@ def catalogue_stage(
             templates[id(job.template)] = (job.template, cache.key("template", job.template))
         return templates[id(job.template)][1]
 
+    languages: dict[int, tuple[Language, str]] = {}  # a language serves thousands of targets
+
+    def target(member: Member) -> tuple[object, ...]:
+        """The member's target, its language spelled once (`key` spells the rest)."""
+        language = member.target.language
+        found = languages.get(id(language))
+        if found is None:  # the language is kept too, so its id stays its own
+            found = languages[id(language)] = (language, repr(language))
+        return (found[1], _target_rest(member.target), cache.file_digest(member.source.plan.source))
+
     def key(job: CatalogueJob) -> str:
         digest = cache.file_digest(job.path)
-        members = [(m.target, cache.file_digest(m.source.plan.source)) for m in job.members]
+        members = [target(member) for member in job.members]
         # A new catalogue's header carries the run's date; an existing one keeps its own.
         date = context.date if digest == "-" else ""
         writes = "update" in context.steps  # the steps matter only through this
