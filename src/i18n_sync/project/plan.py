@@ -12,7 +12,7 @@ import posixpath
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from fnmatch import fnmatchcase
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import PurePosixPath
 
 from i18n_sync.errors import ConfigError, I18nSyncError, WriteError
@@ -136,11 +136,28 @@ def _verdict(
         _check_targets(documents, config, languages)
 
 
-# A run plans each source twice: `find_sources` to leave out what the tool writes, then
-# `plan_documents`; a docs tree in 21 languages fills some 4,000 paths each time.
-@lru_cache(maxsize=4096)
+# The plans made for the last configuration, by source. A run plans each source twice:
+# `find_sources` to leave out what the tool writes, then `plan_documents`; a docs tree in 21
+# languages fills some 28,000 paths each time. Held by the configuration's identity, which a
+# run keeps: an equal configuration is hashed field by field, and for a docs tree of 652
+# sources that was most of the second planning (`functools.lru_cache` hashed it each time).
+_planned: tuple[Config | None, dict[str, SourceDocument]] = (None, {})
+
+
 def _plan(config: Config, source: str) -> SourceDocument:
     """Every path derived from one source; `ConfigError` when it is outside `source_root`."""
+    global _planned
+    held, plans = _planned
+    if held is not config:
+        plans = {}
+        _planned = (config, plans)
+    found = plans.get(source)
+    if found is None:
+        found = plans[source] = _plan_anew(config, source)
+    return found
+
+
+def _plan_anew(config: Config, source: str) -> SourceDocument:
     settings = config.settings
     name = _document_name(source, settings.source_root)
     if name is None:
