@@ -71,7 +71,7 @@ LAYERS = [
     },
     {"importing.align", "project.cachefiles"},
     {"importing.proposals", "project.signatures"},
-    {"render.decorate"},
+    {"render.decorate", "project.snapshot"},
     {"render.publish"},
     {"project.plan"},
     {"project.memory"},

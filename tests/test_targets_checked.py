@@ -157,9 +157,9 @@ def test_a_small_project_or_one_core_checks_here_first(
 def test_a_run_that_reads_no_file_meanwhile_checks_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Another process is worth it only while this one reads the run's files: not with the
-    cache off (`memo_over` reads none), nor after an edit, when the remembered plan read
-    them already (`quick_memo`)."""
+    """Another process is worth it only while this one reads the run's files, or its job cache:
+    not with the cache off (`memo_over` reads none), nor after an edit, when the remembered
+    plan read them already (`quick_memo`), and there is no job cache to read."""
     started = worth_a_process(monkeypatch)
     here = checks_here(monkeypatch)
     monkeypatch.setenv(CACHE_VARIABLE, "off")
@@ -174,4 +174,11 @@ def test_a_run_that_reads_no_file_meanwhile_checks_here(
     with (edited / "docs" / "page3.md").open("a", encoding="utf-8") as source:
         source.write("\nOne more paragraph.\n")
     assert synced(edited, 2, monkeypatch).exit_code == 0
-    assert len(started) == 2 and here == [os.getpid()] * 2
+    # Checked aside while the job cache loads (it kept the first run's results).
+    assert len(started) == 3 and here == [os.getpid()]
+    for jobs in (tmp_path / "cache").glob("jobs-*.cache"):
+        jobs.unlink()
+    with (edited / "docs" / "page3.md").open("a", encoding="utf-8") as source:
+        source.write("\nAnother paragraph.\n")
+    assert synced(edited, 2, monkeypatch).exit_code == 0
+    assert len(started) == 3 and here == [os.getpid()] * 2

@@ -29,7 +29,7 @@ import sys
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import field, replace
-from functools import cache
+from functools import cache, partial
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -39,13 +39,14 @@ from i18n_sync.project.cachefiles import load_kept, read_sealed, write_sealed
 from i18n_sync.project.config import Config
 from i18n_sync.project.jobcache import JobCache, open_job_cache
 from i18n_sync.project.pruning import prune, touch
-from i18n_sync.project.signatures import observe, unchanged
+from i18n_sync.project.signatures import kept_digests, observe, pack_digests, refresh, total_size, unchanged
+from i18n_sync.project.snapshot import Later, Snapshot, holds
 from i18n_sync.record import record
 
 CACHE_VARIABLE = "I18N_SYNC_CACHE_DIR"
 _FORMAT = b"i18n-sync run cache 3\n"
 # A remembered run's plan (`quick_memo`): what it was made from, and the files it names.
-_PLAN = b"i18n-sync run plan 3\n"
+_PLAN = b"i18n-sync run plan 4\n"
 # A remembered report is a few kilobytes a language; a larger file was not written by the
 # tool, and reading it whole could take the memory (a sparse file of gigabytes takes no disk).
 _LIMIT = 64 << 20
@@ -174,7 +175,7 @@ class RunMemo:
 
     @property
     def _jobs_file(self) -> Path:
-        return self.file.with_name(f"jobs-{self._project}.cache")
+        return self.file.with_name(_jobs_name(self._project))
 
     @property
     def _plan_file(self) -> Path:
@@ -204,7 +205,7 @@ class RunMemo:
         folder is rid of files no run used for a month first (`pruning`; once a day).
         """
         prune(self.file.parent)
-        if failed or any(self.snapshot.get(change.path) != change.content for change in changes):
+        if failed or not all(holds(self.snapshot, change.path, change.content) for change in changes):
             return False
         payload = pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)
         if not write_sealed(self.file, _FORMAT, payload, self.key):
@@ -230,7 +231,8 @@ class RunMemo:
             return
         names = "\0".join([*wanted, *others]).encode("utf-8", "surrogateescape")
         counts = struct.pack("<QQ", len(wanted), len(self.packed))
-        plan = self.listing + counts + self.packed + self.key.encode("ascii") + names
+        digests = pack_digests(wanted, self.digests) if self.packed else b""
+        plan = self.listing + counts + self.packed + digests + self.key.encode("ascii") + names
         write_sealed(self._plan_file, _PLAN, plan, self.base.hex())
 
 
@@ -338,9 +340,13 @@ def memo_over(
 def memo_reads(
     quick: RunMemo | None, config: Config, paths: Collection[str], environ: Mapping[str, str]
 ) -> bool:
-    """Whether `memo_over` reads the files `paths`: the cache is on, and `quick` did not read
-    these very files already."""
-    return not _read_already(quick, paths) and _folder(config, environ) is not None
+    """Whether `memo_over` reads the files `paths`, or the run then its job cache's file: the
+    cache is on, and `quick` did not read these very files already, or the file is there."""
+    where = _folder(config, environ)
+    if where is None:
+        return False
+    folder, project = where
+    return not _read_already(quick, paths) or (folder / _jobs_name(project)).exists()
 
 
 def _read_already(quick: RunMemo | None, paths: Collection[str]) -> bool:
@@ -374,21 +380,40 @@ def quick_memo(
         return None
     count, size = struct.unpack_from("<QQ", payload, len(listing))
     packed = bytes(payload[start : start + size])
-    key = bytes(payload[start + size : start + size + 64]).decode("ascii", "replace")
-    names = bytes(payload[start + size + 64 :]).decode("utf-8", "surrogateescape").split("\0")
+    # The files' digests come with their signatures (none where the plan has no signatures).
+    digests = payload[start + size : start + size + (32 * count if size else 0)]
+    at = start + size + len(digests)
+    key = bytes(payload[at : at + 64]).decode("ascii", "replace")
+    names = bytes(payload[at + 64 :]).decode("utf-8", "surrogateescape").split("\0")
     if count > len(names):
         return None
     wanted, others = names[:count], names[count:]
     if not _plain_paths(config.root, names, others):
         return None
+    file = folder / f"{kind}-{project}.cache"
+    limit = config.settings.max_file_size
     if unchanged(config.root, wanted, packed):
-        # Every file as the remembered run found it: its key, and nothing read. (When the record
-        # is gone, the run plans, and `open_memo` reads every file.)
-        file = folder / f"{kind}-{project}.cache"
-        return RunMemo(file, key, {}, base, {}, listing, config.root, kind=kind)
-    # Read again, not through a symlink: the plan checks that no file the run writes is one.
-    memo = _observed(config, where, base, wanted, listing, follow=False, kind=kind)
-    return None if memo is None else replace(memo, others=tuple(others), from_plan=True)
+        # Every file as the remembered run found it: its key, and nothing read. When the record
+        # is gone (pruned), the run plans, and takes the files' digests from the plan (`Later`:
+        # not unpacked before), reading only the files its jobs ask for.
+        kept = bytes(digests)
+        known = Later(partial(kept_digests, wanted, packed, kept)) if kept else {}
+        snapshot = Snapshot(config.root, known, {}, limit, partial(total_size, packed)) if kept else {}
+        return RunMemo(
+            file, key, snapshot, base, known, listing, config.root, packed if kept else b"", kind=kind
+        )
+    # The files whose signatures changed are read again, not through a symlink: the plan
+    # checks that no file the run writes is one. The others are read if a job asks.
+    seen = refresh(config.root, wanted, packed, bytes(digests), limit) if packed else None
+    if seen is None:  # no signatures kept (files written just before), or one file not plain
+        memo = _observed(config, where, base, wanted, listing, follow=False, kind=kind)
+        return None if memo is None else replace(memo, others=tuple(others), from_plan=True)
+    key = _key(base + listing, seen.digests)
+    # The files' bytes, as their signatures give them (the last ones', where some are new).
+    snapshot = Snapshot(config.root, seen.digests, seen.read, limit, total_size(seen.packed or packed))
+    return RunMemo(
+        file, key, snapshot, base, seen.digests, listing, config.root, seen.packed, tuple(others), True, kind
+    )
 
 
 def memo_kind(languages: Collection[str]) -> str:
@@ -399,6 +424,11 @@ def memo_kind(languages: Collection[str]) -> str:
     if not languages:
         return "run"
     return "lang-" + hashlib.sha256("\0".join(sorted(set(languages))).encode()).hexdigest()[:12]
+
+
+def _jobs_name(project: str) -> str:
+    """The name of the file of a project's job cache (one for every kind of memo)."""
+    return f"jobs-{project}.cache"
 
 
 def _plan_name(kind: str, project: str) -> str:
@@ -440,7 +470,9 @@ def _observed(
         return None  # a file the jobs could not read either (`signatures.observe`): the run says why
     key = _key(base + listing, seen.digests)
     file = folder / f"{kind}-{project}.cache"
-    return RunMemo(file, key, seen.read, base, seen.digests, listing, config.root, seen.packed, kind=kind)
+    size = sum(len(data) for data in seen.read.values() if data is not None)
+    snapshot = Snapshot(config.root, seen.digests, seen.read, config.settings.max_file_size, size)
+    return RunMemo(file, key, snapshot, base, seen.digests, listing, config.root, seen.packed, kind=kind)
 
 
 def _plain_paths(root: Path, paths: Sequence[str], files: Iterable[str]) -> bool:

@@ -53,6 +53,8 @@ from i18n_sync.project.jobs import (
 from i18n_sync.project.plan import SourceDocument, Target
 from i18n_sync.project.pool import forks, map_jobs
 from i18n_sync.project.signatures import MISSING
+from i18n_sync.project.snapshot import Snapshot
+from i18n_sync.render.decorate import Decorations
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -92,6 +94,7 @@ class JobCache:
         # hashed once for the run's key, not again for each job's.
         self._known = digests or {}
         self._digests: dict[str, str] = {}
+        self._languages: dict[int, tuple[Language, str]] = {}  # `language`
         self._generation = 1 + max((generation for generation, _ in entries.values()), default=0)
         self._used: _Entries = {}
         self._added = False
@@ -113,6 +116,14 @@ class JobCache:
                 found = "-" if data is None else hashlib.sha256(data).hexdigest()
             self._digests[path] = found
         return found
+
+    def language(self, language: Language) -> str:
+        """A language record as a key spells it (`key`), spelled once: a docs tree in 21
+        languages has thousands of targets and switcher entries for each."""
+        found = self._languages.get(id(language))
+        if found is None:  # the language is kept too, so its id stays its own
+            found = self._languages[id(language)] = (language, repr(language))
+        return found[1]
 
     def key(self, *parts: object) -> str:
         """The key of a job given by `parts`: file digests (not contents) and the project's records.
@@ -171,7 +182,10 @@ def open_job_cache(
 ) -> JobCache:
     """The job cache in `file` (empty when missing or damaged); `files` are the run's input bytes,
     and `digests` their SHA-256 where the caller has them already (`JobCache.file_digest`)."""
-    inputs = sum(len(data) for data in files.values() if data is not None)
+    if isinstance(files, Snapshot):
+        inputs = files.size  # not read to be counted
+    else:
+        inputs = sum(len(data) for data in files.values() if data is not None)
     limit = max(_SMALLEST_LIMIT, _LIMIT_PER_INPUT_BYTE * inputs)
     return JobCache(file, base, _load(file, limit), files, digests)
 
@@ -347,6 +361,11 @@ def kept_of(how: Cached[T, R, S] | None, forked: bool, job: T, result: R) -> tup
 _target_rest = attrgetter(*(item.name for item in fields(Target) if item.name != "language"))
 
 
+# A publish job's decorations, as its key spells them: a record's own repr, thousands of times,
+# cost a tenth of a run after one change (`publish_stage`).
+_decorations_fields = attrgetter(*(item.name for item in fields(Decorations)))
+
+
 # What an extraction is kept with instead of its document's plan, which its job holds: the
 # paths of the document in every language, three fifths of the pickle of a short document
 # in two languages, more in 21.
@@ -390,15 +409,14 @@ def catalogue_stage(
             templates[id(job.template)] = (job.template, cache.key("template", job.template))
         return templates[id(job.template)][1]
 
-    languages: dict[int, tuple[Language, str]] = {}  # a language serves thousands of targets
-
     def target(member: Member) -> tuple[object, ...]:
-        """The member's target, its language spelled once (`key` spells the rest)."""
-        language = member.target.language
-        found = languages.get(id(language))
-        if found is None:  # the language is kept too, so its id stays its own
-            found = languages[id(language)] = (language, repr(language))
-        return (found[1], _target_rest(member.target), cache.file_digest(member.source.plan.source))
+        """The member's target, its language spelled once (`JobCache.language`), and its source."""
+        target = member.target
+        return (
+            cache.language(target.language),
+            _target_rest(target),
+            cache.file_digest(member.source.plan.source),
+        )
 
     def key(job: CatalogueJob) -> str:
         digest = cache.file_digest(job.path)
@@ -436,7 +454,10 @@ def publish_stage(cache: JobCache, context: RunContext) -> Cached[PublishJob, Pu
 
     def switcher(job: PublishJob) -> str:
         if id(job.switcher) not in switchers:
-            switchers[id(job.switcher)] = (job.switcher, cache.key("switcher", job.switcher))
+            entries = tuple(
+                (None if lang is None else cache.language(lang), file) for lang, file in job.switcher
+            )
+            switchers[id(job.switcher)] = (job.switcher, cache.key("switcher", entries))
         return switchers[id(job.switcher)][1]
 
     def key(job: PublishJob) -> str:
@@ -447,7 +468,8 @@ def publish_stage(cache: JobCache, context: RunContext) -> Cached[PublishJob, Pu
         # cache did not keep those translations, nor so their rendering; its key is one
         # nothing kept has.
         made_from = "not kept" if job.origin is None else job.origin or cache.file_digest(item.source)
-        parts = (item.home, item.output, job.decorations, switcher(job), job.english_anchors)
+        decorations = _decorations_fields(job.decorations)  # every field, without the record's repr
+        parts = (item.home, item.output, decorations, switcher(job), job.english_anchors)
         return cache.key("publish", item.source, made_from, parts, site(job))
 
     def store(job: PublishJob, published: Published) -> Rendered | None:

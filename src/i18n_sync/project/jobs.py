@@ -37,6 +37,7 @@ from i18n_sync.project.config import Config, Settings
 from i18n_sync.project.files import decode_utf8, read_bytes
 from i18n_sync.project.ownership import is_owned
 from i18n_sync.project.plan import SourceDocument, Target
+from i18n_sync.project.snapshot import holds
 from i18n_sync.project.staging import Staged, Staging
 from i18n_sync.record import record
 from i18n_sync.render.decorate import Decorations, shows_switcher, switcher_line
@@ -412,6 +413,11 @@ def render_output(context: RunContext, job: PublishJob) -> Rendered:
 def judge_output(context: RunContext, job: PublishJob, rendered: Rendered) -> Published:
     """The rendered output, told whether the file now there is the tool's and already holds it."""
     item = job.prepared
+    if holds(context.files, item.output, rendered.content):
+        # The file there is this very rendering (its digest says so, where it is not read):
+        # the tool's, and current.
+        change = FileChange(item.output, rendered.content, "output", current=True)
+        return Published(change, rendered.diagnostics)
     try:
         existing = context.read(item.output, WriteError)
     except I18nSyncError as problem:

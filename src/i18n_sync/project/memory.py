@@ -22,6 +22,7 @@ from i18n_sync.locales import Language, normalize_tag
 from i18n_sync.project.config import Config
 from i18n_sync.project.files import is_own_path, read_bytes
 from i18n_sync.project.plan import SourceDocument
+from i18n_sync.project.snapshot import ChangedError
 
 _PLACEHOLDERS = ("{lang}", "{locale}")
 
@@ -91,6 +92,8 @@ def catalogue_suggestions(
         if data is None:
             return []
         catalog = parse_po(decode_po(data, path), path)
+    except ChangedError:
+        raise  # the run stops: no memory is made of bytes its key does not name
     except I18nSyncError:
         return []  # reported when the run merges this catalogue
     return suggestions_of(catalog, path, fill=config.settings.translation_memory == "fill")

@@ -123,6 +123,80 @@ def observe(root: Path, wanted: Sequence[str], limit: int | None, follow: bool =
     return Seen(digests, read, packed)
 
 
+def refresh(
+    root: Path, wanted: Sequence[str], packed: bytes, digests: bytes, limit: int | None
+) -> Seen | None:
+    """What `observe` would find, reading only the files whose signatures differ from those
+    `packed` was taken with (`Seen.packed`); the others' digests are taken from `digests`
+    (`pack_digests`, in the same order), and the others are not read (`Seen.read` holds
+    the files read). None when a file could not be read as `observe` reads without
+    following symlinks, or when `packed` or `digests` do not fit `wanted`.
+
+    A run after one change finds a few files changed among thousands: it reads those.
+    """
+    size = _SIGNATURE.size
+    if len(packed) != len(wanted) * size or len(digests) != len(wanted) * _DIGEST:
+        return None
+    stamp = _clock()  # before any file is looked at: every time must be older than the look
+    base = os.path.join(os.path.realpath(root), "")
+    lstat, signature_of = os.lstat, _signature_of
+    signatures = list(_SIGNATURE.iter_unpack(packed))
+    changed: list[int] = []
+    for index, (path, signature) in enumerate(zip(wanted, signatures, strict=True)):
+        try:
+            now = signature_of(lstat(base + path))
+        except FileNotFoundError:
+            now = _ABSENT
+        except (OSError, ValueError):
+            return None
+        if now != signature:
+            changed.append(index)
+    found: dict[str, os.stat_result] = {}
+    read = read_many(root, [wanted[index] for index in changed], limit, stats=found)
+    if read is None:
+        return None
+    known = kept_digests(wanted, packed, digests)
+    settled = True
+    for index in changed:
+        path = wanted[index]
+        data = read[path]
+        known[path] = MISSING if data is None else hashlib.sha256(data).digest()
+        taken = _signature_of(found[path]) if path in found else _ABSENT
+        settled = settled and (taken == _ABSENT or _trusted(taken, stamp))
+        signatures[index] = taken
+    kept = b"".join(_SIGNATURE.pack(*signature) for signature in signatures) if settled else b""
+    return Seen(known, read, kept)
+
+
+# A SHA-256 digest's length, as `pack_digests` keeps each.
+_DIGEST = 32
+
+
+def kept_digests(wanted: Sequence[str], packed: bytes, digests: bytes) -> dict[str, bytes]:
+    """Each file's digest as `pack_digests` kept it beside its signature in `packed`
+    (`MISSING` where the signature is a missing file's)."""
+    absent = _SIGNATURE.pack(*_ABSENT)
+    size = _SIGNATURE.size
+    return {
+        path: MISSING
+        if packed[index * size : (index + 1) * size] == absent
+        else digests[index * _DIGEST : (index + 1) * _DIGEST]
+        for index, path in enumerate(wanted)
+    }
+
+
+def pack_digests(wanted: Sequence[str], digests: Mapping[str, bytes]) -> bytes:
+    """The digests of the files `wanted`, in order, for `refresh`: 32 bytes each, zeros for a
+    missing file (its signature tells it is missing)."""
+    empty = bytes(_DIGEST)
+    return b"".join(empty if (digest := digests[path]) == MISSING else digest for path in wanted)
+
+
+def total_size(packed: bytes) -> int:
+    """The bytes of the files whose signatures `packed` holds (`Seen.packed`)."""
+    return sum(signature[2] for signature in _SIGNATURE.iter_unpack(packed))
+
+
 def _read_through(root: Path, paths: Sequence[str], limit: int | None) -> dict[str, bytes | None] | None:
     """Each file's bytes (None: missing), read one by one as the jobs read them, following a
     symlink that stays in the repository; None when one cannot be read."""

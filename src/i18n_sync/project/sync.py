@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections import ChainMap
+from collections.abc import Callable, Collection, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import cast
 
 from i18n_sync.checks.translation import Policy, make_policy
 from i18n_sync.errors import CatalogError, ConfigError, Diagnostic, I18nSyncError
@@ -66,6 +68,7 @@ from i18n_sync.project.plan import (
     targets_checked,
 )
 from i18n_sync.project.pool import Background, worker_count
+from i18n_sync.project.snapshot import present
 from i18n_sync.project.staging import Staging
 from i18n_sync.record import record
 from i18n_sync.render.decorate import Decorations, generated_header, notice_template, notice_text
@@ -457,17 +460,20 @@ def run(
         memo = None
         if seeds is None:
             paths = sorted({*read_paths(config, documents, steps, compendia, needed), *candidates})
-            # The paths are checked while the files are read, by another process on a docs tree.
+            # The paths are checked while the files, and the job cache, are read: by another
+            # process on a docs tree. Nothing is written before the verdict, nor kept (the plan).
             aside = workers > 1 and memo_reads(quick, config, paths, environ)
             with targets_checked(documents, config, needed, aside):
                 memo = memo_over(quick, config, memo_steps, paths, environ, listing or b"", kind)
-            remembered = None if memo is quick else _recalled(memo)
+                remembered = None if memo is quick else _recalled(memo)
+                cache = memo.jobs(config) if memo is not None and remembered is None else None
             if memo is not None and remembered is not None:
                 memo.keep_plan(checked_paths(documents, needed))  # the next run need not plan
                 return remembered
         # Why the cache is off, asked only when it is: the same look at its folder as `open_memo`.
         warning = cache_warning(config, environ) if memo is None and seeds is None else None
-        cache = memo.jobs(config) if memo is not None else None
+        if seeds is not None:
+            cache = None
         files = memo.snapshot if memo is not None else {}
         combined = execute(
             config,
@@ -571,10 +577,14 @@ def execute(
     chosen = set(languages) or {language.tag for language in config.languages}
     needed = needed_languages(config, languages) if needed is None else set(needed)
     memories = {}
-    given = {**(files or {}), **(seeds or {})}  # read as the jobs read them (`RunContext`)
+    # Read as the jobs read them (`RunContext`); not copied: a snapshot reads most files only
+    # when asked (`snapshot.Snapshot`).
+    given: Mapping[str, bytes | None] = files or {}
+    if seeds:  # the seeds first, then the files (a lookup, never a write: no copy is made)
+        given = ChainMap(dict(seeds), cast(MutableMapping[str, bytes | None], given))
     if "update" in steps:
         # A catalogue the snapshot found missing has nothing to give: no job for it (a first run).
-        paths = [p for p in memory_catalogues(config, documents, needed) if given.get(p, b"") is not None]
+        paths = [p for p in memory_catalogues(config, documents, needed) if present(given, p)]
         read = partial(catalogue_suggestions, config, seeds=given)
         found, _ = map_cached(cache, memory_stage(cache, config) if cache else None, read, paths, workers)
         memories = gather_memories(config, documents, warnings, dict(zip(paths, found, strict=True)), needed)
