@@ -186,10 +186,12 @@ def test_a_catalogue_that_changed_meanwhile_makes_no_memory(tmp_path: Path) -> N
 
 
 def test_a_plan_kept_without_signatures_is_read_whole_as_before(
-    tmp_path: Path, reads: dict[str, list[str]]
+    tmp_path: Path, reads: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Files written a moment before are not settled: the plan is kept without their signatures
-    # and digests, and the next run reads every file (`quick_memo`), as it did before.
+    # and digests, and the next run reads every file (`quick_memo`), as it did before. (The
+    # clock is put back, so that no file is settled however long the test takes.)
+    monkeypatch.setattr(signatures, "_clock", lambda: 0)
     root = settled(tmp_path, reads)
     edit(root, "docs/guide4.md")
     report = run(load_config(root))

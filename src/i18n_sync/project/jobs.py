@@ -37,7 +37,7 @@ from i18n_sync.project.config import Config, Settings
 from i18n_sync.project.files import decode_utf8, read_bytes
 from i18n_sync.project.ownership import is_owned
 from i18n_sync.project.plan import SourceDocument, Target
-from i18n_sync.project.snapshot import holds
+from i18n_sync.project.snapshot import ChangedError, holds
 from i18n_sync.project.staging import Staged, Staging
 from i18n_sync.record import record
 from i18n_sync.render.decorate import Decorations, shows_switcher, switcher_line
@@ -243,6 +243,8 @@ def extract_source(context: RunContext, plan: SourceDocument) -> SourceResult:
         data = context.read(plan.source, MarkdownError)
         doc = read_document(context.config, plan.source, context.limit, data)
         extraction = extract_units(doc, context.config.settings.front_matter_keys)
+    except ChangedError:
+        raise  # not the source's problem: the run stops (a template without it would be written)
     except I18nSyncError as problem:
         return SourceResult(plan, error=problem)
     return SourceResult(plan, doc, extraction, extraction.diagnostics)
@@ -420,6 +422,8 @@ def judge_output(context: RunContext, job: PublishJob, rendered: Rendered) -> Pu
         return Published(change, rendered.diagnostics)
     try:
         existing = context.read(item.output, WriteError)
+    except ChangedError:
+        raise  # the run stops, and writes nothing
     except I18nSyncError as problem:
         change = FileChange(item.output, rendered.content, "output")
         return Published(change, rendered.diagnostics, error=problem)

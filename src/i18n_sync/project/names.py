@@ -19,6 +19,7 @@ from i18n_sync.locales import native_name_of, remember_native_names
 from i18n_sync.project.config import Config
 from i18n_sync.project.jobcache import JobCache, keep_native_names
 from i18n_sync.project.pool import Background, in_background
+from i18n_sync.project.snapshot import read_already
 from i18n_sync.render.decorate import SWITCHER_MARKER
 
 # Fewer languages to name than this are looked up by the run itself (`names_ahead`): a
@@ -43,7 +44,13 @@ def may_show_switcher(config: Config, sources: Iterable[str], given: Mapping[str
     if mode != "marker":
         return mode != "off"
     marker = SWITCHER_MARKER.encode()  # the line is ASCII; the sources are UTF-8
-    return any((data := given.get(source)) is None or marker in data for source in sources)
+    # A source not read yet (`snapshot.Snapshot`: unchanged since the remembered run) may:
+    # reading every source to tell was most of what a run after one change read.
+    for source in sources:
+        read, data = read_already(given, source)
+        if not read or data is None or marker in data:
+            return True
+    return False
 
 
 def learn_language_names(config: Config, known: Collection[str] = ()) -> list[str]:

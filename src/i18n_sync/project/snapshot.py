@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from i18n_sync.errors import I18nSyncError
-from i18n_sync.project.files import Folders, read_many
+from i18n_sync.project.files import read_many
 from i18n_sync.project.signatures import MISSING
 
 
@@ -49,7 +49,6 @@ class Snapshot(Mapping[str, "bytes | None"]):
         self._digests = digests
         self._read = dict(read)
         self._limit = limit
-        self._folders: Folders | None = None
         self._size = size
 
     @property
@@ -69,10 +68,9 @@ class Snapshot(Mapping[str, "bytes | None"]):
         return data
 
     def _load(self, path: str, digest: bytes) -> bytes:
-        if self._folders is None:
-            self._folders = Folders(self._root)
-        # As the run memo reads: no symlink on the way (the remembered plan saw to it).
-        found = read_many(self._root, (path,), self._limit, self._folders)
+        # As the run memo reads: no symlink on the way (the remembered plan saw to it), each
+        # folder resolved anew (a folder made a symlink since leads nowhere it may not).
+        found = read_many(self._root, (path,), self._limit)
         data = None if found is None else found[path]
         if data is None or hashlib.sha256(data).digest() != digest:
             raise ChangedError("changed while the run was reading the files; run the command again", path)
@@ -86,6 +84,11 @@ class Snapshot(Mapping[str, "bytes | None"]):
 
     def __len__(self) -> int:
         return len(self._digests)
+
+    def loaded(self, path: str) -> tuple[bool, bytes | None]:
+        """Whether the file is read already, and its bytes if so (None: no file)."""
+        found = self._read.get(path, self)
+        return (False, None) if found is self else (True, found)  # type: ignore[return-value]
 
     def present(self, path: str) -> bool:
         """Whether the file was there (without reading it)."""
@@ -133,6 +136,14 @@ def holds(files: Mapping[str, bytes | None], path: str, content: bytes) -> bool 
     if path not in files:
         return None
     return files[path] == content
+
+
+def read_already(files: Mapping[str, bytes | None], path: str) -> tuple[bool, bytes | None]:
+    """Whether `files` (see `holds`) hold the bytes of `path` without a read, and those bytes
+    (None: no file)."""
+    if isinstance(files, Snapshot):
+        return files.loaded(path)
+    return (path in files, files.get(path))
 
 
 def present(files: Mapping[str, bytes | None], path: str) -> bool:
