@@ -11,6 +11,8 @@ another key, and a damaged cache file fails its checksum and is ignored. The
 remembered run's plan and key are taken again while the files the plan was made
 from are the same and every file has the stat signature it had then
 (`quick_memo`, `signatures`): a run with nothing to do neither plans nor reads.
+The plan keeps each file's digest too: a run after a change reads the files whose
+signatures changed, and the others only if a job asks for them (`snapshot`).
 
 The cache lives outside the repository (``$XDG_CACHE_HOME/i18n-sync``, or
 ``I18N_SYNC_CACHE_DIR``), one file per project: it is never committed by
@@ -139,7 +141,9 @@ def _entries(folder: str) -> tuple[str, ...]:
 @record
 class RunMemo:
     """The key of one run and where its record goes; `snapshot` is the files' bytes before it
-    (none, and no `digests`, when the key came from the remembered plan: `quick_memo`).
+    (a `snapshot.Snapshot`: those read, and the others when asked for) and `digests` their
+    SHA-256 (for a memo whose key came from the remembered plan, `quick_memo`, they are
+    the plan's, unpacked when first used; none where the plan kept none).
 
     `listing` is what the plan was made from (`quick_memo`), and `root` the project's
     folder. `packed` is the files' signatures when all are settled

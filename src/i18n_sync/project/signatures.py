@@ -4,9 +4,11 @@ The run memo (`cache`) keys a run on the SHA-256 of every file it reads or
 writes: a docs tree in 21 languages has some 28,000, and reading and hashing
 them all was most of a run that finds nothing to do. So a remembered run keeps
 every file's signature (device, inode, size, mode, modification and change
-times in nanoseconds) beside its key (`cache.quick_memo`), and a later run
-that finds every signature the same takes that key without reading a file
-(`unchanged`). A run that finds one different reads them all, as before.
+times in nanoseconds) and digest beside its key (`cache.quick_memo`), and a
+later run that finds every signature the same takes that key without reading
+a file (`unchanged`). A run that finds some different reads those, and takes
+the others' digests as kept (`refresh`; a job that asks for one of those files
+reads it then, `snapshot.Snapshot`).
 
 The content hash stays the key; the signatures only say the content is the one
 hashed before. What could change a file and keep its signature: writing it

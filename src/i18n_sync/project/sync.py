@@ -458,6 +458,7 @@ def run(
         # A run given `seeds` reads no memo: its plan checks its paths, as any plan does.
         documents = plan_documents(config, find_sources(config, candidates), needed, check=seeds is not None)
         memo = None
+        cache: JobCache | None = None
         if seeds is None:
             paths = sorted({*read_paths(config, documents, steps, compendia, needed), *candidates})
             # The paths are checked while the files, and the job cache, are read: by another
@@ -472,8 +473,6 @@ def run(
                 return remembered
         # Why the cache is off, asked only when it is: the same look at its folder as `open_memo`.
         warning = cache_warning(config, environ) if memo is None and seeds is None else None
-        if seeds is not None:
-            cache = None
         files = memo.snapshot if memo is not None else {}
         combined = execute(
             config,
