@@ -154,13 +154,15 @@ def test_a_sync_does_not_keep_what_its_own_writes_make_stale(tmp_path: Path, run
     assert kept_entries(run_cache) == 12 + names
     assert counted(root)[1] == {"update": 36, "render": 36}
     # A run that writes nothing (status, --check) keeps all it made, the files staying as it
-    # found them: 36 merges, 36 renderings, and each catalogue's translation memory.
-    assert kept_entries(run_cache) == 12 + names + 36 + 36 + 36
+    # found them: 36 merges, 36 renderings, each catalogue's translation memory, and each of
+    # the 12 templates, which their files hold (`jobcache.template_file`).
+    assert kept_entries(run_cache) == 12 + names + 36 + 36 + 36 + 12
     source = root / "docs" / "guide4.md"
     source.write_text(source.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
     assert invoke(root, "sync").exit_code == 0
-    # The sync keeps guide4's new extraction; its three merges it wrote over are not kept.
-    assert kept_entries(run_cache) == 12 + names + 36 + 36 + 36 + 1
+    # The sync keeps guide4's new extraction; its three merges it wrote over are not kept, nor
+    # its template, which it wrote over too.
+    assert kept_entries(run_cache) == 12 + names + 36 + 36 + 36 + 12 + 1
     assert counted(root)[1] == {"update": 3, "render": 3}
 
 

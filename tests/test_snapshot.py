@@ -216,3 +216,22 @@ def test_a_run_whose_record_is_gone_takes_the_digests_from_the_plan(
     assert list(run_cache.glob("run-*.cache"))  # remembered again: the next run reads nothing
     reads["asked"].clear()
     assert run(load_config(root)).changes == () and reads == {"memo": [], "asked": []}
+
+
+def test_a_run_after_one_change_reads_no_other_documents_template(
+    tmp_path: Path, later: None, reads: dict[str, list[str]], run_cache: Path
+) -> None:
+    # The job cache keeps each template its file holds (`jobcache.template_file`), by the
+    # file's digest and its documents': only the edited document's is built, and read, again.
+    root = settled(tmp_path, reads)
+    edit(root, "docs/guide4.md")
+    report = run(load_config(root))
+    assert sorted(path for path in reads["asked"] if path.endswith(".pot")) == ["locales/guide4.pot"]
+    assert report_bytes(report) == without_cache(root)
+    # Without the job cache, every template is read again to be built (in this process).
+    for jobs in run_cache.glob("jobs-*.cache"):
+        jobs.unlink()
+    reads["asked"].clear()
+    edit(root, "docs/guide4.md", "\nOne more.\n")
+    assert report_bytes(run(load_config(root), workers=1)) == without_cache(root)
+    assert len([path for path in reads["asked"] if path.endswith(".pot")]) == 12

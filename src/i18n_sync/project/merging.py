@@ -26,8 +26,10 @@ from i18n_sync.project.jobcache import (
     JobCache,
     catalogue_stage,
     kept_of,
+    kept_template,
     map_cached,
     source_stage,
+    template_file,
 )
 from i18n_sync.project.jobs import (
     CatalogueJob,
@@ -103,6 +105,8 @@ class DocumentOutcome:
     # What the worker wrote ahead (`Staging.stage_here`): the template's file, then each merged
     # catalogue's, None for one not to be written; empty when the worker was not to write.
     staged: tuple[Staged | None, ...] = ()
+    # The template's key and pickle, when the job cache keeps it (`jobcache.kept_template`).
+    template_kept: tuple[str, bytes] | None = None
 
 
 def extract_and_merge(
@@ -121,11 +125,11 @@ def extract_and_merge(
     if _one_pool_fits(documents, cache):
         return _in_one_pool(stages, documents, languages)
     how = source_stage(cache) if cache else None
-    early, build_early = _early_templates(context, documents)
+    early, build_early = _early_templates(context, cache, documents)
     extract = partial(extract_source, context)
     told = stages.told("extract")
     sources, _ = map_cached(cache, how, extract, documents, stages.workers, told, stages.ahead, build_early)
-    templates = _build_templates(context, sources, early)
+    templates = _build_templates(context, cache, sources, early)
     jobs = _catalogue_jobs(sources, templates, languages)
     stage = catalogue_stage(cache, context, rewrites=staging is not None) if cache else None
     # While the workers merge, this process has little to do: it writes the templates, then
@@ -174,6 +178,7 @@ def _in_one_pool(
         sources_how,
         merges_how,
         forks(stages.workers, len(documents)),
+        cache=cache,
     )
     # Progress is told of each document job, as the stage that merges (extracts, when there
     # is nothing to merge): how many merges a job makes is known only once it extracted.
@@ -229,6 +234,8 @@ class _Gathered:
         self.documents += 1
         if stages.cache is not None and outcome.source_key is not None and outcome.source_kept is not None:
             stages.cache.put_pickled(outcome.source_key, outcome.source_kept)
+        if stages.cache is not None and outcome.template_kept is not None:
+            stages.cache.put_pickled(*outcome.template_kept)
         template = outcome.template
         if template is None:  # the extraction failed
             stages.gather(source, {}, {})
@@ -285,13 +292,15 @@ def document_job(
     plan: SourceDocument,
     staging: Staging | None = None,
     written: Collection[str] = (),
+    cache: JobCache | None = None,
 ) -> DocumentOutcome:
     """Extract one document, build its template, merge its catalogues in `languages`.
 
     What the job cache keeps (`jobcache.source_stage` and `jobcache.catalogue_stage`)
     is pickled here, on the worker's core, and its key made here. With `staging`
     (`Staging.open_to_workers`), the template and the catalogues of the languages
-    `written` that change are written ahead to temporary files here too.
+    `written` that change are written ahead to temporary files here too. With `cache`, the
+    template is pickled here too when the cache keeps it (`jobcache.kept_template`).
     """
     source = extract_source(context, plan)
     made = kept_of(sources_how, forked, plan, source)  # unpacked apart: mypy infers it wrongly
@@ -300,6 +309,9 @@ def document_job(
     if source.error is not None:
         return DocumentOutcome(sent, source_kept, None, (), source_key=source_key)
     template = build_template_file(context, plan.template, [source])
+    template_kept = (
+        None if cache is None else kept_template(cache, context, plan.template, [source], template)
+    )
     merges: list[tuple[CatalogueResult | None, bytes | None]] = []
     keys: list[str | None] = []
     changes = [template.change]
@@ -314,7 +326,9 @@ def document_job(
     staged = () if staging is None else tuple(None if c is None else staging.stage_here(c) for c in changes)
     if forked:  # the merges are made: the template's entries are of no more use (`_Gathered.take`)
         template = replace(template, catalog=_SENT_WITHOUT)
-    return DocumentOutcome(sent, source_kept, template, tuple(merges), source_key, tuple(keys), staged)
+    return DocumentOutcome(
+        sent, source_kept, template, tuple(merges), source_key, tuple(keys), staged, template_kept
+    )
 
 
 # What a worker sends instead of a template's entries. The process that gathers the document
@@ -347,7 +361,7 @@ def _stage_catalogue(staging: Staging, written: Collection[str], result: Catalog
 
 
 def _early_templates(
-    context: RunContext, documents: Sequence[SourceDocument]
+    context: RunContext, cache: JobCache | None, documents: Sequence[SourceDocument]
 ) -> tuple[dict[str, TemplateResult], Callable[[SourceResult], None]]:
     """The templates built so far, and what builds each template that serves one document as
     its extraction comes, while the workers extract the others (a shared template, a compact
@@ -357,13 +371,16 @@ def _early_templates(
 
     def build(source: SourceResult) -> None:
         if source.error is None and users[source.plan.template] == 1:
-            built[source.plan.template] = build_template_file(context, source.plan.template, [source])
+            built[source.plan.template] = template_file(cache, context, source.plan.template, [source])
 
     return built, build
 
 
 def _build_templates(
-    context: RunContext, sources: Sequence[SourceResult], built: Mapping[str, TemplateResult]
+    context: RunContext,
+    cache: JobCache | None,
+    sources: Sequence[SourceResult],
+    built: Mapping[str, TemplateResult],
 ) -> dict[str, TemplateResult]:
     """Each template file, from the documents it serves (one, or every one for a shared template),
     in document order; those `built` already are taken as they are."""
@@ -372,7 +389,7 @@ def _build_templates(
         if source.error is None:
             groups.setdefault(source.plan.template, []).append(source)
     return {
-        path: built[path] if path in built else build_template_file(context, path, members)
+        path: built[path] if path in built else template_file(cache, context, path, members)
         for path, members in groups.items()
     }
 
