@@ -235,3 +235,25 @@ def test_a_run_after_one_change_reads_no_other_documents_template(
     edit(root, "docs/guide4.md", "\nOne more.\n")
     assert report_bytes(run(load_config(root), workers=1)) == without_cache(root)
     assert len([path for path in reads["asked"] if path.endswith(".pot")]) == 12
+
+
+def test_each_file_is_looked_at_once_after_a_change(
+    tmp_path: Path, later: None, reads: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The look for the first changed file (`signatures.first_change`) and the look at the
+    # rest (`signatures.refresh`) share the files: those before the change are not looked
+    # at twice.
+    root = settled(tmp_path, reads)
+    catalogue = sorted((root / "locales").rglob("*.po"))[-1]
+    catalogue.write_bytes(catalogue.read_bytes() + b"\n# A comment.\n")
+    looked: list[object] = []
+    real = signatures._signature_of
+    monkeypatch.setattr(signatures, "_signature_of", lambda status: looked.append(status) or real(status))
+    report = run(load_config(root))
+    assert reads["memo"] == [catalogue.relative_to(root).as_posix()]
+    files = sum(1 for path in root.rglob("*") if path.is_file() and "cache" not in path.parts)
+    # Each file once; the changed one three times: found changed, looked at again by the
+    # look at the rest, and read (its signature then). Looked at from the first file on,
+    # the files before it would be looked at twice: some 60 more.
+    assert len(looked) == files + 2
+    assert report_bytes(report) == without_cache(root)

@@ -41,7 +41,14 @@ from i18n_sync.project.cachefiles import load_kept, read_sealed, write_sealed
 from i18n_sync.project.config import Config
 from i18n_sync.project.jobcache import JobCache, open_job_cache
 from i18n_sync.project.pruning import prune, touch
-from i18n_sync.project.signatures import kept_digests, observe, pack_digests, refresh, total_size, unchanged
+from i18n_sync.project.signatures import (
+    first_change,
+    kept_digests,
+    observe,
+    pack_digests,
+    refresh,
+    total_size,
+)
 from i18n_sync.project.snapshot import Later, Snapshot, holds
 from i18n_sync.record import record
 
@@ -396,7 +403,8 @@ def quick_memo(
         return None
     file = folder / f"{kind}-{project}.cache"
     limit = config.settings.max_file_size
-    if unchanged(config.root, wanted, packed):
+    first = first_change(config.root, wanted, packed)
+    if first == len(wanted):
         # Every file as the remembered run found it: its key, and nothing read. When the record
         # is gone (pruned), the run plans, and takes the files' digests from the plan (`Later`:
         # not unpacked before), reading only the files its jobs ask for.
@@ -408,7 +416,7 @@ def quick_memo(
         )
     # The files whose signatures changed are read again, not through a symlink: the plan
     # checks that no file the run writes is one. The others are read if a job asks.
-    seen = refresh(config.root, wanted, packed, bytes(digests), limit) if packed else None
+    seen = refresh(config.root, wanted, packed, bytes(digests), limit, first) if packed else None
     if seen is None:  # no signatures kept (files written just before), or one file not plain
         memo = _observed(config, where, base, wanted, listing, follow=False, kind=kind)
         return None if memo is None else replace(memo, others=tuple(others), from_plan=True)

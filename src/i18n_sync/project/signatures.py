@@ -79,20 +79,27 @@ def unchanged(root: Path, wanted: Sequence[str], packed: bytes) -> bool:
     each file is then at its own path under the root, and one `lstat` a file is the
     whole cost, the first difference ending the look.
     """
+    return first_change(root, wanted, packed) == len(wanted)
+
+
+def first_change(root: Path, wanted: Sequence[str], packed: bytes) -> int:
+    """The index of the first file of `wanted` whose signature is not the one it had when
+    `packed` was taken (see `unchanged`), or that cannot be looked at; `len(wanted)` when
+    there is none; -1 when `packed` does not fit `wanted`."""
     if not packed or len(packed) != len(wanted) * _SIGNATURE.size:
-        return False
+        return -1
     base = os.path.join(os.path.realpath(root), "")
     lstat, signature_of = os.lstat, _signature_of
-    for path, signature in zip(wanted, _SIGNATURE.iter_unpack(packed), strict=True):
+    for index, (path, signature) in enumerate(zip(wanted, _SIGNATURE.iter_unpack(packed), strict=True)):
         try:
             if signature_of(lstat(base + path)) != signature:
-                return False
+                return index
         except FileNotFoundError:
             if signature != _ABSENT:
-                return False
+                return index
         except OSError:
-            return False
-    return True
+            return index
+    return len(wanted)
 
 
 def observe(root: Path, wanted: Sequence[str], limit: int | None, follow: bool = True) -> Seen | None:
@@ -126,7 +133,7 @@ def observe(root: Path, wanted: Sequence[str], limit: int | None, follow: bool =
 
 
 def refresh(
-    root: Path, wanted: Sequence[str], packed: bytes, digests: bytes, limit: int | None
+    root: Path, wanted: Sequence[str], packed: bytes, digests: bytes, limit: int | None, start: int = 0
 ) -> Seen | None:
     """What `observe` would find, reading only the files whose signatures differ from those
     `packed` was taken with (`Seen.packed`); the others' digests are taken from `digests`
@@ -134,7 +141,8 @@ def refresh(
     the files read). None when a file could not be read as `observe` reads without
     following symlinks, or when `packed` or `digests` do not fit `wanted`.
 
-    A run after one change finds a few files changed among thousands: it reads those.
+    A run after one change finds a few files changed among thousands: it reads those. The
+    files before `start` were just seen unchanged (`first_change`), and are not looked at again.
     """
     size = _SIGNATURE.size
     if len(packed) != len(wanted) * size or len(digests) != len(wanted) * _DIGEST:
@@ -144,7 +152,8 @@ def refresh(
     lstat, signature_of = os.lstat, _signature_of
     signatures = list(_SIGNATURE.iter_unpack(packed))
     changed: list[int] = []
-    for index, (path, signature) in enumerate(zip(wanted, signatures, strict=True)):
+    for index in range(max(start, 0), len(wanted)):
+        path, signature = wanted[index], signatures[index]
         try:
             now = signature_of(lstat(base + path))
         except FileNotFoundError:
