@@ -49,7 +49,7 @@ from i18n_sync.project.signatures import (
     refresh,
     total_size,
 )
-from i18n_sync.project.snapshot import Later, Snapshot, holds
+from i18n_sync.project.snapshot import Later, Snapshot
 from i18n_sync.record import record
 
 CACHE_VARIABLE = "I18N_SYNC_CACHE_DIR"
@@ -160,7 +160,7 @@ class RunMemo:
 
     file: Path
     key: str
-    snapshot: Mapping[str, bytes | None]
+    snapshot: Snapshot
     base: bytes = b""
     digests: Mapping[str, bytes] = field(default_factory=dict)
     listing: bytes = b""
@@ -178,7 +178,7 @@ class RunMemo:
         base = f"{tool_fingerprint()}\0{config.file}\0{config.settings!r}".encode()
         # Used, and so kept (`pruning`), though a run that adds nothing to it does not write it.
         touch((self._jobs_file,))
-        return open_job_cache(self._jobs_file, base, self.snapshot, self.digests)
+        return open_job_cache(self._jobs_file, base, self.digests, self.snapshot.size)
 
     @property
     def _project(self) -> str:
@@ -216,7 +216,7 @@ class RunMemo:
         folder is rid of files no run used for a month first (`pruning`; once a day).
         """
         prune(self.file.parent)
-        if failed or not all(holds(self.snapshot, change.path, change.content) for change in changes):
+        if failed or not all(self.snapshot.holds(change.path, change.content) for change in changes):
             return False
         payload = pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL)
         if not write_sealed(self.file, _FORMAT, payload, self.key):
@@ -410,7 +410,7 @@ def quick_memo(
         # not unpacked before), reading only the files its jobs ask for.
         kept = bytes(digests)
         known = Later(partial(kept_digests, wanted, packed, kept)) if kept else {}
-        snapshot = Snapshot(config.root, known, {}, limit, partial(total_size, packed)) if kept else {}
+        snapshot = Snapshot(config.root, known, {}, limit, partial(total_size, packed))
         return RunMemo(
             file, key, snapshot, base, known, listing, config.root, packed if kept else b"", kind=kind
         )
@@ -490,7 +490,7 @@ def _observed(
 def _plain_paths(root: Path, paths: Sequence[str], files: Iterable[str]) -> bool:
     """Whether no folder on the way to `paths` is a symlink or a file (each is a folder, or
     missing), and each of `files` is a plain file or missing: the plan's checks of them then
-    depend on their names alone. (The memo's files are looked at by `signatures.unchanged`.)
+    depend on their names alone. (The memo's files are looked at by `signatures.first_change`.)
     A path ending in "/" is a folder (`plan.checked_paths`): the way to it, and it, are looked at."""
     folders = set()
     for folder in {path.rpartition("/")[0] for path in paths}:  # a few hundred, for 28,000 files

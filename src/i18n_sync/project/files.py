@@ -42,7 +42,9 @@ _BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u20
 _MAX_NAME_BYTES = 255  # the longest file name ext4, APFS and NTFS all accept
 _WAIT_STEP = 0.05  # seconds between two tries to take a busy lock
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows, where symlinks need privileges
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | _NOFOLLOW
+# How a file is opened to be read: a FIFO put in its place must not wait for a writer.
+OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+_READ_FLAGS = OPEN_FLAGS | _NOFOLLOW  # the last part of the path: no symlink (`read_many`)
 
 
 def decode_utf8(data: bytes, path: str, error: type[I18nSyncError]) -> str:

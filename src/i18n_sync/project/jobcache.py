@@ -55,7 +55,6 @@ from i18n_sync.project.jobs import (
 from i18n_sync.project.plan import SourceDocument, Target
 from i18n_sync.project.pool import forks, map_jobs
 from i18n_sync.project.signatures import MISSING
-from i18n_sync.project.snapshot import Snapshot
 from i18n_sync.render.decorate import Decorations
 
 T = TypeVar("T")
@@ -83,7 +82,6 @@ class JobCache:
         file: Path,
         base: bytes,
         entries: _Entries,
-        files: Mapping[str, bytes | None],
         digests: Mapping[str, bytes] | None = None,
     ) -> None:
         self.file = file
@@ -91,8 +89,7 @@ class JobCache:
         # Every key starts with `base`: hashed once, each key goes on from a copy (`key`).
         self._hashed_base = hashlib.sha256(base)
         self._entries = entries
-        self._files = files
-        # The SHA-256 of each file, as the run memo found them (`signatures.Seen.digests`):
+        # The SHA-256 of each file the run reads, as the run memo found them (`Seen.digests`):
         # hashed once for the run's key, not again for each job's.
         self._known = digests or {}
         self._digests: dict[str, str] = {}
@@ -107,16 +104,11 @@ class JobCache:
         return not self._entries
 
     def file_digest(self, path: str) -> str:
-        """The SHA-256 of a file as the run found it ("-": no such file)."""
+        """The SHA-256 of a file as the run found it ("-": no such file, or not one the run read)."""
         found = self._digests.get(path)
         if found is None:
-            known = self._known.get(path)
-            if known is not None:
-                found = "-" if known == MISSING else known.hex()
-            else:
-                data = self._files.get(path)
-                found = "-" if data is None else hashlib.sha256(data).hexdigest()
-            self._digests[path] = found
+            known = self._known.get(path, MISSING)
+            found = self._digests[path] = "-" if known == MISSING else known.hex()
         return found
 
     def language(self, language: Language) -> str:
@@ -180,16 +172,12 @@ class JobCache:
 
 
 def open_job_cache(
-    file: Path, base: bytes, files: Mapping[str, bytes | None], digests: Mapping[str, bytes] | None = None
+    file: Path, base: bytes, digests: Mapping[str, bytes] | None = None, inputs: int = 0
 ) -> JobCache:
-    """The job cache in `file` (empty when missing or damaged); `files` are the run's input bytes,
-    and `digests` their SHA-256 where the caller has them already (`JobCache.file_digest`)."""
-    if isinstance(files, Snapshot):
-        inputs = files.size  # not read to be counted
-    else:
-        inputs = sum(len(data) for data in files.values() if data is not None)
+    """The job cache in `file` (empty when missing or damaged); `digests` are the SHA-256 of the
+    run's input files (`JobCache.file_digest`), and `inputs` their bytes (its size limit)."""
     limit = max(_SMALLEST_LIMIT, _LIMIT_PER_INPUT_BYTE * inputs)
-    return JobCache(file, base, _load(file, limit), files, digests)
+    return JobCache(file, base, _load(file, limit), digests)
 
 
 # A job cache holds about one run's results: twice the bytes of the run's inputs for the corpus

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from i18n_sync.errors import WriteError
 from i18n_sync.model import FileChange
-from i18n_sync.project.files import decode_utf8, read_bytes
+from i18n_sync.project.files import OPEN_FLAGS, decode_utf8, read_bytes
 
 MANIFEST = "i18n-sync.sha256"
 # The start of `render.decorate.generated_header`, whatever the file names after it.
@@ -86,15 +86,13 @@ def has_generated_header(content: bytes) -> bool:
     return index < len(lines) and lines[index].startswith(HEADER_PREFIX)
 
 
-# Opened as a run's reads are (`files.read_bytes`): a FIFO put in a file's place must not wait
-# for a writer. (`find_sources` asks this of every source: os.open is a third of Path.open.)
-_PEEK_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-
-
 def is_generated(root: Path, path: str) -> bool:
-    """Whether the file at `path` starts with the generated header (read: its first 4 KiB)."""
+    """Whether the file at `path` starts with the generated header (read: its first 4 KiB).
+
+    Opened as a run's reads are (`files.OPEN_FLAGS`: a FIFO in its place does not wait), with
+    `os.open`: `find_sources` asks this of every source, and it is a third of `Path.open`."""
     try:
-        handle = os.open(os.path.join(root, path), _PEEK_FLAGS)
+        handle = os.open(os.path.join(root, path), OPEN_FLAGS)
         try:
             start = os.read(handle, 4096)
         finally:

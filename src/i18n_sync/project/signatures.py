@@ -6,7 +6,7 @@ them all was most of a run that finds nothing to do. So a remembered run keeps
 every file's signature (device, inode, size, mode, modification and change
 times in nanoseconds) and digest beside its key (`cache.quick_memo`), and a
 later run that finds every signature the same takes that key without reading
-a file (`unchanged`). A run that finds some different reads those, and takes
+a file (`first_change`). A run that finds some different reads those, and takes
 the others' digests as kept (`refresh`; a job that asks for one of those files
 reads it then, `snapshot.Snapshot`).
 
@@ -71,21 +71,16 @@ class Seen:
     packed: bytes = b""
 
 
-def unchanged(root: Path, wanted: Sequence[str], packed: bytes) -> bool:
-    """Whether every file of `wanted` has the signature it had when `packed` (`Seen.packed`)
-    was taken: a missing one is still missing, and none was read or hashed to tell.
+def first_change(root: Path, wanted: Sequence[str], packed: bytes) -> int:
+    """The index of the first file of `wanted` whose signature is not the one it had when
+    `packed` (`Seen.packed`) was taken, or that cannot be looked at; `len(wanted)` when every
+    file has it (a missing one still missing), none read or hashed to tell; -1 when `packed`
+    does not fit `wanted`.
 
     Only for paths no folder of which is a symlink (`cache._plain_paths` saw to it):
     each file is then at its own path under the root, and one `lstat` a file is the
     whole cost, the first difference ending the look.
     """
-    return first_change(root, wanted, packed) == len(wanted)
-
-
-def first_change(root: Path, wanted: Sequence[str], packed: bytes) -> int:
-    """The index of the first file of `wanted` whose signature is not the one it had when
-    `packed` was taken (see `unchanged`), or that cannot be looked at; `len(wanted)` when
-    there is none; -1 when `packed` does not fit `wanted`."""
     if not packed or len(packed) != len(wanted) * _SIGNATURE.size:
         return -1
     base = os.path.join(os.path.realpath(root), "")
