@@ -497,3 +497,43 @@ def test_every_record_of_the_package_is_made_by_record() -> None:
             ):
                 slow.append(value.__qualname__)
     assert slow == []
+
+
+def test_records_of_one_shape_share_compiled_code_but_not_names_defaults_or_factories() -> None:
+    """`record` compiles ``__init__`` once per shape (how many fields, which have factories) and
+    names each class's copy for its own fields: keyword arguments, defaults, factories and the
+    errors of a wrong call are each class's, as the dataclass's are."""
+
+    @record
+    class Pair:
+        left: str
+        right: int = 1
+        notes: list[str] = dataclasses.field(default_factory=list)
+
+    @record
+    class Span:
+        start: int
+        stop: int = 9
+        marks: dict[str, int] = dataclasses.field(default_factory=dict)
+
+    assert Pair.__init__.__code__.co_code == Span.__init__.__code__.co_code  # one shape
+    pair, span = Pair(right=2, left="a"), Span(stop=3, start=1)
+    assert (pair.left, pair.right, pair.notes) == ("a", 2, [])
+    assert (span.start, span.stop, span.marks) == (1, 3, {})
+    assert Pair("b").right == 1 and Span(0).stop == 9
+    assert Pair("b").notes is not Pair("b").notes
+    assert Pair.__init__.__code__.co_varnames == ("self", "left", "right", "notes")
+    parameters = inspect.signature(Span).parameters
+    assert [(name, p.default) for name, p in parameters.items()][:2] == [
+        ("start", inspect.Parameter.empty),
+        ("stop", 9),
+    ]
+    assert repr(parameters["marks"].default) == "<factory>"
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'start'"):
+        Span()
+    with pytest.raises(TypeError, match="unexpected keyword argument 'left'"):
+        Span(left="a")
+    with pytest.raises(TypeError, match="got multiple values for argument 'left'"):
+        Pair("a", left="b")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        pair.left = "c"  # type: ignore[misc]
