@@ -103,6 +103,33 @@ def test_sources_never_include_the_tools_own_files(project: Path) -> None:
     assert find_sources(load_config(project)) == ["content/README.md"]
 
 
+def test_the_sources_are_the_same_whatever_spelling_of_the_root(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sources are named relative to the root however it was given: ".", a relative path,
+    one with a trailing separator or a "..", or an absolute one (`source_candidates` cuts the
+    root's text off each path the search yields)."""
+    set_setting(project, 'sources = ["**/*.md"]')
+    (project / "content" / "guide").mkdir(parents=True)
+    (project / "content" / "guide" / "start.md").write_text(SOURCE, encoding="utf-8")
+    (project / "content" / "guide" / "folder.md").mkdir()  # a folder named as a source: not one
+    expected = find_sources(load_config(project))
+    assert "content/guide/start.md" in expected and "content/guide/folder.md" not in expected
+    monkeypatch.chdir(project.parent)
+    for spelled in (
+        ".",
+        project.name,
+        f"{project.name}/",
+        f"./{project.name}",
+        f"{project.name}/../{project.name}",
+    ):
+        if spelled == ".":
+            monkeypatch.chdir(project)
+        assert find_sources(load_config(Path(spelled))) == expected, spelled
+        monkeypatch.chdir(project.parent)
+    assert find_sources(load_config(Path(str(project) + os.sep))) == expected
+
+
 # --- stale temporary files ----------------------------------------------------------------------
 
 
