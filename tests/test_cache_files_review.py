@@ -182,20 +182,42 @@ def test_a_remembered_count_too_long_to_print_is_no_traceback(
 
 # --- What holds ----------------------------------------------------------------------------------
 
-_ENTRY = struct.Struct("<IQQ")
+
+def _index(
+    saves: list[int], lengths: list[int], keys: bytes, pickles: bytes = b"", count: int | None = None
+) -> bytes:
+    """A payload laid out as `cachefiles.pack_entries` lays one out, with any numbers."""
+    count = len(saves) if count is None else count
+    numbers = struct.pack(f"<Q{len(saves) + len(lengths)}Q", count, *saves, *lengths)
+    return numbers + struct.pack("<Q", len(keys)) + keys + pickles
 
 
 @pytest.mark.parametrize(
     ("payload", "expected"),
     [
-        (_ENTRY.pack(2**32 - 1, 1, 0) + b"k", None),  # a key longer than the file
-        (_ENTRY.pack(1, 1, 2**64 - 1) + b"k", None),  # a pickle longer than the file
-        (_ENTRY.pack(0, 7, 0), {"": (7, b"")}),  # nothing but lengths
-        (_ENTRY.pack(1, 1, 1) + b"kA" + _ENTRY.pack(1, 2, 1) + b"kB", {"k": (2, b"B")}),  # the last wins
-        (_ENTRY.pack(1, 1, 0) + b"k" + b"\0" * 19, None),  # a trailing header cut short
-        (_ENTRY.pack(3, 2, 0) + "ğ".encode() + b"!", {"ğ!": (2, b"")}),
+        (struct.pack("<4Q", 1, 1, 0, 2**32) + b"k", None),  # keys longer than the file
+        (_index([1], [2**64 - 1], b"k"), None),  # a pickle longer than the file
+        (_index([7], [0], b""), {"": (7, b"")}),  # nothing but lengths
+        (_index([1, 2], [1, 1], b"k\nk", b"AB"), None),  # a key twice: not a file the tool wrote
+        (_index([1], [0], b"k")[:-9], None),  # cut short
+        (_index([2], [0], "ğ!".encode()), {"ğ!": (2, b"")}),
+        (_index([1], [1], b"k", b"A", count=2**61), None),  # a count of entries past the file's end
+        (_index([1, 1], [0, 0], b"k"), None),  # fewer keys than entries
+        (_index([], [], b"k"), None),  # keys, and no entry
+        (_index([1], [0], b"k", b"extra"), None),  # bytes after the last pickle
     ],
-    ids=["key-length", "length", "empty", "duplicate", "cut", "non-ascii"],
+    ids=[
+        "key-length",
+        "length",
+        "empty",
+        "duplicate",
+        "cut",
+        "non-ascii",
+        "count",
+        "keys",
+        "no-entry",
+        "trailing",
+    ],
 )
 def test_a_crafted_index_is_read_or_refused_without_error(
     payload: bytes, expected: dict[str, tuple[int, bytes]] | None

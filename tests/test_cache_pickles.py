@@ -126,16 +126,19 @@ def test_planted_job_records_run_no_code_and_are_rebuilt(tmp_path: Path, run_cac
     assert counted(root)[1] == {"extract": 1, "update": 3, "render": 3}
 
 
-_INDEX = struct.Struct("<IQQ")  # as `cachefiles.pack_entries` writes each entry's lengths
+def _index(count: int, lengths: tuple[int, ...], keys: bytes, pickles: bytes) -> bytes:
+    """A payload laid out as `cachefiles.pack_entries` lays one out: counts, lengths, keys, pickles."""
+    numbers = struct.pack(f"<Q{2 * len(lengths)}Q", count, *[1] * len(lengths), *lengths)
+    return numbers + struct.pack("<Q", len(keys)) + keys + pickles
 
 
 @pytest.mark.parametrize(
     "payload",
     [
-        _INDEX.pack(3, 1, 2)[:-3],  # an index cut short
-        _INDEX.pack(3, 1, 50) + b"key" + b"\x80\x04N.",  # a pickle longer than the file
-        _INDEX.pack(2, 1, 3) + b"\xff\xfe" + b"N.",  # a key that is not UTF-8
-        pickle.dumps({"key": (1, b"\x80\x04N.")}),  # the format before: one pickle
+        _index(1, (4,), b"key", b"\x80\x04N.")[:-7],  # an index cut short
+        _index(1, (50,), b"key", b"\x80\x04N."),  # a pickle longer than the file
+        _index(1, (2,), b"\xff\xfe", b"N."),  # a key that is not UTF-8
+        pickle.dumps({"key": (1, b"\x80\x04N.")}),  # a format before: one pickle
         b"junk",
     ],
     ids=["short", "length", "key", "pickle", "junk"],
@@ -157,7 +160,8 @@ def test_a_job_cache_of_another_shape_is_ignored(tmp_path: Path, run_cache: Path
 def test_the_index_reads_back_what_it_wrote() -> None:
     entries = {"a" * 64: (3, b"\x80\x04N."), "kéy": (1, b""), "": (2**40, b"x" * 300)}
     assert unpack_entries(pack_entries(entries)) == entries
-    assert unpack_entries(b"") == {}
+    assert unpack_entries(pack_entries({})) == {}
+    assert unpack_entries(b"") is None  # not even a count
 
 
 @pytest.mark.parametrize(

@@ -289,3 +289,37 @@ def test_an_extraction_is_kept_and_sent_without_its_plan(tmp_path: Path, run_cac
     assert jobcache_module.kept_of(how, False, documents[0], source)[0] is source  # in this process
     first = report_bytes(run(config, workers=2))
     assert first == without_cache(root) == report_bytes(run(config, workers=2))  # the second from the cache
+
+
+def test_a_save_keeps_what_was_used_lately_read_back_from_its_file_or_given(tmp_path: Path) -> None:
+    """A save keeps the entries this run used or made, stamped with its number, and the others
+    used in the last saves (`_KEPT_FOR`); older ones go. The same whether the entries came
+    from a file (`cachefiles.PackedEntries`, read on demand) or were given as a dict."""
+    file = tmp_path / "jobs.cache"
+    newest = 10
+    given = {f"{n:064x}": (newest - n, pickle.dumps(n)) for n in range(8)}  # saves 10 down to 3
+    first = jobcache_module.JobCache(file, b"base", given, {})
+    assert first.get(f"{7:064x}") == 7  # a hit on an entry of save 3: stamped 11
+    first.put("new", 5)
+    assert first.save()
+    packed = jobcache_module._load(file)
+    assert type(packed).__name__ == "PackedEntries"
+    stale = {f"{n:064x}" for n in range(7) if newest - n <= newest + 1 - jobcache_module._KEPT_FOR}
+    assert set(packed) == set(given) - stale | {"new"}
+    assert packed[f"{7:064x}"][0] == packed["new"][0] == newest + 1
+    assert bytes(packed["new"][1]) == pickle.dumps(5, jobcache_module.PROTOCOL)
+    # Read back, the next run stamps what it uses with the save after, and keeps the rest
+    # for as long as a dict of the same entries would.
+    for entries in (packed, dict(packed.items())):
+        again = jobcache_module.JobCache(file, b"base", entries, {})
+        assert again.get("new") == 5
+        again.put("newer", 6)
+        assert again.save()
+        kept = jobcache_module._load(file)
+        assert kept["new"][0] == kept["newer"][0] == newest + 2
+        assert set(kept) == {
+            k for k, (save, _) in packed.items() if save > newest + 2 - jobcache_module._KEPT_FOR
+        } | {
+            "new",
+            "newer",
+        }

@@ -38,8 +38,9 @@ import sys
 import types
 import typing
 from collections import abc
-from collections.abc import Mapping
+from collections.abc import Container, Iterator, Mapping
 from functools import cache, partial
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -91,43 +92,99 @@ def write_sealed(file: Path, header: bytes, payload: bytes, key: str = "", flush
     return True
 
 
-# The job cache's index: for each entry the length of its key, the save that last used it and
-# the length of its pickle; the key (UTF-8) and the pickle follow.
-_ENTRY = struct.Struct("<IQQ")
+# The job cache's payload (`pack_entries`): the number of entries; the save that last used each
+# entry; the length of each one's pickle; the length of the keys, the keys (UTF-8, one after the
+# other, each on a line of its own); the pickles, one after the other. Numbers are 8 bytes,
+# little-endian. Read with one call per part, not one per entry: a run after one change of a
+# docs tree in 21 languages reads 42,000 entries, in 51 ms parsed one by one, 15 ms so.
+_COUNT = struct.Struct("<Q")
 # Saves are counted one a run: a larger count was not written by the tool (and near 2**64,
 # the next save's count would not fit its field).
 _MOST_SAVES = 2**48
 
-
-def pack_entries(entries: Mapping[str, tuple[int, bytes | memoryview]]) -> bytes:
-    """Entries (key -> (save, pickle)) as one payload, without pickling the whole (`unpack_entries`)."""
-    parts: list[bytes | memoryview] = []
-    for key, (generation, data) in entries.items():
-        spelled = key.encode("utf-8")
-        parts += (_ENTRY.pack(len(spelled), generation, len(data)), spelled, data)
-    return b"".join(parts)
+_Entry = tuple[int, bytes | memoryview]
 
 
-def unpack_entries(payload: bytes | memoryview) -> dict[str, tuple[int, bytes | memoryview]] | None:
-    """The entries `pack_entries` wrote; None when the payload is not such a list. Each pickle
-    is a view of `payload`, not a copy: 6.7 ms for the 6,016 entries of the corpus in 21
-    languages, 11 ms copied (a run reads only some of them)."""
-    payload = memoryview(payload)
-    entries: dict[str, tuple[int, bytes | memoryview]] = {}
-    at, end = 0, len(payload)
+def pack_entries(entries: Mapping[str, _Entry]) -> bytes:
+    """Entries (key -> (save, pickle)) as one payload, without pickling the whole (`unpack_entries`).
+
+    A key holding a line feed is left out: the keys are told apart by their lines (the
+    tool's are hex digests).
+    """
+    keys = [key for key in entries if "\n" not in key]
+    kept = [entries[key] for key in keys]
+    pickles = [data for _, data in kept]
+    count = len(keys)
+    spelled = "\n".join(keys).encode("utf-8")
+    numbers = struct.pack(f"<{2 * count}Q", *[save for save, _ in kept], *map(len, pickles))
+    return b"".join([_COUNT.pack(count), numbers, _COUNT.pack(len(spelled)), spelled, *pickles])
+
+
+def unpack_entries(payload: bytes | memoryview) -> PackedEntries | None:
+    """The entries `pack_entries` wrote; None when the payload is not such a list (a key twice,
+    a length past its end, a count of saves no run makes). Each pickle is a view of `payload`,
+    not a copy, made when asked (a run reads only some of them)."""
+    view = memoryview(payload)
     try:
-        while at < end:
-            key_length, generation, length = _ENTRY.unpack_from(payload, at)
-            at += _ENTRY.size
-            if at + key_length + length > end or generation > _MOST_SAVES:
-                return None
-            key = bytes(payload[at : at + key_length]).decode("utf-8")
-            at += key_length
-            entries[key] = (generation, payload[at : at + length])
-            at += length
+        (count,) = _COUNT.unpack_from(view)
+        if count > (len(view) - 2 * _COUNT.size) // (2 * _COUNT.size):  # more than the file holds
+            return None
+        numbers = struct.unpack_from(f"<{2 * count}Q", view, _COUNT.size)
+        at = _COUNT.size * (1 + 2 * count)
+        (size,) = _COUNT.unpack_from(view, at)
+        at += _COUNT.size
+        if size > len(view) - at:
+            return None
+        text = bytes(view[at : at + size]).decode("utf-8")
     except (struct.error, UnicodeDecodeError):
         return None
-    return entries
+    keys = text.split("\n") if count else []
+    saves, lengths = numbers[:count], numbers[count:]
+    if len(keys) != count or (count == 0 and size) or max(saves, default=0) > _MOST_SAVES:
+        return None
+    offsets = list(accumulate(lengths, initial=at + size))
+    if offsets[-1] != len(view):
+        return None
+    entries = PackedEntries(keys, saves, offsets, view)
+    return entries if len(entries) == count else None
+
+
+class PackedEntries(Mapping[str, _Entry]):
+    """The entries of a payload `unpack_entries` read: each (save, pickle) made when asked."""
+
+    def __init__(
+        self, keys: list[str], saves: tuple[int, ...], offsets: list[int], payload: memoryview
+    ) -> None:
+        self._keys, self._saves, self._offsets, self._payload = keys, saves, offsets, payload
+        self._index = dict(zip(keys, range(len(keys)), strict=True))  # a key twice: fewer
+
+    def __getitem__(self, key: str) -> _Entry:
+        at = self._index[key]
+        return self._saves[at], self._payload[self._offsets[at] : self._offsets[at + 1]]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
+def newest_save(entries: Mapping[str, _Entry]) -> int:
+    """The last save that used any of `entries` (0: none)."""
+    if isinstance(entries, PackedEntries):
+        return max(entries._saves, default=0)
+    return max((save for save, _ in entries.values()), default=0)
+
+
+def entries_since(entries: Mapping[str, _Entry], save: int, leaving: Container[str]) -> dict[str, _Entry]:
+    """The entries last used after `save`, but those in `leaving`."""
+    if isinstance(entries, PackedEntries):  # only the entries kept are made (`PackedEntries`)
+        chosen = zip(entries._keys, entries._saves, strict=True)
+        return {key: entries[key] for key, used in chosen if used > save and key not in leaving}
+    return {key: entry for key, entry in entries.items() if entry[0] > save and key not in leaving}
 
 
 class _Rebuilder:
