@@ -17,7 +17,7 @@ from click.testing import Result
 import helpers
 from i18n_sync.errors import I18nSyncError, WriteError
 from i18n_sync.project import plan, pool, sync
-from i18n_sync.project.cache import CACHE_VARIABLE
+from i18n_sync.project.cache import CACHE_VARIABLE, memo_reads
 from i18n_sync.project.config import load_config
 from i18n_sync.project.pool import JOBS_VARIABLE
 from i18n_sync.project.sync import run
@@ -182,3 +182,25 @@ def test_a_run_that_reads_no_file_meanwhile_checks_here(
         source.write("\nAnother paragraph.\n")
     assert synced(edited, 2, monkeypatch).exit_code == 0
     assert len(started) == 3 and here == [os.getpid()] * 2
+
+
+def test_the_paths_are_listed_only_when_the_choice_of_a_process_needs_them(tmp_path: Path) -> None:
+    """`memo_reads` asks for the run's paths (28,000 to sort on a docs tree) only when there is no
+    job cache to read: with one, the check goes aside before they are listed."""
+    root = docs_project(tmp_path / "project")
+    config = load_config(root)
+    environ = {CACHE_VARIABLE: str(tmp_path / "cache")}
+    asked: list[int] = []
+
+    def paths() -> list[str]:
+        asked.append(1)
+        return ["docs/page1.md"]
+
+    assert memo_reads(None, config, paths, environ) is True  # nothing read yet: reads them
+    assert asked == [1]
+    assert memo_reads(None, config, paths, {CACHE_VARIABLE: "off"}) is False
+    assert asked == [1]  # the cache off: nothing to ask
+    run(config, environ=environ)
+    assert list((tmp_path / "cache").glob("jobs-*.cache"))
+    assert memo_reads(None, config, paths, environ) is True
+    assert asked == [1]  # the job cache is there: read meanwhile, whatever the paths

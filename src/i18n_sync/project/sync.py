@@ -15,6 +15,7 @@ from collections import ChainMap
 from collections.abc import Callable, Collection, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
+from functools import cache as cache_function
 from functools import partial
 from typing import cast
 
@@ -460,11 +461,17 @@ def run(
         memo = None
         cache: JobCache | None = None
         if seeds is None:
-            paths = sorted({*read_paths(config, documents, steps, compendia, needed), *candidates})
+
+            @cache_function
+            def run_paths() -> list[str]:
+                return sorted({*read_paths(config, documents, steps, compendia, needed), *candidates})
+
             # The paths are checked while the files, and the job cache, are read: by another
-            # process on a docs tree. Nothing is written before the verdict, nor kept (the plan).
-            aside = workers > 1 and memo_reads(quick, config, paths, environ)
+            # process on a docs tree, which starts before they are listed where it can. Nothing
+            # is written before the verdict, nor kept (the plan).
+            aside = workers > 1 and memo_reads(quick, config, run_paths, environ)
             with targets_checked(documents, config, needed, aside):
+                paths = run_paths()
                 memo = memo_over(quick, config, memo_steps, paths, environ, listing or b"", kind)
                 remembered = None if memo is quick else _recalled(memo)
                 cache = memo.jobs(config) if memo is not None and remembered is None else None
