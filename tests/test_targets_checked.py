@@ -17,8 +17,10 @@ from click.testing import Result
 import helpers
 from i18n_sync.errors import I18nSyncError, WriteError
 from i18n_sync.project import plan, pool, sync
-from i18n_sync.project.cache import CACHE_VARIABLE, memo_reads
+from i18n_sync.project.cache import CACHE_VARIABLE, memo_reads, quick_memo
 from i18n_sync.project.config import load_config
+from i18n_sync.project.inputs import find_compendia, listing_digest
+from i18n_sync.project.plan import source_candidates
 from i18n_sync.project.pool import JOBS_VARIABLE
 from i18n_sync.project.sync import run
 
@@ -184,23 +186,36 @@ def test_a_run_that_reads_no_file_meanwhile_checks_here(
     assert len(started) == 3 and here == [os.getpid()] * 2
 
 
-def test_the_paths_are_listed_only_when_the_choice_of_a_process_needs_them(tmp_path: Path) -> None:
-    """`memo_reads` asks for the run's paths (28,000 to sort on a docs tree) only when there is no
-    job cache to read: with one, the check goes aside before they are listed."""
+def test_the_paths_are_listed_only_when_the_choice_of_a_process_needs_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`memo_reads` asks for the run's paths (28,000 to sort on a docs tree) only when it needs
+    them: not for a first run, which reads every file, nor with a job cache to read; the
+    check goes aside before they are listed."""
     root = docs_project(tmp_path / "project")
     config = load_config(root)
     environ = {CACHE_VARIABLE: str(tmp_path / "cache")}
+    monkeypatch.setenv(CACHE_VARIABLE, environ[CACHE_VARIABLE])
     asked: list[int] = []
 
     def paths() -> list[str]:
         asked.append(1)
         return ["docs/page1.md"]
 
-    assert memo_reads(None, config, paths, environ) is True  # nothing read yet: reads them
-    assert asked == [1]
-    assert memo_reads(None, config, paths, {CACHE_VARIABLE: "off"}) is False
-    assert asked == [1]  # the cache off: nothing to ask
-    run(config, environ=environ)
-    assert list((tmp_path / "cache").glob("jobs-*.cache"))
+    assert memo_reads(None, config, paths, environ) is True  # a first run reads every file
+    assert memo_reads(None, config, paths, {CACHE_VARIABLE: "off"}) is False  # none
+    assert asked == []
+    for _ in range(2):  # the second has nothing to write: remembered, with its plan
+        assert synced(root, 1, monkeypatch).exit_code == 0
     assert memo_reads(None, config, paths, environ) is True
-    assert asked == [1]  # the job cache is there: read meanwhile, whatever the paths
+    assert asked == []  # the job cache is there: read meanwhile, whatever the paths
+    # A quick memo that read files: whether they are the run's paths tells, once the job
+    # cache is gone.
+    for jobs in (tmp_path / "cache").glob("jobs-*.cache"):
+        jobs.unlink()
+    listing = listing_digest(source_candidates(config), find_compendia(config))
+    quick = quick_memo(config, sync.STEPS, listing, environ)
+    assert quick is not None
+    assert memo_reads(quick, config, lambda: sorted(quick.digests), environ) is False
+    assert memo_reads(quick, config, paths, environ) is True
+    assert asked == [1]

@@ -353,12 +353,13 @@ def memo_reads(
 ) -> bool:
     """Whether `memo_over` reads the files `paths`, or the run then its job cache's file: the
     cache is on, and the file is there, or `quick` did not read these very files already.
-    `paths` is asked only in the last case (a docs tree in 21 languages: 28,000 to sort)."""
+    `paths` is asked only when that needs them (a docs tree in 21 languages: 28,000 to sort):
+    a first run, without `quick`, reads them all."""
     where = _folder(config, environ)
     if where is None:
         return False
     folder, project = where
-    return (folder / _jobs_name(project)).exists() or not _read_already(quick, paths())
+    return quick is None or (folder / _jobs_name(project)).exists() or not _read_already(quick, paths())
 
 
 def _read_already(quick: RunMemo | None, paths: Collection[str]) -> bool:
