@@ -9,6 +9,8 @@ review found covered.
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 import unicodedata
 from collections import namedtuple
@@ -208,3 +210,27 @@ def test_control_a_new_language_on_another_day(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1864000000")
     later = {CACHE_VARIABLE: "off", "SOURCE_DATE_EPOCH": "1864000000"}
     assert cached(root) == report_bytes(run(load_config(root), environ=later))
+
+
+def test_the_fingerprint_reads_every_file_of_the_package_and_changes_with_any(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The code, the messages and the schemas: the files `Path.rglob` finds with those suffixes,
+    no compiled file; a byte changed in any of them (a message translated again) is another
+    fingerprint."""
+    package = Path(run_cache_module.__file__).resolve().parents[1]
+    suffixes = (".py", ".po", ".pot", ".json")
+    found = {
+        p.relative_to(package).as_posix() for p in package.rglob("*") if p.is_file() and p.suffix in suffixes
+    }
+    listed = run_cache_module._package_files(str(package))
+    assert listed == sorted(listed) and {name.replace(os.sep, "/") for name in listed} == found
+    assert {"project/cache.py", "messages/tr.po", "reports/status.schema.json"} <= found
+    copy = tmp_path / "i18n_sync"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(run_cache_module, "__file__", str(copy / "project" / "cache.py"))
+    before = run_cache_module.tool_fingerprint.__wrapped__()
+    assert run_cache_module.tool_fingerprint.__wrapped__() == before
+    messages = copy / "messages" / "tr.po"
+    messages.write_bytes(messages.read_bytes() + b"\n")
+    assert run_cache_module.tool_fingerprint.__wrapped__() != before

