@@ -6,6 +6,7 @@ import abc
 import copy
 import dataclasses
 import inspect
+import keyword
 import sys
 from contextlib import suppress
 from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, field, fields
@@ -200,6 +201,12 @@ def _init_of(cls: type, every: tuple[Field[Any], ...]) -> Any:
     """
     own = "__dataclass_self__" if "self" in {item.name for item in every} else "self"
     names = tuple(item.name for item in every)
+    # What compiling the parameters from source refused, as the dataclass does: a name twice
+    # (a field named as `own`), or a name no parameter can have (a keyword, made by `type`).
+    if len({own, *names}) != 1 + len(names) or not all(_parameter(name) for name in names):
+        raise SyntaxError(
+            f"record cannot make {cls.__qualname__}: its fields cannot be the parameters {(own, *names)}"
+        )
     made = tuple(index for index, item in enumerate(every) if item.default_factory is not MISSING)
     template = _init_code(len(every), made)
     placeholders = {f"{_PLACEHOLDER}{index}": name for index, name in enumerate(names)}
@@ -222,6 +229,11 @@ def _init_of(cls: type, every: tuple[Field[Any], ...]) -> Any:
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__annotations__ = {**{item.name: item.type for item in every}, "return": None}
     return init
+
+
+def _parameter(name: str) -> bool:
+    """Whether `name` can name a parameter of a function compiled from source."""
+    return name.isidentifier() and not keyword.iskeyword(name)
 
 
 # The name of each field in the code `_init_code` compiles, followed by its index: not a

@@ -355,8 +355,11 @@ def _utf8_name(relative: str, file: str) -> str:
     return relative
 
 
-# What `Path.is_file` takes for "no such file" (Python 3.11); any other failure is told.
+# What `Path.is_file` takes for "no such file" (Python 3.11): these errors, and on Windows these
+# of its own (a drive not ready, a name it cannot take, links that cannot be followed); any
+# other failure is told.
 _MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
+_MISSING_ON_WINDOWS = frozenset({21, 123, 1921})
 
 
 def _is_file(path: str) -> bool:
@@ -364,7 +367,7 @@ def _is_file(path: str) -> bool:
     try:
         return stat.S_ISREG(os.stat(path).st_mode)
     except OSError as error:
-        if error.errno in _MISSING:
+        if error.errno in _MISSING or getattr(error, "winerror", None) in _MISSING_ON_WINDOWS:
             return False
         raise
     except ValueError:  # a name the system cannot take (a NUL)
