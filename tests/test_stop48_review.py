@@ -63,7 +63,7 @@ def test_a_dangling_symlink_in_the_package_is_no_traceback(
 
 
 def test_a_dangling_symlink_in_the_package_stops_a_sync(
-    project: Path,
+    project: Path,  # noqa: F811
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -175,7 +175,7 @@ def test_holds_shapes_share_code_but_not_names_defaults_hints_or_placement() -> 
     assert (Front().a, Front().b, Front().c) == ([], 2, None)
     assert (Back().a, Back().b, Back().c) == (["x"], 5, {})
     assert Front(c="s", b=1).c == "s" and Back(c={"k": 1}).c == {"k": 1}
-    assert typing.get_type_hints(Front.__init__)["c"] == typing.Optional[str]
+    assert typing.get_type_hints(Front.__init__)["c"] == str | None
     assert Front.__init__.__qualname__.endswith("Front.__init__")
     assert Front.__init__.__code__.co_qualname.endswith("Front.__init__")
     assert Front.__init__.__module__ == __name__
@@ -352,8 +352,13 @@ def test_holds_memo_reads_answers_as_before(project: Path, run_cache: Path) -> N
             jobs.unlink(missing_ok=True)
         for quick in (None, SimpleNamespace(digests=dict.fromkeys(paths)), SimpleNamespace(digests={"c": 1})):
             asked: list[int] = []
+
+            def listed(asked: list[int] = asked) -> list[str]:
+                asked.append(1)
+                return paths
+
             old = not (quick is not None and quick.digests.keys() == set(paths)) or exists
-            assert memo_reads(quick, config, lambda: asked.append(1) or paths, environ) is old  # type: ignore[arg-type]
+            assert memo_reads(quick, config, listed, environ) is old  # type: ignore[arg-type]
             assert len(asked) <= 1
             assert memo_reads(quick, config, lambda: paths, {CACHE_VARIABLE: "off"}) is False  # type: ignore[arg-type]
 
