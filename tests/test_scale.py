@@ -684,10 +684,9 @@ def test_the_cycle_collector_is_paused_while_the_jobs_run_and_put_back_after(
 
 
 def map_in_workers_while_paused() -> list[bool]:
-    from i18n_sync.project.pool import map_jobs
-    from i18n_sync.project.sync import _collector_paused
+    from i18n_sync.project.pool import collector_paused, map_jobs
 
-    with _collector_paused():
+    with collector_paused():
         return map_jobs(_collector_on, list(range(8)), workers=2)
 
 

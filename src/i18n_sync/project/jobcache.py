@@ -37,15 +37,7 @@ from i18n_sync.gettext.memory import Suggestion
 from i18n_sync.locales import Language, native_name_of
 from i18n_sync.markdown.links import Site
 from i18n_sync.model import Catalog
-from i18n_sync.project.cachefiles import (
-    entries_since,
-    load_kept,
-    newest_save,
-    pack_entries,
-    read_sealed,
-    unpack_entries,
-    write_sealed,
-)
+from i18n_sync.project.cachefiles import load_kept, pack_entries, read_sealed, unpack_entries, write_sealed
 from i18n_sync.project.config import Config
 from i18n_sync.project.jobs import (
     CatalogueJob,
@@ -79,7 +71,7 @@ PROTOCOL = pickle.HIGHEST_PROTOCOL
 _KEPT_FOR = 4
 
 # key -> (the save that last used it, the pickled result: new, or a view of the file read)
-_Entries = Mapping[str, tuple[int, bytes | memoryview]]
+_Entries = dict[str, tuple[int, bytes | memoryview]]
 
 
 class JobCache:
@@ -102,8 +94,8 @@ class JobCache:
         self._known = digests or {}
         self._digests: dict[str, str] = {}
         self._languages: dict[int, tuple[Language, str]] = {}  # `language`
-        self._generation = 1 + newest_save(entries)
-        self._used: dict[str, tuple[int, bytes | memoryview]] = {}
+        self._generation = 1 + max((generation for generation, _ in entries.values()), default=0)
+        self._used: _Entries = {}
         self._added = False
 
     @property
@@ -169,7 +161,11 @@ class JobCache:
         """Write the entries this run used or made, and those used lately; not when nothing is new."""
         if not self._added:
             return False
-        kept = entries_since(self._entries, self._generation - _KEPT_FOR, self._used)
+        kept = {
+            key: entry
+            for key, entry in self._entries.items()
+            if key not in self._used and entry[0] > self._generation - _KEPT_FOR
+        }
         kept.update(self._used)
         # Not flushed to the disk: a torn file fails its checksum and is rebuilt.
         return write_sealed(self.file, _FORMAT, pack_entries(kept), flush=False)

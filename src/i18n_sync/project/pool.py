@@ -480,6 +480,27 @@ def _widen_results(executor: ProcessPoolExecutor) -> None:
 
 
 @contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a run makes its records (`sync.execute`), or reads
+    those the job cache kept (`cachefiles.unpack_entries`).
+
+    A run makes hundreds of thousands of records and next to no reference cycles
+    (a first sync of 94 documents in 21 languages: 378 objects collected in all,
+    the same peak memory with the collector paused). The collector's passes over
+    those records cost that run 45-100 ms of its own core, more than a fifth of
+    the time it spends between the pools of workers. The workers, forked meanwhile,
+    run paused too; each ends with its pool.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@contextmanager
 def _frozen() -> Iterator[None]:
     """Keep the garbage collector away from what the workers inherit, while they run.
 

@@ -9,11 +9,10 @@ it wants written as `FileChange`s: the caller writes them
 
 from __future__ import annotations
 
-import gc
 import os
 from collections import ChainMap
-from collections.abc import Callable, Collection, Iterator, Mapping, MutableMapping, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from functools import cache as cache_function
 from functools import partial
@@ -68,7 +67,7 @@ from i18n_sync.project.plan import (
     source_candidates,
     targets_checked,
 )
-from i18n_sync.project.pool import Background, worker_count
+from i18n_sync.project.pool import Background, collector_paused, worker_count
 from i18n_sync.project.snapshot import present
 from i18n_sync.project.staging import Staging
 from i18n_sync.record import record
@@ -528,27 +527,7 @@ def _recalled(memo: RunMemo | None) -> RunReport | None:
     return None
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while the run's jobs make their records.
-
-    A run makes hundreds of thousands of records and next to no reference cycles
-    (a first sync of 94 documents in 21 languages: 378 objects collected in all,
-    the same peak memory with the collector paused). The collector's passes over
-    those records cost that run 45-100 ms of its own core, more than a fifth of
-    the time it spends between the pools of workers. The workers, forked meanwhile,
-    run paused too; each ends with its pool.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-@_collector_paused()
+@collector_paused()
 def execute(
     config: Config,
     steps: Collection[str],
@@ -573,7 +552,7 @@ def execute(
     languages merged (default: `needed_languages`, which adds to `languages` those whose
     figures a rendering needs). `looking` is looking up the languages' names for the
     switchers in a process of its own (`names.names_meanwhile`). Python's cycle collector is
-    paused meanwhile (`_collector_paused`).
+    paused meanwhile (`pool.collector_paused`).
     """
     if documents is None:
         documents = plan_documents(config, find_sources(config))
