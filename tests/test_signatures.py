@@ -8,12 +8,14 @@ seconds (`later`), so that files written a moment before count as settled.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+import helpers
 from helpers import invoke
 from i18n_sync.project import cache as cache_module
 from i18n_sync.project import signatures
@@ -279,3 +281,52 @@ def test_a_symlink_inside_the_repository_keeps_the_memo_and_its_target_is_follow
     assert done == [1] and report.changes
     fresh = run(load_config(root), environ={**os.environ, CACHE_VARIABLE: "off"})
     assert report_bytes(report) == report_bytes(fresh)
+
+
+def _signed(root: Path, names: list[str]) -> bytes:
+    """The signatures of `names` under `root` as `Seen.packed` holds them (missing: none)."""
+    found = []
+    for name in names:
+        try:
+            found.append(signatures._signature_of(os.lstat(root / name)))
+        except (FileNotFoundError, NotADirectoryError):
+            found.append(signatures._ABSENT)
+    return b"".join(signatures._SIGNATURE.pack(*signature) for signature in found)
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork: one process")
+def test_two_processes_look_at_the_signatures_as_one_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`first_change` and `refresh` give the same answers when a process of its own looks at
+    the second half of the files (`signatures._changes`): no change, a change in either half,
+    a file gone or come, a file that cannot be looked at (under a file, not a folder)."""
+    monkeypatch.setattr(signatures, "_WORTH_A_PROCESS", 0)
+    started = helpers.spy_backgrounds(monkeypatch, signatures)
+    names = [f"f{index:02}.txt" for index in range(40)] + ["late.txt"]
+    for name in names[:-1]:
+        (tmp_path / name).write_text(name, encoding="utf-8")
+    packed = _signed(tmp_path, names)  # "late.txt" missing
+    digests = bytes(32 * len(names))
+    past = os.stat(tmp_path / names[0]).st_mtime_ns - 10 * SECOND
+    monkeypatch.setattr(signatures, "_clock", lambda: past + 20 * SECOND)
+
+    def answers(workers: int) -> tuple[int, object]:
+        seen = signatures.refresh(tmp_path, names, packed, digests, None, 0, workers)
+        changed = None if seen is None else sorted(seen.read)
+        return signatures.first_change(tmp_path, names, packed, workers), changed
+
+    assert answers(2) == answers(1) == (len(names), [])
+    assert started  # the second half was looked at by another process
+    (tmp_path / "f30.txt").write_text("changed, and longer", encoding="utf-8")  # second half
+    assert answers(2) == answers(1) == (30, ["f30.txt"])
+    (tmp_path / "f03.txt").unlink()  # first half
+    (tmp_path / "late.txt").write_text("new", encoding="utf-8")
+    assert answers(2) == answers(1) == (3, ["f03.txt", "f30.txt", "late.txt"])
+    (tmp_path / "f03.txt").write_text("f03 as a file", encoding="utf-8")
+    blocked = [*names[:35], "f00.txt/inside", *names[35:]]  # ENOTDIR: cannot be looked at
+    packed = _signed(tmp_path, blocked)
+    digests = bytes(32 * len(blocked))
+    for workers in (1, 2):
+        assert signatures.first_change(tmp_path, blocked, packed, workers) == 35
+        assert signatures.refresh(tmp_path, blocked, packed, digests, None, 0, workers) is None

@@ -391,10 +391,16 @@ def _read_already(quick: RunMemo | None, paths: Collection[str]) -> bool:
 
 
 def quick_memo(
-    config: Config, steps: Iterable[str], listing: bytes, environ: Mapping[str, str], kind: str = "run"
+    config: Config,
+    steps: Iterable[str],
+    listing: bytes,
+    environ: Mapping[str, str],
+    kind: str = "run",
+    workers: int = 1,
 ) -> RunMemo | None:
     """The memo of a run whose plan was made from this `listing`, as the last run remembered
-    was, without planning it again; None when there is no such run.
+    was, without planning it again; None when there is no such run. With `workers`, the
+    files' signatures are looked at by two processes on a docs tree (`signatures._changes`).
 
     A plan is a pure function of the configuration, the listing (the files the
     `sources` and `compendia` patterns find), the bytes of those files and of the
@@ -428,7 +434,7 @@ def quick_memo(
         return None
     file = folder / f"{kind}-{project}.cache"
     limit = config.settings.max_file_size
-    first = first_change(config.root, wanted, packed)
+    first = first_change(config.root, wanted, packed, workers)
     if first == len(wanted):
         # Every file as the remembered run found it: its key, and nothing read. When the record
         # is gone (pruned), the run plans, and takes the files' digests from the plan (`Later`:
@@ -441,7 +447,7 @@ def quick_memo(
         )
     # The files whose signatures changed are read again, not through a symlink: the plan
     # checks that no file the run writes is one. The others are read if a job asks.
-    seen = refresh(config.root, wanted, packed, bytes(digests), limit, first) if packed else None
+    seen = refresh(config.root, wanted, packed, bytes(digests), limit, first, workers) if packed else None
     if seen is None:  # no signatures kept (files written just before), or one file not plain
         memo = _observed(config, where, base, wanted, listing, follow=False, kind=kind)
         return None if memo is None else replace(memo, others=tuple(others), from_plan=True)

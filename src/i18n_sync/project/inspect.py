@@ -271,7 +271,8 @@ def project_status(
     listing = None if compendia is None else listing_digest(candidates, compendia)
     # A report narrowed to some languages keeps a memo of its own, as a run does.
     kind = "status" if not languages else f"status-{memo_kind(languages)}"
-    quick = None if listing is None else quick_memo(config, memo_steps, listing, os.environ, kind)
+    workers = worker_count(dict(os.environ))
+    quick = None if listing is None else quick_memo(config, memo_steps, listing, os.environ, kind, workers)
     kept = _recalled(quick)
     if quick is not None and kept is not None:
         quick.keep_plan()

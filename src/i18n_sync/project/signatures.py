@@ -32,11 +32,13 @@ import os
 import struct
 import time
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from operator import attrgetter
 from pathlib import Path
 
 from i18n_sync.errors import I18nSyncError
 from i18n_sync.project.files import Folders, read_bytes, read_many
+from i18n_sync.project.pool import in_background
 from i18n_sync.record import record
 
 # Device, inode, size, mode, modification and change time (ns).
@@ -71,11 +73,12 @@ class Seen:
     packed: bytes = b""
 
 
-def first_change(root: Path, wanted: Sequence[str], packed: bytes) -> int:
+def first_change(root: Path, wanted: Sequence[str], packed: bytes, workers: int = 1) -> int:
     """The index of the first file of `wanted` whose signature is not the one it had when
     `packed` (`Seen.packed`) was taken, or that cannot be looked at; `len(wanted)` when every
     file has it (a missing one still missing), none read or hashed to tell; -1 when `packed`
-    does not fit `wanted`.
+    does not fit `wanted`. With `workers`, a process of its own looks at the second half
+    (`_changes`).
 
     Only for paths no folder of which is a symlink (`cache._plain_paths` saw to it):
     each file is then at its own path under the root, and one `lstat` a file is the
@@ -84,17 +87,64 @@ def first_change(root: Path, wanted: Sequence[str], packed: bytes) -> int:
     if not packed or len(packed) != len(wanted) * _SIGNATURE.size:
         return -1
     base = os.path.join(os.path.realpath(root), "")
+    changed, _ = _changes(base, wanted, packed, 0, first=True, workers=workers)
+    return changed[0] if changed else len(wanted)
+
+
+# Fewer files than this are looked at by one process (`_changes`): another (a fork, a pipe, its
+# exit: some 3 ms) costs what looking at some 1,000 files does.
+_WORTH_A_PROCESS = 4000
+
+
+def _changes(
+    base: str, wanted: Sequence[str], packed: bytes, start: int, first: bool, workers: int = 1
+) -> tuple[list[int], bool]:
+    """The indexes from `start` on of the files of `wanted` whose signatures are not those in
+    `packed` (a missing file's is `_ABSENT`), or only the first (`first`); and whether the
+    last of them could not be looked at (the look ends there).
+
+    A docs tree in 21 languages has 28,000 files, an `lstat` each: 80 ms of every run that
+    finds nothing to do. With `workers` and that many, a process of its own
+    (`pool.in_background`) looks at the second half while this one looks at the first.
+    """
+    stop = len(wanted)
+    if workers < 2 or stop - start < _WORTH_A_PROCESS:
+        return _looked(base, wanted, packed, start, stop, first)
+    middle = (start + stop) // 2
+    other = in_background(partial(_looked, base, wanted, packed, middle, stop, first))
+    if other is None:  # no fork here, or the system refused one
+        return _looked(base, wanted, packed, start, stop, first)
+    with other:  # stopped on the way out, done or not
+        changed, failed = _looked(base, wanted, packed, start, middle, first)
+        if failed or (first and changed):
+            return changed, failed
+        rest = other.result()
+    if rest is None:  # the other process failed, or died: looked at here
+        rest = _looked(base, wanted, packed, middle, stop, first)
+    return changed + rest[0], rest[1]
+
+
+def _looked(
+    base: str, wanted: Sequence[str], packed: bytes, start: int, stop: int, first: bool
+) -> tuple[list[int], bool]:
+    """`_changes` of the files ``wanted[start:stop]``, in this process."""
+    size = _SIGNATURE.size
     lstat, signature_of = os.lstat, _signature_of
-    for index, (path, signature) in enumerate(zip(wanted, _SIGNATURE.iter_unpack(packed), strict=True)):
+    signatures = _SIGNATURE.iter_unpack(packed[start * size : stop * size])
+    changed: list[int] = []
+    for index, path, signature in zip(range(start, stop), wanted[start:stop], signatures, strict=True):
         try:
-            if signature_of(lstat(base + path)) != signature:
-                return index
+            now = signature_of(lstat(base + path))
         except FileNotFoundError:
-            if signature != _ABSENT:
-                return index
-        except OSError:
-            return index
-    return len(wanted)
+            now = _ABSENT
+        except (OSError, ValueError):  # cannot be looked at: as a change, which ends the look
+            changed.append(index)
+            return changed, True
+        if now != signature:
+            changed.append(index)
+            if first:
+                break
+    return changed, False
 
 
 def observe(root: Path, wanted: Sequence[str], limit: int | None, follow: bool = True) -> Seen | None:
@@ -128,7 +178,13 @@ def observe(root: Path, wanted: Sequence[str], limit: int | None, follow: bool =
 
 
 def refresh(
-    root: Path, wanted: Sequence[str], packed: bytes, digests: bytes, limit: int | None, start: int = 0
+    root: Path,
+    wanted: Sequence[str],
+    packed: bytes,
+    digests: bytes,
+    limit: int | None,
+    start: int = 0,
+    workers: int = 1,
 ) -> Seen | None:
     """What `observe` would find, reading only the files whose signatures differ from those
     `packed` was taken with (`Seen.packed`); the others' digests are taken from `digests`
@@ -138,25 +194,17 @@ def refresh(
 
     A run after one change finds a few files changed among thousands: it reads those. The
     files before `start` were just seen unchanged (`first_change`), and are not looked at again.
+    With `workers`, a process of its own looks at half of them (`_changes`).
     """
     size = _SIGNATURE.size
     if len(packed) != len(wanted) * size or len(digests) != len(wanted) * _DIGEST:
         return None
     stamp = _clock()  # before any file is looked at: every time must be older than the look
     base = os.path.join(os.path.realpath(root), "")
-    lstat, signature_of = os.lstat, _signature_of
+    changed, failed = _changes(base, wanted, packed, max(start, 0), first=False, workers=workers)
+    if failed:
+        return None
     signatures = list(_SIGNATURE.iter_unpack(packed))
-    changed: list[int] = []
-    for index in range(max(start, 0), len(wanted)):
-        path, signature = wanted[index], signatures[index]
-        try:
-            now = signature_of(lstat(base + path))
-        except FileNotFoundError:
-            now = _ABSENT
-        except (OSError, ValueError):
-            return None
-        if now != signature:
-            changed.append(index)
     found: dict[str, os.stat_result] = {}
     read = read_many(root, [wanted[index] for index in changed], limit, stats=found)
     if read is None:

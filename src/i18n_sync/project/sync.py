@@ -446,7 +446,7 @@ def run(
     compendia = find_compendia(config) if seeds is None else None
     listing = None if compendia is None else listing_digest(candidates, compendia)
     kind = memo_kind(languages)
-    quick = None if listing is None else quick_memo(config, memo_steps, listing, environ, kind)
+    quick = None if listing is None else quick_memo(config, memo_steps, listing, environ, kind, workers)
     remembered = _recalled(quick)
     if quick is not None and remembered is not None:
         quick.keep_plan()
