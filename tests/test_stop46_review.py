@@ -141,7 +141,7 @@ def test_stop46_the_check_process_is_stopped_when_the_reading_is_interrupted_or_
         run(load_config(root), workers=2)
     assert len(started) == 1
     process = started[0]._process
-    assert process.exitcode is not None and started[0]._reader.closed
+    assert process.exitcode is not None and started[0]._reader == -1  # its pipe closed
     assert process.pid not in helpers.child_processes()
 
 

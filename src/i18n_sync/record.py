@@ -8,6 +8,7 @@ import dataclasses
 import inspect
 import keyword
 import sys
+import unicodedata
 from contextlib import suppress
 from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, field, fields
 from functools import cache
@@ -202,7 +203,8 @@ def _init_of(cls: type, every: tuple[Field[Any], ...]) -> Any:
     own = "__dataclass_self__" if "self" in {item.name for item in every} else "self"
     names = tuple(item.name for item in every)
     # What compiling the parameters from source refused, as the dataclass does: a name twice
-    # (a field named as `own`), or a name no parameter can have (a keyword, made by `type`).
+    # (a field named as `own`), or a name no parameter can have (a keyword, or a name compiling
+    # spells otherwise, made by `type`).
     if len({own, *names}) != 1 + len(names) or not all(_parameter(name) for name in names):
         raise SyntaxError(
             f"record cannot make {cls.__qualname__}: its fields cannot be the parameters {(own, *names)}"
@@ -232,8 +234,9 @@ def _init_of(cls: type, every: tuple[Field[Any], ...]) -> Any:
 
 
 def _parameter(name: str) -> bool:
-    """Whether `name` can name a parameter of a function compiled from source."""
-    return name.isidentifier() and not keyword.iskeyword(name)
+    """Whether `name` can name a parameter of a function compiled from source: an identifier, not
+    a keyword, and as compiling spells it (in its NFKC form: "ﬁ" names the parameter "fi")."""
+    return name.isidentifier() and not keyword.iskeyword(name) and unicodedata.normalize("NFKC", name) == name
 
 
 # The name of each field in the code `_init_code` compiles, followed by its index: not a

@@ -16,14 +16,14 @@ import math
 import multiprocessing
 import os
 import pickle
+import select
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, suppress
-from multiprocessing.connection import Connection
-from typing import Generic, TypeVar
+from typing import Generic, NoReturn, TypeVar
 
 from i18n_sync.errors import UsageError
 
@@ -315,34 +315,82 @@ _PATIENCE = 30.0
 class Background(Generic[R]):
     """A function running in a process of its own (`in_background`), and its result once done."""
 
-    def __init__(self, process: multiprocessing.process.BaseProcess, reader: Connection) -> None:
+    def __init__(self, process: _Child, reader: int) -> None:
         self._process = process
-        self._reader = reader
+        self._reader = reader  # the pipe's end the result comes through; -1 once closed
 
     def result(self, patience: float = _PATIENCE) -> R | None:
         """Wait for the function's result, `patience` seconds at most: None when it failed,
         its process died, or it is still at work then (it is stopped)."""
         try:
-            found: R | None = self._reader.recv() if self._reader.poll(patience) else None
-        except (EOFError, OSError, pickle.UnpicklingError):  # it ended without a word
+            sent = _read_all(self._reader, time.monotonic() + patience)
+            found: R | None = pickle.loads(sent) if sent else None
+        except Exception:  # it ended without a word, or a damaged one: the caller does the work
             found = None
         self.stop()
         return found
 
     def stop(self) -> None:
         """End the process, done or not (its result is not wanted). Safe to call twice."""
-        if self._reader.closed:
+        if self._reader < 0:
             return
         if self._process.is_alive():
             self._process.kill()
         self._process.join()
-        self._reader.close()
+        os.close(self._reader)
+        self._reader = -1
 
     def __enter__(self) -> Background[R]:
         return self
 
     def __exit__(self, *exception: object) -> None:
         self.stop()
+
+
+class _Child:
+    """A process `in_background` forked: what `Background` asks of it, as `multiprocessing.Process`
+    answers (`exitcode` once it is gone, and reaped)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.exitcode: int | None = None
+
+    def is_alive(self) -> bool:
+        if self.exitcode is None:
+            self._reap(os.WNOHANG)
+        return self.exitcode is None
+
+    def kill(self) -> None:
+        if self.exitcode is None:  # not reaped: its number is not another process's yet
+            with suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+
+    def join(self) -> None:
+        if self.exitcode is None:
+            self._reap(0)
+
+    def _reap(self, options: int) -> None:
+        try:
+            pid, status = os.waitpid(self.pid, options)
+        except ChildProcessError:  # reaped by someone else (a handler of SIGCHLD)
+            self.exitcode = -1
+            return
+        if pid:
+            self.exitcode = os.waitstatus_to_exitcode(status)
+
+
+def _read_all(reader: int, deadline: float) -> bytes:
+    """What comes through the pipe `reader` until its other end is closed; b"" when nothing
+    comes before `deadline` (what came is of no use then)."""
+    chunks: list[bytes] = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([reader], [], [], left)[0]:
+            return b""
+        chunk = os.read(reader, 1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
 
 
 def in_background(function: Callable[[], R]) -> Background[R] | None:
@@ -352,33 +400,44 @@ def in_background(function: Callable[[], R]) -> Background[R] | None:
     For work that would wait for a core this process keeps busy: the run's
     planning leaves the second core idle, and a lookup done there instead of
     beside the workers costs the run nothing.
+
+    A bare ``fork``, not a `multiprocessing.Process`: whose start closes ``sys.stdin``,
+    and so waits, in the new process, for a thread of this one blocked reading it (a
+    program serving requests on its standard input: a language server), until
+    `Background.result` gives up. The new process ends with ``os._exit``: no exit
+    handler of this one runs there, no buffered output is written twice.
     """
     if _context() is None:
         return None
-    context = multiprocessing.get_context("fork")
     _EXITING.join()  # as before a pool: no thread of an earlier one may hold a lock at the fork
-    reader, writer = context.Pipe(duplex=False)
-    process = context.Process(target=_send_result, args=(function, writer), daemon=True)
+    reader, writer = os.pipe()
     try:
         with _frozen():
-            process.start()
+            pid = os.fork()
     except OSError:  # the system refused the fork (its limit of processes, of memory)
-        reader.close()
+        os.close(reader)
+        os.close(writer)
         return None
-    finally:
-        writer.close()
-    return Background(process, reader)
+    if pid == 0:  # pragma: no cover - the new process, which ends here (coverage sees none of it)
+        _send_result(function, reader, writer)
+    os.close(writer)
+    return Background(_Child(pid), reader)
 
 
-def _send_result(function: Callable[[], object], writer: Connection) -> None:
-    """In the background process: send `function`'s result; nothing when it fails (the
+def _send_result(function: Callable[[], object], reader: int, writer: int) -> NoReturn:
+    """In the background process: send `function`'s result, then end; nothing when it fails (the
     parent reads the end of the pipe, and does the work itself). ^C is the parent's to
     meet: it stops this process (`Background.stop`), which has nothing to say."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        writer.send(function())
-    except Exception:  # any failure, its result's pickling too: the parent does the work itself
-        return
+        os.close(reader)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        sent = memoryview(pickle.dumps(function()))
+        while sent:
+            sent = sent[os.write(writer, sent) :]
+    except BaseException:  # any failure, its result's pickling too: nothing is sent
+        pass
+    finally:
+        os._exit(0)
 
 
 class _Exiting(threading.local):
