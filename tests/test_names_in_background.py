@@ -276,6 +276,24 @@ def test_a_process_that_hangs_is_not_waited_for_long() -> None:
     assert not started._process.is_alive()
 
 
+@needs_fork
+def test_a_large_result_and_a_descriptor_past_1023_come_through() -> None:
+    """The result comes whole through the pipe however long (more than the pipe holds), and is
+    waited for with `poll`, which takes a descriptor past 1023 (`select` refuses one): a
+    program with many files open."""
+    held = []
+    try:
+        while len(held) < 1100:  # the next pipe's descriptors come past them
+            held.append(os.open(os.devnull, os.O_RDONLY))
+        big = {str(n): "x" * 100 for n in range(5000)}  # some 600 KB pickled
+        started = pool.in_background(lambda: big)
+        assert started is not None and started._reader > 1023
+        assert started.result() == big
+    finally:
+        for handle in held:
+            os.close(handle)
+
+
 def _in_a_daemon(writer: Connection) -> None:
     squares = pool.map_jobs(square, list(range(20)), 2)
     writer.send((pool.forks(2, 100), squares, pool.in_background(lambda: 1)))

@@ -381,11 +381,14 @@ class _Child:
 
 def _read_all(reader: int, deadline: float) -> bytes:
     """What comes through the pipe `reader` until its other end is closed; b"" when nothing
-    comes before `deadline` (what came is of no use then)."""
+    comes before `deadline` (what came is of no use then). Waited for with `select.poll`,
+    which takes any descriptor (`select.select` none past 1023, in a program with many open)."""
     chunks: list[bytes] = []
+    waiting = select.poll()
+    waiting.register(reader, select.POLLIN)
     while True:
         left = deadline - time.monotonic()
-        if left <= 0 or not select.select([reader], [], [], left)[0]:
+        if left <= 0 or not waiting.poll(left * 1000):
             return b""
         chunk = os.read(reader, 1 << 16)
         if not chunk:
