@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import _ExecutorManagerThread
 from pathlib import Path
 from types import ModuleType
 from typing import Any, ClassVar
@@ -21,7 +18,7 @@ from i18n_sync.gettext.catalog import build_template
 from i18n_sync.gettext.po import format_po
 from i18n_sync.markdown.document import load_document
 from i18n_sync.markdown.extract import Extraction, extract_units
-from i18n_sync.project import flushing, inspect, merging, pool, staging, temps, writing
+from i18n_sync.project import background, flushing, inspect, merging, pool, staging, temps, writing
 from i18n_sync.project import sync as sync_module
 from i18n_sync.project.files import TEMP_PREFIX, TEMP_SUFFIX
 
@@ -169,11 +166,6 @@ def square(number: int) -> int:
     return number * number
 
 
-def pool_threads() -> list[threading.Thread]:
-    """The threads the executors keep while their workers run or exit."""
-    return [thread for thread in threading.enumerate() if isinstance(thread, _ExecutorManagerThread)]
-
-
 def child_processes() -> list[int]:
     """This process's child processes, running or not yet waited for (zombies), from /proc:
     `multiprocessing.active_children` would wait for the finished ones, and so hide them."""
@@ -190,39 +182,40 @@ def child_processes() -> list[int]:
     return found
 
 
-class WatchedPool(ProcessPoolExecutor):
-    """An executor that records, as it is made, the pool threads still running; how it is
-    shut down (`wait` or not); and, for a pool left to exit, who joins its thread."""
+class WatchedPool:
+    """What the run's pools did (`watch_pools`): for each, whether it waited for its workers
+    before it returned or raised (`shutdowns`); the pools left to exit (`left`), and those of
+    them waited for since (`joined`)."""
 
-    threads_at_fork: ClassVar[list[int]] = []
     shutdowns: ClassVar[list[bool]] = []
-    left: ClassVar[list[threading.Thread]] = []
-    joined: ClassVar[list[threading.Thread]] = []
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        WatchedPool.threads_at_fork.append(len(pool_threads()))
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        WatchedPool.shutdowns.append(wait)
-        thread = getattr(self, "_executor_manager_thread", None)
-        if not wait and isinstance(thread, threading.Thread):
-            WatchedPool.left.append(thread)
-            join = thread.join
-
-            def joined(timeout: float | None = None) -> None:
-                WatchedPool.joined.append(thread)
-                join(timeout)
-
-            thread.join = joined  # type: ignore[method-assign]
-        super().shutdown(wait, cancel_futures=cancel_futures)
+    left: ClassVar[list[object]] = []
+    joined: ClassVar[list[object]] = []
 
 
 def watch_pools(monkeypatch: pytest.MonkeyPatch) -> type[WatchedPool]:
-    """Make the run's pools `WatchedPool`s, with fresh records, for one test."""
-    monkeypatch.setattr(pool, "ProcessPoolExecutor", WatchedPool)
-    for name in ("threads_at_fork", "shutdowns", "left", "joined"):
+    """Watch the run's pools (`WatchedPool`), with fresh records, for one test."""
+    for name in ("shutdowns", "left", "joined"):
         monkeypatch.setattr(WatchedPool, name, [])
+    leave, stop, wait = pool._Exiting.leave, pool._Workers.stop, pool._Workers.wait
+
+    def left(self: Any, workers: Any) -> None:
+        WatchedPool.shutdowns.append(self.pools is None)
+        if self.pools is not None:
+            WatchedPool.left.append(workers)
+        leave(self, workers)
+
+    def stopped(self: Any, kill: bool) -> None:
+        WatchedPool.shutdowns.append(True)
+        stop(self, kill)
+
+    def waited(self: Any) -> None:
+        if any(self is pool for pool in WatchedPool.left):
+            WatchedPool.joined.append(self)
+        wait(self)
+
+    monkeypatch.setattr(pool._Exiting, "leave", left)
+    monkeypatch.setattr(pool._Workers, "stop", stopped)
+    monkeypatch.setattr(pool._Workers, "wait", waited)
     return WatchedPool
 
 
@@ -278,10 +271,12 @@ def count_executions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return done
 
 
-def spy_backgrounds(monkeypatch: pytest.MonkeyPatch, module: ModuleType) -> list[pool.Background[object]]:
-    """The processes `module` starts from now on through `pool.in_background`, as started."""
-    started: list[pool.Background[object]] = []
-    real = pool.in_background
+def spy_backgrounds(
+    monkeypatch: pytest.MonkeyPatch, module: ModuleType
+) -> list[background.Background[object]]:
+    """The processes `module` starts from now on through `background.in_background`, as started."""
+    started: list[background.Background[object]] = []
+    real = background.in_background
 
     def spied(function: object) -> object:
         found = real(function)  # type: ignore[arg-type]

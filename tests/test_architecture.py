@@ -47,7 +47,7 @@ LAYERS = [
         "project.config",
         "reports.status",
     },
-    {"checks.compare", "gettext.po_read"},
+    {"checks.compare", "gettext.po_read", "project.background"},
     {
         "markdown.extract",
         "gettext.po",

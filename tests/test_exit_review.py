@@ -125,9 +125,8 @@ def test_a_pool_outside_any_run_waits_for_its_workers_while_another_thread_is_in
 ) -> None:
     """`map_jobs` outside `workers_exiting` promises its workers have exited when it returns
     (as before 0327bea): `status` and `check`, and any library caller, rely on that, e.g. to
-    fork next. The flag is the process's, not the thread's: while another thread is in a
-    run, this thread's pool returns with its workers still running and its manager thread
-    alive (and left for the other thread to join)."""
+    fork next. The flag is the thread's, not the process's: while another thread is in a
+    run, this thread's pool still waits for its workers."""
     with _another_thread_in_a_run():
         assert map_jobs(square, list(range(20)), 2) == [n * n for n in range(20)]
         assert watched.shutdowns == [True], "returned without waiting for its workers"
@@ -144,13 +143,13 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_a_sync_joins_its_own_pools_while_another_thread_is_in_a_run(
     project: Path, watched: type[WatchedPool]
 ) -> None:
-    """The CHANGELOG: "no thread of a pool outlives `api.sync`". Two syncs in two threads (two
-    projects, a server, a plugin): the second sees the first's context as an "outer" one and
-    leaves its pools' threads to it, so it returns with them unjoined, its workers maybe still
-    running; they are joined only when the first sync ends."""
+    """The CHANGELOG: "no worker of a pool outlives `api.sync`". Two syncs in two threads (two
+    projects, a server, a plugin): each thread has its own context, so the second does not
+    take the first's for an "outer" one, which would leave its workers to it, unwaited for,
+    until the first sync ends."""
     with _another_thread_in_a_run():
         result = api.sync(api.load_project(project))
         assert result.ok
         assert watched.left, "no pool was left to exit: the test did not exercise the feature"
-        unjoined = [thread for thread in watched.left if thread not in watched.joined]
-        assert unjoined == [], f"{len(unjoined)} pool thread(s) not joined when api.sync returned"
+        unjoined = [pool for pool in watched.left if all(pool is not j for j in watched.joined)]
+        assert unjoined == [], f"{len(unjoined)} pool(s) not waited for when api.sync returned"

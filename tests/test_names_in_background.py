@@ -1,5 +1,5 @@
 """The switchers' language names are looked up by a process of their own while the run plans
-(`names.names_meanwhile`, `pool.in_background`), and no switcher is made where none is shown.
+(`names.names_meanwhile`, `background.in_background`), and no switcher is made where none is shown.
 
 Every test starts, and ends, with no name known in this process, as a new process would.
 """
@@ -17,7 +17,7 @@ import pytest
 from helpers import invoke, square
 from i18n_sync import locales
 from i18n_sync.markdown.document import load_document
-from i18n_sync.project import jobs, pool, sync
+from i18n_sync.project import background, jobs, pool, sync
 from i18n_sync.project import names as naming
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.config import load_config
@@ -85,16 +85,16 @@ def names_here() -> dict[str, str]:
         locales._NATIVE_NAMES.update(kept)
 
 
-def stops_seen(monkeypatch: pytest.MonkeyPatch) -> list[pool.Background[object]]:
-    """Each background process stopped from now on (`pool.Background.stop`)."""
-    stopped: list[pool.Background[object]] = []
-    real = pool.Background.stop
+def stops_seen(monkeypatch: pytest.MonkeyPatch) -> list[background.Background[object]]:
+    """Each background process stopped from now on (`background.Background.stop`)."""
+    stopped: list[background.Background[object]] = []
+    real = background.Background.stop
 
-    def stop(self: pool.Background[object]) -> None:
+    def stop(self: background.Background[object]) -> None:
         stopped.append(self)
         real(self)
 
-    monkeypatch.setattr(pool.Background, "stop", stop)
+    monkeypatch.setattr(background.Background, "stop", stop)
     return stopped
 
 
@@ -109,7 +109,7 @@ def test_the_names_come_from_a_process_of_their_own_while_the_run_plans(
 ) -> None:
     asked = looked_up_here(monkeypatch)
     started: list[object] = []
-    real = pool.in_background
+    real = background.in_background
 
     def spied(function: object) -> object:
         started.append(function)
@@ -237,12 +237,12 @@ def test_no_name_is_looked_up_where_no_source_holds_the_marker(
     assert [(c.path, c.content) for c in report.changes] == [(c.path, c.content) for c in looked.changes]
 
 
-# --- pool.in_background ----------------------------------------------------------------------
+# --- background.in_background ----------------------------------------------------------------------
 
 
 @needs_fork
 def test_a_function_in_the_background_gives_its_result() -> None:
-    with pool.in_background(lambda: {"tr": "Türkçe"}) as started:  # type: ignore[union-attr]
+    with background.in_background(lambda: {"tr": "Türkçe"}) as started:  # type: ignore[union-attr]
         assert started.result() == {"tr": "Türkçe"}
     started.stop()  # twice: nothing more to do
 
@@ -252,13 +252,13 @@ def test_a_failing_or_dying_function_gives_none() -> None:
     def fails() -> None:
         raise ValueError("no")
 
-    assert pool.in_background(fails).result() is None  # type: ignore[union-attr]
-    assert pool.in_background(lambda: os._exit(1)).result() is None  # type: ignore[union-attr]
+    assert background.in_background(fails).result() is None  # type: ignore[union-attr]
+    assert background.in_background(lambda: os._exit(1)).result() is None  # type: ignore[union-attr]
 
 
 @needs_fork
 def test_stopping_ends_a_process_still_at_work() -> None:
-    started = pool.in_background(lambda: time.sleep(60))
+    started = background.in_background(lambda: time.sleep(60))
     assert started is not None
     begun = time.monotonic()
     started.stop()
@@ -268,7 +268,7 @@ def test_stopping_ends_a_process_still_at_work() -> None:
 
 @needs_fork
 def test_a_process_that_hangs_is_not_waited_for_long() -> None:
-    started = pool.in_background(lambda: time.sleep(60))
+    started = background.in_background(lambda: time.sleep(60))
     assert started is not None
     begun = time.monotonic()
     assert started.result(patience=0.2) is None
@@ -286,7 +286,7 @@ def test_a_large_result_and_a_descriptor_past_1023_come_through() -> None:
         while len(held) < 1100:  # the next pipe's descriptors come past them
             held.append(os.open(os.devnull, os.O_RDONLY))
         big = {str(n): "x" * 100 for n in range(5000)}  # some 600 KB pickled
-        started = pool.in_background(lambda: big)
+        started = background.in_background(lambda: big)
         assert started is not None and started._reader > 1023
         assert started.result() == big
     finally:
@@ -296,7 +296,7 @@ def test_a_large_result_and_a_descriptor_past_1023_come_through() -> None:
 
 def _in_a_daemon(writer: Connection) -> None:
     squares = pool.map_jobs(square, list(range(20)), 2)
-    writer.send((pool.forks(2, 100), squares, pool.in_background(lambda: 1)))
+    writer.send((pool.forks(2, 100), squares, background.in_background(lambda: 1)))
 
 
 @needs_fork
@@ -316,8 +316,8 @@ def test_a_daemonic_process_runs_its_jobs_itself() -> None:
 
 
 def test_without_fork_nothing_starts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pool, "_context", lambda: None)
-    assert pool.in_background(lambda: 1) is None
+    monkeypatch.setattr(background, "can_fork", lambda: False)
+    assert background.in_background(lambda: 1) is None
 
 
 # --- no switcher made where none is shown ------------------------------------------------------

@@ -1,6 +1,6 @@
 """Review of d15d45d..301a591: a new catalogue's entries laid out once (`layout._new_file`), the
 switchers' language names looked up by a process of their own (`names.names_meanwhile`,
-`pool.in_background`), no switcher made where none is shown (`decorate.shows_switcher`), the
+`background.in_background`), no switcher made where none is shown (`decorate.shows_switcher`), the
 publish thresholds (`sync._Combined.withheld`) and the job cache's keys (`JobCache.key`).
 
 The tests named ``test_defect_*`` fail on 301a591; a comment in each says what is wrong. The
@@ -35,7 +35,7 @@ from i18n_sync.gettext import layout
 from i18n_sync.gettext.layout import write_po
 from i18n_sync.gettext.po import format_po, parse_po
 from i18n_sync.model import Catalog, Message
-from i18n_sync.project import jobs, pool, sync
+from i18n_sync.project import background, jobs, sync
 from i18n_sync.project import names as naming
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.config import load_config
@@ -154,7 +154,7 @@ def _run_in_daemon(root: str, connection: object) -> None:  # in a daemonic proc
 
 @needs_fork
 def test_defect_a_run_in_a_daemonic_process_does_not_crash(tmp_path: Path) -> None:
-    """DEFECT: `pool.in_background` lets `Process.start` raise: in a daemonic process (a
+    """DEFECT: `background.in_background` lets `Process.start` raise: in a daemonic process (a
     `multiprocessing.Pool` worker, any ``Process(daemon=True)``) that is ``AssertionError:
     daemonic processes are not allowed to have children``, and `sync.run` of a one-page
     README in 5 languages with 2 workers dies with it. Before (d15d45d) that run forked
@@ -294,8 +294,8 @@ def test_a_helper_that_hangs_costs_only_its_patience(tmp_path: Path, monkeypatch
     """A process of its own that never answers: the run waits its patience (here 0.5 s), ends
     it, looks the names up itself, and leaves no process behind."""
     monkeypatch.setattr(naming, "_native_names", lambda tags: time.sleep(60))
-    real = pool.Background.result
-    monkeypatch.setattr(pool.Background, "result", lambda self, patience=0.5: real(self, 0.5))
+    real = background.Background.result
+    monkeypatch.setattr(background.Background, "result", lambda self, patience=0.5: real(self, 0.5))
     started = spy_backgrounds(monkeypatch, naming)
     config = load_config(small_project(tmp_path / "project"))
     begun = time.monotonic()
@@ -337,12 +337,12 @@ def test_runs_leave_no_process_nor_descriptor_behind(tmp_path: Path) -> None:
 
 @needs_fork
 def test_background_result_and_stop_in_any_order() -> None:
-    started = pool.in_background(lambda: {"tr": "Türkçe"})
+    started = background.in_background(lambda: {"tr": "Türkçe"})
     assert started is not None
     assert started.result() == {"tr": "Türkçe"}
     assert started.result() is None  # asked again: nothing, no error
     started.stop()
-    stopped = pool.in_background(lambda: {"de": "Deutsch"})
+    stopped = background.in_background(lambda: {"de": "Deutsch"})
     assert stopped is not None
     stopped.stop()
     assert stopped.result() is None and stopped._process.exitcode is not None

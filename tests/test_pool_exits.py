@@ -1,4 +1,4 @@
-"""A run's pools let their workers exit while it goes on, and never fork beside them
+"""A run's pools let their workers exit while it goes on, and none is left when it ends
 (`pool.workers_exiting`)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import WatchedPool, child_processes, docs_project, pool_threads, square, watch_pools
+from helpers import WatchedPool, child_processes, docs_project, square, watch_pools
 from i18n_sync import api
 from i18n_sync.project.pool import forks, map_jobs, workers_exiting
 
@@ -27,8 +27,7 @@ def children_before() -> list[int]:
 
 
 def _nothing_left(children_before: list[int]) -> None:
-    """No thread of a pool runs, and no worker process is left, running or unwaited for."""
-    assert pool_threads() == []
+    """No worker process is left, running or unwaited for."""
     assert child_processes() == children_before
 
 
@@ -37,17 +36,17 @@ def watched(monkeypatch: pytest.MonkeyPatch) -> type[WatchedPool]:
     return watch_pools(monkeypatch)
 
 
-def test_within_a_run_a_pool_does_not_wait_for_its_workers_but_the_next_fork_does(
+def test_within_a_run_a_pool_does_not_wait_for_its_workers_but_the_runs_end_does(
     watched: type[WatchedPool], children_before: list[int]
 ) -> None:
     with workers_exiting():
         assert map_jobs(square, list(range(20)), 2) == [n * n for n in range(20)]
         assert watched.shutdowns == [False]  # returned without waiting for the workers to exit
         assert map_jobs(square, list(range(30)), 2) == [n * n for n in range(30)]
-        # The first pool's workers were joined before the second forked: no pool thread then.
-        assert watched.threads_at_fork == [0, 0]
         assert watched.shutdowns == [False, False]
-    # And once the run is over, none is left: no thread, no worker process.
+        assert watched.joined == []
+    # Once the run is over, none is left: every worker process was waited for.
+    assert {id(p) for p in watched.joined} == {id(p) for p in watched.left} and len(watched.left) == 2
     _nothing_left(children_before)
 
 
@@ -66,7 +65,6 @@ def test_a_failing_pool_waits_for_every_worker_even_within_a_run(
         map_jobs(square, list(range(20)), 2)
         with pytest.raises(ValueError, match="job 5 fails"):
             map_jobs(_fails, list(range(20)), 2)
-        assert watched.threads_at_fork == [0, 0]  # the first pool's joined before the fork
         assert watched.shutdowns == [False, True]  # the failing one waited for its workers
     _nothing_left(children_before)
 
@@ -76,28 +74,26 @@ def test_nested_the_outer_one_joins_the_workers(
 ) -> None:
     with workers_exiting():
         map_jobs(square, list(range(20)), 2)
-        first = watched.left[-1]
         with workers_exiting():
             map_jobs(square, list(range(20)), 2)
-            assert watched.joined == [first]  # before the second pool forked
-        assert watched.joined == [first]  # the inner one left the second pool to the outer
+        assert watched.joined == []  # the inner one left both pools to the outer
         assert watched.shutdowns == [False, False]
-    assert watched.joined == watched.left  # both joined, the second by the outer one
+    # Both waited for, by the outer one.
+    assert {id(p) for p in watched.joined} == {id(p) for p in watched.left} and len(watched.left) == 2
     _nothing_left(children_before)
 
 
 def test_a_sync_leaves_no_pool_thread_nor_worker_behind(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, watched: type[WatchedPool], children_before: list[int]
 ) -> None:
-    """The library's `sync` returns as it always did: every worker gone, no thread of a pool
-    left running (a caller that forks next would copy its locks)."""
+    """The library's `sync` returns as it always did: every worker gone, and waited for."""
     monkeypatch.setenv("I18N_SYNC_JOBS", "2")
     monkeypatch.setenv("I18N_SYNC_CACHE_DIR", "off")
     docs_project(tmp_path, ("tr", "zh-CN"), pages=12)
     result = api.sync(api.load_project(tmp_path))
     assert result.ok
     assert (tmp_path / "locales" / "zh_CN" / "page11.po").is_file()
-    assert len(watched.threads_at_fork) >= 2  # documents, then outputs, at least
-    assert set(watched.threads_at_fork) == {0}  # each forked with no other pool's thread running
-    assert watched.shutdowns == [False] * len(watched.threads_at_fork)  # none waited at once
+    assert len(watched.shutdowns) >= 2  # documents, then outputs, at least
+    assert watched.shutdowns == [False] * len(watched.shutdowns)  # none waited at once
+    assert {id(p) for p in watched.joined} == {id(p) for p in watched.left}
     _nothing_left(children_before)

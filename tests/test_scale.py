@@ -573,20 +573,22 @@ def test_spans_hand_out_every_job_once_in_order_the_last_ones_short(workers: int
 @pytest.mark.skipif(not hasattr(fcntl_module, "F_GETPIPE_SZ"), reason="pipe sizes are Linux's")
 def test_a_pools_results_go_through_a_pipe_of_a_megabyte(monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker sending a span's results does not wait for this process to read them 64 KiB at
-    a time: the pipe holds a megabyte where the system allows; where it does not, the pool
+    a time: its pipe holds a megabyte where the system allows; where it does not, the pool
     runs with the pipe as it was."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    from i18n_sync.project.pool import _widen_results, map_jobs
+    from i18n_sync.project import pool
+    from i18n_sync.project.pool import map_jobs
 
     limit = int(Path("/proc/sys/fs/pipe-max-size").read_text(encoding="ascii"))
-    executor = ProcessPoolExecutor(2)
-    try:
-        reader = executor._result_queue._reader  # type: ignore[attr-defined]
-        _widen_results(executor)
-        assert fcntl_module.fcntl(reader.fileno(), fcntl_module.F_GETPIPE_SZ) == min(1 << 20, limit)
-    finally:
-        executor.shutdown()
+    sizes: list[int] = []
+    widen = pool._widen
+
+    def widened(writer: int) -> None:
+        widen(writer)
+        sizes.append(fcntl_module.fcntl(writer, fcntl_module.F_GETPIPE_SZ))
+
+    monkeypatch.setattr(pool, "_widen", widened)
+    assert map_jobs(_big_result, list(range(16)), workers=2) == [_big_result(n) for n in range(16)]
+    assert sizes == [min(1 << 20, limit)] * 2
 
     def refused(*args: object) -> int:
         raise PermissionError(1, "over the limit")
@@ -597,27 +599,6 @@ def test_a_pools_results_go_through_a_pipe_of_a_megabyte(monkeypatch: pytest.Mon
 
 def _big_result(number: int) -> bytes:
     return bytes([number]) * 200_000
-
-
-def test_a_pool_queues_every_span_at_once_and_puts_the_executors_knob_back() -> None:
-    """A worker done with a span finds the next one queued, not waiting for the thread that
-    tops the queue up; the executor's module is left as it was, also when making one fails."""
-    import concurrent.futures.process as process
-    from concurrent.futures import ProcessPoolExecutor
-
-    from i18n_sync.project.pool import _queueing
-
-    before = process.EXTRA_QUEUED_CALLS
-    with _queueing(50):
-        executor = ProcessPoolExecutor(2)
-    try:
-        assert executor._call_queue._maxsize >= 2 + 50  # type: ignore[attr-defined]
-    finally:
-        executor.shutdown()
-    assert before == process.EXTRA_QUEUED_CALLS
-    with pytest.raises(RuntimeError), _queueing(9):
-        raise RuntimeError
-    assert before == process.EXTRA_QUEUED_CALLS
 
 
 # --- Extracting and merging in one pool of document jobs (`merging`) ---------------------------

@@ -22,7 +22,7 @@ import pytest
 import helpers
 from i18n_sync.errors import I18nSyncError, WriteError
 from i18n_sync.model import FileChange
-from i18n_sync.project import jobcache, plan, pool, sync, temps
+from i18n_sync.project import background, jobcache, plan, pool, sync, temps
 from i18n_sync.project import staging as staging_module
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.config import load_config
@@ -44,7 +44,7 @@ REAL_TRIAL = pool._trial  # `conftest.pools_as_asked` replaces it in every test
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _checked_aside(monkeypatch: pytest.MonkeyPatch) -> list[pool.Background[bool]]:
+def _checked_aside(monkeypatch: pytest.MonkeyPatch) -> list[background.Background[bool]]:
     """Every project's check is worth a process (`plan._WORTH_A_PROCESS`); the processes started."""
     monkeypatch.setattr(plan, "_WORTH_A_PROCESS", 0)
     return helpers.spy_backgrounds(monkeypatch, plan)  # type: ignore[return-value]
@@ -154,10 +154,10 @@ def test_stop46_an_interrupt_while_the_verdict_is_awaited_stops_the_check_proces
     started = _checked_aside(monkeypatch)
     monkeypatch.setattr(plan, "_targets_pass", lambda *args: time.sleep(30))
 
-    def waiting(self: pool.Background[bool], patience: float = 0.0) -> None:
+    def waiting(self: background.Background[bool], patience: float = 0.0) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pool.Background, "result", waiting)
+    monkeypatch.setattr(background.Background, "result", waiting)
     root = _project(tmp_path / "good")
     with pytest.raises(KeyboardInterrupt):
         run(load_config(root), workers=2)
@@ -440,6 +440,7 @@ def test_stop46_a_tried_stage_keeps_order_progress_and_errors(monkeypatch: pytes
     end; a job's exception, in the trial or in the pool after it, comes out, after `each`
     heard results before it, in order, and no worker is left running."""
     monkeypatch.setattr(pool, "_trial", REAL_TRIAL)
+    before = helpers.child_processes()
     told: list[object] = []
     progress: list[tuple[int, int]] = []
     results = map_jobs(
@@ -454,9 +455,7 @@ def test_stop46_a_tried_stage_keeps_order_progress_and_errors(monkeypatch: pytes
     assert told[0] == "meanwhile" and told[1:] == list(range(len(told) - 1)) and len(told) <= 41
     with pytest.raises(ValueError, match="job 0"):
         map_jobs(_fails_first, list(range(80)), 2, tried=True)
-    for thread in helpers.pool_threads():
-        thread.join(5)
-    assert helpers.pool_threads() == []
+    assert helpers.child_processes() == before
 
 
 @needs_fork

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 import helpers
+from i18n_sync.project import background, signatures
 from i18n_sync.project import cache as cache_module
-from i18n_sync.project import pool, signatures
 from i18n_sync.project.cachefiles import pack_entries, unpack_entries
 from i18n_sync.project.config import load_config
 from i18n_sync.project.inspect import project_status
@@ -51,7 +51,7 @@ def _packed(root: Path, names: list[str]) -> bytes:
 
 
 @pytest.fixture
-def split(monkeypatch: pytest.MonkeyPatch) -> list[pool.Background[object]]:
+def split(monkeypatch: pytest.MonkeyPatch) -> list[background.Background[object]]:
     """Every look with two workers splits (`_WORTH_A_PROCESS` 0); the processes started."""
     monkeypatch.setattr(signatures, "_WORTH_A_PROCESS", 0)
     return helpers.spy_backgrounds(monkeypatch, signatures)
@@ -92,9 +92,9 @@ def child_does(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[..., Any]]
 
 def _patience(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
     """`Background.result` waits `seconds` at most (its default is 30)."""
-    real = pool.Background.result
+    real = background.Background.result
     monkeypatch.setattr(
-        pool.Background, "result", lambda self, patience=30.0: real(self, min(patience, seconds))
+        background.Background, "result", lambda self, patience=30.0: real(self, min(patience, seconds))
     )
 
 
@@ -339,7 +339,7 @@ def test_no_process_below_the_threshold_nor_with_one_worker(
 def test_a_thread_reading_stdin_does_not_stall_the_look(
     tmp_path: Path, split: list[Any], settled: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """DEFECT (low, availability; `signatures._changes` through `pool.in_background`): the
+    """DEFECT (low, availability; `signatures._changes` through `background.in_background`): the
     forked process is a `multiprocessing.Process`, whose bootstrap closes `sys.stdin`. A
     program that calls the library from one thread while another waits on stdin (an editor's
     language server reading its requests, a REPL) holds stdin's buffer lock: the child

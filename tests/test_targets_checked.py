@@ -16,7 +16,7 @@ from click.testing import Result
 
 import helpers
 from i18n_sync.errors import I18nSyncError, WriteError
-from i18n_sync.project import plan, pool, sync
+from i18n_sync.project import background, plan, sync
 from i18n_sync.project.cache import CACHE_VARIABLE, memo_reads, quick_memo
 from i18n_sync.project.config import load_config
 from i18n_sync.project.inputs import find_compendia, listing_digest
@@ -29,7 +29,7 @@ needs_fork = pytest.mark.skipif(
 )
 
 
-def worth_a_process(monkeypatch: pytest.MonkeyPatch) -> list[pool.Background[bool]]:
+def worth_a_process(monkeypatch: pytest.MonkeyPatch) -> list[background.Background[bool]]:
     """Every project's check is worth a process; the processes started for it."""
     monkeypatch.setattr(plan, "_WORTH_A_PROCESS", 0)
     return helpers.spy_backgrounds(monkeypatch, plan)  # type: ignore[return-value]

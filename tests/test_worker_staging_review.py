@@ -9,8 +9,8 @@ import os
 import shutil
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,13 +65,13 @@ def test_no_staging_thread_runs_when_the_render_pool_forks_after_a_failed_sweep(
     monkeypatch.setattr(os, "unlink", unlink)
     at_fork: list[tuple[str, list[str]]] = []
 
-    class Recorded(ProcessPoolExecutor):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            items = kwargs.get("initargs", ((), ()))[1]  # type: ignore[index]
-            at_fork.append((type(items[0]).__name__ if items else "", _staging_threads()))
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    start = pool._Workers.start
 
-    monkeypatch.setattr(pool, "ProcessPoolExecutor", Recorded)
+    def recorded(function: Any, items: Any, workers: int) -> Any:
+        at_fork.append((type(items[0]).__name__ if items else "", _staging_threads()))
+        return start(function, items, workers)
+
+    monkeypatch.setattr(pool._Workers, "start", staticmethod(recorded))
     result = invoke(root, "sync")
     assert result.exit_code == 1 and "Permission denied" in result.output
     render = [threads for kind, threads in at_fork if kind == "PublishJob"]
@@ -104,15 +104,15 @@ def test_a_folder_replaced_by_a_symlink_after_the_checks_is_not_written_through(
     log = tmp_path / "created.log"
     log_created(monkeypatch, log)
 
-    class Swapping(ProcessPoolExecutor):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            items = kwargs.get("initargs", ((), ()))[1]  # type: ignore[index]
-            if items and type(items[0]).__name__ == "PublishJob" and not (root / "site" / "de").is_symlink():
-                shutil.rmtree(root / "site" / "de")
-                (root / "site" / "de").symlink_to(outside, target_is_directory=True)
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    start = pool._Workers.start
 
-    monkeypatch.setattr(pool, "ProcessPoolExecutor", Swapping)
+    def swapping(function: Any, items: Any, workers: int) -> Any:
+        if items and type(items[0]).__name__ == "PublishJob" and not (root / "site" / "de").is_symlink():
+            shutil.rmtree(root / "site" / "de")
+            (root / "site" / "de").symlink_to(outside, target_is_directory=True)
+        return start(function, items, workers)
+
+    monkeypatch.setattr(pool._Workers, "start", staticmethod(swapping))
     result = invoke(root, "sync")
     assert result.exit_code == 1, result.output
     if log.exists():

@@ -57,7 +57,7 @@ def native_name_of(tag: str) -> str:
 
 
 def remember_native_names(found: Mapping[str, str]) -> None:
-    """Take the names `native_name_of` gave in another process (`project.pool.in_background`),
+    """Take the names `native_name_of` gave in another process (`project.background.in_background`),
     by tag, for this process and the workers it forks from now on."""
     for tag, name in found.items():
         if isinstance(tag, str) and isinstance(name, str):

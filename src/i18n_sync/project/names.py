@@ -16,9 +16,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import partial
 
 from i18n_sync.locales import native_name_of, remember_native_names
+from i18n_sync.project.background import Background, in_background
 from i18n_sync.project.config import Config
 from i18n_sync.project.jobcache import JobCache, keep_native_names
-from i18n_sync.project.pool import Background, in_background
 from i18n_sync.project.snapshot import read_already
 from i18n_sync.render.decorate import SWITCHER_MARKER
 
@@ -66,7 +66,7 @@ def names_meanwhile(
     config: Config, steps: Collection[str], workers: int
 ) -> Background[dict[str, str]] | None:
     """The names of the languages the configuration does not name, looked up by a process of
-    its own (`pool.in_background`) while this one plans; `names_ahead` takes them. A first
+    its own (`background.in_background`) while this one plans; `names_ahead` takes them. A first
     sync in 21 languages spent some 80 ms on them beside its first workers. None for a run
     that shows no switcher, has one core, or has few languages to name."""
     if "render" not in steps or config.settings.language_switcher == "off" or workers < 2:

@@ -20,10 +20,10 @@ from pathlib import PurePosixPath
 
 from i18n_sync.errors import ConfigError, I18nSyncError, WriteError
 from i18n_sync.locales import Language
+from i18n_sync.project.background import Background, in_background
 from i18n_sync.project.config import Config, is_compact
 from i18n_sync.project.files import OWN_FOLDER, Folders, check_target, folded, is_own_path, path_problem
 from i18n_sync.project.ownership import is_generated, read_manifest
-from i18n_sync.project.pool import Background, in_background
 from i18n_sync.record import record
 
 
@@ -95,7 +95,7 @@ def targets_checked(
     A docs tree in 21 languages has some 28,000 paths to check, each spelling
     and folder (`_check_targets`): 74 ms, while the core that reading the files
     leaves idle waits. With `aside` (a core to spare, and a body that reads)
-    and that many paths, another process checks them (`pool.in_background`).
+    and that many paths, another process checks them (`background.in_background`).
     Its verdict comes first: the body's result is used only once the paths
     passed, and when they did not, the check's error is raised (the check is
     made here again, to raise it), not the body's. Else they are checked here,

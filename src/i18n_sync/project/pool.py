@@ -1,31 +1,32 @@
-"""Run independent jobs on every core: a process pool, or a plain loop where one would not pay.
+"""Run independent jobs on every core: a pool of forked processes, or a plain loop where one would not pay.
 
 Jobs are pure functions of their input, so the results are the same, in the
-same order, whatever the number of workers. The state every job shares is
-handed to each worker once, when it starts (`initializer`), and a job's
-argument is only its index (a span of them: `spans`); with the ``fork`` start
-method (Linux) the shared state is not even copied until a worker writes to it.
+same order, whatever the number of workers. A worker is a bare ``fork`` of
+this process: it shares the function and the inputs with it (copied only
+where a worker writes to them), takes spans of jobs (`spans`) from a pipe
+every worker reads, and sends each span's results back, pickled, through a
+pipe of its own; it ends with ``os._exit`` once no span is left.
 """
 
 from __future__ import annotations
 
-import concurrent.futures.process
 import gc
 import itertools
 import math
-import multiprocessing
 import os
 import pickle
 import select
 import signal
+import struct
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, suppress
-from typing import Generic, NoReturn, TypeVar
+from typing import NoReturn, TypeVar, cast
 
-from i18n_sync.errors import UsageError
+from i18n_sync.errors import I18nSyncError, UsageError
 
 try:
     import fcntl
@@ -52,28 +53,6 @@ _MIN_SPAN = 4
 # process read them a chunk at a time, each read waiting its turn at the interpreter lock
 # (up to 5 ms) behind the run's own work. Both workers waited so at times, on two cores.
 _RESULT_PIPE = 1 << 20
-
-
-class _Shared(Generic[T, R]):
-    """The function and the inputs of one batch, installed in each worker as it starts."""
-
-    function: Callable[[T], R] | None = None
-    items: Sequence[T] = ()
-
-
-_shared: _Shared[object, object] = _Shared()
-
-
-def _install(function: Callable[[T], R], items: Sequence[T]) -> None:
-    _shared.function = function  # type: ignore[assignment]
-    _shared.items = items
-
-
-def _run_span(span: tuple[int, int]) -> list[object]:
-    """The results of the jobs ``items[start:stop]``, run in this worker."""
-    function = _shared.function
-    assert function is not None
-    return [function(item) for item in _shared.items[span[0] : span[1]]]
 
 
 def spans(total: int, workers: int) -> list[tuple[int, int]]:
@@ -188,19 +167,18 @@ def _quota(folder: str, quota_file: str, period_file: str | None = None) -> floa
 
 def forks(workers: int, jobs: int) -> bool:
     """Whether `map_jobs` runs this many jobs on worker processes (else in this one)."""
-    return workers > 1 and jobs >= _MIN_JOBS and _context() is not None
+    return workers > 1 and jobs >= _MIN_JOBS and can_fork()
 
 
-def _context() -> multiprocessing.context.BaseContext | None:
-    # fork shares the parent's memory; elsewhere (Windows, macOS) each worker
-    # would import the package and unpickle the inputs, and the loop is as fast.
-    # A daemonic process (a worker of a program's own `multiprocessing.Pool`) may not
-    # have children: the jobs run in it.
-    if multiprocessing.current_process().daemon:
-        return None
-    if "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
-    return None
+def can_fork() -> bool:
+    """Whether this process may fork its workers: where there is a ``fork`` (not Windows), and
+    not in a daemonic process (a worker of a program's own `multiprocessing.Pool`), which
+    `multiprocessing` lets have no children: the jobs run in it."""
+    if not hasattr(os, "fork"):  # pragma: no cover - Windows
+        return False
+    # A process `multiprocessing` started has it imported; one that has not is none of its.
+    started = sys.modules.get("multiprocessing")
+    return started is None or not started.current_process().daemon
 
 
 def map_jobs(
@@ -284,191 +262,289 @@ def _pooled(
     """The results of `first` (of the jobs before `items`, run here) and of the jobs `items` on
     a pool of `workers`, each given to `each` and `progress` (of `total`) once `meanwhile` is
     called."""
-    workers = min(workers, len(items))
-    cut = spans(len(items), workers)
-    context = _context()
-    # A fork copies no thread, but every lock one holds: no earlier pool's may run (the
-    # staging pauses its own threads before a run forks, `Staging.pause`).
-    _EXITING.join()
-    with _queueing(len(cut)):
-        executor = ProcessPoolExecutor(workers, context, initializer=_install, initargs=(function, items))
-    _widen_results(executor)
-    with _frozen():
+    with frozen_for_fork():
         try:
-            pending = executor.map(_run_span, cut)  # every span is handed out, and queued (`_queueing`)
+            pool = _Workers.start(function, items, workers)
+        except OSError:  # no process could be forked: the jobs run here, as on one core
             if meanwhile is not None:
                 meanwhile()
-            results = itertools.chain(first, (result for span in pending for result in span))
-            collected: list[R] = _collect(results, total, progress, each)  # type: ignore[arg-type]
-        except BaseException:
-            executor.shutdown(wait=True)  # a failing run waits for every worker, as it always did
+            results = itertools.chain(first, (function(item) for item in items))
+            return _collect(results, total, progress, each)
+        try:
+            if meanwhile is not None:
+                meanwhile()
+            results = itertools.chain(first, cast(Iterator[R], pool.results()))
+            collected = _collect(results, total, progress, each)
+        except BaseException as failure:
+            # A job's error waits for every worker to end the span it is at (a worker writes
+            # files ahead: `staging.Staging.stage_here`); an interrupt does not.
+            pool.stop(kill=not isinstance(failure, Exception))
             raise
-    _EXITING.leave(executor)
+    _EXITING.leave(pool)
     return collected
 
 
-# How long `Background.result` waits: the work it is for takes a fraction of a second, and a
-# process that hangs (forked while another thread held a lock it needs) must not hang the run.
-_PATIENCE = 30.0
+# A span's number, as the workers take them from the pipe they share.
+_TASK = struct.Struct("<I")
+# What a worker sends back for a span: its number, whether its jobs went well (1) or one
+# raised (0), and the length of the pickle that follows (the results, or the error).
+_FRAME = struct.Struct("<IBQ")
+# A span's results are read from a worker's pipe this much at a time, at most.
+_CHUNK = 1 << 20
 
 
-class Background(Generic[R]):
-    """A function running in a process of its own (`in_background`), and its result once done."""
+class WorkerError(I18nSyncError):
+    """A worker process ended without sending the results of the jobs it took (killed by the
+    system for memory, say): the run stops, and writes nothing."""
 
-    def __init__(self, process: _Child, reader: int) -> None:
-        self._process = process
-        self._reader = reader  # the pipe's end the result comes through; -1 once closed
 
-    def result(self, patience: float = _PATIENCE) -> R | None:
-        """Wait for the function's result, `patience` seconds at most: None when it failed,
-        its process died, or it is still at work then (it is stopped)."""
+class _Workers:
+    """The processes of one pool: each worker's pid, the pipe its results come through, and the
+    pipe of spans they share."""
+
+    def __init__(self, cut: list[tuple[int, int]]) -> None:
+        self.cut = cut
+        self.pids: list[int] = []
+        self.readers: list[int] = []  # the results' pipes, in the workers' order
+        self.tasks = -1  # the spans' pipe, which this process reads empty to stop the workers
+
+    @classmethod
+    def start(cls, function: Callable[[T], R], items: Sequence[T], workers: int) -> _Workers:
+        """Fork `workers` processes (no more than there are spans) for the jobs `items`."""
+        cut = spans(len(items), workers)
+        pool = cls(cut)
+        tasks, handout = os.pipe()
+        pool.tasks = tasks
         try:
-            sent = _read_all(self._reader, time.monotonic() + patience)
-            found: R | None = pickle.loads(sent) if sent else None
-        except Exception:  # it ended without a word, or a damaged one: the caller does the work
-            found = None
-        self.stop()
-        return found
-
-    def stop(self) -> None:
-        """End the process, done or not (its result is not wanted). Safe to call twice."""
-        if self._reader < 0:
-            return
-        if self._process.is_alive():
-            self._process.kill()
-        self._process.join()
-        os.close(self._reader)
-        self._reader = -1
-
-    def __enter__(self) -> Background[R]:
-        return self
-
-    def __exit__(self, *exception: object) -> None:
-        self.stop()
-
-
-class _Child:
-    """A process `in_background` forked: what `Background` asks of it, as `multiprocessing.Process`
-    answers (`exitcode` once it is gone, and reaped)."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.exitcode: int | None = None
-
-    def is_alive(self) -> bool:
-        if self.exitcode is None:
-            self._reap(os.WNOHANG)
-        return self.exitcode is None
-
-    def kill(self) -> None:
-        if self.exitcode is None:  # not reaped: its number is not another process's yet
-            with suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-
-    def join(self) -> None:
-        if self.exitcode is None:
-            self._reap(0)
-
-    def _reap(self, options: int) -> None:
+            # Every span is handed out at once: a worker done with one takes the next at once.
+            _write_all(handout, b"".join(_TASK.pack(number) for number in range(len(cut))))
+        finally:
+            os.close(handout)
         try:
-            pid, status = os.waitpid(self.pid, options)
-        except ChildProcessError:  # reaped by someone else (a handler of SIGCHLD)
-            self.exitcode = -1
-            return
-        if pid:
-            self.exitcode = os.waitstatus_to_exitcode(status)
+            for _ in range(min(workers, len(cut))):
+                if not pool._fork(function, items):
+                    break
+        except BaseException:
+            pool.stop(kill=True)
+            raise
+        if not pool.pids:  # the system refused every fork: the caller runs the jobs itself
+            pool.stop(kill=True)
+            raise OSError("no worker process could be started")
+        return pool
 
-
-def _read_all(reader: int, deadline: float) -> bytes:
-    """What comes through the pipe `reader` until its other end is closed; b"" when nothing
-    comes before `deadline` (what came is of no use then). Waited for with `select.poll`,
-    which takes any descriptor (`select.select` none past 1023, in a program with many open)."""
-    chunks: list[bytes] = []
-    waiting = select.poll()
-    waiting.register(reader, select.POLLIN)
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0 or not waiting.poll(left * 1000):
-            return b""
-        chunk = os.read(reader, 1 << 16)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-
-
-def in_background(function: Callable[[], R]) -> Background[R] | None:
-    """Start `function` in a forked process, for this one to take its result later (a small
-    one: it comes pickled); None where there is no ``fork`` (run it here then).
-
-    For work that would wait for a core this process keeps busy: the run's
-    planning leaves the second core idle, and a lookup done there instead of
-    beside the workers costs the run nothing.
-
-    A bare ``fork``, not a `multiprocessing.Process`: whose start closes ``sys.stdin``,
-    and so waits, in the new process, for a thread of this one blocked reading it (a
-    program serving requests on its standard input: a language server), until
-    `Background.result` gives up. The new process ends with ``os._exit``: no exit
-    handler of this one runs there, no buffered output is written twice.
-    """
-    if _context() is None:
-        return None
-    _EXITING.join()  # as before a pool: no thread of an earlier one may hold a lock at the fork
-    reader, writer = os.pipe()
-    try:
-        with _frozen():
+    def _fork(self, function: Callable[[T], R], items: Sequence[T]) -> bool:
+        """Start one more worker; False when the system refuses (its limit of processes, of
+        memory, of open files) and one is running already, which will take every span."""
+        try:
+            reader, writer = os.pipe()
+        except OSError:
+            if self.pids:
+                return False
+            raise
+        _widen(writer)
+        try:
             pid = os.fork()
-    except OSError:  # the system refused the fork (its limit of processes, of memory)
-        os.close(reader)
+        except BaseException as refused:
+            os.close(reader)
+            os.close(writer)
+            if isinstance(refused, OSError) and self.pids:
+                return False
+            raise
+        if pid == 0:  # pragma: no cover - the worker, which ends here (coverage sees none of it)
+            _serve(function, items, self.cut, self.tasks, writer, [*self.readers, reader])
         os.close(writer)
-        return None
-    if pid == 0:  # pragma: no cover - the new process, which ends here (coverage sees none of it)
-        _send_result(function, reader, writer)
-    os.close(writer)
-    return Background(_Child(pid), reader)
+        self.pids.append(pid)
+        self.readers.append(reader)
+        return True
+
+    def results(self) -> Iterator[object]:
+        """Every job's result, in the jobs' order, as the spans arrive; a job's error is raised
+        when its span comes, as the results before it were given."""
+        arrived: dict[int, tuple[int, bytes]] = {}
+        buffers = {reader: bytearray() for reader in self.readers}
+        waiting = select.poll()  # any descriptor (`select.select` none past 1023)
+        for reader in self.readers:
+            waiting.register(reader, select.POLLIN)
+        open_readers = set(self.readers)
+        for number in range(len(self.cut)):
+            while number not in arrived:
+                if not open_readers:
+                    raise self._lost()
+                for reader, _ in waiting.poll():
+                    chunk = os.read(reader, _CHUNK)
+                    if not chunk:
+                        waiting.unregister(reader)
+                        open_readers.discard(reader)
+                        continue
+                    _frames(buffers[reader], chunk, arrived)
+            outcome, data = arrived.pop(number)
+            if not outcome:
+                raise _unpickled_error(data)
+            yield from pickle.loads(data)
+
+    def _lost(self) -> WorkerError:
+        """The error for spans no worker answered: each worker is waited for, to say how it ended."""
+        endings = [_ending(pid) for pid in self.pids]
+        self.pids = []
+        said = "; ".join(sorted({ending for ending in endings if ending}))
+        return WorkerError(
+            f"a worker process ended before sending its results ({said or 'no reason given'}); "
+            f"run again, with {JOBS_VARIABLE}=1 if it keeps happening (the system may be short of memory)"
+        )
+
+    def stop(self, kill: bool) -> None:
+        """End the pool early: no worker takes another span (the spans' pipe is read empty);
+        with `kill`, none finishes the one it is at either. Every worker is waited for."""
+        if self.tasks >= 0:
+            with suppress(OSError):
+                os.set_blocking(self.tasks, False)
+                while os.read(self.tasks, 1 << 16):
+                    pass
+        if kill:
+            for pid in self.pids:
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        self.wait()
+
+    def wait(self) -> None:
+        """Close the pipes, then wait for every worker to exit (one still sending results gets
+        an error, and ends, rather than waiting for this process to read them)."""
+        self.close()
+        for pid in self.pids:
+            _ending(pid)
+        self.pids = []
+
+    def close(self) -> None:
+        """Close this process's ends of the pipes."""
+        for reader in self.readers:
+            os.close(reader)
+        self.readers = []
+        if self.tasks >= 0:
+            os.close(self.tasks)
+            self.tasks = -1
 
 
-def _send_result(function: Callable[[], object], reader: int, writer: int) -> NoReturn:
-    """In the background process: send `function`'s result, then end; nothing when it fails (the
-    parent reads the end of the pipe, and does the work itself). ^C is the parent's to
-    meet: it stops this process (`Background.stop`), which has nothing to say."""
+def _frames(buffer: bytearray, chunk: bytes, arrived: dict[int, tuple[int, bytes]]) -> None:
+    """Add `chunk` to a worker's `buffer`, and each whole frame in it to `arrived`, by span."""
+    buffer += chunk
+    at = 0
+    while len(buffer) - at >= _FRAME.size:
+        number, outcome, length = _FRAME.unpack_from(buffer, at)
+        end = at + _FRAME.size + length
+        if len(buffer) < end:
+            break
+        arrived[number] = (outcome, bytes(buffer[at + _FRAME.size : end]))
+        at = end
+    del buffer[:at]
+
+
+def _unpickled_error(data: bytes) -> BaseException:
+    """The error a job raised in a worker, as the worker sent it."""
+    error = pickle.loads(data)
+    return error if isinstance(error, BaseException) else RuntimeError(repr(error))
+
+
+def _ending(pid: int) -> str:
+    """Wait for the worker `pid` to end: how it ended, where not with exit status 0."""
     try:
-        os.close(reader)
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:  # reaped by someone else (a handler of SIGCHLD)
+        return ""
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0:
+        return f"signal {-code}"
+    return f"exit status {code}" if code else ""
+
+
+def _serve(
+    function: Callable[[T], R],
+    items: Sequence[T],
+    cut: list[tuple[int, int]],
+    tasks: int,
+    writer: int,
+    others: list[int],
+) -> NoReturn:
+    """In a worker: take spans until none is left, send each one's results, then end.
+
+    A job that raises ends the worker once its error is sent. ^C is the parent's to meet:
+    it stops the pool (`_Workers.stop`). The worker ends with ``os._exit``: no exit
+    handler of the parent's runs here, no buffered output is written twice.
+    """
+    code = 0
+    try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        sent = memoryview(pickle.dumps(function()))
-        while sent:
-            sent = sent[os.write(writer, sent) :]
-    except BaseException:  # any failure, its result's pickling too: nothing is sent
-        pass
+        for reader in others:  # the other workers' pipes, and this one's reading end
+            os.close(reader)
+        while True:
+            taken = os.read(tasks, _TASK.size)
+            if len(taken) < _TASK.size:  # none left (the spans are whole: a read takes one)
+                break
+            (number,) = _TASK.unpack(taken)
+            start, stop = cut[number]
+            try:
+                data, outcome = pickle.dumps([function(item) for item in items[start:stop]], -1), 1
+            except Exception as error:
+                data, outcome = _pickled_error(error), 0
+            _write_all(writer, _FRAME.pack(number, outcome, len(data)) + data)
+            if not outcome:
+                break
+    except BaseException:
+        code = 1
     finally:
-        os._exit(0)
+        os._exit(code)
+
+
+def _pickled_error(error: Exception) -> bytes:
+    """A job's error, pickled with the worker's traceback as a note; one that does not pickle
+    is sent as a `RuntimeError` saying what it was."""
+    where = "".join(traceback.format_exception(error))
+    try:
+        error.add_note(f"raised in a worker process:\n{where}")
+        return pickle.dumps(error, -1)
+    except Exception:
+        return pickle.dumps(RuntimeError(f"a job raised {error!r} in a worker process:\n{where}"), -1)
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    sent = memoryview(data)
+    while sent:
+        sent = sent[os.write(descriptor, sent) :]
+
+
+def _widen(writer: int) -> None:
+    """Let a worker's pipe of results hold `_RESULT_PIPE` bytes, where the system allows (Linux,
+    and up to ``/proc/sys/fs/pipe-max-size``); else leave it be."""
+    resize = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if resize is None:
+        return
+    with suppress(OSError, ValueError):  # over the system's limit: as it was
+        fcntl.fcntl(writer, resize, _RESULT_PIPE)
 
 
 class _Exiting(threading.local):
-    """The pools whose workers may still be exiting, within `workers_exiting`: the thread each
-    executor keeps until its workers are gone (it joins them), to be joined in turn.
+    """The workers of the pools that returned without waiting for them, within `workers_exiting`,
+    to be waited for at its end.
 
     Each thread has its own: a run in one thread leaves the pools of another as they were.
     """
 
     def __init__(self) -> None:
-        self.threads: list[threading.Thread] | None = None  # None: outside `workers_exiting`
+        self.pools: list[_Workers] | None = None  # None: outside `workers_exiting`
 
-    def leave(self, executor: ProcessPoolExecutor) -> None:
-        """Let `executor`'s workers exit while this process goes on, where that is allowed."""
-        # The executor's own name for that thread; `shutdown(wait=False)` forgets it, and a
-        # Python without it gets the wait.
-        thread = getattr(executor, "_executor_manager_thread", None)
-        if self.threads is None or not isinstance(thread, threading.Thread):
-            executor.shutdown(wait=True)
+    def leave(self, pool: _Workers) -> None:
+        """Let the workers of `pool`, which sent every result, exit while this process goes on,
+        where that is allowed; else wait for them."""
+        if self.pools is None:
+            pool.wait()
             return
-        executor.shutdown(wait=False)
-        self.threads.append(thread)
+        pool.close()
+        self.pools.append(pool)
 
     def join(self) -> None:
-        """Wait until every worker left to exit has, and its pool's thread with it."""
-        while self.threads:
-            self.threads[-1].join()  # taken off once joined: an interrupt leaves it to join again
-            self.threads.pop()
+        """Wait until every worker left to exit has."""
+        while self.pools:
+            self.pools[-1].wait()  # taken off once waited for: an interrupt leaves it to wait again
+            self.pools.pop()
 
 
 _EXITING = _Exiting()
@@ -482,63 +558,22 @@ def workers_exiting() -> Iterator[None]:
     which the workers spend on their own cores while this process plans the next stage
     or writes the run's files. (A first sync of a docs tree in 21 languages, in turns:
     6-15 ms less in its pools, part of it back in planning and writing beside the
-    exiting workers; CPU/wall 0.004-0.015 higher.) Their pool keeps a thread here until
-    they are gone, so the next pool waits for them before it forks (`map_jobs`), and
-    so does the end of the context: after it, no thread of its pools runs, as without
-    it. It holds for the thread that enters it. `api.sync` uses it; nested, the outer
-    one joins them.
+    exiting workers; CPU/wall 0.004-0.015 higher.) They are waited for at the end of the
+    context: after it, no worker of its pools is left, running or unwaited for, as
+    without it. It holds for the thread that enters it. `api.sync` uses it; nested, the
+    outer one waits for them.
     """
-    if _EXITING.threads is not None:  # an outer one joins them
+    if _EXITING.pools is not None:  # an outer one waits for them
         yield
         return
-    _EXITING.threads = []
+    _EXITING.pools = []
     try:
         yield
     finally:
         try:
             _EXITING.join()
         finally:
-            _EXITING.threads = None
-
-
-@contextmanager
-def _queueing(calls: int) -> Iterator[None]:
-    """Let the `ProcessPoolExecutor` made inside queue `calls` calls for its workers at once.
-
-    It queues one call beyond one per worker (`EXTRA_QUEUED_CALLS`, its tuning
-    knob, read when it is made), and a thread tops the queue up as calls start.
-    That thread shares this process with the run's own work (collecting results,
-    writing files), and a worker done with a short span waited for it: up to a
-    fifth of a stage's time on two cores. Every span is handed out at once anyway,
-    and none is cancelled (a failing run waits for them all, as before).
-    """
-    process = concurrent.futures.process
-    extra = getattr(process, "EXTRA_QUEUED_CALLS", None)
-    if extra is None:  # a Python without the knob: its own queueing
-        yield
-        return
-    # Set for the moment the executor is made, then put back: typeshed marks it Final, as
-    # a constant no one should assign for good, which this does not.
-    setattr(process, "EXTRA_QUEUED_CALLS", max(extra, calls))  # noqa: B010
-    try:
-        yield
-    finally:
-        setattr(process, "EXTRA_QUEUED_CALLS", extra)  # noqa: B010
-
-
-def _widen_results(executor: ProcessPoolExecutor) -> None:
-    """Let the pipe the workers send their results through hold `_RESULT_PIPE` bytes, where
-    the system allows (Linux, and up to ``/proc/sys/fs/pipe-max-size``); else leave it be.
-
-    The pipe is the executor's own (its queue of results, made when it is): CPython keeps
-    it under private names, looked up here without assuming them.
-    """
-    reader = getattr(getattr(executor, "_result_queue", None), "_reader", None)
-    resize = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
-    if reader is None or resize is None:
-        return
-    with suppress(OSError, ValueError):  # over the system's limit, or no such pipe: as it was
-        fcntl.fcntl(reader.fileno(), resize, _RESULT_PIPE)
+            _EXITING.pools = None
 
 
 @contextmanager
@@ -563,7 +598,7 @@ def collector_paused() -> Iterator[None]:
 
 
 @contextmanager
-def _frozen() -> Iterator[None]:
+def frozen_for_fork() -> Iterator[None]:
     """Keep the garbage collector away from what the workers inherit, while they run.
 
     A forked worker shares the parent's memory until it writes to it, and a

@@ -37,8 +37,8 @@ from operator import attrgetter
 from pathlib import Path
 
 from i18n_sync.errors import I18nSyncError
+from i18n_sync.project.background import in_background
 from i18n_sync.project.files import Folders, read_bytes, read_many
-from i18n_sync.project.pool import in_background
 from i18n_sync.record import record
 
 # Device, inode, size, mode, modification and change time (ns).
@@ -105,7 +105,7 @@ def _changes(
 
     A docs tree in 21 languages has 28,000 files, an `lstat` each: 80 ms of every run that
     finds nothing to do. With `workers` and that many, a process of its own
-    (`pool.in_background`) looks at the second half while this one looks at the first.
+    (`background.in_background`) looks at the second half while this one looks at the first.
     """
     stop = len(wanted)
     if workers < 2 or stop - start < _WORTH_A_PROCESS:

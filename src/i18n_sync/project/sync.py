@@ -26,6 +26,7 @@ from i18n_sync.gettext.stats import Counts
 from i18n_sync.locales import Language
 from i18n_sync.markdown.links import relative_link
 from i18n_sync.model import FileChange
+from i18n_sync.project.background import Background
 from i18n_sync.project.cache import RunMemo, cache_warning, memo_kind, memo_over, memo_reads, quick_memo
 from i18n_sync.project.cachefiles import conforms
 from i18n_sync.project.config import Config
@@ -67,7 +68,7 @@ from i18n_sync.project.plan import (
     source_candidates,
     targets_checked,
 )
-from i18n_sync.project.pool import Background, collector_paused, worker_count
+from i18n_sync.project.pool import collector_paused, worker_count
 from i18n_sync.project.snapshot import present
 from i18n_sync.project.staging import Staging
 from i18n_sync.record import record
