@@ -1,0 +1,125 @@
+"""The pool's workers are bare forks (`pool._Workers`): what a worker that dies, a job that
+raises, a fork the system refuses and an interrupt leave behind."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+from pathlib import Path
+
+import pytest
+
+from helpers import child_processes, docs_project, file_tree, invoke, square
+from i18n_sync.project import merging, pool
+from i18n_sync.project.pool import WorkerError, forks, map_jobs
+
+pytestmark = pytest.mark.skipif(not forks(2, 8), reason="pools fork their workers (Linux)")
+
+
+def _killed_at(bad: int, item: int) -> int:
+    if item == bad:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the system's killer of processes short of memory
+    return item
+
+
+class _Unpicklable(Exception):
+    def __reduce__(self) -> object:
+        raise TypeError("not this one")
+
+
+def _raises_unpicklable(item: int) -> int:
+    if item == 7:
+        raise _Unpicklable("job 7")
+    return item
+
+
+def _fails_at_five(item: int) -> int:
+    if item == 5:
+        raise ValueError("job 5 fails")
+    return item
+
+
+def test_a_worker_killed_stops_the_pool_with_an_error_saying_so() -> None:
+    before = child_processes()
+    with pytest.raises(WorkerError, match=r"ended before sending its results \(signal 9\)"):
+        map_jobs(lambda item: _killed_at(40, item), list(range(100)), 2)
+    assert child_processes() == before  # the other worker, and the killed one, waited for
+    assert map_jobs(square, list(range(20)), 2) == [n * n for n in range(20)]  # usable after
+
+
+def test_a_jobs_error_comes_with_the_workers_traceback() -> None:
+    with pytest.raises(ValueError, match="job 5 fails") as raised:
+        map_jobs(_fails_at_five, list(range(20)), 2)
+    notes = getattr(raised.value, "__notes__", [])
+    assert len(notes) == 1 and "raised in a worker process" in notes[0] and "_fails_at_five" in notes[0]
+
+
+def test_an_error_that_does_not_pickle_comes_as_what_it_was() -> None:
+    with pytest.raises(RuntimeError, match=r"_Unpicklable.*job 7"):
+        map_jobs(_raises_unpicklable, list(range(20)), 2)
+    with pytest.raises(TypeError):
+        pickle.dumps(_Unpicklable("job 7"))
+
+
+def test_where_no_fork_is_allowed_the_jobs_run_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refused)
+    told: list[str] = []
+    results = map_jobs(square, list(range(30)), 2, meanwhile=lambda: told.append("meanwhile"))
+    assert results == [n * n for n in range(30)] and told == ["meanwhile"]
+
+
+def test_a_second_fork_refused_leaves_one_worker_to_take_every_span(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_fork = os.fork
+    forked: list[int] = []
+
+    def once() -> int:
+        if forked:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        pid = real_fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", once)
+    results = map_jobs(lambda item: (item, os.getpid()), list(range(60)), 4)
+    assert [item for item, _ in results] == list(range(60))
+    assert {process for _, process in results} == set(forked) and len(forked) == 1
+
+
+def test_an_interrupt_kills_the_workers_and_waits_for_them() -> None:
+    before = child_processes()
+
+    def each(result: int) -> None:
+        if result == 9:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        map_jobs(square, list(range(400)), 2, each=each)
+    assert child_processes() == before
+
+
+def test_a_sync_whose_worker_is_killed_says_so_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(pool.JOBS_VARIABLE, "2")
+    monkeypatch.setenv("I18N_SYNC_CACHE_DIR", "off")
+    root = docs_project(tmp_path, ("tr",), pages=20)
+    before = file_tree(root)
+    real = merging.document_job
+    parent = os.getpid()
+
+    def dies(*args: object, **options: object) -> object:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(*args, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(merging, "document_job", dies)
+    result = invoke(root, "sync")
+    assert result.exit_code == 1, result.output
+    assert "a worker process ended before sending its results (signal 9)" in result.output
+    assert "Traceback" not in result.output
+    assert file_tree(root) == before
