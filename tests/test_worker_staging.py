@@ -298,3 +298,28 @@ def test_a_folder_made_by_a_worker_is_synced_with_the_handle_opened_before(
     other.adopt(str(tmp_path / "new"), other.opened())
     assert other.split(items) == ([], items)
     other.close()
+
+
+@pytest.mark.parametrize(("command", "kinds"), [("render", set()), ("sync", {".pot", ".po"})])
+def test_the_document_jobs_open_to_their_workers_only_the_folders_of_what_they_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, kinds: set[str]
+) -> None:
+    """A render writes no template nor catalogue: the folders of those are not swept of a killed
+    run's files, nor watched, before the document jobs fork (a sync's are)."""
+    monkeypatch.setenv("I18N_SYNC_JOBS", "2")
+    monkeypatch.setenv(CACHE_VARIABLE, "off")
+    root = make_docs(tmp_path, 12)
+    assert invoke(root, "sync").exit_code == 0
+    for path in (root / "docs").rglob("*.md"):  # every output changes
+        path.write_text(path.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    opened: list[list[str]] = []
+    real = Staging.open_to_workers
+
+    def open_to_workers(self: Staging, paths: object) -> bool:
+        opened.append(list(paths))  # type: ignore[call-overload]
+        return real(self, opened[-1])
+
+    monkeypatch.setattr(Staging, "open_to_workers", open_to_workers)
+    assert invoke(root, command).exit_code == 0
+    first = opened[0]  # the document jobs' pool
+    assert {os.path.splitext(path)[1] for path in first} == kinds
