@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import field
 from functools import lru_cache
 from urllib.parse import unquote
@@ -48,6 +48,44 @@ class Site:
     """The pages of one language, by the English home path of each document."""
 
     pages: Mapping[str, Page] = field(default_factory=dict)
+
+
+class LookedUp(Mapping[str, Page]):
+    """A site's pages, noting each one asked for and what was found (None: no such page): what
+    a rendering read of its site, for the job cache to hold it against another run's site.
+
+    Asked through `get`, ``[]`` or ``in``; going through them all notes them all.
+    """
+
+    def __init__(self, pages: Mapping[str, Page]) -> None:
+        self._pages = pages
+        self.looked: dict[str, Page | None] = {}
+
+    def get(self, key: str, default: Page | None = None) -> Page | None:  # type: ignore[override]
+        found = self._pages.get(key)
+        self.looked[key] = found
+        return default if found is None else found
+
+    def __getitem__(self, key: str) -> Page:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        self.looked.update(self._pages)
+        return iter(self._pages)
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+
+def reads_alike(pages: Mapping[str, Page], looked: Iterable[tuple[str, Page | None]]) -> bool:
+    """Whether `pages` answers each question a rendering asked of its site as that site did."""
+    return all(pages.get(home) == page for home, page in looked)
 
 
 def _split(url: str) -> tuple[str, str, str]:

@@ -35,7 +35,7 @@ from typing import Generic, TypeVar
 
 from i18n_sync.gettext.memory import Suggestion
 from i18n_sync.locales import Language, native_name_of
-from i18n_sync.markdown.links import Site
+from i18n_sync.markdown.links import reads_alike
 from i18n_sync.model import Catalog
 from i18n_sync.project.cachefiles import load_kept, pack_entries, read_sealed, unpack_entries, write_sealed
 from i18n_sync.project.config import Config
@@ -207,7 +207,10 @@ class Cached(Generic[T, R, S]):
     their fields took 22 ms more, all the way down 124 ms, on every run after a
     change; and a value made for a run's keys could hurt the unpickler anyway.
     With `rebuilds`, `restore` makes the very result again from what is kept and
-    the job (`kept_of` then sends a worker's result as that pickle alone).
+    the job (`kept_of` then sends a worker's result as that pickle alone). `holds`
+    tells whether a kept value holds for the job, where the key leaves out some of
+    what the result depends on (a rendering, its language's site): one that does
+    not is a miss.
     """
 
     def __init__(
@@ -217,12 +220,14 @@ class Cached(Generic[T, R, S]):
         restore: Callable[[T, S], R],
         fits: Callable[[object], bool],
         rebuilds: bool = False,
+        holds: Callable[[T, S], bool] | None = None,
     ):
         self.key = key
         self.store = store
         self.restore = restore
         self.fits = fits
         self.rebuilds = rebuilds
+        self.holds = holds
 
 
 def map_cached(
@@ -283,7 +288,7 @@ def _look_up(
     for index, job in enumerate(jobs):
         keys[index] = key = how.key(job)
         kept = cache.get(key, how.fits)
-        if kept is None:
+        if kept is None or (how.holds is not None and not how.holds(job, kept)):  # type: ignore[arg-type]
             missing.append(index)
         else:
             results[index] = how.restore(job, kept)  # type: ignore[arg-type]
@@ -476,18 +481,13 @@ def _keeps(built: TemplateResult) -> bool:
 
 
 def publish_stage(cache: JobCache, context: RunContext) -> Cached[PublishJob, Published, Rendered]:
-    """Rendering: the source, the accepted translations, the language's site, the decorations.
+    """Rendering: the source, the accepted translations, the decorations; and the pages of its
+    language's site it asked for, which the key leaves out: a kept rendering holds for a site
+    that answers it alike (`jobs.Rendered`).
 
     Only the rendering is kept: whether the file at the output is the tool's is
     read anew each run (`jobs.judge_output`).
     """
-    sites: dict[int, tuple[Site, str]] = {}  # a language's site is one object shared by its jobs
-
-    def site(job: PublishJob) -> str:
-        if id(job.site) not in sites:
-            sites[id(job.site)] = (job.site, cache.key("site", job.site))
-        return sites[id(job.site)][1]
-
     switchers: dict[int, tuple[object, str]] = {}  # one per document, shared by its languages
 
     def switcher(job: PublishJob) -> str:
@@ -508,14 +508,20 @@ def publish_stage(cache: JobCache, context: RunContext) -> Cached[PublishJob, Pu
         made_from = "not kept" if job.origin is None else job.origin or cache.file_digest(item.source)
         decorations = _decorations_fields(job.decorations)  # every field, without the record's repr
         parts = (item.home, item.output, decorations, switcher(job), job.english_anchors)
-        return cache.key("publish", item.source, made_from, parts, site(job))
+        # Not the site: a rendering is taken back where the site answers as it did (`holds`).
+        return cache.key("publish", item.source, made_from, parts)
 
     def store(job: PublishJob, published: Published) -> Rendered | None:
         if published.error is not None or job.origin is None:  # None: see `PublishJob`
             return None
-        return Rendered(published.change.content, published.diagnostics)
+        return Rendered(published.change.content, published.diagnostics, published.looked)
 
-    return Cached(key, store, partial(judge_output, context), lambda kept: isinstance(kept, Rendered))
+    def holds(job: PublishJob, kept: Rendered) -> bool:
+        return reads_alike(job.site.pages, kept.looked)
+
+    return Cached(
+        key, store, partial(judge_output, context), lambda kept: isinstance(kept, Rendered), holds=holds
+    )
 
 
 def recalled_native_names(cache: JobCache, tags: Iterable[str]) -> dict[str, str]:

@@ -30,7 +30,7 @@ from i18n_sync.gettext.stats import Counts, count_messages
 from i18n_sync.locales import Language, native_name_of
 from i18n_sync.markdown.document import Document, load_document
 from i18n_sync.markdown.extract import Extraction, extract_units
-from i18n_sync.markdown.links import Site, links_from
+from i18n_sync.markdown.links import LookedUp, Page, Site, links_from
 from i18n_sync.markdown.parser import MAX_INLINE_LENGTH
 from i18n_sync.model import Catalog, FileChange
 from i18n_sync.project.config import Config, Settings
@@ -182,6 +182,8 @@ class Published:
     error: I18nSyncError | None = None
     # What the worker that rendered it did to write it ahead (`Staging.stage_here`); None: nothing.
     staged: Staged | None = None
+    # What the rendering read of its language's site (`Rendered`).
+    looked: tuple[tuple[str, Page | None], ...] = ()
 
 
 def read_document(config: Config, path: str, limit: int | None = None, data: bytes | None = None) -> Document:
@@ -389,10 +391,16 @@ def prepared_for(member: Member, accepted: Accepted) -> Prepared:
 
 @record
 class Rendered:
-    """An output's text, and what the document guard refused in it beyond the checks before it."""
+    """An output's text, what the document guard refused in it beyond the checks before it, and
+    what it read of its language's site: each page asked for, by home, and what was found
+    (None: no such page). The job cache keeps a rendering under a key without the site, and
+    takes it back only for a site that answers those questions alike (`links.reads_alike`):
+    a heading translated in one document renders again the outputs whose links reach it,
+    not every output of its language."""
 
     content: bytes
     diagnostics: tuple[Diagnostic, ...]
+    looked: tuple[tuple[str, Page | None], ...] = ()
 
 
 def render_output(context: RunContext, job: PublishJob) -> Rendered:
@@ -403,13 +411,14 @@ def render_output(context: RunContext, job: PublishJob) -> Rendered:
         entries = switcher_entries(context.config.settings, job.switcher, item.output, context.native_names)
         line = switcher_line(entries)
         decorations = replace(decorations, switcher=line)
-    rendered = publish(item, job.site, decorations, job.english_anchors)
+    pages = LookedUp(job.site.pages)
+    rendered = publish(item, Site(pages), decorations, job.english_anchors)
     diagnostics = tuple(
         Diagnostic(d.path, d.line, f"{d.message} (in {item.output})", d.level)
         for d in rendered.diagnostics
         if d not in item.accepted.diagnostics
     )
-    return Rendered(rendered.text.encode("utf-8"), diagnostics)
+    return Rendered(rendered.text.encode("utf-8"), diagnostics, tuple(pages.looked.items()))
 
 
 def judge_output(context: RunContext, job: PublishJob, rendered: Rendered) -> Published:
@@ -419,20 +428,20 @@ def judge_output(context: RunContext, job: PublishJob, rendered: Rendered) -> Pu
         # The file there is this very rendering (its digest says so, where it is not read):
         # the tool's, and current.
         change = FileChange(item.output, rendered.content, "output", current=True)
-        return Published(change, rendered.diagnostics)
+        return Published(change, rendered.diagnostics, looked=rendered.looked)
     try:
         existing = context.read(item.output, WriteError)
     except ChangedError:
         raise  # the run stops, and writes nothing
     except I18nSyncError as problem:
         change = FileChange(item.output, rendered.content, "output")
-        return Published(change, rendered.diagnostics, error=problem)
+        return Published(change, rendered.diagnostics, error=problem, looked=rendered.looked)
     # The source's bytes only where a file stands: a first run renders thousands of outputs.
     owned = True
     if existing is not None:
         owned = is_owned(existing, rendered.content, job.recorded, item.doc.text.encode("utf-8"))
     change = FileChange(item.output, rendered.content, "output", current=existing == rendered.content)
-    return Published(change, rendered.diagnostics, owned)
+    return Published(change, rendered.diagnostics, owned, looked=rendered.looked)
 
 
 def publish_output(context: RunContext, job: PublishJob) -> Published:
