@@ -4,12 +4,15 @@ outputs whose links reach it, and takes the others from the cache."""
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
 
 from helpers import invoke
-from i18n_sync.project import jobs
+from i18n_sync.markdown.links import Page
+from i18n_sync.model import FileChange
+from i18n_sync.project import jobcache, jobs
 
 CONFIG = """\
 languages = ["tr"]
@@ -112,3 +115,21 @@ def test_an_edit_elsewhere_renders_nothing_else(project: Path, rendered: list[st
         file.write("\nOne more paragraph.\n")
     assert invoke(project, "sync").exit_code == 0
     assert rendered == ["site/tr/target.md"]
+
+
+def test_a_worker_sends_back_what_only_the_cache_keeps_once_stored() -> None:
+    """A worker stores a result, then sends back what `Cached.sent` leaves of it: a rendering
+    without what it asked of the site (`jobs.unlooked`); run here, the result stays whole."""
+    how: jobcache.Cached[str, str, tuple[str, str]] = jobcache.Cached(
+        lambda job: job, lambda job, result: ("kept", result), lambda job, kept: kept[1], lambda kept: True,
+        sent=lambda result: result.upper(),
+    )  # fmt: skip
+    sent, kept = jobcache.kept_of(how, True, "job", "whole")
+    assert sent == "WHOLE" and kept is not None and pickle.loads(kept) == ("kept", "whole")
+    assert jobcache.kept_of(how, False, "job", "whole")[0] == "whole"
+    page = Page("site/tr/a.md", {"part": "bölüm"})
+    change = FileChange("site/tr/a.md", b"text", "output")
+    published = jobs.Published(change, (), looked=(("docs/a.md", page), ("docs/b.md", None)))
+    light = jobs.unlooked(published)
+    assert light.looked == () and (light.change, light.diagnostics, light.owned) == (change, (), True)
+    assert jobs.unlooked(light) is light

@@ -51,6 +51,7 @@ from i18n_sync.project.jobs import (
     TemplateResult,
     build_template_file,
     judge_output,
+    unlooked,
 )
 from i18n_sync.project.plan import SourceDocument, Target
 from i18n_sync.project.pool import forks, map_jobs
@@ -210,7 +211,8 @@ class Cached(Generic[T, R, S]):
     the job (`kept_of` then sends a worker's result as that pickle alone). `holds`
     tells whether a kept value holds for the job, where the key leaves out some of
     what the result depends on (a rendering, its language's site): one that does
-    not is a miss.
+    not is a miss. `sent` is what a worker sends back of a result once it is
+    stored (`kept_of`): nothing only the cache needed.
     """
 
     def __init__(
@@ -221,6 +223,7 @@ class Cached(Generic[T, R, S]):
         fits: Callable[[object], bool],
         rebuilds: bool = False,
         holds: Callable[[T, S], bool] | None = None,
+        sent: Callable[[R], R] | None = None,
     ):
         self.key = key
         self.store = store
@@ -228,6 +231,7 @@ class Cached(Generic[T, R, S]):
         self.fits = fits
         self.rebuilds = rebuilds
         self.holds = holds
+        self.sent = sent
 
 
 def map_cached(
@@ -338,9 +342,12 @@ def kept_of(how: Cached[T, R, S] | None, forked: bool, job: T, result: R) -> tup
     On a worker (`forked`), when the cache keeps the whole result, or what makes
     it again (`Cached.rebuilds`), only its pickle is returned (the result is None;
     the parent restores it, `Cached.restore`): the result goes to the parent
-    pickled, and pickling it twice cost as much as the extraction it carries.
+    pickled, and pickling it twice cost as much as the extraction it carries. Else
+    the result is what `Cached.sent` leaves of it, once stored.
     """
     kept = None if how is None else how.store(job, result)
+    if forked and how is not None and how.sent is not None:  # what the parent needs of it
+        result = how.sent(result)
     if kept is None:
         return result, None
     data = pickle.dumps(kept, PROTOCOL)
@@ -519,9 +526,12 @@ def publish_stage(cache: JobCache, context: RunContext) -> Cached[PublishJob, Pu
     def holds(job: PublishJob, kept: Rendered) -> bool:
         return reads_alike(job.site.pages, kept.looked)
 
-    return Cached(
-        key, store, partial(judge_output, context), lambda kept: isinstance(kept, Rendered), holds=holds
-    )
+    fits = partial(_is, Rendered)
+    return Cached(key, store, partial(judge_output, context), fits, holds=holds, sent=unlooked)
+
+
+def _is(kind: type, kept: object) -> bool:
+    return isinstance(kept, kind)
 
 
 def recalled_native_names(cache: JobCache, tags: Iterable[str]) -> dict[str, str]:

@@ -444,6 +444,16 @@ def judge_output(context: RunContext, job: PublishJob, rendered: Rendered) -> Pu
     return Published(change, rendered.diagnostics, owned, looked=rendered.looked)
 
 
+def unlooked(published: Published) -> Published:
+    """`published` without what its rendering asked of its site, which only the job cache keeps
+    (`jobcache.publish_stage`): a worker would send a page back with each output for nothing."""
+    if not published.looked:
+        return published
+    return Published(
+        published.change, published.diagnostics, published.owned, published.error, published.staged
+    )
+
+
 def publish_output(context: RunContext, job: PublishJob) -> Published:
     """Render one output and judge the file it replaces (see `judge_output`)."""
     return judge_output(context, job, render_output(context, job))
