@@ -3,6 +3,7 @@ raises, a fork the system refuses and an interrupt leave behind."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 import signal
@@ -123,3 +124,36 @@ def test_a_sync_whose_worker_is_killed_says_so_and_writes_nothing(
     assert "a worker process ended before sending its results (signal 9)" in result.output
     assert "Traceback" not in result.output
     assert file_tree(root) == before
+
+
+def test_more_spans_than_a_pipe_holds_are_joined_until_they_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The spans' numbers go into a pipe before any worker reads it: a pool cut into more spans
+    than it holds would wait on its own write. Joined two by two, they keep their order."""
+    monkeypatch.setattr(pool, "_MOST_SPANS", 5)
+    cut = pool.spans(200, 4)
+    assert len(cut) > 5
+    fewer = pool._fewer(cut, 5)
+    assert len(fewer) <= 5 and fewer[0][0] == 0 and fewer[-1][1] == 200
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(fewer))
+    assert map_jobs(square, list(range(200)), 4) == [n * n for n in range(200)]
+
+
+def test_a_pool_ends_though_another_process_holds_its_pipe_of_spans(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker forked by another thread's pool meanwhile inherits this pool's pipes: the
+    workers take an empty pipe of spans for the end, not only its closing."""
+    real_pipe = os.pipe
+    held: list[int] = []
+
+    def pipe() -> tuple[int, int]:
+        reader, writer = real_pipe()
+        held.append(os.dup(writer))  # as a process forked meanwhile would hold it
+        return reader, writer
+
+    monkeypatch.setattr(os, "pipe", pipe)
+    before = child_processes()
+    try:
+        assert map_jobs(square, list(range(50)), 2) == [n * n for n in range(50)]
+        assert child_processes() == before
+    finally:
+        for descriptor in held:
+            os.close(descriptor)

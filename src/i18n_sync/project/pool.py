@@ -286,6 +286,9 @@ def _pooled(
 
 # A span's number, as the workers take them from the pipe they share.
 _TASK = struct.Struct("<I")
+# The most spans a pool hands out: their numbers are written to the pipe before any worker
+# reads it, and must fit in it (16 KiB, the smallest a pipe holds on the systems that fork).
+_MOST_SPANS = 4096
 # What a worker sends back for a span: its number, whether its jobs went well (1) or one
 # raised (0), and the length of the pickle that follows (the results, or the error).
 _FRAME = struct.Struct("<IBQ")
@@ -311,12 +314,15 @@ class _Workers:
     @classmethod
     def start(cls, function: Callable[[T], R], items: Sequence[T], workers: int) -> _Workers:
         """Fork `workers` processes (no more than there are spans) for the jobs `items`."""
-        cut = spans(len(items), workers)
+        cut = _fewer(spans(len(items), workers), _MOST_SPANS)
         pool = cls(cut)
         tasks, handout = os.pipe()
         pool.tasks = tasks
         try:
             # Every span is handed out at once: a worker done with one takes the next at once.
+            # Read without waiting: an empty pipe is the end, whoever else holds its other end
+            # (a worker another thread's pool forked meanwhile inherits it, and so delays its EOF).
+            os.set_blocking(tasks, False)
             _write_all(handout, b"".join(_TASK.pack(number) for number in range(len(cut))))
         finally:
             os.close(handout)
@@ -424,6 +430,13 @@ class _Workers:
             self.tasks = -1
 
 
+def _fewer(cut: list[tuple[int, int]], most: int) -> list[tuple[int, int]]:
+    """`cut` with neighbouring spans joined, two by two, until there are no more than `most`."""
+    while len(cut) > most:
+        cut = [(cut[i][0], cut[min(i + 1, len(cut) - 1)][1]) for i in range(0, len(cut), 2)]
+    return cut
+
+
 def _frames(buffer: bytearray, chunk: bytes, arrived: dict[int, tuple[int, bytes]]) -> None:
     """Add `chunk` to a worker's `buffer`, and each whole frame in it to `arrived`, by span."""
     buffer += chunk
@@ -476,7 +489,10 @@ def _serve(
         for reader in others:  # the other workers' pipes, and this one's reading end
             os.close(reader)
         while True:
-            taken = os.read(tasks, _TASK.size)
+            try:
+                taken = os.read(tasks, _TASK.size)
+            except BlockingIOError:  # none left: every span was handed out before the fork
+                break
             if len(taken) < _TASK.size:  # none left (the spans are whole: a read takes one)
                 break
             (number,) = _TASK.unpack(taken)
