@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from i18n_sync.errors import Diagnostic, I18nSyncError, UsageError, WriteError
 from i18n_sync.model import FileChange
+from i18n_sync.project.cache import keep_languages, recall_languages
 from i18n_sync.project.config import Config, load_config
 from i18n_sync.project.files import hold_lock, is_current
 from i18n_sync.project.ownership import adoption
@@ -193,9 +194,15 @@ class BadgeResult:
 def load_project(root: str | os.PathLike[str] = ".") -> Config:
     """Read the project's configuration (``i18n-sync.toml``, or ``[tool.i18n-sync]`` in pyproject.toml).
 
-    Raises `I18nSyncError` (a `ConfigError`) naming the file and line of a problem.
+    Raises `I18nSyncError` (a `ConfigError`) naming the file and line of a problem. The
+    languages an earlier run parsed are taken from the run cache's folder, and those parsed
+    now are kept there (`cache.recall_languages`).
     """
-    return load_config(Path(root))
+    path = Path(root)
+    recall_languages(path, os.environ)
+    config = load_config(path)
+    keep_languages(path, os.environ)
+    return config
 
 
 @contextmanager

@@ -16,9 +16,10 @@ from typing import Any, TypeVar
 
 import click
 
+from i18n_sync import api
 from i18n_sync.errors import I18nSyncError, UsageError
-from i18n_sync.locales import parse_language
-from i18n_sync.project.config import Settings, load_config
+from i18n_sync.locales import language_tag, parse_language
+from i18n_sync.project.config import Settings
 from i18n_sync.project.files import hold_lock, path_problem
 from i18n_sync.record import record
 from i18n_sync.reports.output import failure_data
@@ -132,11 +133,23 @@ def validate_languages(ctx: click.Context, param: click.Parameter, values: Seque
     return tuple(dict.fromkeys(tags))
 
 
+def language_tags(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> tuple[str, ...]:
+    """The languages a run is narrowed to, spelled as tags: each must be one of the project's
+    (`api.require_languages`), which CLDR knows, so CLDR is not asked again here."""
+    tags = []
+    for value in values:
+        try:
+            tags.append(language_tag(value))
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from None
+    return tuple(dict.fromkeys(tags))
+
+
 lang_filter_option = click.option(
     "--lang",
     "languages",
     multiple=True,
-    callback=validate_languages,
+    callback=language_tags,
     help="Only this language (BCP 47, e.g. tr, zh-CN); repeat for more. Default: all.",
 )
 
@@ -170,7 +183,7 @@ def reports_errors(command: F) -> F:
 
 def _lock_timeout(root: Path) -> float:
     try:
-        return load_config(root).settings.lock_timeout
+        return api.load_project(root).settings.lock_timeout
     except I18nSyncError:
         return Settings().lock_timeout  # the command itself reports what is wrong
 
