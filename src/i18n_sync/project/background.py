@@ -17,7 +17,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import Generic, NoReturn, TypeVar
 
-from i18n_sync.project.pool import can_fork, frozen_for_fork
+from i18n_sync.project.pool import can_fork, close_pipe_end, forked, forking, new_pipe
 
 R = TypeVar("R")
 
@@ -52,7 +52,7 @@ class Background(Generic[R]):
         if self._process.is_alive():
             self._process.kill()
         self._process.join()
-        os.close(self._reader)
+        close_pipe_end(self._reader)
         self._reader = -1
 
     def __enter__(self) -> Background[R]:
@@ -127,27 +127,32 @@ def in_background(function: Callable[[], R]) -> Background[R] | None:
     """
     if not can_fork():
         return None
-    reader, writer = os.pipe()
-    try:
-        with frozen_for_fork():
+    with forking():
+        try:
+            reader, writer = new_pipe()
+        except OSError:  # out of file descriptors
+            return None
+        try:
             pid = os.fork()
-    except OSError:  # the system refused the fork (its limit of processes, of memory)
-        os.close(reader)
-        os.close(writer)
-        return None
-    if pid == 0:  # pragma: no cover - the new process, which ends here (coverage sees none of it)
-        _send_result(function, reader, writer)
-    os.close(writer)
-    return Background(_Child(pid), reader)
+        except OSError:  # the system refused the fork (its limit of processes, of memory)
+            close_pipe_end(reader)
+            close_pipe_end(writer)
+            return None
+        if pid == 0:  # pragma: no cover - the new process, which ends here (coverage sees none of it)
+            try:
+                forked((writer,))
+                _send_result(function, writer)
+            finally:
+                os._exit(0)
+        close_pipe_end(writer)
+        return Background(_Child(pid), reader)
 
 
-def _send_result(function: Callable[[], object], reader: int, writer: int) -> NoReturn:
+def _send_result(function: Callable[[], object], writer: int) -> NoReturn:
     """In the background process: send `function`'s result, then end; nothing when it fails (the
     parent reads the end of the pipe, and does the work itself). ^C is the parent's to
-    meet: it stops this process (`Background.stop`), which has nothing to say."""
+    meet (`pool.forked`): it stops this process (`Background.stop`), which has nothing to say."""
     try:
-        os.close(reader)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
         sent = memoryview(pickle.dumps(function()))
         while sent:
             sent = sent[os.write(writer, sent) :]

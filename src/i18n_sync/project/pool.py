@@ -181,6 +181,58 @@ def can_fork() -> bool:
     return started is None or not started.current_process().daemon
 
 
+# Every pipe end this process holds for a pool or a background process, and the lock held from
+# a pipe's making to the fork that hands it out, so that a process another thread forks meanwhile
+# gets none of them (`forked`): a worker holding another pool's pipe kept that pool's workers,
+# or the pool itself, waiting for an end of file it held back.
+_PIPES: set[int] = set()
+_FORKING = threading.Lock()
+
+
+def new_pipe() -> tuple[int, int]:
+    """A pipe (read end, write end) for a pool or a background process, known to `forked`."""
+    reader, writer = os.pipe()
+    _PIPES.update((reader, writer))
+    return reader, writer
+
+
+def close_pipe_end(descriptor: int) -> None:
+    """Close an end `new_pipe` made."""
+    _PIPES.discard(descriptor)
+    os.close(descriptor)
+
+
+@contextmanager
+def forking() -> Iterator[None]:
+    """Make pipes and fork within it: no other thread forks meanwhile (`new_pipe`), and ^C waits
+    for its end, so that a new process is never interrupted before it can meet it (`forked`).
+    The garbage collector keeps away from what the new processes inherit (`frozen_for_fork`)."""
+    with _FORKING, frozen_for_fork():
+        blocked = hasattr(signal, "pthread_sigmask")
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            yield
+        finally:
+            if blocked:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def forked(keep: Iterable[int]) -> None:
+    """First thing in a process just forked within `forking`: ^C ignored (the parent meets it),
+    and every other pool's or background process's pipe end closed but those it `keep`s."""
+    global _FORKING
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    _FORKING = threading.Lock()  # the parent's was held by the thread that forked
+    kept = set(keep)
+    for descriptor in _PIPES - kept:
+        with suppress(OSError):
+            os.close(descriptor)
+    _PIPES.intersection_update(kept)
+
+
 def map_jobs(
     function: Callable[[T], R],
     items: Sequence[T],
@@ -263,14 +315,15 @@ def _pooled(
     a pool of `workers`, each given to `each` and `progress` (of `total`) once `meanwhile` is
     called."""
     with frozen_for_fork():
+        pool: _Workers | None = None
         try:
-            pool = _Workers.start(function, items, workers)
-        except OSError:  # no process could be forked: the jobs run here, as on one core
-            if meanwhile is not None:
-                meanwhile()
-            results = itertools.chain(first, (function(item) for item in items))
-            return _collect(results, total, progress, each)
-        try:
+            try:
+                with forking():  # ^C waits for its end: `pool` is set by then
+                    pool = _Workers.start(function, items, workers)
+            except OSError:  # no process could be forked: the jobs run here, as on one core
+                if meanwhile is not None:
+                    meanwhile()
+                return _collect(itertools.chain(first, map(function, items)), total, progress, each)
             if meanwhile is not None:
                 meanwhile()
             results = itertools.chain(first, cast(Iterator[R], pool.results()))
@@ -278,7 +331,8 @@ def _pooled(
         except BaseException as failure:
             # A job's error waits for every worker to end the span it is at (a worker writes
             # files ahead: `staging.Staging.stage_here`); an interrupt does not.
-            pool.stop(kill=not isinstance(failure, Exception))
+            if pool is not None:
+                pool.stop(kill=not isinstance(failure, Exception))
             raise
     _EXITING.leave(pool)
     return collected
@@ -287,8 +341,9 @@ def _pooled(
 # A span's number, as the workers take them from the pipe they share.
 _TASK = struct.Struct("<I")
 # The most spans a pool hands out: their numbers are written to the pipe before any worker
-# reads it, and must fit in it (16 KiB, the smallest a pipe holds on the systems that fork).
-_MOST_SPANS = 4096
+# reads it, and must fit in it: 4 KiB, a page, the least a pipe holds (Linux gives a user over
+# its pipe-user-pages-soft that; macOS starts at 16 KiB).
+_MOST_SPANS = 1024
 # What a worker sends back for a span: its number, whether its jobs went well (1) or one
 # raised (0), and the length of the pickle that follows (the results, or the error).
 _FRAME = struct.Struct("<IBQ")
@@ -316,7 +371,7 @@ class _Workers:
         """Fork `workers` processes (no more than there are spans) for the jobs `items`."""
         cut = _fewer(spans(len(items), workers), _MOST_SPANS)
         pool = cls(cut)
-        tasks, handout = os.pipe()
+        tasks, handout = new_pipe()
         pool.tasks = tasks
         try:
             # Every span is handed out at once: a worker done with one takes the next at once.
@@ -325,7 +380,7 @@ class _Workers:
             os.set_blocking(tasks, False)
             _write_all(handout, b"".join(_TASK.pack(number) for number in range(len(cut))))
         finally:
-            os.close(handout)
+            close_pipe_end(handout)
         try:
             for _ in range(min(workers, len(cut))):
                 if not pool._fork(function, items):
@@ -342,7 +397,7 @@ class _Workers:
         """Start one more worker; False when the system refuses (its limit of processes, of
         memory, of open files) and one is running already, which will take every span."""
         try:
-            reader, writer = os.pipe()
+            reader, writer = new_pipe()
         except OSError:
             if self.pids:
                 return False
@@ -351,14 +406,18 @@ class _Workers:
         try:
             pid = os.fork()
         except BaseException as refused:
-            os.close(reader)
-            os.close(writer)
+            close_pipe_end(reader)
+            close_pipe_end(writer)
             if isinstance(refused, OSError) and self.pids:
                 return False
             raise
         if pid == 0:  # pragma: no cover - the worker, which ends here (coverage sees none of it)
-            _serve(function, items, self.cut, self.tasks, writer, [*self.readers, reader])
-        os.close(writer)
+            try:
+                forked((self.tasks, writer))
+                _serve(function, items, self.cut, self.tasks, writer)
+            finally:
+                os._exit(1)
+        close_pipe_end(writer)
         self.pids.append(pid)
         self.readers.append(reader)
         return True
@@ -416,17 +475,26 @@ class _Workers:
         """Close the pipes, then wait for every worker to exit (one still sending results gets
         an error, and ends, rather than waiting for this process to read them)."""
         self.close()
-        for pid in self.pids:
-            _ending(pid)
-        self.pids = []
+        try:
+            while self.pids:
+                _ending(self.pids[0])
+                self.pids.pop(0)
+        except BaseException:  # ^C again: the others are not waited for to end their spans
+            for pid in self.pids:
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            for pid in self.pids:
+                _ending(pid)
+            self.pids = []
+            raise
 
     def close(self) -> None:
         """Close this process's ends of the pipes."""
         for reader in self.readers:
-            os.close(reader)
+            close_pipe_end(reader)
         self.readers = []
         if self.tasks >= 0:
-            os.close(self.tasks)
+            close_pipe_end(self.tasks)
             self.tasks = -1
 
 
@@ -453,7 +521,10 @@ def _frames(buffer: bytearray, chunk: bytes, arrived: dict[int, tuple[int, bytes
 
 def _unpickled_error(data: bytes) -> BaseException:
     """The error a job raised in a worker, as the worker sent it."""
-    error = pickle.loads(data)
+    try:
+        error = pickle.loads(data)
+    except Exception as unread:
+        return RuntimeError(f"a job's error in a worker process could not be read back: {unread!r}")
     return error if isinstance(error, BaseException) else RuntimeError(repr(error))
 
 
@@ -475,19 +546,15 @@ def _serve(
     cut: list[tuple[int, int]],
     tasks: int,
     writer: int,
-    others: list[int],
 ) -> NoReturn:
     """In a worker: take spans until none is left, send each one's results, then end.
 
-    A job that raises ends the worker once its error is sent. ^C is the parent's to meet:
-    it stops the pool (`_Workers.stop`). The worker ends with ``os._exit``: no exit
-    handler of the parent's runs here, no buffered output is written twice.
+    A job that raises ends the worker once its error is sent. ^C is the parent's to meet
+    (`forked`): it stops the pool (`_Workers.stop`). The worker ends with ``os._exit``: no
+    exit handler of the parent's runs here, no buffered output is written twice.
     """
     code = 0
     try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        for reader in others:  # the other workers' pipes, and this one's reading end
-            os.close(reader)
         while True:
             try:
                 taken = os.read(tasks, _TASK.size)
@@ -516,7 +583,9 @@ def _pickled_error(error: Exception) -> bytes:
     where = "".join(traceback.format_exception(error))
     try:
         error.add_note(f"raised in a worker process:\n{where}")
-        return pickle.dumps(error, -1)
+        data = pickle.dumps(error, -1)
+        pickle.loads(data)  # one that pickles may not unpickle (its __init__ takes other arguments)
+        return data
     except Exception:
         return pickle.dumps(RuntimeError(f"a job raised {error!r} in a worker process:\n{where}"), -1)
 
