@@ -15,6 +15,7 @@ import shutil
 import threading
 from pathlib import Path
 
+import babel
 import pytest
 
 from helpers import invoke
@@ -338,7 +339,7 @@ def test_probe_recalling_on_many_threads(tmp_path: Path) -> None:
     """PROBE (held): threads recalling names from their own caches (the review server's
     reports) while others look names up all end with CLDR's names."""
     tags = ["tr", "zh-CN", "de", "ja", "pt-BR", "es-419", "zh-Hant"]
-    expected = {tag: locales._native_name(locales.Locale.parse(tag, sep="-")) for tag in tags}
+    expected = {tag: locales._native_name(babel.Locale.parse(tag, sep="-")) for tag in tags}
     seed = open_job_cache(tmp_path / "jobs.cache", b"base", {})
     keep_native_names(seed, tags)
     seed.save()

@@ -149,7 +149,7 @@ def test_many_spans_do_not_hang_the_pool_start(monkeypatch: pytest.MonkeyPatch) 
     def run() -> None:
         try:
             outcome["result"] = pool.map_jobs(square, list(range(many)), 2)
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             outcome["error"] = error
 
     thread = threading.Thread(target=run, daemon=True)
@@ -265,7 +265,9 @@ def test_an_interrupt_in_a_new_worker_does_not_run_the_parents_code(
     assert not marker.exists(), "a worker escaped into the parent's code (it killed its siblings too)"
 
 
-def test_an_interrupt_while_waiting_after_a_job_error_leaves_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_interrupt_while_waiting_after_a_job_error_leaves_no_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """DEFECT (low): pool.py `_Workers.stop`/`wait` (~lines 395-415): after a job's error
     `_pooled` stops the pool with kill=False and waits for every worker to finish the span it
     is at. A second ^C during that wait (the user tired of waiting) leaves `wait` midway: the

@@ -575,9 +575,10 @@ def keep_languages(root: Path, environ: Mapping[str, str]) -> None:
     if not learned or where is None:
         return
     payload = read_sealed(where, _LANGUAGES, _LANGUAGES_LIMIT, tool_fingerprint())
-    lines = set() if payload is None else set(bytes(payload).decode("utf-8", "replace").splitlines())
-    lines.update("\t".join(entry) for entry in learned)
-    write_sealed(where, _LANGUAGES, "\n".join(sorted(lines)).encode(), tool_fingerprint(), flush=False)
+    kept = set() if payload is None else set(bytes(payload).decode("utf-8", "replace").splitlines())
+    lines = kept | {"\t".join(entry) for entry in learned}
+    if lines != kept:  # written only when it learns a language
+        write_sealed(where, _LANGUAGES, "\n".join(sorted(lines)).encode(), tool_fingerprint(), flush=False)
 
 
 def _languages_file(root: Path, environ: Mapping[str, str]) -> Path | None:
