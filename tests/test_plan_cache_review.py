@@ -101,3 +101,34 @@ def test_a_documents_name_is_spelled_as_the_path_objects_spell_it() -> None:
     assert (
         _document_name("docs/part/a.b.md", "docs") == "part/a.b" and _document_name("x/a.md", "docs") is None
     )
+
+
+def test_checked_paths_takes_a_folder_of_another_language_once_one_path_there_may_be_written() -> None:
+    """`plan.checked_paths` looks at another language's paths only until their folder is in: the
+    same folders as looking at every path, a folder whose every path has a problem left out."""
+    from i18n_sync.locales import parse_language
+    from i18n_sync.project.files import path_problem
+    from i18n_sync.project.plan import SourceDocument, Target, _written, checked_paths
+
+    tr, de = parse_language("tr"), parse_language("de")
+
+    def document(name: str, folder: str) -> SourceDocument:
+        targets = tuple(
+            Target(language, f"locales/{language.code}/{name}.po", f"{folder}/{language.tag}/{name}.md")
+            for language in (tr, de)
+        )
+        return SourceDocument(f"docs/{name}.md", name, f"locales/{name}.pot", None, targets)
+
+    # "CON" is a name Windows reserves: alone in its folder, that folder is left out; beside a
+    # name that may be written, the folder is in.
+    documents = [
+        document("CON", "bad"),
+        document("CON", "mixed"),
+        document("fine", "mixed"),
+        document("a", "ok"),
+    ]
+    every = [path for path, mine in _written(documents, {"tr"}) if not mine and path_problem(path) is None]
+    assert checked_paths(documents, {"tr"})[-3:] == sorted({p.rpartition("/")[0] + "/" for p in every})
+    assert "bad/de/" not in checked_paths(documents, {"tr"}) and "mixed/de/" in checked_paths(
+        documents, {"tr"}
+    )

