@@ -4,6 +4,7 @@ imports no Babel and loads no CLDR data."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -109,7 +110,11 @@ def test_a_render_of_known_languages_imports_no_babel(project: Path, run_cache: 
             [sys.executable, "-c", script, *args, "--root", str(project)],
             capture_output=True,
             text=True,
-            env={"I18N_SYNC_CACHE_DIR": str(run_cache), "PATH": "/usr/bin:/bin", "PYTHONPATH": sys.path[0]},
+            env={
+                "I18N_SYNC_CACHE_DIR": str(run_cache),
+                "PATH": "/usr/bin:/bin",
+                "PYTHONPATH": os.pathsep.join(sys.path),
+            },
         )
         runs.append(done.stdout.split()[-2:])
     assert runs[1:3] == [["False", "0"], ["False", "0"]], runs

@@ -7,6 +7,7 @@ import itertools
 import os
 import pickle
 import signal
+import threading
 from pathlib import Path
 
 import pytest
@@ -151,8 +152,13 @@ def test_a_pool_ends_though_another_process_holds_its_pipe_of_spans(monkeypatch:
 
     monkeypatch.setattr(os, "pipe", pipe)
     before = child_processes()
+    done: list[list[int]] = []
+    # In a thread of its own, with a deadline: waiting for an end of file it would hang.
+    running = threading.Thread(target=lambda: done.append(map_jobs(square, list(range(50)), 2)), daemon=True)
     try:
-        assert map_jobs(square, list(range(50)), 2) == [n * n for n in range(50)]
+        running.start()
+        running.join(20)
+        assert done == [[n * n for n in range(50)]], "the pool waited for the end of its pipe of spans"
         assert child_processes() == before
     finally:
         for descriptor in held:

@@ -5,6 +5,7 @@ Tests whose docstring starts with "DEFECT" fail against the code under review; "
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import threading
@@ -72,15 +73,22 @@ def _raise_unpicklable(number: int) -> int:
     return number
 
 
-def _fail_first_big_later(number: int) -> object:
-    """Span (0, 4) fails at once-ish; span (4, 8) makes 4 MiB of results, later."""
+def _fail_first(pause: float, late: float, big: bool, number: int) -> object:
+    """Span (0, 4) fails after `pause`; span (4, 8) takes `late` a job, and makes 1 MiB of
+    results a job where `big`."""
     if number == 0:
-        time.sleep(0.2)
+        time.sleep(pause)
         raise ValueError("job 0 failed")
     if number >= 4:
-        time.sleep(0.15)
-        return b"x" * (1 << 20)
+        time.sleep(late)
+        return b"x" * (1 << 20) if big else number
     return number
+
+
+# Span (0, 4) fails at once-ish; span (4, 8) makes 4 MiB of results, later.
+_fail_first_big_later = functools.partial(_fail_first, 0.2, 0.15, True)
+# Span (0, 4) fails at once-ish; span (4, 8) takes longer, with small results.
+_fail_first_slow_later = functools.partial(_fail_first, 0.1, 0.5, False)
 
 
 def _sleepy(number: int) -> int:
@@ -100,15 +108,6 @@ def _big(number: int) -> bytes:
 def _die_on_zero(number: int) -> int:
     if number == 0:
         os.kill(os.getpid(), signal.SIGKILL)
-    return number
-
-
-def _fail_first_slow_later(number: int) -> int:
-    if number == 0:
-        time.sleep(0.1)
-        raise ValueError("job 0 failed")
-    if number >= 4:
-        time.sleep(0.5)
     return number
 
 

@@ -100,7 +100,7 @@ def localized_decimal(text: str, code: str) -> str:
 
 
 # The languages an earlier run parsed with the same CLDR data (`remember_languages`), and those
-# parsed here (`learned_languages`), by tag.
+# parsed here since they were last taken (`take_learned_languages`), by tag.
 _KNOWN: dict[str, Language] = {}
 _LEARNED: dict[str, Language] = {}
 
@@ -143,7 +143,7 @@ def parse_language(text: str) -> Language:
 
 
 def remember_languages(found: Iterable[object]) -> None:
-    """Take the languages an earlier run parsed (`learned_languages`) with the same CLDR data, as
+    """Take the languages an earlier run parsed (`take_learned_languages`) with the same CLDR data, as
     (tag, code, plural forms): `parse_language` gives them without asking babel. An entry
     that is not one `parse_language` could have made is passed over."""
     for entry in found:
@@ -154,9 +154,12 @@ def remember_languages(found: Iterable[object]) -> None:
             _KNOWN.setdefault(tag, Language(tag, code, plural_forms))
 
 
-def learned_languages() -> list[tuple[str, str, str]]:
-    """The languages this process parsed with babel, as (tag, code, plural forms), by tag."""
-    return [(tag, found.code, found.plural_forms) for tag, found in sorted(_LEARNED.items())]
+def take_learned_languages() -> list[tuple[str, str, str]]:
+    """The languages this process parsed with Babel since it last asked, as (tag, code, plural
+    forms), by tag: each is given once, for its run to keep (`project.cache.keep_languages`)."""
+    taken = [(tag, found.code, found.plural_forms) for tag, found in sorted(_LEARNED.items())]
+    _LEARNED.clear()
+    return taken
 
 
 # --- languages in file names (``README.es.md``, ``README-zh-cn.md``, ``x.japanese.md``) ----------

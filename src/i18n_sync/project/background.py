@@ -17,7 +17,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import Generic, NoReturn, TypeVar
 
-from i18n_sync.project.pool import can_fork, close_pipe_end, forked, forking, new_pipe
+from i18n_sync.project.pool import can_fork, close_pipe_end, forked, forking, new_pipe, write_all
 
 R = TypeVar("R")
 
@@ -153,9 +153,7 @@ def _send_result(function: Callable[[], object], writer: int) -> NoReturn:
     parent reads the end of the pipe, and does the work itself). ^C is the parent's to
     meet (`pool.forked`): it stops this process (`Background.stop`), which has nothing to say."""
     try:
-        sent = memoryview(pickle.dumps(function()))
-        while sent:
-            sent = sent[os.write(writer, sent) :]
+        write_all(writer, pickle.dumps(function()))
     except BaseException:  # any failure, its result's pickling too: nothing is sent
         pass
     finally:

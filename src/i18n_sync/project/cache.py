@@ -36,7 +36,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from i18n_sync.errors import Diagnostic
-from i18n_sync.locales import learned_languages, remember_languages
+from i18n_sync.locales import remember_languages, take_learned_languages
 from i18n_sync.model import FileChange
 from i18n_sync.project.cachefiles import load_kept, read_sealed, write_sealed
 from i18n_sync.project.config import Config
@@ -568,11 +568,14 @@ def recall_languages(root: Path, environ: Mapping[str, str]) -> None:
 
 
 def keep_languages(root: Path, environ: Mapping[str, str]) -> None:
-    """Keep the languages this process parsed with Babel (`locales.learned_languages`) for the
-    next run, beside those an earlier one kept (`recall_languages`)."""
-    learned = learned_languages()
+    """Keep the languages this process parsed with Babel since it last kept some
+    (`locales.take_learned_languages`) for the next run, beside those an earlier one kept
+    (`recall_languages`): the file is read again, and written, only when there are some."""
+    learned = take_learned_languages()
+    if not learned:
+        return
     where = _languages_file(root, environ)
-    if not learned or where is None:
+    if where is None:
         return
     payload = read_sealed(where, _LANGUAGES, _LANGUAGES_LIMIT, tool_fingerprint())
     kept = set() if payload is None else set(bytes(payload).decode("utf-8", "replace").splitlines())

@@ -526,12 +526,10 @@ def publish_stage(cache: JobCache, context: RunContext) -> Cached[PublishJob, Pu
     def holds(job: PublishJob, kept: Rendered) -> bool:
         return reads_alike(job.site.pages, kept.looked)
 
-    fits = partial(_is, Rendered)
+    def fits(kept: object) -> bool:
+        return isinstance(kept, Rendered)
+
     return Cached(key, store, partial(judge_output, context), fits, holds=holds, sent=unlooked)
-
-
-def _is(kind: type, kept: object) -> bool:
-    return isinstance(kept, kind)
 
 
 def recalled_native_names(cache: JobCache, tags: Iterable[str]) -> dict[str, str]:

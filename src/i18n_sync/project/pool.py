@@ -378,7 +378,7 @@ class _Workers:
             # Read without waiting: an empty pipe is the end, whoever else holds its other end
             # (a worker another thread's pool forked meanwhile inherits it, and so delays its EOF).
             os.set_blocking(tasks, False)
-            _write_all(handout, b"".join(_TASK.pack(number) for number in range(len(cut))))
+            write_all(handout, b"".join(_TASK.pack(number) for number in range(len(cut))))
         finally:
             close_pipe_end(handout)
         try:
@@ -461,8 +461,7 @@ class _Workers:
         """End the pool early: no worker takes another span (the spans' pipe is read empty);
         with `kill`, none finishes the one it is at either. Every worker is waited for."""
         if self.tasks >= 0:
-            with suppress(OSError):
-                os.set_blocking(self.tasks, False)
+            with suppress(OSError):  # read without waiting (`start`): empty, it raises
                 while os.read(self.tasks, 1 << 16):
                     pass
         if kill:
@@ -568,7 +567,7 @@ def _serve(
                 data, outcome = pickle.dumps([function(item) for item in items[start:stop]], -1), 1
             except Exception as error:
                 data, outcome = _pickled_error(error), 0
-            _write_all(writer, _FRAME.pack(number, outcome, len(data)) + data)
+            write_all(writer, _FRAME.pack(number, outcome, len(data)) + data)
             if not outcome:
                 break
     except BaseException:
@@ -590,7 +589,8 @@ def _pickled_error(error: Exception) -> bytes:
         return pickle.dumps(RuntimeError(f"a job raised {error!r} in a worker process:\n{where}"), -1)
 
 
-def _write_all(descriptor: int, data: bytes) -> None:
+def write_all(descriptor: int, data: bytes) -> None:
+    """Write all of `data` to the pipe `descriptor`, however little each write takes."""
     sent = memoryview(data)
     while sent:
         sent = sent[os.write(descriptor, sent) :]

@@ -49,7 +49,6 @@ from i18n_sync.project.jobs import (
     prepared_for,
     publish_and_stage,
     publish_output,
-    unlooked,
 )
 from i18n_sync.project.memory import (
     catalogue_suggestions,
@@ -240,8 +239,6 @@ class _Combined:
         # The workers write the outputs they render to temporary files (no thread while they fork).
         if self.staging is not None and self.staging.open_to_workers(j.prepared.output for j in jobs):
             job = partial(publish_and_stage, context, self.staging, self.force)
-        if how is None:  # nothing keeps what the renderings asked of the site: not sent back
-            job = partial(_unlooked, job)
         each = None if self.staging is None else self.stage_output
         # Renderings are short: a pool for a few hundred costs more than it saves (`map_jobs`).
         outputs = iter(
@@ -392,10 +389,6 @@ class _Combined:
             return None
         outputs = {c.path: c.content for c in changes if c.kind == "output"}
         return manifest_change(self.manifest, self.manifest_bytes, outputs, self.planned)
-
-
-def _unlooked(publish: Callable[[PublishJob], Published], job: PublishJob) -> Published:
-    return unlooked(publish(job))
 
 
 def _stage_settled(staging: Staging, settled: list[FileChange]) -> None:
