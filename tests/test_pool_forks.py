@@ -163,3 +163,29 @@ def test_a_pool_ends_though_another_process_holds_its_pipe_of_spans(monkeypatch:
     finally:
         for descriptor in held:
             os.close(descriptor)
+
+
+def test_the_collector_is_frozen_while_any_pool_forks_and_its_count_asked_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`gc.get_freeze_count` walks every frozen object: a pool asks it once, before it froze
+    anything. Two threads' freezes that overlap leave the objects frozen until the last ends."""
+    import gc
+
+    asked: list[int] = []
+    real = gc.get_freeze_count
+
+    def counted() -> int:
+        asked.append(1)
+        return real()
+
+    monkeypatch.setattr(gc, "get_freeze_count", counted)
+    assert map_jobs(square, list(range(40)), 2) == [n * n for n in range(40)]
+    assert len(asked) == 1 and real() == 0
+    first, second = pool.frozen_for_fork(), pool.frozen_for_fork()
+    first.__enter__()
+    second.__enter__()  # as another thread's, entered before the first ends
+    first.__exit__(None, None, None)
+    assert real() > 0
+    second.__exit__(None, None, None)
+    assert real() == 0 and len(asked) == 2
