@@ -146,6 +146,7 @@ def fake_syncfs(
     flush file by file as where there is none; every file system is of type `kind`, and the
     machine holds no unwritten data. So a test's disk behaves the same on any machine."""
     monkeypatch.setattr(flushing, "_load_syncfs", lambda: syncfs)
+    monkeypatch.setattr(flushing, "_syncfs_expected", lambda: syncfs is not None)
     monkeypatch.setattr(flushing, "_file_system_types", lambda: _EveryDevice(kind))
     monkeypatch.setattr(flushing, "_unwritten", lambda: 0)
 

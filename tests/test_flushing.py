@@ -360,19 +360,23 @@ def test_syncfs_is_used_from_linux_5_17_on(
     real = os.uname()
     monkeypatch.setattr(os, "uname", lambda: os.uname_result((*real[:2], release, *real[3:])))
     flushing._load_syncfs.cache_clear()
+    flushing._syncfs_expected.cache_clear()
     try:
         assert (flushing._load_syncfs() is not None) is found
     finally:
         flushing._load_syncfs.cache_clear()
+        flushing._syncfs_expected.cache_clear()
 
 
 def test_elsewhere_there_is_no_syncfs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "platform", "darwin")
     flushing._load_syncfs.cache_clear()
+    flushing._syncfs_expected.cache_clear()
     try:
         assert flushing._load_syncfs() is None
     finally:
         flushing._load_syncfs.cache_clear()
+        flushing._syncfs_expected.cache_clear()
 
 
 def test_the_real_syncfs_flushes_a_batch_on_this_machine(tmp_path: Path) -> None:
@@ -392,6 +396,35 @@ def test_the_real_syncfs_flushes_a_batch_on_this_machine(tmp_path: Path) -> None
     synced, rest = flusher.split(items)
     assert rest == [] and len(synced) == 1
     assert flusher.sync(synced[0][0]) is True
+    flusher.close()
+
+
+def test_watching_a_folder_loads_no_syncfs_until_a_batch_is_synced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that writes nothing watches its folders all the same: libc's `syncfs` (ctypes, some
+    2 ms) is loaded only by the first `sync`; where it then cannot be, the batch is flushed
+    file by file (`_sync_or`)."""
+    loads: list[int] = []
+
+    def load() -> None:
+        loads.append(1)
+        return None
+
+    monkeypatch.setattr(flushing, "_syncfs_expected", lambda: True)
+    monkeypatch.setattr(flushing, "_load_syncfs", load)
+    monkeypatch.setattr(flushing, "_file_system_types", lambda: {tmp_path.stat().st_dev: "ext4"})
+    monkeypatch.setattr(flushing, "_unwritten", lambda: 0)
+    flusher = Flusher()
+    flusher.watch(str(tmp_path))
+    assert loads == [] and flusher.opened() == {tmp_path.stat().st_dev}
+    items = [(str(n), str(tmp_path / f"t{n}")) for n in range(MANY)]
+    for _, temp in items:
+        Path(temp).write_bytes(b"x")
+    flushed: list[object] = []
+    for task in flusher.tasks(items, flushed.extend):
+        task()
+    assert loads == [1] and sorted(flushed) == sorted(items)  # no syncfs after all: each file
     flusher.close()
 
 

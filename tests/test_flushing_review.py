@@ -159,10 +159,12 @@ def test_without_ctypes_files_are_flushed_one_by_one(tmp_path: Path, monkeypatch
     monkeypatch.setattr(os, "uname", lambda: os.uname_result((*real[:2], "6.1.0", *real[3:])))
     monkeypatch.setitem(sys.modules, "ctypes", None)  # `import ctypes` raises ImportError
     flushing._load_syncfs.cache_clear()
+    flushing._syncfs_expected.cache_clear()
     try:
         applied = apply_changes(tmp_path, outputs(2 * MANY))
     finally:
         flushing._load_syncfs.cache_clear()
+        flushing._syncfs_expected.cache_clear()
     assert len(applied.written) == 2 * MANY
     assert (tmp_path / "site" / "doc0.md").read_bytes() == b"doc 0\n"
 

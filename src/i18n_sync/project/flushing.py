@@ -74,18 +74,27 @@ _Item = TypeVar("_Item", bound=tuple[object, ...])
 
 
 @cache
-def _load_syncfs() -> Callable[[int], int] | None:
-    """libc's `syncfs`, on Linux 5.17 or later (earlier, it misses errors: see above); else None."""
+def _syncfs_expected() -> bool:
+    """Whether libc's `syncfs` is for this system: Linux 5.17 or later (earlier, it misses
+    errors: see above). Whether it can be loaded is known only when it is (`_load_syncfs`)."""
     if not sys.platform.startswith("linux"):
-        return None
+        return False
     try:
         version = tuple(int(part) for part in os.uname().release.split("-")[0].split(".")[:2])
     except ValueError:
-        return None
-    if version < (5, 17):
+        return False
+    return version >= (5, 17)
+
+
+@cache
+def _load_syncfs() -> Callable[[int], int] | None:
+    """libc's `syncfs` where it is for this system (`_syncfs_expected`); else None."""
+    if not _syncfs_expected():
         return None
     try:
-        import ctypes  # only here: a run that writes nothing does not pay for it
+        # Only here, when a batch is to be flushed: importing ctypes took 2 ms of a render
+        # that wrote nothing, when the folders were watched (`Flusher.watch`).
+        import ctypes
 
         function = ctypes.CDLL(None, use_errno=True).syncfs
     except (ImportError, OSError, AttributeError):  # a Python without ctypes, a libc without it
@@ -165,7 +174,7 @@ class Flusher:
             return
         with self._lock:
             if folder not in self._devices and not self._closed:
-                self._devices[folder] = self._handle_for(folder) if _load_syncfs() else None
+                self._devices[folder] = self._handle_for(folder) if _syncfs_expected() else None
 
     def opened(self) -> frozenset[int]:
         """The file systems (devices) that have a handle open now, for `adopt`."""
