@@ -322,3 +322,41 @@ def test_a_save_keeps_what_was_used_lately_read_back_from_its_file_or_given(tmp_
             "new",
             "newer",
         }
+
+
+@pytest.mark.parametrize("edit", ["header", "entries"])
+def test_a_catalogue_merge_is_redone_when_its_own_template_file_changes(
+    tmp_path: Path, run_cache: Path, edit: str
+) -> None:
+    """A template of one document is spelled in the merge's key by its document and, in a run
+    that reads it, by its file's bytes: a template file edited by hand (its header, or an entry
+    the next run takes back out) gives the same catalogues as a run without the cache."""
+    root = synced(tmp_path)
+    template = root / "locales" / "guide4.pot"
+    text = template.read_text(encoding="utf-8")
+    if edit == "header":
+        older = 'POT-Creation-Date: 2001-01-01 00:00+0000\\n"\n"X-Old: '
+        edited = text.replace("POT-Creation-Date: ", older)
+    else:
+        edited = text + '\nmsgid "An entry of no document"\nmsgstr ""\n'
+    assert edited != text
+    template.write_text(edited, encoding="utf-8")
+    report, totals = counted(root)
+    assert totals["update"] >= 1
+    assert report_bytes(report) == without_cache(root)
+
+
+def test_a_run_in_two_stages_finds_the_merges_a_run_of_document_jobs_kept(
+    tmp_path: Path, run_cache: Path
+) -> None:
+    """The first run merges in document jobs (`merging._in_one_pool`), a run whose cache holds
+    the extractions in two stages; each spells the key of a merge whose template is its
+    document's own alike, so the second finds the first's merges."""
+    root = synced(tmp_path)
+    for record in run_cache.iterdir():  # the merges kept again by a run of document jobs alone
+        record.unlink()
+    assert invoke(root, "sync", "--check").exit_code == 0
+    (root / "docs" / "new.md").write_text("# New\n\nA new page.\n", encoding="utf-8")
+    report, totals = counted(root)
+    assert totals == {"extract": 1, "update": 3, "render": 3}
+    assert report_bytes(report) == without_cache(root)

@@ -51,6 +51,7 @@ from i18n_sync.project.jobs import (
     TemplateResult,
     build_template_file,
     judge_output,
+    reads_templates,
     unlooked,
 )
 from i18n_sync.project.plan import SourceDocument, Target
@@ -405,8 +406,17 @@ def catalogue_stage(
         return memories[tag]
 
     templates: dict[int, tuple[Catalog, str]] = {}  # a template serves every language's job
+    reads = reads_templates(context.steps)
 
     def template(job: CatalogueJob) -> str:
+        if job.own_template:
+            # Built from the one document (`jobs.build_template_file`): its source's bytes,
+            # and, in a run that reads it, the template file's bytes and the run's date. Spelled
+            # so, not entry by entry: a render of 652 documents spent 9 ms on the entries.
+            plan = job.members[0].source.plan
+            made_from = (plan.source, plan.name, cache.file_digest(plan.source))
+            file = (cache.file_digest(plan.template), context.date) if reads else ()
+            return cache.key("own template", plan.template, made_from, file)
         if id(job.template) not in templates:  # the template is kept too, so its id stays its own
             templates[id(job.template)] = (job.template, cache.key("template", job.template))
         return templates[id(job.template)][1]

@@ -114,6 +114,10 @@ class CatalogueJob:
     path: str
     template: Catalog
     members: tuple[Member, ...]
+    # Whether the template was built from the job's one document alone (a template and a
+    # catalogue per document, `merging._own_catalogue_jobs`): the job cache's key then
+    # spells it by what it was made from, not entry by entry (`jobcache.catalogue_stage`).
+    own_template: bool = False
 
 
 @record

@@ -346,7 +346,7 @@ def _own_catalogue_jobs(
     """A document's catalogue jobs in `languages`, each catalogue its own: what
     `_catalogue_jobs` makes of the document when no catalogue is shared (`_one_pool_fits`)."""
     return [
-        CatalogueJob(target.catalog, template.catalog, (Member(source, target),))
+        CatalogueJob(target.catalog, template.catalog, (Member(source, target),), own_template=True)
         for target in source.plan.targets
         if target.language.tag in languages
     ]
@@ -399,16 +399,23 @@ def _build_templates(
 def _catalogue_jobs(
     sources: Sequence[SourceResult], templates: Mapping[str, TemplateResult], languages: Collection[str]
 ) -> list[CatalogueJob]:
-    """One job per catalogue file and language, with the documents it holds in document order."""
+    """One job per catalogue file and language, with the documents it holds in document order.
+    A job whose one document is the only one its template was built from says so
+    (`CatalogueJob.own_template`), as `_own_catalogue_jobs` does: the job cache spells
+    its key the same whichever way the run went."""
     groups: dict[tuple[str, str], list[Member]] = {}
+    users: Counter[str] = Counter()  # the documents each template was built from (`_build_templates`)
     for source in sources:
         if source.error is None:
+            users[source.plan.template] += 1
             for target in source.plan.targets:
                 if target.language.tag in languages:
                     groups.setdefault((target.language.tag, target.catalog), []).append(
                         Member(source, target)
                     )
-    return [
-        CatalogueJob(path, templates[members[0].source.plan.template].catalog, tuple(members))
-        for (_, path), members in groups.items()
-    ]
+    jobs = []
+    for (_, path), members in groups.items():
+        template = members[0].source.plan.template
+        own = len(members) == 1 and users[template] == 1
+        jobs.append(CatalogueJob(path, templates[template].catalog, tuple(members), own_template=own))
+    return jobs
