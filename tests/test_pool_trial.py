@@ -92,6 +92,20 @@ def test_the_pace_leaves_out_the_first_job(trial: None, monkeypatch: pytest.Monk
     assert {process for _, process in results} == {os.getpid()} and pools.shutdowns == []
 
 
+def test_a_stage_of_very_many_jobs_goes_to_the_pool_untried(
+    trial: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """However short its jobs: 2,500 of the shortest renderings take longer than a pool costs."""
+    tried: list[int] = []
+    monkeypatch.setattr(pool, "_trial", lambda function, items: tried.append(len(items)) or [])
+    pools = watch_pools(monkeypatch)
+    results, _, _ = heard(where, pool._SURE_OF_A_POOL)
+    assert tried == [] and len(pools.shutdowns) == 1
+    assert [result for result, _ in results] == [n * n for n in range(pool._SURE_OF_A_POOL)]
+    heard(where, pool._SURE_OF_A_POOL - 1)
+    assert tried == [pool._SURE_OF_A_POOL - 1]
+
+
 def test_without_a_trial_every_job_goes_to_the_pool(trial: None, monkeypatch: pytest.MonkeyPatch) -> None:
     pools = watch_pools(monkeypatch)
     results, told, _ = heard(where, 600, tried=False)
