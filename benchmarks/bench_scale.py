@@ -52,6 +52,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,16 +103,13 @@ def alternately(runs: Sequence[tuple[Sequence[str], Path, object]], repeat: int)
         for index, (command, cwd, prepare) in enumerate(runs):
             if callable(prepare):
                 prepare()
-            before = os.times()
-            start = _now()
+            before = children_clock()
             done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
-            wall = _now() - start
-            after = os.times()
+            after = children_clock()
             if done.returncode != 0:
                 raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
-            walls[index].append(wall)
-            user = after.children_user - before.children_user
-            cpus[index].append(user + after.children_system - before.children_system)
+            walls[index].append(after[0] - before[0])
+            cpus[index].append(after[1] - before[1])
     return [Cost(statistics.median(w), statistics.median(c)) for w, c in zip(walls, cpus, strict=True)]
 
 
@@ -161,8 +159,18 @@ def _warmed(command: Sequence[str], cwd: Path, repeat: int) -> Cost:
     return measure(command, cwd, repeat)
 
 
-def _now() -> float:
-    return os.times().elapsed
+def children_clock() -> tuple[float, float]:
+    """The time now and the CPU time of the waited-for children so far, in seconds, to the
+    microsecond where the system tells it (`resource.getrusage`): `os.times` counts both in
+    clock ticks, 10 ms on Linux, which is 3% of a render of the CommonMark examples, 9% of
+    the floor beside it, and moved a cpu/wall of 1.6 by 0.03 either way."""
+    try:
+        import resource
+    except ImportError:  # Windows: clock ticks it is
+        times = os.times()
+        return time.perf_counter(), times.children_user + times.children_system
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.perf_counter(), usage.ru_utime + usage.ru_stime
 
 
 def compile_package(folder: Path) -> None:

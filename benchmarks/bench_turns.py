@@ -53,6 +53,7 @@ from bench_scale import (
     TWENTY_ONE,
     TWO,
     Aside,
+    children_clock,
     fill_catalogues,
     make_project,
     tree_files,
@@ -170,12 +171,11 @@ class _Turn:
         if run != "no-op":
             self.aside.move(self.cache)
         command = ["render", "--lang", "tr"] if run == "render" else ["sync"]
-        before = os.times()
+        before = children_clock()
         done = self.command(_MEASURED, command)
-        after = os.times()
+        after = children_clock()
         marks = json.loads(next(line for line in done.stderr.splitlines() if line.startswith("MARKS "))[6:])
-        wall = after.elapsed - before.elapsed
-        cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+        wall, cpu = after[0] - before[0], after[1] - before[1]
         return {"wall": wall, "cpu": cpu, "cpu/wall": cpu / wall, **_segments(marks, wall)}
 
     def command(self, script: str, arguments: list[str]) -> subprocess.CompletedProcess[str]:
