@@ -20,7 +20,7 @@ import pytest
 
 from helpers import invoke
 from i18n_sync import api
-from i18n_sync.project import cache as run_cache_module
+from i18n_sync.project import cachedir as run_cache_module
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.config import load_config
 from i18n_sync.project.sync import run

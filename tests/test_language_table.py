@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from i18n_sync import api, locales
-from i18n_sync.project import cache
+from i18n_sync.project import cachedir as cache
 from i18n_sync.project.cachefiles import write_sealed
 
 CONFIG = 'languages = ["tr", "zh-CN", "pt-BR"]\nsources = ["docs/*.md"]\nsource_root = "docs"\n'

@@ -22,7 +22,8 @@ from types import SimpleNamespace
 import pytest
 
 from helpers import invoke
-from i18n_sync.project import cache as cache_module
+from i18n_sync.project import cache as run_memo_module
+from i18n_sync.project import cachedir as cache_module
 from i18n_sync.project.cache import CACHE_VARIABLE, _jobs_name, memo_reads
 from i18n_sync.project.cachefiles import (
     pack_entries,
@@ -331,7 +332,7 @@ def test_holds_memo_reads_answers_as_before(project: Path, run_cache: Path) -> N
     `not _read_already(quick, paths) or exists` answered, and asks for the paths only then."""
     config = load_config(project)
     environ = {CACHE_VARIABLE: str(run_cache)}
-    where = cache_module._folder(config, environ)
+    where = run_memo_module._folder(config, environ)
     assert where is not None
     jobs = where[0] / _jobs_name(where[1])
     paths = ["a.md", "b.md"]

@@ -22,7 +22,7 @@ import pytest
 
 import helpers
 from i18n_sync.project import background, signatures
-from i18n_sync.project import cache as cache_module
+from i18n_sync.project import cachedir as cache_module
 from i18n_sync.project.cachefiles import pack_entries, unpack_entries
 from i18n_sync.project.config import load_config
 from i18n_sync.project.inspect import project_status

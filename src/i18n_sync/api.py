@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from i18n_sync.errors import Diagnostic, I18nSyncError, UsageError, WriteError
 from i18n_sync.model import FileChange
-from i18n_sync.project.cache import keep_languages, recall_languages
+from i18n_sync.project.cachedir import keep_languages, recall_languages
 from i18n_sync.project.config import Config, load_config
 from i18n_sync.project.files import hold_lock, is_current
 from i18n_sync.project.ownership import adoption
