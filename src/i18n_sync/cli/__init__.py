@@ -28,10 +28,15 @@ def program(args: Sequence[str] | None = None) -> NoReturn:
 
     Its modules load first, a tenth of a second and more: a ^C meanwhile ends the
     program as a ^C during a command does (click's "Aborted!", status 1), not with
-    a traceback of the import it stopped.
+    a traceback of the import it stopped. Meanwhile another process lists a run's
+    sources (`project.ahead`).
     """
     caller = sys._getframe(1)
     try:
+        # A run's sources are listed in a process of its own while the modules load.
+        from i18n_sync.project.ahead import start
+
+        start(sys.argv[1:] if args is None else args)
         from i18n_sync.cli.script import program as run
     except KeyboardInterrupt:
         print("\nAborted!", file=sys.stderr)

@@ -21,6 +21,7 @@ from i18n_sync.gettext.po import parse_po, translations_of
 from i18n_sync.markdown.document import Document
 from i18n_sync.markdown.extract import Extraction, extract_units
 from i18n_sync.model import Catalog, FileChange, Message
+from i18n_sync.project.ahead import listed
 from i18n_sync.project.cache import RunMemo, memo_kind, memo_over, quick_memo
 from i18n_sync.project.cachefiles import conforms
 from i18n_sync.project.config import Config, is_compact
@@ -266,7 +267,8 @@ def project_status(
     needed = set(languages) or {language.tag for language in config.languages}
     steps = ("update",)
     memo_steps = ("status", *(f"lang:{tag}" for tag in sorted(needed)), f"fail-under:{fail_under!r}")
-    candidates = source_candidates(config)
+    ahead = listed(config)
+    candidates = source_candidates(config) if ahead is None else ahead[0]
     compendia = find_compendia(config)
     listing = None if compendia is None else listing_digest(candidates, compendia)
     # A report narrowed to some languages keeps a memo of its own, as a run does.
@@ -277,7 +279,8 @@ def project_status(
     if quick is not None and kept is not None:
         quick.keep_plan()
     else:
-        documents = plan_documents(config, find_sources(config, candidates), needed)
+        sources = find_sources(config, candidates) if ahead is None else ahead[1]
+        documents = plan_documents(config, sources, needed)
         # The outputs are not read: a report renders none.
         paths = {*read_paths(config, documents, steps, compendia, needed, outputs=False), *candidates}
         memo = memo_over(quick, config, memo_steps, paths, os.environ, listing or b"", kind)

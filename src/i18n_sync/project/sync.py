@@ -26,6 +26,7 @@ from i18n_sync.gettext.stats import Counts
 from i18n_sync.locales import Language
 from i18n_sync.markdown.links import relative_link
 from i18n_sync.model import FileChange
+from i18n_sync.project.ahead import listed
 from i18n_sync.project.background import Background
 from i18n_sync.project.cache import RunMemo, cache_warning, memo_kind, memo_over, memo_reads, quick_memo
 from i18n_sync.project.cachefiles import conforms
@@ -442,7 +443,8 @@ def run(
     # only on one with work to do (`check_environment` reads them the same way).
     workers = worker_count(dict(environ)) if workers is None else workers
     date = creation_date(environ)
-    candidates = source_candidates(config)
+    ahead = listed(config) if seeds is None else None
+    candidates = source_candidates(config) if ahead is None else ahead[0]
     memo_steps = (*steps, *(f"lang:{tag}" for tag in languages), *(("force",) if force else ()))
     compendia = find_compendia(config) if seeds is None else None
     listing = None if compendia is None else listing_digest(candidates, compendia)
@@ -457,7 +459,8 @@ def run(
     looking = names_meanwhile(config, steps, workers)
     with looking or nullcontext():
         # A run given `seeds` reads no memo: its plan checks its paths, as any plan does.
-        documents = plan_documents(config, find_sources(config, candidates), needed, check=seeds is not None)
+        sources = find_sources(config, candidates) if ahead is None else ahead[1]
+        documents = plan_documents(config, sources, needed, check=seeds is not None)
         memo = None
         cache: JobCache | None = None
         if seeds is None:

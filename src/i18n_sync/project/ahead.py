@@ -1,0 +1,149 @@
+"""A run's sources, listed while the command line loads (`start`, `listed`).
+
+The ``i18n-sync`` program spends a tenth of a second importing its modules
+before a command runs, on one core. A run then reads its configuration and
+lists its sources (`plan.source_candidates`, `plan.find_sources`: 17 ms of a
+render of the 652 CommonMark examples), on one core still. So when the command
+line is a run's, a process of its own (`background.in_background`), forked
+before those imports, reads the configuration and lists the sources meanwhile.
+The run takes that listing where it read the very same configuration for the
+very same folder (`listed`), and lists them itself otherwise: a process that
+failed, or a command line read otherwise than click reads it, costs nothing
+but the other core's time.
+
+A listing taken a moment before the run would take it is as good as the run's
+own: a file added in between is the next run's, as it would be a moment later.
+The process writes nothing.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from i18n_sync.project.background import Background, in_background
+from i18n_sync.record import record
+
+if TYPE_CHECKING:
+    from i18n_sync.locales import Language
+    from i18n_sync.project.config import Config, Settings
+
+# The commands that plan a run, and the options before them that take a value.
+_PLANNING = frozenset({"sync", "render", "update", "extract", "status", "check"})
+_VALUED = frozenset({"--root", "--format"})
+
+
+@record
+class Listing:
+    """What the process found: the configuration it read, for the project at `root` (resolved),
+    and the `sources` patterns' files (`plan.source_candidates`) and the sources among them
+    (`plan.find_sources`)."""
+
+    root: str
+    file: str
+    settings: Settings
+    languages: tuple[Language, ...]
+    candidates: tuple[str, ...]
+    sources: tuple[str, ...]
+
+    def fits(self, config: Config) -> bool:
+        """Whether the listing was made with `config`, read from the same file of the same folder."""
+        return (
+            self.root == str(config.root.resolve())
+            and self.file == config.file
+            and self.settings == config.settings
+            and self.languages == config.languages
+        )
+
+
+_ahead: Background[Listing] | None = None
+
+
+def start(args: Sequence[str]) -> None:
+    """List the sources in a process of its own, when `args` (the command line, without the
+    program's name) run a command that plans a run. A listing nobody took (the command
+    failed before its run) is stopped when the program ends."""
+    global _ahead
+    root = planned_root(args)
+    if root is None:
+        return
+    _stop()
+    _ahead = in_background(partial(_list, root))
+    if _ahead is not None:
+        atexit.register(_stop)
+
+
+def _stop() -> None:
+    """End the listing process, done or not, its listing not taken."""
+    global _ahead
+    untaken, _ahead = _ahead, None
+    if untaken is not None:
+        untaken.stop()
+        atexit.unregister(_stop)
+
+
+def listed(config: Config) -> tuple[set[str], list[str]] | None:
+    """The candidates and the sources (`find_sources`) listed ahead for `config`, once; None
+    where none were (another command, no fork here) or they were listed for another
+    configuration: the caller lists them."""
+    global _ahead
+    ahead, _ahead = _ahead, None
+    if ahead is None:
+        return None
+    found = ahead.result()
+    if found is None or not found.fits(config):
+        return None
+    return set(found.candidates), list(found.sources)
+
+
+def planned_root(args: Sequence[str]) -> str | None:
+    """The project folder of a command line that plans a run, as click reads it: the command's
+    own ``--root``, else the group's, else the current folder; None for another command line
+    (another command, ``--help``, ``--version``, an option it does not know before the command).
+    A misreading costs nothing: the run takes the listing only for its own configuration."""
+    root = "."
+    words = list(args)
+    command = None
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word in ("--help", "-h", "--version", "--"):
+            return None
+        name, equals, value = word.partition("=")
+        if name == "--root" or (command is None and name in _VALUED):
+            if not equals:
+                index += 1
+                if index >= len(words):
+                    return None
+                value = words[index]
+            if name == "--root":
+                root = value
+        elif command is None:
+            if word.startswith("-") and word not in ("-q", "--quiet", "-v", "--verbose"):
+                return None
+            if not word.startswith("-"):
+                command = word
+        index += 1
+    return root if command in _PLANNING else None
+
+
+def _list(root: str) -> Listing:
+    """In the process `start` forked: read the configuration, its languages as an earlier run
+    parsed them where it can (`cachedir.recall_languages`: CLDR's data for 21 languages took
+    the process longer than the program's imports), and list the sources."""
+    from i18n_sync.project.cachedir import recall_languages
+    from i18n_sync.project.config import load_config
+    from i18n_sync.project.plan import find_sources, source_candidates
+
+    recall_languages(Path(root), os.environ)
+    config = load_config(Path(root))
+    candidates = source_candidates(config)
+    sources = find_sources(config, candidates)
+    resolved = str(config.root.resolve())
+    return Listing(
+        resolved, config.file, config.settings, config.languages, tuple(sorted(candidates)), tuple(sources)
+    )
