@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import i18n_sync
 from helpers import child_processes, docs_project
 from i18n_sync.project import ahead
 from i18n_sync.project.config import load_config
@@ -78,6 +79,13 @@ def test_the_listing_made_ahead_is_the_runs_own(tmp_path: Path) -> None:
     assert ahead.listed(config) is None  # taken once
 
 
+def _here() -> dict[str, str]:
+    """The environment, with this checkout's package first on the path of a process started
+    elsewhere (a relative ``PYTHONPATH`` would find another, or none)."""
+    package = str(Path(i18n_sync.__file__).resolve().parents[1])
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([package, os.environ.get("PYTHONPATH", "")])}
+
+
 def _listing_made() -> None:
     """Wait for the listing process to end (its listing sent), without taking the listing."""
     process = ahead._ahead._process if ahead._ahead is not None else None
@@ -121,7 +129,7 @@ def test_the_process_writes_nothing(tmp_path: Path) -> None:
     root = docs_project(tmp_path / "project", ("tr",), pages=3)
     cache = tmp_path / "cache"
     cache.mkdir()
-    environ = {**os.environ, "I18N_SYNC_CACHE_DIR": str(cache)}
+    environ = {**_here(), "I18N_SYNC_CACHE_DIR": str(cache)}
     script = (
         "import sys\n"
         "from i18n_sync.project import ahead\n"
@@ -144,7 +152,7 @@ def test_the_program_lists_ahead_and_writes_what_a_run_without_it_writes(tmp_pat
     (tmp_path / "library").mkdir()
     programmed = docs_project(tmp_path / "program", ("tr", "zh-CN"), pages=8)
     called = docs_project(tmp_path / "library", ("tr", "zh-CN"), pages=8)
-    environ = {**os.environ, "I18N_SYNC_CACHE_DIR": "off", "SOURCE_DATE_EPOCH": "1764000000"}
+    environ = {**_here(), "I18N_SYNC_CACHE_DIR": "off", "SOURCE_DATE_EPOCH": "1764000000"}
     for root, command in (
         (programmed, [sys.executable, "-m", "i18n_sync", "sync"]),
         (called, [sys.executable, "-c", "from i18n_sync.cli import main; main(['sync'])"]),

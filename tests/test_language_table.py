@@ -1,5 +1,5 @@
 """The languages a run parsed with Babel are kept in the run cache's folder for the next run
-(`cache.recall_languages`, `locales.remember_languages`): a run whose languages are known
+(`cachedir.recall_languages`, `locales.remember_languages`): a run whose languages are known
 imports no Babel and loads no CLDR data."""
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ __all__ = ["project"]  # the fixture, used by name
 Outcome = tuple[int, str, str]
 
 
-# The table of languages every project shares (`cache.recall_languages`), not a project's file.
+# The table of languages every project shares (`cachedir.recall_languages`), not a project's file.
 LANGUAGES = "languages.cache"
 
 

@@ -27,7 +27,7 @@ from test_status_rows import parsed_catalogues
 
 __all__ = ["project"]  # the fixture, used by name
 
-# The table of languages every project shares (`cache.recall_languages`), not a project's file.
+# The table of languages every project shares (`cachedir.recall_languages`), not a project's file.
 LANGUAGES = "languages.cache"
 
 

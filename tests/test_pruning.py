@@ -14,7 +14,7 @@ from i18n_sync.project import pruning
 from i18n_sync.project.pruning import MAX_AGE, STAMP, prune
 from test_scale import make_docs
 
-# The table of languages every project shares (`cache.recall_languages`), not a project's file.
+# The table of languages every project shares (`cachedir.recall_languages`), not a project's file.
 LANGUAGES = "languages.cache"
 
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from i18n_sync.errors import Diagnostic, I18nSyncError, UsageError, WriteError
 from i18n_sync.model import FileChange
+from i18n_sync.project.ahead import forget as forget_listing
 from i18n_sync.project.cachedir import keep_languages, recall_languages
 from i18n_sync.project.config import Config, load_config
 from i18n_sync.project.files import hold_lock, is_current
@@ -196,7 +197,7 @@ def load_project(root: str | os.PathLike[str] = ".") -> Config:
 
     Raises `I18nSyncError` (a `ConfigError`) naming the file and line of a problem. The
     languages an earlier run parsed are taken from the run cache's folder, and those parsed
-    now are kept there (`cache.recall_languages`).
+    now are kept there (`cachedir.recall_languages`).
     """
     path = Path(root)
     recall_languages(path, os.environ)
@@ -208,9 +209,21 @@ def load_project(root: str | os.PathLike[str] = ".") -> Config:
 @contextmanager
 def _writing(project: Config, check: bool, waiting: Waiting | None) -> Iterator[None]:
     """The repository's lock for a command that writes; nothing to hold for one that only checks."""
-    lock = nullcontext() if check else hold_lock(project.root, project.settings.lock_timeout, waiting)
+    lock = nullcontext() if check else hold_lock(project.root, project.settings.lock_timeout, _busy(waiting))
     with lock:
         yield
+
+
+def _busy(waiting: Waiting | None) -> Waiting:
+    """What `hold_lock` tells when the lock is busy: `waiting`, once the sources listed ahead
+    (`project.ahead`) are dropped, which are older than the writes of the run waited for."""
+
+    def told(message: str) -> None:
+        forget_listing()
+        if waiting is not None:
+            waiting(message)
+
+    return told
 
 
 def write_changes(

@@ -156,7 +156,7 @@ def remember_languages(found: Iterable[object]) -> None:
 
 def take_learned_languages() -> list[tuple[str, str, str]]:
     """The languages this process parsed with Babel since it last asked, as (tag, code, plural
-    forms), by tag: each is given once, for its run to keep (`project.cache.keep_languages`)."""
+    forms), by tag: each is given once, for its run to keep (`project.cachedir.keep_languages`)."""
     taken = [(tag, found.code, found.plural_forms) for tag, found in sorted(_LEARNED.items())]
     _LEARNED.clear()
     return taken

@@ -33,15 +33,22 @@ def program(args: Sequence[str] | None = None) -> NoReturn:
     """
     caller = sys._getframe(1)
     try:
-        # A run's sources are listed in a process of its own while the modules load.
-        from i18n_sync.project.ahead import start
+        try:
+            # A run's sources are listed in a process of its own while the modules load.
+            from i18n_sync.project.ahead import start
 
-        start(sys.argv[1:] if args is None else args)
-        from i18n_sync.cli.script import program as run
-    except KeyboardInterrupt:
-        print("\nAborted!", file=sys.stderr)
-        raise SystemExit(1) from None
-    run(args, caller)
+            start(sys.argv[1:] if args is None else args)
+            from i18n_sync.cli.script import program as run
+        except KeyboardInterrupt:
+            print("\nAborted!", file=sys.stderr)
+            raise SystemExit(1) from None
+        run(args, caller)
+    finally:
+        # Where the process goes on (a test, a caller of its own), a listing no run took is not
+        # left for a later run of it to take, older than the files it would read then.
+        ahead = sys.modules.get("i18n_sync.project.ahead")
+        if ahead is not None:
+            ahead.forget()
 
 
 def __getattr__(name: str) -> object:

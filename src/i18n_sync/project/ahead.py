@@ -86,6 +86,13 @@ def _stop() -> None:
         atexit.unregister(_stop)
 
 
+def forget() -> None:
+    """Drop the listing made ahead, untaken, and end its process: a run that waited for another
+    run's lock (the listing is older than that run's writes), or the program's end in a process
+    that goes on (a test, a tool that runs the command line in its own process)."""
+    _stop()
+
+
 def listed(config: Config) -> tuple[set[str], list[str]] | None:
     """The candidates and the sources (`find_sources`) listed ahead for `config`, once; None
     where none were (another command, no fork here) or they were listed for another
@@ -94,7 +101,9 @@ def listed(config: Config) -> tuple[set[str], list[str]] | None:
     ahead, _ahead = _ahead, None
     if ahead is None:
         return None
-    found = ahead.result()
+    atexit.unregister(_stop)  # nothing left to stop at the end
+    with ahead:  # stopped, and waited for, even when a ^C ends the wait for its listing
+        found = ahead.result()
     if found is None or not found.fits(config):
         return None
     return set(found.candidates), list(found.sources)

@@ -137,7 +137,8 @@ def check_project(config: Config, languages: Collection[str] = ()) -> CheckRepor
     the report, and the others are still checked. Each document is a job of the
     process pool (`pool.map_jobs`); the report is the same whatever the workers.
     """
-    documents = plan_documents(config, find_sources(config))
+    ahead = listed(config)  # `check` is a command line the sources are listed ahead for
+    documents = plan_documents(config, find_sources(config) if ahead is None else ahead[1])
     compact = is_compact(config.settings)
     # Each folder's symlinks followed once for the run, not once per file (each worker fills
     # the copy it inherits).

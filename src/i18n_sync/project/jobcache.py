@@ -2,7 +2,7 @@
 
 A job (`project.jobs`) is a pure function of what it is given and of the
 bytes of the files it reads. Its key hashes all of that: the tool's own code
-and libraries (`cache.tool_fingerprint`), the configuration, and the job's
+and libraries (`cachedir.tool_fingerprint`), the configuration, and the job's
 own inputs, which the run names with the SHA-256 of each file it read (from
 the run memo's snapshot) and with the keys of the jobs it depends on. A job
 whose key is in the cache is not run again: editing one document of a docs
