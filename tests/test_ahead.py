@@ -24,9 +24,9 @@ FORKS = pytest.mark.skipif(not can_fork(), reason="listed ahead only where there
 @pytest.fixture(autouse=True)
 def nothing_ahead() -> None:
     """No listing left over from another test, nor for the next."""
-    ahead._stop()
+    ahead.forget()
     yield
-    ahead._stop()
+    ahead.forget()
 
 
 @pytest.mark.parametrize(

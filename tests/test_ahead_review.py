@@ -42,9 +42,9 @@ SRC = Path(i18n_sync.__file__).resolve().parents[1]
 @pytest.fixture(autouse=True)
 def nothing_ahead() -> None:
     """No listing left over from another test, nor for the next."""
-    ahead._stop()
+    ahead.forget()
     yield
-    ahead._stop()
+    ahead.forget()
 
 
 def _listing_made() -> None:
@@ -194,7 +194,7 @@ def test_taking_listings_leaves_no_exit_handlers_behind(
     for _ in range(3):
         ahead.start(["sync", "--root", str(root)])
         assert ahead.listed(config) is not None
-    assert registered.count(ahead._stop) <= 1
+    assert registered.count(ahead.forget) <= 1
 
 
 # --- What held --------------------------------------------------------------------------------
@@ -259,7 +259,7 @@ def test_a_listing_leaves_no_process_nor_descriptor(tmp_path: Path) -> None:
     assert ahead.listed(config) is not None
     ahead.start(["status", "--root", str(root)])
     _listing_made()
-    ahead._stop()
+    ahead.forget()
     assert child_processes() == processes
     assert _open_descriptors() == descriptors
 

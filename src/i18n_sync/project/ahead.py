@@ -13,7 +13,8 @@ but the other core's time.
 
 A listing taken a moment before the run would take it is as good as the run's
 own: a file added in between is the next run's, as it would be a moment later.
-The process writes nothing.
+Not so for a run that waits for another's lock: the listing is dropped then
+(`forget`), older than that run's writes. The process writes nothing.
 """
 
 from __future__ import annotations
@@ -71,26 +72,22 @@ def start(args: Sequence[str]) -> None:
     root = planned_root(args)
     if root is None:
         return
-    _stop()
+    forget()
     _ahead = in_background(partial(_list, root))
     if _ahead is not None:
-        atexit.register(_stop)
+        atexit.register(forget)
 
 
-def _stop() -> None:
-    """End the listing process, done or not, its listing not taken."""
+def forget() -> None:
+    """Drop the listing made ahead, untaken, and end its process, done or not: for a run that
+    waited for another run's lock (the listing is older than that run's writes), and at the
+    program's end, in a process that goes on (a test, a tool that runs the command line in
+    its own process)."""
     global _ahead
     untaken, _ahead = _ahead, None
     if untaken is not None:
         untaken.stop()
-        atexit.unregister(_stop)
-
-
-def forget() -> None:
-    """Drop the listing made ahead, untaken, and end its process: a run that waited for another
-    run's lock (the listing is older than that run's writes), or the program's end in a process
-    that goes on (a test, a tool that runs the command line in its own process)."""
-    _stop()
+        atexit.unregister(forget)
 
 
 def listed(config: Config) -> tuple[set[str], list[str]] | None:
@@ -101,7 +98,7 @@ def listed(config: Config) -> tuple[set[str], list[str]] | None:
     ahead, _ahead = _ahead, None
     if ahead is None:
         return None
-    atexit.unregister(_stop)  # nothing left to stop at the end
+    atexit.unregister(forget)  # nothing left to stop at the end
     with ahead:  # stopped, and waited for, even when a ^C ends the wait for its listing
         found = ahead.result()
     if found is None or not found.fits(config):
