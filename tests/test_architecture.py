@@ -78,6 +78,7 @@ LAYERS = [
     {"project.jobs"},
     {"project.jobcache", "project.inputs"},
     {"project.merging", "project.cache", "project.names"},
+    {"project.combined"},
     {"project.sync", "project.adopt"},
     {"project.inspect"},
     {"importing.importer", "reports.review", "project.relayout"},

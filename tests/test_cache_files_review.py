@@ -29,8 +29,9 @@ from i18n_sync.project.cachefiles import (
     seal,
     unpack_entries,
 )
+from i18n_sync.project.combined import RunReport
 from i18n_sync.project.config import load_config
-from i18n_sync.project.sync import RunReport, run
+from i18n_sync.project.sync import run
 from i18n_sync.record import REBUILDERS
 from test_cache_pickles import JOB_FORMAT, RUN_FORMAT, job_entries, plant_memo, remembered
 from test_cache_pickles_review import _cli

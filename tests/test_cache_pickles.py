@@ -24,8 +24,9 @@ from i18n_sync.model import FileChange
 from i18n_sync.project import cache as run_cache_module
 from i18n_sync.project import jobcache
 from i18n_sync.project.cachefiles import load_kept, opened, pack_entries, seal, unpack_entries
+from i18n_sync.project.combined import RunReport
 from i18n_sync.project.config import load_config
-from i18n_sync.project.sync import RunReport, run
+from i18n_sync.project.sync import run
 from test_job_cache import EVERYTHING, counted, synced, without_cache
 from test_record import _rejecting_project
 from test_scale import report_bytes

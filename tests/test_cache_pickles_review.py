@@ -25,9 +25,10 @@ from i18n_sync import record as records
 from i18n_sync.errors import Diagnostic, WriteError
 from i18n_sync.project import cache as run_cache_module
 from i18n_sync.project.cachefiles import load_kept
+from i18n_sync.project.combined import RunReport
 from i18n_sync.project.config import load_config
 from i18n_sync.project.jobs import Rendered
-from i18n_sync.project.sync import RunReport, run
+from i18n_sync.project.sync import run
 from test_cache_pickles import job_entries, plant_jobs, plant_memo
 from test_job_cache import synced
 from test_record import _compact_project, _rejecting_project

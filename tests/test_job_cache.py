@@ -12,10 +12,11 @@ from helpers import invoke
 from i18n_sync.project import cache as run_cache_module
 from i18n_sync.project import jobcache as jobcache_module
 from i18n_sync.project.cache import CACHE_VARIABLE
+from i18n_sync.project.combined import RunReport
 from i18n_sync.project.config import load_config
 from i18n_sync.project.jobs import RunContext, extract_source
 from i18n_sync.project.plan import find_sources, plan_documents
-from i18n_sync.project.sync import RunReport, check_policy, run
+from i18n_sync.project.sync import check_policy, run
 from test_scale import TR, make_docs, report_bytes
 
 # A fixed date: a template's creation date is the minute it was made, and the runs

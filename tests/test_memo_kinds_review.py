@@ -28,9 +28,9 @@ from i18n_sync.gettext.stats import Counts
 from i18n_sync.project import cachefiles, inspect
 from i18n_sync.project.cache import CACHE_VARIABLE, memo_kind
 from i18n_sync.project.cachefiles import _check_of, conforms, load_kept, opened, seal
+from i18n_sync.project.combined import RunReport
 from i18n_sync.project.config import load_config
 from i18n_sync.project.pruning import STAMP
-from i18n_sync.project.sync import RunReport
 from i18n_sync.reports.status import InSync, StatusReport
 from test_cache_pickles import RUN_FORMAT, memo_key
 from test_scale import TR, make_docs

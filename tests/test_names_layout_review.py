@@ -1,7 +1,7 @@
 """Review of d15d45d..301a591: a new catalogue's entries laid out once (`layout._new_file`), the
 switchers' language names looked up by a process of their own (`names.names_meanwhile`,
 `background.in_background`), no switcher made where none is shown (`decorate.shows_switcher`), the
-publish thresholds (`sync._Combined.withheld`) and the job cache's keys (`JobCache.key`).
+publish thresholds (`combined.Combined.withheld`) and the job cache's keys (`JobCache.key`).
 
 The tests named ``test_defect_*`` fail on 301a591; a comment in each says what is wrong. The
 others are probes that held there. (The third defect, `project.names` without a layer, is
@@ -38,9 +38,10 @@ from i18n_sync.model import Catalog, Message
 from i18n_sync.project import background, jobs, sync
 from i18n_sync.project import names as naming
 from i18n_sync.project.cache import CACHE_VARIABLE
+from i18n_sync.project.combined import RunReport
 from i18n_sync.project.config import load_config
 from i18n_sync.project.jobcache import JobCache
-from i18n_sync.project.sync import RunReport, run
+from i18n_sync.project.sync import run
 from test_names_in_background import looked_up_here, switchers_made
 from test_new_catalogue_entries import long_way
 

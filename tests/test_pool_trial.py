@@ -116,7 +116,7 @@ def test_without_a_trial_every_job_goes_to_the_pool(trial: None, monkeypatch: py
 def test_a_render_tried_here_writes_what_a_pool_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trial: None
 ) -> None:
-    """The render stage is tried (`_Combined.publish_all`): a small project renders here. (Its
+    """The render stage is tried (`Combined.publish_all`): a small project renders here. (Its
     36 renderings take 20-60 ms, about what a pool costs: the trial is told that a pool never
     pays, for the test not to hang on the machine's speed; the tests above test the choice.)"""
     monkeypatch.setenv(pool.JOBS_VARIABLE, "2")

@@ -23,13 +23,14 @@ except ImportError:  # Windows
 from helpers import invoke
 from i18n_sync.errors import ConfigError
 from i18n_sync.model import FileChange
-from i18n_sync.project import merging, sync
+from i18n_sync.project import combined, merging, sync
 from i18n_sync.project.cache import CACHE_VARIABLE
+from i18n_sync.project.combined import RunReport
 from i18n_sync.project.config import load_config
 from i18n_sync.project.files import TEMP_PREFIX, read_many
 from i18n_sync.project.plan import find_sources, plan_documents
 from i18n_sync.project.staging import Staging
-from i18n_sync.project.sync import RunReport, run
+from i18n_sync.project.sync import run
 
 CONFIG = """languages = ["tr", "zh-CN", "de"]
 sources = ["docs/**/*.md"]
@@ -149,7 +150,7 @@ def test_the_last_documents_files_wait_for_the_render_pool_and_are_staged_all_th
     real_take, real_stage_added, real_settled = (
         merging._Gathered.take,
         Staging.stage_added,
-        sync._stage_settled,
+        combined._stage_settled,
     )
 
     def take(self: merging._Gathered, outcome: merging.DocumentOutcome) -> None:
@@ -169,7 +170,7 @@ def test_the_last_documents_files_wait_for_the_render_pool_and_are_staged_all_th
 
     monkeypatch.setattr(merging._Gathered, "take", take)
     monkeypatch.setattr(Staging, "stage_added", stage_added)
-    monkeypatch.setattr(sync, "_stage_settled", stage_settled)
+    monkeypatch.setattr(combined, "_stage_settled", stage_settled)
     held = _staged_ahead(monkeypatch)
     assert invoke(root, "sync").exit_code == 0
     assert batches == []  # none while a document is taken
@@ -645,7 +646,6 @@ def test_the_cycle_collector_is_paused_while_the_jobs_run_and_put_back_after(
     run(load_config(root), workers=2, progress=lambda *told: during.append(gc.isenabled()))
     assert during and not any(during) and gc.isenabled()
     assert map_in_workers_while_paused() == [False] * 8
-    from i18n_sync.project import sync
 
     def fails(*args: object) -> None:
         raise ConfigError("no such check; fix 'checks'")

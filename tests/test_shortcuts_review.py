@@ -9,7 +9,7 @@
 - `files.folded` and `files._name_problem` against their long forms, over every character.
 - `po_write._unwrapped_string` and the header check against the long way, and GNU msgcat.
 - `links.links_from` against `_joined` one link at a time.
-- `jobs.TargetResult` without its target: old pickles are a cache miss; `_Combined.add_member`.
+- `jobs.TargetResult` without its target: old pickles are a cache miss; `Combined.add_member`.
 """
 
 from __future__ import annotations
@@ -854,7 +854,7 @@ def test_switcher_links_are_made_as_one_by_one_on_generated_paths() -> None:
 
 
 # ---------------------------------------------------------------------------
-# 7. `TargetResult` without its target; `_Combined.add_member`
+# 7. `TargetResult` without its target; `Combined.add_member`
 
 
 def _old_shaped(rebuild: object) -> bytes:

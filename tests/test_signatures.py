@@ -21,11 +21,12 @@ from i18n_sync.project import cache as cache_module
 from i18n_sync.project import signatures
 from i18n_sync.project import sync as sync_module
 from i18n_sync.project.cache import CACHE_VARIABLE
+from i18n_sync.project.combined import RunReport
 from i18n_sync.project.config import load_config
 from i18n_sync.project.inputs import find_compendia, listing_digest
 from i18n_sync.project.ownership import HEADER_PREFIX
 from i18n_sync.project.signatures import Signature, _settled
-from i18n_sync.project.sync import STEPS, RunReport, run
+from i18n_sync.project.sync import STEPS, run
 from test_job_cache import synced
 from test_scale import TR, report_bytes
 

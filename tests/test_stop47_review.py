@@ -24,10 +24,11 @@ from i18n_sync.project import cache as cache_module
 from i18n_sync.project import snapshot as snapshot_module
 from i18n_sync.project.cache import _PLAN, CACHE_VARIABLE
 from i18n_sync.project.cachefiles import read_sealed, write_sealed
+from i18n_sync.project.combined import RunReport
 from i18n_sync.project.config import load_config
 from i18n_sync.project.signatures import MISSING
 from i18n_sync.project.snapshot import ChangedError, Snapshot
-from i18n_sync.project.sync import RunReport, run
+from i18n_sync.project.sync import run
 from i18n_sync.project.writing import apply_changes
 from test_scale import COMPACT, TR, make_docs
 from test_snapshot import edit, settled, without_cache

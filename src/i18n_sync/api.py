@@ -32,13 +32,14 @@ from i18n_sync.errors import Diagnostic, I18nSyncError, UsageError, WriteError
 from i18n_sync.model import FileChange
 from i18n_sync.project.ahead import forget as forget_listing
 from i18n_sync.project.cachedir import keep_languages, recall_languages
+from i18n_sync.project.combined import LanguageReport, RunReport
 from i18n_sync.project.config import Config, load_config
 from i18n_sync.project.files import hold_lock, is_current
 from i18n_sync.project.ownership import adoption
 from i18n_sync.project.plan import find_sources, output_paths, plan_documents
 from i18n_sync.project.pool import workers_exiting
 from i18n_sync.project.staging import Staging
-from i18n_sync.project.sync import STEPS, LanguageReport, Progress, RunReport, run
+from i18n_sync.project.sync import STEPS, Progress, run
 from i18n_sync.project.writing import apply_changes
 from i18n_sync.record import record
 

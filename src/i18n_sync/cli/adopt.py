@@ -27,9 +27,10 @@ from i18n_sync.cli.options import (
 from i18n_sync.errors import I18nSyncError, UsageError
 from i18n_sync.importing.importer import STATE_MEANINGS, STATES, ImportRun, plan_import
 from i18n_sync.project.adopt import Found, Proposal, import_command, plan_init
+from i18n_sync.project.combined import RunReport
 from i18n_sync.project.config import Config, load_config
 from i18n_sync.project.ownership import recording
-from i18n_sync.project.sync import RunReport, check_environment, run
+from i18n_sync.project.sync import check_environment, run
 from i18n_sync.project.writing import write_atomic
 from i18n_sync.reports.output import import_data
 

@@ -19,7 +19,7 @@ import click
 from i18n_sync import api
 from i18n_sync.cli.options import current_options
 from i18n_sync.errors import Diagnostic
-from i18n_sync.project.sync import LanguageReport
+from i18n_sync.project.combined import LanguageReport
 from i18n_sync.reports.output import run_data
 from i18n_sync.reports.status import Style, plain
 

@@ -245,7 +245,7 @@ class _Gathered:
             return
         # What a worker wrote ahead is taken over at once (`Staging.adopt`). Else the last
         # document's files wait for the render stage, which stages what `add` holds, in the
-        # order added, while its workers render (`_Combined.publish_all`): staging a batch now
+        # order added, while its workers render (`Combined.publish_all`): staging a batch now
         # would keep the render pool waiting, the workers being done. A run without the render
         # stage stages them now, as the other documents'.
         batch = self.documents < self.total or "render" not in stages.context.steps

@@ -57,11 +57,12 @@ from i18n_sync.gettext.merge import source_of
 from i18n_sync.gettext.po import Layout, parse_po
 from i18n_sync.gettext.po_write import format_entry, header_entry
 from i18n_sync.model import Catalog, FileChange, Message
+from i18n_sync.project.combined import RunReport
 from i18n_sync.project.config import Config, config_from_text, with_layout
 from i18n_sync.project.files import decode_utf8, read_bytes
 from i18n_sync.project.jobs import parse_catalog_layout
 from i18n_sync.project.plan import SourceDocument, find_sources, plan_documents
-from i18n_sync.project.sync import STEPS, RunReport, run
+from i18n_sync.project.sync import STEPS, run
 from i18n_sync.record import record
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from i18n_sync.errors import Diagnostic, I18nSyncError
-from i18n_sync.project.sync import LanguageReport, RunReport
+from i18n_sync.project.combined import LanguageReport, RunReport
 from i18n_sync.reports.status import SCHEMA_VERSION, StatusReport, status_data
 
 if TYPE_CHECKING:  # only named: a run of `sync` need not import the aligner or the checks' report
