@@ -881,7 +881,7 @@ def test_the_removed_target_field_is_read_nowhere() -> None:
         text = file.read_text(encoding="utf-8")
         assert not made_with_target.search(text), file
         assert not read.search(text), file
-    combined = (SRC / "i18n_sync" / "project" / "sync.py").read_text(encoding="utf-8")
+    combined = (SRC / "i18n_sync" / "project" / "combined.py").read_text(encoding="utf-8")
     body = combined[combined.index("    def add_member") : combined.index("    def publish_all")]
     assert "member = result.members[index]" in body
     assert "member.target" not in body  # `job.members[...]` carries the target

@@ -22,7 +22,7 @@ import pytest
 import helpers
 from i18n_sync.errors import I18nSyncError, WriteError
 from i18n_sync.model import FileChange
-from i18n_sync.project import background, jobcache, plan, pool, sync, temps
+from i18n_sync.project import background, combined, jobcache, plan, pool, sync, temps
 from i18n_sync.project import staging as staging_module
 from i18n_sync.project.cache import CACHE_VARIABLE
 from i18n_sync.project.config import load_config
@@ -476,13 +476,13 @@ def test_stop46_renders_tried_here_stage_what_a_pool_stages(
     monkeypatch.setattr(pool, "_TRIAL", 0.0)
     monkeypatch.setattr(pool, "_WORTH_A_POOL", 0.0 if where == "trial-here-rest-pooled" else float("inf"))
     ran: list[int] = []
-    real_publish = sync.publish_and_stage
+    real_publish = combined.publish_and_stage
 
     def publish(*args: object) -> object:
         ran.append(os.getpid())
         return real_publish(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(sync, "publish_and_stage", publish)
+    monkeypatch.setattr(combined, "publish_and_stage", publish)
     tried = make_docs(tmp_path / "tried")
     first = helpers.invoke(tried, "sync")
     assert first.exit_code == 0, first.output
