@@ -162,3 +162,43 @@ def test_the_program_lists_ahead_and_writes_what_a_run_without_it_writes(tmp_pat
     assert len(files) > 8 * 3
     assert files == sorted(p.relative_to(called).as_posix() for p in called.rglob("*") if p.is_file())
     assert all((programmed / f).read_bytes() == (called / f).read_bytes() for f in files)
+
+
+@FORKS
+def test_where_the_cache_remembers_a_plan_only_the_candidates_are_listed(tmp_path: Path) -> None:
+    """A run that takes a remembered plan lists no sources: the process lists only the
+    candidates then, and a run that plans after all lists the sources itself, alike."""
+    from i18n_sync import api
+    from i18n_sync.project.ahead import listed_sources
+    from i18n_sync.project.cachedir import remembers_a_plan
+
+    root = docs_project(tmp_path, ("tr",), pages=6)
+    config = load_config(root)
+    assert not remembers_a_plan(root, os.environ)
+    api.sync(config)
+    api.sync(config)  # the second finds nothing to do, and keeps its plan
+    assert remembers_a_plan(root, os.environ)
+    ahead.start(["--root", str(root), "render", "--lang", "tr"])
+    candidates = source_candidates(config)
+    found = ahead.listed(config)
+    assert found == (candidates, None)
+    assert listed_sources(config, candidates, found) == find_sources(config, candidates)
+
+
+def test_a_plan_is_remembered_by_its_projects_name_in_the_cache_folder_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from i18n_sync.project.cachedir import project_name, remembers_a_plan
+
+    (tmp_path / "project").mkdir()
+    root = docs_project(tmp_path / "project", ("tr",), pages=2)
+    cache = tmp_path / "cache"
+    environ = {"I18N_SYNC_CACHE_DIR": str(cache)}
+    assert not remembers_a_plan(root, environ)  # no folder yet
+    cache.mkdir()
+    (cache / f"plan-{'0' * 24}.cache").write_bytes(b"another project's")
+    assert not remembers_a_plan(root, environ)
+    (cache / f"lang-0123456789ab-plan-{project_name(root)}.cache").write_bytes(b"")
+    assert remembers_a_plan(root, environ)
+    assert not remembers_a_plan(root, {"I18N_SYNC_CACHE_DIR": "off"})
+    assert not remembers_a_plan(root, {"I18N_SYNC_CACHE_DIR": str(root / "cache")})  # refused inside

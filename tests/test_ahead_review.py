@@ -28,7 +28,7 @@ from helpers import child_processes, docs_project
 from i18n_sync import api
 from i18n_sync.cli import program
 from i18n_sync.cli.group import main
-from i18n_sync.project import ahead, cache, cachedir, inspect
+from i18n_sync.project import ahead, cache, cachedir, plan
 from i18n_sync.project.config import load_config
 from i18n_sync.project.files import hold_lock
 from i18n_sync.project.plan import find_sources, source_candidates
@@ -137,8 +137,8 @@ def test_check_takes_the_listing_made_for_it(tmp_path: Path, monkeypatch: pytest
     root = docs_project(tmp_path, ("tr",), pages=3)
     ahead.start(["check", "--root", str(root)])
     asked: list[object] = []
-    real = inspect.find_sources
-    monkeypatch.setattr(inspect, "find_sources", lambda *args: asked.append(args) or real(*args))
+    real = plan.find_sources
+    monkeypatch.setattr(plan, "find_sources", lambda *args: asked.append(args) or real(*args))
     report = api.check(api.load_project(root))
     assert report.errors == ()
     assert asked == []

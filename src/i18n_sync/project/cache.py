@@ -34,7 +34,13 @@ from pathlib import Path
 
 from i18n_sync.errors import Diagnostic
 from i18n_sync.model import FileChange
-from i18n_sync.project.cachedir import CACHE_VARIABLE, cache_folder, refusal_at, tool_fingerprint
+from i18n_sync.project.cachedir import (
+    CACHE_VARIABLE,
+    cache_folder,
+    project_name,
+    refusal_at,
+    tool_fingerprint,
+)
 from i18n_sync.project.cachefiles import load_kept, read_sealed, write_sealed
 from i18n_sync.project.config import Config
 from i18n_sync.project.jobcache import JobCache, open_job_cache
@@ -324,7 +330,8 @@ def _jobs_name(project: str) -> str:
 
 
 def _plan_name(kind: str, project: str) -> str:
-    """The name of the file of a memo's plan (a run's, as it always was: ``plan-...``)."""
+    """The name of the file of a memo's plan (a run's, as it always was: ``plan-...``): every
+    kind's ends as a run's does (`cachedir.remembers_a_plan`)."""
     return f"plan-{project}.cache" if kind == "run" else f"{kind}-plan-{project}.cache"
 
 
@@ -333,8 +340,7 @@ def _folder(config: Config, environ: Mapping[str, str]) -> tuple[Path, str] | No
     folder = cache_folder(environ)
     if folder is None or _refusal(folder, config) is not None:
         return None
-    # The folder's name as the file system holds it: not always UTF-8 (a Latin-1 system's).
-    return folder, hashlib.sha256(os.fsencode(config.root.resolve())).hexdigest()[:24]
+    return folder, project_name(config.root)
 
 
 def _base(config: Config, steps: Iterable[str]) -> bytes:

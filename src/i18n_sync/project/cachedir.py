@@ -130,6 +130,25 @@ def _entries(folder: str) -> tuple[str, ...]:
         return ()
 
 
+def project_name(root: Path) -> str:
+    """The name of the project at `root` in the cache's folder: its files' names end with it."""
+    # The folder's name as the file system holds it: not always UTF-8 (a Latin-1 system's).
+    return hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:24]
+
+
+def remembers_a_plan(root: Path, environ: Mapping[str, str]) -> bool:
+    """Whether the cache holds a plan a run of the project at `root` remembered, of any kind
+    (`cache.quick_memo`): a run that takes one lists no sources."""
+    folder = cache_folder(environ)
+    if folder is None or refusal_at(folder, root) is not None:
+        return False
+    ending = f"plan-{project_name(root)}.cache"
+    try:
+        return any(name.endswith(ending) for name in os.listdir(folder))
+    except OSError:  # no folder yet: no plan either
+        return False
+
+
 def refusal_at(folder: Path, root: Path) -> str | None:
     """Why the cache of the project at `root` may not live in `folder`, or None when it may.
 

@@ -21,7 +21,7 @@ from i18n_sync.gettext.po import parse_po, translations_of
 from i18n_sync.markdown.document import Document
 from i18n_sync.markdown.extract import Extraction, extract_units
 from i18n_sync.model import Catalog, FileChange, Message
-from i18n_sync.project.ahead import listed
+from i18n_sync.project.ahead import listed, listed_sources
 from i18n_sync.project.cache import RunMemo, memo_kind, memo_over, quick_memo
 from i18n_sync.project.cachefiles import conforms
 from i18n_sync.project.config import Config, is_compact
@@ -34,7 +34,6 @@ from i18n_sync.project.plan import (
     SourceDocument,
     Target,
     checked_paths,
-    find_sources,
     plan_documents,
     source_candidates,
 )
@@ -138,7 +137,8 @@ def check_project(config: Config, languages: Collection[str] = ()) -> CheckRepor
     process pool (`pool.map_jobs`); the report is the same whatever the workers.
     """
     ahead = listed(config)  # `check` is a command line the sources are listed ahead for
-    documents = plan_documents(config, find_sources(config) if ahead is None else ahead[1])
+    candidates = source_candidates(config) if ahead is None else ahead[0]
+    documents = plan_documents(config, listed_sources(config, candidates, ahead))
     compact = is_compact(config.settings)
     # Each folder's symlinks followed once for the run, not once per file (each worker fills
     # the copy it inherits).
@@ -280,8 +280,7 @@ def project_status(
     if quick is not None and kept is not None:
         quick.keep_plan()
     else:
-        sources = find_sources(config, candidates) if ahead is None else ahead[1]
-        documents = plan_documents(config, sources, needed)
+        documents = plan_documents(config, listed_sources(config, candidates, ahead), needed)
         # The outputs are not read: a report renders none.
         paths = {*read_paths(config, documents, steps, compendia, needed, outputs=False), *candidates}
         memo = memo_over(quick, config, memo_steps, paths, os.environ, listing or b"", kind)

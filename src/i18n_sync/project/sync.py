@@ -21,7 +21,7 @@ from typing import cast
 from i18n_sync.checks.translation import Policy, make_policy
 from i18n_sync.errors import ConfigError, Diagnostic
 from i18n_sync.gettext.catalog import creation_date
-from i18n_sync.project.ahead import listed
+from i18n_sync.project.ahead import listed, listed_sources
 from i18n_sync.project.background import Background
 from i18n_sync.project.cache import RunMemo, cache_warning, memo_kind, memo_over, memo_reads, quick_memo
 from i18n_sync.project.cachefiles import conforms
@@ -109,8 +109,9 @@ def run(
     looking = names_meanwhile(config, steps, workers)
     with looking or nullcontext():
         # A run given `seeds` reads no memo: its plan checks its paths, as any plan does.
-        sources = find_sources(config, candidates) if ahead is None else ahead[1]
-        documents = plan_documents(config, sources, needed, check=seeds is not None)
+        documents = plan_documents(
+            config, listed_sources(config, candidates, ahead), needed, check=seeds is not None
+        )
         memo = None
         cache: JobCache | None = None
         if seeds is None:
