@@ -74,9 +74,15 @@ def test_the_listing_made_ahead_is_the_runs_own(tmp_path: Path) -> None:
     ahead.start(["--root", str(root), "sync"])
     config = load_config(root)
     candidates = source_candidates(config)
-    found = ahead.listed(config)
-    assert found == (candidates, find_sources(config, candidates))
-    assert ahead.listed(config) is None  # taken once
+    found = ahead.taken(config)
+    assert found is not None
+    assert (set(found.candidates), list(found.sources or ())) == (
+        candidates,
+        find_sources(config, candidates),
+    )
+    assert ahead.taken(config) is None  # taken once
+    listing = ahead.listed(config)  # none left ahead: listed here, alike
+    assert (listing.candidates, listing.sources()) == (candidates, find_sources(config, candidates))
 
 
 def _here() -> dict[str, str]:
@@ -101,13 +107,13 @@ def test_a_listing_for_another_configuration_is_not_taken(tmp_path: Path) -> Non
     first = docs_project(tmp_path / "a", ("tr",), pages=3)
     second = docs_project(tmp_path / "b", ("tr",), pages=3)
     ahead.start(["sync", "--root", str(first)])
-    assert ahead.listed(load_config(second)) is None
+    assert ahead.taken(load_config(second)) is None
     # The same folder, its configuration changed since the listing was made.
     ahead.start(["sync", "--root", str(first)])
     config = first / "i18n-sync.toml"
     _listing_made()
     config.write_text(config.read_text(encoding="utf-8").replace('"tr"', '"tr", "de"'), encoding="utf-8")
-    assert ahead.listed(load_config(first)) is None
+    assert ahead.taken(load_config(first)) is None
 
 
 @FORKS
@@ -118,7 +124,7 @@ def test_a_configuration_the_process_cannot_read_leaves_the_run_to_say_so(tmp_pa
     _listing_made()  # it failed, and sent nothing
     (tmp_path / "i18n-sync.toml").write_text('languages = ["tr"]\nsources = ["*.md"]\n', encoding="utf-8")
     (tmp_path / "a.md").write_text("# A\n", encoding="utf-8")
-    assert ahead.listed(load_config(tmp_path)) is None
+    assert ahead.taken(load_config(tmp_path)) is None
     assert child_processes() == before  # waited for
 
 
@@ -135,7 +141,7 @@ def test_the_process_writes_nothing(tmp_path: Path) -> None:
         "from i18n_sync.project import ahead\n"
         "from i18n_sync.project.config import load_config\n"
         f"ahead.start(['sync', '--root', {str(root)!r}])\n"
-        f"print(ahead.listed(load_config(__import__('pathlib').Path({str(root)!r}))) is not None)\n"
+        f"print(ahead.taken(load_config(__import__('pathlib').Path({str(root)!r}))) is not None)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], env=environ, capture_output=True, text=True, check=True
@@ -169,7 +175,6 @@ def test_where_the_cache_remembers_a_plan_only_the_candidates_are_listed(tmp_pat
     """A run that takes a remembered plan lists no sources: the process lists only the
     candidates then, and a run that plans after all lists the sources itself, alike."""
     from i18n_sync import api
-    from i18n_sync.project.ahead import listed_sources
     from i18n_sync.project.cachedir import remembers_a_plan
 
     root = docs_project(tmp_path, ("tr",), pages=6)
@@ -180,9 +185,10 @@ def test_where_the_cache_remembers_a_plan_only_the_candidates_are_listed(tmp_pat
     assert remembers_a_plan(root, os.environ)
     ahead.start(["--root", str(root), "render", "--lang", "tr"])
     candidates = source_candidates(config)
-    found = ahead.listed(config)
-    assert found == (candidates, None)
-    assert listed_sources(config, candidates, found) == find_sources(config, candidates)
+    found = ahead.taken(config)
+    assert found is not None and set(found.candidates) == candidates and found.sources is None
+    listing = ahead.Listed(config, set(found.candidates))  # as `listed` makes it of that
+    assert listing.sources() == find_sources(config, candidates)  # listed here when asked
 
 
 def test_a_plan_is_remembered_by_its_projects_name_in_the_cache_folder_only(

@@ -166,7 +166,7 @@ def test_a_ctrl_c_while_waiting_for_the_listing_ends_its_process(
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            ahead.listed(config)
+            ahead.taken(config)
         assert child_processes() == before
     finally:
         timer.join()
@@ -193,7 +193,7 @@ def test_taking_listings_leaves_no_exit_handlers_behind(
     )
     for _ in range(3):
         ahead.start(["sync", "--root", str(root)])
-        assert ahead.listed(config) is not None
+        assert ahead.taken(config) is not None
     assert registered.count(ahead.forget) <= 1
 
 
@@ -246,7 +246,12 @@ def test_a_listing_through_a_symlink_or_a_relative_root_is_the_runs_own(
         ahead.start(["sync", "--root", planned])
         config = load_config(run_root)
         candidates = source_candidates(config)
-        assert ahead.listed(config) == (candidates, find_sources(config, candidates))
+        found = ahead.taken(config)
+        assert found is not None  # made ahead, and for this configuration
+        assert (set(found.candidates), list(found.sources or ())) == (
+            candidates,
+            find_sources(config, candidates),
+        )
 
 
 @FORKS
@@ -256,7 +261,7 @@ def test_a_listing_leaves_no_process_nor_descriptor(tmp_path: Path) -> None:
     config = load_config(root)
     processes, descriptors = child_processes(), _open_descriptors()
     ahead.start(["sync", "--root", str(root)])
-    assert ahead.listed(config) is not None
+    assert ahead.taken(config) is not None
     ahead.start(["status", "--root", str(root)])
     _listing_made()
     ahead.forget()
@@ -277,7 +282,7 @@ def test_a_fork_refused_lists_nothing_ahead(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setattr(os, "fork", refused)
     ahead.start(["sync", "--root", str(root)])
     assert ahead._ahead is None
-    assert ahead.listed(load_config(root)) is None
+    assert ahead.taken(load_config(root)) is None
     assert _open_descriptors() == descriptors
 
 

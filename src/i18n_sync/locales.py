@@ -3,7 +3,7 @@
 Babel is imported where it is first asked, not with this module: importing it and
 loading CLDR's data to parse a project's languages took 17 ms of every run. A
 language parsed by an earlier run with the same data is taken as that run left it
-(`remember_languages`; `project.cache` keeps them), and a run whose languages are
+(`remember_languages`; `project.cachedir` keeps them), and a run whose languages are
 all known, and which shows no switcher nor notice, never loads babel.
 """
 

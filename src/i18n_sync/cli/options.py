@@ -124,22 +124,22 @@ def group_options(command: F) -> F:
 
 
 def validate_languages(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> tuple[str, ...]:
-    tags = []
-    for value in values:
-        try:
-            tags.append(parse_language(value).tag)
-        except ValueError as error:
-            raise click.BadParameter(str(error)) from None
-    return tuple(dict.fromkeys(tags))
+    """The languages given, as tags, each one CLDR knows (`parse_language`)."""
+    return _each_tag(values, lambda value: parse_language(value).tag)
 
 
 def language_tags(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> tuple[str, ...]:
     """The languages a run is narrowed to, spelled as tags: each must be one of the project's
     (`api.require_languages`), which CLDR knows, so CLDR is not asked again here."""
+    return _each_tag(values, language_tag)
+
+
+def _each_tag(values: Sequence[str], spell: Callable[[str], str]) -> tuple[str, ...]:
+    """Each of `values` as `spell` spells it, once, in order; click's error where it cannot."""
     tags = []
     for value in values:
         try:
-            tags.append(language_tag(value))
+            tags.append(spell(value))
         except ValueError as error:
             raise click.BadParameter(str(error)) from None
     return tuple(dict.fromkeys(tags))

@@ -91,10 +91,9 @@ def forget() -> None:
         atexit.unregister(forget)
 
 
-def listed(config: Config) -> tuple[set[str], list[str] | None] | None:
-    """The candidates and the sources (`find_sources`; None: not listed) listed ahead for
-    `config`, once; None where none were (another command, no fork here) or they were listed
-    for another configuration: the caller lists them (`listed_sources`)."""
+def taken(config: Config) -> Listing | None:
+    """The listing made ahead for `config`, once; None where none was (another command, no fork
+    here), or where it was made for another configuration."""
     global _ahead
     ahead, _ahead = _ahead, None
     if ahead is None:
@@ -102,20 +101,35 @@ def listed(config: Config) -> tuple[set[str], list[str] | None] | None:
     atexit.unregister(forget)  # nothing left to stop at the end
     with ahead:  # stopped, and waited for, even when a ^C ends the wait for its listing
         found = ahead.result()
-    if found is None or not found.fits(config):
-        return None
-    return set(found.candidates), None if found.sources is None else list(found.sources)
+    return found if found is not None and found.fits(config) else None
 
 
-def listed_sources(
-    config: Config, candidates: set[str], ahead: tuple[set[str], list[str] | None] | None
-) -> list[str]:
-    """The sources listed ahead (`listed`), else listed now from `candidates` (`plan.find_sources`)."""
-    if ahead is not None and ahead[1] is not None:
-        return ahead[1]
-    from i18n_sync.project.plan import find_sources  # imported by then: this module starts first
+class Listed:
+    """A run's candidates (`plan.source_candidates`) and sources (`sources`, `plan.find_sources`):
+    as the process listed them ahead, else listed here, the sources when first asked for."""
 
-    return find_sources(config, candidates)
+    __slots__ = ("_config", "_sources", "candidates")
+
+    def __init__(self, config: Config, candidates: set[str], sources: list[str] | None = None) -> None:
+        self._config, self.candidates, self._sources = config, candidates, sources
+
+    def sources(self) -> list[str]:
+        if self._sources is None:
+            from i18n_sync.project.plan import find_sources  # imported by then: this module starts first
+
+            self._sources = find_sources(self._config, self.candidates)
+        return self._sources
+
+
+def listed(config: Config) -> Listed:
+    """The candidates and the sources of a run of `config`: those listed ahead for it (`taken`),
+    else listed here (the candidates now, which raises what is wrong with the patterns)."""
+    found = taken(config)
+    if found is None:
+        from i18n_sync.project.plan import source_candidates  # imported by then, as above
+
+        return Listed(config, source_candidates(config))
+    return Listed(config, set(found.candidates), None if found.sources is None else list(found.sources))
 
 
 def planned_root(args: Sequence[str]) -> str | None:

@@ -40,6 +40,7 @@ from i18n_sync.project.cachedir import (
     project_name,
     refusal_at,
     tool_fingerprint,
+    usable_folder,
 )
 from i18n_sync.project.cachefiles import load_kept, read_sealed, write_sealed
 from i18n_sync.project.config import Config
@@ -166,17 +167,12 @@ class RunMemo:
         write_sealed(self._plan_file, _PLAN, plan, self.base.hex())
 
 
-def _refusal(folder: Path, config: Config) -> str | None:
-    """Why the cache may not live in `folder`, or None when it may (`refusal_at`)."""
-    return refusal_at(folder, config.root)
-
-
 def cache_warning(config: Config, environ: Mapping[str, str]) -> Diagnostic | None:
     """Why the run cache is off when nobody turned it off: its folder is inside the
-    repository (`_refusal`), or there is no home folder to keep it in; else None."""
+    repository (`cachedir.refusal_at`), or there is no home folder to keep it in; else None."""
     folder = cache_folder(environ)
     if folder is not None:
-        reason = _refusal(folder, config)
+        reason = refusal_at(folder, config.root)
     elif CACHE_VARIABLE not in environ:  # not turned off: no home
         reason = "there is no home folder to keep it in (HOME is not set)"
     else:
@@ -337,10 +333,8 @@ def _plan_name(kind: str, project: str) -> str:
 
 def _folder(config: Config, environ: Mapping[str, str]) -> tuple[Path, str] | None:
     """The cache's folder and the project's name in it; None when it is off or refused."""
-    folder = cache_folder(environ)
-    if folder is None or _refusal(folder, config) is not None:
-        return None
-    return folder, project_name(config.root)
+    folder = usable_folder(config.root, environ)
+    return None if folder is None else (folder, project_name(config.root))
 
 
 def _base(config: Config, steps: Iterable[str]) -> bytes:

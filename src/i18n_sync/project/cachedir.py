@@ -136,11 +136,18 @@ def project_name(root: Path) -> str:
     return hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:24]
 
 
+def usable_folder(root: Path, environ: Mapping[str, str]) -> Path | None:
+    """The cache's folder for the project at `root`; None when the cache is off, or refused
+    there (`refusal_at`)."""
+    folder = cache_folder(environ)
+    return None if folder is None or refusal_at(folder, root) is not None else folder
+
+
 def remembers_a_plan(root: Path, environ: Mapping[str, str]) -> bool:
     """Whether the cache holds a plan a run of the project at `root` remembered, of any kind
     (`cache.quick_memo`): a run that takes one lists no sources."""
-    folder = cache_folder(environ)
-    if folder is None or refusal_at(folder, root) is not None:
+    folder = usable_folder(root, environ)
+    if folder is None:
         return False
     ending = f"plan-{project_name(root)}.cache"
     try:
@@ -232,7 +239,5 @@ def keep_languages(root: Path, environ: Mapping[str, str]) -> None:
 
 
 def _languages_file(root: Path, environ: Mapping[str, str]) -> Path | None:
-    folder = cache_folder(environ)
-    if folder is None or refusal_at(folder, root) is not None:
-        return None
-    return folder / _LANGUAGES_FILE
+    folder = usable_folder(root, environ)
+    return None if folder is None else folder / _LANGUAGES_FILE

@@ -4,7 +4,7 @@ The run memo (`cache`) and the job cache (`jobcache`) keep pickles under the
 user's cache folder. A pickle names the functions that remake its objects, and
 the C unpickler trusts what it reads: a planted file could name ``os.system``,
 crash the interpreter with a deeply nested tuple, or make it allocate gigabytes.
-The cache is kept out of a pull request's reach (`cache._refusal`), but CI caches
+The cache is kept out of a pull request's reach (`cachedir.refusal_at`), but CI caches
 move between jobs and a folder can be shared by mistake, so a file is read in
 three guarded steps:
 

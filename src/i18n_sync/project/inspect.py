@@ -21,7 +21,7 @@ from i18n_sync.gettext.po import parse_po, translations_of
 from i18n_sync.markdown.document import Document
 from i18n_sync.markdown.extract import Extraction, extract_units
 from i18n_sync.model import Catalog, FileChange, Message
-from i18n_sync.project.ahead import listed, listed_sources
+from i18n_sync.project.ahead import listed
 from i18n_sync.project.cache import RunMemo, memo_kind, memo_over, quick_memo
 from i18n_sync.project.cachefiles import conforms
 from i18n_sync.project.config import Config, is_compact
@@ -35,7 +35,6 @@ from i18n_sync.project.plan import (
     Target,
     checked_paths,
     plan_documents,
-    source_candidates,
 )
 from i18n_sync.project.pool import map_jobs, worker_count
 from i18n_sync.project.sync import check_environment, check_policy, execute
@@ -136,9 +135,7 @@ def check_project(config: Config, languages: Collection[str] = ()) -> CheckRepor
     the report, and the others are still checked. Each document is a job of the
     process pool (`pool.map_jobs`); the report is the same whatever the workers.
     """
-    ahead = listed(config)  # `check` is a command line the sources are listed ahead for
-    candidates = source_candidates(config) if ahead is None else ahead[0]
-    documents = plan_documents(config, listed_sources(config, candidates, ahead))
+    documents = plan_documents(config, listed(config).sources())  # listed ahead for `check` too
     compact = is_compact(config.settings)
     # Each folder's symlinks followed once for the run, not once per file (each worker fills
     # the copy it inherits).
@@ -268,8 +265,8 @@ def project_status(
     needed = set(languages) or {language.tag for language in config.languages}
     steps = ("update",)
     memo_steps = ("status", *(f"lang:{tag}" for tag in sorted(needed)), f"fail-under:{fail_under!r}")
-    ahead = listed(config)
-    candidates = source_candidates(config) if ahead is None else ahead[0]
+    scan = listed(config)
+    candidates = scan.candidates
     compendia = find_compendia(config)
     listing = None if compendia is None else listing_digest(candidates, compendia)
     # A report narrowed to some languages keeps a memo of its own, as a run does.
@@ -280,7 +277,7 @@ def project_status(
     if quick is not None and kept is not None:
         quick.keep_plan()
     else:
-        documents = plan_documents(config, listed_sources(config, candidates, ahead), needed)
+        documents = plan_documents(config, scan.sources(), needed)
         # The outputs are not read: a report renders none.
         paths = {*read_paths(config, documents, steps, compendia, needed, outputs=False), *candidates}
         memo = memo_over(quick, config, memo_steps, paths, os.environ, listing or b"", kind)

@@ -451,11 +451,7 @@ def judge_output(context: RunContext, job: PublishJob, rendered: Rendered) -> Pu
 def unlooked(published: Published) -> Published:
     """`published` without what its rendering asked of its site, which only the job cache keeps
     (`jobcache.publish_stage`): a worker would send a page back with each output for nothing."""
-    if not published.looked:
-        return published
-    return Published(
-        published.change, published.diagnostics, published.owned, published.error, published.staged
-    )
+    return replace(published, looked=()) if published.looked else published
 
 
 def publish_output(context: RunContext, job: PublishJob) -> Published:

@@ -21,7 +21,7 @@ from typing import cast
 from i18n_sync.checks.translation import Policy, make_policy
 from i18n_sync.errors import ConfigError, Diagnostic
 from i18n_sync.gettext.catalog import creation_date
-from i18n_sync.project.ahead import listed, listed_sources
+from i18n_sync.project.ahead import listed
 from i18n_sync.project.background import Background
 from i18n_sync.project.cache import RunMemo, cache_warning, memo_kind, memo_over, memo_reads, quick_memo
 from i18n_sync.project.cachefiles import conforms
@@ -50,7 +50,6 @@ from i18n_sync.project.plan import (
     find_sources,
     output_paths,
     plan_documents,
-    source_candidates,
     targets_checked,
 )
 from i18n_sync.project.pool import collector_paused, worker_count
@@ -93,8 +92,8 @@ def run(
     # only on one with work to do (`check_environment` reads them the same way).
     workers = worker_count(dict(environ)) if workers is None else workers
     date = creation_date(environ)
-    ahead = listed(config) if seeds is None else None
-    candidates = source_candidates(config) if ahead is None else ahead[0]
+    scan = listed(config)
+    candidates = scan.candidates
     memo_steps = (*steps, *(f"lang:{tag}" for tag in languages), *(("force",) if force else ()))
     compendia = find_compendia(config) if seeds is None else None
     listing = None if compendia is None else listing_digest(candidates, compendia)
@@ -109,9 +108,7 @@ def run(
     looking = names_meanwhile(config, steps, workers)
     with looking or nullcontext():
         # A run given `seeds` reads no memo: its plan checks its paths, as any plan does.
-        documents = plan_documents(
-            config, listed_sources(config, candidates, ahead), needed, check=seeds is not None
-        )
+        documents = plan_documents(config, scan.sources(), needed, check=seeds is not None)
         memo = None
         cache: JobCache | None = None
         if seeds is None:
