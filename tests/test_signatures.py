@@ -25,6 +25,7 @@ from i18n_sync.project.combined import RunReport
 from i18n_sync.project.config import load_config
 from i18n_sync.project.inputs import find_compendia, listing_digest
 from i18n_sync.project.ownership import HEADER_PREFIX
+from i18n_sync.project.plan import source_candidates
 from i18n_sync.project.signatures import Signature, _settled
 from i18n_sync.project.sync import STEPS, run
 from test_job_cache import synced
@@ -183,7 +184,7 @@ def test_a_folder_turned_into_a_symlink_is_planned_again(
     config = load_config(root)
     compendia = find_compendia(config)
     assert compendia is not None
-    listing = listing_digest(sync_module.source_candidates(config), compendia)
+    listing = listing_digest(source_candidates(config), compendia)
     assert cache_module.quick_memo(config, STEPS, listing, os.environ) is not None
     (root / "site" / "tr").rename(root / "site" / "tr-real")
     (root / "site" / "tr").symlink_to("tr-real")
